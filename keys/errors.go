@@ -1,0 +1,29 @@
+package keys
+
+import "errors"
+
+// Errors returned by this package. Callers check them with [errors.Is]; the
+// returned errors may wrap them with more context.
+var (
+	// ErrKeyLength is returned when a serialized key has the wrong length.
+	ErrKeyLength = errors.New("keys: wrong key length")
+
+	// ErrKeyType is returned when a serialized key does not start with the
+	// expected type byte (0x05 for X25519, 0x0A for ML-KEM-1024).
+	ErrKeyType = errors.New("keys: unknown key type")
+
+	// ErrNonCanonicalKey is returned for an X25519 public key whose
+	// u-coordinate is not fully reduced (u >= 2^255-19, or bit 255 set).
+	ErrNonCanonicalKey = errors.New("keys: non-canonical public key")
+
+	// ErrLowOrderKey is returned for an X25519 public key of small order,
+	// and when a key agreement produces the all-zero shared secret.
+	ErrLowOrderKey = errors.New("keys: low-order public key")
+
+	// ErrBadSignature is returned when an XEdDSA signature does not verify.
+	ErrBadSignature = errors.New("keys: bad signature")
+)
+
+// ErrBadKEMKey is returned for an ML-KEM-1024 encapsulation key that fails
+// the modulus check of FIPS 203 section 7.2.
+var ErrBadKEMKey = errors.New("keys: invalid ML-KEM-1024 public key")
