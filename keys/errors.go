@@ -27,3 +27,30 @@ var (
 // ErrBadKEMKey is returned for an ML-KEM-1024 encapsulation key that fails
 // the modulus check of FIPS 203 section 7.2.
 var ErrBadKEMKey = errors.New("keys: invalid ML-KEM-1024 public key")
+
+// Errors about prekeys, bundles and safety numbers.
+var (
+	// ErrPreKeyCount is returned by [NewOneTimePreKeys] for a negative count,
+	// or one whose ids would run past the largest uint32.
+	ErrPreKeyCount = errors.New("keys: invalid one-time prekey count")
+
+	// ErrBadBundle is returned by [Bundle.Verify] when a prekey signature
+	// does not verify under the bundle's identity key (the error also wraps
+	// [ErrBadSignature]), or when a key in the bundle is unusable.
+	ErrBadBundle = errors.New("keys: bad prekey bundle")
+
+	// ErrMalformedBundle is returned by [ParseBundle] for any input that is
+	// not exactly a canonical bundle encoding, and by [Bundle.MarshalBinary]
+	// for a bundle that could not be parsed back. A key that fails its own
+	// checks also wraps the key error ([ErrKeyType], [ErrLowOrderKey], ...).
+	ErrMalformedBundle = errors.New("keys: malformed prekey bundle")
+
+	// ErrBundleVersion is returned by [ParseBundle] (wrapped together with
+	// [ErrMalformedBundle]) when the leading version byte is not one this
+	// package knows.
+	ErrBundleVersion = errors.New("keys: unsupported bundle version")
+
+	// ErrQRPayload is returned by [ParseQRPayload] for any text that is not
+	// exactly a ratchat safety number payload.
+	ErrQRPayload = errors.New("keys: not a ratchat safety number payload")
+)

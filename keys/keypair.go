@@ -27,10 +27,15 @@ type PublicKey [KeySize]byte
 // PrivateKey is a clamped X25519 scalar. It prints as "redacted".
 type PrivateKey [KeySize]byte
 
-// KeyPair is an X25519 key pair.
+// KeyPair is an X25519 key pair. Once used, do not change its fields: it
+// caches the standard library's form of the private key, whose
+// construction costs a full scalar multiplication (crypto/ecdh computes
+// the public key eagerly), so that each [KeyPair.Agree] costs one.
 type KeyPair struct {
 	Public  PublicKey
 	Private PrivateKey
+
+	dh *ecdh.PrivateKey // Private in crypto/ecdh's form, or nil
 }
 
 // GenerateKeyPair reads 32 bytes from rand and derives a key pair from them.
@@ -54,7 +59,20 @@ func NewKeyPair(priv PrivateKey) (KeyPair, error) {
 	}
 	var pub PublicKey
 	copy(pub[:], k.PublicKey().Bytes())
-	return KeyPair{Public: pub, Private: priv}, nil
+	return KeyPair{Public: pub, Private: priv, dh: k}, nil
+}
+
+// Agree computes the X25519 shared secret between kp's private key and
+// pub, as [PrivateKey.Agree] does, reusing (or filling) kp's cache.
+func (kp *KeyPair) Agree(pub PublicKey) ([KeySize]byte, error) {
+	if kp.dh == nil || subtle.ConstantTimeCompare(kp.dh.Bytes(), kp.Private[:]) != 1 {
+		k, err := ecdh.X25519().NewPrivateKey(kp.Private[:])
+		if err != nil {
+			return [KeySize]byte{}, fmt.Errorf("keys: %w", err)
+		}
+		kp.dh = k
+	}
+	return agree(kp.dh, pub)
 }
 
 // clamped returns k with the three low bits cleared, bit 255 cleared and bit
@@ -70,11 +88,16 @@ func (k PrivateKey) clamped() PrivateKey {
 // [ErrLowOrderKey] when the result is all zeros, which happens exactly when
 // pub has small order: such a "secret" is known to everyone.
 func (k PrivateKey) Agree(pub PublicKey) ([KeySize]byte, error) {
-	var out [KeySize]byte
 	priv, err := ecdh.X25519().NewPrivateKey(k[:])
 	if err != nil {
-		return out, fmt.Errorf("keys: %w", err)
+		return [KeySize]byte{}, fmt.Errorf("keys: %w", err)
 	}
+	return agree(priv, pub)
+}
+
+// agree runs X25519 between priv and pub, refusing the all-zero result.
+func agree(priv *ecdh.PrivateKey, pub PublicKey) ([KeySize]byte, error) {
+	var out [KeySize]byte
 	peer, err := ecdh.X25519().NewPublicKey(pub[:])
 	if err != nil {
 		return out, fmt.Errorf("keys: %w", err)
@@ -175,4 +198,11 @@ var lowOrderPoints = [...]PublicKey{
 		0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57},
 	{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+}
+
+// Equal reports whether kp and other hold the same keys, comparing the
+// private halves in constant time. Use it rather than ==, which also
+// compares the cache.
+func (kp KeyPair) Equal(other KeyPair) bool {
+	return kp.Public.Equal(other.Public) && subtle.ConstantTimeCompare(kp.Private[:], other.Private[:]) == 1
 }

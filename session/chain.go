@@ -1,0 +1,98 @@
+package session
+
+import "ratchat/keys"
+
+// Limits on what one session keeps, libsignal's values.
+const (
+	// MaxSkippedKeys is how many message keys one receiving chain keeps for
+	// messages that have not arrived yet; beyond it the oldest is dropped.
+	MaxSkippedKeys = 2000
+	// MaxForwardJump is how far ahead of its chain a message's counter may
+	// be. It bounds the work and memory one message can make us spend.
+	MaxForwardJump = 25000
+	// MaxReceiverChains is how many receiving chains a session keeps, so
+	// that late messages of the peer's previous ratchet keys still decrypt.
+	MaxReceiverChains = 5
+	// MaxRetiredChains is how many of the peer's dropped ratchet keys
+	// (public keys only) a session remembers, so that a late message on one
+	// of them is reported as too old instead of failing its MAC after a
+	// pointless DH ratchet step.
+	MaxRetiredChains = 20
+)
+
+// senderChain is our current sending chain: our ratchet key pair, its chain
+// key, and the counter of the next message.
+type senderChain struct {
+	ratchet keys.KeyPair
+	key     chainKey
+	index   uint32
+}
+
+// receiverChain is one of the peer's sending chains as we see it: the
+// peer's ratchet key, the chain key for message number index, and the
+// keys of messages skipped on the way.
+type receiverChain struct {
+	ratchetKey keys.PublicKey
+	key        chainKey
+	index      uint32
+	skipped    []skippedKey
+	// evictedBelow is one more than the highest counter whose skipped key
+	// was dropped, so that its message is reported as too old rather than
+	// as a duplicate.
+	evictedBelow uint32
+}
+
+// skippedKey is the message-key seed of a message not yet received.
+type skippedKey struct {
+	index uint32
+	seed  [keySize]byte
+}
+
+// advance is the symmetric ratchet (Double Ratchet section 2.2) run forward
+// from (ck, index) to the message numbered counter, without changing
+// anything: it returns that message's keys, the chain key that follows it,
+// and the seeds of the messages skipped on the way.
+func advance(ck chainKey, index, counter uint32) (messageKeys, chainKey, []skippedKey) {
+	var skipped []skippedKey
+	if counter > index {
+		skipped = make([]skippedKey, 0, min(counter-index, MaxSkippedKeys))
+	}
+	for ; index < counter; index++ {
+		if counter-index <= MaxSkippedKeys {
+			skipped = append(skipped, skippedKey{index: index, seed: ck.messageKeySeed()})
+		}
+		ck = ck.next()
+	}
+	seed := ck.messageKeySeed()
+	mk := newMessageKeys(&seed)
+	return mk, ck.next(), skipped
+}
+
+// findSkipped returns the position of the skipped key for counter, or -1.
+func (rc *receiverChain) findSkipped(counter uint32) int {
+	for i := range rc.skipped {
+		if rc.skipped[i].index == counter {
+			return i
+		}
+	}
+	return -1
+}
+
+// removeSkipped deletes the skipped key at position i: a key is used once.
+func (rc *receiverChain) removeSkipped(i int) {
+	clear(rc.skipped[i].seed[:])
+	rc.skipped = append(rc.skipped[:i], rc.skipped[i+1:]...)
+}
+
+// addSkipped appends newly skipped keys, dropping the oldest beyond
+// [MaxSkippedKeys].
+func (rc *receiverChain) addSkipped(keys []skippedKey) {
+	rc.skipped = append(rc.skipped, keys...)
+	if over := len(rc.skipped) - MaxSkippedKeys; over > 0 {
+		rc.evictedBelow = rc.skipped[over-1].index + 1
+		for i := range over {
+			clear(rc.skipped[i].seed[:])
+		}
+		rc.skipped = append(rc.skipped[:0], rc.skipped[over:]...)
+	}
+}

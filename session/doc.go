@@ -1,0 +1,28 @@
+// Package session is ratchat's Signal-protocol engine: X3DH and PQXDH key
+// agreement, the Double Ratchet, and libsignal's message format.
+//
+// It is pure: no I/O, no clock, no global state. Randomness comes in as an
+// io.Reader, prekeys through the [PreKeys] interface, and the state goes out
+// as bytes ([Session.MarshalBinary]) for the caller to store.
+//
+// # Starting a session
+//
+// The initiator calls [Initiate] with the peer's prekey bundle. The bundle
+// decides the protocol: with a KEM prekey, PQXDH (message version 4);
+// without, X3DH (version 3, for libsignal peers). Callers that must not fall
+// back to X3DH check the bundle for a KEM prekey first. Until the first
+// reply, [Session.Encrypt] produces PreKeySignalMessages.
+//
+// The responder needs no step of its own: [Session.Decrypt] on an empty
+// [Session] with a PreKeySignalMessage runs its half of the agreement and
+// reports, in [Decrypted], which one-time and KEM prekeys it used.
+//
+// # Guarantees
+//
+// Every message key is used once and then deleted. Decryption works on the
+// side and commits only after the MAC verified: any error leaves the
+// session exactly as it was. Errors are the sentinels in errors.go.
+//
+// A Session is not safe for concurrent use. docs/PROTOCOL.md has the exact
+// formats, labels and limits.
+package session

@@ -1,0 +1,60 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors returned by this package, checked with [errors.Is]. Whenever
+// decryption fails with any of them, the session is left exactly as it was.
+var (
+	// ErrMalformed is returned when a message, or a serialized session,
+	// cannot be parsed: truncated, oversized, a missing or repeated field, a
+	// bad key. The wrapping error says which part.
+	ErrMalformed = errors.New("session: malformed message")
+
+	// ErrVersion is returned for a message version ratchat does not speak
+	// (it speaks 3, X3DH, and 4, PQXDH).
+	ErrVersion = errors.New("session: unsupported message version")
+
+	// ErrBadMAC is returned when a message's MAC does not verify: it was
+	// altered, or it belongs to another session.
+	ErrBadMAC = errors.New("session: message authentication failed")
+
+	// ErrBadPadding is returned when the AES-CBC plaintext's PKCS#7 padding
+	// is wrong after a MAC that verified, which only a broken sender causes.
+	ErrBadPadding = errors.New("session: bad padding")
+
+	// ErrDuplicate is returned for a message whose key was already used:
+	// a replay, or a duplicate delivery.
+	ErrDuplicate = errors.New("session: duplicate message")
+
+	// ErrTooOld is returned for a message from a sending chain the session
+	// no longer keeps, or whose skipped key was evicted.
+	ErrTooOld = errors.New("session: message too old")
+
+	// ErrTooFarAhead is returned when a message's counter is more than
+	// [MaxForwardJump] ahead of its chain.
+	ErrTooFarAhead = errors.New("session: message too far in the future")
+
+	// ErrNoSession is returned when a SignalMessage arrives for a contact
+	// with no session, or none of whose sessions knows the message.
+	ErrNoSession = errors.New("session: no session for message")
+
+	// ErrUnknownPreKey is returned when a PreKeySignalMessage names a prekey
+	// that the local side does not have (any more).
+	ErrUnknownPreKey = errors.New("session: unknown prekey")
+
+	// ErrBadBundle is returned when a prekey bundle's signatures do not
+	// verify or it lacks the signed prekey.
+	ErrBadBundle = errors.New("session: invalid prekey bundle")
+
+	// ErrUntrustedIdentity is returned when a message's identity key differs
+	// from the one the caller expects for the contact.
+	ErrUntrustedIdentity = errors.New("session: untrusted identity")
+)
+
+// malformed wraps [ErrMalformed] with what was wrong.
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}

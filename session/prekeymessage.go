@@ -1,0 +1,227 @@
+package session
+
+import (
+	"bytes"
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"ratchat/keys"
+)
+
+// Field numbers of PreKeySignalMessage in libsignal's wire.proto.
+const (
+	fieldPreKeyID       protowire.Number = 1
+	fieldBaseKey        protowire.Number = 2
+	fieldIdentityKey    protowire.Number = 3
+	fieldMessage        protowire.Number = 4
+	fieldRegistrationID protowire.Number = 5
+	fieldSignedPreKeyID protowire.Number = 6
+	fieldKEMPreKeyID    protowire.Number = 7
+	fieldKEMCiphertext  protowire.Number = 8
+)
+
+// preKeyFields gives the kind of each known PreKeySignalMessage field.
+var preKeyFields = [...]fieldKind{
+	fieldPreKeyID:       kindUint32,
+	fieldBaseKey:        kindBytes,
+	fieldIdentityKey:    kindBytes,
+	fieldMessage:        kindBytes,
+	fieldRegistrationID: kindUint32,
+	fieldSignedPreKeyID: kindUint32,
+	fieldKEMPreKeyID:    kindUint32,
+	fieldKEMCiphertext:  kindBytes,
+}
+
+// kemCiphertextSize is a serialized KEM ciphertext's length: type byte, then
+// the ML-KEM-1024 ciphertext.
+const kemCiphertextSize = 1 + keys.KEMCiphertextSize
+
+// PreKeySignalMessage is the first message of a session, as its initiator
+// sends it until the first answer: what the responder needs to run X3DH or
+// PQXDH, and the first [SignalMessage]. Version 4 (PQXDH) carries the KEM
+// prekey id and ciphertext; version 3 (X3DH) carries neither. A parsed
+// message is read-only; one built as a literal is serialized by
+// [PreKeySignalMessage.Bytes] from its fields.
+//
+// No MAC covers the outer message. Its keys and prekey ids are bound by the
+// key agreement (wrong ones give wrong MAC keys for the inner message); its
+// registration id, the low nibble of its version byte and any unknown field
+// are not authenticated at all, in libsignal as here. ratchat's sealed
+// envelope covers them.
+type PreKeySignalMessage struct {
+	// Version is the message version; Message has the same.
+	Version uint8
+	// RegistrationID is the sender's registration id (0 when absent).
+	RegistrationID uint32
+	// PreKeyID names the one-time prekey used, if HasPreKeyID.
+	PreKeyID uint32
+	// HasPreKeyID tells whether a one-time prekey was used: the bundle may
+	// have had none left.
+	HasPreKeyID bool
+	// SignedPreKeyID names the signed prekey used.
+	SignedPreKeyID uint32
+	// BaseKey is the initiator's ephemeral key; Identity its identity key.
+	BaseKey, Identity keys.PublicKey
+	// KEMPreKeyID names the ML-KEM prekey used (version 4 only).
+	KEMPreKeyID uint32
+	// KEMCiphertext is 0x0A || the ML-KEM-1024 ciphertext (version 4 only).
+	KEMCiphertext []byte
+	// Message is the first SignalMessage of the session.
+	Message *SignalMessage
+
+	// raw is the serialization the message was parsed from, or nil.
+	raw []byte
+}
+
+// Bytes returns the serialized message: the version byte, then the protobuf
+// with fields in number order, as libsignal writes them. For a parsed
+// message it is exactly the parsed input, which the caller must not modify.
+func (m *PreKeySignalMessage) Bytes() []byte {
+	if m.raw != nil {
+		return m.raw
+	}
+	mustVersion(m.Version)
+	if m.Message.Version != m.Version {
+		panic(fmt.Sprintf("session: prekey message of version %d holds a message of version %d", m.Version, m.Message.Version))
+	}
+	inner := m.Message.Bytes()
+	pq := m.Version >= VersionPQXDH
+	size := 1 + 2*sizeKeyField(fieldBaseKey) +
+		protowire.SizeTag(fieldMessage) + protowire.SizeBytes(len(inner)) +
+		sizeUint32Field(fieldRegistrationID, m.RegistrationID) +
+		sizeUint32Field(fieldSignedPreKeyID, m.SignedPreKeyID)
+	if m.HasPreKeyID {
+		size += sizeUint32Field(fieldPreKeyID, m.PreKeyID)
+	}
+	if pq {
+		size += sizeUint32Field(fieldKEMPreKeyID, m.KEMPreKeyID) +
+			protowire.SizeTag(fieldKEMCiphertext) + protowire.SizeBytes(len(m.KEMCiphertext))
+	}
+	b := make([]byte, 0, size)
+	b = append(b, versionByte(m.Version))
+	if m.HasPreKeyID {
+		b = appendUint32Field(b, fieldPreKeyID, m.PreKeyID)
+	}
+	b = appendKeyField(b, fieldBaseKey, m.BaseKey)
+	b = appendKeyField(b, fieldIdentityKey, m.Identity)
+	b = appendBytesField(b, fieldMessage, inner)
+	b = appendUint32Field(b, fieldRegistrationID, m.RegistrationID)
+	b = appendUint32Field(b, fieldSignedPreKeyID, m.SignedPreKeyID)
+	if pq {
+		b = appendUint32Field(b, fieldKEMPreKeyID, m.KEMPreKeyID)
+		b = appendBytesField(b, fieldKEMCiphertext, m.KEMCiphertext)
+	}
+	return b
+}
+
+// ParsePreKeySignalMessage parses a serialized PreKeySignalMessage and the
+// SignalMessage inside it, as strictly as [ParseSignalMessage]: base key,
+// identity key, message and signed prekey id are required; version 4
+// requires the KEM prekey id and a KEM ciphertext of the right size and type,
+// version 3 forbids them; the inner message must have the same version.
+func ParsePreKeySignalMessage(b []byte) (*PreKeySignalMessage, error) {
+	if err := checkSize(b); err != nil {
+		return nil, err
+	}
+	if len(b) == 0 {
+		return nil, malformed("empty prekey message")
+	}
+	v, err := parseVersion(b[0])
+	if err != nil {
+		return nil, err
+	}
+	// Why copy: see ParseSignalMessage. The inner message aliases this copy.
+	raw := bytes.Clone(b)
+	m := &PreKeySignalMessage{Version: v, raw: raw}
+	r := fieldReader{buf: raw[1:], kinds: preKeyFields[:], what: "prekey message"}
+	var inner []byte
+	for {
+		f, ok, err := r.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if f.num == fieldMessage {
+			inner = f.bytes
+		} else if err := m.setField(f); err != nil {
+			return nil, err
+		}
+	}
+	if err := m.checkFields(&r); err != nil {
+		return nil, err
+	}
+	if m.Message, err = parseSignalMessage(inner); err != nil {
+		return nil, fmt.Errorf("%w (in a prekey message)", err)
+	}
+	if m.Message.Version != v {
+		return nil, malformed("prekey message of version %d holds a message of version %d", v, m.Message.Version)
+	}
+	return m, nil
+}
+
+// setField stores one parsed field other than the inner message.
+func (m *PreKeySignalMessage) setField(f wireField) error {
+	var err error
+	switch f.num {
+	case fieldPreKeyID:
+		m.PreKeyID, m.HasPreKeyID = f.value, true
+	case fieldBaseKey:
+		if m.BaseKey, err = keys.ParsePublicKey(f.bytes); err != nil {
+			return fmt.Errorf("%w: prekey message: base key: %w", ErrMalformed, err)
+		}
+	case fieldIdentityKey:
+		if m.Identity, err = keys.ParsePublicKey(f.bytes); err != nil {
+			return fmt.Errorf("%w: prekey message: identity key: %w", ErrMalformed, err)
+		}
+	case fieldRegistrationID:
+		m.RegistrationID = f.value
+	case fieldSignedPreKeyID:
+		m.SignedPreKeyID = f.value
+	case fieldKEMPreKeyID:
+		m.KEMPreKeyID = f.value
+	case fieldKEMCiphertext:
+		m.KEMCiphertext = f.bytes
+	}
+	return nil
+}
+
+// checkFields checks that the required fields were present, and the KEM
+// fields present exactly for version 4.
+func (m *PreKeySignalMessage) checkFields(r *fieldReader) error {
+	for _, f := range [...]struct {
+		num  protowire.Number
+		name string
+	}{
+		{fieldBaseKey, "base key"},
+		{fieldIdentityKey, "identity key"},
+		{fieldMessage, "message"},
+		{fieldSignedPreKeyID, "signed prekey id"},
+	} {
+		if !r.has(f.num) {
+			return malformed("prekey message: missing %s", f.name)
+		}
+	}
+	hasKEM := r.has(fieldKEMPreKeyID) || r.has(fieldKEMCiphertext)
+	if m.Version == VersionX3DH {
+		// Why reject: a version-3 session ignores KEM fields, so their
+		// presence means a confused or downgrading sender.
+		if hasKEM {
+			return malformed("prekey message: version 3 with KEM fields")
+		}
+		return nil
+	}
+	// Why required: PQXDH without its KEM secret would silently be X3DH.
+	if !r.has(fieldKEMPreKeyID) || !r.has(fieldKEMCiphertext) {
+		return malformed("prekey message: version 4 without KEM prekey id and ciphertext")
+	}
+	if len(m.KEMCiphertext) != kemCiphertextSize {
+		return malformed("prekey message: KEM ciphertext of %d bytes, want %d", len(m.KEMCiphertext), kemCiphertextSize)
+	}
+	if m.KEMCiphertext[0] != keys.TypeMLKEM1024 {
+		return malformed("prekey message: KEM ciphertext of type 0x%02x, want 0x%02x", m.KEMCiphertext[0], keys.TypeMLKEM1024)
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package session
+
+import (
+	"fmt"
+	"io"
+
+	"ratchat/keys"
+)
+
+// MaxArchivedStates is how many earlier sessions with the same contact are
+// kept, so that messages sent under a session the contact has since
+// replaced still decrypt. libsignal keeps 40; ten bounds the work a
+// message that matches none of them can cause.
+const MaxArchivedStates = 10
+
+// MessageType tells a PreKeySignalMessage from a SignalMessage. It travels
+// beside the message (libsignal's CiphertextMessageType), not inside it.
+type MessageType uint8
+
+// The message types, with libsignal's numbers.
+const (
+	TypeSignal MessageType = 2
+	TypePreKey MessageType = 3
+)
+
+// Local is what the engine needs to know about our own side.
+type Local struct {
+	Identity       keys.KeyPair
+	RegistrationID uint32
+}
+
+// PreKeys finds our own prekeys by id when a PreKeySignalMessage arrives.
+// An implementation returns an error when it no longer has the key.
+type PreKeys interface {
+	SignedPreKey(id uint32) (keys.SignedPreKey, error)
+	OneTimePreKey(id uint32) (keys.OneTimePreKey, error)
+	KEMPreKey(id uint32) (keys.KEMPreKey, error)
+}
+
+// Decrypted is the result of [Session.Decrypt]: the plaintext, whose
+// identity key it came under, and which prekeys it used. The caller stores
+// the message and the session and deletes a used one-time prekey (and a
+// used KEM prekey unless it is the last-resort one) in one transaction.
+type Decrypted struct {
+	Plaintext         []byte
+	RemoteIdentity    keys.PublicKey
+	NewSession        bool
+	OneTimePreKeyID   uint32
+	UsedOneTimePreKey bool
+	KEMPreKeyID       uint32
+	UsedKEMPreKey     bool
+}
+
+// Session is everything the engine keeps about one contact: the current
+// ratchet state and a few archived ones. The zero value is an empty
+// session, ready to receive a PreKeySignalMessage. It is not safe for
+// concurrent use.
+type Session struct {
+	current  *state
+	archived []*state // most recent first
+}
+
+// Established reports whether the session has a current state.
+func (s *Session) Established() bool { return s.current != nil }
+
+// RemoteIdentity returns the identity key of the current state's peer.
+func (s *Session) RemoteIdentity() (keys.PublicKey, bool) {
+	if s.current == nil {
+		return keys.PublicKey{}, false
+	}
+	return s.current.remoteIdentity, true
+}
+
+// Version returns the current state's message version (3 or 4), 0 if none.
+func (s *Session) Version() uint8 {
+	if s.current == nil {
+		return 0
+	}
+	return s.current.version
+}
+
+// Encrypt encrypts plaintext with the next message key of the current
+// sending chain.
+func (s *Session) Encrypt(plaintext []byte) (MessageType, []byte, error) {
+	if s.current == nil {
+		return 0, nil, ErrNoSession
+	}
+	return s.current.encrypt(plaintext)
+}
+
+// Decrypt decrypts a message of the given type. A PreKeySignalMessage may
+// start a new session (the responder's side of X3DH/PQXDH), in which case
+// the previous one is archived. On any error the session is unchanged.
+// rand supplies the next ratchet key when the peer's ratchet turned.
+func (s *Session) Decrypt(rand io.Reader, local Local, prekeys PreKeys, typ MessageType, msg []byte) (*Decrypted, error) {
+	switch typ {
+	case TypeSignal:
+		m, err := ParseSignalMessage(msg)
+		if err != nil {
+			return nil, err
+		}
+		return s.decryptSignal(rand, m)
+	case TypePreKey:
+		m, err := ParsePreKeySignalMessage(msg)
+		if err != nil {
+			return nil, err
+		}
+		return s.decryptPreKey(rand, local, prekeys, m)
+	default:
+		return nil, fmt.Errorf("%w: message type %d", ErrMalformed, typ)
+	}
+}
+
+// decryptSignal tries the current state, then the archived ones; a state
+// that succeeds becomes current.
+func (s *Session) decryptSignal(rand io.Reader, m *SignalMessage) (*Decrypted, error) {
+	if s.current == nil {
+		return nil, ErrNoSession
+	}
+	plaintext, commit, firstErr := s.current.decrypt(rand, m)
+	if firstErr == nil {
+		commit()
+		return &Decrypted{Plaintext: plaintext, RemoteIdentity: s.current.remoteIdentity}, nil
+	}
+	for i, st := range s.archived {
+		plaintext, commit, err := st.decrypt(rand, m)
+		if err != nil {
+			continue
+		}
+		commit()
+		s.promote(i)
+		return &Decrypted{Plaintext: plaintext, RemoteIdentity: st.remoteIdentity}, nil
+	}
+	return nil, firstErr
+}
+
+// decryptPreKey decrypts a PreKeySignalMessage: with the state it belongs
+// to when we already have it (the initiator repeats it until we answer),
+// else with a new state from the key agreement.
+func (s *Session) decryptPreKey(rand io.Reader, local Local, prekeys PreKeys, m *PreKeySignalMessage) (*Decrypted, error) {
+	if i, st := s.findBaseKey(m.Version, m.BaseKey); st != nil {
+		if st.remoteIdentity != m.Identity {
+			return nil, fmt.Errorf("%w: identity differs from the session's", ErrUntrustedIdentity)
+		}
+		plaintext, commit, err := st.decrypt(rand, m.Message)
+		if err != nil {
+			return nil, err
+		}
+		commit()
+		if i >= 0 {
+			s.promote(i)
+		}
+		return &Decrypted{Plaintext: plaintext, RemoteIdentity: st.remoteIdentity}, nil
+	}
+	st, result, err := respond(local, prekeys, m)
+	if err != nil {
+		return nil, err
+	}
+	plaintext, commit, err := st.decrypt(rand, m.Message)
+	if err != nil {
+		return nil, err
+	}
+	commit()
+	s.archiveCurrent()
+	s.current = st
+	result.Plaintext = plaintext
+	return result, nil
+}
+
+// findBaseKey returns the state started by the initiator's base key: the
+// current one (position -1) or an archived one.
+func (s *Session) findBaseKey(version uint8, base keys.PublicKey) (int, *state) {
+	if s.current != nil && s.current.version == version && s.current.baseKey == base {
+		return -1, s.current
+	}
+	for i, st := range s.archived {
+		if st.version == version && st.baseKey == base {
+			return i, st
+		}
+	}
+	return -1, nil
+}
+
+// promote makes archived state i current, archiving the current one.
+func (s *Session) promote(i int) {
+	st := s.archived[i]
+	s.archived = append(s.archived[:i], s.archived[i+1:]...)
+	s.archiveCurrent()
+	s.current = st
+}
+
+// archiveCurrent moves the current state to the front of the archive and
+// drops archived states beyond [MaxArchivedStates].
+func (s *Session) archiveCurrent() {
+	if s.current == nil {
+		return
+	}
+	s.archived = append([]*state{s.current}, s.archived...)
+	s.current = nil
+	if len(s.archived) > MaxArchivedStates {
+		s.archived = s.archived[:MaxArchivedStates]
+	}
+}

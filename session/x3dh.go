@@ -1,0 +1,166 @@
+package session
+
+import (
+	"fmt"
+	"io"
+
+	"ratchat/keys"
+)
+
+// discontinuity is the 32 0xFF bytes that open the master secret (X3DH
+// section 2.2, PQXDH section 2.2): for X25519 they make the input never
+// start like a valid scalar, keeping it apart from XEdDSA's uses of the key.
+var discontinuity = [32]byte{
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+}
+
+// dhPair is one Diffie-Hellman of the key agreement: our private key with
+// their public key.
+type dhPair struct {
+	ours   *keys.KeyPair
+	theirs keys.PublicKey
+}
+
+// masterSecret builds F || DH1 || DH2 || DH3 [|| DH4] [|| SS], the input of
+// the first KDF (X3DH section 3.3; PQXDH section 3.3 appends the KEM
+// secret). Both sides call it with the same DHs in the same order, each
+// from its own side; a low-order key anywhere fails the agreement.
+func masterSecret(pairs []dhPair, kemSecret []byte) ([]byte, error) {
+	out := make([]byte, 0, len(discontinuity)+len(pairs)*keys.KeySize+len(kemSecret))
+	out = append(out, discontinuity[:]...)
+	for _, p := range pairs {
+		dh, err := p.ours.Agree(p.theirs)
+		if err != nil {
+			clear(out)
+			return nil, fmt.Errorf("%w: key agreement: %v", ErrMalformed, err)
+		}
+		out = append(out, dh[:]...)
+	}
+	return append(out, kemSecret...), nil
+}
+
+// Initiate starts a session with the owner of bundle (the initiator's half
+// of X3DH section 3.3, or PQXDH section 3.3 when the bundle carries a KEM
+// prekey): it verifies the bundle's signatures, agrees on a master secret,
+// and turns the DH ratchet once so that the first message already has a
+// fresh sending chain. Every message sent before the first reply is a
+// PreKeySignalMessage.
+func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error) {
+	if err := bundle.Verify(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadBundle, err)
+	}
+	base, err := keys.GenerateKeyPair(rand)
+	if err != nil {
+		return nil, err
+	}
+	pairs := []dhPair{
+		{&local.Identity, bundle.SignedPreKey},
+		{&base, bundle.Identity},
+		{&base, bundle.SignedPreKey},
+	}
+	p := &pendingPreKey{signedPreKeyID: bundle.SignedPreKeyID}
+	if bundle.OneTimePreKey != nil {
+		pairs = append(pairs, dhPair{&base, *bundle.OneTimePreKey})
+		p.preKeyID, p.hasPreKeyID = bundle.OneTimePreKeyID, true
+	}
+	version := uint8(VersionX3DH)
+	var kemSecret []byte
+	if bundle.KEMPreKey != nil {
+		secret, ciphertext, err := bundle.KEMPreKey.Encapsulate()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadBundle, err)
+		}
+		version, kemSecret = VersionPQXDH, secret[:]
+		p.kemPreKeyID, p.kemCiphertext = bundle.KEMPreKeyID, ciphertext
+	}
+	secret, err := masterSecret(pairs, kemSecret)
+	clear(kemSecret)
+	if err != nil {
+		return nil, err
+	}
+	root, theirChain := deriveInitialKeys(version == VersionPQXDH, secret)
+	clear(secret)
+
+	// The responder's first ratchet key is its signed prekey: its first
+	// sending chain is theirChain, and ours comes from one DH ratchet step.
+	ratchet, err := keys.GenerateKeyPair(rand)
+	if err != nil {
+		return nil, err
+	}
+	dh, err := ratchet.Agree(bundle.SignedPreKey)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadBundle, err)
+	}
+	nextRoot, ourChain := root.step(&dh)
+	st := &state{
+		version:              version,
+		localIdentity:        local.Identity.Public,
+		remoteIdentity:       bundle.Identity,
+		localRegistrationID:  local.RegistrationID,
+		remoteRegistrationID: bundle.RegistrationID,
+		baseKey:              base.Public,
+		root:                 nextRoot,
+		sender:               senderChain{ratchet: ratchet, key: ourChain},
+		receivers:            []receiverChain{{ratchetKey: bundle.SignedPreKey, key: theirChain}},
+		pending:              p,
+	}
+	return &Session{current: st}, nil
+}
+
+// respond is the responder's half of the key agreement for a
+// PreKeySignalMessage that starts a new session. It looks the named prekeys
+// up, agrees on the master secret, and returns a state whose sending chain
+// uses the signed prekey as the first ratchet key. It changes nothing: the
+// caller commits the state only once the message inside has decrypted.
+func respond(local Local, prekeys PreKeys, m *PreKeySignalMessage) (*state, *Decrypted, error) {
+	spk, err := prekeys.SignedPreKey(m.SignedPreKeyID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: signed prekey %d: %v", ErrUnknownPreKey, m.SignedPreKeyID, err)
+	}
+	pairs := []dhPair{
+		{&spk.Pair, m.Identity},
+		{&local.Identity, m.BaseKey},
+		{&spk.Pair, m.BaseKey},
+	}
+	used := &Decrypted{RemoteIdentity: m.Identity, NewSession: true}
+	if m.HasPreKeyID {
+		otk, err := prekeys.OneTimePreKey(m.PreKeyID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: one-time prekey %d: %v", ErrUnknownPreKey, m.PreKeyID, err)
+		}
+		pairs = append(pairs, dhPair{&otk.Pair, m.BaseKey})
+		used.OneTimePreKeyID, used.UsedOneTimePreKey = m.PreKeyID, true
+	}
+	var kemSecret []byte
+	if m.Version == VersionPQXDH {
+		kem, err := prekeys.KEMPreKey(m.KEMPreKeyID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: KEM prekey %d: %v", ErrUnknownPreKey, m.KEMPreKeyID, err)
+		}
+		secret, err := kem.Pair.Decapsulate(m.KEMCiphertext)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: KEM ciphertext: %v", ErrMalformed, err)
+		}
+		kemSecret = secret[:]
+		used.KEMPreKeyID, used.UsedKEMPreKey = m.KEMPreKeyID, true
+	}
+	secret, err := masterSecret(pairs, kemSecret)
+	clear(kemSecret)
+	if err != nil {
+		return nil, nil, err
+	}
+	root, ourChain := deriveInitialKeys(m.Version == VersionPQXDH, secret)
+	clear(secret)
+	st := &state{
+		version:              m.Version,
+		localIdentity:        local.Identity.Public,
+		remoteIdentity:       m.Identity,
+		localRegistrationID:  local.RegistrationID,
+		remoteRegistrationID: m.RegistrationID,
+		baseKey:              m.BaseKey,
+		root:                 root,
+		sender:               senderChain{ratchet: spk.Pair, key: ourChain},
+	}
+	return st, used, nil
+}
