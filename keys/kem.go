@@ -2,6 +2,7 @@ package keys
 
 import (
 	"crypto/mlkem"
+	"crypto/subtle"
 	"fmt"
 	"io"
 )
@@ -28,10 +29,21 @@ type KEMPublicKey [KEMPublicKeySize]byte
 // its compact private form. It prints as "redacted".
 type KEMSeed [KEMSeedSize]byte
 
-// KEMKeyPair is an ML-KEM-1024 key pair.
+// KEMKeyPair is an ML-KEM-1024 key pair. Once used, do not change its
+// fields: it caches the expanded decapsulation key, which costs about as
+// much as a key generation to rebuild from the seed.
 type KEMKeyPair struct {
 	Public KEMPublicKey
 	Seed   KEMSeed
+
+	dk *mlkem.DecapsulationKey1024 // Seed expanded, or nil
+}
+
+// Equal reports whether kp and other hold the same keys, comparing the
+// seeds in constant time. Use it rather than ==, which also compares the
+// cache.
+func (kp KEMKeyPair) Equal(other KEMKeyPair) bool {
+	return kp.Public == other.Public && subtle.ConstantTimeCompare(kp.Seed[:], other.Seed[:]) == 1
 }
 
 // String returns "redacted": private keys never reach a log.
@@ -60,7 +72,7 @@ func NewKEMKeyPair(seed KEMSeed) (KEMKeyPair, error) {
 	}
 	var pub KEMPublicKey
 	copy(pub[:], dk.EncapsulationKey().Bytes())
-	return KEMKeyPair{Public: pub, Seed: seed}, nil
+	return KEMKeyPair{Public: pub, Seed: seed, dk: dk}, nil
 }
 
 // Bytes returns the key in libsignal's serialization: 0x0A || key.
@@ -117,11 +129,14 @@ func (kp *KEMKeyPair) Decapsulate(ciphertext []byte) ([KEMSecretSize]byte, error
 	if ciphertext[0] != TypeMLKEM1024 {
 		return secret, fmt.Errorf("%w: KEM ciphertext type 0x%02x", ErrKeyType, ciphertext[0])
 	}
-	dk, err := mlkem.NewDecapsulationKey1024(kp.Seed[:])
-	if err != nil {
-		return secret, fmt.Errorf("keys: %w", err)
+	if kp.dk == nil || subtle.ConstantTimeCompare(kp.dk.Bytes(), kp.Seed[:]) != 1 {
+		dk, err := mlkem.NewDecapsulationKey1024(kp.Seed[:])
+		if err != nil {
+			return secret, fmt.Errorf("keys: %w", err)
+		}
+		kp.dk = dk
 	}
-	shared, err := dk.Decapsulate(ciphertext[1:])
+	shared, err := kp.dk.Decapsulate(ciphertext[1:])
 	if err != nil {
 		return secret, fmt.Errorf("keys: %w", err)
 	}

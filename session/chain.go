@@ -58,14 +58,15 @@ func advance(ck chainKey, index, counter uint32) (messageKeys, chainKey, []skipp
 		skipped = make([]skippedKey, 0, min(counter-index, MaxSkippedKeys))
 	}
 	for ; index < counter; index++ {
+		seed, next := ck.step()
 		if counter-index <= MaxSkippedKeys {
-			skipped = append(skipped, skippedKey{index: index, seed: ck.messageKeySeed()})
+			skipped = append(skipped, skippedKey{index: index, seed: seed})
 		}
-		ck = ck.next()
+		ck = next
 	}
-	seed := ck.messageKeySeed()
+	seed, next := ck.step()
 	mk := newMessageKeys(&seed)
-	return mk, ck.next(), skipped
+	return mk, next, skipped
 }
 
 // findSkipped returns the position of the skipped key for counter, or -1.

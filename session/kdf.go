@@ -78,14 +78,17 @@ func (rk *rootKey) step(dh *[keySize]byte) (rootKey, chainKey) {
 	return next, ck
 }
 
-// next is KDF_CK's chain output: HMAC-SHA256(ck, 0x02).
-func (ck *chainKey) next() chainKey {
-	return hmacSHA256(ck[:], chainKeySeedInput)
-}
-
-// messageKeySeed is KDF_CK's message output: HMAC-SHA256(ck, 0x01).
-func (ck *chainKey) messageKeySeed() [keySize]byte {
-	return hmacSHA256(ck[:], messageKeySeedInput)
+// step is KDF_CK (Double Ratchet section 5.2): the message-key seed
+// HMAC-SHA256(ck, 0x01) and the next chain key HMAC-SHA256(ck, 0x02). One
+// keyed HMAC serves both, so the key schedule is computed once.
+func (ck *chainKey) step() (seed [keySize]byte, next chainKey) {
+	mac := hmac.New(sha256.New, ck[:])
+	mac.Write(messageKeySeedInput)
+	mac.Sum(seed[:0])
+	mac.Reset()
+	mac.Write(chainKeySeedInput)
+	mac.Sum(next[:0])
+	return seed, next
 }
 
 // newMessageKeys expands a message-key seed: HKDF-SHA256 with no salt, info

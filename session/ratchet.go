@@ -52,12 +52,12 @@ func (st *state) encrypt(plaintext []byte) (MessageType, []byte, error) {
 	if st.sender.index == ^uint32(0) {
 		return 0, nil, fmt.Errorf("session: sending chain exhausted")
 	}
-	seed := st.sender.key.messageKeySeed()
+	seed, next := st.sender.key.step()
 	mk := newMessageKeys(&seed)
 	ciphertext := encryptCBC(&mk, plaintext)
 	msg := NewSignalMessage(st.version, st.sender.ratchet.Public, st.sender.index,
 		st.previousCounter, ciphertext, mk.mac[:], st.localIdentity, st.remoteIdentity)
-	st.sender.key = st.sender.key.next()
+	st.sender.key = next
 	st.sender.index++
 	if st.pending == nil {
 		return TypeSignal, msg.Bytes(), nil

@@ -1,0 +1,16 @@
+module ratchat/session/interop
+
+go 1.26.8
+
+replace ratchat => ../..
+
+require (
+	go.mau.fi/libsignal v0.2.1
+	ratchat v0.0.0
+)
+
+require (
+	filippo.io/edwards25519 v1.2.0 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)
