@@ -54,3 +54,7 @@ var (
 	// exactly a ratchat safety number payload.
 	ErrQRPayload = errors.New("keys: not a ratchat safety number payload")
 )
+
+// ErrPreKeyRecord is returned when a stored prekey record cannot be
+// parsed or its keys do not belong together.
+var ErrPreKeyRecord = errors.New("keys: damaged prekey record")
