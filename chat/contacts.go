@@ -1,0 +1,218 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"ratchat/keys"
+	"ratchat/session"
+	"ratchat/store"
+	"ratchat/transport"
+)
+
+// AddContact adds the owner of an invite: it fetches a prekey bundle from
+// the contact's home, starts a PQXDH session, and sends a first message
+// carrying our display name and home address so that the contact can
+// answer. name is what we call the contact until it tells us its own.
+func (m *Messenger) AddContact(ctx context.Context, invite, name string) (store.Contact, error) {
+	inv, err := transport.ParseInvite(invite)
+	if err != nil {
+		return store.Contact{}, err
+	}
+	if inv.Identity == m.identity.Public {
+		return store.Contact{}, ErrSelf
+	}
+	conn, err := m.pool.get(ctx, inv.Address)
+	if err != nil {
+		return store.Contact{}, err
+	}
+	reply, err := conn.FetchBundle(ctx, inv.Identity)
+	if err != nil {
+		m.pool.drop(inv.Address, conn)
+		return store.Contact{}, err
+	}
+	// Between ratchat clients every session is post-quantum: FetchBundle
+	// already refuses a bundle without a KEM prekey; say so here too.
+	if reply.Bundle.KEMPreKey == nil {
+		return store.Contact{}, fmt.Errorf("chat: %w: bundle without KEM prekey", session.ErrBadBundle)
+	}
+	s, err := session.Initiate(m.rand, m.local, &reply.Bundle)
+	if err != nil {
+		return store.Contact{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, err := m.st.ContactByIdentity(ctx, inv.Identity)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		c = store.Contact{Identity: inv.Identity, Name: name, Address: inv.Address}
+		if c.ID, err = m.st.AddContact(ctx, c); err != nil {
+			return store.Contact{}, err
+		}
+	case err != nil:
+		return store.Contact{}, err
+	default: // known already: a new session, and the address of the invite
+		c.Address = inv.Address
+		if err := m.st.UpdateContact(ctx, c); err != nil {
+			return store.Contact{}, err
+		}
+	}
+	if err := m.sendProfile(ctx, c, s); err != nil {
+		return store.Contact{}, err
+	}
+	m.events.emit(ContactChanged{Contact: c})
+	return c, nil
+}
+
+// sendProfile sends our name and home address as the first message of a
+// new session s with c (which replaces any session c had).
+func (m *Messenger) sendProfile(ctx context.Context, c store.Contact, s *session.Session) error {
+	name, err := m.st.DisplayName(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	content := &Content{Kind: KindProfile, Name: name, Home: m.home}
+	if err := m.stamp(content); err != nil {
+		return err
+	}
+	err = m.sendControlWith(ctx, c, s, content)
+	m.wakeOutbox()
+	return err
+}
+
+// addIncomingContact makes a contact for someone who started a session
+// with us. If their first message gives the home address and the display
+// name of one of our contacts, it is that contact with a new identity key:
+// the identity-change flow, not a new contact. (Why both: a relay is the
+// home of many people, and nothing else in ratchat names a person. Two
+// people of the same name on one relay would show as a key change, which
+// asks the user to decide: loud, and on the safe side.)
+func (m *Messenger) addIncomingContact(ctx context.Context, in *incoming) error {
+	c := store.Contact{Identity: in.sender}
+	if in.content.Kind == KindProfile {
+		c.Name, c.Address = in.content.Name, in.content.Home
+		if old, ok, err := m.contactByHome(ctx, c.Address, c.Name); err != nil {
+			return err
+		} else if ok {
+			return m.changeIdentity(ctx, in, old)
+		}
+	}
+	id, err := m.st.AddContact(ctx, c)
+	if err != nil {
+		return err
+	}
+	c.ID = id
+	in.contact, in.known = c, true
+	m.events.emit(ContactChanged{Contact: c})
+	return nil
+}
+
+// contactByHome finds the contact whose home is addr and whose name is
+// name (ignoring case).
+func (m *Messenger) contactByHome(ctx context.Context, addr, name string) (store.Contact, bool, error) {
+	if addr == "" || name == "" {
+		return store.Contact{}, false, nil
+	}
+	all, err := m.st.Contacts(ctx)
+	if err != nil {
+		return store.Contact{}, false, err
+	}
+	for _, c := range all {
+		if c.Address == addr && strings.EqualFold(c.Name, name) {
+			return c, true, nil
+		}
+	}
+	return store.Contact{}, false, nil
+}
+
+// changeIdentity records that old now speaks with a new identity key: the
+// history keeps both, the verified mark goes, and sending is held until
+// the user accepts the new key.
+func (m *Messenger) changeIdentity(ctx context.Context, in *incoming, old store.Contact) error {
+	if err := m.st.ChangeIdentity(ctx, old.ID, in.sender); err != nil {
+		return err
+	}
+	previous := old.Identity
+	old.Identity, old.Verified = in.sender, false
+	if err := m.st.UpdateContact(ctx, old); err != nil {
+		return err
+	}
+	if err := m.setHeld(ctx, old.ID, true); err != nil {
+		return err
+	}
+	in.contact, in.known = old, true
+	m.events.emit(IdentityChanged{Contact: old.ID, Old: previous, New: in.sender})
+	m.events.emit(ContactChanged{Contact: old})
+	return nil
+}
+
+// AcceptIdentity lets messages flow again to a contact whose identity key
+// changed, after the user has seen the change.
+func (m *Messenger) AcceptIdentity(ctx context.Context, id store.ContactID) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := m.setHeld(ctx, id, false); err != nil {
+		return err
+	}
+	m.events.emit(ContactChanged{Contact: c})
+	m.wakeOutbox()
+	return nil
+}
+
+// Contacts returns every contact.
+func (m *Messenger) Contacts(ctx context.Context) ([]store.Contact, error) {
+	return m.st.Contacts(ctx)
+}
+
+// SafetyNumber returns the safety number of our identity and the
+// contact's, to compare in person.
+func (m *Messenger) SafetyNumber(ctx context.Context, id store.ContactID) (keys.SafetyNumber, error) {
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return keys.SafetyNumber{}, err
+	}
+	return keys.NewSafetyNumber(m.identity.Public, c.Identity), nil
+}
+
+// Verify compares a code the user pasted (or scanned: the QR payload text
+// works too) with the contact's safety number and, if it matches, marks
+// the contact verified. It returns [ErrCodeMismatch] otherwise.
+func (m *Messenger) Verify(ctx context.Context, id store.ContactID, code string) error {
+	sn, err := m.SafetyNumber(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !sn.Matches(code) {
+		return ErrCodeMismatch
+	}
+	return m.SetVerified(ctx, id, true)
+}
+
+// SetVerified sets or clears a contact's verified mark.
+func (m *Messenger) SetVerified(ctx context.Context, id store.ContactID, verified bool) error {
+	if err := m.st.SetVerified(ctx, id, verified); err != nil {
+		return err
+	}
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return err
+	}
+	m.events.emit(ContactChanged{Contact: c})
+	return nil
+}
+
+// stamp gives content a fresh random id and the current time.
+func (m *Messenger) stamp(c *Content) error {
+	if _, err := io.ReadFull(m.rand, c.ID[:]); err != nil {
+		return err
+	}
+	c.Sent = m.now()
+	return nil
+}

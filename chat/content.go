@@ -1,0 +1,213 @@
+package chat
+
+import (
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"ratchat/store"
+)
+
+// Kind says what a [Content] carries.
+type Kind uint8
+
+// The kinds of content. Numbers are part of the wire format.
+const (
+	// KindText is a text message.
+	KindText Kind = 1
+	// KindReceipt acknowledges messages as delivered or read.
+	KindReceipt Kind = 2
+	// KindProfile carries the sender's display name and home address; the
+	// first message of a session carries it so the contact can answer.
+	KindProfile Kind = 3
+	// KindTimer sets the conversation's disappearing-message timer.
+	KindTimer Kind = 4
+	// KindReset tells the contact that our session was started anew (after
+	// a restore) and that its old one is gone.
+	KindReset Kind = 5
+	// KindFileOffer announces a file: name, size, chunk count and hash.
+	KindFileOffer Kind = 6
+	// KindFileChunk is one chunk of a file.
+	KindFileChunk Kind = 7
+	lastKind           = KindFileChunk
+)
+
+// ReceiptType tells a delivery receipt from a read receipt.
+type ReceiptType uint8
+
+// The receipt types.
+const (
+	ReceiptDelivered ReceiptType = 1
+	ReceiptRead      ReceiptType = 2
+)
+
+// Bounds of the content encoding. Decoding checks each before it copies.
+const (
+	contentVersion = 1
+	// MaxTextSize bounds a text message, in bytes of UTF-8.
+	MaxTextSize = 16 << 10
+	// MaxNameSize bounds a display name or a file name.
+	MaxNameSize = 255
+	// MaxAddressSize bounds a home address (host:port).
+	MaxAddressSize = 255
+	// MaxReceiptIDs bounds the message ids one receipt acknowledges.
+	MaxReceiptIDs = 512
+	// ChunkSize is the size of every file chunk but the last.
+	ChunkSize = 64 << 10
+	// paddingBlock is the block the encoded content is padded to, so that
+	// a message's length says little about its text (Signal pads to 160).
+	paddingBlock = 160
+	// paddingMarker ends the content and starts the padding (ISO/IEC
+	// 7816-4, as Signal pads): the marker, then zero bytes.
+	paddingMarker = 0x80
+)
+
+// Content is what travels inside the ratchet: an explicit, versioned
+// encoding of one message. Only the fields of its Kind are set.
+type Content struct {
+	Kind Kind
+	// ID identifies the message within the conversation; a redelivered
+	// message keeps its id, so it is shown once.
+	ID store.MessageID
+	// Sent is the sender's clock when it wrote the message, in milliseconds.
+	Sent time.Time
+
+	Text       string            // KindText
+	Receipt    ReceiptType       // KindReceipt
+	Acked      []store.MessageID // KindReceipt
+	Name       string            // KindProfile: display name; KindFileOffer: file name
+	Home       string            // KindProfile: home address
+	Timer      time.Duration     // KindTimer, whole seconds; 0 turns it off
+	FileID     store.MessageID   // KindFileOffer, KindFileChunk: the offer's message id
+	FileSize   uint64            // KindFileOffer
+	FileChunks uint32            // KindFileOffer
+	FileSHA256 [32]byte          // KindFileOffer
+	ChunkIndex uint32            // KindFileChunk
+	ChunkData  []byte            // KindFileChunk
+}
+
+// Field numbers of the encoding.
+const (
+	fKind protowire.Number = iota + 1
+	fID
+	fSent
+	fText
+	fReceipt
+	fAcked
+	fName
+	fHome
+	fTimer
+	fFileID
+	fFileSize
+	fFileChunks
+	fFileSHA256
+	fChunkIndex
+	fChunkData
+)
+
+// Marshal encodes c: version byte, fields, padding. It checks c first, so
+// that nothing we send could be refused by the contact's [ParseContent].
+func (c *Content) Marshal() ([]byte, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	b := []byte{contentVersion}
+	b = appendVarint(b, fKind, uint64(c.Kind))
+	b = appendBytes(b, fID, c.ID[:])
+	b = appendVarint(b, fSent, uint64(c.Sent.UnixMilli()))
+	switch c.Kind {
+	case KindText:
+		b = appendBytes(b, fText, []byte(c.Text))
+	case KindReceipt:
+		b = appendVarint(b, fReceipt, uint64(c.Receipt))
+		for _, id := range c.Acked {
+			b = appendBytes(b, fAcked, id[:])
+		}
+	case KindProfile:
+		b = appendBytes(b, fName, []byte(c.Name))
+		b = appendBytes(b, fHome, []byte(c.Home))
+	case KindTimer:
+		b = appendVarint(b, fTimer, uint64(c.Timer/time.Second))
+	case KindFileOffer:
+		b = appendBytes(b, fFileID, c.FileID[:])
+		b = appendBytes(b, fName, []byte(c.Name))
+		b = appendVarint(b, fFileSize, c.FileSize)
+		b = appendVarint(b, fFileChunks, uint64(c.FileChunks))
+		b = appendBytes(b, fFileSHA256, c.FileSHA256[:])
+	case KindFileChunk:
+		b = appendBytes(b, fFileID, c.FileID[:])
+		b = appendVarint(b, fChunkIndex, uint64(c.ChunkIndex))
+		b = appendBytes(b, fChunkData, c.ChunkData)
+	}
+	return pad(b), nil
+}
+
+func appendVarint(b []byte, n protowire.Number, v uint64) []byte {
+	return protowire.AppendVarint(protowire.AppendTag(b, n, protowire.VarintType), v)
+}
+
+func appendBytes(b []byte, n protowire.Number, v []byte) []byte {
+	return protowire.AppendBytes(protowire.AppendTag(b, n, protowire.BytesType), v)
+}
+
+// pad appends the marker and zeros up to a multiple of paddingBlock.
+func pad(b []byte) []byte {
+	b = append(b, paddingMarker)
+	for len(b)%paddingBlock != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// unpad strips the padding: trailing zeros, then the marker.
+func unpad(b []byte) ([]byte, error) {
+	end := len(b)
+	for end > 0 && b[end-1] == 0 {
+		end--
+	}
+	if end == 0 || b[end-1] != paddingMarker {
+		return nil, fmt.Errorf("%w: bad padding", ErrBadContent)
+	}
+	return b[:end-1], nil
+}
+
+// check enforces the bounds and the fields each kind requires.
+func (c *Content) check() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrBadContent, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case c.Kind < KindText || c.Kind > lastKind:
+		return bad("kind %d", c.Kind)
+	case len(c.Text) > MaxTextSize || !utf8.ValidString(c.Text):
+		return bad("text of %d bytes or not UTF-8", len(c.Text))
+	case len(c.Name) > MaxNameSize || !utf8.ValidString(c.Name):
+		return bad("name of %d bytes or not UTF-8", len(c.Name))
+	case len(c.Home) > MaxAddressSize || !utf8.ValidString(c.Home):
+		return bad("address of %d bytes or not UTF-8", len(c.Home))
+	case len(c.Acked) > MaxReceiptIDs:
+		return bad("%d receipt ids", len(c.Acked))
+	case len(c.ChunkData) > ChunkSize:
+		return bad("chunk of %d bytes", len(c.ChunkData))
+	case c.Timer < 0 || c.Timer%time.Second != 0:
+		return bad("timer %v", c.Timer)
+	}
+	switch c.Kind {
+	case KindReceipt:
+		if c.Receipt != ReceiptDelivered && c.Receipt != ReceiptRead || len(c.Acked) == 0 {
+			return bad("receipt type %d with %d ids", c.Receipt, len(c.Acked))
+		}
+	case KindFileOffer:
+		want := (c.FileSize + ChunkSize - 1) / ChunkSize
+		if c.Name == "" || uint64(c.FileChunks) != want {
+			return bad("file offer of %d bytes in %d chunks", c.FileSize, c.FileChunks)
+		}
+	case KindFileChunk:
+		if len(c.ChunkData) == 0 {
+			return bad("empty chunk")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+package chat
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"ratchat/store"
+)
+
+var when = time.UnixMilli(1_795_000_000_123)
+
+func sampleContents() map[string]*Content {
+	id := store.MessageID{1, 2, 3}
+	return map[string]*Content{
+		"text":       {Kind: KindText, ID: id, Sent: when, Text: "hello, ünïcode"},
+		"empty text": {Kind: KindText, ID: id, Sent: when},
+		"receipt":    {Kind: KindReceipt, ID: id, Sent: when, Receipt: ReceiptRead, Acked: []store.MessageID{{9}, {8}}},
+		"profile":    {Kind: KindProfile, ID: id, Sent: when, Name: "Alice", Home: "127.0.0.1:7070"},
+		"timer":      {Kind: KindTimer, ID: id, Sent: when, Timer: time.Hour},
+		"timer off":  {Kind: KindTimer, ID: id, Sent: when},
+		"reset":      {Kind: KindReset, ID: id, Sent: when},
+		"file offer": {Kind: KindFileOffer, ID: id, Sent: when, FileID: id, Name: "a.txt", FileSize: ChunkSize + 1, FileChunks: 2, FileSHA256: [32]byte{7}},
+		"file chunk": {Kind: KindFileChunk, ID: id, Sent: when, FileID: id, ChunkIndex: 1, ChunkData: []byte{1, 2, 3}},
+	}
+}
+
+func TestContentRoundTrip(t *testing.T) {
+	for name, c := range sampleContents() {
+		t.Run(name, func(t *testing.T) {
+			b, err := c.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b)%paddingBlock != 0 {
+				t.Fatalf("encoded length %d is not padded to %d", len(b), paddingBlock)
+			}
+			got, err := ParseContent(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(normalize(got), normalize(c)) {
+				t.Fatalf("round trip:\n got %+v\nwant %+v", got, c)
+			}
+		})
+	}
+}
+
+// normalize makes equal contents deeply equal: times compared by instant.
+func normalize(c *Content) Content {
+	n := *c
+	n.Sent = time.UnixMilli(c.Sent.UnixMilli())
+	if len(n.ChunkData) == 0 {
+		n.ChunkData = nil
+	}
+	return n
+}
+
+// TestPaddingHidesLength checks that texts of 0 to 150 bytes all encode to
+// the same length.
+func TestPaddingHidesLength(t *testing.T) {
+	var lengths = map[int]bool{}
+	for n := 0; n <= 100; n += 10 {
+		b, err := (&Content{Kind: KindText, Sent: when, Text: strings.Repeat("x", n)}).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		lengths[len(b)] = true
+	}
+	if len(lengths) != 1 {
+		t.Fatalf("texts of 0..100 bytes encode to %d different lengths", len(lengths))
+	}
+}
+
+func TestContentRejects(t *testing.T) {
+	good, _ := sampleContents()["text"].Marshal()
+	body, _ := unpad(good[1:])
+	field := func(n protowire.Number, v []byte) []byte {
+		return protowire.AppendBytes(protowire.AppendTag(nil, n, protowire.BytesType), v)
+	}
+	frame := func(parts ...[]byte) []byte { return pad(append([]byte{contentVersion}, bytes.Join(parts, nil)...)) }
+	tests := map[string][]byte{
+		"empty":                 nil,
+		"version 2":             append([]byte{2}, good[1:]...),
+		"no padding marker":     append([]byte{contentVersion}, body...),
+		"padding only":          frame(),
+		"text twice":            frame(body, field(fText, []byte("x"))),
+		"text in a reset":       frame(protowire.AppendVarint(protowire.AppendTag(nil, fKind, protowire.VarintType), uint64(KindReset)), body[2:]),
+		"short id":              frame(body, field(fID, []byte{1})),
+		"name in a text":        frame(body, field(fName, []byte("x"))),
+		"kind as bytes":         frame(field(fKind, []byte{1}), body[2:]),
+		"text not UTF-8":        frame(body[:len(body)-len("hello, ünïcode")-2], field(fText, []byte{0xff})),
+		"oversize":              make([]byte, 300<<10),
+		"truncated varint":      frame([]byte{byte(fSent<<3) | 0}, []byte{0x80}),
+		"receipt without ids":   mustMarshalUnchecked(&Content{Kind: KindReceipt, Receipt: ReceiptRead}),
+		"offer with bad chunks": mustMarshalUnchecked(&Content{Kind: KindFileOffer, Name: "a", FileSize: 10, FileChunks: 3}),
+	}
+	for name, b := range tests {
+		if _, err := ParseContent(b); !errors.Is(err, ErrBadContent) {
+			t.Errorf("%s: err = %v, want ErrBadContent", name, err)
+		}
+	}
+}
+
+// mustMarshalUnchecked encodes c without Marshal's checks, to build
+// contents a broken or hostile sender could send.
+func mustMarshalUnchecked(c *Content) []byte {
+	b := []byte{contentVersion}
+	b = appendVarint(b, fKind, uint64(c.Kind))
+	b = appendBytes(b, fID, c.ID[:])
+	b = appendVarint(b, fSent, 0)
+	if c.Kind == KindReceipt {
+		b = appendVarint(b, fReceipt, uint64(c.Receipt))
+	}
+	if c.Kind == KindFileOffer {
+		b = appendBytes(b, fFileID, c.FileID[:])
+		b = appendBytes(b, fName, []byte(c.Name))
+		b = appendVarint(b, fFileSize, c.FileSize)
+		b = appendVarint(b, fFileChunks, uint64(c.FileChunks))
+		b = appendBytes(b, fFileSHA256, c.FileSHA256[:])
+	}
+	return pad(b)
+}
+
+func TestMarshalRefusesWhatParseWould(t *testing.T) {
+	for name, c := range map[string]*Content{
+		"kind 0":         {},
+		"huge text":      {Kind: KindText, Text: strings.Repeat("x", MaxTextSize+1)},
+		"bad utf-8 name": {Kind: KindProfile, Name: "\xff"},
+		"fraction timer": {Kind: KindTimer, Timer: time.Millisecond},
+		"huge chunk":     {Kind: KindFileChunk, ChunkData: make([]byte, ChunkSize+1)},
+	} {
+		if _, err := c.Marshal(); !errors.Is(err, ErrBadContent) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+// FuzzParseContent: no panic; whatever parses re-encodes to something
+// that parses to the same content.
+func FuzzParseContent(f *testing.F) {
+	for _, c := range sampleContents() {
+		b, _ := c.Marshal()
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseContent(b)
+		if err != nil {
+			if !errors.Is(err, ErrBadContent) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		again, err := c.Marshal()
+		if err != nil {
+			t.Fatalf("parsed content does not marshal: %v", err)
+		}
+		c2, err := ParseContent(again)
+		if err != nil || !reflect.DeepEqual(normalize(c), normalize(c2)) {
+			t.Fatalf("re-encoding changed the content: %v", err)
+		}
+	})
+}

@@ -1,0 +1,76 @@
+package chat
+
+import (
+	"context"
+	"errors"
+
+	"ratchat/store"
+)
+
+// applyControl acts on content that is not part of the history: receipts,
+// profiles, timers, resets and file chunks. The session state was already
+// committed.
+func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
+	c, contact := in.content, in.contact
+	if in.result.NewSession && in.known && c.Kind != KindReset {
+		m.events.emit(SessionReset{Contact: contact.ID})
+	}
+	switch c.Kind {
+	case KindReceipt:
+		return m.applyReceipt(ctx, contact.ID, c)
+	case KindProfile:
+		return m.applyProfile(ctx, contact, c)
+	case KindTimer:
+		if err := m.setTimer(ctx, contact.ID, c.Timer); err != nil {
+			return err
+		}
+		m.events.emit(TimerChanged{Contact: contact.ID, Timer: c.Timer})
+	case KindReset:
+		m.events.emit(SessionReset{Contact: contact.ID})
+	case KindFileChunk:
+		return m.receiveChunk(ctx, contact.ID, c)
+	}
+	return nil
+}
+
+// applyReceipt moves our messages to delivered or read. A status only
+// moves forward, so a late delivery receipt does not undo a read one.
+func (m *Messenger) applyReceipt(ctx context.Context, id store.ContactID, c *Content) error {
+	status := store.StatusDelivered
+	if c.Receipt == ReceiptRead {
+		status = store.StatusRead
+	}
+	for _, mid := range c.Acked {
+		changed, err := m.st.SetStatus(ctx, id, mid, status)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // a message since deleted, or not ours
+		}
+		if err != nil {
+			return err
+		}
+		if changed {
+			m.events.emit(StatusChanged{Contact: id, ID: mid, Status: status})
+		}
+	}
+	return nil
+}
+
+// applyProfile takes the contact's home address, and its display name
+// unless we already named the contact ourselves.
+func (m *Messenger) applyProfile(ctx context.Context, contact store.Contact, c *Content) error {
+	changed := false
+	if c.Home != "" && c.Home != contact.Address {
+		contact.Address, changed = c.Home, true
+	}
+	if contact.Name == "" && c.Name != "" {
+		contact.Name, changed = c.Name, true
+	}
+	if !changed {
+		return nil
+	}
+	if err := m.st.UpdateContact(ctx, contact); err != nil {
+		return err
+	}
+	m.events.emit(ContactChanged{Contact: contact})
+	return nil
+}

@@ -1,0 +1,201 @@
+package chat
+
+import (
+	"context"
+	"encoding/hex"
+	"net"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"ratchat/keys"
+	"ratchat/transport"
+)
+
+// settingRelayIdentity pins the relay's identity key the first time we
+// reach it (trust on first use), so that our Auth signature is never made
+// for an impostor afterwards.
+const settingRelayIdentity = "relay_identity"
+
+// startHome starts the profile's own home (peer mode) or prepares the
+// connection to its relay.
+func (m *Messenger) startHome() error {
+	if m.cfg.Relay != "" {
+		m.home = m.cfg.Relay
+		if v, err := m.st.Setting(m.ctx, settingRelayIdentity); err == nil {
+			if k, err := parseHexKey(v); err == nil {
+				m.homeKey = k
+			}
+		}
+		return nil
+	}
+	srv, err := transport.NewServer(transport.Config{
+		Mode:    transport.PeerMode,
+		Owner:   m.identity.Public,
+		DataDir: filepath.Join(m.st.Dir(), "home"),
+		Limits:  m.cfg.Limits,
+		Logger:  m.log,
+		Now:     m.now,
+	})
+	if err != nil {
+		return err
+	}
+	addr := m.cfg.Listen
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	m.server, m.listener, m.homeKey = srv, l, m.identity.Public
+	m.home = m.cfg.Advertise
+	if m.home == "" {
+		m.home = l.Addr().String()
+	}
+	go srv.Serve(l)
+	return nil
+}
+
+// stopHome shuts the peer-mode home down.
+func (m *Messenger) stopHome() error {
+	if m.server == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return m.server.Shutdown(ctx)
+}
+
+// homeLoop keeps the owner's connection to the home: it authenticates,
+// keeps the prekeys supplied, and handles every delivery, reconnecting
+// with backoff when the connection ends.
+func (m *Messenger) homeLoop(ctx context.Context) {
+	delay := m.cfg.RetryMin
+	for ctx.Err() == nil {
+		err := m.serveHome(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		m.events.emit(HomeState{Connected: false, Err: err})
+		m.log.Info("home connection ended", "err", err)
+		if !sleep(ctx, delay) {
+			return
+		}
+		delay = min(2*delay, m.cfg.RetryMax)
+	}
+}
+
+// serveHome runs one connection to the home until it ends.
+func (m *Messenger) serveHome(ctx context.Context) error {
+	opts := m.cfg.Client
+	if m.homeKey != (keys.PublicKey{}) {
+		opts.HomeIdentity = &m.homeKey
+	}
+	conn, err := transport.Dial(ctx, m.home, &m.identity, opts)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if m.homeKey == (keys.PublicKey{}) { // first contact with the relay
+		m.homeKey = conn.Home()
+		if err := m.st.SetSetting(ctx, settingRelayIdentity, m.homeKey.String()); err != nil {
+			return err
+		}
+	}
+	if err := m.syncPreKeys(ctx, conn); err != nil {
+		return err
+	}
+	if err := conn.Fetch(ctx); err != nil {
+		return err
+	}
+	m.events.emit(HomeState{Connected: true})
+	for {
+		select {
+		case d, ok := <-conn.Deliveries():
+			if !ok {
+				return conn.Err()
+			}
+			if err := m.handleDelivery(ctx, conn, d); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// sleep waits d or until ctx ends, and reports whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// connPool keeps one anonymous connection per contact home, for deposits
+// and bundle fetches.
+type connPool struct {
+	opts  transport.ClientOptions
+	mu    sync.Mutex
+	conns map[string]*transport.Conn
+}
+
+func newConnPool(opts transport.ClientOptions) *connPool {
+	return &connPool{opts: opts, conns: map[string]*transport.Conn{}}
+}
+
+// get returns a live connection to addr, dialling if needed.
+func (p *connPool) get(ctx context.Context, addr string) (*transport.Conn, error) {
+	p.mu.Lock()
+	c := p.conns[addr]
+	p.mu.Unlock()
+	if c != nil && c.Err() == nil {
+		return c, nil
+	}
+	c, err := transport.DialAnonymous(ctx, addr, p.opts)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if old := p.conns[addr]; old != nil && old.Err() == nil {
+		c.Close()
+		return old, nil
+	}
+	p.conns[addr] = c
+	return c, nil
+}
+
+// drop closes addr's connection after an error, so the next get redials.
+func (p *connPool) drop(addr string, c *transport.Conn) {
+	p.mu.Lock()
+	if p.conns[addr] == c {
+		delete(p.conns, addr)
+	}
+	p.mu.Unlock()
+	c.Close()
+}
+
+func (p *connPool) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for addr, c := range p.conns {
+		c.Close()
+		delete(p.conns, addr)
+	}
+}
+
+// parseHexKey reads a public key as [keys.PublicKey.String] prints it.
+func parseHexKey(s string) (keys.PublicKey, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return keys.PublicKey{}, err
+	}
+	return keys.ParsePublicKey(b)
+}

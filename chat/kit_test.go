@@ -1,0 +1,166 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"ratchat/store"
+	"ratchat/transport"
+)
+
+// testKDF makes unlocking instant in tests; the real cost is a store test.
+var testKDF = store.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// profile is one running messenger in a test, with its store.
+type profile struct {
+	t    *testing.T
+	name string
+	dir  string
+	st   *store.Store
+	m    *Messenger
+	cfg  Config
+}
+
+// newProfile creates a profile in a temporary folder and starts it with
+// its own home on 127.0.0.1, unless relay is set.
+func newProfile(t *testing.T, name, relay string) *profile {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
+	st, err := store.Create(dir, []byte("passphrase "+name), store.WithKDF(testKDF))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CreateProfile(context.Background(), st, name, nil); err != nil {
+		t.Fatal(err)
+	}
+	p := &profile{t: t, name: name, dir: dir, st: st, cfg: testConfig(st, relay)}
+	p.start()
+	t.Cleanup(p.stop)
+	return p
+}
+
+func testConfig(st *store.Store, relay string) Config {
+	var logger *slog.Logger
+	if os.Getenv("RATCHAT_TEST_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return Config{
+		Logger: logger,
+		Store:  st, Relay: relay,
+		RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+		Client: transport.ClientOptions{DialTimeout: 2 * time.Second},
+	}
+}
+
+func (p *profile) start() {
+	p.t.Helper()
+	m, err := Start(context.Background(), p.cfg)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.m = m
+	p.waitFor("home connection", 10*time.Second, func(e Event) bool {
+		h, ok := e.(HomeState)
+		return ok && h.Connected
+	})
+}
+
+func (p *profile) stop() {
+	if p.m != nil {
+		p.m.Close()
+		p.m = nil
+	}
+}
+
+// restart stops the messenger and starts it again on the same store, with
+// the same listening address so that contacts still reach it.
+func (p *profile) restart() {
+	p.t.Helper()
+	addr := p.m.Home()
+	p.stop()
+	if p.cfg.Relay == "" {
+		p.cfg.Listen = addr
+	}
+	p.start()
+}
+
+func (p *profile) invite() string {
+	p.t.Helper()
+	inv, err := p.m.Invite()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return inv
+}
+
+// waitFor reads events until one satisfies ok, failing after timeout.
+func (p *profile) waitFor(what string, timeout time.Duration, ok func(Event) bool) Event {
+	p.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case e, open := <-p.m.Events():
+			if !open {
+				p.t.Fatalf("%s: events closed while waiting for %s", p.name, what)
+			}
+			if ok(e) {
+				return e
+			}
+		case <-deadline:
+			p.t.Fatalf("%s: no %s within %v", p.name, what, timeout)
+		}
+	}
+}
+
+// waitText waits for an incoming message with this text.
+func (p *profile) waitText(text string) store.Message {
+	p.t.Helper()
+	e := p.waitFor(fmt.Sprintf("message %q", text), 10*time.Second, func(e Event) bool {
+		r, ok := e.(MessageReceived)
+		return ok && string(r.Message.Body) == text
+	})
+	return e.(MessageReceived).Message
+}
+
+// waitStatus waits until message id reaches status st.
+func (p *profile) waitStatus(id store.MessageID, st store.Status) {
+	p.t.Helper()
+	p.waitFor(fmt.Sprintf("status %d", st), 10*time.Second, func(e Event) bool {
+		s, ok := e.(StatusChanged)
+		return ok && s.ID == id && s.Status == st
+	})
+}
+
+// contactOf returns p's contact for other, waiting for it to appear.
+func (p *profile) contactOf(other *profile) store.Contact {
+	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := p.st.ContactByIdentity(context.Background(), other.m.Identity())
+		if err == nil {
+			return c
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.t.Fatalf("%s never got %s as a contact", p.name, other.name)
+	return store.Contact{}
+}
+
+// connect has a add b by invite and waits until b knows a.
+func connect(t *testing.T, a, b *profile) (store.Contact, store.Contact) {
+	t.Helper()
+	ab, err := a.m.AddContact(context.Background(), b.invite(), b.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ba := b.contactOf(a)
+	if ba.Name != a.name {
+		t.Fatalf("%s sees %s as %q", b.name, a.name, ba.Name)
+	}
+	return ab, ba
+}

@@ -1,0 +1,215 @@
+package chat
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"ratchat/keys"
+	"ratchat/session"
+	"ratchat/store"
+	"ratchat/transport"
+)
+
+// Config says how to run a [Messenger] for one unlocked profile.
+type Config struct {
+	// Store is the unlocked profile. The Messenger uses it but does not
+	// close it.
+	Store *store.Store
+	// Listen is where the profile's own home listens (peer mode), such as
+	// "0.0.0.0:7070"; default "127.0.0.1:0". Ignored when Relay is set.
+	Listen string
+	// Advertise is the home address put in invites; default: the address
+	// the listener got (or Relay).
+	Advertise string
+	// Relay, if set, is the address of the relay that is the profile's
+	// home instead of a listener of its own.
+	Relay string
+	// Downloads is the folder received files are saved in.
+	Downloads string
+	// Retry bounds the outbox's backoff; defaults 500ms and 5 minutes.
+	RetryMin, RetryMax time.Duration
+	// Client configures connections to homes (timeouts; tests shorten them).
+	Client transport.ClientOptions
+	// Limits configures the peer-mode home.
+	Limits transport.Limits
+
+	Rand   io.Reader        // default crypto/rand
+	Now    func() time.Time // default time.Now
+	Logger *slog.Logger     // default: discard
+}
+
+// Messenger is the messenger core for one unlocked profile: it keeps the
+// home running, sends, receives, and reports what happened as [Event]s.
+// All methods are safe for concurrent use.
+type Messenger struct {
+	cfg      Config
+	st       *store.Store
+	rand     io.Reader
+	now      func() time.Time
+	log      *slog.Logger
+	identity keys.KeyPair
+	local    session.Local
+
+	// mu serializes everything that reads and writes ratchet sessions, so
+	// that a session is never used by two operations at once.
+	mu sync.Mutex
+
+	server   *transport.Server // peer mode only
+	listener net.Listener
+	home     string         // our home's address
+	homeKey  keys.PublicKey // the identity key our home must present
+
+	events    *eventQueue
+	wake      chan struct{} // the outbox has work
+	timerWake chan struct{} // a message with an expiry was stored
+	pool      *connPool
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+}
+
+// CreateProfile fills a new store with an identity key, a registration id,
+// the display name and the first prekeys. It is called once, before the
+// first [Start].
+func CreateProfile(ctx context.Context, st *store.Store, name string, r io.Reader) error {
+	if r == nil {
+		r = rand.Reader
+	}
+	identity, err := keys.GenerateKeyPair(r)
+	if err != nil {
+		return err
+	}
+	if err := st.SetIdentity(ctx, identity); err != nil {
+		return err
+	}
+	if err := st.SetDisplayName(ctx, name); err != nil {
+		return err
+	}
+	// libsignal's range for registration ids: 1 to 16380.
+	n, err := rand.Int(r, big.NewInt(16380))
+	if err != nil {
+		return err
+	}
+	if err := st.SetSetting(ctx, settingRegistrationID, strconv.FormatInt(n.Int64()+1, 10)); err != nil {
+		return err
+	}
+	m := &Messenger{st: st, rand: r, identity: identity}
+	return m.createPreKeys(ctx)
+}
+
+// Start runs the messenger: it starts the home (a listener of its own, or
+// a connection to the relay), the outbox and the timers, and returns.
+func Start(ctx context.Context, cfg Config) (*Messenger, error) {
+	m, err := newMessenger(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.startHome(); err != nil {
+		return nil, err
+	}
+	if err := m.st.SetHomeAddress(ctx, m.home); err != nil {
+		m.stopHome()
+		return nil, err
+	}
+	m.run(m.homeLoop)
+	m.run(m.outboxLoop)
+	m.run(m.timerLoop)
+	m.run(m.resetLoop)
+	return m, nil
+}
+
+func newMessenger(ctx context.Context, cfg Config) (*Messenger, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("chat: no store")
+	}
+	m := &Messenger{cfg: cfg, st: cfg.Store, rand: cfg.Rand, now: cfg.Now, log: cfg.Logger}
+	if m.rand == nil {
+		m.rand = rand.Reader
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	if m.cfg.RetryMin <= 0 {
+		m.cfg.RetryMin = 500 * time.Millisecond
+	}
+	if m.cfg.RetryMax <= 0 {
+		m.cfg.RetryMax = 5 * time.Minute
+	}
+	if m.cfg.Downloads == "" {
+		m.cfg.Downloads = filepath.Join(m.st.Dir(), "downloads")
+	}
+	var err error
+	if m.identity, err = m.st.Identity(ctx); err != nil {
+		return nil, fmt.Errorf("chat: no profile identity: %w", err)
+	}
+	reg, err := m.st.Setting(ctx, settingRegistrationID)
+	if err != nil {
+		return nil, fmt.Errorf("chat: no registration id: %w", err)
+	}
+	id, err := strconv.ParseUint(reg, 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("chat: registration id: %w", err)
+	}
+	m.local = session.Local{Identity: m.identity, RegistrationID: uint32(id)}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	m.events = newEventQueue()
+	m.wake = make(chan struct{}, 1)
+	m.timerWake = make(chan struct{}, 1)
+	m.pool = newConnPool(m.cfg.Client)
+	return m, nil
+}
+
+// run starts a background loop that ends with the messenger.
+func (m *Messenger) run(loop func(context.Context)) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		loop(m.ctx)
+	}()
+}
+
+// Close stops the loops and the home and waits for them. The store stays
+// open: it belongs to the caller.
+func (m *Messenger) Close() error {
+	m.cancel()
+	err := m.stopHome()
+	m.wg.Wait()
+	m.pool.closeAll()
+	m.events.close()
+	return err
+}
+
+// Events returns the channel of events. It is closed by [Messenger.Close].
+func (m *Messenger) Events() <-chan Event { return m.events.out }
+
+// Identity returns the profile's identity public key.
+func (m *Messenger) Identity() keys.PublicKey { return m.identity.Public }
+
+// Home returns the address of the profile's home.
+func (m *Messenger) Home() string { return m.home }
+
+// Invite returns the profile's invite text, for others to add it.
+func (m *Messenger) Invite() (string, error) {
+	return transport.Invite{Identity: m.identity.Public, Address: m.home}.Encode()
+}
+
+// wakeOutbox tells the outbox loop there is something to deliver.
+func (m *Messenger) wakeOutbox() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,137 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"ratchat/store"
+	"ratchat/transport"
+)
+
+// outboxPoll is how often the outbox looks for due items when nothing
+// wakes it: retries come due on their own schedule.
+const outboxPoll = time.Second
+
+// depositTimeout bounds one deposit, answer included.
+const depositTimeout = 30 * time.Second
+
+// giveUpAfter is how long an item may wait before its message is marked
+// failed: as long as a home keeps an envelope.
+const giveUpAfter = 30 * 24 * time.Hour
+
+// outboxLoop delivers queued envelopes to their contacts' homes, in order
+// per contact, retrying with exponential backoff. Items live in the store,
+// so they survive restarts; a message may be delivered twice (the home
+// said Stored but we crashed before dequeuing), and its id makes the
+// second one a no-op on the other side.
+func (m *Messenger) outboxLoop(ctx context.Context) {
+	for {
+		if err := m.deliverDue(ctx); err != nil && ctx.Err() == nil {
+			m.log.Warn("outbox", "err", err)
+		}
+		t := time.NewTimer(outboxPoll)
+		select {
+		case <-m.wake:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+		t.Stop()
+	}
+}
+
+// deliverDue makes one pass over the due items.
+func (m *Messenger) deliverDue(ctx context.Context) error {
+	items, err := m.st.Due(ctx)
+	if err != nil {
+		return err
+	}
+	blocked := map[store.ContactID]bool{}
+	contacts := map[store.ContactID]store.Contact{}
+	for _, item := range items {
+		if blocked[item.Contact] || ctx.Err() != nil {
+			continue
+		}
+		c, ok := contacts[item.Contact]
+		if !ok {
+			if c, err = m.st.Contact(ctx, item.Contact); err != nil {
+				return err
+			}
+			contacts[item.Contact] = c
+		}
+		if held, err := m.isHeld(ctx, c.ID); err != nil || held {
+			blocked[c.ID] = true
+			continue
+		}
+		if err := m.deliver(ctx, c, item); err != nil {
+			// Later items to this contact wait: messages arrive in order.
+			blocked[c.ID] = true
+			if err := m.retryLater(ctx, item, err); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// deliver deposits one item at the contact's home and dequeues it.
+func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.OutboxItem) error {
+	conn, err := m.pool.get(ctx, c.Address)
+	if err != nil {
+		return err
+	}
+	// A deposit that hangs must not stall the whole outbox.
+	dctx, cancel := context.WithTimeout(ctx, depositTimeout)
+	defer cancel()
+	if _, err := conn.Deposit(dctx, c.Identity, item.Payload); err != nil {
+		var refused *transport.RefusedError
+		if !errors.As(err, &refused) {
+			m.pool.drop(c.Address, conn)
+		}
+		return err
+	}
+	if err := m.st.Dequeue(ctx, item.ID); err != nil {
+		return err
+	}
+	if item.Message != 0 {
+		return m.markSent(ctx, c.ID, item.Message, store.StatusSent)
+	}
+	return nil
+}
+
+// retryLater schedules the next attempt, or gives the item up once it is
+// older than a home would keep it.
+func (m *Messenger) retryLater(ctx context.Context, item store.OutboxItem, cause error) error {
+	m.log.Info("delivery failed", "attempts", item.Attempts+1, "err", cause)
+	if m.now().Sub(item.Created) > giveUpAfter {
+		if err := m.st.Dequeue(ctx, item.ID); err != nil {
+			return err
+		}
+		if item.Message != 0 {
+			return m.markSent(ctx, item.Contact, item.Message, store.StatusFailed)
+		}
+		return nil
+	}
+	delay := m.cfg.RetryMin << min(item.Attempts, 20)
+	delay = min(delay, m.cfg.RetryMax)
+	return m.st.RecordAttempt(ctx, item.ID, m.now().Add(delay))
+}
+
+// markSent sets the status of the message with sequence number seq.
+func (m *Messenger) markSent(ctx context.Context, id store.ContactID, seq int64, st store.Status) error {
+	msg, err := m.st.MessageBySeq(ctx, seq)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted (expired) meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	changed, err := m.st.SetStatus(ctx, id, msg.ID, st)
+	if err != nil || !changed {
+		return err
+	}
+	m.events.emit(StatusChanged{Contact: id, ID: msg.ID, Status: st})
+	return nil
+}

@@ -1,0 +1,141 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"ratchat/keys"
+	"ratchat/session"
+	"ratchat/store"
+	"ratchat/transport"
+)
+
+// errUndeliverable marks an envelope that can never be processed: it is
+// acknowledged (so the home deletes it) and dropped. Any other error leaves
+// the envelope at the home, which delivers it again.
+var errUndeliverable = errors.New("chat: undeliverable envelope")
+
+// handleDelivery processes one envelope from the home and acknowledges it
+// once its effects are stored. It returns an error only when the
+// connection should be dropped.
+func (m *Messenger) handleDelivery(ctx context.Context, conn *transport.Conn, d *transport.Deliver) error {
+	err := m.receive(ctx, d)
+	switch {
+	case err == nil:
+	case errors.Is(err, errUndeliverable):
+		m.log.Warn("dropping an envelope", "err", err)
+	default:
+		return err // a local failure: leave the envelope for redelivery
+	}
+	return conn.Ack(ctx, d.ID)
+}
+
+// incoming is one decrypted message on its way to the store.
+type incoming struct {
+	sender   keys.PublicKey
+	contact  store.Contact
+	known    bool
+	session  session.Session
+	result   *session.Decrypted
+	content  *Content
+	received store.Message
+}
+
+// receive opens, decrypts and stores one envelope.
+func (m *Messenger) receive(ctx context.Context, d *transport.Deliver) error {
+	opened, err := transport.OpenEnvelope(&m.identity, d.Envelope)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUndeliverable, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	in := &incoming{sender: opened.Sender}
+	if err := m.loadSender(ctx, in); err != nil {
+		return err
+	}
+	in.result, err = in.session.Decrypt(m.rand, m.local, preKeyStore{ctx, m.st}, session.MessageType(opened.Type), opened.Message)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUndeliverable, err)
+	}
+	if in.content, err = ParseContent(in.result.Plaintext); err != nil {
+		return fmt.Errorf("%w: %v", errUndeliverable, err)
+	}
+	if !in.known {
+		if err := m.addIncomingContact(ctx, in); err != nil {
+			return err
+		}
+	}
+	return m.apply(ctx, in)
+}
+
+// loadSender finds the contact and session an envelope belongs to. An
+// unknown sender is someone who added us: a new session, and a contact
+// made once the first message decrypts.
+func (m *Messenger) loadSender(ctx context.Context, in *incoming) error {
+	c, err := m.st.ContactByIdentity(ctx, in.sender)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	in.contact, in.known = c, true
+	return m.loadSession(ctx, c.ID, &in.session)
+}
+
+// loadSession reads a contact's session; a missing or reset one leaves s
+// empty.
+func (m *Messenger) loadSession(ctx context.Context, id store.ContactID, s *session.Session) error {
+	b, err := m.st.Session(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) == 0 {
+		*s = session.Session{}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.UnmarshalBinary(b)
+}
+
+// apply stores what a decrypted message says, in one transaction with the
+// session state and the used prekeys, then reports it.
+func (m *Messenger) apply(ctx context.Context, in *incoming) error {
+	state, err := in.session.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	used := usedPreKeys(in.result)
+	c := in.content
+	if c.Kind != KindText && c.Kind != KindFileOffer {
+		if err := m.st.CommitControl(ctx, in.contact.ID, state, used); err != nil {
+			return err
+		}
+		return m.applyControl(ctx, in)
+	}
+	msg := store.Message{
+		Conversation: in.contact.ID, ID: c.ID, Direction: store.Incoming,
+		Body: []byte(c.Text), Sent: c.Sent, Received: m.now(),
+		Status: store.StatusDelivered, StatusAt: m.now(),
+	}
+	if c.Kind == KindFileOffer {
+		msg.Body = []byte(c.Name)
+	}
+	if err := m.expiry(ctx, in.contact.ID, &msg); err != nil {
+		return err
+	}
+	seq, inserted, err := m.st.CommitReceived(ctx, store.Received{Message: msg, Session: state, UsedPreKeys: used})
+	if err != nil {
+		return err
+	}
+	msg.Seq = seq
+	m.expiryStored(&msg)
+	if inserted {
+		m.events.emit(MessageReceived{Contact: in.contact.ID, Message: msg})
+		if c.Kind == KindFileOffer {
+			m.startIncomingFile(ctx, in.contact.ID, c)
+		}
+	}
+	// Acknowledge even a duplicate: the sender may have missed our receipt.
+	return m.queueReceipt(ctx, in.contact, ReceiptDelivered, c.ID)
+}

@@ -1,0 +1,168 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"ratchat/session"
+	"ratchat/store"
+	"ratchat/transport"
+)
+
+// Send writes a text message to a contact: it is encrypted, stored with
+// the new session state and queued for delivery in one transaction, and
+// delivered by the outbox (now, or when the contact's home is reachable).
+func (m *Messenger) Send(ctx context.Context, id store.ContactID, text string) (store.Message, error) {
+	c := &Content{Kind: KindText, Text: text}
+	if err := m.stamp(c); err != nil {
+		return store.Message{}, err
+	}
+	return m.sendMessage(ctx, id, c, []byte(text))
+}
+
+// sendMessage encrypts content c for contact id and commits it as a
+// message of the history with body as its text.
+func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Content, body []byte) (store.Message, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	contact, s, err := m.sendable(ctx, id)
+	if err != nil {
+		return store.Message{}, err
+	}
+	payload, state, err := m.seal(contact, s, c)
+	if err != nil {
+		return store.Message{}, err
+	}
+	msg := store.Message{
+		Conversation: id, ID: c.ID, Direction: store.Outgoing, Body: body,
+		Sent: c.Sent, Received: c.Sent, Status: store.StatusQueued, StatusAt: c.Sent,
+	}
+	if err := m.expiry(ctx, id, &msg); err != nil {
+		return store.Message{}, err
+	}
+	seq, _, err := m.st.CommitSent(ctx, store.Sent{Message: msg, Session: state, Payload: payload})
+	if err != nil {
+		return store.Message{}, err
+	}
+	msg.Seq = seq
+	m.expiryStored(&msg)
+	m.events.emit(MessageStored{Contact: id, Message: msg})
+	m.wakeOutbox()
+	return msg, nil
+}
+
+// sendable loads a contact we may send to and its session.
+func (m *Messenger) sendable(ctx context.Context, id store.ContactID) (store.Contact, *session.Session, error) {
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return c, nil, err
+	}
+	if held, err := m.isHeld(ctx, id); err != nil || held {
+		if err == nil {
+			err = &IdentityChangedError{Contact: id}
+		}
+		return c, nil, err
+	}
+	s := new(session.Session)
+	if err := m.loadSession(ctx, id, s); err != nil {
+		return c, nil, err
+	}
+	if !s.Established() {
+		return c, nil, ErrNoSession
+	}
+	return c, s, nil
+}
+
+// seal encrypts content with the session and seals it for the contact's
+// home, returning the envelope and the session state to store with it.
+func (m *Messenger) seal(c store.Contact, s *session.Session, content *Content) ([]byte, []byte, error) {
+	plaintext, err := content.Marshal()
+	if err != nil {
+		return nil, nil, err
+	}
+	typ, msg, err := s.Encrypt(plaintext)
+	if err != nil {
+		return nil, nil, err
+	}
+	envelope, err := transport.SealEnvelope(m.rand, &m.identity, c.Identity, uint8(typ), msg)
+	if err != nil {
+		return nil, nil, err
+	}
+	state, err := s.MarshalBinary()
+	return envelope, state, err
+}
+
+// sendControl sends content that is not part of the history (receipts,
+// profile, timer, reset) with the contact's stored session. The caller
+// holds m.mu.
+func (m *Messenger) sendControl(ctx context.Context, c store.Contact, content *Content) error {
+	s := new(session.Session)
+	if err := m.loadSession(ctx, c.ID, s); err != nil {
+		return err
+	}
+	if !s.Established() {
+		return ErrNoSession
+	}
+	return m.sendControlWith(ctx, c, s, content)
+}
+
+// sendControlWith is sendControl with a session in hand: the new state
+// and the outbox item are stored in one transaction.
+func (m *Messenger) sendControlWith(ctx context.Context, c store.Contact, s *session.Session, content *Content) error {
+	payload, state, err := m.seal(c, s, content)
+	if err != nil {
+		return err
+	}
+	_, err = m.st.CommitControlSent(ctx, c.ID, state, payload)
+	return err
+}
+
+// queueReceipt acknowledges messages to their sender. The caller holds m.mu.
+func (m *Messenger) queueReceipt(ctx context.Context, c store.Contact, t ReceiptType, ids ...store.MessageID) error {
+	if held, err := m.isHeld(ctx, c.ID); err != nil || held {
+		return err // nothing goes to an unaccepted identity, receipts included
+	}
+	content := &Content{Kind: KindReceipt, Receipt: t, Acked: ids}
+	if err := m.stamp(content); err != nil {
+		return err
+	}
+	err := m.sendControl(ctx, c, content)
+	if errors.Is(err, ErrNoSession) {
+		return nil
+	}
+	m.wakeOutbox()
+	return err
+}
+
+// MarkRead tells the contact that these incoming messages were read.
+func (m *Messenger) MarkRead(ctx context.Context, id store.ContactID, ids ...store.MessageID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, mid := range ids {
+		if _, err := m.st.SetStatus(ctx, id, mid, store.StatusRead); err != nil {
+			return err
+		}
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), MaxReceiptIDs)
+		if err := m.queueReceipt(ctx, c, ReceiptRead, ids[:n]...); err != nil {
+			return fmt.Errorf("chat: read receipt: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// Messages returns a page of a conversation: the n messages before the
+// cursor (0: the newest), oldest first, and the cursor of the page before.
+func (m *Messenger) Messages(ctx context.Context, id store.ContactID, before store.Cursor, n int) ([]store.Message, store.Cursor, error) {
+	return m.st.Messages(ctx, id, before, n)
+}

@@ -1,0 +1,235 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"ratchat/keys"
+)
+
+// Table and column names of contacts, part of every sealed field's
+// associated data.
+const (
+	tableContacts  = "contacts"
+	colTrust       = "trust"
+	tableHistory   = "identity_history"
+	colChange      = "change"
+	contactColumns = "id, identity, name, address, trust"
+)
+
+// ContactID is a contact's row id; it is also the conversation id.
+type ContactID int64
+
+// Contact is someone the profile talks to.
+type Contact struct {
+	// ID is assigned by [Store.AddContact].
+	ID ContactID
+	// Identity is the contact's identity public key.
+	Identity keys.PublicKey
+	// Name is the name the user gave the contact.
+	Name string
+	// Address is the contact's home address.
+	Address string
+	// Verified is set once the safety number was compared.
+	Verified bool
+	// Held is set when the contact's identity key changed and the user has
+	// not yet accepted the new one: nothing may be sent to the contact.
+	// [Store.ChangeIdentity] sets it, [Store.AcceptIdentity] clears it.
+	Held bool
+}
+
+// Bits of the sealed trust column.
+const (
+	trustVerified = 1 << 0
+	trustHeld     = 1 << 1
+)
+
+// IdentityChange is one change of a contact's identity key.
+type IdentityChange struct {
+	Old, New keys.PublicKey
+	At       time.Time
+}
+
+// ContactStore holds contacts, their verification state and the history of
+// their identity keys.
+type ContactStore interface {
+	// AddContact stores a new contact; ErrContactExists for a known key.
+	AddContact(ctx context.Context, c Contact) (ContactID, error)
+	// Contact returns one contact, or ErrNotFound.
+	Contact(ctx context.Context, id ContactID) (Contact, error)
+	// ContactByIdentity finds a contact by identity key, or ErrNotFound.
+	ContactByIdentity(ctx context.Context, identity keys.PublicKey) (Contact, error)
+	// Contacts returns every contact, in the order they were added.
+	Contacts(ctx context.Context) ([]Contact, error)
+	// UpdateContact changes a contact's name and address.
+	UpdateContact(ctx context.Context, c Contact) error
+	// SetVerified marks a contact verified or not.
+	SetVerified(ctx context.Context, id ContactID, verified bool) error
+	// ChangeIdentity records a new identity key, clears the verified mark
+	// and holds sending until AcceptIdentity.
+	ChangeIdentity(ctx context.Context, id ContactID, identity keys.PublicKey) error
+	// AcceptIdentity releases a contact held by an identity change.
+	AcceptIdentity(ctx context.Context, id ContactID) error
+	// IdentityHistory returns a contact's identity-key changes, oldest first.
+	IdentityHistory(ctx context.Context, id ContactID) ([]IdentityChange, error)
+	// DeleteContact deletes a contact with its session and messages.
+	DeleteContact(ctx context.Context, id ContactID) error
+}
+
+var _ ContactStore = (*Store)(nil)
+
+// AddContact stores a new contact and returns its id. It fails with
+// [ErrContactExists] if a contact has the same identity key.
+func (s *Store) AddContact(ctx context.Context, c Contact) (ContactID, error) {
+	var id ContactID
+	err := s.write(ctx, func(tx querier) error {
+		var err error
+		id, err = s.addContact(ctx, tx, c)
+		return err
+	})
+	return id, err
+}
+
+// addContact is AddContact inside a transaction.
+func (s *Store) addContact(ctx context.Context, tx querier, c Contact) (ContactID, error) {
+	row, err := nextID(ctx, tx, tableContacts)
+	if err != nil {
+		return 0, err
+	}
+	return s.insertContact(ctx, tx, row, c)
+}
+
+// insertContact inserts c as row id row.
+func (s *Store) insertContact(ctx context.Context, tx querier, row int64, c Contact) (ContactID, error) {
+	f, err := s.sealContact(row, c)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO contacts (id, identity_index, identity, name, address, trust)
+		VALUES (?, ?, ?, ?, ?, ?)`, row, s.identityIndex(c.Identity), f[0], f[1], f[2], f[3])
+	if isUniqueViolation(err) {
+		return 0, ErrContactExists
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: adding contact: %w", err)
+	}
+	return ContactID(row), nil
+}
+
+// sealContact seals the identity, name, address and trust columns.
+func (s *Store) sealContact(row int64, c Contact) ([4][]byte, error) {
+	var out [4][]byte
+	trust := []byte{0}
+	if c.Verified {
+		trust[0] |= trustVerified
+	}
+	if c.Held {
+		trust[0] |= trustHeld
+	}
+	cols := [4]string{colIdentity, colName, colAddress, colTrust}
+	vals := [4][]byte{c.Identity[:], []byte(c.Name), []byte(c.Address), trust}
+	for i := range cols {
+		ct, err := s.c.seal(tableContacts, cols[i], row, vals[i])
+		if err != nil {
+			return out, err
+		}
+		out[i] = ct
+	}
+	return out, nil
+}
+
+// scanContact reads and opens one row selected with contactColumns.
+func (s *Store) scanContact(sc interface{ Scan(...any) error }) (Contact, error) {
+	var c Contact
+	var row int64
+	var f [4][]byte
+	if err := sc.Scan(&row, &f[0], &f[1], &f[2], &f[3]); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return c, ErrNotFound
+		}
+		return c, fmt.Errorf("store: reading contact: %w", err)
+	}
+	cols := [4]string{colIdentity, colName, colAddress, colTrust}
+	var pt [4][]byte
+	for i := range cols {
+		b, err := s.c.open(tableContacts, cols[i], row, f[i])
+		if err != nil {
+			return c, err
+		}
+		pt[i] = b
+	}
+	if len(pt[0]) != keys.KeySize || len(pt[3]) != 1 || pt[3][0]&^(trustVerified|trustHeld) != 0 {
+		return c, ErrCorrupt
+	}
+	c.ID = ContactID(row)
+	copy(c.Identity[:], pt[0])
+	c.Name, c.Address = string(pt[1]), string(pt[2])
+	c.Verified, c.Held = pt[3][0]&trustVerified != 0, pt[3][0]&trustHeld != 0
+	return c, nil
+}
+
+// Contact returns the contact with id, or [ErrNotFound].
+func (s *Store) Contact(ctx context.Context, id ContactID) (Contact, error) {
+	q, err := s.reader()
+	if err != nil {
+		return Contact{}, err
+	}
+	return s.contact(ctx, q, id)
+}
+
+// contact is Contact on q.
+func (s *Store) contact(ctx context.Context, q querier, id ContactID) (Contact, error) {
+	return s.scanContact(q.QueryRowContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE id = ?`, id))
+}
+
+// ContactByIdentity returns the contact whose identity key is identity, or
+// [ErrNotFound]. The look-up goes through the key's blind index.
+func (s *Store) ContactByIdentity(ctx context.Context, identity keys.PublicKey) (Contact, error) {
+	q, err := s.reader()
+	if err != nil {
+		return Contact{}, err
+	}
+	return s.scanContact(q.QueryRowContext(ctx,
+		`SELECT `+contactColumns+` FROM contacts WHERE identity_index = ?`, s.identityIndex(identity)))
+}
+
+// Contacts returns every contact in the order they were added.
+func (s *Store) Contacts(ctx context.Context) ([]Contact, error) {
+	q, err := s.reader()
+	if err != nil {
+		return nil, err
+	}
+	return s.contacts(ctx, q)
+}
+
+// contacts is Contacts on q.
+func (s *Store) contacts(ctx context.Context, q querier) ([]Contact, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: reading contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []Contact
+	for rows.Next() {
+		c, err := s.scanContact(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// identityIndex is the blind index of an identity key.
+func (s *Store) identityIndex(pub keys.PublicKey) []byte {
+	return s.c.blind(s.keys.blindIdentity, pub[:])
+}
+
+// isUniqueViolation reports whether err is a UNIQUE constraint failure.
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package store
+
+// raceEnabled is false without -race.
+const raceEnabled = false

@@ -1,0 +1,196 @@
+package transport
+
+import (
+	"context"
+	"errors"
+
+	"ratchat/keys"
+	"ratchat/transport/mailbox"
+)
+
+// handle answers one request and reports whether the connection goes on.
+func (c *serverConn) handle(id uint32, m Message) bool {
+	switch m := m.(type) {
+	case *Ping:
+		c.send(id, &Pong{})
+	case *Auth:
+		return c.handleAuth(id, m)
+	case *Deposit:
+		c.handleDeposit(id, m)
+	case *FetchBundle:
+		c.handleFetchBundle(id, m)
+	case *UploadPreKeys:
+		c.ownerOnly(id, func(owner keys.PublicKey) { c.handleUpload(id, owner, m) })
+	case *CountPreKeys:
+		c.ownerOnly(id, func(owner keys.PublicKey) { c.handleCount(id, owner) })
+	case *Fetch:
+		c.ownerOnly(id, func(keys.PublicKey) { c.handleFetch(id) })
+	case *Ack:
+		c.ownerOnly(id, func(owner keys.PublicKey) { c.handleAck(id, owner, m) })
+	default:
+		c.drop(id, CodeUnexpected, "not a request")
+		return false
+	}
+	return true
+}
+
+// ownerOnly runs fn for an authenticated connection, and refuses the
+// request otherwise. Why: only the owner may read its mailbox, delete
+// from it, or decide which prekeys others start sessions with.
+func (c *serverConn) ownerOnly(id uint32, fn func(owner keys.PublicKey)) {
+	if c.owner == nil {
+		c.fail(id, CodeNotAuthenticated, "authenticate first")
+		return
+	}
+	fn(*c.owner)
+}
+
+// handleAuth verifies the owner's signature over this connection's
+// challenge, then checks that this home serves that owner (registering
+// it in an open relay). Any failure closes the connection, so that each
+// guess costs a new connection and a new challenge.
+func (c *serverConn) handleAuth(id uint32, a *Auth) bool {
+	if c.owner != nil {
+		c.drop(id, CodeUnexpected, "already authenticated")
+		return false
+	}
+	if err := a.Verify(&c.hello); err != nil {
+		c.srv.stats.authFailures.Add(1)
+		c.goodbye, c.byeID = &Error{Code: CodeAuthFailed}, id
+		return false
+	}
+	if !c.srv.serves(a.Identity) {
+		c.srv.stats.authFailures.Add(1)
+		c.goodbye, c.byeID = &Error{Code: CodeForbidden, Text: "this home does not serve that identity"}, id
+		return false
+	}
+	if c.srv.cfg.Mode == RelayMode {
+		created, err := c.srv.store.Register(a.Identity, c.srv.cfg.Now())
+		if err != nil {
+			c.storeFailed(id, err)
+			return false
+		}
+		if created {
+			c.log.Info("mailbox created")
+		}
+	}
+	owner := a.Identity
+	c.owner = &owner
+	c.send(id, &OK{})
+	return true
+}
+
+// serves reports whether the home serves identity: in peer mode only its
+// owner, in relay mode anyone or the allow-list. Keys are compared in
+// constant time, though they are not secret, as a matter of habit.
+func (s *Server) serves(identity keys.PublicKey) bool {
+	if s.cfg.Mode == PeerMode {
+		return identity.Equal(s.cfg.Owner)
+	}
+	if len(s.cfg.AllowList) == 0 {
+		return true
+	}
+	ok := false
+	for _, k := range s.cfg.AllowList {
+		ok = k.Equal(identity) || ok
+	}
+	return ok
+}
+
+// handleDeposit queues the envelope for the next commit and answers from
+// another goroutine once it is on disk, so that the reader can take the
+// next request meanwhile. The in-flight slots bound what one connection
+// holds in memory; when they are full, the reader waits.
+func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
+	c.inFlight <- struct{}{}
+	c.deposits.Add(1)
+	res := c.srv.store.DepositAsync(d.Recipient, d.Envelope, c.srv.cfg.Now())
+	go func() {
+		defer c.deposits.Done()
+		r := <-res
+		<-c.inFlight
+		if r.Err != nil {
+			c.srv.stats.refused.Add(1)
+			c.storeFailed(id, r.Err)
+			return
+		}
+		c.srv.stats.stored.Add(1)
+		c.srv.stats.bytesStored.Add(uint64(len(d.Envelope)))
+		c.send(id, &Stored{ID: r.ID})
+		c.srv.notify(d.Recipient)
+	}()
+}
+
+// handleFetchBundle hands out one bundle of the requested owner.
+func (c *serverConn) handleFetchBundle(id uint32, f *FetchBundle) {
+	h, err := c.srv.store.TakePreKeys(f.Identity)
+	if err != nil {
+		c.storeFailed(id, err)
+		return
+	}
+	reply, err := bundleFromHandout(f.Identity, &h)
+	if err != nil {
+		c.log.Error("stored prekeys unreadable", "err", err)
+		c.fail(id, CodeInternal, "")
+		return
+	}
+	c.srv.stats.bundles.Add(1)
+	c.send(id, reply)
+}
+
+// handleUpload checks every signature, then stores the prekeys.
+func (c *serverConn) handleUpload(id uint32, owner keys.PublicKey, u *UploadPreKeys) {
+	if err := u.Verify(owner); err != nil {
+		c.fail(id, CodeBadPreKeys, "a prekey signature does not verify")
+		return
+	}
+	if err := c.srv.store.PutPreKeys(owner, preKeyUpload(u)); err != nil {
+		c.storeFailed(id, err)
+		return
+	}
+	c.send(id, &OK{})
+}
+
+// handleCount answers with the owner's one-time prekey counts.
+func (c *serverConn) handleCount(id uint32, owner keys.PublicKey) {
+	ot, kem, err := c.srv.store.PreKeyCounts(context.Background(), owner)
+	if err != nil {
+		c.storeFailed(id, err)
+		return
+	}
+	c.send(id, &PreKeyCounts{OneTime: uint32(ot), KEM: uint32(kem)})
+}
+
+// handleAck deletes the acknowledged envelopes.
+func (c *serverConn) handleAck(id uint32, owner keys.PublicKey, a *Ack) {
+	n, err := c.srv.store.Ack(owner, a.IDs)
+	if err != nil {
+		c.storeFailed(id, err)
+		return
+	}
+	c.srv.stats.acked.Add(uint64(n))
+	c.send(id, &OK{})
+	c.pushMu.Lock()
+	p := c.pusher
+	c.pushMu.Unlock()
+	if p != nil {
+		p.acked(a.IDs)
+	}
+}
+
+// storeFailed answers a request the mailbox store refused or failed.
+func (c *serverConn) storeFailed(id uint32, err error) {
+	switch {
+	case errors.Is(err, mailbox.ErrUnknownMailbox):
+		c.fail(id, CodeUnknownRecipient, "no mailbox for that identity here")
+	case errors.Is(err, mailbox.ErrQuota):
+		c.fail(id, CodeQuotaExceeded, "mailbox full")
+	case errors.Is(err, mailbox.ErrNoPreKeys):
+		c.fail(id, CodeNoPreKeys, "")
+	case errors.Is(err, mailbox.ErrClosed):
+		c.fail(id, CodeShuttingDown, "")
+	default:
+		c.log.Error("mailbox store failed", "err", err)
+		c.fail(id, CodeInternal, "")
+	}
+}

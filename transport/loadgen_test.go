@@ -1,0 +1,197 @@
+package transport
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"ratchat/keys"
+)
+
+// loadResult is what runRelayLoad measured.
+type loadResult struct {
+	Envelopes int           // delivered (and acknowledged)
+	Elapsed   time.Duration // from the first deposit to the last delivery
+	P50, P99  time.Duration // deposit sent → delivered to the recipient
+}
+
+// PerSecond returns the delivered envelopes per second.
+func (r loadResult) PerSecond() float64 { return float64(r.Envelopes) / r.Elapsed.Seconds() }
+
+// runRelayLoad starts a relay in-process and n owners on loopback, each
+// connected once (authenticated, fetching its mailbox). Each owner
+// deposits perClient envelopes of about 1 KB to the next owners in turn,
+// while receiving and acknowledging its own. With rate 0 the load is a
+// closed loop (each owner waits for Stored before the next deposit: the
+// throughput ceiling, latency then being mostly queueing); otherwise the
+// owners together deposit rate envelopes per second on a fixed schedule
+// (open loop), and latency counts from the scheduled time. It fails the
+// test if any envelope is lost or duplicated.
+func runRelayLoad(tb testing.TB, n, perClient int, rate float64) loadResult {
+	tb.Helper()
+	relay := startHome(tb, Config{Mode: RelayMode, Limits: Limits{MaxConns: n + 10}})
+	ids := make([]*keys.KeyPair, n)
+	conns := make([]*Conn, n)
+	for i := range n {
+		var seed keys.PrivateKey
+		seed[1], seed[2], seed[3] = byte(i), byte(i>>8), 0x5a // byte 0 is clamped
+		kp, err := keys.NewKeyPair(seed)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ids[i] = &kp
+	}
+	home := relay.Identity()
+	for i := range n {
+		c, err := Dial(ctxT(tb), relay.addr, ids[i], ClientOptions{HomeIdentity: &home, KeepAlive: -1, Deliveries: 256})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { c.Close() })
+		if err := c.Fetch(ctxT(tb)); err != nil {
+			tb.Fatal(err)
+		}
+		conns[i] = c
+	}
+	// One envelope per recipient, sealed beforehand: sealing is timed by
+	// its own benchmark.
+	envs := make([][]byte, n)
+	for i := range n {
+		envs[i] = testEnvelope(tb, ids[(i+n-1)%n], ids[i].Public, string(make([]byte, 1000)))
+	}
+	return drive(tb, conns, ids, envs, perClient, rate)
+}
+
+// drive runs the load and collects latencies.
+func drive(tb testing.TB, conns []*Conn, ids []*keys.KeyPair, envs [][]byte, perClient int, rate float64) loadResult {
+	n := len(conns)
+	var mu sync.Mutex
+	sent := map[uint64]time.Time{}
+	recv := map[uint64]time.Time{}
+	total := n * perClient
+	allIn := make(chan struct{})
+	var receivers sync.WaitGroup
+	for i := range n {
+		receivers.Go(func() { receive(tb, conns[i], &mu, recv, total, allIn) })
+	}
+	start := time.Now()
+	var senders sync.WaitGroup
+	deposit := func(i, to int, t0 time.Time) {
+		id, err := conns[i].Deposit(context.Background(), ids[to].Public, envs[to])
+		if err != nil {
+			tb.Errorf("deposit: %v", err)
+			return
+		}
+		mu.Lock()
+		sent[id] = t0
+		mu.Unlock()
+	}
+	for i := range n {
+		senders.Go(func() {
+			interval := time.Duration(float64(n) / rate * float64(time.Second))
+			next := start.Add(time.Duration(i) * interval / time.Duration(n))
+			for k := range perClient {
+				to := (i + 1 + k%max(1, n-1)) % n
+				if rate == 0 {
+					deposit(i, to, time.Now())
+					continue
+				}
+				time.Sleep(time.Until(next))
+				t0 := next
+				senders.Go(func() { deposit(i, to, t0) })
+				next = next.Add(interval)
+			}
+		})
+	}
+	senders.Wait()
+	select {
+	case <-allIn:
+	case <-time.After(loadTimeout):
+		mu.Lock()
+		got := len(recv)
+		mu.Unlock()
+		tb.Fatalf("only %d of %d envelopes delivered; sent %v", got, total, sent)
+	}
+	elapsed := time.Since(start)
+	for _, c := range conns {
+		c.Close()
+	}
+	receivers.Wait()
+	return summarize(tb, sent, recv, total, elapsed)
+}
+
+// summarize pairs send and delivery times, failing on any lost envelope.
+func summarize(tb testing.TB, sent, recv map[uint64]time.Time, total int, elapsed time.Duration) loadResult {
+	lat := make([]time.Duration, 0, total)
+	for id, t0 := range sent {
+		t1, ok := recv[id]
+		if !ok {
+			tb.Fatalf("envelope %d lost", id)
+		}
+		lat = append(lat, t1.Sub(t0))
+	}
+	slices.Sort(lat)
+	if len(lat) != total {
+		tb.Fatalf("%d latencies for %d envelopes", len(lat), total)
+	}
+	return loadResult{Envelopes: total, Elapsed: elapsed, P50: lat[len(lat)/2], P99: lat[len(lat)*99/100]}
+}
+
+// receive records and acknowledges deliveries until the connection ends;
+// it closes allIn when the last expected envelope arrives.
+func receive(tb testing.TB, c *Conn, mu *sync.Mutex, recv map[uint64]time.Time, total int, allIn chan struct{}) {
+	var batch []uint64
+	for d := range c.Deliveries() {
+		now := time.Now()
+		mu.Lock()
+		if _, dup := recv[d.ID]; dup {
+			mu.Unlock()
+			tb.Errorf("envelope %d delivered twice", d.ID)
+			return
+		}
+		recv[d.ID] = now
+		if len(recv) == total {
+			close(allIn)
+		}
+		mu.Unlock()
+		batch = append(batch, d.ID)
+		if len(c.Deliveries()) == 0 || len(batch) >= 64 {
+			go c.Ack(context.Background(), batch...)
+			batch = nil
+		}
+	}
+}
+
+// TestRelayLoadSmall runs the load generator briefly: nothing lost.
+func TestRelayLoadSmall(t *testing.T) {
+	r := runRelayLoad(t, 20, 10, 0)
+	t.Logf("%d envelopes, %.0f/s, p50 %v, p99 %v", r.Envelopes, r.PerSecond(), r.P50, r.P99)
+}
+
+// BenchmarkRelayLoad: b.N envelopes spread over the clients, closed loop
+// (rate=max) and open loop at a fixed total rate. The 1,000-client run at
+// 10,000/s is the DESIGN.md target (p99 < 50 ms).
+func BenchmarkRelayLoad(b *testing.B) {
+	for _, c := range []struct {
+		clients int
+		rate    float64
+	}{{100, 0}, {1000, 0}, {1000, 5000}, {1000, 10000}} {
+		name := fmt.Sprintf("clients=%d/rate=%.0f", c.clients, c.rate)
+		if c.rate == 0 {
+			name = fmt.Sprintf("clients=%d/rate=max", c.clients)
+		}
+		b.Run(name, func(b *testing.B) {
+			r := runRelayLoad(b, c.clients, max(1, b.N/c.clients), c.rate)
+			b.ReportMetric(r.PerSecond(), "envelopes/s")
+			b.ReportMetric(float64(r.P50.Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(r.P99.Microseconds())/1000, "p99-ms")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// loadTimeout bounds a load run's wait for its deliveries.
+var loadTimeout = 60 * time.Second

@@ -1,0 +1,137 @@
+package transport
+
+import (
+	"time"
+
+	"ratchat/keys"
+)
+
+// MaxAckIDs bounds the ids in one [Ack].
+const MaxAckIDs = 1024
+
+// Deposit asks a home to store a sealed envelope in the mailbox of
+// Recipient. Anyone may deposit: the envelope says nothing about its
+// sender to the home. The home answers [Stored] once the envelope is on
+// disk.
+type Deposit struct {
+	Recipient keys.PublicKey
+	Envelope  []byte // a sealed envelope; see [SealEnvelope]
+}
+
+// Stored answers [Deposit]: the envelope is durably stored under ID.
+type Stored struct {
+	ID uint64 // never 0
+}
+
+// Fetch asks the home to push the owner's mailbox (owner only): every
+// stored envelope, oldest first, then each new one as it arrives, as
+// [Deliver] messages, until the connection closes.
+type Fetch struct{}
+
+// Deliver carries one envelope from the owner's mailbox (a push, request
+// id 0). The home keeps it until the owner acknowledges it, and pushes it
+// again on the next connection otherwise.
+type Deliver struct {
+	ID       uint64    // the id [Stored] gave the depositor; never 0
+	Received time.Time // when the home stored it, to the millisecond
+	Envelope []byte
+}
+
+// Ack tells the home that the owner has stored these envelopes safely, so
+// the home deletes them (owner only). IDs are strictly ascending.
+type Ack struct {
+	IDs []uint64
+}
+
+// Kind returns [KindDeposit].
+func (*Deposit) Kind() Kind { return KindDeposit }
+
+func (d *Deposit) appendBody(b []byte) []byte {
+	return append(appendKey(b, d.Recipient), d.Envelope...)
+}
+
+// parseDeposit checks the envelope's structure (see [ParseEnvelope]), not
+// its seal, which only the recipient can open.
+func parseDeposit(r *reader) Message {
+	d := &Deposit{Recipient: r.publicKey(), Envelope: r.rest()}
+	if ParseEnvelope(d.Envelope) != nil {
+		r.fail()
+	}
+	return d
+}
+
+// Kind returns [KindStored].
+func (*Stored) Kind() Kind { return KindStored }
+
+func (s *Stored) appendBody(b []byte) []byte { return appendU64(b, s.ID) }
+
+func parseStored(r *reader) Message {
+	s := &Stored{ID: r.u64()}
+	if s.ID == 0 {
+		r.fail()
+	}
+	return s
+}
+
+// Kind returns [KindFetch].
+func (*Fetch) Kind() Kind { return KindFetch }
+
+func (*Fetch) appendBody(b []byte) []byte { return b }
+
+// Kind returns [KindDeliver].
+func (*Deliver) Kind() Kind { return KindDeliver }
+
+// appendBody writes the id, the time in milliseconds since 1970 (UTC),
+// and the envelope as the rest of the body.
+func (d *Deliver) appendBody(b []byte) []byte {
+	b = appendU64(appendU64(b, d.ID), uint64(d.Received.UnixMilli()))
+	return append(b, d.Envelope...)
+}
+
+// parseDeliver refuses id 0, a time before 1970 or past the year 9999,
+// and a structurally wrong envelope.
+func parseDeliver(r *reader) Message {
+	d := &Deliver{ID: r.u64()}
+	ms := r.u64()
+	d.Envelope = r.rest()
+	if d.ID == 0 || ms > maxUnixMilli || ParseEnvelope(d.Envelope) != nil {
+		r.fail()
+	}
+	d.Received = time.UnixMilli(int64(ms)).UTC()
+	return d
+}
+
+// maxUnixMilli is the first millisecond of the year 10000.
+const maxUnixMilli = 253402300800000
+
+// Kind returns [KindAck].
+func (*Ack) Kind() Kind { return KindAck }
+
+func (a *Ack) appendBody(b []byte) []byte {
+	b = appendU16(b, uint16(min(len(a.IDs), 0xffff)))
+	for _, id := range a.IDs {
+		b = appendU64(b, id)
+	}
+	return b
+}
+
+// parseAck wants 1 to [MaxAckIDs] ids, strictly ascending, none 0.
+func parseAck(r *reader) Message {
+	n := int(r.u16())
+	if n == 0 || n > MaxAckIDs {
+		r.fail()
+		return &Ack{}
+	}
+	a := &Ack{IDs: make([]uint64, 0, n)}
+	var prev uint64
+	for range n {
+		id := r.u64()
+		if id <= prev {
+			r.fail()
+			break
+		}
+		a.IDs = append(a.IDs, id)
+		prev = id
+	}
+	return a
+}

@@ -1,0 +1,91 @@
+package transport
+
+import (
+	"io"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"ratchat/keys"
+)
+
+// testRand returns a deterministic randomness source.
+func testRand(seed byte) io.Reader {
+	var s [32]byte
+	s[0] = seed
+	return rand.NewChaCha8(s)
+}
+
+// testIdentity returns a deterministic identity key pair.
+func testIdentity(t testing.TB, seed byte) *keys.KeyPair {
+	t.Helper()
+	kp, err := keys.GenerateKeyPair(testRand(seed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &kp
+}
+
+// testUpload returns a valid upload for identity: a signed prekey, a
+// last-resort KEM prekey, nOT one-time prekeys and nKEM one-time KEM
+// prekeys (ids from 1; the last-resort id is 1000).
+func testUpload(t testing.TB, identity *keys.KeyPair, nOT, nKEM int) *UploadPreKeys {
+	t.Helper()
+	r := testRand(200)
+	spk, err := keys.NewSignedPreKey(r, identity.Private, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr, err := keys.NewKEMPreKey(r, identity.Private, 1000, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otks, err := keys.NewOneTimePreKeys(r, 1, nOT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kems []keys.KEMPreKey
+	for i := range nKEM {
+		k, err := keys.NewKEMPreKey(r, identity.Private, uint32(i+1), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kems = append(kems, k)
+	}
+	return NewUploadPreKeys(77, &spk, &lr, otks, kems)
+}
+
+// testEnvelope seals a small message from sender to recipient.
+func testEnvelope(t testing.TB, sender *keys.KeyPair, recipient keys.PublicKey, msg string) []byte {
+	t.Helper()
+	env, err := SealEnvelope(testRand(9), sender, recipient, TypeSignal, []byte(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// sampleMessages returns one valid message of every kind.
+func sampleMessages(t testing.TB) []Message {
+	t.Helper()
+	alice, bob := testIdentity(t, 1), testIdentity(t, 2)
+	up := testUpload(t, alice, 3, 2)
+	bundle := keys.Bundle{RegistrationID: 77, Identity: alice.Public, SignedPreKeyID: up.SignedPreKey.ID,
+		SignedPreKey: up.SignedPreKey.Key, SignedPreKeySignature: up.SignedPreKey.Signature,
+		OneTimePreKeyID: up.OneTime[0].ID, OneTimePreKey: &up.OneTime[0].Key,
+		KEMPreKeyID: up.KEM[0].ID, KEMPreKey: &up.KEM[0].Key, KEMPreKeySignature: up.KEM[0].Signature}
+	hello := &Hello{Version: ProtocolVersion, Home: bob.Public, Challenge: [32]byte{1, 2, 3}}
+	auth, err := NewAuth(testRand(3), alice, hello)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testEnvelope(t, bob, alice.Public, "hello")
+	return []Message{
+		hello, auth, &OK{}, &Error{Code: CodeQuotaExceeded, Text: "mailbox full"}, &Ping{}, &Pong{},
+		up, &FetchBundle{Identity: alice.Public}, &BundleReply{Bundle: bundle, OneTimeLeft: 2, KEMLeft: 1},
+		&CountPreKeys{}, &PreKeyCounts{OneTime: 5, KEM: 6},
+		&Deposit{Recipient: alice.Public, Envelope: env}, &Stored{ID: 42}, &Fetch{},
+		&Deliver{ID: 42, Received: time.UnixMilli(1767225600123).UTC(), Envelope: env},
+		&Ack{IDs: []uint64{1, 5, 1 << 40}},
+	}
+}

@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/progress"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// handleCommand runs a /command from the composer.
+func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
+	switch msg.Name {
+	case "add":
+		if msg.Arg == "" {
+			a.composer.SetHint("Usage: /add INVITE", true)
+			return nil
+		}
+		return AddContactCmd(a.core, msg.Arg)
+	case "verify":
+		return a.openVerify()
+	case "file":
+		if msg.Arg == "" {
+			a.composer.SetHint("Usage: /file PATH", true)
+			return nil
+		}
+		return a.sendFile(msg.Arg)
+	case "timer":
+		return a.setTimer(msg.Arg)
+	case "backup":
+		return a.openBackup(msg.Arg)
+	case "help":
+		a.help.SetKeys(a.keys())
+		a.showHelp = true
+	}
+	return nil
+}
+
+// openBackup opens the export or the restore screen.
+func (a *App) openBackup(arg string) tea.Cmd {
+	switch arg {
+	case "", "export":
+		return a.setPage(NewBackupView(a.common, a.core), screenPage)
+	case "restore":
+		return a.setPage(NewRestoreView(a.common, a.core), screenPage)
+	}
+	a.composer.SetHint("Usage: /backup [export|restore]", true)
+	return nil
+}
+
+// setTimer sets the open chat's disappearing-messages timer.
+func (a *App) setTimer(arg string) tea.Cmd {
+	c, ok := a.chat.Contact()
+	if !ok {
+		a.composer.SetHint("Open a chat first.", true)
+		return nil
+	}
+	d, err := parseTimer(arg)
+	if err != nil {
+		a.composer.SetHint(err.Error(), true)
+		return nil
+	}
+	core := a.core
+	return func() tea.Msg {
+		if err := core.SetTimer(c.ID, d); err != nil {
+			return errMsg{err}
+		}
+		if d == 0 {
+			return noticeMsg{"Disappearing messages off"}
+		}
+		return noticeMsg{"Disappearing messages: " + shortDuration(d)}
+	}
+}
+
+// errTimer explains the /timer syntax.
+var errTimer = errors.New("usage: /timer off, or a duration such as 30s, 5m, 1h, 7d")
+
+// parseTimer reads a /timer argument: "off" or "0", a Go duration, or a
+// number of days ("7d"). Timers run from one second to one year.
+func parseTimer(s string) (time.Duration, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	switch {
+	case s == "off" || s == "0":
+		return 0, nil
+	case strings.HasSuffix(s, "d"):
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+		if err != nil || n < 1 || n > 365 {
+			return 0, errTimer
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Second || d > 365*24*time.Hour {
+		return 0, errTimer
+	}
+	return d, nil
+}
+
+// handleResult shows the outcome of a call that has no screen of its own.
+func (a *App) handleResult(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case contactAddedMsg:
+		if msg.err != nil {
+			a.status.SetNotice("Could not add the contact: "+SanitizeLine(msg.err.Error()), true)
+			return nil
+		}
+		a.contacts.Upsert(msg.contact)
+		a.status.SetNotice("Added "+SanitizeLine(msg.contact.Name), false)
+		return a.openChat(msg.contact)
+	case VerifiedMsg:
+		if a.page != nil {
+			a.page.Update(msg)
+		}
+		return ContactsCmd(a.core)
+	case RestoredMsg:
+		a.status.SetNotice(fmt.Sprintf("Restored %d contacts", msg.Result.Contacts), false)
+		if c, ok := a.chat.Contact(); ok {
+			return tea.Batch(ContactsCmd(a.core), a.chat.Open(c))
+		}
+		return ContactsCmd(a.core)
+	case errMsg:
+		a.status.SetNotice(SanitizeLine(msg.err.Error()), true)
+	case noticeMsg:
+		a.status.SetNotice(msg.text, false)
+	}
+	return nil
+}
+
+// progressText renders a small progress bar with its percentage.
+func progressText(f float64) string {
+	bar := progress.New(progress.WithSolidFill("#5fafff"), progress.WithWidth(24))
+	return bar.ViewAs(f)
+}

@@ -1,0 +1,218 @@
+package ui
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// wheelLines is how far one mouse-wheel step scrolls.
+const wheelLines = 3
+
+// ChatView shows one chat: day separators, timestamps, delivery ticks and
+// system lines, with scrollback. It holds only the pages loaded so far,
+// newest first, and loads an older page as the user nears the top, so
+// that a chat of any length opens at once.
+type ChatView struct {
+	common   Common
+	core     Messenger
+	contact  ContactItem
+	open     bool
+	msgs     []MessageItem // loaded messages, by ascending Seq
+	blocks   [][]string    // rendered lines of msgs[i]; nil until needed
+	blockW   int           // the width blocks were rendered at
+	offset   int           // lines scrolled up from the bottom
+	newBelow int           // messages that arrived while scrolled up
+	hasOlder bool
+	loading  bool
+	readUpTo int64
+}
+
+var _ Component = (*ChatView)(nil)
+
+// NewChatView returns a chat view with no chat open.
+func NewChatView(c Common, core Messenger) *ChatView {
+	return &ChatView{common: c, core: core}
+}
+
+// SetSize sets the view's size; a new width renders the messages anew.
+func (v *ChatView) SetSize(width, height int) {
+	v.common.SetSize(width, height)
+	v.clamp()
+}
+
+// Contact returns the contact whose chat is open.
+func (v *ChatView) Contact() (ContactItem, bool) { return v.contact, v.open }
+
+// SetContact updates the open contact's details (name, marks, presence).
+func (v *ChatView) SetContact(c ContactItem) {
+	if v.open && c.ID == v.contact.ID {
+		v.contact = c
+		v.blocks = make([][]string, len(v.msgs)) // names appear in lines
+	}
+}
+
+// Open shows a contact's chat and loads its newest page.
+func (v *ChatView) Open(c ContactItem) tea.Cmd {
+	*v = ChatView{common: v.common, core: v.core, contact: c, open: true, loading: true}
+	return PageCmd(v.core, c.ID, 0, v.pageSize())
+}
+
+// pageSize is how many messages one load brings: a few screens' worth.
+func (v *ChatView) pageSize() int { return max(50, 3*v.area()) }
+
+// area is the number of message lines shown.
+func (v *ChatView) area() int { return max(1, v.common.Height-2) }
+
+// Init does nothing: Open loads the chat.
+func (v *ChatView) Init() tea.Cmd { return nil }
+
+// Update takes pages, new messages, receipts, scrolling keys and the mouse
+// wheel.
+func (v *ChatView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case pageMsg:
+		return v, v.handlePage(msg)
+	case MessageEvent:
+		return v, v.handleMessage(msg.Contact, msg.Message)
+	case sentMsg:
+		if msg.err == nil {
+			return v, v.handleMessage(msg.contact, msg.item)
+		}
+	case ReceiptEvent:
+		v.handleReceipt(msg)
+	case tea.KeyMsg:
+		return v, v.handleKey(msg)
+	case tea.MouseMsg:
+		return v, v.handleMouse(msg)
+	}
+	return v, nil
+}
+
+// handlePage adds a loaded page: the newest one, or an older one in front.
+func (v *ChatView) handlePage(msg pageMsg) tea.Cmd {
+	if !v.open || msg.contact != v.contact.ID {
+		return nil
+	}
+	v.loading = false
+	if msg.err != nil {
+		return func() tea.Msg { return errMsg{msg.err} }
+	}
+	v.hasOlder = len(msg.items) >= v.pageSize()
+	older := msg.items
+	if len(v.msgs) > 0 {
+		i := sort.Search(len(older), func(i int) bool { return older[i].Seq >= v.msgs[0].Seq })
+		older = older[:i]
+		v.blocks[0] = nil // its day separator depends on the message before
+	}
+	v.msgs = append(append([]MessageItem(nil), older...), v.msgs...)
+	v.blocks = append(make([][]string, len(older)), v.blocks...)
+	return tea.Batch(v.markRead(), v.maybeLoadOlder())
+}
+
+// handleMessage shows a new or changed message, keeping the lines on
+// screen still when the user has scrolled up.
+func (v *ChatView) handleMessage(contact int64, m MessageItem) tea.Cmd {
+	if !v.open || contact != v.contact.ID {
+		return nil
+	}
+	i := sort.Search(len(v.msgs), func(i int) bool { return v.msgs[i].Seq >= m.Seq })
+	if i < len(v.msgs) && v.msgs[i].Seq == m.Seq {
+		v.replace(i, m)
+		return nil
+	}
+	if i == 0 && v.hasOlder && len(v.msgs) > 0 {
+		return nil // older than what is loaded: paging will bring it
+	}
+	v.msgs = append(v.msgs[:i], append([]MessageItem{m}, v.msgs[i:]...)...)
+	v.blocks = append(v.blocks[:i], append([][]string{nil}, v.blocks[i:]...)...)
+	if i+1 < len(v.blocks) {
+		v.blocks[i+1] = nil
+	}
+	if v.offset > 0 {
+		v.offset += len(v.block(i))
+		if i == len(v.msgs)-1 && !m.Outgoing {
+			v.newBelow++
+		}
+		return nil
+	}
+	return v.markRead()
+}
+
+// replace swaps in a changed message, keeping the scroll position.
+func (v *ChatView) replace(i int, m MessageItem) {
+	before := len(v.block(i))
+	v.msgs[i], v.blocks[i] = m, nil
+	if v.offset > 0 {
+		v.offset += len(v.block(i)) - before
+	}
+}
+
+// handleReceipt updates the ticks of an outgoing message.
+func (v *ChatView) handleReceipt(r ReceiptEvent) {
+	if !v.open || r.Contact != v.contact.ID {
+		return
+	}
+	i := sort.Search(len(v.msgs), func(i int) bool { return v.msgs[i].Seq >= r.Seq })
+	if i < len(v.msgs) && v.msgs[i].Seq == r.Seq && r.Status > v.msgs[i].Status {
+		m := v.msgs[i]
+		m.Status = r.Status
+		v.replace(i, m)
+	}
+}
+
+// markRead marks the chat read up to its newest incoming message.
+func (v *ChatView) markRead() tea.Cmd {
+	for i := len(v.msgs) - 1; i >= 0; i-- {
+		if m := v.msgs[i]; !m.Outgoing && m.System == SystemNone {
+			if m.Seq <= v.readUpTo {
+				return nil
+			}
+			v.readUpTo = m.Seq
+			return MarkReadCmd(v.core, v.contact.ID, m.Seq)
+		}
+	}
+	return nil
+}
+
+// block returns the rendered lines of msgs[i], rendering them if needed.
+func (v *ChatView) block(i int) []string {
+	if v.blockW != v.common.Width {
+		v.blocks, v.blockW = make([][]string, len(v.msgs)), v.common.Width
+	}
+	if v.blocks[i] == nil {
+		var prev *MessageItem
+		if i > 0 {
+			prev = &v.msgs[i-1]
+		}
+		v.blocks[i] = renderBlock(v.common, v.contact.Name, v.msgs[i], prev, v.common.Width)
+	}
+	return v.blocks[i]
+}
+
+// View renders the header, the visible messages and the footer line.
+func (v *ChatView) View() string {
+	if !v.open {
+		return v.common.Styles.Subtle.Render("Select a chat and press enter.")
+	}
+	lines, _, _ := v.window(v.offset, v.area())
+	pad := make([]string, v.area()-len(lines))
+	out := append([]string{v.header()}, pad...)
+	out = append(out, lines...)
+	out = append(out, v.footer())
+	return strings.Join(out, "\n")
+}
+
+// ShortHelp lists the chat view's main keys.
+func (v *ChatView) ShortHelp() []key.Binding {
+	km := v.common.KeyMap
+	return []key.Binding{km.PageUp, km.PageDown, km.Bottom, km.Verify}
+}
+
+// FullHelp lists all of the chat view's keys.
+func (v *ChatView) FullHelp() [][]key.Binding {
+	km := v.common.KeyMap
+	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown, km.Bottom}, {km.Verify, km.NextUnread}}
+}

@@ -1,0 +1,184 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// indent is the hanging indent of a message's continuation lines: the
+// width of its "15:04 " timestamp.
+const indent = 6
+
+// renderBlock renders one message as lines of at most width cells: a day
+// separator first when the day changed since prev (nil for the first
+// message loaded), then the message itself. Peer text is sanitized here,
+// before any styling or wrapping, which would otherwise read escape
+// sequences in it as their own.
+func renderBlock(c Common, peer string, m MessageItem, prev *MessageItem, width int) []string {
+	var lines []string
+	at := m.at().In(c.Location)
+	if prev == nil || !sameDay(prev.at().In(c.Location), at) {
+		lines = append(lines, daySeparator(c, at, width))
+	}
+	if m.System != SystemNone {
+		text := "· " + systemText(m, SanitizeLine(peer)) + " ·"
+		for _, l := range strings.Split(ansi.Wrap(text, max(1, width-indent), ""), "\n") {
+			lines = append(lines, strings.Repeat(" ", indent)+c.Styles.System.Render(l))
+		}
+		return lines
+	}
+	return append(lines, renderMessage(c, peer, m, at, width)...)
+}
+
+// renderMessage renders a message: time, sender, wrapped text with a
+// hanging indent, and the delivery ticks of an outgoing message.
+func renderMessage(c Common, peer string, m MessageItem, at time.Time, width int) []string {
+	st := c.Styles
+	name := st.PeerName.Render(SanitizeLine(peer) + ":")
+	if m.Outgoing {
+		name = st.OwnName.Render("me:")
+	}
+	text := strings.ReplaceAll(Sanitize(m.Text), "\t", "    ")
+	if m.File != nil {
+		text = strings.TrimSpace(fmt.Sprintf("[file] %s (%s) %s",
+			SanitizeLine(m.File.Name), byteSize(m.File.Size), text))
+	}
+	body := ansi.Wrap(name+" "+text, max(1, width-indent), "")
+	lines := strings.Split(body, "\n")
+	for i := range lines {
+		prefix := strings.Repeat(" ", indent)
+		if i == 0 {
+			prefix = st.Time.Render(at.Format("15:04")) + " "
+		}
+		lines[i] = prefix + lines[i]
+	}
+	if tick := ticks(st, m); tick != "" {
+		last := len(lines) - 1
+		if lipgloss.Width(lines[last])+1+lipgloss.Width(tick) <= width {
+			lines[last] += " " + tick
+		} else {
+			lines = append(lines, strings.Repeat(" ", indent)+tick)
+		}
+	}
+	return lines
+}
+
+// ticks renders an outgoing message's delivery state: one tick once the
+// peer's home has it, two once delivered, two highlighted once read.
+func ticks(st *Styles, m MessageItem) string {
+	if !m.Outgoing {
+		return ""
+	}
+	switch m.Status {
+	case StatusQueued:
+		return st.Tick.Render("…")
+	case StatusSent:
+		return st.Tick.Render("✓")
+	case StatusDelivered:
+		return st.Tick.Render("✓✓")
+	case StatusRead:
+		return st.ReadTick.Render("✓✓")
+	case StatusFailed:
+		return st.Error.Render("✗ not sent")
+	}
+	return ""
+}
+
+// systemText words a system line; peer is the sanitized contact name.
+func systemText(m MessageItem, peer string) string {
+	switch m.System {
+	case SystemKeyChanged:
+		return fmt.Sprintf("! %s's safety number changed. Sending waits until you "+
+			"accept the new key: press v to verify", peer)
+	case SystemSessionReset:
+		return fmt.Sprintf("The session with %s was reset", peer)
+	case SystemVerified:
+		return fmt.Sprintf("You marked %s as verified", peer)
+	case SystemUnverified:
+		return fmt.Sprintf("You removed %s's verified mark", peer)
+	case SystemTimer:
+		if m.Timer <= 0 {
+			return "Disappearing messages are off"
+		}
+		return "Disappearing messages: " + shortDuration(m.Timer)
+	}
+	return Sanitize(m.Text)
+}
+
+// daySeparator renders the rule that opens a new day.
+func daySeparator(c Common, day time.Time, width int) string {
+	now := c.now()
+	label := day.Format("Monday, 2 January 2006")
+	switch {
+	case sameDay(day, now):
+		label = "Today"
+	case sameDay(day, now.AddDate(0, 0, -1)):
+		label = "Yesterday"
+	}
+	label = " " + label + " "
+	side := max(0, width-lipgloss.Width(label)) / 2
+	rule := strings.Repeat("─", side) + label + strings.Repeat("─", side)
+	return c.Styles.DaySeparator.Render(rule)
+}
+
+// byteSize renders a size in bytes for people.
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// header renders the chat's top line: the contact, its marks and presence.
+func (v *ChatView) header() string {
+	st, c := v.common.Styles, v.contact
+	h := st.Title.Render(SanitizeLine(c.Name))
+	switch {
+	case c.KeyChanged:
+		h += " " + st.Warning.Render("! new safety number, not accepted")
+	case c.Verified:
+		h += " " + st.Verified.Render("✔ verified")
+	default:
+		h += " " + st.Subtle.Render("not verified")
+	}
+	if c.Online {
+		h += st.Online.Render(" · online")
+	} else {
+		h += st.Offline.Render(" · offline")
+	}
+	if c.Timer > 0 {
+		h += st.Subtle.Render(" · timer " + shortDuration(c.Timer))
+	}
+	return truncate(h, v.common.Width)
+}
+
+// footer renders the line under the messages: the "new messages below" cue
+// while scrolled up, a hint about a pending key change otherwise.
+func (v *ChatView) footer() string {
+	st, w := v.common.Styles, v.common.Width
+	switch {
+	case v.newBelow > 0:
+		s := "new messages"
+		if v.newBelow == 1 {
+			s = "new message"
+		}
+		return st.Cue.Render(truncate(fmt.Sprintf(" ↓ %d %s below (end) ", v.newBelow, s), w))
+	case v.offset > 0:
+		return st.Subtle.Render(truncate("↓ more below (end)", w))
+	case v.loading:
+		return st.Subtle.Render("loading…")
+	case v.contact.KeyChanged:
+		return st.Warning.Render(truncate("Sending waits: press v to compare safety numbers and accept.", w))
+	}
+	return ""
+}

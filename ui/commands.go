@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Command is one /command the composer understands.
+type Command struct {
+	// Name is the command without its slash.
+	Name string
+	// Args describes the arguments, for the help.
+	Args string
+	// Help says what it does.
+	Help string
+}
+
+// Commands lists the composer's /commands, in the order help shows them.
+var Commands = []Command{
+	{"add", "INVITE", "add a contact from their invite"},
+	{"verify", "", "compare safety numbers with this contact"},
+	{"file", "PATH", "send a file"},
+	{"timer", "DURATION|off", "disappearing messages in this chat"},
+	{"backup", "[export|restore]", "back up or restore your history"},
+	{"help", "", "show the keys and commands"},
+}
+
+// CommandMsg is a /command the user entered in the composer.
+type CommandMsg struct {
+	// Name is the command without its slash.
+	Name string
+	// Arg is the rest of the line, trimmed.
+	Arg string
+}
+
+// SubmitMsg is a text the user entered in the composer, to be sent.
+type SubmitMsg struct {
+	// Text is the message as typed.
+	Text string
+}
+
+// errUnknownCommand is returned by parseInput for a /word that is not one
+// of the Commands.
+var errUnknownCommand = errors.New("unknown command")
+
+// parseInput reads what the composer submits: a /command, or a text to
+// send. A leading "//" sends a text that starts with a slash. Blank input
+// gives nil.
+func parseInput(s string) (any, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	if strings.HasPrefix(s, "//") {
+		return SubmitMsg{Text: s[1:]}, nil
+	}
+	if !strings.HasPrefix(s, "/") {
+		return SubmitMsg{Text: s}, nil
+	}
+	name, arg, _ := strings.Cut(strings.TrimSpace(s[1:]), " ")
+	for _, c := range Commands {
+		if c.Name == name {
+			return CommandMsg{Name: name, Arg: strings.TrimSpace(arg)}, nil
+		}
+	}
+	return nil, fmt.Errorf("%w /%s: try /help", errUnknownCommand, name)
+}
+
+// complete completes a /command being typed. With one candidate it
+// returns the whole command and a space; with several, their longest
+// common prefix and the candidates; ok is false when s is not a command
+// name being typed.
+func complete(s string) (completed string, candidates []string, ok bool) {
+	if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, " \n") {
+		return s, nil, false
+	}
+	for _, c := range Commands {
+		if strings.HasPrefix(c.Name, s[1:]) {
+			candidates = append(candidates, "/"+c.Name)
+		}
+	}
+	sort.Strings(candidates)
+	switch len(candidates) {
+	case 0:
+		return s, nil, true
+	case 1:
+		return candidates[0] + " ", nil, true
+	}
+	prefix := candidates[0]
+	for _, c := range candidates[1:] {
+		for !strings.HasPrefix(c, prefix) {
+			prefix = prefix[:len(prefix)-1]
+		}
+	}
+	return prefix, candidates, true
+}
+
+// history is the composer's list of sent lines, browsed with Up and Down.
+// pos == len(entries) means not browsing; draft keeps what was typed
+// before browsing started.
+type history struct {
+	entries []string
+	pos     int
+	draft   string
+}
+
+// maxHistory bounds the history kept in memory.
+const maxHistory = 500
+
+// push records a sent line and stops browsing.
+func (h *history) push(s string) {
+	if n := len(h.entries); n == 0 || h.entries[n-1] != s {
+		h.entries = append(h.entries, s)
+	}
+	if len(h.entries) > maxHistory {
+		h.entries = h.entries[len(h.entries)-maxHistory:]
+	}
+	h.pos, h.draft = len(h.entries), ""
+}
+
+// browsing reports whether an older entry is shown.
+func (h *history) browsing() bool { return h.pos < len(h.entries) }
+
+// prev steps back, saving current as the draft when browsing starts.
+func (h *history) prev(current string) (string, bool) {
+	if h.pos == 0 {
+		return "", false
+	}
+	if !h.browsing() {
+		h.draft = current
+	}
+	h.pos--
+	return h.entries[h.pos], true
+}
+
+// next steps forward, back to the draft after the newest entry.
+func (h *history) next() (string, bool) {
+	if !h.browsing() {
+		return "", false
+	}
+	h.pos++
+	if h.pos == len(h.entries) {
+		return h.draft, true
+	}
+	return h.entries[h.pos], true
+}

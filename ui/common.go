@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Common is what every component shares: its size, the styles, the key map
+// and the clock. Components hold it by value and change only their own
+// Width and Height.
+type Common struct {
+	// Width and Height are the component's size in cells.
+	Width, Height int
+	// Styles is the shared, read-only style sheet.
+	Styles *Styles
+	// KeyMap is the one key map all components match keys against.
+	KeyMap *KeyMap
+	// Now is the clock, injected so that day separators are reproducible.
+	Now func() time.Time
+	// Location is the time zone timestamps are shown in.
+	Location *time.Location
+}
+
+// NewCommon returns a Common with the default styles and key map, the
+// system clock and the local time zone.
+func NewCommon() Common {
+	return Common{
+		Styles:   DefaultStyles(),
+		KeyMap:   DefaultKeyMap(),
+		Now:      time.Now,
+		Location: time.Local,
+	}
+}
+
+// SetSize records a component's new size.
+func (c *Common) SetSize(width, height int) {
+	c.Width, c.Height = width, height
+}
+
+// now returns the current time in the display time zone.
+func (c Common) now() time.Time {
+	return c.Now().In(c.Location)
+}
+
+// Component is one screen or part of a screen: a tea.Model that knows its
+// key bindings (for the help overlay) and can be resized.
+type Component interface {
+	tea.Model
+	help.KeyMap
+	// SetSize sets the component's size in cells.
+	SetSize(width, height int)
+}

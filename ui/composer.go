@@ -1,0 +1,171 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textarea"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// maxMessageChars bounds a message typed in the composer.
+const maxMessageChars = 8000
+
+// Composer is the multi-line message editor: Enter sends, Alt+Enter adds a
+// line, the readline keys edit, Up and Down browse the history, and Tab
+// completes /commands.
+type Composer struct {
+	common  Common
+	input   textarea.Model
+	history history
+	hint    string
+	hintErr bool
+}
+
+var _ Component = (*Composer)(nil)
+
+// NewComposer returns an empty composer.
+func NewComposer(c Common) *Composer {
+	ta := textarea.New()
+	ta.ShowLineNumbers = false
+	ta.SetPromptFunc(2, func(line int) string {
+		if line == 0 {
+			return "> "
+		}
+		return "  "
+	})
+	ta.Placeholder = "Message, or /help"
+	ta.CharLimit = maxMessageChars
+	ta.KeyMap.InsertNewline = c.KeyMap.Newline
+	ta.Cursor.SetMode(cursor.CursorStatic)
+	ta.FocusedStyle.CursorLine = ta.FocusedStyle.Base
+	return &Composer{common: c, input: ta}
+}
+
+// SetSize sets the composer's size; one line is kept for hints.
+func (c *Composer) SetSize(width, height int) {
+	c.common.SetSize(width, height)
+	c.input.SetWidth(width)
+	c.input.SetHeight(max(1, height-1))
+}
+
+// Focus gives the composer the keyboard.
+func (c *Composer) Focus() tea.Cmd { return c.input.Focus() }
+
+// Blur takes the keyboard away.
+func (c *Composer) Blur() { c.input.Blur() }
+
+// Value returns the text being typed.
+func (c *Composer) Value() string { return c.input.Value() }
+
+// SetValue replaces the text being typed.
+func (c *Composer) SetValue(s string) {
+	c.input.SetValue(s)
+	c.input.CursorEnd()
+}
+
+// SetHint shows a line under the input, as an error or not.
+func (c *Composer) SetHint(s string, isErr bool) { c.hint, c.hintErr = s, isErr }
+
+// Completing reports whether Tab would complete a /command rather than
+// move the focus.
+func (c *Composer) Completing() bool {
+	_, _, ok := complete(c.input.Value())
+	return ok
+}
+
+// Init does nothing.
+func (c *Composer) Init() tea.Cmd { return nil }
+
+// Update edits, sends, completes and browses the history.
+func (c *Composer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		if cmd, done := c.handleKey(msg); done {
+			return c, cmd
+		}
+	}
+	var cmd tea.Cmd
+	c.input, cmd = c.input.Update(msg)
+	return c, cmd
+}
+
+// handleKey handles the keys the composer adds to the textarea's own;
+// done is false for keys left to the textarea.
+func (c *Composer) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	km := c.common.KeyMap
+	switch {
+	case key.Matches(msg, km.Send):
+		return c.submit(), true
+	case key.Matches(msg, km.Complete) && c.Completing():
+		c.handleComplete()
+		return nil, true
+	case key.Matches(msg, km.HistoryPrev) && (c.input.Value() == "" || c.input.Line() == 0):
+		if s, ok := c.history.prev(c.input.Value()); ok {
+			c.SetValue(s)
+		}
+		return nil, true
+	case key.Matches(msg, km.HistoryNext) && c.history.browsing() &&
+		c.input.Line() == c.input.LineCount()-1:
+		if s, ok := c.history.next(); ok {
+			c.SetValue(s)
+		}
+		return nil, true
+	}
+	c.hint = ""
+	return nil, false
+}
+
+// submit parses the input and hands it to the main screen.
+func (c *Composer) submit() tea.Cmd {
+	v := c.input.Value()
+	out, err := parseInput(v)
+	if err != nil {
+		c.SetHint(err.Error(), true)
+		return nil
+	}
+	if out == nil {
+		return nil
+	}
+	c.history.push(v)
+	c.input.Reset()
+	c.hint = ""
+	return func() tea.Msg { return out }
+}
+
+// handleComplete completes the /command being typed.
+func (c *Composer) handleComplete() {
+	s, candidates, _ := complete(c.input.Value())
+	c.SetValue(s)
+	c.SetHint(strings.Join(candidates, "  "), false)
+	if len(candidates) == 0 && !strings.HasSuffix(s, " ") {
+		c.SetHint("no such command: try /help", true)
+	}
+}
+
+// View renders the input and the hint line.
+func (c *Composer) View() string {
+	st := c.common.Styles
+	hint := st.Subtle.Render(truncate(c.hint, c.common.Width))
+	if c.hintErr {
+		hint = st.Error.Render(truncate(c.hint, c.common.Width))
+	}
+	return c.input.View() + "\n" + hint
+}
+
+// ShortHelp lists the composer's main keys.
+func (c *Composer) ShortHelp() []key.Binding {
+	km := c.common.KeyMap
+	return []key.Binding{km.Send, km.Newline, km.Complete, km.HistoryPrev}
+}
+
+// FullHelp lists all of the composer's keys, the readline ones included.
+func (c *Composer) FullHelp() [][]key.Binding {
+	km, ta := c.common.KeyMap, c.input.KeyMap
+	return [][]key.Binding{
+		{km.Send, km.Newline, km.Complete, km.HistoryPrev, km.HistoryNext},
+		{ta.LineStart, ta.LineEnd, ta.WordBackward, ta.WordForward},
+		{ta.DeleteWordBackward, ta.DeleteAfterCursor, ta.DeleteBeforeCursor},
+	}
+}

@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// contactRows is the height of one contact in the list.
+const contactRows = 2
+
+// OpenChatMsg asks the main screen to open a contact's chat.
+type OpenChatMsg struct {
+	// Contact is the contact whose chat to open.
+	Contact ContactItem
+}
+
+// ContactList is the list of contacts with their unread counts, verified
+// marks, last-message previews and presence.
+type ContactList struct {
+	common  Common
+	items   []ContactItem
+	cursor  int
+	offset  int
+	focused bool
+}
+
+var _ Component = (*ContactList)(nil)
+
+// NewContactList returns an empty contact list.
+func NewContactList(c Common) *ContactList {
+	return &ContactList{common: c}
+}
+
+// SetSize sets the list's size.
+func (l *ContactList) SetSize(width, height int) {
+	l.common.SetSize(width, height)
+	l.offset = scrollIntoView(l.offset, l.cursor, l.visible())
+}
+
+// SetFocused tells the list whether it has the keyboard.
+func (l *ContactList) SetFocused(f bool) { l.focused = f }
+
+// Items returns the contacts in display order.
+func (l *ContactList) Items() []ContactItem { return l.items }
+
+// SetItems replaces the contacts, keeping the selection on the same contact.
+func (l *ContactList) SetItems(items []ContactItem) {
+	sel, ok := l.Selected()
+	l.items = append([]ContactItem(nil), items...)
+	sortContacts(l.items)
+	l.cursor = 0
+	if ok {
+		l.Select(sel.ID)
+	}
+}
+
+// Upsert adds a contact or replaces the one with the same ID.
+func (l *ContactList) Upsert(c ContactItem) {
+	items := append([]ContactItem(nil), l.items...)
+	for i := range items {
+		if items[i].ID == c.ID {
+			items[i] = c
+			l.SetItems(items)
+			return
+		}
+	}
+	l.SetItems(append(items, c))
+}
+
+// Selected returns the contact under the cursor.
+func (l *ContactList) Selected() (ContactItem, bool) {
+	if l.cursor < 0 || l.cursor >= len(l.items) {
+		return ContactItem{}, false
+	}
+	return l.items[l.cursor], true
+}
+
+// Select moves the cursor to the contact with the given ID, if listed.
+func (l *ContactList) Select(id int64) bool {
+	for i, c := range l.items {
+		if c.ID == id {
+			l.cursor = i
+			l.offset = scrollIntoView(l.offset, l.cursor, l.visible())
+			return true
+		}
+	}
+	return false
+}
+
+// Init does nothing: the main screen loads the contacts.
+func (l *ContactList) Init() tea.Cmd { return nil }
+
+// Update moves the cursor and opens chats.
+func (l *ContactList) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return l, l.handleKey(msg)
+	}
+	return l, nil
+}
+
+// handleKey moves the cursor, or opens the selected chat on Enter.
+func (l *ContactList) handleKey(msg tea.KeyMsg) tea.Cmd {
+	km := l.common.KeyMap
+	switch {
+	case key.Matches(msg, km.Up):
+		l.cursor = moveCursor(l.cursor, len(l.items), -1)
+	case key.Matches(msg, km.Down):
+		l.cursor = moveCursor(l.cursor, len(l.items), +1)
+	case key.Matches(msg, km.Open):
+		if c, ok := l.Selected(); ok {
+			return func() tea.Msg { return OpenChatMsg{Contact: c} }
+		}
+	}
+	l.offset = scrollIntoView(l.offset, l.cursor, l.visible())
+	return nil
+}
+
+// visible is the number of contacts that fit.
+func (l *ContactList) visible() int {
+	return max(1, l.common.Height/contactRows)
+}
+
+// View renders the visible contacts.
+func (l *ContactList) View() string {
+	w := l.common.Width
+	if len(l.items) == 0 {
+		return l.common.Styles.Subtle.Width(w).Render(
+			"No contacts yet.\nAdd one with /add INVITE.")
+	}
+	var b strings.Builder
+	end := min(len(l.items), l.offset+l.visible())
+	for i := l.offset; i < end; i++ {
+		if i > l.offset {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l.renderItem(l.items[i], i == l.cursor))
+	}
+	return b.String()
+}
+
+// renderItem renders one contact on two lines: presence, name, verified
+// mark and unread count; then the preview and the time of the last message.
+func (l *ContactList) renderItem(c ContactItem, selected bool) string {
+	st, w := l.common.Styles, l.common.Width
+	dot := st.Offline.Render("○")
+	if c.Online {
+		dot = st.Online.Render("●")
+	}
+	right := ""
+	if c.Unread > 0 {
+		right = st.Unread.Render(fmt.Sprintf(" %d", c.Unread))
+	}
+	mark := ""
+	switch {
+	case c.KeyChanged:
+		mark = st.Warning.Render(" !")
+	case c.Verified:
+		mark = st.Verified.Render(" ✔")
+	}
+	nameW := w - 2 - lipgloss.Width(mark) - lipgloss.Width(right)
+	name := truncate(SanitizeLine(c.Name), nameW)
+	line1 := dot + " " + name + mark
+	line1 += strings.Repeat(" ", max(0, w-lipgloss.Width(line1)-lipgloss.Width(right))) + right
+	when := ""
+	if !c.LastAt.IsZero() {
+		when = " " + shortTime(l.common, c.LastAt)
+	}
+	preview := truncate(SanitizeLine(c.Preview), w-2-len(when))
+	line2 := "  " + st.Subtle.Render(preview)
+	line2 += strings.Repeat(" ", max(0, w-lipgloss.Width(line2)-len(when))) + st.Time.Render(when)
+	if selected && l.focused {
+		return st.SelectedContact.Render(line1) + "\n" + line2
+	}
+	return line1 + "\n" + line2
+}
+
+// sortContacts orders contacts by their last message, newest first, then
+// by name.
+func sortContacts(items []ContactItem) {
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if !a.LastAt.Equal(b.LastAt) {
+			return a.LastAt.After(b.LastAt)
+		}
+		return a.Name < b.Name
+	})
+}
+
+// ShortHelp lists the list's main keys.
+func (l *ContactList) ShortHelp() []key.Binding {
+	km := l.common.KeyMap
+	return []key.Binding{km.Up, km.Down, km.Open, km.NextUnread}
+}
+
+// FullHelp lists all of the list's keys.
+func (l *ContactList) FullHelp() [][]key.Binding {
+	km := l.common.KeyMap
+	return [][]key.Binding{{km.Up, km.Down, km.Open}, {km.NextUnread, km.Verify, km.Backup, km.Restore}}
+}

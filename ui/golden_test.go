@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+)
+
+// TestMain renders without colours and with a dark background assumed,
+// so that golden files do not depend on the terminal running the tests.
+// Run `go test ./ui -run Golden -update` to rewrite them.
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	lipgloss.SetHasDarkBackground(true)
+	os.Exit(m.Run())
+}
+
+// step sends messages to a running program, then waits until its output
+// shows text.
+type step struct {
+	send []tea.Msg
+	wait string
+}
+
+// sizes are the terminal sizes every screen is checked at.
+var sizes = [][2]int{{80, 24}, {120, 40}}
+
+// runGolden runs a model made by mk at each size through the steps and
+// compares its final view with testdata/<test>/<size>.golden.
+func runGolden(t *testing.T, mk func() tea.Model, steps ...step) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			tm := teatest.NewTestModel(t, mk(), teatest.WithInitialTermSize(sz[0], sz[1]))
+			for _, s := range steps {
+				for _, m := range s.send {
+					tm.Send(m)
+				}
+				if s.wait != "" {
+					teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+						return bytes.Contains(b, []byte(s.wait))
+					}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+				}
+			}
+			if err := tm.Quit(); err != nil {
+				t.Fatal(err)
+			}
+			view := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).View()
+			if w := lipgloss.Width(view); w > sz[0] {
+				t.Errorf("view is %d cells wide, more than the terminal's %d", w, sz[0])
+			}
+			if h := lipgloss.Height(view); h > sz[1] {
+				t.Errorf("view is %d lines high, more than the terminal's %d", h, sz[1])
+			}
+			teatest.RequireEqualOutput(t, []byte(view))
+		})
+	}
+}
+
+// mainModel returns the main screen over a fresh fake core.
+func mainModel(f *fakeCore) func() tea.Model {
+	return func() tea.Model { return NewMainApp(testCommon(0, 0), f) }
+}
+
+// loaded waits for the contact list.
+var loaded = step{wait: "Carol"}
+
+func TestGoldenMain(t *testing.T) {
+	runGolden(t, mainModel(newFakeCore()), loaded,
+		step{send: keyMsgs("enter"), wait: "map.png"},
+		step{send: keyMsgs("draft in progress"), wait: "progress"})
+}
+
+func TestGoldenEmpty(t *testing.T) {
+	f := newFakeCore()
+	f.contacts, f.status.Connection = nil, ConnConnecting
+	runGolden(t, mainModel(f), step{wait: "No contacts yet"})
+}
+
+func TestGoldenScrolledUp(t *testing.T) {
+	f := newFakeCore()
+	f.msgs[1] = bigChat(300)
+	news := MessageEvent{Contact: 1, Message: MessageItem{Seq: 301, Text: "are you there?", Received: t0}}
+	runGolden(t, mainModel(f), loaded,
+		step{send: keyMsgs("enter"), wait: "number 300"},
+		step{send: append(keyMsgs("pgup", "pgup"), news), wait: "new message below"})
+}
+
+func TestGoldenHelp(t *testing.T) {
+	runGolden(t, mainModel(newFakeCore()), loaded, step{send: keyMsgs("?"), wait: "Commands"})
+}
+
+func TestGoldenVerify(t *testing.T) {
+	runGolden(t, mainModel(newFakeCore()), loaded,
+		step{send: keyMsgs("enter"), wait: "map.png"},
+		step{send: keyMsgs("tab", "tab", "v"), wait: "Their code"},
+		step{send: keyMsgs("12345", "enter"), wait: "NOT match"})
+}
+
+func TestGoldenBackupKey(t *testing.T) {
+	runGolden(t, mainModel(newFakeCore()), loaded,
+		step{send: keyMsgs("b"), wait: "Save backup to"},
+		step{send: keyMsgs("enter"), wait: "Write this recovery key"})
+}
+
+func TestGoldenBackupConfirm(t *testing.T) {
+	runGolden(t, mainModel(newFakeCore()), loaded,
+		step{send: keyMsgs("b"), wait: "Save backup to"},
+		step{send: keyMsgs("enter"), wait: "Write this recovery key"},
+		step{send: keyMsgs("enter", "1234", "enter"), wait: "That is not the key"})
+}
+
+func TestGoldenRestore(t *testing.T) {
+	f := newFakeCore()
+	runGolden(t, mainModel(f), loaded,
+		step{send: keyMsgs("r", "/tmp/old.backup", "enter", f.backupKey, "enter"), wait: "Restored 3"})
+}
+
+func TestGoldenRestoreProgress(t *testing.T) {
+	mk := func() tea.Model {
+		f := newFakeCore()
+		f.restoreGo = make(chan struct{}) // never closed: stays halfway
+		return NewMainApp(testCommon(0, 0), f)
+	}
+	key := newFakeCore().backupKey
+	runGolden(t, mk, loaded,
+		step{send: keyMsgs("r", "/tmp/old.backup", "enter", key, "enter"), wait: "50%"})
+}
+
+func TestGoldenOnboarding(t *testing.T) {
+	mk := func() tea.Model { return NewApp(testCommon(0, 0), &fakeOpener{core: newFakeCore()}) }
+	runGolden(t, mk, step{wait: "Welcome"},
+		step{send: keyMsgs("Mallory", "enter", "hunter22", "enter", "hunter23", "enter"), wait: "differ"})
+}
+
+func TestGoldenInvite(t *testing.T) {
+	mk := func() tea.Model { return NewApp(testCommon(0, 0), &fakeOpener{core: newFakeCore()}) }
+	runGolden(t, mk, step{wait: "Welcome"},
+		step{send: keyMsgs("Mallory", "enter", "hunter22", "enter", "hunter22", "enter"), wait: "Your invite"})
+}
+
+func TestGoldenUnlock(t *testing.T) {
+	mk := func() tea.Model { return NewApp(testCommon(0, 0), &fakeOpener{exists: true, core: newFakeCore()}) }
+	runGolden(t, mk, step{wait: "Unlock"},
+		step{send: keyMsgs("wrong guess", "enter"), wait: "Wrong passphrase"})
+}

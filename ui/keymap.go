@@ -1,0 +1,64 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap holds every key binding of the interface. Components match keys
+// only against it (with key.Matches), and the help overlay is built from it,
+// so that what the help shows is what the keys do.
+type KeyMap struct {
+	// Global.
+	Quit, Help, HelpAnywhere, Back, NextFocus, PrevFocus, NextUnread key.Binding
+	// Lists and scrolling.
+	Up, Down, Open, PageUp, PageDown, Bottom key.Binding
+	// Composer.
+	Send, Newline, Complete, HistoryPrev, HistoryNext key.Binding
+	// Forms (verification, backups, onboarding, unlock).
+	Submit, NextField, Confirm key.Binding
+	// Verification.
+	MarkVerified, MarkUnverified, AcceptKey key.Binding
+	// Shortcuts from the contact list and the chat view (not from text
+	// fields, where these letters are typed).
+	Verify, Backup, Restore key.Binding
+}
+
+// DefaultKeyMap returns ratchat's key bindings.
+func DefaultKeyMap() *KeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return &KeyMap{
+		Quit:         b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Help:         b([]string{"?"}, "?", "help (outside text fields)"),
+		HelpAnywhere: b([]string{"f1"}, "f1", "help"),
+		Back:         b([]string{"esc"}, "esc", "back"),
+		NextFocus:    b([]string{"tab"}, "tab", "next pane"),
+		PrevFocus:    b([]string{"shift+tab"}, "shift+tab", "previous pane"),
+		NextUnread: b([]string{"alt+a"}, "alt+a",
+			"next chat with unread"),
+
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		Open:     b([]string{"enter"}, "enter", "open chat"),
+		PageUp:   b([]string{"pgup"}, "pgup", "scroll up"),
+		PageDown: b([]string{"pgdown"}, "pgdn", "scroll down"),
+		Bottom:   b([]string{"end"}, "end", "newest message"),
+
+		Send:        b([]string{"enter"}, "enter", "send"),
+		Newline:     b([]string{"alt+enter"}, "alt+enter", "new line"),
+		Complete:    b([]string{"tab"}, "tab", "complete /command"),
+		HistoryPrev: b([]string{"up"}, "↑", "previous sent"),
+		HistoryNext: b([]string{"down"}, "↓", "next sent"),
+
+		Submit:    b([]string{"enter"}, "enter", "submit"),
+		NextField: b([]string{"tab", "shift+tab"}, "tab", "next field"),
+		Confirm:   b([]string{"enter"}, "enter", "confirm"),
+
+		MarkVerified:   b([]string{"alt+v"}, "alt+v", "mark verified"),
+		MarkUnverified: b([]string{"alt+u"}, "alt+u", "mark unverified"),
+		AcceptKey:      b([]string{"alt+k"}, "alt+k", "accept new key"),
+
+		Verify:  b([]string{"v"}, "v", "verify contact"),
+		Backup:  b([]string{"b"}, "b", "export backup"),
+		Restore: b([]string{"r"}, "r", "restore backup"),
+	}
+}

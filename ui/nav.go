@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// The pure transitions of the interface: no component state, no I/O, so
+// that each is table-tested with key sequences.
+
+// moveCursor moves a cursor by delta within n items, stopping at the ends.
+func moveCursor(cursor, n, delta int) int {
+	if n == 0 {
+		return 0
+	}
+	return min(max(cursor+delta, 0), n-1)
+}
+
+// scrollIntoView returns the first visible item that keeps cursor in a
+// window of the given size, moving the window as little as possible.
+func scrollIntoView(offset, cursor, visible int) int {
+	if cursor < offset {
+		return cursor
+	}
+	if cursor >= offset+visible {
+		return cursor - visible + 1
+	}
+	return max(offset, 0)
+}
+
+// nextUnread returns the ID of the first contact with unread messages after
+// the current one, wrapping around; ok is false when no other chat has any.
+func nextUnread(items []ContactItem, current int64) (id int64, ok bool) {
+	start := 0
+	for i, c := range items {
+		if c.ID == current {
+			start = i + 1
+			break
+		}
+	}
+	for k := range items {
+		c := items[(start+k)%len(items)]
+		if c.Unread > 0 && c.ID != current {
+			return c.ID, true
+		}
+	}
+	return 0, false
+}
+
+// focus is the pane of the main screen that has the keyboard.
+type focus int
+
+// The panes, in Tab order.
+const (
+	focusContacts focus = iota
+	focusChat
+	focusComposer
+	focusCount
+)
+
+// cycleFocus moves focus by delta panes, wrapping around.
+func cycleFocus(f focus, delta int) focus {
+	return focus((int(f) + delta + int(focusCount)) % int(focusCount))
+}
+
+// truncate cuts s to at most w cells, marking the cut with an ellipsis.
+func truncate(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// shortTime renders a time as the contact list shows it: the time of day
+// today, the date otherwise.
+func shortTime(c Common, t time.Time) string {
+	t, now := t.In(c.Location), c.now()
+	if sameDay(t, now) {
+		return t.Format("15:04")
+	}
+	if t.Year() == now.Year() {
+		return t.Format("2 Jan")
+	}
+	return t.Format("2006-01-02")
+}
+
+// sameDay reports whether a and b (in one location) fall on the same day.
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// shortDuration renders a timer for people: "30s", "5m", "1h30m", "7d".
+func shortDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d >= day && d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	s := d.Round(time.Second).String()
+	s = strings.Replace(s, "m0s", "m", 1)
+	return strings.Replace(s, "h0m", "h", 1)
+}

@@ -1,0 +1,75 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// StatusBar is the bottom line: the profile, its home, the connection
+// state, and the last notice or error.
+type StatusBar struct {
+	common Common
+	status Status
+	notice string
+	isErr  bool
+}
+
+var _ Component = (*StatusBar)(nil)
+
+// NewStatusBar returns an empty status bar.
+func NewStatusBar(c Common) *StatusBar { return &StatusBar{common: c} }
+
+// SetSize sets the bar's width; it is one line high.
+func (s *StatusBar) SetSize(width, height int) { s.common.SetSize(width, height) }
+
+// SetStatus sets what the bar shows about the profile.
+func (s *StatusBar) SetStatus(st Status) { s.status = st }
+
+// SetNotice shows a notice, or an error, until the next one.
+func (s *StatusBar) SetNotice(text string, isErr bool) { s.notice, s.isErr = text, isErr }
+
+// Init does nothing.
+func (s *StatusBar) Init() tea.Cmd { return nil }
+
+// Update does nothing: the root model sets the bar's contents.
+func (s *StatusBar) Update(tea.Msg) (tea.Model, tea.Cmd) { return s, nil }
+
+// View renders the bar across its width.
+func (s *StatusBar) View() string {
+	st, w := s.common.Styles, s.common.Width
+	left := " ratchat "
+	if s.status.Profile != "" {
+		left = " " + SanitizeLine(s.status.Profile)
+		if s.status.Home != "" {
+			left += " @ " + SanitizeLine(s.status.Home)
+		}
+		dot := "○ "
+		if s.status.Connection == ConnOnline {
+			dot = "● "
+		}
+		left += " · " + dot + s.status.Connection.String() + " "
+	}
+	right := " ? help "
+	mid := ""
+	if s.notice != "" {
+		mid = " " + SanitizeLine(s.notice) + " "
+	}
+	room := max(0, w-lipgloss.Width(left)-lipgloss.Width(right))
+	mid = truncate(mid, room)
+	midStyle := st.StatusBar
+	if s.isErr {
+		midStyle = st.StatusKey
+	}
+	out := st.StatusKey.Render(truncate(left, w)) + midStyle.Render(padRight(mid, room))
+	if lipgloss.Width(out)+lipgloss.Width(right) <= w {
+		out += st.StatusBar.Render(right)
+	}
+	return out
+}
+
+// ShortHelp lists no keys: the bar has none.
+func (s *StatusBar) ShortHelp() []key.Binding { return nil }
+
+// FullHelp lists no keys.
+func (s *StatusBar) FullHelp() [][]key.Binding { return nil }
