@@ -12,6 +12,10 @@ import (
 	"ratchat/transport"
 )
 
+// refillEvery is how often the home's prekey stock is checked even when no
+// session started: bundles can be fetched without a message following.
+const refillEvery = 10 * time.Minute
+
 // settingRelayIdentity pins the relay's identity key the first time we
 // reach it (trust on first use), so that our Auth signature is never made
 // for an impostor afterwards.
@@ -111,8 +115,18 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 		return err
 	}
 	m.events.emit(HomeState{Connected: true})
+	tick := time.NewTicker(refillEvery)
+	defer tick.Stop()
 	for {
 		select {
+		case <-m.refill:
+			if err := m.syncPreKeys(ctx, conn); err != nil {
+				return err
+			}
+		case <-tick.C:
+			if err := m.syncPreKeys(ctx, conn); err != nil {
+				return err
+			}
 		case d, ok := <-conn.Deliveries():
 			if !ok {
 				return conn.Err()

@@ -18,7 +18,7 @@ var testKDF = store.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 
 // profile is one running messenger in a test, with its store.
 type profile struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	dir  string
 	st   *store.Store
@@ -28,7 +28,7 @@ type profile struct {
 
 // newProfile creates a profile in a temporary folder and starts it with
 // its own home on 127.0.0.1, unless relay is set.
-func newProfile(t *testing.T, name, relay string) *profile {
+func newProfile(t testing.TB, name, relay string) *profile {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), name)
 	st, err := store.Create(dir, []byte("passphrase "+name), store.WithKDF(testKDF))
@@ -152,7 +152,7 @@ func (p *profile) contactOf(other *profile) store.Contact {
 }
 
 // connect has a add b by invite and waits until b knows a.
-func connect(t *testing.T, a, b *profile) (store.Contact, store.Contact) {
+func connect(t testing.TB, a, b *profile) (store.Contact, store.Contact) {
 	t.Helper()
 	ab, err := a.m.AddContact(context.Background(), b.invite(), b.name)
 	if err != nil {

@@ -72,6 +72,7 @@ type Messenger struct {
 	events    *eventQueue
 	wake      chan struct{} // the outbox has work
 	timerWake chan struct{} // a message with an expiry was stored
+	refill    chan struct{} // a one-time prekey was used: check the home's stock
 	pool      *connPool
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -112,6 +113,9 @@ func CreateProfile(ctx context.Context, st *store.Store, name string, r io.Reade
 func Start(ctx context.Context, cfg Config) (*Messenger, error) {
 	m, err := newMessenger(ctx, cfg)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.ensurePreKeys(ctx); err != nil {
 		return nil, err
 	}
 	if err := m.startHome(); err != nil {
@@ -168,6 +172,7 @@ func newMessenger(ctx context.Context, cfg Config) (*Messenger, error) {
 	m.events = newEventQueue()
 	m.wake = make(chan struct{}, 1)
 	m.timerWake = make(chan struct{}, 1)
+	m.refill = make(chan struct{}, 1)
 	m.pool = newConnPool(m.cfg.Client)
 	return m, nil
 }

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -76,6 +77,21 @@ func (m *Messenger) putPreKey(ctx context.Context, kind store.PreKeyKind, id uin
 		return err
 	}
 	return m.st.PutPreKey(ctx, store.PreKeyRef{Kind: kind, ID: id}, b)
+}
+
+// ensurePreKeys makes the long-lived prekeys when the store has none: a new
+// profile, or one just restored from a backup (which holds no prekeys:
+// they are private keys that others may already have used). The home then
+// gets everything anew.
+func (m *Messenger) ensurePreKeys(ctx context.Context) error {
+	_, err := m.st.PreKey(ctx, store.PreKeyRef{Kind: store.KindSignedPreKey, ID: signedPreKeyID})
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err := m.createPreKeys(ctx); err != nil {
+		return err
+	}
+	return m.st.DeleteSetting(ctx, settingUploadedTo)
 }
 
 // createPreKeys makes the signed prekey and the last-resort KEM prekey of a

@@ -106,6 +106,12 @@ func (m *Messenger) apply(ctx context.Context, in *incoming) error {
 		return err
 	}
 	used := usedPreKeys(in.result)
+	if len(used) > 0 {
+		select {
+		case m.refill <- struct{}{}:
+		default:
+		}
+	}
 	c := in.content
 	if c.Kind != KindText && c.Kind != KindFileOffer {
 		if err := m.st.CommitControl(ctx, in.contact.ID, state, used); err != nil {

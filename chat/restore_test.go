@@ -1,0 +1,67 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"ratchat/store"
+)
+
+// TestRestoreResetsSessions: alice backs up, loses her machine, restores
+// on a new one (same identity, same home address), and every contact gets
+// a fresh session: bob is told, and both can write again.
+func TestRestoreResetsSessions(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newProfile(t, "alice", ""), newProfile(t, "bob", "")
+	ab, ba := connect(t, alice, bob)
+	if _, err := alice.m.Send(ctx, ab.ID, "before the backup"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitText("before the backup")
+	key, err := store.NewRecoveryKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var backup bytes.Buffer
+	if err := alice.st.Export(ctx, &backup, key, nil); err != nil {
+		t.Fatal(err)
+	}
+	addr := alice.m.Home()
+	alice.stop()
+	alice.st.Close()
+
+	// The new machine: an empty folder, the backup and the recovery key.
+	dir := t.TempDir() + "/alice2"
+	if err := store.Restore(ctx, dir, &backup, key, []byte("new passphrase"), store.WithKDF(testKDF)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(dir, []byte("new passphrase"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	alice2 := &profile{t: t, name: "alice", dir: dir, st: st, cfg: testConfig(st, "")}
+	alice2.cfg.Listen = addr
+	alice2.start()
+	t.Cleanup(alice2.stop)
+
+	bob.waitFor("session reset", 10*time.Second, func(e Event) bool {
+		r, ok := e.(SessionReset)
+		return ok && r.Contact == ba.ID
+	})
+	msgs, _, err := st.Messages(ctx, ab.ID, 0, 10)
+	if err != nil || len(msgs) != 1 || string(msgs[0].Body) != "before the backup" {
+		t.Fatalf("restored history: %d messages, %v", len(msgs), err)
+	}
+	if _, err := alice2.m.Send(ctx, ab.ID, "after the restore"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitText("after the restore")
+	if _, err := bob.m.Send(ctx, ba.ID, "welcome back"); err != nil {
+		t.Fatal(err)
+	}
+	alice2.waitText("welcome back")
+}
