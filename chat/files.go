@@ -86,17 +86,11 @@ func (m *Messenger) sendChunk(ctx context.Context, id store.ContactID, file stor
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c, err := m.st.Contact(ctx, id)
+	c, s, err := m.sendable(ctx, id)
 	if err != nil {
 		return err
 	}
-	if held, err := m.isHeld(ctx, id); err != nil || held {
-		if err == nil {
-			err = &IdentityChangedError{Contact: id}
-		}
-		return err
-	}
-	if err := m.sendControl(ctx, c, content); err != nil {
+	if err := m.sendControlWith(ctx, c, s, content); err != nil {
 		return err
 	}
 	m.wakeOutbox()

@@ -45,21 +45,15 @@ func (m *Messenger) SetTimer(ctx context.Context, id store.ContactID, d time.Dur
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c, err := m.st.Contact(ctx, id)
+	c, s, err := m.sendable(ctx, id)
 	if err != nil {
-		return err
-	}
-	if held, err := m.isHeld(ctx, id); err != nil || held {
-		if err == nil {
-			err = &IdentityChangedError{Contact: id}
-		}
 		return err
 	}
 	content := &Content{Kind: KindTimer, Timer: d}
 	if err := m.stamp(content); err != nil {
 		return err
 	}
-	if err := m.sendControl(ctx, c, content); err != nil {
+	if err := m.sendControlWith(ctx, c, s, content); err != nil {
 		return err
 	}
 	if err := m.setTimer(ctx, id, d); err != nil {
