@@ -132,17 +132,13 @@ func (m *Messenger) contactByHome(ctx context.Context, addr, name string) (store
 // history keeps both, the verified mark goes, and sending is held until
 // the user accepts the new key.
 func (m *Messenger) changeIdentity(ctx context.Context, in *incoming, old store.Contact) error {
+	// One transaction: new key, verified mark cleared, sending held,
+	// history appended.
 	if err := m.st.ChangeIdentity(ctx, old.ID, in.sender); err != nil {
 		return err
 	}
 	previous := old.Identity
-	old.Identity, old.Verified = in.sender, false
-	if err := m.st.UpdateContact(ctx, old); err != nil {
-		return err
-	}
-	if err := m.setHeld(ctx, old.ID, true); err != nil {
-		return err
-	}
+	old.Identity, old.Verified, old.Held = in.sender, false, true
 	in.contact, in.known = old, true
 	m.events.emit(IdentityChanged{Contact: old.ID, Old: previous, New: in.sender})
 	m.events.emit(ContactChanged{Contact: old})
@@ -154,11 +150,11 @@ func (m *Messenger) changeIdentity(ctx context.Context, in *incoming, old store.
 func (m *Messenger) AcceptIdentity(ctx context.Context, id store.ContactID) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c, err := m.st.Contact(ctx, id)
-	if err != nil {
+	if err := m.st.AcceptIdentity(ctx, id); err != nil {
 		return err
 	}
-	if err := m.setHeld(ctx, id, false); err != nil {
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
 		return err
 	}
 	m.events.emit(ContactChanged{Contact: c})
@@ -215,4 +211,11 @@ func (m *Messenger) stamp(c *Content) error {
 	}
 	c.Sent = m.now()
 	return nil
+}
+
+// Held reports whether the contact's identity key changed and waits for
+// [Messenger.AcceptIdentity].
+func (m *Messenger) Held(ctx context.Context, id store.ContactID) (bool, error) {
+	c, err := m.st.Contact(ctx, id)
+	return c.Held, err
 }

@@ -61,7 +61,7 @@ func (m *Messenger) deliverDue(ctx context.Context) error {
 			}
 			contacts[item.Contact] = c
 		}
-		if held, err := m.isHeld(ctx, c.ID); err != nil || held {
+		if c.Held {
 			blocked[c.ID] = true
 			continue
 		}

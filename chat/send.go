@@ -58,11 +58,8 @@ func (m *Messenger) sendable(ctx context.Context, id store.ContactID) (store.Con
 	if err != nil {
 		return c, nil, err
 	}
-	if held, err := m.isHeld(ctx, id); err != nil || held {
-		if err == nil {
-			err = &IdentityChangedError{Contact: id}
-		}
-		return c, nil, err
+	if c.Held {
+		return c, nil, &IdentityChangedError{Contact: id}
 	}
 	s := new(session.Session)
 	if err := m.loadSession(ctx, id, s); err != nil {
@@ -120,8 +117,8 @@ func (m *Messenger) sendControlWith(ctx context.Context, c store.Contact, s *ses
 
 // queueReceipt acknowledges messages to their sender. The caller holds m.mu.
 func (m *Messenger) queueReceipt(ctx context.Context, c store.Contact, t ReceiptType, ids ...store.MessageID) error {
-	if held, err := m.isHeld(ctx, c.ID); err != nil || held {
-		return err // nothing goes to an unaccepted identity, receipts included
+	if c.Held {
+		return nil // nothing goes to an unaccepted identity, receipts included
 	}
 	content := &Content{Kind: KindReceipt, Receipt: t, Acked: ids}
 	if err := m.stamp(content); err != nil {

@@ -52,8 +52,9 @@ func migrations() []migration {
 	return out
 }
 
-// SchemaVersion is the schema version this build writes.
-var SchemaVersion = len(migrations())
+// latestSchema is the schema version this build writes: the number of
+// the last migration.
+var latestSchema = len(migrations())
 
 // schemaVersion returns the version of the database, 0 for an empty one.
 func schemaVersion(ctx context.Context, q querier) (int, error) {
@@ -78,7 +79,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if cur > SchemaVersion {
+	if cur > latestSchema {
 		return ErrSchemaTooNew
 	}
 	for _, m := range migrations()[cur:] {

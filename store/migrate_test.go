@@ -7,12 +7,12 @@ import (
 
 func TestMigrationsNumbered(t *testing.T) {
 	ms := migrations()
-	if len(ms) == 0 || SchemaVersion != len(ms) {
-		t.Fatalf("SchemaVersion %d, %d migrations", SchemaVersion, len(ms))
+	if len(ms) == 0 || latestSchema != len(ms) {
+		t.Fatalf("latestSchema %d, %d migrations", latestSchema, len(ms))
 	}
 	s, _ := newTestStore(t)
-	if v, err := schemaVersion(bg, s.db); err != nil || v != SchemaVersion {
-		t.Fatalf("schema version %d, %v; want %d", v, err, SchemaVersion)
+	if v, err := schemaVersion(bg, s.db); err != nil || v != latestSchema {
+		t.Fatalf("schema version %d, %v; want %d", v, err, latestSchema)
 	}
 	var ok string
 	if err := s.db.QueryRow(`PRAGMA foreign_key_check`).Scan(&ok); err == nil {
@@ -38,7 +38,7 @@ func TestPragmas(t *testing.T) {
 
 func TestOpenNewerSchema(t *testing.T) {
 	s, dir := newTestStore(t)
-	if _, err := s.db.Exec(`UPDATE schema_version SET version = ?`, SchemaVersion+1); err != nil {
+	if _, err := s.db.Exec(`UPDATE schema_version SET version = ?`, latestSchema+1); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -99,7 +99,7 @@ func (s *Store) initialize(ctx context.Context, passphrase, dataKey []byte) erro
 				return fmt.Errorf("store: migration %s: %w", m.name, err)
 			}
 		}
-		if err := setSchemaVersion(ctx, tx, SchemaVersion); err != nil {
+		if err := setSchemaVersion(ctx, tx, latestSchema); err != nil {
 			return err
 		}
 		return saveKeyring(ctx, tx, kr)
@@ -160,7 +160,7 @@ func (s *Store) unlock(ctx context.Context, passphrase []byte) error {
 	if v == 0 {
 		return ErrNotProfile
 	}
-	if v > SchemaVersion {
+	if v > latestSchema {
 		return ErrSchemaTooNew
 	}
 	kr, err := loadKeyring(ctx, s.db)

@@ -34,7 +34,15 @@ func Restore(ctx context.Context, dir string, backup io.Reader, key BackupKey, p
 		return err
 	}
 	defer lock.unlock()
-	tmp, err := restoreToTemp(ctx, dir, backup, key, passphrase, o)
+	// The header is read and authenticated before anything is written: a
+	// wrong key or a foreign file fails without touching the disk.
+	cr := newCountingReader(backup, o.progress)
+	payloadKey, err := readBackupHeader(cr, key)
+	if err != nil {
+		return err
+	}
+	defer clear(payloadKey)
+	tmp, err := restoreToTemp(ctx, dir, cr, payloadKey, passphrase, o)
 	if err != nil {
 		return err
 	}
@@ -54,9 +62,9 @@ func restoreDSN(path string) string {
 		"&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_txlock=immediate"
 }
 
-// restoreToTemp writes the backup into a new database file in dir and
-// returns its path; on error the file is gone.
-func restoreToTemp(ctx context.Context, dir string, backup io.Reader, key BackupKey, passphrase []byte, o options) (string, error) {
+// restoreToTemp writes the backup's payload into a new database file in
+// dir and returns its path; on error the file is gone.
+func restoreToTemp(ctx context.Context, dir string, payload io.Reader, payloadKey, passphrase []byte, o options) (string, error) {
 	var rnd [8]byte
 	if _, err := io.ReadFull(rand.Reader, rnd[:]); err != nil {
 		return "", fmt.Errorf("store: reading randomness: %w", err)
@@ -65,7 +73,7 @@ func restoreToTemp(ctx context.Context, dir string, backup io.Reader, key Backup
 	if err := createDBFile(tmp); err != nil {
 		return "", err
 	}
-	err := restoreInto(ctx, tmp, backup, key, passphrase, o)
+	err := restoreInto(ctx, tmp, payload, payloadKey, passphrase, o)
 	if err == nil {
 		err = syncFile(tmp)
 	}
@@ -76,8 +84,8 @@ func restoreToTemp(ctx context.Context, dir string, backup io.Reader, key Backup
 	return tmp, nil
 }
 
-// restoreInto fills the new database at path from the backup.
-func restoreInto(ctx context.Context, path string, backup io.Reader, key BackupKey, passphrase []byte, o options) error {
+// restoreInto fills the new database at path from the sealed payload.
+func restoreInto(ctx context.Context, path string, payload io.Reader, payloadKey, passphrase []byte, o options) error {
 	db, err := sql.Open("sqlite", restoreDSN(path))
 	if err != nil {
 		return fmt.Errorf("store: opening database: %w", err)
@@ -91,18 +99,7 @@ func restoreInto(ctx context.Context, path string, backup io.Reader, key BackupK
 	if err := s.unlockWith(dataKey); err != nil {
 		return err
 	}
-	cr := &countingReader{r: backup, progress: o.progress}
-	if f, ok := backup.(interface{ Stat() (os.FileInfo, error) }); ok {
-		if fi, err := f.Stat(); err == nil {
-			cr.total = fi.Size()
-		}
-	}
-	payloadKey, err := readBackupHeader(cr, key)
-	if err != nil {
-		return err
-	}
-	sr, err := newStreamReader(cr, payloadKey)
-	clear(payloadKey)
+	sr, err := newStreamReader(payload, payloadKey)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
@@ -155,6 +152,17 @@ func syncFile(path string) error {
 		return fmt.Errorf("store: syncing: %w", err)
 	}
 	return nil
+}
+
+// newCountingReader wraps r; the total is the file's size if r is a file.
+func newCountingReader(r io.Reader, progress func(Progress)) *countingReader {
+	cr := &countingReader{r: r, progress: progress}
+	if f, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil {
+			cr.total = fi.Size()
+		}
+	}
+	return cr
 }
 
 // countingReader counts the bytes read and reports progress.
