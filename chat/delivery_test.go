@@ -105,12 +105,14 @@ func TestOutboxSurvivesRestart(t *testing.T) {
 		}
 	}
 	alice.restart()
-	items, err := alice.st.Due(ctx)
+	msgs, _, err := alice.st.Messages(ctx, ab.ID, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) == 0 {
-		t.Fatal("the outbox is empty after the restart")
+	for _, m := range msgs {
+		if m.Status != store.StatusQueued {
+			t.Fatalf("%q has status %d while bob is away, want queued", m.Body, m.Status)
+		}
 	}
 	bob.cfg.Listen = bobAddr
 	bob.start()
