@@ -129,6 +129,7 @@ func Start(ctx context.Context, cfg Config) (*Messenger, error) {
 	m.run(m.outboxLoop)
 	m.run(m.timerLoop)
 	m.run(m.resetLoop)
+	m.run(m.autoBackupLoop)
 	return m, nil
 }
 
