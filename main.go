@@ -1,12 +1,13 @@
 // Command ratchat is an end-to-end encrypted messenger for the terminal.
 //
-// This build has the protocol engine (packages keys and session); the
-// interface, the store and the transport are being built. Until they land
-// the command prints its usage and version.
+// Without a command it runs the interface; its commands run a relay and
+// script a profile (invite, add, contacts, send, verify, backup, passwd).
+// `ratchat help` lists them with the exit codes. The commands' logic lives
+// in the cmd_*.go files beside this one, and the adapter between the
+// messenger core and the interface in package app.
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 )
@@ -15,36 +16,20 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// run executes one command line and returns the process exit code:
-// 0 on success, 2 for a usage error.
-func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stdout)
-		return 0
-	}
-	switch args[0] {
-	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "ratchat %s\n", version)
-		return 0
-	case "help", "-h", "--help":
-		usage(stdout)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "ratchat: unknown command %q (try 'ratchat help')\n", args[0])
-		return 2
-	}
+// commands are the subcommands, in the order help lists them. The empty
+// name is the interface.
+var commands = []*command{
+	uiCommand, initCommand, inviteCommand, addCommand, contactsCommand,
+	sendCommand, verifyCommand, backupCommand, passwdCommand, relayCommand,
+	versionCommand, helpCommand,
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `ratchat: end-to-end encrypted chat in your terminal
-
-Usage:
-  ratchat version     print the version
-  ratchat help        this text
-
-The chat interface, relay, invites and backups arrive in coming releases.
-`)
+// run executes one command line and returns the process exit code (see
+// exitCodes).
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	return c.exit(c.dispatch(args))
 }

@@ -2,32 +2,163 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"ratchat/app"
 )
 
-func TestRun(t *testing.T) {
+// result is what one run printed and returned.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runArgs runs a command line with empty standard input.
+func runArgs(args ...string) result {
+	var out, errOut bytes.Buffer
+	code := run(args, strings.NewReader(""), &out, &errOut)
+	return result{code, out.String(), errOut.String()}
+}
+
+// check asserts a run's exit code and that its outputs contain the texts.
+func check(t *testing.T, r result, code int, stdout, stderr string) {
+	t.Helper()
+	if r.code != code || !strings.Contains(r.stdout, stdout) || !strings.Contains(r.stderr, stderr) {
+		t.Errorf("exit %d, want %d; stdout %q (want %q); stderr %q (want %q)",
+			r.code, code, r.stdout, stdout, r.stderr, stderr)
+	}
+	if r.code != 0 && strings.Count(strings.TrimRight(r.stderr, "\n"), "\n") > 0 && code != exitOK {
+		if !strings.HasPrefix(r.stderr, "ratchat: ") {
+			t.Errorf("the error is not one 'ratchat: ...' line: %q", r.stderr)
+		}
+	}
+}
+
+// testEnv sets the environment of a profile test: a fast KDF, a
+// passphrase, and an XDG folder of its own.
+func testEnv(t *testing.T) string {
+	dir := t.TempDir()
+	t.Setenv(app.TestKDFEnv, "fast")
+	t.Setenv("RATCHAT_PASSPHRASE", "correct horse")
+	t.Setenv("XDG_DATA_HOME", dir)
+	t.Setenv(newPassphraseEnv, "")
+	t.Setenv(recoveryKeyEnv, "")
+	return dir
+}
+
+func TestUsage(t *testing.T) {
+	testEnv(t)
 	tests := []struct {
-		args     []string
-		code     int
-		stdout   string
-		stderrOK bool
+		args           []string
+		code           int
+		stdout, stderr string
 	}{
-		{nil, 0, "Usage:", false},
-		{[]string{"version"}, 0, "ratchat " + version, false},
-		{[]string{"-h"}, 0, "Usage:", false},
-		{[]string{"bogus"}, 2, "", true},
+		{[]string{"version"}, 0, "ratchat " + version, ""},
+		{[]string{"help"}, 0, "Exit codes:", ""},
+		{[]string{"-h"}, 0, "Usage:", ""},
+		{[]string{"help", "send"}, 0, "Example:", ""},
+		{[]string{"send", "-h"}, 0, "--timeout", ""},
+		{[]string{"relay", "--help"}, 0, "Example:", ""},
+		{[]string{"bogus"}, exitUsage, "", `unknown command "bogus"`},
+		{[]string{"--nope"}, exitUsage, "", "flag provided but not defined"},
+		{[]string{"send", "Bob"}, exitUsage, "", "usage: ratchat send"},
+		{[]string{"version", "extra"}, exitUsage, "", "usage: ratchat version"},
+		{[]string{"help", "nothing"}, exitUsage, "", `no command "nothing"`},
+		{[]string{"init"}, exitUsage, "", "--name"},
+		{[]string{"relay"}, exitUsage, "", "--data"},
+		{[]string{"send", "--timeout", "soon", "Bob", "hi"}, exitUsage, "", "invalid value"},
+		{[]string{"--profile", "a/b", "contacts"}, exitUsage, "", "--profile"},
+		{[]string{"backup", "copy", "x"}, exitUsage, "", "usage: ratchat backup"},
+		{[]string{"verify", "Bob", "--code", "1", "--scan", "x.png"}, exitUsage, "", "not both"},
 	}
 	for _, tt := range tests {
-		var out, errOut bytes.Buffer
-		if code := run(tt.args, &out, &errOut); code != tt.code {
-			t.Errorf("run(%q) = %d, want %d", tt.args, code, tt.code)
-		}
-		if !strings.Contains(out.String(), tt.stdout) {
-			t.Errorf("run(%q) printed %q, want it to contain %q", tt.args, out.String(), tt.stdout)
-		}
-		if (errOut.Len() > 0) != tt.stderrOK {
-			t.Errorf("run(%q) stderr %q", tt.args, errOut.String())
-		}
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			check(t, runArgs(tt.args...), tt.code, tt.stdout, tt.stderr)
+		})
 	}
+}
+
+func TestParseInterleaved(t *testing.T) {
+	c := &cli{}
+	c.cmd = sendCommand
+	fs := c.flagSet("t")
+	sendCommand.flags(fs, &c.o)
+	pos, err := parseInterleaved(fs, []string{"Bob", "--timeout", "5s", "hello", "--data", "/d", "--", "--not-a-flag"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(pos, "|"); got != "Bob|hello|--not-a-flag" {
+		t.Errorf("positional %q", got)
+	}
+	if c.o.timeout.String() != "5s" || c.g.data != "/d" {
+		t.Errorf("flags: timeout %v, data %q", c.o.timeout, c.g.data)
+	}
+}
+
+func TestGlobalFlagsBeforeCommand(t *testing.T) {
+	testEnv(t)
+	dir := filepath.Join(t.TempDir(), "p")
+	check(t, runArgs("--data", dir, "init", "--name", "Ann"), 0, "RATCHAT1:", "")
+	if _, err := os.Stat(filepath.Join(dir, "ratchat.db")); err != nil {
+		t.Fatalf("--data before the command was not used: %v", err)
+	}
+}
+
+func TestProfileCommands(t *testing.T) {
+	testEnv(t)
+	dir := filepath.Join(t.TempDir(), "p")
+	d := []string{"--data", dir}
+	with := func(args ...string) []string { return append(append([]string(nil), args...), d...) }
+
+	check(t, runArgs(with("contacts")...), exitNoProfile, "", "no profile")
+	check(t, runArgs(with("init", "--name", "Ann")...), 0, "RATCHAT1:", "Created")
+	check(t, runArgs(with("init", "--name", "Ann")...), exitNoProfile, "", "already")
+	check(t, runArgs(with("invite", "--text")...), 0, "RATCHAT1:", "")
+	check(t, runArgs(with("invite")...), 0, "█", "")
+	check(t, runArgs(with("contacts")...), 0, "ID  NAME", "")
+	check(t, runArgs(with("send", "nobody", "hi")...), exitNotFound, "", "no such contact")
+	check(t, runArgs(with("verify", "7")...), exitNotFound, "", "no such contact")
+
+	t.Setenv("RATCHAT_PASSPHRASE", "wrong horse")
+	check(t, runArgs(with("contacts")...), exitWrongPassphrase, "", "wrong passphrase")
+	t.Setenv("RATCHAT_PASSPHRASE", "correct horse")
+
+	core, err := app.NewOpener(app.Options{Dir: dir, Store: app.StoreOptionsFromEnv()}).Open([]byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, runArgs(with("contacts")...), exitLocked, "", "open in another")
+	core.Close()
+}
+
+func TestBackupAndPasswd(t *testing.T) {
+	testEnv(t)
+	dir := filepath.Join(t.TempDir(), "p")
+	backup := filepath.Join(t.TempDir(), "b.rcb")
+	d := []string{"--data", dir}
+	with := func(args ...string) []string { return append(append([]string(nil), args...), d...) }
+	check(t, runArgs(with("init", "--name", "Ann")...), 0, "", "")
+
+	r := runArgs(with("backup", "export", backup)...)
+	check(t, r, 0, "", "write it down")
+	key := strings.TrimSpace(r.stdout)
+	if !regexp.MustCompile(`^(\d{4} ){15}\d{4}$`).MatchString(key) {
+		t.Fatalf("recovery key %q", key)
+	}
+	wrong := strings.Repeat("1234 ", 15) + "1234"
+	check(t, runArgs(with("backup", "restore", backup, "--key", wrong)...), exitBackup, "", "wrong backup key")
+	check(t, runArgs(with("backup", "restore", backup)...), exitUsage, "", "--key")
+	check(t, runArgs(with("backup", "restore", backup, "--key", key)...), 0, "restored 0 contacts", "")
+
+	t.Setenv(newPassphraseEnv, "short")
+	check(t, runArgs(with("passwd")...), exitFailure, "", "at least 8")
+	t.Setenv(newPassphraseEnv, "a new passphrase")
+	check(t, runArgs(with("passwd")...), 0, "", "changed")
+	check(t, runArgs(with("contacts")...), exitWrongPassphrase, "", "")
+	t.Setenv("RATCHAT_PASSPHRASE", "a new passphrase")
+	check(t, runArgs(with("contacts")...), 0, "", "")
 }

@@ -19,7 +19,12 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 	case KindReceipt:
 		return m.applyReceipt(ctx, contact.ID, c)
 	case KindProfile:
-		return m.applyProfile(ctx, contact, c)
+		if err := m.applyProfile(ctx, contact, c); err != nil {
+			return err
+		}
+		if in.result.NewSession {
+			return m.answerProfile(ctx, contact)
+		}
 	case KindTimer:
 		if err := m.setTimer(ctx, contact.ID, c.Timer); err != nil {
 			return err
@@ -30,6 +35,29 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 	case KindFileChunk:
 		return m.receiveChunk(ctx, contact.ID, c)
 	}
+	return nil
+}
+
+// answerProfile answers a contact who just started a session with us with
+// our own profile, so that it learns our name (it has our address from the
+// invite). It goes out on the new session, which is not new to the
+// contact, so the contact does not answer in turn. The caller holds m.mu.
+func (m *Messenger) answerProfile(ctx context.Context, contact store.Contact) error {
+	if contact.Held {
+		return nil
+	}
+	name, err := m.st.DisplayName(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	content := &Content{Kind: KindProfile, Name: name, Home: m.home}
+	if err := m.stamp(content); err != nil {
+		return err
+	}
+	if err := m.sendControl(ctx, contact, content); err != nil && !errors.Is(err, ErrNoSession) {
+		return err
+	}
+	m.wakeOutbox()
 	return nil
 }
 

@@ -72,6 +72,28 @@ func (m *Messenger) stopHome() error {
 	return m.server.Shutdown(ctx)
 }
 
+// homeDialAddr is where we reach our own home: the listener itself in peer
+// mode (the advertised address may be one that only others can reach),
+// the relay otherwise.
+func (m *Messenger) homeDialAddr() string {
+	if m.listener != nil {
+		return m.listener.Addr().String()
+	}
+	return m.home
+}
+
+// stockOwnHome uploads our prekeys to our peer-mode home once, at start.
+func (m *Messenger) stockOwnHome(ctx context.Context) error {
+	opts := m.cfg.Client
+	opts.HomeIdentity = &m.homeKey
+	conn, err := transport.Dial(ctx, m.homeDialAddr(), &m.identity, opts)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return m.syncPreKeys(ctx, conn)
+}
+
 // homeLoop keeps the owner's connection to the home: it authenticates,
 // keeps the prekeys supplied, and handles every delivery, reconnecting
 // with backoff when the connection ends.
@@ -97,7 +119,7 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 	if m.homeKey != (keys.PublicKey{}) {
 		opts.HomeIdentity = &m.homeKey
 	}
-	conn, err := transport.Dial(ctx, m.home, &m.identity, opts)
+	conn, err := transport.Dial(ctx, m.homeDialAddr(), &m.identity, opts)
 	if err != nil {
 		return err
 	}

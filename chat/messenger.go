@@ -125,6 +125,14 @@ func Start(ctx context.Context, cfg Config) (*Messenger, error) {
 		m.stopHome()
 		return nil, err
 	}
+	if m.server != nil {
+		// Our own home is right here: stock it before returning, so that
+		// someone adding us a moment later finds our prekeys.
+		if err := m.stockOwnHome(ctx); err != nil {
+			m.stopHome()
+			return nil, err
+		}
+	}
 	m.run(m.homeLoop)
 	m.run(m.outboxLoop)
 	m.run(m.timerLoop)

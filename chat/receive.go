@@ -84,11 +84,11 @@ func (m *Messenger) loadSender(ctx context.Context, in *incoming) error {
 	return m.loadSession(ctx, c.ID, &in.session)
 }
 
-// loadSession reads a contact's session; a missing or reset one leaves s
-// empty.
+// loadSession reads a contact's session; a missing one, or one a restore
+// dropped, leaves s empty.
 func (m *Messenger) loadSession(ctx context.Context, id store.ContactID, s *session.Session) error {
 	b, err := m.st.Session(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) == 0 {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrSessionReset) || err == nil && len(b) == 0 {
 		*s = session.Session{}
 		return nil
 	}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+
+	"ratchat/app"
+	"ratchat/store"
+)
+
+var backupCommand = &command{
+	brief: "export or restore an encrypted backup",
+	name:  "backup",
+	args:  "export FILE | restore FILE [--key KEY]",
+	summary: "Export your history to an encrypted backup (the 64-digit recovery key is printed once:\n" +
+		"write it down), or restore one into the profile (which must not be open elsewhere).\n" +
+		"The key of a restore comes from --key, $" + recoveryKeyEnv + ", or a hidden prompt.",
+	example: "ratchat backup export ~/ratchat.rcb   then   ratchat backup restore ~/ratchat.rcb --key '1234 ...'",
+	flags: func(fs *flag.FlagSet, o *flagValues) {
+		fs.StringVar(&o.key, "key", "", "the recovery `KEY` of a restore (64 digits, spaces allowed)")
+	},
+	nargs: [2]int{2, 2},
+	run: func(c *cli, args []string) error {
+		switch args[0] {
+		case "export":
+			return c.exportBackup(args[1])
+		case "restore":
+			return c.restoreBackup(args[1])
+		}
+		return usagef("usage: ratchat backup export FILE | restore FILE --key KEY")
+	},
+}
+
+// exportBackup writes a backup and prints its recovery key.
+func (c *cli) exportBackup(path string) error {
+	return c.withCore(func(core *app.Core) error {
+		key, err := core.ExportBackup(context.Background(), path, nil)
+		if err != nil {
+			return err
+		}
+		c.note("Backup written to %s. Its recovery key, shown this once: write it down.", path)
+		c.printf("%s\n", key)
+		return nil
+	})
+}
+
+// restoreBackup restores a backup into the (closed) profile. An existing
+// profile's passphrase is asked for, so that the restored one opens with
+// it; a new profile gets a new one.
+func (c *cli) restoreBackup(path string) error {
+	opts, err := c.options()
+	if err != nil {
+		return err
+	}
+	key, err := c.recoveryKey()
+	if err != nil {
+		return err
+	}
+	exists, err := app.NewOpener(opts).Exists()
+	if err != nil {
+		return err
+	}
+	pass, err := c.restorePassphrase(opts, exists)
+	if err != nil {
+		return err
+	}
+	defer clear(pass)
+	res, err := app.Restore(context.Background(), opts, path, key, pass, nil)
+	if err != nil {
+		return err
+	}
+	c.printf("restored %d contacts and %d messages; every contact gets a fresh session\n", res.Contacts, res.Messages)
+	return nil
+}
+
+// recoveryKey reads the recovery key of a restore.
+func (c *cli) recoveryKey() (store.RecoveryKey, error) {
+	text := c.o.key
+	if text == "" {
+		text = os.Getenv(recoveryKeyEnv)
+	}
+	if text == "" {
+		b, err := c.prompt("Recovery key: ")
+		if err != nil {
+			return store.RecoveryKey{}, usagef("restore needs --key KEY (or $%s)", recoveryKeyEnv)
+		}
+		text = string(b)
+	}
+	return store.ParseRecoveryKey(text)
+}
+
+// restorePassphrase is the passphrase the restored profile opens with:
+// the existing profile's, checked first, or a new one.
+func (c *cli) restorePassphrase(opts app.Options, exists bool) ([]byte, error) {
+	if !exists {
+		return c.newPassphrase(c.g.passphraseFile, store.PassphraseEnv)
+	}
+	pass, err := c.passphrase()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(opts.Dir, pass, opts.Store...)
+	if err != nil {
+		return nil, err
+	}
+	return pass, st.Close()
+}
+
+var passwdCommand = &command{
+	brief: "change the passphrase",
+	name:  "passwd",
+	args:  "",
+	summary: "Change the profile's passphrase. The new one comes from --new-passphrase-file,\n" +
+		"$" + newPassphraseEnv + ", or is typed twice.",
+	example: "ratchat passwd --profile work",
+	flags: func(fs *flag.FlagSet, o *flagValues) {
+		fs.StringVar(&o.newPassphraseFile, "new-passphrase-file", "", "read the new passphrase from `FILE` (mode 0600)")
+	},
+	nargs: [2]int{0, 0},
+	run: func(c *cli, _ []string) error {
+		opts, err := c.options()
+		if err != nil {
+			return err
+		}
+		old, err := c.passphrase()
+		if err != nil {
+			return err
+		}
+		defer clear(old)
+		st, err := store.Open(opts.Dir, old, opts.Store...)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		next, err := c.newPassphrase(c.o.newPassphraseFile, newPassphraseEnv)
+		if err != nil {
+			return err
+		}
+		defer clear(next)
+		if err := st.ChangePassphrase(context.Background(), old, next); err != nil {
+			return err
+		}
+		c.note("Passphrase changed.")
+		return nil
+	},
+}
