@@ -37,6 +37,19 @@ func TestChatThroughRelayThreeProfiles(t *testing.T) {
 	if st := relay.srv.Stats(); st.EnvelopesStored < uint64(len(pairs)) || st.EnvelopesAcked < uint64(len(pairs)) {
 		t.Fatalf("relay stats: %+v", st)
 	}
+	// Receipts reach read through the relay too.
+	sent, err := bob.m.Send(ctx, ba.ID, "read me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := alice.waitText("read me")
+	if err := alice.m.MarkRead(ctx, ab.ID, got.ID); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitStatus(sent.ID, store.StatusRead)
+	if !testing.Short() {
+		sendFileAndCompare(t, carol, alice, ca.ID, 16<<20)
+	}
 	assertNotInFiles(t, relay.dir, canary)
 }
 

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"ratchat/store"
 )
 
 // TestFile16MBArrivesIdentical sends a 16 MB file over loopback in peer
@@ -17,21 +19,31 @@ func TestFile16MBArrivesIdentical(t *testing.T) {
 	if testing.Short() {
 		t.Skip("16 MB transfer skipped in -short mode")
 	}
-	ctx := context.Background()
 	alice, bob := newProfile(t, "alice", ""), newProfile(t, "bob", "")
 	ab, _ := connect(t, alice, bob)
-	data := make([]byte, 16<<20)
+	path := sendFileAndCompare(t, alice, bob, ab.ID, 16<<20)
+	if filepath.Dir(path) != bob.m.cfg.Downloads || filepath.Base(path) != "evil_[2J name.bin" {
+		t.Fatalf("saved as %q", path)
+	}
+}
+
+// sendFileAndCompare sends size random bytes from one profile to another
+// under a hostile name, checks they arrive identical, and returns where
+// they were saved.
+func sendFileAndCompare(t *testing.T, from, to *profile, contact store.ContactID, size int) string {
+	t.Helper()
+	data := make([]byte, size)
 	rand.Read(data)
 	path := filepath.Join(t.TempDir(), "../evil\x1b[2J name.bin")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if _, err := alice.m.SendFile(ctx, ab.ID, path, nil); err != nil {
+	if _, err := from.m.SendFile(context.Background(), contact, path, nil); err != nil {
 		t.Fatal(err)
 	}
-	e := bob.waitFor("file", 60*time.Second, func(e Event) bool { _, ok := e.(FileReceived); return ok }).(FileReceived)
-	t.Logf("16 MB sent and received in %v", time.Since(start))
+	e := to.waitFor("file", 60*time.Second, func(e Event) bool { _, ok := e.(FileReceived); return ok }).(FileReceived)
+	t.Logf("%d MB sent and received in %v", size>>20, time.Since(start))
 	got, err := os.ReadFile(e.Path)
 	if err != nil {
 		t.Fatal(err)
@@ -39,9 +51,7 @@ func TestFile16MBArrivesIdentical(t *testing.T) {
 	if !bytes.Equal(got, data) {
 		t.Fatal("the received file differs")
 	}
-	if filepath.Dir(e.Path) != bob.m.cfg.Downloads || filepath.Base(e.Path) != "evil_[2J name.bin" {
-		t.Fatalf("saved as %q", e.Path)
-	}
+	return e.Path
 }
 
 func TestSanitizeFileName(t *testing.T) {
