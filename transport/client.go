@@ -67,6 +67,7 @@ type Conn struct {
 	nextID  uint32
 	pending map[uint32]chan Message
 	err     error // why the connection ended; set once
+	in      inbox // deliveries beyond the channel's buffer
 
 	deliveries chan *Deliver
 	done       chan struct{}
@@ -150,9 +151,11 @@ func (c *Conn) readHello(ctx context.Context) error {
 func (c *Conn) Home() keys.PublicKey { return c.hello.Home }
 
 // Deliveries returns the channel of envelopes the home pushes after
-// [Conn.Fetch]. It is closed when the connection ends. A consumer that
-// stops reading stalls the connection; acknowledge each envelope with
-// [Conn.Ack] once it is safely stored.
+// [Conn.Fetch]. It is closed when the connection ends. Acknowledge each
+// envelope with [Conn.Ack] once it is safely stored; waiting for that
+// Ack before taking the next envelope is fine: what does not fit in the
+// channel's buffer waits in memory (the home pushes at most its
+// PushWindow of unacknowledged envelopes), never blocking the answers.
 func (c *Conn) Deliveries() <-chan *Deliver { return c.deliveries }
 
 // Done is closed when the connection has ended; [Conn.Err] then says why.

@@ -10,7 +10,7 @@ import (
 // for them, deliveries to the channel. It ends the connection on any
 // read error or protocol violation, and then closes the channel.
 func (c *Conn) readLoop() {
-	defer close(c.deliveries)
+	defer c.readerDone()
 	idle := time.Duration(0)
 	if c.opts.KeepAlive > 0 {
 		// Why: a home that vanished without a FIN must not leave the owner
@@ -38,12 +38,7 @@ func (c *Conn) readLoop() {
 func (c *Conn) dispatch(id uint32, m Message) bool {
 	switch m := m.(type) {
 	case *Deliver:
-		select {
-		case c.deliveries <- m:
-			return true
-		case <-c.done:
-			return false
-		}
+		return c.deliver(m)
 	case *Error:
 		if id == 0 {
 			c.end(lost(&RefusedError{Code: m.Code, Text: m.Text}))

@@ -186,13 +186,3 @@ func lingerClose(c net.Conn) {
 	tc.SetReadDeadline(time.Now().Add(lingerTime))
 	io.CopyN(io.Discard, tc, lingerBytes)
 }
-
-// wakePusher tells the pusher there is new mail.
-func (c *serverConn) wakePusher() {
-	c.pushMu.Lock()
-	p := c.pusher
-	c.pushMu.Unlock()
-	if p != nil {
-		p.wake()
-	}
-}

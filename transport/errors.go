@@ -3,6 +3,8 @@ package transport
 import (
 	"errors"
 	"fmt"
+
+	"ratchat/transport/mailbox"
 )
 
 // Errors returned by this package. Callers check them with [errors.Is]; the
@@ -67,6 +69,12 @@ var (
 	// ErrBadBundle is returned by [Conn.FetchBundle] when the home handed
 	// out a bundle that does not verify or belongs to someone else.
 	ErrBadBundle = errors.New("transport: home sent an invalid bundle")
+
+	// ErrDataDirInUse is returned by [NewServer] (inside a
+	// [*mailbox.LockedError], which names the folder) when another home,
+	// in this process or another, has the same DataDir open: two homes
+	// on one database would hand out the same envelope ids.
+	ErrDataDirInUse = mailbox.ErrLocked
 
 	// ErrConfig is returned by [NewServer] for an unusable [Config].
 	ErrConfig = errors.New("transport: invalid server configuration")

@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"time"
 
 	"ratchat/keys"
 	"ratchat/transport/mailbox"
@@ -100,24 +101,33 @@ func (s *Server) serves(identity keys.PublicKey) bool {
 // handleDeposit queues the envelope for the next commit and answers from
 // another goroutine once it is on disk, so that the reader can take the
 // next request meanwhile. The in-flight slots bound what one connection
-// holds in memory; when they are full, the reader waits.
+// holds in memory; when they are full, the reader waits. Once committed,
+// the envelope goes straight to its owner's pusher, if connected.
 func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 	c.inFlight <- struct{}{}
 	c.deposits.Add(1)
-	res := c.srv.store.DepositAsync(d.Recipient, d.Envelope, c.srv.cfg.Now())
+	srv := c.srv
+	now := srv.cfg.Now()
+	received := time.UnixMilli(now.UnixMilli()).UTC() // as stored
+	res := make(chan mailbox.DepositResult, 1)
+	srv.store.DepositAsync(d.Recipient, d.Envelope, now, func(r mailbox.DepositResult) {
+		if r.Err == nil {
+			srv.offer(d.Recipient, r.ID, received, d.Envelope)
+		}
+		res <- r
+	})
 	go func() {
 		defer c.deposits.Done()
 		r := <-res
 		<-c.inFlight
 		if r.Err != nil {
-			c.srv.stats.refused.Add(1)
+			srv.stats.refused.Add(1)
 			c.storeFailed(id, r.Err)
 			return
 		}
-		c.srv.stats.stored.Add(1)
-		c.srv.stats.bytesStored.Add(uint64(len(d.Envelope)))
+		srv.stats.stored.Add(1)
+		srv.stats.bytesStored.Add(uint64(len(d.Envelope)))
 		c.send(id, &Stored{ID: r.ID})
-		c.srv.notify(d.Recipient)
 	}()
 }
 

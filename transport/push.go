@@ -3,16 +3,36 @@ package transport
 import (
 	"context"
 	"sync"
+	"time"
 )
 
-// pushBatch bounds the envelopes read from the database at once.
-const pushBatch = 64
+// Bounds of a pusher.
+const (
+	// pushBatch bounds the envelopes read from the database at once.
+	pushBatch = 64
+	// queueBytes bounds the envelope bytes a pusher keeps in memory for
+	// its owner; beyond, it drops them and reads the database instead.
+	queueBytes = 1 << 20
+)
 
 // pusher sends an owner its mailbox, oldest first, and then each new
 // envelope as it is stored, keeping at most PushWindow envelopes pushed
 // and not yet acknowledged. An envelope not acknowledged before the
 // connection ends is pushed again on the next one: delivery is
 // at-least-once, and the owner's client drops duplicates by id.
+//
+// # Live and catching up
+//
+// Reading each new envelope back from the database would cost a query per
+// delivery, on the busiest path of a relay. So the server offers the
+// pusher every envelope stored for its owner as the commit is done (in
+// id order: see [mailbox.Store.DepositAsync]), and the pusher sends those
+// from memory. It reads the database only to catch up: at the start, and
+// after its queue overflowed (an owner that does not acknowledge). The
+// rule that makes the two agree: the queue is emptied just before each
+// read, so every envelope is either committed before the read began (and
+// read) or offered after the queue was emptied (and queued), or both (and
+// skipped as not newer than the last one pushed).
 type pusher struct {
 	c      *serverConn
 	wakeCh chan struct{} // capacity 1: a pending wake-up is never lost
@@ -21,6 +41,9 @@ type pusher struct {
 
 	mu       sync.Mutex
 	inflight map[uint64]struct{} // pushed, not yet acknowledged
+	queue    []*Deliver          // offered since the last read, in id order
+	queued   int                 // their envelope bytes
+	overflow bool                // the queue dropped envelopes: read the database
 }
 
 // handleFetch starts pushing the owner's mail on this connection (once;
@@ -35,7 +58,7 @@ func (c *serverConn) handleFetch(id uint32) {
 		return
 	}
 	p := &pusher{c: c, wakeCh: make(chan struct{}, 1), stopCh: make(chan struct{}),
-		done: make(chan struct{}), inflight: map[uint64]struct{}{}}
+		done: make(chan struct{}), inflight: map[uint64]struct{}{}, overflow: true}
 	c.pusher = p
 	c.pushMu.Unlock()
 	if old := c.srv.subscribe(c); old != nil && old != c {
@@ -54,12 +77,12 @@ func (p *pusher) run() {
 	for {
 		room := p.c.srv.lim.PushWindow - p.count()
 		if room > 0 {
-			n, ok := p.pushSome(&last, min(room, pushBatch))
+			n, more, ok := p.pushSome(&last, room)
 			if !ok {
 				return
 			}
-			if n == min(room, pushBatch) {
-				continue // there may be more
+			if n > 0 && more {
+				continue
 			}
 		}
 		select {
@@ -70,29 +93,103 @@ func (p *pusher) run() {
 	}
 }
 
-// pushSome pushes up to limit envelopes with ids above *last, and
-// reports how many, and whether the connection is still usable.
-func (p *pusher) pushSome(last *uint64, limit int) (int, bool) {
+// pushSome pushes up to room envelopes newer than *last, from the queue
+// or, when catching up, from the database. It reports how many, whether
+// there may be more, and whether the connection is still usable.
+func (p *pusher) pushSome(last *uint64, room int) (n int, more, ok bool) {
+	p.mu.Lock()
+	catchUp := p.overflow
+	var envs []*Deliver
+	if catchUp {
+		p.queue, p.queued, p.overflow = nil, 0, false
+	} else {
+		envs = p.takeQueued(*last, room)
+		more = len(p.queue) > 0
+	}
+	p.mu.Unlock()
+	if catchUp {
+		limit := min(room, pushBatch)
+		var err error
+		if envs, err = p.read(*last, limit); err != nil {
+			p.c.log.Error("reading mailbox", "err", err)
+			p.c.conn.Close()
+			return 0, false, false
+		}
+		if more = len(envs) == limit; more {
+			p.mu.Lock()
+			p.overflow = true // still catching up
+			p.mu.Unlock()
+		}
+	}
+	return len(envs), more, p.push(envs, last)
+}
+
+// takeQueued removes up to room queued envelopes newer than last (the
+// older ones were read from the database) that have not expired.
+func (p *pusher) takeQueued(last uint64, room int) []*Deliver {
+	notBefore := p.c.srv.cfg.Now().Add(-p.c.srv.lim.Retention)
+	var out []*Deliver
+	i := 0
+	for ; i < len(p.queue) && len(out) < room; i++ {
+		d := p.queue[i]
+		p.queued -= len(d.Envelope)
+		if d.ID > last && !d.Received.Before(notBefore) {
+			out = append(out, d)
+		}
+	}
+	clear(p.queue[:i])
+	p.queue = p.queue[i:]
+	return out
+}
+
+// read reads up to limit unexpired envelopes newer than last.
+func (p *pusher) read(last uint64, limit int) ([]*Deliver, error) {
 	srv := p.c.srv
 	notBefore := srv.cfg.Now().Add(-srv.lim.Retention)
-	envs, err := srv.store.Pending(context.Background(), *p.c.owner, *last, notBefore, limit)
+	envs, err := srv.store.Pending(context.Background(), *p.c.owner, last, notBefore, limit)
 	if err != nil {
-		p.c.log.Error("reading mailbox", "err", err)
-		p.c.conn.Close()
-		return 0, false
+		return nil, err
 	}
-	for _, e := range envs {
+	out := make([]*Deliver, len(envs))
+	for i, e := range envs {
+		out[i] = &Deliver{ID: e.ID, Received: e.Received, Envelope: e.Body}
+	}
+	return out, nil
+}
+
+// push sends envs, in order, and reports whether the connection is still
+// usable.
+func (p *pusher) push(envs []*Deliver, last *uint64) bool {
+	srv := p.c.srv
+	for _, d := range envs {
 		p.mu.Lock()
-		p.inflight[e.ID] = struct{}{}
+		p.inflight[d.ID] = struct{}{}
 		p.mu.Unlock()
-		if p.c.send(0, &Deliver{ID: e.ID, Received: e.Received, Envelope: e.Body}) != nil {
-			return 0, false
+		if p.c.send(0, d) != nil {
+			return false
 		}
-		*last = e.ID
+		*last = d.ID
 		srv.stats.delivered.Add(1)
-		srv.stats.bytesDelivered.Add(uint64(len(e.Body)))
+		srv.stats.bytesDelivered.Add(uint64(len(d.Envelope)))
 	}
-	return len(envs), true
+	return true
+}
+
+// offer queues an envelope just stored for the owner (called in id
+// order, from the mailbox writer: it must not block).
+func (p *pusher) offer(id uint64, received time.Time, envelope []byte) {
+	p.mu.Lock()
+	switch {
+	case p.overflow:
+	case p.queued+len(envelope) > queueBytes || len(p.queue) >= p.c.srv.lim.PushWindow:
+		clear(p.queue)
+		p.queue, p.queued, p.overflow = nil, 0, true
+	default:
+		p.queue = append(p.queue, &Deliver{ID: id, Received: received, Envelope: envelope})
+		p.queued += len(envelope)
+	}
+	p.mu.Unlock()
+	p.wake()
 }
 
 // count returns the number of envelopes pushed and not acknowledged.

@@ -185,13 +185,20 @@ func (s *Server) subscribe(c *serverConn) *serverConn {
 	return old
 }
 
-// notify wakes the pusher of owner's connection, if it has one.
-func (s *Server) notify(owner keys.PublicKey) {
+// offer hands an envelope just stored to the pusher of its owner's
+// connection, if it has one. The mailbox writer calls it in id order.
+func (s *Server) offer(owner keys.PublicKey, id uint64, received time.Time, envelope []byte) {
 	s.mu.Lock()
 	c := s.owners[owner]
 	s.mu.Unlock()
-	if c != nil {
-		c.wakePusher()
+	if c == nil {
+		return
+	}
+	c.pushMu.Lock()
+	p := c.pusher
+	c.pushMu.Unlock()
+	if p != nil {
+		p.offer(id, received, envelope)
 	}
 }
 

@@ -11,9 +11,21 @@
 // cut from then on. NORMAL would only survive a process crash. The cost
 // of an fsync per commit is shared by group commit: every write goes
 // through one writer goroutine that runs whatever has queued up meanwhile
-// in a single transaction (each write in its own savepoint, so one failing
-// write does not undo the others; a deposit or an Ack is one statement,
-// atomic by itself, and needs none), then answers them all.
+// in a single transaction, then answers them all. Under load (a busy
+// batch), the next commit starts at least 2 ms after the last, so that
+// commits stay few and full; a lone write never waits.
+//
+// Deposits and Acks, the writes a relay makes by the thousand, are not
+// run one statement each: the writer inserts all the deposits of a batch
+// with a few multi-row INSERTs (giving the ids itself, above the highest
+// ever given) and deletes all that its Acks name with one DELETE. Any
+// other write runs in its own savepoint, so that its failure undoes only
+// its own changes. [Store.DepositAsync] reports each stored envelope from
+// the writer, in id order, so that a home can push it to its owner
+// without reading it back.
+//
+// The data folder is locked (flock on [LockFileName]) while a store has
+// it open: a second home on the same folder fails with a [*LockedError].
 //
 // # Quotas
 //
@@ -21,5 +33,5 @@
 // [Options.MaxBytes] bytes of them, and at most [Options.MaxPreKeys]
 // one-time prekeys of each kind. The writer keeps each mailbox's envelope
 // count and bytes in memory (read from the database on first use, dropped
-// whenever a batch fails), so that a deposit costs one INSERT.
+// whenever a batch fails), so that a deposit costs only its row.
 package mailbox

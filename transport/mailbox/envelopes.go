@@ -3,7 +3,6 @@ package mailbox
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -28,29 +27,31 @@ type DepositResult struct {
 // its id once it is on disk. It fails with [ErrUnknownMailbox] or
 // [ErrQuota].
 func (s *Store) Deposit(owner keys.PublicKey, body []byte, now time.Time) (uint64, error) {
-	r := <-s.DepositAsync(owner, body, now)
+	out := make(chan DepositResult, 1)
+	s.DepositAsync(owner, body, now, func(r DepositResult) { out <- r })
+	r := <-out
 	return r.ID, r.Err
 }
 
-// DepositAsync queues a deposit and returns at once; the result arrives
-// on the channel once the envelope is on disk (or refused). Deposits
-// queued one after the other are stored in that order, which is how a
-// connection that sends several deposits without waiting keeps them in
-// order.
-func (s *Store) DepositAsync(owner keys.PublicKey, body []byte, now time.Time) <-chan DepositResult {
-	out := make(chan DepositResult, 1)
-	var id uint64
-	s.enqueue(&op{single: true, fn: func(tx *sql.Tx) error {
-		var err error
-		id, err = s.insertEnvelope(tx, owner, body, now)
-		return err
-	}, finish: func(err error) {
+// DepositAsync queues a deposit and returns at once; done gets the result
+// once the envelope is on disk (or refused). The store keeps body, which
+// the caller must not change, until then.
+//
+// done is called from the writer goroutine, so it must not block; it is
+// called in the order of the ids given, so a caller can hand newly stored
+// envelopes on in order. Deposits queued one after the other are stored
+// in that order, which is how a connection that sends several deposits
+// without waiting keeps them in order.
+func (s *Store) DepositAsync(owner keys.PublicKey, body []byte, now time.Time, done func(DepositResult)) {
+	o := &op{kind: opDeposit, owner: owner, body: body, received: now.UnixMilli()}
+	o.finish = func(err error) {
 		if err != nil {
-			id = 0
+			done(DepositResult{Err: err})
+			return
 		}
-		out <- DepositResult{ID: id, Err: err}
-	}})
-	return out
+		done(DepositResult{ID: o.id})
+	}
+	s.enqueue(o)
 }
 
 // usage is a mailbox's envelope count and bytes.
@@ -78,27 +79,6 @@ func (s *Store) mailboxUsage(tx *sql.Tx, owner keys.PublicKey) (*usage, error) {
 	}
 	s.usage[owner] = u
 	return u, nil
-}
-
-// insertEnvelope checks the quota and inserts the envelope: one statement,
-// so it needs no savepoint; the cache changes only once it succeeded.
-func (s *Store) insertEnvelope(tx *sql.Tx, owner keys.PublicKey, body []byte, now time.Time) (uint64, error) {
-	u, err := s.mailboxUsage(tx, owner)
-	if err != nil {
-		return 0, err
-	}
-	if u.count+1 > int64(s.opts.MaxEnvelopes) || u.bytes+int64(len(body)) > s.opts.MaxBytes {
-		return 0, ErrQuota
-	}
-	var id uint64
-	err = s.queryRow(tx, `INSERT INTO envelopes (owner, received_ms, size, body) VALUES (?, ?, ?, ?) RETURNING id`,
-		owner[:], now.UnixMilli(), len(body), body).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("mailbox: storing envelope: %w", err)
-	}
-	u.count++
-	u.bytes += int64(len(body))
-	return id, nil
 }
 
 // Pending returns up to limit envelopes of owner with an id above after,
@@ -136,60 +116,47 @@ func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64,
 
 // Ack deletes the envelopes of owner with these ids and returns how many
 // there were; ids of other owners' envelopes, or already deleted ones,
-// are ignored. It is one statement (the ids travel as a JSON array), so it
-// needs no savepoint: acknowledgements are nearly as frequent as deposits.
+// are ignored. The writer deletes what all the Acks of a batch name in
+// one statement: acknowledgements are as frequent as deposits.
 func (s *Store) Ack(owner keys.PublicKey, ids []uint64) (int, error) {
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return 0, fmt.Errorf("mailbox: encoding ids: %w", err)
-	}
-	var n int
 	done := make(chan error, 1)
-	s.enqueue(&op{single: true, finish: func(err error) { done <- err }, fn: func(tx *sql.Tx) error {
-		st, err := s.prepared(`DELETE FROM envelopes WHERE owner = ? AND id IN (SELECT value FROM json_each(?)) RETURNING size`)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Stmt(st).Query(owner[:], string(list))
-		if err != nil {
-			return fmt.Errorf("mailbox: deleting envelopes: %w", err)
-		}
-		defer rows.Close()
-		var total int64
-		for n = 0; rows.Next(); n++ {
-			var size int64
-			if err := rows.Scan(&size); err != nil {
-				return fmt.Errorf("mailbox: deleting envelopes: %w", err)
-			}
-			total += size
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("mailbox: deleting envelopes: %w", err)
-		}
-		if u, ok := s.usage[owner]; ok {
-			u.count -= int64(n)
-			u.bytes -= total
-		}
-		return nil
-	}})
+	o := &op{kind: opAck, owner: owner, ids: ids, finish: func(err error) { done <- err }}
+	s.enqueue(o)
 	if err := <-done; err != nil {
 		return 0, err
 	}
-	return n, nil
+	return o.deleted, nil
 }
 
-// Expire deletes every envelope received before cutoff and returns how
+// Expire deletes the envelopes received before cutoff and returns how
 // many there were, and their bytes.
+//
+// It walks the envelopes in id order up to the first one received at or
+// after cutoff (ids increase with the time received), and deletes those
+// before it, so a sweep costs what it deletes and no index on the time
+// is kept up by every deposit. Should the clock have gone back, an
+// envelope filed after a newer one waits for that one to expire (it is
+// never delivered late: [Store.Pending] checks the time itself).
 func (s *Store) Expire(cutoff time.Time) (n int, size int64, err error) {
 	err = s.write(func(tx *sql.Tx) error {
 		clear(s.usage) // simpler than adjusting: expiry is rare
-		ms := cutoff.UnixMilli()
-		err := s.queryRow(tx, `SELECT count(*), coalesce(sum(size), 0) FROM envelopes WHERE received_ms < ?`, ms).
-			Scan(&n, &size)
+		n, size = 0, 0
+		rows, err := tx.Query(`DELETE FROM envelopes WHERE id < coalesce(
+			(SELECT id FROM envelopes WHERE received_ms >= ? ORDER BY id LIMIT 1), 9223372036854775807)
+			RETURNING size`, cutoff.UnixMilli())
 		if err != nil {
 			return fmt.Errorf("mailbox: expiring: %w", err)
 		}
-		if _, err := s.exec(tx, `DELETE FROM envelopes WHERE received_ms < ?`, ms); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			var sz int64
+			if err := rows.Scan(&sz); err != nil {
+				return fmt.Errorf("mailbox: expiring: %w", err)
+			}
+			n++
+			size += sz
+		}
+		if err := rows.Err(); err != nil {
 			return fmt.Errorf("mailbox: expiring: %w", err)
 		}
 		return nil

@@ -1,6 +1,9 @@
 package mailbox
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by this package, checked with [errors.Is].
 var (
@@ -19,7 +22,25 @@ var (
 	// ErrClosed is returned for any call after [Store.Close].
 	ErrClosed = errors.New("mailbox: store closed")
 
+	// ErrLocked is returned by [Open] (as a [*LockedError]) when another
+	// store, in this process or another, has the data folder open.
+	ErrLocked = errors.New("mailbox: data folder in use by another home")
+
 	// ErrSchema is returned by [Open] for a database written by a newer
 	// version, or one that is not a mailbox database.
 	ErrSchema = errors.New("mailbox: unknown database schema")
 )
+
+// LockedError is returned by [Open] when another store holds the data
+// folder's lock: two homes writing one database would each trust their
+// own quota counts and envelope ids. It wraps [ErrLocked].
+type LockedError struct {
+	Dir string // the data folder
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("mailbox: data folder %s is in use by another home", e.Dir)
+}
+
+// Unwrap returns [ErrLocked].
+func (e *LockedError) Unwrap() error { return ErrLocked }

@@ -19,11 +19,24 @@ import (
 // FileName is the database's name inside the data folder.
 const FileName = "mailbox.db"
 
-// schemaVersion is the PRAGMA user_version this code writes and reads.
-const schemaVersion = 1
+// LockFileName is the lock file's name inside the data folder: a store
+// holds an exclusive lock on it while open, so that two homes never use
+// one data folder at once.
+const LockFileName = "mailbox.lock"
 
-//go:embed schema.sql
-var schemaSQL string
+// schemaVersion is the PRAGMA user_version this code writes and reads.
+const schemaVersion = 2
+
+// schemaSQL creates version 1 of the schema; upgrades[v] takes it from
+// version v-1 to v.
+var (
+	//go:embed schema.sql
+	schemaSQL string
+	//go:embed upgrade2.sql
+	upgrade2SQL string
+
+	upgrades = []string{2: upgrade2SQL}
+)
 
 // Default quotas.
 const (
@@ -42,6 +55,7 @@ type Options struct {
 // Store is a home's mailbox database. It is safe for concurrent use.
 type Store struct {
 	db    *sql.DB
+	lock  *os.File // holds the data folder's lock
 	opts  Options
 	stmts sync.Map // query text → *sql.Stmt
 
@@ -49,6 +63,10 @@ type Store struct {
 	// so that a deposit is one INSERT. Only the writer goroutine touches
 	// it (ops run there); it is emptied whenever a batch fails.
 	usage map[keys.PublicKey]*usage
+	// lastID is the highest envelope id ever given (only the writer
+	// touches it): ids increase and are never reused, so that a late Ack
+	// can never delete a newer envelope.
+	lastID uint64
 
 	mu     sync.RWMutex // held (read) while queueing; (write) to close
 	closed bool
@@ -57,11 +75,28 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the mailbox database in dir, a folder
-// created with mode 0700 if missing; the file is created 0600.
+// created with mode 0700 if missing; the file is created 0600. It fails
+// with a [*LockedError] if another store has dir open.
 func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("mailbox: creating data folder: %w", err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openLocked(dir, opts)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	go s.writer()
+	return s, nil
+}
+
+// openLocked opens the database of a locked data folder.
+func openLocked(dir string, opts Options) (*Store, error) {
 	path := filepath.Join(dir, FileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -80,9 +115,19 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, opts: opts.withDefaults(), ops: make(chan *op, 1024), done: make(chan struct{}),
 		usage: map[keys.PublicKey]*usage{}}
-	go s.writer()
+	if err := db.QueryRow(lastIDQuery).Scan(&s.lastID); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("mailbox: reading last envelope id: %w", err)
+	}
 	return s, nil
 }
+
+// lastIDQuery reads the highest envelope id ever given: AUTOINCREMENT
+// keeps it in sqlite_sequence (also when the writer inserts explicit ids,
+// as it does), even once that envelope is deleted.
+const lastIDQuery = `SELECT max(
+	coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'envelopes'), 0),
+	coalesce((SELECT max(id) FROM envelopes), 0))`
 
 // dsn is the connection string. Why synchronous=FULL: see the package
 // doc. Why secure_delete=FAST: an acknowledged envelope's bytes should
@@ -91,30 +136,38 @@ func Open(dir string, opts Options) (*Store, error) {
 func dsn(path string) string {
 	u := url.URL{Path: path}
 	return "file:" + u.EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=secure_delete(FAST)&_txlock=immediate"
+		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=secure_delete(FAST)" +
+		"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_txlock=immediate"
 }
 
-// migrate creates the schema in an empty database and refuses any other
-// version.
+// migrate creates the schema in an empty database, upgrades an older
+// one, and refuses any other version.
 func migrate(db *sql.DB) error {
 	var v int
 	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
 		return fmt.Errorf("%w: %v", ErrSchema, err)
 	}
-	switch v {
-	case schemaVersion:
-		return nil
-	case 0:
-	default:
+	if v > schemaVersion {
 		return fmt.Errorf("%w: version %d", ErrSchema, v)
+	}
+	if v == schemaVersion {
+		return nil
 	}
 	tx, err := db.Begin()
 	if err != nil {
 		return fmt.Errorf("mailbox: creating schema: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.Exec(schemaSQL); err != nil {
-		return fmt.Errorf("%w: creating schema: %v", ErrSchema, err)
+	if v == 0 {
+		if _, err := tx.Exec(schemaSQL); err != nil {
+			return fmt.Errorf("%w: creating schema: %v", ErrSchema, err)
+		}
+		v = 1
+	}
+	for v++; v <= schemaVersion; v++ {
+		if _, err := tx.Exec(upgrades[v]); err != nil {
+			return fmt.Errorf("%w: upgrading to version %d: %v", ErrSchema, v, err)
+		}
 	}
 	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
 		return fmt.Errorf("mailbox: creating schema: %w", err)
@@ -148,7 +201,9 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	<-s.done
 	s.closeStmts()
-	return s.db.Close()
+	err := s.db.Close()
+	s.lock.Close() // after the database: the next home may start now
+	return err
 }
 
 // reader returns the database for a read, or ErrClosed.

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -198,5 +200,123 @@ func TestHomeIdentityPersists(t *testing.T) {
 	k2, _ := s.HomeIdentity(context.Background(), rand.Reader)
 	if k1 != k2 {
 		t.Fatal("home identity changed across reopen")
+	}
+}
+
+// TestLockedDataDir checks that a second store on one data folder is
+// refused while the first is open, and accepted once it closed.
+func TestLockedDataDir(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(dir, Options{})
+	var locked *LockedError
+	if !errors.Is(err, ErrLocked) || !errors.As(err, &locked) || locked.Dir != dir {
+		t.Fatalf("second open: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	open(t, dir, Options{})
+}
+
+// TestUpgradeFromVersion1 checks that a version-1 database (with the
+// index on received_ms) is upgraded in place, keeping its envelopes and
+// the highest id ever given.
+func TestUpgradeFromVersion1(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", dsn(filepath.Join(dir, FileName)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := owner(t)
+	for _, q := range []string{schemaSQL, `PRAGMA user_version = 1`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Exec(`INSERT INTO mailboxes (owner, created_ms) VALUES (?, 0)`, a[:])
+	db.Exec(`INSERT INTO envelopes (owner, received_ms, size, body) VALUES (?, 0, 1, x'01'), (?, 0, 1, x'02')`, a[:], a[:])
+	db.Exec(`DELETE FROM envelopes WHERE id = 2`)
+	db.Close()
+	s := open(t, dir, Options{})
+	var v, n int
+	s.db.QueryRow(`PRAGMA user_version`).Scan(&v)
+	s.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'envelopes_received'`).Scan(&n)
+	if v != schemaVersion || n != 0 {
+		t.Fatalf("version %d, old index %d", v, n)
+	}
+	id, err := s.Deposit(a, []byte("x"), t0)
+	if err != nil || id != 3 {
+		t.Fatalf("deposit after upgrade: id %d (want 3, never reusing 2), %v", id, err)
+	}
+	if c, _, _ := s.Usage(context.Background(), a); c != 2 {
+		t.Fatalf("count %d", c)
+	}
+}
+
+// TestGroupedAcksOnlyOwn checks the grouped DELETE: Acks of several
+// owners committed together delete exactly their own envelopes, each
+// counted for the Ack that named it.
+func TestGroupedAcksOnlyOwn(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	alice, bob := owner(t), owner(t)
+	s.Register(alice, t0)
+	s.Register(bob, t0)
+	var aliceIDs, bobIDs []uint64
+	for range 20 {
+		id, _ := s.Deposit(alice, []byte("a"), t0)
+		aliceIDs = append(aliceIDs, id)
+		id, _ = s.Deposit(bob, []byte("bb"), t0)
+		bobIDs = append(bobIDs, id)
+	}
+	var wg sync.WaitGroup
+	counts := make([]int, 40)
+	for i := range 20 {
+		wg.Go(func() { counts[i], _ = s.Ack(bob, aliceIDs[i:i+1]) }) // not bob's: ignored
+		wg.Go(func() { counts[20+i], _ = s.Ack(alice, aliceIDs[i:i+1]) })
+	}
+	wg.Wait()
+	for i, n := range counts {
+		if want := map[bool]int{false: 0, true: 1}[i >= 20]; n != want {
+			t.Fatalf("ack %d deleted %d, want %d", i, n, want)
+		}
+	}
+	if c, b, _ := s.Usage(context.Background(), alice); c != 0 || b != 0 {
+		t.Fatalf("alice: %d %d", c, b)
+	}
+	if n, err := s.Ack(bob, bobIDs); n != 20 || err != nil {
+		t.Fatalf("bob: %d %v", n, err)
+	}
+	// The cached counts agree with the database.
+	if _, err := s.Deposit(bob, []byte("x"), t0); err != nil {
+		t.Fatal(err)
+	}
+	if c, b, _ := s.Usage(context.Background(), bob); c != 1 || b != 1 {
+		t.Fatalf("bob after: %d %d", c, b)
+	}
+}
+
+// TestIDsNeverReused: the writer gives ids itself; deleting the newest
+// envelopes and reopening must not hand out their ids again.
+func TestIDsNeverReused(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := owner(t)
+	s.Register(a, t0)
+	id1, _ := s.Deposit(a, []byte("1"), t0)
+	id2, _ := s.Deposit(a, []byte("2"), t0)
+	if n, err := s.Ack(a, []uint64{id1, id2}); n != 2 || err != nil {
+		t.Fatalf("ack: %d %v", n, err)
+	}
+	s.Close()
+	s = open(t, dir, Options{})
+	if id3, err := s.Deposit(a, []byte("3"), t0); err != nil || id3 <= id2 {
+		t.Fatalf("after reopen: id %d (last was %d), %v", id3, id2, err)
 	}
 }

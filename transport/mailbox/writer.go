@@ -3,20 +3,44 @@ package mailbox
 import (
 	"database/sql"
 	"fmt"
+	"time"
+
+	"ratchat/keys"
 )
 
 // maxBatch bounds the writes one transaction groups.
 const maxBatch = 512
 
-// op is one queued write: fn runs inside the batch's transaction, and
-// finish gets its result after the commit. fn runs in its own savepoint,
-// so that its failure undoes only its own changes, unless single says it
-// changes at most one row in one statement (which SQLite makes atomic by
-// itself): a savepoint costs two statements, as much as a deposit.
+// opKind says what a queued write does.
+type opKind uint8
+
+const (
+	opFunc    opKind = iota // run fn in its own savepoint
+	opDeposit               // insert one envelope (grouped: see flushGroup)
+	opAck                   // delete some of an owner's envelopes (grouped)
+)
+
+// op is one queued write; finish gets its result after the commit (from
+// the writer goroutine, in queue order: it must not block).
+//
+// Deposits and Acks, the writes a busy relay makes by the thousand, are
+// not closures: the writer runs all those of a batch that follow each
+// other as one multi-row INSERT and one DELETE (see group.go), because a
+// statement costs about as much as the row it writes. Any other write is
+// a function run in its own savepoint, so that its failure undoes only
+// its own changes.
 type op struct {
+	kind   opKind
 	fn     func(tx *sql.Tx) error
 	finish func(error)
-	single bool
+
+	owner    keys.PublicKey // opDeposit, opAck
+	body     []byte         // opDeposit
+	received int64          // opDeposit: ms since 1970
+	id       uint64         // opDeposit: assigned by the writer
+	ids      []uint64       // opAck
+	deleted  int            // opAck: how many of ids were deleted
+	err      error          // its own failure (a refused deposit)
 }
 
 // enqueue queues o; its finish is called (from the writer goroutine; it
@@ -41,74 +65,135 @@ func (s *Store) write(fn func(tx *sql.Tx) error) error {
 	return <-done
 }
 
+// Group commit under load: once a batch was busy (at least lingerOps
+// writes), the next one starts at least lingerTime after it, gathering
+// what arrives meanwhile. Why: a commit costs an fsync and a write of
+// every page it changed, whatever their number of rows, so fewer, fuller
+// commits cost the writer much less per write, for at most lingerTime
+// more latency. A lone write (a quiet home) never waits.
+const (
+	lingerOps  = 8
+	lingerTime = 2 * time.Millisecond
+)
+
 // writer is the one goroutine that writes: it takes whatever is queued
 // (up to maxBatch), commits it as one transaction, and answers each write.
 func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]*op, 0, maxBatch)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	busy := false
+	var started time.Time
 	for o := range s.ops {
-		batch = append(batch[:0], o)
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case o, ok := <-s.ops:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, o)
-			default:
-				break drain
-			}
+		batch = s.drain(append(batch[:0], o))
+		if busy && len(batch) < maxBatch {
+			linger.Reset(time.Until(started.Add(lingerTime)))
+			batch = s.gather(batch, linger.C)
+			linger.Stop()
 		}
+		busy = len(batch) >= lingerOps
+		started = time.Now()
 		s.commit(batch)
+		clear(batch) // let the bodies go
 	}
 }
 
-// commit runs a batch in one transaction. A write whose fn fails is rolled
-// back to its savepoint and gets its error; if the commit itself fails,
-// every write gets that error and none happened.
+// drain adds what is queued to batch, up to maxBatch, without waiting.
+func (s *Store) drain(batch []*op) []*op {
+	for len(batch) < maxBatch {
+		select {
+		case o, ok := <-s.ops:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// gather adds writes to batch as they arrive, up to maxBatch, until
+// stop fires (or the store closes).
+func (s *Store) gather(batch []*op, stop <-chan time.Time) []*op {
+	for len(batch) < maxBatch {
+		select {
+		case o, ok := <-s.ops:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+		case <-stop:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit runs a batch in one transaction. A write that fails by itself
+// gets its error (and changes nothing); if the transaction fails, every
+// write gets that error and none happened.
 func (s *Store) commit(batch []*op) {
-	results := make([]error, len(batch))
-	err := s.runBatch(batch, results)
+	err := s.runBatch(batch)
 	if err != nil {
 		// The usage cache counted writes that did not happen.
 		clear(s.usage)
 	}
-	for i, o := range batch {
-		if err != nil {
+	for _, o := range batch {
+		switch {
+		case err != nil:
 			o.finish(err)
-		} else {
-			o.finish(results[i])
+		default:
+			o.finish(o.err)
 		}
 	}
 }
 
-func (s *Store) runBatch(batch []*op, results []error) error {
+// runBatch runs the batch's writes in order: each run of Deposits and
+// Acks as one group, any other write in its own savepoint.
+func (s *Store) runBatch(batch []*op) error {
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("mailbox: beginning transaction: %w", err)
 	}
 	defer tx.Rollback()
+	start := 0
 	for i, o := range batch {
-		if o.single {
-			results[i] = o.fn(tx)
+		if o.kind != opFunc {
 			continue
 		}
-		if _, err := s.exec(tx, `SAVEPOINT op`); err != nil {
-			return fmt.Errorf("mailbox: savepoint: %w", err)
+		if err := s.runGroup(tx, batch[start:i]); err != nil {
+			return err
 		}
-		results[i] = o.fn(tx)
-		if results[i] != nil {
-			if _, err := s.exec(tx, `ROLLBACK TO op`); err != nil {
-				return fmt.Errorf("mailbox: rollback: %w", err)
-			}
+		start = i + 1
+		if err := s.runFunc(tx, o); err != nil {
+			return err
 		}
-		if _, err := s.exec(tx, `RELEASE op`); err != nil {
-			return fmt.Errorf("mailbox: release: %w", err)
-		}
+	}
+	if err := s.runGroup(tx, batch[start:]); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("mailbox: commit: %w", err)
+	}
+	return nil
+}
+
+// runFunc runs one function write in its own savepoint.
+func (s *Store) runFunc(tx *sql.Tx, o *op) error {
+	if _, err := s.exec(tx, `SAVEPOINT op`); err != nil {
+		return fmt.Errorf("mailbox: savepoint: %w", err)
+	}
+	o.err = o.fn(tx)
+	if o.err != nil {
+		if _, err := s.exec(tx, `ROLLBACK TO op`); err != nil {
+			return fmt.Errorf("mailbox: rollback: %w", err)
+		}
+	}
+	if _, err := s.exec(tx, `RELEASE op`); err != nil {
+		return fmt.Errorf("mailbox: release: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,175 @@
+package transport
+
+import (
+	"bufio"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"ratchat/keys"
+)
+
+// relayChildEnv names the data folder of a relay child process.
+const relayChildEnv = "RATCHAT_TEST_RELAY_CHILD"
+
+// relayProfileEnv, if set, names the file a relay child writes its CPU
+// profile to (when it stops gracefully).
+const relayProfileEnv = "RATCHAT_TEST_RELAY_CPUPROFILE"
+
+// TestRelayChild is not a test: it is the relay that the load generator
+// and the crash test run in a process of its own, by running this test
+// binary again. It prints "relay ADDR HOMEKEY", answers "cpu" on stdin
+// with the CPU time it has used, and stops at the end of stdin (or when
+// killed).
+func TestRelayChild(t *testing.T) {
+	dir := os.Getenv(relayChildEnv)
+	if dir == "" {
+		t.Skip("runs only as a child process of the load generator")
+	}
+	srv, err := NewServer(Config{Mode: RelayMode, DataDir: dir, Limits: Limits{MaxConns: 5000}})
+	if err != nil {
+		fmt.Printf("error %v\n", err)
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path := os.Getenv(relayProfileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	go srv.Serve(l)
+	home := srv.Identity()
+	fmt.Printf("relay %s %x\n", l.Addr(), home[:])
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() == "cpu" {
+			fmt.Printf("cpu %d\n", cpuTime().Microseconds())
+		}
+	}
+	srv.Close()
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// relayProc is a relay running in a child process.
+type relayProc struct {
+	cmd  *exec.Cmd
+	in   io.WriteCloser
+	out  *bufio.Scanner
+	addr string
+	home keys.PublicKey
+}
+
+// startRelayProc starts a relay child process on dir and waits until it
+// listens. It is killed when the test ends, if still running.
+func startRelayProc(tb testing.TB, dir string) *relayProc {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRelayChild$")
+	cmd.Env = append(os.Environ(), relayChildEnv+"="+dir)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	r := &relayProc{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	tb.Cleanup(r.close)
+	f := r.line(tb, "relay")
+	if len(f) != 3 {
+		tb.Fatalf("relay child said %q", f)
+	}
+	raw, err := hex.DecodeString(f[2])
+	if err == nil {
+		r.home, err = keys.NewPublicKey(raw)
+	}
+	if err != nil {
+		tb.Fatalf("relay child's key: %v", err)
+	}
+	r.addr = f[1]
+	return r
+}
+
+// line reads the child's output up to the next line starting with word,
+// and returns its fields.
+func (r *relayProc) line(tb testing.TB, word string) []string {
+	tb.Helper()
+	for r.out.Scan() {
+		f := strings.Fields(r.out.Text())
+		if len(f) > 0 && f[0] == word {
+			return f
+		}
+		if len(f) > 0 && f[0] == "error" {
+			tb.Fatalf("relay child: %s", r.out.Text())
+		}
+	}
+	tb.Fatalf("relay child ended before saying %q: %v", word, r.out.Err())
+	return nil
+}
+
+// cpu returns the CPU time the child has used.
+func (r *relayProc) cpu(tb testing.TB) time.Duration {
+	tb.Helper()
+	fmt.Fprintln(r.in, "cpu")
+	f := r.line(tb, "cpu")
+	us, err := strconv.ParseInt(f[len(f)-1], 10, 64)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(us) * time.Microsecond
+}
+
+// kill ends the child at once (SIGKILL: no chance to flush or close
+// anything) and waits for it.
+func (r *relayProc) kill() {
+	if r.cmd.ProcessState != nil {
+		return
+	}
+	r.cmd.Process.Kill()
+	r.cmd.Wait()
+}
+
+// close stops the child gracefully if it does so soon, else kills it.
+func (r *relayProc) close() {
+	if r.cmd.ProcessState != nil {
+		return
+	}
+	r.in.Close()
+	t := time.AfterFunc(5*time.Second, func() { r.cmd.Process.Kill() })
+	defer t.Stop()
+	r.cmd.Wait()
+}
+
+// stop shuts the child down gracefully and waits for it.
+func (r *relayProc) stop(tb testing.TB) {
+	tb.Helper()
+	r.in.Close()
+	if err := r.cmd.Wait(); err != nil {
+		tb.Fatalf("relay child: %v", err)
+	}
+}
