@@ -36,6 +36,7 @@ type globals struct {
 type flagValues struct {
 	name, code, scan, key    string
 	allow, newPassphraseFile string
+	folder, every, keep      string // of 'backup auto', parsed there
 	textOnly                 bool
 	timeout, retention       time.Duration
 }

@@ -10,25 +10,37 @@ import (
 )
 
 var backupCommand = &command{
-	brief: "export or restore an encrypted backup",
+	brief: "export or restore an encrypted backup; automatic backups",
 	name:  "backup",
-	args:  "export FILE | restore FILE [--key KEY]",
+	args:  "export FILE | restore FILE [--key KEY] | auto [off | --folder DIR [--every 24h] [--keep N]]",
 	summary: "Export your history to an encrypted backup (the 64-digit recovery key is printed once:\n" +
 		"write it down), or restore one into the profile (which must not be open elsewhere).\n" +
-		"The key of a restore comes from --key, $" + recoveryKeyEnv + ", or a hidden prompt.",
-	example: "ratchat backup export ~/ratchat.rcb   then   ratchat backup restore ~/ratchat.rcb --key '1234 ...'",
+		"The key of a restore comes from --key, $" + recoveryKeyEnv + ", or a hidden prompt.\n\n" +
+		"'backup auto' prints the automatic-backup settings; with --folder it turns automatic\n" +
+		"backups on (or changes them) and prints their new recovery key once; 'backup auto off'\n" +
+		"turns them off. The schedule runs only while ratchat runs (the interface): no backup is\n" +
+		"written while it is closed.",
+	example: "ratchat backup export ~/ratchat.rcb   then   ratchat backup restore ~/ratchat.rcb --key '1234 ...'\n" +
+		"  ratchat backup auto --folder ~/ratchat-backups --every 24h --keep 7",
 	flags: func(fs *flag.FlagSet, o *flagValues) {
 		fs.StringVar(&o.key, "key", "", "the recovery `KEY` of a restore (64 digits, spaces allowed)")
+		fs.StringVar(&o.folder, "folder", "", "'backup auto': the `DIR` automatic backups go into")
+		fs.StringVar(&o.every, "every", "", "'backup auto': the `INTERVAL` between two, such as 24h, 90m or 7d (default 24h)")
+		fs.StringVar(&o.keep, "keep", "", "'backup auto': keep the newest `N` backups, 0 for all (default 7)")
 	},
-	nargs: [2]int{2, 2},
+	nargs: [2]int{1, 2},
 	run: func(c *cli, args []string) error {
-		switch args[0] {
-		case "export":
+		switch {
+		case args[0] == "auto":
+			return c.autoBackup(args[1:])
+		case c.o.folder != "" || c.o.every != "" || c.o.keep != "":
+			return usagef("--folder, --every and --keep go with 'ratchat backup auto'")
+		case len(args) == 2 && args[0] == "export":
 			return c.exportBackup(args[1])
-		case "restore":
+		case len(args) == 2 && args[0] == "restore":
 			return c.restoreBackup(args[1])
 		}
-		return usagef("usage: ratchat backup export FILE | restore FILE --key KEY")
+		return usagef("usage: ratchat backup export FILE | restore FILE --key KEY | auto [off]")
 	},
 }
 

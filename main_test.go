@@ -73,6 +73,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"send", "--timeout", "soon", "Bob", "hi"}, exitUsage, "", "invalid value"},
 		{[]string{"--profile", "a/b", "contacts"}, exitUsage, "", "--profile"},
 		{[]string{"backup", "copy", "x"}, exitUsage, "", "usage: ratchat backup"},
+		{[]string{"backup", "-h"}, 0, "ratchat backup auto --folder", ""},
+		{[]string{"help", "backup"}, 0, "only while ratchat runs", ""},
 		{[]string{"verify", "Bob", "--code", "1", "--scan", "x.png"}, exitUsage, "", "not both"},
 	}
 	for _, tt := range tests {
@@ -161,4 +163,47 @@ func TestBackupAndPasswd(t *testing.T) {
 	check(t, runArgs(with("contacts")...), exitWrongPassphrase, "", "")
 	t.Setenv("RATCHAT_PASSPHRASE", "a new passphrase")
 	check(t, runArgs(with("contacts")...), 0, "", "")
+}
+
+// TestBackupAuto runs 'backup auto' in order on one profile: the settings,
+// refused command lines, on (the key printed once), the settings again,
+// and off.
+func TestBackupAuto(t *testing.T) {
+	testEnv(t)
+	folder := filepath.Join(t.TempDir(), "auto")
+	d := []string{"--data", filepath.Join(t.TempDir(), "p")}
+	with := func(args ...string) []string { return append(append([]string{"backup", "auto"}, args...), d...) }
+	check(t, runArgs(append([]string{"init", "--name", "Ann"}, d...)...), 0, "", "")
+	key := regexp.MustCompile(`^(\d{4} ){15}\d{4}\n$`)
+	steps := []struct {
+		args           []string
+		code           int
+		stdout, stderr string
+	}{
+		{with(), 0, "automatic backups: off", ""},
+		{with("--every", "24h"), exitUsage, "", "need --folder"},
+		{with("--folder", folder, "--every", "soon"), exitUsage, "", "--every: the interval"},
+		{with("--folder", folder, "--every", "30s"), exitUsage, "", "from a minute"},
+		{with("--folder", folder, "--keep", "-2"), exitUsage, "", "--keep"},
+		{with("sometimes"), exitUsage, "", "usage: ratchat backup auto"},
+		{with("off", "--folder", folder), exitUsage, "", "usage: ratchat backup auto"},
+		{append([]string{"backup", "export", "x", "--keep", "3"}, d...), exitUsage, "", "go with 'ratchat backup auto'"},
+		{with(), 0, "automatic backups: off", ""}, // nothing refused changed anything
+		{with("--folder", folder, "--every", "7d", "--keep", "3"), 0, "", "shown this once: write it down"},
+		{with(), 0, "folder: " + folder + "\nevery: 7d\nkeep: 3\n", "only while ratchat runs"},
+		{with("--folder", folder), 0, "", "every 24h into " + folder + ", keeping the newest 7"},
+		{with("off"), 0, "", "stay in " + folder},
+		{with(), 0, "automatic backups: off", ""},
+		{with("off"), 0, "", "off already"},
+	}
+	for _, s := range steps {
+		r := runArgs(s.args...)
+		check(t, r, s.code, s.stdout, s.stderr)
+		if strings.Contains(s.stderr, "write it down") && !key.MatchString(r.stdout) {
+			t.Errorf("%v: the key is printed as %q", s.args, r.stdout)
+		}
+	}
+	if fi, err := os.Stat(folder); err != nil || !fi.IsDir() {
+		t.Errorf("the folder was not created: %v", err)
+	}
 }

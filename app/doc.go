@@ -31,6 +31,13 @@
 // untouched), and opens and starts everything again under the same
 // passphrase. The interface keeps the same event channel throughout.
 //
+// # Automatic backups
+//
+// The messenger keeps the schedule and writes the backups while it runs;
+// [Core.EnableAutoBackup] makes the folder absolute and creates it first,
+// and each chat.BackupWritten reaches the interface as a
+// ui.BackupWrittenEvent.
+//
 // # Test hook
 //
 // With the environment variable RATCHAT_TEST_KDF=fast, new key rings

@@ -21,6 +21,10 @@ var (
 	ErrImageTooLarge = errors.New("app: image too large")
 	// ErrTimeout is returned when a message was not sent in time.
 	ErrTimeout = errors.New("app: timed out")
+	// ErrAutoBackupSettings is returned by [Core.EnableAutoBackup] for
+	// settings it cannot run with: no folder, an interval under a
+	// minute, or a negative number of backups to keep.
+	ErrAutoBackupSettings = errors.New("app: automatic backups need a folder, an interval of a minute or more, and a number kept of 0 or more")
 )
 
 // mapped is an error of the core that the interface must tell apart: it

@@ -60,6 +60,8 @@ func (c *Core) translate(ev chat.Event) []any {
 			conn = ui.ConnOnline
 		}
 		out = []any{ui.StatusEvent{Status: c.state.setConn(conn)}}
+	case chat.BackupWritten:
+		out = []any{ui.BackupWrittenEvent{Path: e.Path, Err: e.Err}}
 	}
 	return out
 }

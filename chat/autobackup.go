@@ -2,9 +2,9 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,18 +19,25 @@ type AutoBackup struct {
 	Keep   int
 }
 
-// Settings of automatic backups. The recovery key is kept in the store
-// (encrypted, like every setting) so that a scheduled backup needs no one
-// at the keyboard; the user wrote it down when enabling them.
+// Settings of automatic backups: one setting holds them all (so that they
+// change in one write), another the time of the last backup. The recovery
+// key is kept in the store (encrypted, like every setting) so that a
+// scheduled backup needs no one at the keyboard; the user wrote it down
+// when enabling them.
 const (
-	settingAutoFolder = "autobackup_folder"
-	settingAutoEvery  = "autobackup_every"
-	settingAutoKeep   = "autobackup_keep"
-	settingAutoKey    = "autobackup_key"
+	settingAutoBackup = "autobackup"
 	settingAutoLast   = "autobackup_last"
 	// autoBackupCheck is how often the schedule is looked at.
 	autoBackupCheck = time.Minute
 )
+
+// autoBackupRecord is the stored form of the settings.
+type autoBackupRecord struct {
+	Folder string        `json:"folder"`
+	Every  time.Duration `json:"every"`
+	Keep   int           `json:"keep"`
+	Key    string        `json:"key"`
+}
 
 // BackupWritten reports an automatic backup.
 type BackupWritten struct {
@@ -42,62 +49,54 @@ func (BackupWritten) isEvent() {}
 
 // EnableAutoBackup turns on automatic backups and returns the fresh
 // recovery key they are sealed under, for the user to write down: it is
-// shown once.
+// shown once. The first backup under it is due at once.
 func (m *Messenger) EnableAutoBackup(ctx context.Context, a AutoBackup) (store.RecoveryKey, error) {
-	if a.Folder == "" || a.Every < time.Minute {
-		return store.RecoveryKey{}, fmt.Errorf("chat: automatic backups need a folder and an interval of a minute or more")
+	if a.Folder == "" || a.Every < time.Minute || a.Keep < 0 {
+		return store.RecoveryKey{}, fmt.Errorf("chat: automatic backups need a folder, an interval of a minute or more, and a count kept of 0 or more")
 	}
 	key, err := store.NewRecoveryKey(m.rand)
 	if err != nil {
 		return key, err
 	}
-	for name, value := range map[string]string{
-		settingAutoFolder: a.Folder,
-		settingAutoEvery:  a.Every.String(),
-		settingAutoKeep:   strconv.Itoa(a.Keep),
-		settingAutoKey:    strings.ReplaceAll(key.Display(), " ", ""),
-	} {
-		if err := m.st.SetSetting(ctx, name, value); err != nil {
-			return key, err
-		}
+	rec, err := json.Marshal(autoBackupRecord{Folder: a.Folder, Every: a.Every, Keep: a.Keep,
+		Key: strings.ReplaceAll(key.Display(), " ", "")})
+	if err != nil {
+		return key, err
 	}
-	return key, nil
+	if err := m.st.DeleteSetting(ctx, settingAutoLast); err != nil {
+		return key, err
+	}
+	return key, m.st.SetSetting(ctx, settingAutoBackup, string(rec))
 }
 
 // DisableAutoBackup turns automatic backups off and forgets their key.
 func (m *Messenger) DisableAutoBackup(ctx context.Context) error {
-	for _, name := range []string{settingAutoFolder, settingAutoEvery, settingAutoKeep, settingAutoKey, settingAutoLast} {
-		if err := m.st.DeleteSetting(ctx, name); err != nil {
-			return err
-		}
+	if err := m.st.DeleteSetting(ctx, settingAutoBackup); err != nil {
+		return err
 	}
-	return nil
+	return m.st.DeleteSetting(ctx, settingAutoLast)
 }
 
 // AutoBackupSettings returns the automatic-backup settings and whether
 // they are on.
 func (m *Messenger) AutoBackupSettings(ctx context.Context) (AutoBackup, bool, error) {
-	var a AutoBackup
-	folder, err := m.st.Setting(ctx, settingAutoFolder)
+	rec, on, err := m.autoBackupRecord(ctx)
+	return AutoBackup{Folder: rec.Folder, Every: rec.Every, Keep: rec.Keep}, on, err
+}
+
+func (m *Messenger) autoBackupRecord(ctx context.Context) (autoBackupRecord, bool, error) {
+	var rec autoBackupRecord
+	v, err := m.st.Setting(ctx, settingAutoBackup)
 	if errors.Is(err, store.ErrNotFound) {
-		return a, false, nil
+		return rec, false, nil
 	}
 	if err != nil {
-		return a, false, err
+		return rec, false, err
 	}
-	every, err1 := m.st.Setting(ctx, settingAutoEvery)
-	keep, err2 := m.st.Setting(ctx, settingAutoKeep)
-	if err := errors.Join(err1, err2); err != nil {
-		return a, false, err
+	if err := json.Unmarshal([]byte(v), &rec); err != nil {
+		return rec, false, fmt.Errorf("chat: automatic backup settings: %w", err)
 	}
-	a.Folder = folder
-	if a.Every, err = time.ParseDuration(every); err != nil {
-		return a, false, fmt.Errorf("chat: backup interval: %w", err)
-	}
-	if a.Keep, err = strconv.Atoi(keep); err != nil {
-		return a, false, fmt.Errorf("chat: backups kept: %w", err)
-	}
-	return a, true, nil
+	return rec, true, nil
 }
 
 // autoBackupLoop writes a backup whenever one is due.
@@ -118,24 +117,20 @@ func (m *Messenger) autoBackupLoop(ctx context.Context) {
 // autoBackupIfDue writes a backup if automatic backups are on and the
 // interval has passed since the last one.
 func (m *Messenger) autoBackupIfDue(ctx context.Context) (string, error) {
-	a, on, err := m.AutoBackupSettings(ctx)
+	rec, on, err := m.autoBackupRecord(ctx)
 	if err != nil || !on {
 		return "", err
 	}
 	if last, err := m.st.Setting(ctx, settingAutoLast); err == nil {
-		if t, err := time.Parse(time.RFC3339, last); err == nil && m.now().Sub(t) < a.Every {
+		if t, err := time.Parse(time.RFC3339, last); err == nil && m.now().Sub(t) < rec.Every {
 			return "", nil
 		}
 	}
-	digits, err := m.st.Setting(ctx, settingAutoKey)
+	key, err := store.ParseRecoveryKey(rec.Key)
 	if err != nil {
 		return "", err
 	}
-	key, err := store.ParseRecoveryKey(digits)
-	if err != nil {
-		return "", err
-	}
-	path, err := m.st.BackupToFolder(ctx, a.Folder, key, a.Keep)
+	path, err := m.st.BackupToFolder(ctx, rec.Folder, key, rec.Keep)
 	if err != nil {
 		return "", err
 	}

@@ -25,14 +25,14 @@ type existsMsg struct {
 
 // App is the root model: it routes between onboarding or unlock, the main
 // screen (contact list, chat view, composer) and the full-screen pages
-// (verification, backup, restore), with the help overlay and the status
+// (verification, backup, restore, automatic backups), with the help overlay and the status
 // bar on top.
 type App struct {
 	common   Common
 	opener   Opener
 	core     Core
 	screen   screen
-	page     Component // onboarding, unlock, verify, backup or restore
+	page     Component // onboarding, unlock, verify, backup, restore or automatic backups
 	showHelp bool
 	focus    focus
 	contacts *ContactList
@@ -93,7 +93,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.loadMain()
 	case BackMsg:
 		a.handleBack()
-	case MessageEvent, ReceiptEvent, ContactEvent, StatusEvent, eventsClosedMsg:
+	case AutoBackupPageMsg:
+		return a, a.setPage(NewAutoBackupView(a.common, a.core), screenPage)
+	case MessageEvent, ReceiptEvent, ContactEvent, StatusEvent, BackupWrittenEvent, eventsClosedMsg:
 		return a, a.handleEvent(msg)
 	case SubmitMsg, CommandMsg, OpenChatMsg, sentMsg, contactsMsg, statusMsg:
 		return a, a.handleMain(msg)

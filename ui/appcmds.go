@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,15 +38,17 @@ func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
 	return nil
 }
 
-// openBackup opens the export or the restore screen.
+// openBackup opens the export, the restore or the automatic-backup screen.
 func (a *App) openBackup(arg string) tea.Cmd {
 	switch arg {
 	case "", "export":
 		return a.setPage(NewBackupView(a.common, a.core), screenPage)
 	case "restore":
 		return a.setPage(NewRestoreView(a.common, a.core), screenPage)
+	case "auto":
+		return a.setPage(NewAutoBackupView(a.common, a.core), screenPage)
 	}
-	a.composer.SetHint("Usage: /backup [export|restore]", true)
+	a.composer.SetHint("Usage: /backup [export|restore|auto]", true)
 	return nil
 }
 
@@ -81,19 +82,11 @@ var errTimer = errors.New("usage: /timer off, or a duration such as 30s, 5m, 1h,
 // parseTimer reads a /timer argument: "off" or "0", a Go duration, or a
 // number of days ("7d"). Timers run from one second to one year.
 func parseTimer(s string) (time.Duration, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
-	switch {
-	case s == "off" || s == "0":
+	if s = strings.TrimSpace(strings.ToLower(s)); s == "off" || s == "0" {
 		return 0, nil
-	case strings.HasSuffix(s, "d"):
-		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
-		if err != nil || n < 1 || n > 365 {
-			return 0, errTimer
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Second || d > 365*24*time.Hour {
+	d, ok := parseSpan(s, time.Second, 365*24*time.Hour)
+	if !ok {
 		return 0, errTimer
 	}
 	return d, nil

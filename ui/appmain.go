@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -193,11 +194,22 @@ func (a *App) handleEvent(msg tea.Msg) tea.Cmd {
 		a.chat.SetContact(msg.Contact)
 	case StatusEvent:
 		a.status.SetStatus(msg.Status)
+	case BackupWrittenEvent:
+		a.status.SetNotice(backupNotice(msg, a.common.now()))
 	case eventsClosedMsg:
 		a.status.SetNotice("The messenger core stopped", true)
 		return nil
 	}
 	return tea.Batch(cmd, ListenCmd(a.core.Events()))
+}
+
+// backupNotice is the status bar's line about an automatic backup, short
+// enough for 80 columns: the time rather than the file's long name.
+func backupNotice(e BackupWrittenEvent, now time.Time) (text string, isErr bool) {
+	if e.Err != nil {
+		return "Backup failed: " + SanitizeLine(e.Err.Error()), true
+	}
+	return "Backup written at " + now.Format("15:04"), false
 }
 
 // errCmd reports an error on the status bar.

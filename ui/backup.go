@@ -2,16 +2,12 @@ package ui
 
 import (
 	"context"
-	"crypto/subtle"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
 )
-
-// recoveryKeyDigits is the length of a backup's recovery key.
-const recoveryKeyDigits = 64
 
 // exportStep is where the export screen is.
 type exportStep int
@@ -20,11 +16,14 @@ type exportStep int
 const (
 	exportPath    exportStep = iota // asking where to write
 	exportRunning                   // writing, with progress
-	exportShowKey                   // showing the recovery key, once
-	exportConfirm                   // asking for the key back
+	exportKey                       // showing the recovery key once, then asking it back
 	exportDone                      // confirmed
 	exportFailed                    // the export failed
 )
+
+// AutoBackupPageMsg asks the root model to open the automatic-backup
+// settings in place of the current page.
+type AutoBackupPageMsg struct{}
 
 // BackupView exports a backup: it asks for a path, writes the backup with
 // a progress bar, shows the 64-digit recovery key once, and then asks the
@@ -37,7 +36,7 @@ type BackupView struct {
 	bar    progress.Model
 	pct    float64
 	job    *job
-	key    string
+	check  keyConfirm
 	result string
 }
 
@@ -57,6 +56,7 @@ func (v *BackupView) SetSize(width, height int) {
 	v.common.SetSize(width, height)
 	v.form.setWidth(min(width, 70))
 	v.bar.Width = min(width-4, 60)
+	v.check.setWidth(width)
 }
 
 // Init does nothing.
@@ -81,9 +81,12 @@ func (v *BackupView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return v.back()
 	case key.Matches(msg, km.Confirm):
 		return v.confirm()
-	}
-	if v.step == exportPath || v.step == exportConfirm {
+	case v.step == exportPath && key.Matches(msg, km.AutoBackup):
+		return func() tea.Msg { return AutoBackupPageMsg{} }
+	case v.step == exportPath:
 		return v.form.update(msg)
+	case v.step == exportKey:
+		return v.check.update(msg)
 	}
 	return nil
 }
@@ -95,10 +98,8 @@ func (v *BackupView) back() tea.Cmd {
 	switch v.step {
 	case exportRunning:
 		v.job.cancel()
-	case exportConfirm:
-		v.step = exportShowKey
-	case exportShowKey:
-		v.result = "Write the key down first, then press enter."
+	case exportKey:
+		v.check.back()
 	default:
 		return func() tea.Msg { return BackMsg{} }
 	}
@@ -110,12 +111,10 @@ func (v *BackupView) confirm() tea.Cmd {
 	switch v.step {
 	case exportPath:
 		return v.start(strings.TrimSpace(v.form.value(0)))
-	case exportShowKey:
-		v.step, v.result = exportConfirm, ""
-		v.form = newForm("Recovery key")
-		v.form.setWidth(min(v.common.Width, 70))
-	case exportConfirm:
-		v.check(v.form.value(0))
+	case exportKey:
+		if v.check.confirm(); v.check.phase == keyConfirmed {
+			v.step = exportDone
+		}
 	case exportDone, exportFailed:
 		return func() tea.Msg { return BackMsg{} }
 	}
@@ -148,30 +147,24 @@ func (v *BackupView) handleJob(msg jobMsg) tea.Cmd {
 		v.step, v.result = exportFailed, "Backup failed: "+SanitizeLine(msg.err.Error())
 		return nil
 	}
-	key, _ := msg.value.(string)
-	if key = digitsOnly(key); len(key) != recoveryKeyDigits {
+	raw, _ := msg.value.(string)
+	check, ok := newKeyConfirm(raw, v.common.Width)
+	if !ok {
 		v.step, v.result = exportFailed, "Backup failed: the core returned a malformed recovery key."
 		return nil
 	}
-	v.step, v.key, v.pct = exportShowKey, key, 1
+	v.step, v.check, v.pct = exportKey, check, 1
 	return nil
-}
-
-// check compares the typed key with the one shown, ignoring spaces.
-func (v *BackupView) check(typed string) {
-	if subtle.ConstantTimeCompare([]byte(digitsOnly(typed)), []byte(v.key)) != 1 {
-		v.result = "That is not the key. Check what you wrote, or press esc to see it again."
-		return
-	}
-	// Drop our copy: the key now exists only on the user's paper.
-	v.step, v.key, v.result = exportDone, "", ""
 }
 
 // ShortHelp lists the keys of the current step.
 func (v *BackupView) ShortHelp() []key.Binding {
 	km := v.common.KeyMap
-	if v.step == exportShowKey {
-		return []key.Binding{km.Confirm}
+	switch v.step {
+	case exportKey:
+		return v.check.keys(km)
+	case exportPath:
+		return []key.Binding{km.Confirm, km.Back, km.AutoBackup}
 	}
 	return []key.Binding{km.Confirm, km.Back}
 }
@@ -191,13 +184,8 @@ func (v *BackupView) View() string {
 			"under a new recovery key.\n\n" + v.form.view(st)
 	case exportRunning:
 		out += "Writing the backup…\n\n" + v.bar.ViewAs(v.pct)
-	case exportShowKey:
-		out += st.Warning.Render("Write this recovery key down now. It is shown only once,") +
-			"\n" + st.Warning.Render("and without it the backup cannot be opened.") + "\n\n" +
-			st.Digits.Render(digitRows(groupDigits(v.key, 4), 4)) + "\n\n" +
-			"Press enter once it is written down."
-	case exportConfirm:
-		out += "Type the recovery key you wrote down, to check it.\n\n" + v.form.view(st)
+	case exportKey:
+		return out + v.check.view(st, "the backup")
 	case exportDone:
 		out += st.Success.Render("Backup saved. Keep the key apart from the file.") +
 			"\n\nPress enter to go back."

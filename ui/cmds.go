@@ -156,3 +156,49 @@ func (j *job) wait() tea.Msg {
 		return m
 	}
 }
+
+// autoSettingsMsg carries the automatic-backup settings.
+type autoSettingsMsg struct {
+	settings AutoBackupSettings
+	err      error
+}
+
+// autoEnabledMsg carries the recovery key of automatic backups just
+// turned on, and their settings.
+type autoEnabledMsg struct {
+	settings AutoBackupSettings
+	key      string
+	err      error
+}
+
+// autoDisabledMsg reports automatic backups turned off.
+type autoDisabledMsg struct{ err error }
+
+// AutoBackupCmd loads the automatic-backup settings.
+func AutoBackupCmd(c Backups) tea.Cmd {
+	return func() tea.Msg {
+		s, err := c.AutoBackup()
+		return autoSettingsMsg{s, err}
+	}
+}
+
+// EnableAutoBackupCmd turns automatic backups on with the settings s,
+// and reads them back as the core keeps them (a folder made absolute).
+func EnableAutoBackupCmd(c Backups, s AutoBackupSettings) tea.Cmd {
+	return func() tea.Msg {
+		key, err := c.EnableAutoBackup(s.Folder, s.Every, s.Keep)
+		if err != nil {
+			return autoEnabledMsg{err: err}
+		}
+		if kept, err := c.AutoBackup(); err == nil && kept.On {
+			s = kept
+		}
+		s.On = true
+		return autoEnabledMsg{s, key, nil}
+	}
+}
+
+// DisableAutoBackupCmd turns automatic backups off.
+func DisableAutoBackupCmd(c Backups) tea.Cmd {
+	return func() tea.Msg { return autoDisabledMsg{c.DisableAutoBackup()} }
+}

@@ -15,16 +15,20 @@ type Command struct {
 	Args string
 	// Help says what it does.
 	Help string
+	// Choices are the words its argument may be, which Tab completes;
+	// nil when the argument is free text.
+	Choices []string
 }
 
 // Commands lists the composer's /commands, in the order help shows them.
 var Commands = []Command{
-	{"add", "INVITE", "add a contact from their invite"},
-	{"verify", "", "compare safety numbers with this contact"},
-	{"file", "PATH", "send a file"},
-	{"timer", "DURATION|off", "disappearing messages in this chat"},
-	{"backup", "[export|restore]", "back up or restore your history"},
-	{"help", "", "show the keys and commands"},
+	{Name: "add", Args: "INVITE", Help: "add a contact from their invite"},
+	{Name: "verify", Help: "compare safety numbers with this contact"},
+	{Name: "file", Args: "PATH", Help: "send a file"},
+	{Name: "timer", Args: "DURATION|off", Help: "disappearing messages in this chat"},
+	{Name: "backup", Args: "[export|restore|auto]", Help: "back up, restore, or set automatic backups",
+		Choices: []string{"export", "restore", "auto"}},
+	{Name: "help", Help: "show the keys and commands"},
 }
 
 // CommandMsg is a /command the user entered in the composer.
@@ -67,33 +71,54 @@ func parseInput(s string) (any, error) {
 	return nil, fmt.Errorf("%w /%s: try /help", errUnknownCommand, name)
 }
 
-// complete completes a /command being typed. With one candidate it
-// returns the whole command and a space; with several, their longest
-// common prefix and the candidates; ok is false when s is not a command
-// name being typed.
+// complete completes a /command being typed, or the argument of one that
+// has Choices. With one candidate it returns the whole command or choice
+// and a space; with several, their longest common prefix and the
+// candidates (whole lines); ok is false when there is nothing Tab could
+// complete.
 func complete(s string) (completed string, candidates []string, ok bool) {
-	if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, " \n") {
+	if !strings.HasPrefix(s, "/") || strings.Contains(s, "\n") {
 		return s, nil, false
 	}
+	name, arg, hasArg := strings.Cut(s[1:], " ")
+	if !hasArg {
+		names := make([]string, len(Commands))
+		for i, c := range Commands {
+			names[i] = c.Name
+		}
+		completed, candidates = completeAmong("/", names, name)
+		return completed, candidates, true
+	}
 	for _, c := range Commands {
-		if strings.HasPrefix(c.Name, s[1:]) {
-			candidates = append(candidates, "/"+c.Name)
+		if c.Name == name && c.Choices != nil && !strings.Contains(arg, " ") {
+			completed, candidates = completeAmong("/"+name+" ", c.Choices, arg)
+			return completed, candidates, true
+		}
+	}
+	return s, nil, false
+}
+
+// completeAmong completes typed, which follows prefix, among words.
+func completeAmong(prefix string, words []string, typed string) (completed string, candidates []string) {
+	for _, w := range words {
+		if strings.HasPrefix(w, typed) {
+			candidates = append(candidates, prefix+w)
 		}
 	}
 	sort.Strings(candidates)
 	switch len(candidates) {
 	case 0:
-		return s, nil, true
+		return prefix + typed, nil
 	case 1:
-		return candidates[0] + " ", nil, true
+		return candidates[0] + " ", nil
 	}
-	prefix := candidates[0]
+	common := candidates[0]
 	for _, c := range candidates[1:] {
-		for !strings.HasPrefix(c, prefix) {
-			prefix = prefix[:len(prefix)-1]
+		for !strings.HasPrefix(c, common) {
+			common = common[:len(common)-1]
 		}
 	}
-	return prefix, candidates, true
+	return common, candidates
 }
 
 // history is the composer's list of sent lines, browsed with Up and Down.

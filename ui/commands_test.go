@@ -18,6 +18,7 @@ func TestParseInput(t *testing.T) {
 		{"/add ratchat:xyz", CommandMsg{Name: "add", Arg: "ratchat:xyz"}, nil},
 		{"/verify", CommandMsg{Name: "verify"}, nil},
 		{"/timer  1h ", CommandMsg{Name: "timer", Arg: "1h"}, nil},
+		{"/backup auto", CommandMsg{Name: "backup", Arg: "auto"}, nil},
 		{"//not a command", SubmitMsg{Text: "/not a command"}, nil},
 		{"/nope", nil, errUnknownCommand},
 		{"a /add in the middle", SubmitMsg{Text: "a /add in the middle"}, nil},
@@ -42,7 +43,13 @@ func TestComplete(t *testing.T) {
 		{"/b", "/backup ", nil, true},
 		{"/", "/", []string{"/add", "/backup", "/file", "/help", "/timer", "/verify"}, true},
 		{"/x", "/x", nil, true},
-		{"/add ", "/add ", nil, false}, // arguments are not completed
+		{"/add ", "/add ", nil, false}, // free-text arguments are not completed
+		{"/timer 1", "/timer 1", nil, false},
+		{"/backup a", "/backup auto ", nil, true}, // choices are
+		{"/backup re", "/backup restore ", nil, true},
+		{"/backup ", "/backup ", []string{"/backup auto", "/backup export", "/backup restore"}, true},
+		{"/backup x", "/backup x", nil, true},
+		{"/backup auto ", "/backup auto ", nil, false}, // one argument only
 		{"hello", "hello", nil, false},
 	}
 	for _, tt := range tests {

@@ -140,7 +140,11 @@ func (c *Composer) handleComplete() {
 	c.SetValue(s)
 	c.SetHint(strings.Join(candidates, "  "), false)
 	if len(candidates) == 0 && !strings.HasSuffix(s, " ") {
-		c.SetHint("no such command: try /help", true)
+		what := "command"
+		if strings.Contains(s, " ") {
+			what = "choice"
+		}
+		c.SetHint("no such "+what+": try /help", true)
 	}
 }
 

@@ -22,8 +22,8 @@ type Core interface {
 	Verifier
 	Backups
 	// Events returns the channel on which the core reports what happens
-	// on its own: [MessageEvent], [ReceiptEvent], [ContactEvent] and
-	// [StatusEvent]. A message that changes a contact's row (unread count,
+	// on its own: [MessageEvent], [ReceiptEvent], [ContactEvent],
+	// [StatusEvent] and [BackupWrittenEvent]. A message that changes a contact's row (unread count,
 	// preview, time) is followed by a ContactEvent for it: the interface
 	// does not compute those itself. The channel is read by one goroutine
 	// at a time; closing it stops the reading. The core should buffer it
@@ -74,7 +74,7 @@ type Verifier interface {
 	ScanQR(path string) (string, error)
 }
 
-// Backups is what the backup and restore screens need.
+// Backups is what the backup, restore and automatic-backup screens need.
 type Backups interface {
 	// ExportBackup writes a backup to path, sealed under a fresh recovery
 	// key, and returns the key: 64 decimal digits, which the interface
@@ -83,6 +83,17 @@ type Backups interface {
 	// RestoreBackup replaces the profile's history with the backup at
 	// path. The existing profile stays untouched on any error.
 	RestoreBackup(ctx context.Context, path, recoveryKey string, progress Progress) (RestoreResult, error)
+	// AutoBackup returns the automatic-backup settings; On is false when
+	// they are off.
+	AutoBackup() (AutoBackupSettings, error)
+	// EnableAutoBackup turns automatic backups on (or changes them): a
+	// backup into folder whenever every has passed, keeping the newest
+	// keep (all of them when keep is 0). It returns the fresh recovery
+	// key they are all sealed under, which the interface shows once.
+	EnableAutoBackup(folder string, every time.Duration, keep int) (recoveryKey string, err error)
+	// DisableAutoBackup turns automatic backups off and forgets their
+	// key; the backups already written stay where they are.
+	DisableAutoBackup() error
 }
 
 // Progress is called by long operations with the work done and the total,
@@ -142,6 +153,15 @@ type ContactEvent struct {
 type StatusEvent struct {
 	// Status is the profile's status now.
 	Status Status
+}
+
+// BackupWrittenEvent reports an automatic backup written, or one that
+// failed; the status bar shows it.
+type BackupWrittenEvent struct {
+	// Path is the backup's file; empty when Err is set.
+	Path string
+	// Err says why the backup failed; nil when it was written.
+	Err error
 }
 
 // eventsClosedMsg tells that the core's event channel was closed.

@@ -39,9 +39,10 @@ type fakeCore struct {
 	verified  map[int64]bool
 	sn        keys.SafetyNumber
 	scan      string
-	backupKey string
-	restoreGo chan struct{} // when set, RestoreBackup waits for it halfway
-	pages     int           // Messages calls
+	backupKey string             // also the key of automatic backups
+	auto      AutoBackupSettings // see autobackup_test.go
+	restoreGo chan struct{}      // when set, RestoreBackup waits for it halfway
+	pages     int                // Messages calls
 }
 
 var _ Core = (*fakeCore)(nil)

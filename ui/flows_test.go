@@ -9,11 +9,11 @@ func TestBackupExportFlow(t *testing.T) {
 	f := newFakeCore()
 	v := NewBackupView(testCommon(80, 22), f)
 	drive(v, keyMsgs("enter")...)
-	if v.step != exportShowKey || !strings.Contains(v.View(), "0123 4567 8901 2345") {
+	if v.step != exportKey || v.check.phase != keyShown || !strings.Contains(v.View(), "0123 4567 8901 2345") {
 		t.Fatalf("the key is not shown in groups:\n%s", v.View())
 	}
 	drive(v, keyMsgs("esc")...)
-	if v.step != exportShowKey {
+	if v.step != exportKey || v.check.phase != keyShown {
 		t.Fatal("esc left the screen while the key was shown")
 	}
 	drive(v, keyMsgs("enter")...)
@@ -21,11 +21,11 @@ func TestBackupExportFlow(t *testing.T) {
 		t.Fatal("the key is still shown on the confirmation step")
 	}
 	drive(v, keyMsgs("0123", "enter")...)
-	if v.step != exportConfirm || !strings.Contains(v.View(), "not the key") {
+	if v.check.phase != keyTyping || !strings.Contains(v.View(), "not the key") {
 		t.Fatalf("a wrong key was accepted:\n%s", v.View())
 	}
 	drive(v, keyMsgs("esc", "enter", strings.Join(groupDigits(f.backupKey, 4), " "), "enter")...)
-	if v.step != exportDone || v.key != "" {
+	if v.step != exportDone || v.check.key != "" {
 		t.Fatalf("the right key was refused, or kept: step %d:\n%s", v.step, v.View())
 	}
 }

@@ -150,3 +150,34 @@ func TestGoldenUnlock(t *testing.T) {
 	runGolden(t, mk, step{wait: "Unlock"},
 		step{send: keyMsgs("wrong guess", "enter"), wait: "Wrong passphrase"})
 }
+
+// autoBackup opens the automatic-backup screen from the composer.
+var autoBackup = step{send: keyMsgs("tab", "tab", "/backup auto", "enter"), wait: "Automatic backups are"}
+
+func TestGoldenAutoBackupOff(t *testing.T) {
+	runGolden(t, mainModel(newFakeCore()), loaded, autoBackup)
+}
+
+func TestGoldenAutoBackupOn(t *testing.T) {
+	mk := func() tea.Model {
+		f := newFakeCore()
+		f.auto = autoOn
+		return NewMainApp(testCommon(0, 0), f)
+	}
+	runGolden(t, mk, loaded, autoBackup)
+}
+
+func TestGoldenAutoBackupForm(t *testing.T) {
+	runGolden(t, mainModel(newFakeCore()), loaded, autoBackup,
+		step{send: keyMsgs("enter", "/home/mallory/backups", "enter", "ctrl+u", "soon", "enter", "enter"), wait: "such as 24h"})
+}
+
+func TestGoldenAutoBackupKey(t *testing.T) {
+	runGolden(t, mainModel(newFakeCore()), loaded, autoBackup,
+		step{send: keyMsgs("enter", "/home/mallory/backups", "enter", "enter", "enter"), wait: "Write this recovery key"})
+}
+
+func TestGoldenAutoBackupWritten(t *testing.T) {
+	runGolden(t, mainModel(newFakeCore()), loaded,
+		step{send: []tea.Msg{BackupWrittenEvent{Path: "/b/ratchat-20260314-150000.000000000.rcb"}}, wait: "Backup written"})
+}

@@ -62,12 +62,14 @@ func (h *HelpView) View() string {
 		h.common.KeyMap.NextUnread, h.common.KeyMap.HelpAnywhere, h.common.KeyMap.Quit}
 	b.WriteString(h.model.ShortHelpView(global))
 	b.WriteString("\n\n" + st.Title.Render("Commands") + "\n\n")
-	for _, c := range Commands {
-		name := "/" + c.Name
-		if c.Args != "" {
-			name += " " + c.Args
-		}
-		b.WriteString(st.Label.Render(padRight(name, 26)) + c.Help + "\n")
+	names := make([]string, len(Commands))
+	width := 0
+	for i, c := range Commands {
+		names[i] = strings.TrimSpace("/" + c.Name + " " + c.Args)
+		width = max(width, lipgloss.Width(names[i])+2)
+	}
+	for i, c := range Commands {
+		b.WriteString(st.Label.Render(padRight(names[i], width)) + c.Help + "\n")
 	}
 	b.WriteString("\n" + st.Subtle.Render("esc closes this help"))
 	box := st.Overlay.Render(b.String())

@@ -16,6 +16,10 @@ type KeyMap struct {
 	Submit, NextField, Confirm key.Binding
 	// Verification.
 	MarkVerified, MarkUnverified, AcceptKey key.Binding
+	// Automatic backups: AutoBackup opens their settings from the export
+	// screen; AutoOn and AutoOff act on the settings screen, which has no
+	// text field until AutoOn opens one.
+	AutoBackup, AutoOn, AutoOff key.Binding
 	// Shortcuts from the contact list and the chat view (not from text
 	// fields, where these letters are typed).
 	Verify, Backup, Restore key.Binding
@@ -56,6 +60,10 @@ func DefaultKeyMap() *KeyMap {
 		MarkVerified:   b([]string{"alt+v"}, "alt+v", "mark verified"),
 		MarkUnverified: b([]string{"alt+u"}, "alt+u", "mark unverified"),
 		AcceptKey:      b([]string{"alt+k"}, "alt+k", "accept new key"),
+
+		AutoBackup: b([]string{"tab"}, "tab", "automatic backups"),
+		AutoOn:     b([]string{"enter"}, "enter", "set up or change"),
+		AutoOff:    b([]string{"d"}, "d", "turn off"),
 
 		Verify:  b([]string{"v"}, "v", "verify contact"),
 		Backup:  b([]string{"b"}, "b", "export backup"),

@@ -137,6 +137,20 @@ type RestoreResult struct {
 	Contacts, Messages int
 }
 
+// AutoBackupSettings are the automatic-backup settings, as the core
+// reports them.
+type AutoBackupSettings struct {
+	// On says whether automatic backups are on; the rest is unset when
+	// they are off.
+	On bool
+	// Folder is where the backups are written.
+	Folder string
+	// Every is the interval between two backups.
+	Every time.Duration
+	// Keep is how many of the newest backups are kept; 0 keeps all.
+	Keep int
+}
+
 // at is the time a message is shown at: ours for incoming messages.
 func (m MessageItem) at() time.Time {
 	if m.Outgoing || m.Received.IsZero() {

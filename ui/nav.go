@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,4 +104,25 @@ func shortDuration(d time.Duration) string {
 	s := d.Round(time.Second).String()
 	s = strings.Replace(s, "m0s", "m", 1)
 	return strings.Replace(s, "h0m", "h", 1)
+}
+
+// parseSpan reads a span of time as people type it: a Go duration ("90m",
+// "24h") or a number of days ("7d"); ok is false when it cannot be read or
+// falls outside [lo, hi].
+func parseSpan(s string, lo, hi time.Duration) (d time.Duration, ok bool) {
+	const day = 24 * time.Hour
+	s = strings.TrimSpace(strings.ToLower(s))
+	if n, isDays := strings.CutSuffix(s, "d"); isDays {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 || days > int(hi/day)+1 {
+			return 0, false // also keeps days*day from overflowing
+		}
+		d = time.Duration(days) * day
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, false
+		}
+	}
+	return d, d >= lo && d <= hi
 }
