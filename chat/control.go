@@ -9,7 +9,7 @@ import (
 
 // applyControl acts on content that is not part of the history: receipts,
 // profiles, timers, resets and file chunks. The session state was already
-// committed.
+// committed; the caller does not hold m.mu.
 func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 	c, contact := in.content, in.contact
 	if in.result.NewSession && in.known && c.Kind != KindReset {
@@ -41,11 +41,13 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 // answerProfile answers a contact who just started a session with us with
 // our own profile, so that it learns our name (it has our address from the
 // invite). It goes out on the new session, which is not new to the
-// contact, so the contact does not answer in turn. The caller holds m.mu.
+// contact, so the contact does not answer in turn.
 func (m *Messenger) answerProfile(ctx context.Context, contact store.Contact) error {
 	if contact.Held {
 		return nil
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	name, err := m.st.DisplayName(ctx)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -68,19 +70,12 @@ func (m *Messenger) applyReceipt(ctx context.Context, id store.ContactID, c *Con
 	if c.Receipt == ReceiptRead {
 		status = store.StatusRead
 	}
-	for _, mid := range c.Acked {
-		changed, err := m.st.SetStatus(ctx, id, mid, status)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // a message since deleted, or not ours
-		}
-		if err != nil {
-			return err
-		}
-		if changed {
-			m.events.emit(StatusChanged{Contact: id, ID: mid, Status: status})
-		}
+	// Ids we do not have (a message since deleted) are skipped.
+	changed, err := m.st.SetStatuses(ctx, id, c.Acked, status)
+	for _, mid := range changed {
+		m.events.emit(StatusChanged{Contact: id, ID: mid, Status: status})
 	}
-	return nil
+	return err
 }
 
 // applyProfile takes the contact's home address, and its display name

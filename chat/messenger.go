@@ -70,6 +70,7 @@ type Messenger struct {
 	homeKey  keys.PublicKey // the identity key our home must present
 
 	events    *eventQueue
+	receipts  receiptBatch
 	wake      chan struct{} // the outbox has work
 	timerWake chan struct{} // a message with an expiry was stored
 	refill    chan struct{} // a one-time prekey was used: check the home's stock
@@ -198,6 +199,7 @@ func (m *Messenger) run(loop func(context.Context)) {
 // Close stops the loops and the home and waits for them. The store stays
 // open: it belongs to the caller.
 func (m *Messenger) Close() error {
+	m.flushReceipts() // queue what is pending; the outbox sends it next time
 	m.cancel()
 	err := m.stopHome()
 	m.wg.Wait()

@@ -92,13 +92,11 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.Out
 		}
 		return err
 	}
-	if err := m.st.Dequeue(ctx, item.ID); err != nil {
-		return err
+	msg, changed, err := m.st.DequeueDelivered(ctx, item, store.StatusSent)
+	if err == nil && changed {
+		m.events.emit(StatusChanged{Contact: c.ID, ID: msg.ID, Status: store.StatusSent})
 	}
-	if item.Message != 0 {
-		return m.markSent(ctx, c.ID, item.Message, store.StatusSent)
-	}
-	return nil
+	return err
 }
 
 // retryLater schedules the next attempt, or gives the item up once it is
@@ -106,32 +104,13 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.Out
 func (m *Messenger) retryLater(ctx context.Context, item store.OutboxItem, cause error) error {
 	m.log.Info("delivery failed", "attempts", item.Attempts+1, "err", cause)
 	if m.now().Sub(item.Created) > giveUpAfter {
-		if err := m.st.Dequeue(ctx, item.ID); err != nil {
-			return err
+		msg, changed, err := m.st.DequeueDelivered(ctx, item, store.StatusFailed)
+		if err == nil && changed {
+			m.events.emit(StatusChanged{Contact: item.Contact, ID: msg.ID, Status: store.StatusFailed})
 		}
-		if item.Message != 0 {
-			return m.markSent(ctx, item.Contact, item.Message, store.StatusFailed)
-		}
-		return nil
+		return err
 	}
 	delay := m.cfg.RetryMin << min(item.Attempts, 20)
 	delay = min(delay, m.cfg.RetryMax)
 	return m.st.RecordAttempt(ctx, item.ID, m.now().Add(delay))
-}
-
-// markSent sets the status of the message with sequence number seq.
-func (m *Messenger) markSent(ctx context.Context, id store.ContactID, seq int64, st store.Status) error {
-	msg, err := m.st.MessageBySeq(ctx, seq)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // deleted (expired) meanwhile
-	}
-	if err != nil {
-		return err
-	}
-	changed, err := m.st.SetStatus(ctx, id, msg.ID, st)
-	if err != nil || !changed {
-		return err
-	}
-	m.events.emit(StatusChanged{Contact: id, ID: msg.ID, Status: st})
-	return nil
 }

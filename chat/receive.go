@@ -33,13 +33,12 @@ func (m *Messenger) handleDelivery(ctx context.Context, conn *transport.Conn, d 
 
 // incoming is one decrypted message on its way to the store.
 type incoming struct {
-	sender   keys.PublicKey
-	contact  store.Contact
-	known    bool
-	session  session.Session
-	result   *session.Decrypted
-	content  *Content
-	received store.Message
+	sender  keys.PublicKey
+	contact store.Contact
+	known   bool
+	session session.Session
+	result  *session.Decrypted
+	content *Content
 }
 
 // receive opens, decrypts and stores one envelope.
@@ -48,25 +47,40 @@ func (m *Messenger) receive(ctx context.Context, d *transport.Deliver) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUndeliverable, err)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	in := &incoming{sender: opened.Sender}
-	if err := m.loadSender(ctx, in); err != nil {
+	control, err := m.decryptAndCommit(ctx, in, opened)
+	if err != nil || !control {
 		return err
 	}
+	// What a control message says (a receipt's statuses, a profile, a
+	// chunk) is applied after the session lock is released: it touches no
+	// session, and a big receipt must not hold up the next Send.
+	return m.applyControl(ctx, in)
+}
+
+// decryptAndCommit decrypts an envelope's message with its sender's
+// session and commits the new state, under the session lock. It reports
+// whether the content is a control message, for the caller to apply.
+func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *transport.OpenedEnvelope) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.loadSender(ctx, in); err != nil {
+		return false, err
+	}
+	var err error
 	in.result, err = in.session.Decrypt(m.rand, m.local, preKeyStore{ctx, m.st}, session.MessageType(opened.Type), opened.Message)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUndeliverable, err)
+		return false, fmt.Errorf("%w: %v", errUndeliverable, err)
 	}
 	if in.content, err = ParseContent(in.result.Plaintext); err != nil {
-		return fmt.Errorf("%w: %v", errUndeliverable, err)
+		return false, fmt.Errorf("%w: %v", errUndeliverable, err)
 	}
 	if !in.known {
 		if err := m.addIncomingContact(ctx, in); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return m.apply(ctx, in)
+	return m.commit(ctx, in)
 }
 
 // loadSender finds the contact and session an envelope belongs to. An
@@ -98,12 +112,13 @@ func (m *Messenger) loadSession(ctx context.Context, id store.ContactID, s *sess
 	return s.UnmarshalBinary(b)
 }
 
-// apply stores what a decrypted message says, in one transaction with the
-// session state and the used prekeys, then reports it.
-func (m *Messenger) apply(ctx context.Context, in *incoming) error {
+// commit stores what a decrypted message says, in one transaction with
+// the session state and the used prekeys, then reports it. For a control
+// message it stores only the state and returns true.
+func (m *Messenger) commit(ctx context.Context, in *incoming) (bool, error) {
 	state, err := in.session.MarshalBinary()
 	if err != nil {
-		return err
+		return false, err
 	}
 	used := usedPreKeys(in.result)
 	if len(used) > 0 {
@@ -114,10 +129,7 @@ func (m *Messenger) apply(ctx context.Context, in *incoming) error {
 	}
 	c := in.content
 	if c.Kind != KindText && c.Kind != KindFileOffer {
-		if err := m.st.CommitControl(ctx, in.contact.ID, state, used); err != nil {
-			return err
-		}
-		return m.applyControl(ctx, in)
+		return true, m.st.CommitControl(ctx, in.contact.ID, state, used)
 	}
 	msg := store.Message{
 		Conversation: in.contact.ID, ID: c.ID, Direction: store.Incoming,
@@ -128,11 +140,11 @@ func (m *Messenger) apply(ctx context.Context, in *incoming) error {
 		msg.Body = []byte(c.Name)
 	}
 	if err := m.expiry(ctx, in.contact.ID, &msg); err != nil {
-		return err
+		return false, err
 	}
 	seq, inserted, err := m.st.CommitReceived(ctx, store.Received{Message: msg, Session: state, UsedPreKeys: used})
 	if err != nil {
-		return err
+		return false, err
 	}
 	msg.Seq = seq
 	m.expiryStored(&msg)
@@ -143,5 +155,6 @@ func (m *Messenger) apply(ctx context.Context, in *incoming) error {
 		}
 	}
 	// Acknowledge even a duplicate: the sender may have missed our receipt.
-	return m.queueReceipt(ctx, in.contact, ReceiptDelivered, c.ID)
+	m.deliveryReceipt(in.contact.ID, c.ID)
+	return false, nil
 }

@@ -143,10 +143,8 @@ func (m *Messenger) MarkRead(ctx context.Context, id store.ContactID, ids ...sto
 	if err != nil {
 		return err
 	}
-	for _, mid := range ids {
-		if _, err := m.st.SetStatus(ctx, id, mid, store.StatusRead); err != nil {
-			return err
-		}
+	if _, err := m.st.SetStatuses(ctx, id, ids, store.StatusRead); err != nil {
+		return err
 	}
 	for len(ids) > 0 {
 		n := min(len(ids), MaxReceiptIDs)

@@ -247,3 +247,31 @@ func TestAttachments(t *testing.T) {
 		t.Fatalf("attachment of a deleted message: %v", err)
 	}
 }
+
+// TestSetStatuses moves several messages at once, forward only, and skips
+// unknown ids.
+func TestSetStatuses(t *testing.T) {
+	s, _ := newTestStore(t)
+	bob := addTestContact(t, s, 1, "bob")
+	var ids []MessageID
+	for i := range 3 {
+		m := testMessage(bob, i+1)
+		m.Direction, m.Status = Outgoing, StatusSent
+		if _, _, err := s.InsertMessage(bg, m); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	if _, err := s.SetStatus(bg, bob, ids[1], StatusRead); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := s.SetStatuses(bg, bob, append(ids, MessageID{0xee}), StatusDelivered)
+	if err != nil || len(changed) != 2 || changed[0] != ids[0] || changed[1] != ids[2] {
+		t.Fatalf("changed %x, %v: want the first and the last (the middle one is read)", changed, err)
+	}
+	for i, want := range []Status{StatusDelivered, StatusRead, StatusDelivered} {
+		if m, err := s.Message(bg, bob, ids[i]); err != nil || m.Status != want {
+			t.Fatalf("message %d: status %d, %v; want %d", i, m.Status, err, want)
+		}
+	}
+}

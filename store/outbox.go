@@ -185,3 +185,39 @@ func (s *Store) Dequeue(ctx context.Context, id int64) error {
 		return nil
 	})
 }
+
+// DequeueDelivered removes an outbox item its contact's home has stored
+// and, in the same transaction, moves the message it carried (if any) to
+// status st. It returns that message (zero when the item carried none, or
+// the message is gone) and whether its status changed. One transaction
+// instead of three: this runs once per message sent, on the send path.
+func (s *Store) DequeueDelivered(ctx context.Context, item OutboxItem, st Status) (Message, bool, error) {
+	var msg Message
+	var changed bool
+	err := s.write(ctx, func(tx querier) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, item.ID); err != nil {
+			return fmt.Errorf("store: dequeueing: %w", err)
+		}
+		if item.Message == 0 {
+			return nil
+		}
+		m, err := s.scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` WHERE m.id = ?`, item.Message))
+		if errors.Is(err, ErrNotFound) {
+			return nil // expired meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		var ct []byte
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM messages WHERE id = ?`, item.Message).Scan(&ct); err != nil {
+			return fmt.Errorf("store: reading status: %w", err)
+		}
+		msg = m
+		changed, err = s.advanceStatus(ctx, tx, m.Seq, ct, st)
+		if changed {
+			msg.Status = st
+		}
+		return err
+	})
+	return msg, changed, err
+}

@@ -265,3 +265,41 @@ func TestControlCommits(t *testing.T) {
 		t.Fatalf("deleted setting: %v", err)
 	}
 }
+
+// TestDequeueDelivered: one call removes the item and moves its message to
+// sent; a second (a redelivery) changes nothing; an item without a message
+// is just removed.
+func TestDequeueDelivered(t *testing.T) {
+	s, _ := newTestStore(t)
+	bob := addTestContact(t, s, 1, "bob")
+	m := testMessage(bob, 1)
+	m.Direction, m.Status = Outgoing, StatusQueued
+	seq, item, err := s.CommitSent(bg, Sent{Message: m, Session: []byte("s1"), Payload: []byte("envelope")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, changed, err := s.DequeueDelivered(bg, OutboxItem{ID: item, Message: seq}, StatusSent)
+	if err != nil || !changed || got.ID != m.ID || got.Status != StatusSent {
+		t.Fatalf("DequeueDelivered = %+v, %v, %v", got, changed, err)
+	}
+	if due, _ := s.Due(bg); len(due) != 0 {
+		t.Fatalf("the item is still queued: %+v", due)
+	}
+	stored, err := s.Message(bg, bob, m.ID)
+	if err != nil || stored.Status != StatusSent {
+		t.Fatalf("stored status %d, %v", stored.Status, err)
+	}
+	if _, changed, err := s.DequeueDelivered(bg, OutboxItem{ID: item, Message: seq}, StatusSent); err != nil || changed {
+		t.Fatalf("second DequeueDelivered: changed %v, %v", changed, err)
+	}
+	receipt, err := s.Enqueue(bg, OutboxItem{Contact: bob, Payload: []byte("receipt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, changed, err := s.DequeueDelivered(bg, OutboxItem{ID: receipt}, StatusSent); err != nil || changed || got.Seq != 0 {
+		t.Fatalf("item without message: %+v %v %v", got, changed, err)
+	}
+	if due, _ := s.Due(bg); len(due) != 0 {
+		t.Fatalf("the receipt is still queued: %+v", due)
+	}
+}

@@ -18,20 +18,26 @@ func (s *Store) SetStatus(ctx context.Context, conv ContactID, id MessageID, st 
 	}
 	var changed bool
 	err := s.write(ctx, func(tx querier) error {
-		var seq int64
-		var ct []byte
-		err := tx.QueryRowContext(ctx, `SELECT id, status FROM messages WHERE conversation = ? AND msgid_index = ?`,
-			conv, s.messageIndex(conv, id)).Scan(&seq, &ct)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("store: reading status: %w", err)
-		}
-		changed, err = s.advanceStatus(ctx, tx, seq, ct, st)
+		var err error
+		changed, err = s.setStatusTx(ctx, tx, conv, id, st)
 		return err
 	})
 	return changed, err
+}
+
+// setStatusTx is SetStatus inside a transaction.
+func (s *Store) setStatusTx(ctx context.Context, tx querier, conv ContactID, id MessageID, st Status) (bool, error) {
+	var seq int64
+	var ct []byte
+	err := tx.QueryRowContext(ctx, `SELECT id, status FROM messages WHERE conversation = ? AND msgid_index = ?`,
+		conv, s.messageIndex(conv, id)).Scan(&seq, &ct)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, ErrNotFound
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: reading status: %w", err)
+	}
+	return s.advanceStatus(ctx, tx, seq, ct, st)
 }
 
 // advanceStatus writes st over the sealed status ct of message seq if
@@ -73,4 +79,31 @@ func statusAdvances(old, st Status) bool {
 	default:
 		return st > old
 	}
+}
+
+// SetStatuses is [Store.SetStatus] for many messages of one conversation in
+// one transaction (a receipt acknowledges many at once). It returns the ids
+// whose status changed; ids not found are skipped.
+func (s *Store) SetStatuses(ctx context.Context, conv ContactID, ids []MessageID, st Status) ([]MessageID, error) {
+	if st < StatusQueued || st > StatusFailed {
+		return nil, ErrInvalidArgument
+	}
+	var changed []MessageID
+	err := s.write(ctx, func(tx querier) error {
+		changed = changed[:0]
+		for _, id := range ids {
+			ok, err := s.setStatusTx(ctx, tx, conv, id, st)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if ok {
+				changed = append(changed, id)
+			}
+		}
+		return nil
+	})
+	return changed, err
 }
