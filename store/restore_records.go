@@ -31,6 +31,10 @@ func (rr *recordReader) next() (byte, []byte, error) {
 	}
 	n, err := binary.ReadUvarint(rr.r)
 	if err != nil {
+		if err != io.EOF && err != io.ErrUnexpectedEOF && !errors.Is(err, ErrBackupCorrupt) && !errors.Is(err, ErrBackupTruncated) {
+			// The length itself is bad (a varint over 64 bits): corrupt.
+			return 0, nil, fmt.Errorf("%w: record length: %v", ErrBackupCorrupt, err)
+		}
 		return 0, nil, streamErr(err, false)
 	}
 	if n > maxBackupRecord {
