@@ -42,16 +42,25 @@ func (m *Messenger) outboxLoop(ctx context.Context) {
 	}
 }
 
-// deliverDue makes one pass over the due items.
+// deliverDue makes one pass over the outbox. Items go out in the order
+// they were queued, per contact: an item still waiting out its backoff
+// holds back the later items to the same contact, even those that are due
+// (a receipt queued after a failed message, say), so that the contact
+// never sees them out of order.
 func (m *Messenger) deliverDue(ctx context.Context) error {
-	items, err := m.st.Due(ctx)
+	items, err := m.st.Pending(ctx)
 	if err != nil {
 		return err
 	}
+	now := m.now()
 	blocked := map[store.ContactID]bool{}
 	contacts := map[store.ContactID]store.Contact{}
 	for _, item := range items {
 		if blocked[item.Contact] || ctx.Err() != nil {
+			continue
+		}
+		if item.NextAttempt.After(now) {
+			blocked[item.Contact] = true
 			continue
 		}
 		c, ok := contacts[item.Contact]
@@ -66,7 +75,6 @@ func (m *Messenger) deliverDue(ctx context.Context) error {
 			continue
 		}
 		if err := m.deliver(ctx, c, item); err != nil {
-			// Later items to this contact wait: messages arrive in order.
 			blocked[c.ID] = true
 			if err := m.retryLater(ctx, item, err); err != nil {
 				return err

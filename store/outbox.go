@@ -42,6 +42,8 @@ type OutboxStore interface {
 	Enqueue(ctx context.Context, item OutboxItem) (int64, error)
 	// Due returns the items whose next attempt is due, oldest first.
 	Due(ctx context.Context) ([]OutboxItem, error)
+	// Pending returns every item, due or not, oldest first.
+	Pending(ctx context.Context) ([]OutboxItem, error)
 	// RecordAttempt counts a failed attempt and sets the next one.
 	RecordAttempt(ctx context.Context, id int64, next time.Time) error
 	// Dequeue removes a delivered or abandoned item.
@@ -127,15 +129,33 @@ func (s *Store) scanOutbox(sc interface{ Scan(...any) error }) (OutboxItem, erro
 }
 
 // Due returns the items whose next attempt is at or before the store's
-// clock, in the order they were queued. The schedule is sealed (it tells
-// when the user wrote), so every item is opened: the outbox holds only
-// what is undelivered, a handful of rows.
+// clock, in the order they were queued.
 func (s *Store) Due(ctx context.Context) ([]OutboxItem, error) {
-	q, err := s.reader()
+	all, err := s.Pending(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
+	out := all[:0]
+	for _, it := range all {
+		if !it.NextAttempt.After(now) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// Pending returns every item in the outbox, due or waiting out its
+// backoff, in the order they were queued: a sender that keeps a contact's
+// messages in order must see the earlier item that is not due yet, not
+// only the later ones that are. The schedule is sealed (it tells when the
+// user wrote), so every item is opened: the outbox holds only what is
+// undelivered, a handful of rows.
+func (s *Store) Pending(ctx context.Context) ([]OutboxItem, error) {
+	q, err := s.reader()
+	if err != nil {
+		return nil, err
+	}
 	rows, err := q.QueryContext(ctx, outboxSelect+` ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading outbox: %w", err)
@@ -147,9 +167,7 @@ func (s *Store) Due(ctx context.Context) ([]OutboxItem, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !it.NextAttempt.After(now) {
-			out = append(out, it)
-		}
+		out = append(out, it)
 	}
 	return out, rows.Err()
 }

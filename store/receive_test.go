@@ -151,6 +151,9 @@ func TestCommitSentAndOutbox(t *testing.T) {
 	if due, _ := s.Due(bg); len(due) != 0 {
 		t.Fatalf("item due during its backoff: %+v", due)
 	}
+	if all, err := s.Pending(bg); err != nil || len(all) != 2 || all[0].ID != item || all[1].ID != receipt {
+		t.Fatalf("Pending during the backoff = %+v, %v; want both items in order", all, err)
+	}
 	now = now.Add(2 * time.Hour)
 	due, _ = s.Due(bg)
 	if len(due) != 2 || due[0].Attempts != 1 || due[1].ID != receipt {
