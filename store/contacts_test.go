@@ -72,12 +72,7 @@ func TestContacts(t *testing.T) {
 
 func TestChangeIdentity(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	dir := t.TempDir()
-	s, err := Create(dir, testPass, WithKDF(testKDF), WithClock(func() time.Time { return now }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := newTestStore(t, clockAt(&now))
 	bob := addTestContact(t, s, 1, "bob")
 	other := addTestContact(t, s, 3, "other")
 	if err := s.SetVerified(bg, bob, true); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 )
 
 // helperEnv names the environment variable that turns the test binary into
@@ -59,15 +60,20 @@ func helperCmd(t *testing.T, helper, dir string) *exec.Cmd {
 }
 
 // newTestStore creates a profile in a fresh temporary folder.
-func newTestStore(t testing.TB) (*Store, string) {
+func newTestStore(t testing.TB, opts ...Option) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := Create(dir, testPass, WithKDF(testKDF))
+	s, err := Create(dir, testPass, append([]Option{WithKDF(testKDF)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s, dir
+}
+
+// clockAt returns a store clock that reads *now, so a test can move time.
+func clockAt(now *time.Time) Option {
+	return WithClock(func() time.Time { return *now })
 }
 
 // reopen closes s and opens its profile again.

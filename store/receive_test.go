@@ -123,12 +123,7 @@ func TestCommitReceivedIsAtomic(t *testing.T) {
 
 func TestCommitSentAndOutbox(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	dir := t.TempDir()
-	s, err := Create(dir, testPass, WithKDF(testKDF), WithClock(func() time.Time { return now }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := newTestStore(t, clockAt(&now))
 	bob := addTestContact(t, s, 1, "bob")
 	m := testMessage(bob, 1)
 	m.Direction, m.Status = Outgoing, StatusQueued
@@ -175,12 +170,7 @@ func TestCommitSentAndOutbox(t *testing.T) {
 
 func TestExpireDue(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	dir := t.TempDir()
-	s, err := Create(dir, testPass, WithKDF(testKDF), WithClock(func() time.Time { return now }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := newTestStore(t, clockAt(&now))
 	bob := addTestContact(t, s, 1, "bob")
 	soon := testMessage(bob, 1)
 	soon.Expires = now.Add(time.Minute)
