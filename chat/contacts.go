@@ -70,17 +70,24 @@ func (m *Messenger) AddContact(ctx context.Context, invite, name string) (store.
 // sendProfile sends our name and home address as the first message of a
 // new session s with c (which replaces any session c had).
 func (m *Messenger) sendProfile(ctx context.Context, c store.Contact, s *session.Session) error {
-	name, err := m.st.DisplayName(ctx)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	content := &Content{Kind: KindProfile, Name: name, Home: m.home}
-	if err := m.stamp(content); err != nil {
+	content, err := m.profileContent(ctx)
+	if err != nil {
 		return err
 	}
 	err = m.sendControlWith(ctx, c, s, content)
 	m.wakeOutbox()
 	return err
+}
+
+// profileContent is our display name and home address, as the content
+// that tells a contact who we are and where to answer.
+func (m *Messenger) profileContent(ctx context.Context) (*Content, error) {
+	name, err := m.st.DisplayName(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	content := &Content{Kind: KindProfile, Name: name, Home: m.home}
+	return content, m.stamp(content)
 }
 
 // addIncomingContact makes a contact for someone who started a session

@@ -48,12 +48,8 @@ func (m *Messenger) answerProfile(ctx context.Context, contact store.Contact) er
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	name, err := m.st.DisplayName(ctx)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	content := &Content{Kind: KindProfile, Name: name, Home: m.home}
-	if err := m.stamp(content); err != nil {
+	content, err := m.profileContent(ctx)
+	if err != nil {
 		return err
 	}
 	if err := m.sendControl(ctx, contact, content); err != nil && !errors.Is(err, ErrNoSession) {
