@@ -36,6 +36,7 @@ type incoming struct {
 	sender  keys.PublicKey
 	contact store.Contact
 	known   bool
+	created bool // the contact was made for this message: its first session
 	session session.Session
 	result  *session.Decrypted
 	content *Content
@@ -137,7 +138,7 @@ func (m *Messenger) commit(ctx context.Context, in *incoming) (bool, error) {
 		Status: store.StatusDelivered, StatusAt: m.now(),
 	}
 	if c.Kind == KindFileOffer {
-		msg.Body = []byte(c.Name)
+		msg.Kind, msg.File = store.KindFile, &store.FileInfo{Name: c.Name, Size: int64(c.FileSize)}
 	}
 	if err := m.expiry(ctx, in.contact.ID, &msg); err != nil {
 		return false, err

@@ -1,4 +1,4 @@
-package app
+package chat
 
 import (
 	"fmt"
@@ -48,22 +48,22 @@ func ScanQR(path string) (string, error) {
 func readImage(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("app: %w", err)
+		return nil, fmt.Errorf("chat: %w", err)
 	}
 	defer f.Close()
 	cfg, _, err := image.DecodeConfig(f)
 	if err != nil {
-		return nil, fmt.Errorf("app: %s is not a PNG or JPEG image: %w", path, err)
+		return nil, fmt.Errorf("chat: %s is not a PNG or JPEG image: %w", path, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxScanPixels {
 		return nil, fmt.Errorf("%w: %d×%d", ErrImageTooLarge, cfg.Width, cfg.Height)
 	}
 	if _, err := f.Seek(0, 0); err != nil {
-		return nil, fmt.Errorf("app: %w", err)
+		return nil, fmt.Errorf("chat: %w", err)
 	}
 	img, _, err := image.Decode(f)
 	if err != nil {
-		return nil, fmt.Errorf("app: decoding %s: %w", path, err)
+		return nil, fmt.Errorf("chat: decoding %s: %w", path, err)
 	}
 	return img, nil
 }
