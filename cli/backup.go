@@ -1,11 +1,11 @@
-package main
+package cli
 
 import (
 	"context"
 	"flag"
 	"os"
 
-	"ratchat/app"
+	"ratchat/chat"
 	"ratchat/store"
 )
 
@@ -46,13 +46,13 @@ var backupCommand = &command{
 
 // exportBackup writes a backup and prints its recovery key.
 func (c *cli) exportBackup(path string) error {
-	return c.withCore(func(core *app.Core) error {
-		key, err := core.ExportBackup(context.Background(), path, nil)
+	return c.withCore(func(m *chat.Messenger) error {
+		key, err := m.ExportBackup(context.Background(), path, nil)
 		if err != nil {
 			return err
 		}
 		c.note("Backup written to %s. Its recovery key, shown this once: write it down.", path)
-		c.printf("%s\n", key)
+		c.printf("%s\n", key.Display())
 		return nil
 	})
 }
@@ -61,7 +61,7 @@ func (c *cli) exportBackup(path string) error {
 // profile's passphrase is asked for, so that the restored one opens with
 // it; a new profile gets a new one.
 func (c *cli) restoreBackup(path string) error {
-	opts, err := c.options()
+	p, err := c.profile()
 	if err != nil {
 		return err
 	}
@@ -69,16 +69,16 @@ func (c *cli) restoreBackup(path string) error {
 	if err != nil {
 		return err
 	}
-	exists, err := app.NewOpener(opts).Exists()
+	exists, err := p.Exists()
 	if err != nil {
 		return err
 	}
-	pass, err := c.restorePassphrase(opts, exists)
+	pass, err := c.restorePassphrase(p, exists)
 	if err != nil {
 		return err
 	}
 	defer clear(pass)
-	res, err := app.Restore(context.Background(), opts, path, key, pass, nil)
+	res, err := chat.RestoreProfile(context.Background(), p, path, key, pass, nil)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (c *cli) recoveryKey() (store.RecoveryKey, error) {
 
 // restorePassphrase is the passphrase the restored profile opens with:
 // the existing profile's, checked first, or a new one.
-func (c *cli) restorePassphrase(opts app.Options, exists bool) ([]byte, error) {
+func (c *cli) restorePassphrase(p chat.Profile, exists bool) ([]byte, error) {
 	if !exists {
 		return c.newPassphrase(c.g.passphraseFile, store.PassphraseEnv)
 	}
@@ -112,48 +112,9 @@ func (c *cli) restorePassphrase(opts app.Options, exists bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(opts.Dir, pass, opts.Store...)
+	st, err := store.Open(p.Dir, pass, p.Store...)
 	if err != nil {
 		return nil, err
 	}
 	return pass, st.Close()
-}
-
-var passwdCommand = &command{
-	brief: "change the passphrase",
-	name:  "passwd",
-	args:  "",
-	summary: "Change the profile's passphrase. The new one comes from --new-passphrase-file,\n" +
-		"$" + newPassphraseEnv + ", or is typed twice.",
-	example: "ratchat passwd --profile work",
-	flags: func(fs *flag.FlagSet, o *flagValues) {
-		fs.StringVar(&o.newPassphraseFile, "new-passphrase-file", "", "read the new passphrase from `FILE` (mode 0600)")
-	},
-	nargs: [2]int{0, 0},
-	run: func(c *cli, _ []string) error {
-		opts, err := c.options()
-		if err != nil {
-			return err
-		}
-		old, err := c.passphrase()
-		if err != nil {
-			return err
-		}
-		defer clear(old)
-		st, err := store.Open(opts.Dir, old, opts.Store...)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		next, err := c.newPassphrase(c.o.newPassphraseFile, newPassphraseEnv)
-		if err != nil {
-			return err
-		}
-		defer clear(next)
-		if err := st.ChangePassphrase(context.Background(), old, next); err != nil {
-			return err
-		}
-		c.note("Passphrase changed.")
-		return nil
-	},
 }

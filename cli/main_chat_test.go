@@ -1,13 +1,13 @@
-package main
+package cli
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"ratchat/app"
-	"ratchat/ui"
+	"ratchat/chat"
 )
 
 // TestAddSendVerify scripts Alice's side with the command line while Bob's
@@ -16,8 +16,8 @@ import (
 func TestAddSendVerify(t *testing.T) {
 	testEnv(t)
 	bobDir := filepath.Join(t.TempDir(), "bob")
-	bob, err := app.NewOpener(app.Options{Dir: bobDir, Store: app.StoreOptionsFromEnv()}).
-		CreateCore("Bob", []byte("correct horse"))
+	bob, err := chat.Create(context.Background(), chat.Profile{Dir: bobDir, Store: extraStoreOptions},
+		"Bob", []byte("correct horse"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,24 +51,24 @@ func TestAddSendVerify(t *testing.T) {
 	check(t, runArgs(with("verify", "1", "--code", r.stdout)...), 0, "is verified", "")
 	check(t, runArgs(with("contacts")...), 0, "Bobby  yes", "")
 
-	contacts, err := bob.Contacts()
-	if err != nil || len(contacts) != 1 || contacts[0].Name != "Alice" || contacts[0].Unread != 1 {
+	contacts, err := bob.Summaries(context.Background())
+	if err != nil || len(contacts) != 1 || contacts[0].Contact.Name != "Alice" || contacts[0].Unread != 1 {
 		t.Fatalf("Bob's contacts: %+v, %v", contacts, err)
 	}
-	if contacts[0].Preview != "hello there" {
-		t.Errorf("Bob's preview %q", contacts[0].Preview)
+	if last := contacts[0].Last; last == nil || string(last.Body) != "hello there" {
+		t.Errorf("Bob's last message %+v", last)
 	}
 }
 
 // waitOnline waits until a core is online at its home (its prekeys are
 // there then, so that others can add it).
-func waitOnline(t *testing.T, c *app.Core) {
+func waitOnline(t *testing.T, m *chat.Messenger) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
-		case ev := <-c.Events():
-			if e, ok := ev.(ui.StatusEvent); ok && e.Status.Connection == ui.ConnOnline {
+		case ev := <-m.Events():
+			if e, ok := ev.(chat.HomeState); ok && e.Connected {
 				return
 			}
 		case <-deadline:

@@ -1,11 +1,11 @@
-package main
+package cli
 
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
-	"ratchat/app"
 	"ratchat/chat"
 	"ratchat/store"
 	"ratchat/ui"
@@ -63,11 +63,11 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, store.ErrNoProfile), errors.Is(err, store.ErrExists):
 		return exitNoProfile
-	case errors.Is(err, app.ErrNoContact), errors.Is(err, app.ErrAmbiguous):
+	case errors.Is(err, chat.ErrNoContact), errors.Is(err, chat.ErrAmbiguous):
 		return exitNotFound
 	case errors.Is(err, chat.ErrCodeMismatch):
 		return exitMismatch
-	case errors.Is(err, app.ErrTimeout):
+	case errors.Is(err, chat.ErrTimeout):
 		return exitTimeout
 	case errors.Is(err, store.ErrBackupKey), errors.Is(err, store.ErrBackupCorrupt),
 		errors.Is(err, store.ErrBackupTruncated), errors.Is(err, store.ErrNotBackup),
@@ -81,7 +81,7 @@ func exitCode(err error) int {
 func (c *cli) exit(err error) int {
 	code := exitCode(err)
 	if err != nil {
-		msg := strings.Join(strings.Fields(ui.SanitizeLine(err.Error())), " ")
+		msg := strings.Join(strings.Fields(ui.SanitizeLine(plain(err.Error()))), " ")
 		fmt.Fprintf(c.stderr, "ratchat: %s\n", hint(msg, code))
 	}
 	return code
@@ -104,4 +104,14 @@ func hint(msg string, code int) string {
 		return msg + " (see 'ratchat help')"
 	}
 	return msg
+}
+
+// packagePrefix matches the "store: ", "chat: " ... with which every
+// package starts its errors: useful in a log, noise to a person.
+var packagePrefix = regexp.MustCompile(`\b(chat|store|transport|session|keys|wire|ui|api|cli): `)
+
+// plain is an error message as a person reads it: without package names,
+// its first letter capitalized only if it was.
+func plain(msg string) string {
+	return packagePrefix.ReplaceAllString(msg, "")
 }

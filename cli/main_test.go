@@ -1,6 +1,7 @@
-package main
+package cli
 
 import (
+	"context"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -8,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"ratchat/app"
+	"ratchat/chat"
+	"ratchat/store"
 )
 
 // result is what one run printed and returned.
@@ -20,7 +22,7 @@ type result struct {
 // runArgs runs a command line with empty standard input.
 func runArgs(args ...string) result {
 	var out, errOut bytes.Buffer
-	code := run(args, strings.NewReader(""), &out, &errOut)
+	code := Main(args, strings.NewReader(""), &out, &errOut)
 	return result{code, out.String(), errOut.String()}
 }
 
@@ -42,7 +44,7 @@ func check(t *testing.T, r result, code int, stdout, stderr string) {
 // passphrase, and an XDG folder of its own.
 func testEnv(t *testing.T) string {
 	dir := t.TempDir()
-	t.Setenv(app.TestKDFEnv, "fast")
+	extraStoreOptions = []store.Option{store.WithKDF(fastKDF)}
 	t.Setenv("RATCHAT_PASSPHRASE", "correct horse")
 	t.Setenv("XDG_DATA_HOME", dir)
 	t.Setenv(newPassphraseEnv, "")
@@ -57,7 +59,7 @@ func TestUsage(t *testing.T) {
 		code           int
 		stdout, stderr string
 	}{
-		{[]string{"version"}, 0, "ratchat " + version, ""},
+		{[]string{"version"}, 0, "ratchat " + Version, ""},
 		{[]string{"help"}, 0, "Exit codes:", ""},
 		{[]string{"-h"}, 0, "Usage:", ""},
 		{[]string{"help", "send"}, 0, "Example:", ""},
@@ -129,12 +131,12 @@ func TestProfileCommands(t *testing.T) {
 	check(t, runArgs(with("contacts")...), exitWrongPassphrase, "", "wrong passphrase")
 	t.Setenv("RATCHAT_PASSPHRASE", "correct horse")
 
-	core, err := app.NewOpener(app.Options{Dir: dir, Store: app.StoreOptionsFromEnv()}).Open([]byte("correct horse"))
+	m, err := chat.Open(context.Background(), chat.Profile{Dir: dir, Store: extraStoreOptions}, []byte("correct horse"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	check(t, runArgs(with("contacts")...), exitLocked, "", "open in another")
-	core.Close()
+	m.Close()
 }
 
 func TestBackupAndPasswd(t *testing.T) {

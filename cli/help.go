@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ var versionCommand = &command{
 	name:  "version", summary: "Print the version.", example: "ratchat version",
 	nargs: [2]int{0, 0},
 	run: func(c *cli, _ []string) error {
-		c.printf("ratchat %s\n", version)
+		c.printf("ratchat %s\n", Version)
 		return nil
 	},
 }

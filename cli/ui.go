@@ -1,11 +1,12 @@
-package main
+package cli
 
 import (
+	"context"
 	"fmt"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"ratchat/app"
+	"ratchat/chat"
 	"ratchat/store"
 	"ratchat/ui"
 )
@@ -20,50 +21,62 @@ var uiCommand = &command{
 	run:     runUI,
 }
 
-// keepOpener is an Opener that remembers the core it opened, so that the
-// command can close it when the interface ends.
-type keepOpener struct {
-	*app.Opener
-	core *app.Core
+// opener creates or unlocks the profile for the interface, and remembers
+// the messenger it opened, so that the command can close it when the
+// interface ends.
+type opener struct {
+	p chat.Profile
+	m *chat.Messenger
 }
 
-// Create makes the profile and keeps its core.
-func (o *keepOpener) Create(name, passphrase string) (ui.Core, error) {
-	c, err := o.CreateCore(name, []byte(passphrase))
+var _ ui.Opener = (*opener)(nil)
+
+// Exists reports whether the profile was created already.
+func (o *opener) Exists() (bool, error) { return o.p.Exists() }
+
+// Create makes the profile and keeps its messenger.
+func (o *opener) Create(name, passphrase string) (ui.Core, error) {
+	m, err := chat.Create(context.Background(), o.p, name, []byte(passphrase))
 	if err != nil {
 		return nil, err
 	}
-	o.core = c
-	return c, nil
+	o.m = m
+	return m, nil
 }
 
-// Unlock opens the profile and keeps its core.
-func (o *keepOpener) Unlock(passphrase string) (ui.Core, error) {
-	c, err := o.Open([]byte(passphrase))
+// Unlock opens the profile and keeps its messenger.
+func (o *opener) Unlock(passphrase string) (ui.Core, error) {
+	m, err := chat.Open(context.Background(), o.p, []byte(passphrase))
 	if err != nil {
 		return nil, err
 	}
-	o.core = c
-	return c, nil
+	o.m = m
+	return m, nil
 }
 
 // runUI runs the interface. With a passphrase from --passphrase-file or
 // $RATCHAT_PASSPHRASE, an existing profile opens without the prompt.
 func runUI(c *cli, _ []string) error {
-	opts, err := c.options()
+	p, err := c.profile()
 	if err != nil {
 		return err
 	}
-	o := &keepOpener{Opener: app.NewOpener(opts)}
+	o := &opener{p: p}
 	model, err := c.uiModel(o)
 	if err != nil {
 		return err
 	}
-	_, runErr := tea.NewProgram(model, append(ui.ProgramOptions(),
+	final, runErr := tea.NewProgram(model, append(ui.ProgramOptions(),
 		tea.WithInput(c.stdin), tea.WithOutput(c.stdout))...).Run()
 	var closeErr error
-	if o.core != nil {
-		closeErr = o.core.Close()
+	if o.m != nil {
+		closeErr = o.m.Close()
+	}
+	// A restore replaced the messenger the interface started with.
+	if a, ok := final.(interface{ Core() ui.Core }); ok {
+		if m, ok := a.Core().(*chat.Messenger); ok && m != nil && m != o.m {
+			closeErr = m.Close()
+		}
 	}
 	if runErr != nil {
 		return fmt.Errorf("interface: %w", runErr)
@@ -73,7 +86,7 @@ func runUI(c *cli, _ []string) error {
 
 // uiModel opens the profile first when a passphrase was given without the
 // terminal, and otherwise lets the interface ask.
-func (c *cli) uiModel(o *keepOpener) (tea.Model, error) {
+func (c *cli) uiModel(o *opener) (tea.Model, error) {
 	exists, err := o.Exists()
 	if err != nil {
 		return nil, err
@@ -85,12 +98,13 @@ func (c *cli) uiModel(o *keepOpener) (tea.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	core, err := o.Open(pass)
+	defer clear(pass)
+	m, err := chat.Open(context.Background(), o.p, pass)
 	if err != nil {
 		return nil, err
 	}
-	o.core = core
-	return ui.NewMainApp(ui.NewCommon(), core), nil
+	o.m = m
+	return ui.NewMainApp(ui.NewCommon(), m), nil
 }
 
 // hasEnvPassphrase reports whether $RATCHAT_PASSPHRASE is set.

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"ratchat/app"
+	"ratchat/chat"
 	"ratchat/store"
 )
 
@@ -142,16 +142,16 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // options says where the profile is and how its messenger runs.
-func (c *cli) options() (app.Options, error) {
+func (c *cli) profile() (chat.Profile, error) {
 	dir := c.g.data
 	if dir == "" {
 		var err error
 		if dir, err = store.DefaultDir(c.g.profile); err != nil {
-			return app.Options{}, usagef("--profile: %v", err)
+			return chat.Profile{}, usagef("--profile: %v", err)
 		}
 	}
-	return app.Options{Dir: dir, Listen: c.g.listen, Advertise: c.g.advertise,
-		Relay: c.g.relay, Store: app.StoreOptionsFromEnv()}, nil
+	return chat.Profile{Dir: dir, Listen: c.g.listen, Advertise: c.g.advertise,
+		Relay: c.g.relay, Store: extraStoreOptions}, nil
 }
 
 // printf writes to standard output.

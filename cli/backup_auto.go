@@ -1,19 +1,13 @@
-package main
+package cli
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
 
-	"ratchat/app"
+	"ratchat/chat"
 	"ratchat/ui"
-)
-
-// The settings 'backup auto --folder DIR' takes when not told otherwise,
-// as the interface proposes them.
-const (
-	defaultAutoEvery = 24 * time.Hour
-	defaultAutoKeep  = 7
 )
 
 // autoBackup prints, turns on or turns off the automatic backups.
@@ -29,7 +23,7 @@ func (c *cli) autoBackup(args []string) error {
 		if err != nil {
 			return err
 		}
-		return c.withCore(func(core *app.Core) error { return c.enableAutoBackup(core, every, keep) })
+		return c.withCore(func(m *chat.Messenger) error { return c.enableAutoBackup(m, every, keep) })
 	case given:
 		return usagef("automatic backups need --folder DIR")
 	}
@@ -38,7 +32,7 @@ func (c *cli) autoBackup(args []string) error {
 
 // autoSchedule reads --every and --keep, or their defaults.
 func (c *cli) autoSchedule() (time.Duration, int, error) {
-	every, keep := defaultAutoEvery, defaultAutoKeep
+	every, keep := chat.DefaultAutoBackupEvery, chat.DefaultAutoBackupKeep
 	if c.o.every != "" {
 		d, err := ui.ParseInterval(c.o.every)
 		if err != nil {
@@ -57,32 +51,34 @@ func (c *cli) autoSchedule() (time.Duration, int, error) {
 }
 
 // enableAutoBackup turns automatic backups on and prints their key once.
-func (c *cli) enableAutoBackup(core *app.Core, every time.Duration, keep int) error {
-	key, err := core.EnableAutoBackup(c.o.folder, every, keep)
+func (c *cli) enableAutoBackup(m *chat.Messenger, every time.Duration, keep int) error {
+	ctx := context.Background()
+	key, err := m.EnableAutoBackup(ctx, chat.AutoBackup{Folder: c.o.folder, Every: every, Keep: keep})
 	if err != nil {
 		return err
 	}
-	s, err := core.AutoBackup()
+	s, _, err := m.AutoBackupSettings(ctx)
 	if err != nil {
 		return err
 	}
 	c.note("Automatic backups on: every %s into %s, keeping %s.\n"+
 		"They are written only while ratchat runs (the interface).\n"+
 		"Their recovery key, shown this once: write it down.", interval(s.Every), s.Folder, kept(s.Keep))
-	c.printf("%s\n", key)
+	c.printf("%s\n", key.Display())
 	return nil
 }
 
 // disableAutoBackup turns automatic backups off.
-func (c *cli) disableAutoBackup(core *app.Core) error {
-	s, err := core.AutoBackup()
+func (c *cli) disableAutoBackup(m *chat.Messenger) error {
+	ctx := context.Background()
+	s, on, err := m.AutoBackupSettings(ctx)
 	if err != nil {
 		return err
 	}
-	if err := core.DisableAutoBackup(); err != nil {
+	if err := m.DisableAutoBackup(ctx); err != nil {
 		return err
 	}
-	if s.On {
+	if on {
 		c.note("Automatic backups off. The backups written so far stay in %s.", s.Folder)
 	} else {
 		c.note("Automatic backups were off already.")
@@ -91,12 +87,12 @@ func (c *cli) disableAutoBackup(core *app.Core) error {
 }
 
 // printAutoBackup prints the settings, one "name: value" line each.
-func (c *cli) printAutoBackup(core *app.Core) error {
-	s, err := core.AutoBackup()
+func (c *cli) printAutoBackup(m *chat.Messenger) error {
+	s, on, err := m.AutoBackupSettings(context.Background())
 	if err != nil {
 		return err
 	}
-	if !s.On {
+	if !on {
 		c.printf("automatic backups: off\n")
 		return nil
 	}
