@@ -26,7 +26,7 @@ const (
 type Spec struct {
 	kind     kind
 	max      uint64 // varint: largest value
-	min, len int    // bytes: length bounds, inclusive
+	min, len int    // bytes: length bounds, inclusive; min < len only for Bytes
 	repeated bool
 }
 
@@ -194,7 +194,7 @@ func (r *Reader) checkBytes(n int, v []byte, spec Spec) error {
 	case r.policy.Canonical && n != protowire.SizeBytes(len(v)):
 		return fmt.Errorf("%w: length", ErrNonCanonical)
 	case len(v) < spec.min || len(v) > spec.len:
-		return fmt.Errorf("%w: %d bytes, want %d to %d", ErrLength, len(v), spec.min, spec.len)
+		return fmt.Errorf("%w: %d bytes, want %d", ErrLength, len(v), spec.min)
 	}
 	return nil
 }
