@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"ratchat/internal/wire"
 	"ratchat/store"
 )
 
@@ -144,13 +145,8 @@ func (c *Content) Marshal() ([]byte, error) {
 	return pad(b), nil
 }
 
-func appendVarint(b []byte, n protowire.Number, v uint64) []byte {
-	return protowire.AppendVarint(protowire.AppendTag(b, n, protowire.VarintType), v)
-}
-
-func appendBytes(b []byte, n protowire.Number, v []byte) []byte {
-	return protowire.AppendBytes(protowire.AppendTag(b, n, protowire.BytesType), v)
-}
+// appendVarint and appendBytes append one field of the encoding.
+var appendVarint, appendBytes = wire.AppendVarintField, wire.AppendBytesField
 
 // pad appends the marker and zeros up to a multiple of paddingBlock.
 func pad(b []byte) []byte {

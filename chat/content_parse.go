@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"ratchat/internal/wire"
 	"ratchat/session"
 	"ratchat/store"
 )
@@ -23,11 +24,30 @@ var kindFields = map[Kind][]protowire.Number{
 	KindFileChunk: {fFileID, fChunkIndex, fChunkData},
 }
 
+// contentPolicy reads a content's fields: each of its wire type and range,
+// none twice but receipt ids. Unknown field numbers are skipped, so a newer
+// sender can add fields older readers ignore.
+var contentPolicy = wire.Policy{Fields: []wire.Spec{
+	fKind:       wire.Varint(uint64(lastKind)),
+	fID:         wire.Fixed(store.MessageIDSize),
+	fSent:       wire.Varint(1 << 62),
+	fText:       wire.Bytes(),
+	fReceipt:    wire.Varint(uint64(ReceiptRead)),
+	fAcked:      wire.Fixed(store.MessageIDSize).Repeated(),
+	fName:       wire.Bytes(),
+	fHome:       wire.Bytes(),
+	fTimer:      wire.Varint(1 << 32),
+	fFileID:     wire.Fixed(store.MessageIDSize),
+	fFileSize:   wire.Varint(1 << 50),
+	fFileChunks: wire.Uint32(),
+	fFileSHA256: wire.Fixed(len(Content{}.FileSHA256)),
+	fChunkIndex: wire.Uint32(),
+	fChunkData:  wire.Bytes(),
+}}
+
 // ParseContent decodes what [Content.Marshal] wrote. It is strict: the
-// version, the padding, every field's wire type and length, no field twice
-// (but receipt ids), no field its kind does not carry. Unknown field
-// numbers are skipped, so a newer sender can add fields older readers
-// ignore.
+// version, the padding, the fields as contentPolicy reads them, no field
+// its kind does not carry.
 func ParseContent(b []byte) (*Content, error) {
 	if len(b) > session.MaxMessageSize {
 		return nil, fmt.Errorf("%w: %d bytes", ErrBadContent, len(b))
@@ -40,144 +60,77 @@ func ParseContent(b []byte) (*Content, error) {
 		return nil, err
 	}
 	c := &Content{}
-	seen := map[protowire.Number]bool{}
-	for len(body) > 0 {
-		num, typ, n := protowire.ConsumeTag(body)
-		if n < 0 {
-			return nil, fmt.Errorf("%w: bad tag", ErrBadContent)
+	r := wire.NewReader(body, &contentPolicy)
+	for {
+		f, ok, err := r.Next()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadContent, err)
 		}
-		body = body[n:]
-		if num > fChunkData { // unknown: skip
-			if n = protowire.ConsumeFieldValue(num, typ, body); n < 0 {
-				return nil, fmt.Errorf("%w: bad field %d", ErrBadContent, num)
-			}
-			body = body[n:]
-			continue
+		if !ok {
+			break
 		}
-		if seen[num] && num != fAcked {
-			return nil, fmt.Errorf("%w: field %d twice", ErrBadContent, num)
-		}
-		seen[num] = true
-		if n, err = c.setField(num, typ, body); err != nil {
+		if err := c.setField(f); err != nil {
 			return nil, err
 		}
-		body = body[n:]
 	}
-	if err := c.checkFields(seen); err != nil {
+	if err := c.checkFields(r); err != nil {
 		return nil, err
 	}
 	return c, c.check()
 }
 
-// setField decodes one known field into c and returns its length.
-func (c *Content) setField(num protowire.Number, typ protowire.Type, b []byte) (int, error) {
-	if isVarintField(num) {
-		if typ != protowire.VarintType {
-			return 0, fmt.Errorf("%w: field %d is not a varint", ErrBadContent, num)
-		}
-		v, n := protowire.ConsumeVarint(b)
-		if n < 0 {
-			return 0, fmt.Errorf("%w: bad varint", ErrBadContent)
-		}
-		return n, c.setVarint(num, v)
-	}
-	if typ != protowire.BytesType {
-		return 0, fmt.Errorf("%w: field %d is not bytes", ErrBadContent, num)
-	}
-	v, n := protowire.ConsumeBytes(b)
-	if n < 0 {
-		return 0, fmt.Errorf("%w: bad length", ErrBadContent)
-	}
-	return n, c.setBytes(num, v)
-}
-
-func isVarintField(num protowire.Number) bool {
-	switch num {
-	case fKind, fSent, fReceipt, fTimer, fFileSize, fFileChunks, fChunkIndex:
-		return true
-	}
-	return false
-}
-
-func (c *Content) setVarint(num protowire.Number, v uint64) error {
-	small := func(max uint64) error {
-		if v > max {
-			return fmt.Errorf("%w: field %d = %d", ErrBadContent, num, v)
-		}
-		return nil
-	}
-	switch num {
+// setField decodes one field, which contentPolicy checked, into c.
+func (c *Content) setField(f wire.Field) error {
+	switch f.Num {
 	case fKind:
-		c.Kind = Kind(v)
-		return small(uint64(lastKind))
+		c.Kind = Kind(f.Value)
 	case fSent:
-		c.Sent = time.UnixMilli(int64(v))
-		return small(1 << 62)
+		c.Sent = time.UnixMilli(int64(f.Value))
 	case fReceipt:
-		c.Receipt = ReceiptType(v)
-		return small(uint64(ReceiptRead))
+		c.Receipt = ReceiptType(f.Value)
 	case fTimer:
-		c.Timer = time.Duration(v) * time.Second
-		return small(1 << 32)
+		c.Timer = time.Duration(f.Value) * time.Second
 	case fFileSize:
-		c.FileSize = v
-		return small(1 << 50)
+		c.FileSize = f.Value
 	case fFileChunks:
-		c.FileChunks = uint32(v)
-		return small(1<<32 - 1)
-	default: // fChunkIndex
-		c.ChunkIndex = uint32(v)
-		return small(1<<32 - 1)
-	}
-}
-
-func (c *Content) setBytes(num protowire.Number, v []byte) error {
-	fixed := func(dst []byte) error {
-		if len(v) != len(dst) {
-			return fmt.Errorf("%w: field %d of %d bytes", ErrBadContent, num, len(v))
-		}
-		copy(dst, v)
-		return nil
-	}
-	switch num {
+		c.FileChunks = uint32(f.Value)
+	case fChunkIndex:
+		c.ChunkIndex = uint32(f.Value)
 	case fID:
-		return fixed(c.ID[:])
+		copy(c.ID[:], f.Bytes)
 	case fFileID:
-		return fixed(c.FileID[:])
+		copy(c.FileID[:], f.Bytes)
 	case fFileSHA256:
-		return fixed(c.FileSHA256[:])
+		copy(c.FileSHA256[:], f.Bytes)
 	case fAcked:
-		var id store.MessageID
 		if len(c.Acked) == MaxReceiptIDs {
 			return fmt.Errorf("%w: too many receipt ids", ErrBadContent)
 		}
-		err := fixed(id[:])
-		c.Acked = append(c.Acked, id)
-		return err
+		c.Acked = append(c.Acked, store.MessageID(f.Bytes))
 	case fText:
-		c.Text = string(v)
+		c.Text = string(f.Bytes)
 	case fName:
-		c.Name = string(v)
+		c.Name = string(f.Bytes)
 	case fHome:
-		c.Home = string(v)
-	default: // fChunkData
-		c.ChunkData = append([]byte(nil), v...)
+		c.Home = string(f.Bytes)
+	case fChunkData:
+		c.ChunkData = append([]byte(nil), f.Bytes...)
 	}
 	return nil
 }
 
 // checkFields requires the common fields and refuses fields the kind does
 // not carry.
-func (c *Content) checkFields(seen map[protowire.Number]bool) error {
-	if !seen[fKind] || !seen[fID] || !seen[fSent] {
+func (c *Content) checkFields(r *wire.Reader) error {
+	if !r.Has(fKind) || !r.Has(fID) || !r.Has(fSent) {
 		return fmt.Errorf("%w: kind, id or time missing", ErrBadContent)
 	}
 	allowed := map[protowire.Number]bool{fKind: true, fID: true, fSent: true}
 	for _, f := range kindFields[c.Kind] {
 		allowed[f] = true
 	}
-	for f := range seen {
-		if !allowed[f] {
+	for f := fKind; f <= fChunkData; f++ {
+		if r.Has(f) && !allowed[f] {
 			return fmt.Errorf("%w: field %d in a kind %d content", ErrBadContent, f, c.Kind)
 		}
 	}

@@ -3,9 +3,10 @@ package keys
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"ratchat/internal/wire"
 )
 
 // bundleVersion is the leading byte of the encoding MarshalBinary writes.
@@ -48,22 +49,37 @@ const (
 	lastField = fieldSignedPreKeySignature
 )
 
-// bundleFields describes each field: its name for errors, and the exact
-// length of its value (0 for a uint32 varint).
-var bundleFields = [lastField + 1]struct {
-	name string
-	size int
-}{
-	fieldKEMPreKeyID:           {"KEM prekey id", 0},
-	fieldKEMPreKey:             {"KEM prekey", 1 + KEMPublicKeySize},
-	fieldKEMPreKeySignature:    {"KEM prekey signature", SignatureSize},
-	fieldOneTimePreKeyID:       {"one-time prekey id", 0},
-	fieldOneTimePreKey:         {"one-time prekey", SerializedKeySize},
-	fieldRegistrationID:        {"registration id", 0},
-	fieldIdentity:              {"identity key", SerializedKeySize},
-	fieldSignedPreKeyID:        {"signed prekey id", 0},
-	fieldSignedPreKey:          {"signed prekey", SerializedKeySize},
-	fieldSignedPreKeySignature: {"signed prekey signature", SignatureSize},
+// bundleFields names each field, for errors.
+var bundleFields = [lastField + 1]string{
+	fieldKEMPreKeyID:           "KEM prekey id",
+	fieldKEMPreKey:             "KEM prekey",
+	fieldKEMPreKeySignature:    "KEM prekey signature",
+	fieldOneTimePreKeyID:       "one-time prekey id",
+	fieldOneTimePreKey:         "one-time prekey",
+	fieldRegistrationID:        "registration id",
+	fieldIdentity:              "identity key",
+	fieldSignedPreKeyID:        "signed prekey id",
+	fieldSignedPreKey:          "signed prekey",
+	fieldSignedPreKeySignature: "signed prekey signature",
+}
+
+// bundlePolicy reads the version-1 encoding: every field known and of its
+// exact length, nothing unknown, nothing repeated, in canonical form.
+var bundlePolicy = wire.Policy{
+	Fields: []wire.Spec{
+		fieldKEMPreKeyID:           wire.Uint32(),
+		fieldKEMPreKey:             wire.Fixed(1 + KEMPublicKeySize),
+		fieldKEMPreKeySignature:    wire.Fixed(SignatureSize),
+		fieldOneTimePreKeyID:       wire.Uint32(),
+		fieldOneTimePreKey:         wire.Fixed(SerializedKeySize),
+		fieldRegistrationID:        wire.Uint32(),
+		fieldIdentity:              wire.Fixed(SerializedKeySize),
+		fieldSignedPreKeyID:        wire.Uint32(),
+		fieldSignedPreKey:          wire.Fixed(SerializedKeySize),
+		fieldSignedPreKeySignature: wire.Fixed(SignatureSize),
+	},
+	RefuseUnknown: true,
+	Canonical:     true,
 }
 
 // Groups of optional fields, present together or not at all. Fields from
@@ -85,32 +101,20 @@ func (b *Bundle) MarshalBinary() ([]byte, error) {
 	out := make([]byte, 1, MaxBundleSize)
 	out[0] = bundleVersion
 	if b.KEMPreKey != nil {
-		out = appendUint32(out, fieldKEMPreKeyID, b.KEMPreKeyID)
-		out = appendBytes(out, fieldKEMPreKey, b.KEMPreKey.Bytes())
-		out = appendBytes(out, fieldKEMPreKeySignature, b.KEMPreKeySignature[:])
+		out = wire.AppendVarintField(out, fieldKEMPreKeyID, uint64(b.KEMPreKeyID))
+		out = wire.AppendBytesField(out, fieldKEMPreKey, b.KEMPreKey.Bytes())
+		out = wire.AppendBytesField(out, fieldKEMPreKeySignature, b.KEMPreKeySignature[:])
 	}
 	if b.OneTimePreKey != nil {
-		out = appendUint32(out, fieldOneTimePreKeyID, b.OneTimePreKeyID)
-		out = appendBytes(out, fieldOneTimePreKey, b.OneTimePreKey.Bytes())
+		out = wire.AppendVarintField(out, fieldOneTimePreKeyID, uint64(b.OneTimePreKeyID))
+		out = wire.AppendBytesField(out, fieldOneTimePreKey, b.OneTimePreKey.Bytes())
 	}
-	out = appendUint32(out, fieldRegistrationID, b.RegistrationID)
-	out = appendBytes(out, fieldIdentity, b.Identity.Bytes())
-	out = appendUint32(out, fieldSignedPreKeyID, b.SignedPreKeyID)
-	out = appendBytes(out, fieldSignedPreKey, b.SignedPreKey.Bytes())
-	out = appendBytes(out, fieldSignedPreKeySignature, b.SignedPreKeySignature[:])
+	out = wire.AppendVarintField(out, fieldRegistrationID, uint64(b.RegistrationID))
+	out = wire.AppendBytesField(out, fieldIdentity, b.Identity.Bytes())
+	out = wire.AppendVarintField(out, fieldSignedPreKeyID, uint64(b.SignedPreKeyID))
+	out = wire.AppendBytesField(out, fieldSignedPreKey, b.SignedPreKey.Bytes())
+	out = wire.AppendBytesField(out, fieldSignedPreKeySignature, b.SignedPreKeySignature[:])
 	return out, nil
-}
-
-// appendUint32 appends field num as a varint.
-func appendUint32(b []byte, num protowire.Number, v uint32) []byte {
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, uint64(v))
-}
-
-// appendBytes appends field num as length-delimited bytes.
-func appendBytes(b []byte, num protowire.Number, v []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, v)
 }
 
 // ParseBundle decodes a bundle written by [Bundle.MarshalBinary]. It is
@@ -149,77 +153,27 @@ type rawBundle struct {
 	bytes   [lastField + 1][]byte
 }
 
-// decode reads every field of data into r, checking the framing.
+// decode reads every field of data into r, under bundlePolicy.
 func (r *rawBundle) decode(data []byte) error {
-	var last protowire.Number
-	for len(data) > 0 {
-		num, typ, n := protowire.ConsumeTag(data)
-		if n < 0 {
-			return fmt.Errorf("field after %d: %w", last, protowire.ParseError(n))
-		}
-		if num > lastField {
-			return fmt.Errorf("unknown field %d", num)
-		}
-		if n != protowire.SizeTag(num) {
-			return fmt.Errorf("field %d: non-minimal tag", num)
-		}
-		if r.present&(1<<num) != 0 {
-			return fmt.Errorf("repeated field %d", num)
-		}
-		if num < last {
-			return fmt.Errorf("field %d after field %d", num, last)
-		}
-		n, err := r.value(num, typ, data[n:])
+	fr := wire.NewReader(data, &bundlePolicy)
+	for {
+		f, ok, err := fr.Next()
 		if err != nil {
-			return fmt.Errorf("field %d (%s): %w", num, bundleFields[num].name, err)
+			return err
 		}
-		data = data[protowire.SizeTag(num)+n:]
-		r.present |= 1 << num
-		last = num
-	}
-	return nil
-}
-
-// value reads the value of field num from data and returns its length.
-func (r *rawBundle) value(num protowire.Number, typ protowire.Type, data []byte) (int, error) {
-	size := bundleFields[num].size
-	if size == 0 {
-		if typ != protowire.VarintType {
-			return 0, fmt.Errorf("wire type %d, want varint", typ)
+		if !ok {
+			return nil
 		}
-		v, n := protowire.ConsumeVarint(data)
-		switch {
-		case n < 0:
-			return 0, protowire.ParseError(n)
-		case n != protowire.SizeVarint(v):
-			return 0, errors.New("non-minimal varint")
-		case v > math.MaxUint32:
-			return 0, fmt.Errorf("%d overflows uint32", v)
-		}
-		r.ints[num] = uint32(v)
-		return n, nil
+		r.present |= 1 << f.Num
+		r.ints[f.Num], r.bytes[f.Num] = uint32(f.Value), f.Bytes
 	}
-	if typ != protowire.BytesType {
-		return 0, fmt.Errorf("wire type %d, want bytes", typ)
-	}
-	v, n := protowire.ConsumeBytes(data)
-	switch {
-	case n < 0:
-		return 0, protowire.ParseError(n)
-	case n != protowire.SizeBytes(len(v)):
-		return 0, errors.New("non-minimal length")
-	case len(v) != size:
-		return 0, fmt.Errorf("%d bytes, want %d", len(v), size)
-	}
-	r.bytes[num] = v
-	return n, nil
 }
 
 // bundle checks which parts are present and parses the keys.
 func (r *rawBundle) bundle() (*Bundle, error) {
 	for num := fieldRegistrationID; num <= lastField; num++ {
 		if r.present&(1<<num) == 0 {
-			return nil, fmt.Errorf("missing field %d (%s)", num, bundleFields[num].name)
+			return nil, fmt.Errorf("missing field %d (%s)", num, bundleFields[num])
 		}
 	}
 	if g := r.present & oneTimeFields; g != 0 && g != oneTimeFields {
@@ -250,7 +204,7 @@ func (r *rawBundle) bundle() (*Bundle, error) {
 	if r.present&kemFields != 0 {
 		kem, err := ParseKEMPublicKey(r.bytes[fieldKEMPreKey])
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", bundleFields[fieldKEMPreKey].name, err)
+			return nil, fmt.Errorf("%s: %w", bundleFields[fieldKEMPreKey], err)
 		}
 		b.KEMPreKeyID, b.KEMPreKey = r.ints[fieldKEMPreKeyID], &kem
 		copy(b.KEMPreKeySignature[:], r.bytes[fieldKEMPreKeySignature])
@@ -262,7 +216,7 @@ func (r *rawBundle) bundle() (*Bundle, error) {
 func (r *rawBundle) publicKey(num protowire.Number) (PublicKey, error) {
 	k, err := ParsePublicKey(r.bytes[num])
 	if err != nil {
-		return k, fmt.Errorf("%s: %w", bundleFields[num].name, err)
+		return k, fmt.Errorf("%s: %w", bundleFields[num], err)
 	}
 	return k, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"ratchat/internal/wire"
 )
 
 // Parameters of libsignal's numeric fingerprint, which ratchat shows as the
@@ -138,15 +140,11 @@ func combineHalves(local, remote [halfDigits]byte) SafetyNumber {
 // {content}, remote_fingerprint{content}} in protobuf wire format.
 func scannableEncoding(version uint32, local, remote []byte) []byte {
 	logical := func(content []byte) []byte {
-		b := protowire.AppendTag(nil, logicalFieldContent, protowire.BytesType)
-		return protowire.AppendBytes(b, content)
+		return wire.AppendBytesField(nil, logicalFieldContent, content)
 	}
-	b := protowire.AppendTag(nil, scannableFieldVersion, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(version))
-	b = protowire.AppendTag(b, scannableFieldLocal, protowire.BytesType)
-	b = protowire.AppendBytes(b, logical(local))
-	b = protowire.AppendTag(b, scannableFieldRemote, protowire.BytesType)
-	return protowire.AppendBytes(b, logical(remote))
+	b := wire.AppendVarintField(nil, scannableFieldVersion, uint64(version))
+	b = wire.AppendBytesField(b, scannableFieldLocal, logical(local))
+	return wire.AppendBytesField(b, scannableFieldRemote, logical(remote))
 }
 
 func (sn SafetyNumber) isZero() bool { return sn.digits[0] == 0 }

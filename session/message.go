@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"ratchat/internal/wire"
 	"ratchat/keys"
 )
 
@@ -29,14 +30,14 @@ const (
 	fieldCiphertext      protowire.Number = 4
 )
 
-// signalFields gives the kind of each known SignalMessage field. Newer
-// libsignal adds pq_ratchet (5) and more: they are skipped as unknown.
-var signalFields = [...]fieldKind{
-	fieldRatchetKey:      kindBytes,
-	fieldCounter:         kindUint32,
-	fieldPreviousCounter: kindUint32,
-	fieldCiphertext:      kindBytes,
-}
+// signalPolicy reads SignalMessage. Newer libsignal adds pq_ratchet (5)
+// and more: they are skipped as unknown.
+var signalPolicy = wire.Policy{Fields: []wire.Spec{
+	fieldRatchetKey:      wire.Bytes(),
+	fieldCounter:         wire.Uint32(),
+	fieldPreviousCounter: wire.Uint32(),
+	fieldCiphertext:      wire.Bytes(),
+}}
 
 // SignalMessage is a Double Ratchet message: libsignal's version byte, the
 // protobuf SignalMessage, then the MAC. Made by [NewSignalMessage] or
@@ -158,33 +159,33 @@ func parseSignalMessage(raw []byte) (*SignalMessage, error) {
 		return nil, err
 	}
 	m := &SignalMessage{Version: v, raw: raw}
-	r := fieldReader{buf: raw[1 : len(raw)-MACSize], kinds: signalFields[:], what: "signal message"}
+	r := wire.NewReader(raw[1:len(raw)-MACSize], &signalPolicy)
 	for {
-		f, ok, err := r.next()
+		f, ok, err := r.Next()
 		if err != nil {
-			return nil, err
+			return nil, fieldError("signal message", err)
 		}
 		if !ok {
 			break
 		}
-		switch f.num {
+		switch f.Num {
 		case fieldRatchetKey:
-			if m.RatchetKey, err = keys.ParsePublicKey(f.bytes); err != nil {
+			if m.RatchetKey, err = keys.ParsePublicKey(f.Bytes); err != nil {
 				return nil, fmt.Errorf("%w: signal message: ratchet key: %w", ErrMalformed, err)
 			}
 		case fieldCounter:
-			m.Counter = f.value
+			m.Counter = uint32(f.Value)
 		case fieldPreviousCounter:
-			m.PreviousCounter = f.value
+			m.PreviousCounter = uint32(f.Value)
 		case fieldCiphertext:
-			m.Ciphertext = f.bytes
+			m.Ciphertext = f.Bytes
 		}
 	}
 	// Absent counters are zero, as in protobuf; the other fields are required.
-	if !r.has(fieldRatchetKey) {
+	if !r.Has(fieldRatchetKey) {
 		return nil, malformed("signal message: missing ratchet key")
 	}
-	if !r.has(fieldCiphertext) {
+	if !r.Has(fieldCiphertext) {
 		return nil, malformed("signal message: missing ciphertext")
 	}
 	// Why check here: AES-CBC only decrypts whole blocks, and rejecting early

@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"ratchat/internal/wire"
 	"ratchat/keys"
 )
 
@@ -21,17 +22,17 @@ const (
 	fieldKEMCiphertext  protowire.Number = 8
 )
 
-// preKeyFields gives the kind of each known PreKeySignalMessage field.
-var preKeyFields = [...]fieldKind{
-	fieldPreKeyID:       kindUint32,
-	fieldBaseKey:        kindBytes,
-	fieldIdentityKey:    kindBytes,
-	fieldMessage:        kindBytes,
-	fieldRegistrationID: kindUint32,
-	fieldSignedPreKeyID: kindUint32,
-	fieldKEMPreKeyID:    kindUint32,
-	fieldKEMCiphertext:  kindBytes,
-}
+// preKeyPolicy reads PreKeySignalMessage; unknown fields are skipped.
+var preKeyPolicy = wire.Policy{Fields: []wire.Spec{
+	fieldPreKeyID:       wire.Uint32(),
+	fieldBaseKey:        wire.Bytes(),
+	fieldIdentityKey:    wire.Bytes(),
+	fieldMessage:        wire.Bytes(),
+	fieldRegistrationID: wire.Uint32(),
+	fieldSignedPreKeyID: wire.Uint32(),
+	fieldKEMPreKeyID:    wire.Uint32(),
+	fieldKEMCiphertext:  wire.Bytes(),
+}}
 
 // kemCiphertextSize is a serialized KEM ciphertext's length: type byte, then
 // the ML-KEM-1024 ciphertext.
@@ -105,12 +106,12 @@ func (m *PreKeySignalMessage) Bytes() []byte {
 	}
 	b = appendKeyField(b, fieldBaseKey, m.BaseKey)
 	b = appendKeyField(b, fieldIdentityKey, m.Identity)
-	b = appendBytesField(b, fieldMessage, inner)
+	b = wire.AppendBytesField(b, fieldMessage, inner)
 	b = appendUint32Field(b, fieldRegistrationID, m.RegistrationID)
 	b = appendUint32Field(b, fieldSignedPreKeyID, m.SignedPreKeyID)
 	if pq {
 		b = appendUint32Field(b, fieldKEMPreKeyID, m.KEMPreKeyID)
-		b = appendBytesField(b, fieldKEMCiphertext, m.KEMCiphertext)
+		b = wire.AppendBytesField(b, fieldKEMCiphertext, m.KEMCiphertext)
 	}
 	return b
 }
@@ -134,23 +135,23 @@ func ParsePreKeySignalMessage(b []byte) (*PreKeySignalMessage, error) {
 	// Why copy: see ParseSignalMessage. The inner message aliases this copy.
 	raw := bytes.Clone(b)
 	m := &PreKeySignalMessage{Version: v, raw: raw}
-	r := fieldReader{buf: raw[1:], kinds: preKeyFields[:], what: "prekey message"}
+	r := wire.NewReader(raw[1:], &preKeyPolicy)
 	var inner []byte
 	for {
-		f, ok, err := r.next()
+		f, ok, err := r.Next()
 		if err != nil {
-			return nil, err
+			return nil, fieldError("prekey message", err)
 		}
 		if !ok {
 			break
 		}
-		if f.num == fieldMessage {
-			inner = f.bytes
+		if f.Num == fieldMessage {
+			inner = f.Bytes
 		} else if err := m.setField(f); err != nil {
 			return nil, err
 		}
 	}
-	if err := m.checkFields(&r); err != nil {
+	if err := m.checkFields(r); err != nil {
 		return nil, err
 	}
 	if m.Message, err = parseSignalMessage(inner); err != nil {
@@ -163,34 +164,34 @@ func ParsePreKeySignalMessage(b []byte) (*PreKeySignalMessage, error) {
 }
 
 // setField stores one parsed field other than the inner message.
-func (m *PreKeySignalMessage) setField(f wireField) error {
+func (m *PreKeySignalMessage) setField(f wire.Field) error {
 	var err error
-	switch f.num {
+	switch f.Num {
 	case fieldPreKeyID:
-		m.PreKeyID, m.HasPreKeyID = f.value, true
+		m.PreKeyID, m.HasPreKeyID = uint32(f.Value), true
 	case fieldBaseKey:
-		if m.BaseKey, err = keys.ParsePublicKey(f.bytes); err != nil {
+		if m.BaseKey, err = keys.ParsePublicKey(f.Bytes); err != nil {
 			return fmt.Errorf("%w: prekey message: base key: %w", ErrMalformed, err)
 		}
 	case fieldIdentityKey:
-		if m.Identity, err = keys.ParsePublicKey(f.bytes); err != nil {
+		if m.Identity, err = keys.ParsePublicKey(f.Bytes); err != nil {
 			return fmt.Errorf("%w: prekey message: identity key: %w", ErrMalformed, err)
 		}
 	case fieldRegistrationID:
-		m.RegistrationID = f.value
+		m.RegistrationID = uint32(f.Value)
 	case fieldSignedPreKeyID:
-		m.SignedPreKeyID = f.value
+		m.SignedPreKeyID = uint32(f.Value)
 	case fieldKEMPreKeyID:
-		m.KEMPreKeyID = f.value
+		m.KEMPreKeyID = uint32(f.Value)
 	case fieldKEMCiphertext:
-		m.KEMCiphertext = f.bytes
+		m.KEMCiphertext = f.Bytes
 	}
 	return nil
 }
 
 // checkFields checks that the required fields were present, and the KEM
 // fields present exactly for version 4.
-func (m *PreKeySignalMessage) checkFields(r *fieldReader) error {
+func (m *PreKeySignalMessage) checkFields(r *wire.Reader) error {
 	for _, f := range [...]struct {
 		num  protowire.Number
 		name string
@@ -200,11 +201,11 @@ func (m *PreKeySignalMessage) checkFields(r *fieldReader) error {
 		{fieldMessage, "message"},
 		{fieldSignedPreKeyID, "signed prekey id"},
 	} {
-		if !r.has(f.num) {
+		if !r.Has(f.num) {
 			return malformed("prekey message: missing %s", f.name)
 		}
 	}
-	hasKEM := r.has(fieldKEMPreKeyID) || r.has(fieldKEMCiphertext)
+	hasKEM := r.Has(fieldKEMPreKeyID) || r.Has(fieldKEMCiphertext)
 	if m.Version == VersionX3DH {
 		// Why reject: a version-3 session ignores KEM fields, so their
 		// presence means a confused or downgrading sender.
@@ -214,7 +215,7 @@ func (m *PreKeySignalMessage) checkFields(r *fieldReader) error {
 		return nil
 	}
 	// Why required: PQXDH without its KEM secret would silently be X3DH.
-	if !r.has(fieldKEMPreKeyID) || !r.has(fieldKEMCiphertext) {
+	if !r.Has(fieldKEMPreKeyID) || !r.Has(fieldKEMCiphertext) {
 		return malformed("prekey message: version 4 without KEM prekey id and ciphertext")
 	}
 	if len(m.KEMCiphertext) != kemCiphertextSize {

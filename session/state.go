@@ -1,6 +1,9 @@
 package session
 
 import (
+	"fmt"
+
+	"ratchat/internal/wire"
 	"ratchat/keys"
 )
 
@@ -27,103 +30,100 @@ const (
 // MarshalBinary encodes the session in the format above. It holds private
 // keys: only the encrypted store may keep it.
 func (s *Session) MarshalBinary() ([]byte, error) {
-	e := &encoder{buf: make([]byte, 0, 512)}
-	e.bytes([]byte(stateMagic))
-	e.u8(stateFormat)
-	e.flag(s.current != nil)
+	e := &encoder{Encoder: make(wire.Encoder, 0, 512)}
+	e.Bytes([]byte(stateMagic))
+	e.U8(stateFormat)
+	e.Flag(s.current != nil)
 	if s.current != nil {
 		s.current.encode(e)
 	}
-	e.u16(uint16(len(s.archived)))
+	e.U16(uint16(len(s.archived)))
 	for _, st := range s.archived {
 		st.encode(e)
 	}
-	return e.buf, nil
+	return []byte(e.Encoder), nil
 }
 
 // UnmarshalBinary decodes a session written by [Session.MarshalBinary],
 // replacing s. On error s is unchanged and the error wraps [ErrMalformed].
 func (s *Session) UnmarshalBinary(b []byte) error {
-	d := &decoder{buf: b}
-	if string(d.take(len(stateMagic))) != stateMagic {
+	d := decoder{wire.NewDecoder(b)}
+	if string(d.Bytes(len(stateMagic))) != stateMagic {
 		return malformed("not a session state")
 	}
-	if f := d.u8(); f != stateFormat && d.err == nil {
+	if f := d.U8(); f != stateFormat && d.Err() == nil {
 		return malformed("session state format %d", f)
 	}
 	var out Session
-	if d.flag() {
+	if d.Flag() {
 		out.current = decodeState(d)
 	}
 	n := d.count(MaxArchivedStates, "archived states")
 	for range n {
 		out.archived = append(out.archived, decodeState(d))
 	}
-	if d.err == nil && len(d.buf) != 0 {
-		d.fail("%d trailing bytes after session state", len(d.buf))
-	}
-	if d.err != nil {
-		return d.err
+	if err := d.Done(); err != nil {
+		return fmt.Errorf("%w: session state: %w", ErrMalformed, err)
 	}
 	*s = out
 	return nil
 }
 
 func (st *state) encode(e *encoder) {
-	e.u8(st.version)
+	e.U8(st.version)
 	e.key(st.localIdentity)
 	e.key(st.remoteIdentity)
-	e.u32(st.localRegistrationID)
-	e.u32(st.remoteRegistrationID)
+	e.U32(st.localRegistrationID)
+	e.U32(st.remoteRegistrationID)
 	e.key(st.baseKey)
 	e.key(st.root)
-	e.u32(st.previousCounter)
+	e.U32(st.previousCounter)
 	e.key(st.sender.ratchet.Public)
 	e.key(st.sender.ratchet.Private)
 	e.key(st.sender.key)
-	e.u32(st.sender.index)
-	e.u16(uint16(len(st.receivers)))
+	e.U32(st.sender.index)
+	e.U16(uint16(len(st.receivers)))
 	for i := range st.receivers {
 		rc := &st.receivers[i]
 		e.key(rc.ratchetKey)
 		e.key(rc.key)
-		e.u32(rc.index)
-		e.u32(rc.evictedBelow)
-		e.u16(uint16(len(rc.skipped)))
+		e.U32(rc.index)
+		e.U32(rc.evictedBelow)
+		e.U16(uint16(len(rc.skipped)))
 		for _, sk := range rc.skipped {
-			e.u32(sk.index)
+			e.U32(sk.index)
 			e.key(sk.seed)
 		}
 	}
-	e.u16(uint16(len(st.retired)))
+	e.U16(uint16(len(st.retired)))
 	for _, k := range st.retired {
 		e.key(k)
 	}
-	e.flag(st.pending != nil)
+	e.Flag(st.pending != nil)
 	if p := st.pending; p != nil {
-		e.flag(p.hasPreKeyID)
-		e.u32(p.preKeyID)
-		e.u32(p.signedPreKeyID)
-		e.u32(p.kemPreKeyID)
+		e.Flag(p.hasPreKeyID)
+		e.U32(p.preKeyID)
+		e.U32(p.signedPreKeyID)
+		e.U32(p.kemPreKeyID)
 		e.blob(p.kemCiphertext)
 	}
 }
 
-func decodeState(d *decoder) *state {
-	st := &state{version: d.u8()}
-	if d.err == nil && st.version != VersionX3DH && st.version != VersionPQXDH {
+func decodeState(d decoder) *state {
+	st := &state{version: d.U8()}
+	if d.Err() == nil && st.version != VersionX3DH && st.version != VersionPQXDH {
 		d.fail("session state version %d", st.version)
 	}
 	st.localIdentity = d.publicKey()
 	st.remoteIdentity = d.publicKey()
-	st.localRegistrationID = d.u32()
-	st.remoteRegistrationID = d.u32()
+	st.localRegistrationID = d.U32()
+	st.remoteRegistrationID = d.U32()
 	st.baseKey = d.publicKey()
 	st.root = d.key()
-	st.previousCounter = d.u32()
+	st.previousCounter = d.U32()
 	st.sender.ratchet = keys.KeyPair{Public: d.publicKey(), Private: d.key()}
 	st.sender.key = d.key()
-	st.sender.index = d.u32()
+	st.sender.index = d.U32()
 	n := d.count(MaxReceiverChains, "receiving chains")
 	for range n {
 		st.receivers = append(st.receivers, decodeReceiver(d))
@@ -132,27 +132,27 @@ func decodeState(d *decoder) *state {
 	for range n {
 		st.retired = append(st.retired, d.publicKey())
 	}
-	if d.flag() {
+	if d.Flag() {
 		st.pending = decodePending(d, st.version)
 	}
 	return st
 }
 
-func decodeReceiver(d *decoder) receiverChain {
-	rc := receiverChain{ratchetKey: d.publicKey(), key: d.key(), index: d.u32(), evictedBelow: d.u32()}
+func decodeReceiver(d decoder) receiverChain {
+	rc := receiverChain{ratchetKey: d.publicKey(), key: d.key(), index: d.U32(), evictedBelow: d.U32()}
 	n := d.count(MaxSkippedKeys, "skipped keys")
-	if n > 0 && d.err == nil {
+	if n > 0 && d.Err() == nil {
 		rc.skipped = make([]skippedKey, 0, n)
 	}
 	for range n {
-		rc.skipped = append(rc.skipped, skippedKey{index: d.u32(), seed: d.key()})
+		rc.skipped = append(rc.skipped, skippedKey{index: d.U32(), seed: d.key()})
 	}
 	return rc
 }
 
-func decodePending(d *decoder, version uint8) *pendingPreKey {
-	p := &pendingPreKey{hasPreKeyID: d.flag(), preKeyID: d.u32(), signedPreKeyID: d.u32(), kemPreKeyID: d.u32()}
-	n := int(d.u16())
+func decodePending(d decoder, version uint8) *pendingPreKey {
+	p := &pendingPreKey{hasPreKeyID: d.Flag(), preKeyID: d.U32(), signedPreKeyID: d.U32(), kemPreKeyID: d.U32()}
+	n := int(d.U16())
 	want := 0
 	if version == VersionPQXDH {
 		want = 1 + keys.KEMCiphertextSize
@@ -162,7 +162,7 @@ func decodePending(d *decoder, version uint8) *pendingPreKey {
 		return p
 	}
 	if n > 0 {
-		p.kemCiphertext = append([]byte(nil), d.take(n)...)
+		p.kemCiphertext = append([]byte(nil), d.Bytes(n)...)
 	}
 	return p
 }

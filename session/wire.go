@@ -1,99 +1,23 @@
 package session
 
 import (
-	"math"
+	"fmt"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"ratchat/internal/wire"
 	"ratchat/keys"
 )
 
-// This file reads and writes the protobuf wire format of libsignal's
-// messages by hand, with protowire: no generated code, no reflection.
+// This file holds what session adds to [wire] for libsignal's messages,
+// which it reads and writes by hand: no generated code, no reflection.
+// Their policies skip unknown fields, so that a newer peer's additions do
+// not break parsing, and refuse a known field twice.
 
-// fieldKind is what a known field holds. The zero kind marks a field number
-// the message does not know, which the reader skips.
-type fieldKind uint8
-
-const (
-	kindUnknown fieldKind = iota
-	kindUint32            // varint, at most 2^32-1
-	kindBytes             // length-delimited
-)
-
-// wireField is one known field read by [fieldReader].
-type wireField struct {
-	num   protowire.Number
-	value uint32 // for kindUint32
-	bytes []byte // for kindBytes: aliases the input, capacity capped
+// fieldError wraps an error of [wire.Reader] reading message what.
+func fieldError(what string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrMalformed, what, err)
 }
-
-// fieldReader walks the fields of one protobuf message. Each known field
-// must have its kind's wire type and appear at most once; unknown fields
-// are skipped, so that a newer peer's additions do not break parsing.
-type fieldReader struct {
-	buf   []byte
-	kinds []fieldKind // by field number; at most 32 entries
-	what  string      // the message's name, for errors
-	seen  uint32      // bit n is set once known field n was read
-}
-
-// next returns the next known field, or ok false at the end of the message.
-func (r *fieldReader) next() (f wireField, ok bool, err error) {
-	for len(r.buf) > 0 {
-		num, typ, n := protowire.ConsumeTag(r.buf)
-		if n < 0 {
-			return f, false, malformed("%s: field tag: %v", r.what, protowire.ParseError(n))
-		}
-		r.buf = r.buf[n:]
-		if int(num) >= len(r.kinds) || r.kinds[num] == kindUnknown {
-			n = protowire.ConsumeFieldValue(num, typ, r.buf)
-			if n < 0 {
-				return f, false, malformed("%s: field %d: %v", r.what, num, protowire.ParseError(n))
-			}
-			r.buf = r.buf[n:]
-			continue
-		}
-		// Why reject repeats (protobuf would keep the last): no honest
-		// sender writes a field twice, and two parsers that disagree on
-		// which copy wins could see different messages in the same bytes.
-		if r.has(num) {
-			return f, false, malformed("%s: field %d repeated", r.what, num)
-		}
-		r.seen |= 1 << num
-		f, err = r.value(num, typ, r.kinds[num])
-		return f, err == nil, err
-	}
-	return f, false, nil
-}
-
-// value reads the value of known field num, checking its wire type.
-func (r *fieldReader) value(num protowire.Number, typ protowire.Type, kind fieldKind) (wireField, error) {
-	f := wireField{num: num}
-	var n int
-	switch {
-	case kind == kindUint32 && typ == protowire.VarintType:
-		var v uint64
-		v, n = protowire.ConsumeVarint(r.buf)
-		if n >= 0 && v > math.MaxUint32 {
-			return f, malformed("%s: field %d: %d overflows uint32", r.what, num, v)
-		}
-		f.value = uint32(v)
-	case kind == kindBytes && typ == protowire.BytesType:
-		f.bytes, n = protowire.ConsumeBytes(r.buf)
-		f.bytes = f.bytes[:len(f.bytes):len(f.bytes)]
-	default:
-		return f, malformed("%s: field %d has wire type %d", r.what, num, typ)
-	}
-	if n < 0 {
-		return f, malformed("%s: field %d: %v", r.what, num, protowire.ParseError(n))
-	}
-	r.buf = r.buf[n:]
-	return f, nil
-}
-
-// has reports whether known field num was read.
-func (r *fieldReader) has(num protowire.Number) bool { return r.seen&(1<<num) != 0 }
 
 // sizeUint32Field is the encoded size of a uint32 field.
 func sizeUint32Field(num protowire.Number, v uint32) int {
@@ -107,14 +31,7 @@ func sizeKeyField(num protowire.Number) int {
 
 // appendUint32Field appends field num holding v.
 func appendUint32Field(b []byte, num protowire.Number, v uint32) []byte {
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, uint64(v))
-}
-
-// appendBytesField appends field num holding v.
-func appendBytesField(b []byte, num protowire.Number, v []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, v)
+	return wire.AppendVarintField(b, num, uint64(v))
 }
 
 // appendKeyField appends field num holding k serialized (0x05 || u),

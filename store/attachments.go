@@ -110,7 +110,7 @@ func (s *Store) attachments(ctx context.Context, q querier, where string, withDa
 		if err != nil {
 			return nil, err
 		}
-		d := decoder{b: pt}
+		d := newDecoder(pt)
 		a.Name, a.MIME = d.str(), d.str()
 		if err := d.done(); err != nil {
 			return nil, err

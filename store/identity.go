@@ -138,7 +138,7 @@ func (s *Store) identityHistory(ctx context.Context, q querier, id ContactID) ([
 			return nil, err
 		}
 		var ch IdentityChange
-		d := decoder{b: pt}
+		d := newDecoder(pt)
 		d.fixed(ch.Old[:])
 		d.fixed(ch.New[:])
 		ch.At = d.time()

@@ -104,7 +104,7 @@ func (m *Message) encodeRecord() []byte {
 
 // decodeRecord parses the record column into m.
 func (m *Message) decodeRecord(b []byte) error {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	d.fixed(m.ID[:])
 	m.Direction = Direction(d.uvarint())
 	m.Sent = d.time()
@@ -124,7 +124,7 @@ func encodeStatus(st Status, at time.Time) []byte {
 
 // decodeStatus parses the status column.
 func decodeStatus(b []byte) (Status, time.Time, error) {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	st := Status(d.uvarint())
 	at := d.time()
 	return st, at, d.done()

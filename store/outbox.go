@@ -121,7 +121,7 @@ func (s *Store) scanOutbox(sc interface{ Scan(...any) error }) (OutboxItem, erro
 	if err != nil {
 		return it, err
 	}
-	d := decoder{b: pt}
+	d := newDecoder(pt)
 	it.Attempts = int(d.uvarint())
 	it.NextAttempt = d.time()
 	it.Created = d.time()

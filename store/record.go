@@ -1,122 +1,84 @@
 package store
 
 import (
-	"encoding/binary"
+	"fmt"
 	"time"
+
+	"ratchat/internal/wire"
 )
 
 // encoder builds the plaintext of a multi-field record: unsigned and signed
-// varints and length-prefixed byte strings, in a fixed order per record.
-type encoder struct{ b []byte }
+// varints and length-prefixed byte strings, in a fixed order per record,
+// written by [wire.Encoder].
+type encoder struct{ b wire.Encoder }
 
 // uvarint appends an unsigned varint.
-func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) uvarint(v uint64) { e.b.Uvarint(v) }
 
 // varint appends a signed (zig-zag) varint.
-func (e *encoder) varint(v int64) { e.b = binary.AppendVarint(e.b, v) }
+func (e *encoder) varint(v int64) { e.b.Varint(v) }
 
 // bytes appends a length-prefixed byte string.
-func (e *encoder) bytes(p []byte) { e.uvarint(uint64(len(p))); e.b = append(e.b, p...) }
+func (e *encoder) bytes(p []byte) { e.b.UvarintBytes(p) }
 
 // str appends a length-prefixed string.
-func (e *encoder) str(s string) { e.uvarint(uint64(len(s))); e.b = append(e.b, s...) }
+func (e *encoder) str(s string) { e.b.UvarintString(s) }
 
 // time appends a time as unixNano encodes it.
 func (e *encoder) time(t time.Time) { e.varint(unixNano(t)) }
 
-// bool appends 1 for true and 0 for false.
-func (e *encoder) bool(v bool) {
-	if v {
-		e.uvarint(1)
-	} else {
-		e.uvarint(0)
-	}
-}
+// bool appends 1 for true and 0 for false (a one-byte uvarint).
+func (e *encoder) bool(v bool) { e.b.Flag(v) }
 
-// decoder reads what an encoder wrote. The first malformed read sets err,
-// after which every read returns a zero value; done reports it, and also
-// rejects trailing bytes: records are parsed strictly.
-type decoder struct {
-	b   []byte
-	err error
-}
+// decoder reads what an encoder wrote, with a [wire.Decoder]: the first
+// malformed read sticks, after which every read returns a zero value; done
+// reports it, and also rejects trailing bytes: records are parsed strictly.
+type decoder struct{ d *wire.Decoder }
 
-// fail records a malformed input and stops every later read.
-func (d *decoder) fail() { d.err, d.b = ErrCorrupt, nil }
+// newDecoder returns a decoder of the record b.
+func newDecoder(b []byte) *decoder { return &decoder{wire.NewDecoder(b)} }
 
 // uvarint reads an unsigned varint.
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *decoder) uvarint() uint64 { return d.d.Uvarint() }
 
 // varint reads a signed varint.
-func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *decoder) varint() int64 { return d.d.Varint() }
 
-// bytes returns a copy of the next length-prefixed byte string.
-func (d *decoder) bytes() []byte {
-	n := d.uvarint()
-	if d.err != nil {
-		return nil
-	}
-	if n > uint64(len(d.b)) {
-		d.fail()
-		return nil
-	}
-	out := append([]byte(nil), d.b[:n]...)
-	d.b = d.b[n:]
-	return out
-}
+// bytes returns a copy of the next length-prefixed byte string (nil if
+// it is empty).
+func (d *decoder) bytes() []byte { return append([]byte(nil), d.d.UvarintBytes()...) }
 
 // str reads a length-prefixed string.
-func (d *decoder) str() string { return string(d.bytes()) }
+func (d *decoder) str() string { return string(d.d.UvarintBytes()) }
 
 // time reads a time written by encoder.time.
 func (d *decoder) time() time.Time { return fromUnixNano(d.varint()) }
 
-// bool reads a 0 or a 1; anything else is malformed.
+// bool reads a 0 or a 1 as a uvarint; anything else is malformed.
 func (d *decoder) bool() bool {
 	v := d.uvarint()
 	if v > 1 {
-		d.fail()
+		d.d.Fail(fmt.Errorf("%w: bool %d", wire.ErrRange, v))
 	}
 	return v == 1
 }
 
 // fixed reads a length-prefixed string that must be exactly len(dst) long.
 func (d *decoder) fixed(dst []byte) {
-	b := d.bytes()
-	if d.err == nil && len(b) != len(dst) {
-		d.fail()
+	b := d.d.UvarintBytes()
+	if d.d.Err() == nil && len(b) != len(dst) {
+		d.d.Fail(fmt.Errorf("%w: %d bytes, want %d", wire.ErrLength, len(b), len(dst)))
 	}
 	copy(dst, b)
 }
 
-// done returns the first error, or [ErrCorrupt] if bytes are left over.
+// done returns the first failure, or trailing bytes, wrapped with
+// [ErrCorrupt].
 func (d *decoder) done() error {
-	if d.err == nil && len(d.b) != 0 {
-		d.fail()
+	if err := d.d.Done(); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	return d.err
+	return nil
 }
 
 // unixNano encodes a time as nanoseconds since 1970, the zero time as 0

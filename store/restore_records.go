@@ -143,7 +143,7 @@ func (s *Store) applyRecord(ctx context.Context, tx querier, st *restoreState, k
 	if !st.profile && kind != recProfile {
 		return ErrBackupCorrupt
 	}
-	d := &decoder{b: body}
+	d := newDecoder(body)
 	var err error
 	switch kind {
 	case recProfile:

@@ -41,7 +41,7 @@ func (s *Store) openExpiry(seq int64, ct []byte) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	d := decoder{b: pt}
+	d := newDecoder(pt)
 	at := d.time()
 	return at, d.done()
 }

@@ -95,10 +95,10 @@ func ParseMessage(body []byte) (id uint32, m Message, err error) {
 	if !ok {
 		return 0, nil, fmt.Errorf("%w: unknown kind %d", ErrMalformed, body[0])
 	}
-	r := &reader{b: body[headerSize:]}
+	r := newReader(body[headerSize:])
 	m = parse(r)
-	if !r.done() {
-		return 0, nil, fmt.Errorf("%w: bad %s body", ErrMalformed, kind)
+	if err := r.Done(); err != nil {
+		return 0, nil, fmt.Errorf("%w: bad %s body: %w", ErrMalformed, kind, err)
 	}
 	return binary.BigEndian.Uint32(body[1:]), m, nil
 }

@@ -74,8 +74,8 @@ func (h *Hello) appendBody(b []byte) []byte {
 }
 
 func parseHello(r *reader) Message {
-	h := &Hello{Version: r.u8(), Home: r.publicKey()}
-	copy(h.Challenge[:], r.take(ChallengeSize))
+	h := &Hello{Version: r.U8(), Home: r.publicKey()}
+	copy(h.Challenge[:], r.Bytes(ChallengeSize))
 	return h
 }
 

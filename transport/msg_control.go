@@ -89,10 +89,10 @@ func (e *Error) appendBody(b []byte) []byte {
 // parseError refuses a text that is too long or holds anything but
 // printable ASCII: it may end up on a terminal.
 func parseError(r *reader) Message {
-	e := &Error{Code: ErrorCode(r.u16())}
-	text := r.rest()
+	e := &Error{Code: ErrorCode(r.U16())}
+	text := r.Rest()
 	if len(text) > MaxErrorText || !printableASCII(text) {
-		r.fail()
+		r.fail("error text")
 	}
 	e.Text = string(text)
 	return e

@@ -53,9 +53,9 @@ func (d *Deposit) appendBody(b []byte) []byte {
 // parseDeposit checks the envelope's structure (see [ParseEnvelope]), not
 // its seal, which only the recipient can open.
 func parseDeposit(r *reader) Message {
-	d := &Deposit{Recipient: r.publicKey(), Envelope: r.rest()}
-	if ParseEnvelope(d.Envelope) != nil {
-		r.fail()
+	d := &Deposit{Recipient: r.publicKey(), Envelope: r.Rest()}
+	if err := ParseEnvelope(d.Envelope); err != nil {
+		r.Fail(err)
 	}
 	return d
 }
@@ -66,9 +66,9 @@ func (*Stored) Kind() Kind { return KindStored }
 func (s *Stored) appendBody(b []byte) []byte { return appendU64(b, s.ID) }
 
 func parseStored(r *reader) Message {
-	s := &Stored{ID: r.u64()}
+	s := &Stored{ID: r.U64()}
 	if s.ID == 0 {
-		r.fail()
+		r.fail("stored id 0")
 	}
 	return s
 }
@@ -91,11 +91,13 @@ func (d *Deliver) appendBody(b []byte) []byte {
 // parseDeliver refuses id 0, a time before 1970 or past the year 9999,
 // and a structurally wrong envelope.
 func parseDeliver(r *reader) Message {
-	d := &Deliver{ID: r.u64()}
-	ms := r.u64()
-	d.Envelope = r.rest()
-	if d.ID == 0 || ms > maxUnixMilli || ParseEnvelope(d.Envelope) != nil {
-		r.fail()
+	d := &Deliver{ID: r.U64()}
+	ms := r.U64()
+	d.Envelope = r.Rest()
+	if d.ID == 0 || ms > maxUnixMilli {
+		r.fail("delivery id or time")
+	} else if err := ParseEnvelope(d.Envelope); err != nil {
+		r.Fail(err)
 	}
 	d.Received = time.UnixMilli(int64(ms)).UTC()
 	return d
@@ -117,17 +119,17 @@ func (a *Ack) appendBody(b []byte) []byte {
 
 // parseAck wants 1 to [MaxAckIDs] ids, strictly ascending, none 0.
 func parseAck(r *reader) Message {
-	n := int(r.u16())
+	n := int(r.U16())
 	if n == 0 || n > MaxAckIDs {
-		r.fail()
+		r.fail("ack count")
 		return &Ack{}
 	}
 	a := &Ack{IDs: make([]uint64, 0, n)}
 	var prev uint64
 	for range n {
-		id := r.u64()
+		id := r.U64()
 		if id <= prev {
-			r.fail()
+			r.fail("ack ids not ascending")
 			break
 		}
 		a.IDs = append(a.IDs, id)

@@ -137,34 +137,34 @@ func (u *UploadPreKeys) appendBody(b []byte) []byte {
 // parseUploadPreKeys refuses unknown flags, lists over their bound or not
 // strictly ascending, and a one-time KEM id equal to the last-resort one.
 func parseUploadPreKeys(r *reader) Message {
-	u := &UploadPreKeys{RegistrationID: r.u32(), SignedPreKey: parseSignedPreKey(r),
+	u := &UploadPreKeys{RegistrationID: r.U32(), SignedPreKey: parseSignedPreKey(r),
 		LastResort: parseKEMPreKey(r)}
-	switch r.u8() {
+	switch r.U8() {
 	case 0:
 	case 1:
 		u.ReplaceOneTime = true
 	default:
-		r.fail()
+		r.fail("replace flag")
 	}
-	n := int(r.u16())
+	n := int(r.U16())
 	if n > MaxOneTimePreKeysPerUpload {
-		r.fail()
+		r.fail("one-time prekey count")
 	}
-	for i := 0; i < n && !r.bad; i++ {
+	for i := 0; i < n && r.Err() == nil; i++ {
 		k := parseOneTimePreKey(r)
 		if i > 0 && k.ID <= u.OneTime[i-1].ID {
-			r.fail()
+			r.fail("one-time prekey ids not ascending")
 		}
 		u.OneTime = append(u.OneTime, k)
 	}
-	n = int(r.u16())
+	n = int(r.U16())
 	if n > MaxKEMPreKeysPerUpload {
-		r.fail()
+		r.fail("KEM prekey count")
 	}
-	for i := 0; i < n && !r.bad; i++ {
+	for i := 0; i < n && r.Err() == nil; i++ {
 		k := parseKEMPreKey(r)
 		if (i > 0 && k.ID <= u.KEM[i-1].ID) || k.ID == u.LastResort.ID {
-			r.fail()
+			r.fail("KEM prekey ids")
 		}
 		u.KEM = append(u.KEM, k)
 	}
@@ -176,7 +176,7 @@ func (k *PublicSignedPreKey) append(b []byte) []byte {
 }
 
 func parseSignedPreKey(r *reader) PublicSignedPreKey {
-	return PublicSignedPreKey{ID: r.u32(), Key: r.publicKey(), Signature: r.signature()}
+	return PublicSignedPreKey{ID: r.U32(), Key: r.publicKey(), Signature: r.signature()}
 }
 
 func (k *PublicOneTimePreKey) append(b []byte) []byte {
@@ -184,7 +184,7 @@ func (k *PublicOneTimePreKey) append(b []byte) []byte {
 }
 
 func parseOneTimePreKey(r *reader) PublicOneTimePreKey {
-	return PublicOneTimePreKey{ID: r.u32(), Key: r.publicKey()}
+	return PublicOneTimePreKey{ID: r.U32(), Key: r.publicKey()}
 }
 
 func (k *PublicKEMPreKey) append(b []byte) []byte {
@@ -192,7 +192,7 @@ func (k *PublicKEMPreKey) append(b []byte) []byte {
 }
 
 func parseKEMPreKey(r *reader) PublicKEMPreKey {
-	return PublicKEMPreKey{ID: r.u32(), Key: r.kemKey(), Signature: r.signature()}
+	return PublicKEMPreKey{ID: r.U32(), Key: r.kemKey(), Signature: r.signature()}
 }
 
 // Kind returns [KindFetchBundle].
@@ -218,10 +218,10 @@ func (m *BundleReply) appendBody(b []byte) []byte {
 }
 
 func parseBundleReply(r *reader) Message {
-	m := &BundleReply{OneTimeLeft: r.u32(), KEMLeft: r.u32()}
-	b, err := keys.ParseBundle(r.rest())
+	m := &BundleReply{OneTimeLeft: r.U32(), KEMLeft: r.U32()}
+	b, err := keys.ParseBundle(r.Rest())
 	if err != nil {
-		r.fail()
+		r.Fail(err)
 		return m
 	}
 	m.Bundle = *b
@@ -240,4 +240,4 @@ func (c *PreKeyCounts) appendBody(b []byte) []byte {
 	return appendU32(appendU32(b, c.OneTime), c.KEM)
 }
 
-func parsePreKeyCounts(r *reader) Message { return &PreKeyCounts{OneTime: r.u32(), KEM: r.u32()} }
+func parsePreKeyCounts(r *reader) Message { return &PreKeyCounts{OneTime: r.U32(), KEM: r.U32()} }

@@ -31,28 +31,28 @@ func preKeyUpload(u *UploadPreKeys) mailbox.PreKeyUpload {
 // bundleFromHandout assembles the bundle of owner from stored records:
 // the one-time KEM prekey if one was left, else the last-resort one.
 func bundleFromHandout(owner keys.PublicKey, h *mailbox.Handout) (*BundleReply, error) {
-	r := &reader{b: h.Signed}
-	regID, spk := r.u32(), parseSignedPreKey(r)
-	if !r.done() {
-		return nil, fmt.Errorf("%w: stored signed prekey", ErrMalformed)
+	r := newReader(h.Signed)
+	regID, spk := r.U32(), parseSignedPreKey(r)
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("%w: stored signed prekey: %w", ErrMalformed, err)
 	}
 	kemRecord := h.LastResort
 	if h.KEM != nil {
 		kemRecord = h.KEM.Record
 	}
-	r = &reader{b: kemRecord}
+	r = newReader(kemRecord)
 	kem := parseKEMPreKey(r)
-	if !r.done() {
-		return nil, fmt.Errorf("%w: stored KEM prekey", ErrMalformed)
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("%w: stored KEM prekey: %w", ErrMalformed, err)
 	}
 	b := keys.Bundle{RegistrationID: regID, Identity: owner, SignedPreKeyID: spk.ID,
 		SignedPreKey: spk.Key, SignedPreKeySignature: spk.Signature,
 		KEMPreKeyID: kem.ID, KEMPreKey: &kem.Key, KEMPreKeySignature: kem.Signature}
 	if h.OneTime != nil {
-		r = &reader{b: h.OneTime.Record}
+		r = newReader(h.OneTime.Record)
 		otk := parseOneTimePreKey(r)
-		if !r.done() {
-			return nil, fmt.Errorf("%w: stored one-time prekey", ErrMalformed)
+		if err := r.Done(); err != nil {
+			return nil, fmt.Errorf("%w: stored one-time prekey: %w", ErrMalformed, err)
 		}
 		b.OneTimePreKeyID, b.OneTimePreKey = otk.ID, &otk.Key
 	}
