@@ -1,6 +1,11 @@
 package store
 
-import "time"
+import (
+	"fmt"
+	"time"
+
+	"ratchat/internal/wire"
+)
 
 // Kind says what a row of a conversation's history is: something a person
 // wrote (text or a file), or a line the messenger itself wrote into the
@@ -89,13 +94,13 @@ func (m *Message) encodeExtra(e *encoder) {
 
 // decodeExtra reads what encodeExtra wrote, if anything is left.
 func (m *Message) decodeExtra(d *decoder) {
-	if d.err != nil || len(d.b) == 0 {
+	if d.d.Err() != nil || d.d.Len() == 0 {
 		return
 	}
 	kind := d.uvarint()
 	m.Timer = time.Duration(d.varint())
 	if kind > uint64(lastKind) {
-		d.fail()
+		d.d.Fail(fmt.Errorf("%w: row kind %d", wire.ErrRange, kind))
 		return
 	}
 	m.Kind = Kind(kind)
@@ -103,7 +108,7 @@ func (m *Message) decodeExtra(d *decoder) {
 		f := &FileInfo{Name: d.str(), Size: d.varint(), Done: d.varint(), Path: d.str()}
 		state := d.uvarint()
 		if state > uint64(lastFileState) {
-			d.fail()
+			d.d.Fail(fmt.Errorf("%w: file state %d", wire.ErrRange, state))
 			return
 		}
 		f.State = FileState(state)

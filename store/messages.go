@@ -110,7 +110,7 @@ func (m *Message) decodeRecord(b []byte) error {
 	m.Sent = d.time()
 	m.Received = d.time()
 	m.Body = d.bytes()
-	m.decodeExtra(&d)
+	m.decodeExtra(d)
 	return d.done()
 }
 
