@@ -84,7 +84,8 @@ func IsProtocolError(err error) bool {
 	return false
 }
 
-// malformed wraps [ErrMalformed] with what was wrong.
+// malformed wraps [ErrMalformed] with what was wrong; a %w in format
+// keeps that cause too.
 func malformed(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
 }
