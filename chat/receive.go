@@ -79,6 +79,13 @@ func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *
 	var err error
 	in.result, err = in.session.Decrypt(m.rand, m.local, preKeyStore{ctx, m.st}, session.MessageType(opened.Type), opened.Message)
 	if session.IsProtocolError(err) {
+		// Nothing is dropped in silence: the chat says a message was lost
+		// (a redelivered duplicate lost nothing).
+		if in.known && !errors.Is(err, session.ErrDuplicate) {
+			if lineErr := m.systemLine(ctx, in.contact.ID, store.KindDecryptFailed, 0); lineErr != nil {
+				return false, lineErr
+			}
+		}
 		return false, undeliverable(err)
 	}
 	if err != nil {

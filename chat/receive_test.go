@@ -78,6 +78,8 @@ func TestTamperedEnvelopeIsDropped(t *testing.T) {
 	alice.waitText("hi")
 	const tampered, next = "tampered on the way", "the next message"
 	sendTampered(t, alice, ab, tampered)
+	// Nothing is dropped in silence: bob's chat says a message was lost.
+	bob.waitLine(ba.ID, store.KindDecryptFailed)
 	if _, err := alice.m.Send(ctx, ab.ID, next); err != nil {
 		t.Fatal(err)
 	}
