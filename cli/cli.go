@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,7 +38,8 @@ type flagValues struct {
 	name, code, scan, key    string
 	allow, newPassphraseFile string
 	folder, every, keep      string // of 'backup auto', parsed there
-	textOnly                 bool
+	textOnly, json           bool
+	count                    int // messages -n
 	timeout, retention       time.Duration
 }
 
@@ -176,4 +178,11 @@ func (c *cli) printHelp() {
 		fs.PrintDefaults()
 	}
 	fmt.Fprint(c.stdout, "\nThe global flags (--profile, --data, ...) apply too: see 'ratchat help'.\n")
+}
+
+// printJSON writes v as indented JSON on standard output.
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

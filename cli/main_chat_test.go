@@ -50,6 +50,16 @@ func TestAddSendVerify(t *testing.T) {
 	check(t, runArgs(with("verify", "1", "--code", wrong)...), exitMismatch, "", "differ")
 	check(t, runArgs(with("verify", "1", "--code", r.stdout)...), 0, "is verified", "")
 	check(t, runArgs(with("contacts")...), 0, "Bobby  yes", "")
+	check(t, runArgs(with("contacts", "--json")...), 0, `"name": "Bobby"`, "")
+	r = runArgs(with("messages", "Bobby", "--json")...)
+	check(t, r, 0, `"text": "hello there"`, "")
+	for _, want := range []string{`"direction": "out"`, `"kind": "verified"`, `"direction": "local"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("messages --json lacks %s:\n%s", want, r.stdout)
+		}
+	}
+	check(t, runArgs(with("messages", "Bobby", "-n", "1")...), 0, "* verified", "")
+	check(t, runArgs(with("messages", "Bobby", "-n", "0")...), exitUsage, "", "-n")
 
 	contacts, err := bob.Summaries(context.Background())
 	if err != nil || len(contacts) != 1 || contacts[0].Contact.Name != "Alice" || contacts[0].Unread != 1 {

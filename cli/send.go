@@ -49,18 +49,3 @@ var sendCommand = &command{
 		})
 	},
 }
-
-// statusText names a message status.
-func statusText(s chat.Status) string {
-	switch s {
-	case chat.StatusQueued:
-		return "queued"
-	case chat.StatusSent:
-		return "sent"
-	case chat.StatusDelivered:
-		return "delivered"
-	case chat.StatusRead:
-		return "read"
-	}
-	return "failed"
-}
