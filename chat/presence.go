@@ -2,10 +2,12 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	"ratchat/store"
+	"ratchat/transport"
 )
 
 // Presence. A contact is online when its home answered us recently: the
@@ -129,11 +131,21 @@ func (p *presence) answered(c store.Contact, now time.Time) {
 }
 
 // failed records that a delivery to a contact failed: its home is pinged
-// more often until it answers.
-func (p *presence) failed(id store.ContactID) {
+// more often until it answers. A home that did not answer at all is down
+// from now: if it only restarted between two pings, its answer to the next
+// one still counts as a return, and the outbox tries again at once.
+func (p *presence) failed(c store.Contact, err error) {
 	p.mu.Lock()
-	p.waiting[id] = true
+	p.waiting[c.ID] = true
+	h := p.homes[c.Address]
+	down := h != nil && (errors.Is(err, transport.ErrUnreachable) || errors.Is(err, transport.ErrConnectionLost))
+	if down {
+		h.down = true
+	}
 	p.mu.Unlock()
+	if down {
+		p.wake()
+	}
 }
 
 // takeUrgent returns the contacts whose home came back since the last

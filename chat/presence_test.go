@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"ratchat/store"
+	"ratchat/transport"
 )
 
 // testPresenceInterval makes presence quick in tests: pings every second,
@@ -193,7 +194,7 @@ func TestPresenceDue(t *testing.T) {
 	}
 	p.record(probeResult{addr: relay, at: now})
 	p.record(probeResult{addr: peer, at: now, err: context.DeadlineExceeded})
-	p.failed(4)
+	p.failed(store.Contact{ID: 4, Address: peer}, transport.ErrUnreachable)
 	cases := []struct {
 		after time.Duration
 		want  []string
