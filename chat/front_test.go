@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -263,5 +264,57 @@ func TestOwnedProfileRestore(t *testing.T) {
 	}
 	if next.Home() != m.Home() {
 		t.Fatalf("home moved from %s to %s", m.Home(), next.Home())
+	}
+}
+
+// startBare creates a profile and starts its messenger without waiting
+// for anything, as the command line does.
+func startBare(t *testing.T, name, relay string) *Messenger {
+	t.Helper()
+	st, err := store.Create(filepath.Join(t.TempDir(), name), []byte("passphrase "+name), store.WithKDF(testKDF))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := CreateProfile(context.Background(), st, name, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Start(context.Background(), testConfig(st, relay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// In relay mode a profile is ready once its prekeys are at the relay: a
+// fresh profile's invite works as soon as Ready returns (issue 8: "no
+// prekeys" otherwise).
+func TestReadyInRelayMode(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t, t.TempDir(), "")
+	a := newProfile(t, "a", relay.addr)
+	for round := range 3 { // back to back, as `init` then `add` would
+		b := startBare(t, fmt.Sprintf("b%d", round), relay.addr)
+		wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := b.Ready(wait)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := b.Invite()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.m.AddContact(ctx, inv, ""); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+	}
+	// A relay nobody answers at: Ready gives up with the context.
+	dead := startBare(t, "dead", "127.0.0.1:1")
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if err := dead.Ready(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Ready with no relay = %v", err)
 	}
 }

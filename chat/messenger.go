@@ -74,6 +74,8 @@ type Messenger struct {
 
 	events    *eventQueue
 	changes   changes // wakes WaitSent and Flush
+	ready     chan struct{} // closed once our prekeys are at our home
+	readyOnce sync.Once
 
 	// Set when the messenger owns its store ([Open], [Create]): Close
 	// closes it, and Restore reopens the profile with the passphrase.
@@ -145,6 +147,7 @@ func Start(ctx context.Context, cfg Config) (*Messenger, error) {
 			m.stopHome()
 			return nil, err
 		}
+		m.readyOnce.Do(func() { close(m.ready) })
 	}
 	m.run(m.homeLoop)
 	m.run(m.outboxLoop)
@@ -193,6 +196,7 @@ func newMessenger(ctx context.Context, cfg Config) (*Messenger, error) {
 	m.local = session.Local{Identity: m.identity, RegistrationID: uint32(id)}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.events = newEventQueue()
+	m.ready = make(chan struct{})
 	m.presence = newPresence(m.cfg.PresenceInterval)
 	m.events.observe = func(e Event) { m.presence.observe(m.now(), e) }
 	m.wake = make(chan struct{}, 1)
