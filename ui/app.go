@@ -154,6 +154,7 @@ func (a *App) handleBack() {
 // the page or the main screen.
 func (a *App) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := a.common.KeyMap
+	msg = asText(msg, a.typing())
 	switch {
 	case key.Matches(msg, km.Quit):
 		return tea.Quit
@@ -173,9 +174,17 @@ func (a *App) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// typing reports whether keys go to a text field, where "?" is typed.
+// typing reports whether keys go to a text field, where runes ("?", "v",
+// or a pasted "down") are text.
 func (a *App) typing() bool {
-	return a.screen != screenMain || a.focus == focusComposer
+	switch {
+	case a.showHelp:
+		return false
+	case a.screen == screenMain:
+		return a.focus == focusComposer
+	}
+	t, ok := a.page.(typist)
+	return ok && t.typing()
 }
 
 // keys returns the key bindings of what has the keyboard, for help.

@@ -80,11 +80,12 @@ func (c *Composer) Init() tea.Cmd { return nil }
 
 // Update edits, sends, completes and browses the history.
 func (c *Composer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	switch msg := msg.(type) {
-	case tea.KeyMsg:
-		if cmd, done := c.handleKey(msg); done {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		k = asText(k, true)
+		if cmd, done := c.handleKey(k); done {
 			return c, cmd
 		}
+		msg = k
 	}
 	var cmd tea.Cmd
 	c.input, cmd = c.input.Update(msg)

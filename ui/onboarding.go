@@ -84,6 +84,7 @@ func (o *Onboarding) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // handleKey moves between fields, submits, and leaves the invite screen.
 func (o *Onboarding) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := o.common.KeyMap
+	msg = asText(msg, o.typing())
 	switch {
 	case o.busy:
 		return nil
@@ -92,9 +93,11 @@ func (o *Onboarding) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return func() tea.Msg { return OpenedMsg{Core: core} }
 	case o.core != nil:
 		return nil
-	case key.Matches(msg, km.NextField):
-		o.form.move(1)
+	case o.form.navigate(msg, km):
+	case key.Matches(msg, km.Submit) && o.form.empty(o.form.focus):
+		o.problem = fieldProblem(o.form.focus)
 	case key.Matches(msg, km.Submit) && o.form.focus < fieldPassAgain:
+		o.problem = ""
 		o.form.move(1)
 	case key.Matches(msg, km.Submit):
 		return o.submit()
@@ -104,17 +107,33 @@ func (o *Onboarding) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// typing reports whether a field has the keyboard: until the invite shows.
+func (o *Onboarding) typing() bool { return o.core == nil }
+
+// fieldProblem says what an empty onboarding field wants.
+func fieldProblem(field int) string {
+	switch field {
+	case fieldName:
+		return "Choose a display name: your contacts see it."
+	case fieldPass:
+		return "Choose a passphrase of at least 8 characters (a few random words are best)."
+	}
+	return "Type the passphrase again, to check it."
+}
+
 // submit checks the fields and creates the profile.
 func (o *Onboarding) submit() tea.Cmd {
 	name := strings.TrimSpace(o.form.value(fieldName))
 	pass, again := o.form.value(fieldPass), o.form.value(fieldPassAgain)
 	o.problem = onboardingProblem(name, pass, again)
 	if o.problem != "" {
+		field := fieldName
 		if name != "" {
 			o.form.set(fieldPass, "")
 			o.form.set(fieldPassAgain, "")
-			o.form.move(fieldPass - o.form.focus)
+			field = fieldPass
 		}
+		o.form.move(field - o.form.focus)
 		return nil
 	}
 	o.busy = true
