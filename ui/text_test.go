@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -198,5 +199,29 @@ func TestEnterOnEmptyFieldSaysWhatIsMissing(t *testing.T) {
 		if !strings.Contains(p.View(), tt.says) || tt.focus(p) != 0 {
 			t.Errorf("%s: focus %d, view:\n%s", tt.name, tt.focus(p), p.View())
 		}
+	}
+}
+
+func TestMessageShownAtSentTime(t *testing.T) {
+	sent, got := t0.Add(-3*time.Hour), t0
+	tests := []struct {
+		name string
+		m    MessageItem
+		want time.Time
+	}{
+		{"incoming: when sent", MessageItem{Sent: sent, Received: got}, sent},
+		{"outgoing: when sent", MessageItem{Outgoing: true, Sent: sent, Received: got}, sent},
+		{"incoming, sent unknown", MessageItem{Received: got}, got},
+		{"incoming, received unknown", MessageItem{Sent: sent}, sent},
+		{"incoming, the peer's clock ahead", MessageItem{Sent: got.Add(time.Hour), Received: got}, got},
+	}
+	for _, tt := range tests {
+		if at := tt.m.at(); !at.Equal(tt.want) {
+			t.Errorf("%s: at %v, want %v", tt.name, at, tt.want)
+		}
+	}
+	out := renderBlock(testCommon(60, 10), "Alice", MessageItem{Text: "waited", Sent: sent, Received: got}, nil, 60)
+	if !strings.Contains(strings.Join(out, "\n"), "12:00 Alice: waited") {
+		t.Fatalf("an incoming message is not shown at its sent time:\n%s", strings.Join(out, "\n"))
 	}
 }
