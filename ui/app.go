@@ -101,6 +101,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.handleMain(msg)
 	case contactAddedMsg, VerifiedMsg, RestoredMsg, errMsg, noticeMsg:
 		return a, a.handleResult(msg)
+	case noticeExpiredMsg:
+		msg.n.expire(msg.id)
 	default:
 		return a, a.forward(msg)
 	}

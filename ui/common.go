@@ -21,6 +21,10 @@ type Common struct {
 	Now func() time.Time
 	// Location is the time zone timestamps are shown in.
 	Location *time.Location
+	// After returns a command that delivers msg once d has passed
+	// (tea.Tick); injected so that tests deliver timed messages
+	// themselves instead of waiting.
+	After func(d time.Duration, msg tea.Msg) tea.Cmd
 }
 
 // NewCommon returns a Common with the default styles and key map, the
@@ -31,7 +35,13 @@ func NewCommon() Common {
 		KeyMap:   DefaultKeyMap(),
 		Now:      time.Now,
 		Location: time.Local,
+		After:    after,
 	}
+}
+
+// after delivers msg after d, on the program's clock.
+func after(d time.Duration, msg tea.Msg) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 }
 
 // SetSize records a component's new size.

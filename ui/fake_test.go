@@ -22,6 +22,7 @@ func testCommon(w, h int) Common {
 	c := NewCommon()
 	c.Now = func() time.Time { return t0 }
 	c.Location = time.UTC
+	c.After = func(time.Duration, tea.Msg) tea.Cmd { return nil } // see TestNoticesExpire
 	c.SetSize(w, h)
 	return c
 }
