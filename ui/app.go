@@ -61,9 +61,11 @@ func NewMainApp(c Common, core Core) *App {
 }
 
 // ProgramOptions are the options the interface expects its tea.Program to
-// run with: the alternate screen, and mouse reports for the wheel.
+// run with: the alternate screen. Mouse reports (for the chat's wheel)
+// are turned on by the main screen only, so that the mouse selects text,
+// an invite or a safety number, everywhere else.
 func ProgramOptions() []tea.ProgramOption {
-	return []tea.ProgramOption{tea.WithAltScreen(), tea.WithMouseCellMotion()}
+	return []tea.ProgramOption{tea.WithAltScreen()}
 }
 
 // Init asks whether the profile exists, or loads the main screen.
@@ -92,7 +94,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.openMain(msg.Core)
 		return a, a.loadMain()
 	case BackMsg:
-		a.handleBack()
+		return a, a.handleBack()
 	case AutoBackupPageMsg:
 		return a, a.setPage(NewAutoBackupView(a.common, a.core), screenPage)
 	case MessageEvent, ReceiptEvent, ContactEvent, StatusEvent, BackupWrittenEvent, eventsClosedMsg:
@@ -134,22 +136,25 @@ func (a *App) handleExists(msg existsMsg) {
 	}
 }
 
-// setPage shows a full-screen page.
+// setPage shows a full-screen page, with the mouse left to the terminal
+// for selecting text.
 func (a *App) setPage(p Component, s screen) tea.Cmd {
 	a.page, a.screen, a.showHelp = p, s, false
 	p.SetSize(a.common.Width, a.common.Height-2)
-	return p.Init()
+	return tea.Batch(p.Init(), tea.DisableMouse)
 }
 
 // handleBack returns from a page or the help overlay to the main screen.
-func (a *App) handleBack() {
+func (a *App) handleBack() tea.Cmd {
 	if a.showHelp {
 		a.showHelp = false
-		return
+		return nil
 	}
 	if a.screen == screenPage {
 		a.page, a.screen = nil, screenMain
+		return tea.EnableMouseCellMotion
 	}
+	return nil
 }
 
 // handleKey handles the global keys, then hands the key to the overlay,

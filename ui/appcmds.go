@@ -18,6 +18,8 @@ func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
 			return a.composer.SetHint("Usage: /add INVITE", true)
 		}
 		return AddContactCmd(a.core, msg.Arg)
+	case "invite":
+		return a.setPage(NewInviteView(a.common, a.core), screenPage)
 	case "verify":
 		return a.openVerify()
 	case "file":

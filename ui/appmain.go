@@ -28,7 +28,7 @@ func (a *App) openMain(core Core) {
 // loadMain loads the contacts and the status and starts listening to the
 // core's events.
 func (a *App) loadMain() tea.Cmd {
-	return tea.Batch(ContactsCmd(a.core), StatusCmd(a.core), ListenCmd(a.core.Events()))
+	return tea.Batch(ContactsCmd(a.core), StatusCmd(a.core), ListenCmd(a.core.Events()), tea.EnableMouseCellMotion)
 }
 
 // layoutMain sizes the three panes: the contact list on the left, the chat

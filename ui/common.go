@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"io"
+	"os"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -25,6 +27,9 @@ type Common struct {
 	// (tea.Tick); injected so that tests deliver timed messages
 	// themselves instead of waiting.
 	After func(d time.Duration, msg tea.Msg) tea.Cmd
+	// Terminal is where the sequences the renderer does not make are
+	// written: OSC 52, which copies to the clipboard.
+	Terminal io.Writer
 }
 
 // NewCommon returns a Common with the default styles and key map, the
@@ -36,6 +41,7 @@ func NewCommon() Common {
 		Now:      time.Now,
 		Location: time.Local,
 		After:    after,
+		Terminal: os.Stdout,
 	}
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"io"
 	"errors"
 	"fmt"
 	"sort"
@@ -23,6 +24,7 @@ func testCommon(w, h int) Common {
 	c.Now = func() time.Time { return t0 }
 	c.Location = time.UTC
 	c.After = func(time.Duration, tea.Msg) tea.Cmd { return nil } // see TestNoticesExpire
+	c.Terminal = io.Discard
 	c.SetSize(w, h)
 	return c
 }

@@ -23,6 +23,8 @@ type KeyMap struct {
 	// screen; AutoOn and AutoOff act on the settings screen, which has no
 	// text field until AutoOn opens one.
 	AutoBackup, AutoOn, AutoOff key.Binding
+	// Invite: Copy copies the user's invite (onboarding, /invite).
+	Copy key.Binding
 	// Shortcuts from the contact list and the chat view (not from text
 	// fields, where these letters are typed).
 	Verify, Backup, Restore key.Binding
@@ -68,6 +70,8 @@ func DefaultKeyMap() *KeyMap {
 		AutoBackup: b([]string{"tab"}, "tab", "automatic backups"),
 		AutoOn:     b([]string{"enter"}, "enter", "set up or change"),
 		AutoOff:    b([]string{"d"}, "d", "turn off"),
+
+		Copy: b([]string{"c"}, "c", "copy invite"),
 
 		Verify:  b([]string{"v"}, "v", "verify contact"),
 		Backup:  b([]string{"b"}, "b", "export backup"),

@@ -6,7 +6,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 )
 
 // Onboarding's fields.
@@ -91,6 +90,8 @@ func (o *Onboarding) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case o.core != nil && key.Matches(msg, km.Confirm):
 		core := o.core
 		return func() tea.Msg { return OpenedMsg{Core: core} }
+	case o.core != nil && key.Matches(msg, km.Copy):
+		return copyCmd(o.common.Terminal, o.invite)
 	case o.core != nil:
 		return nil
 	case o.form.navigate(msg, km):
@@ -177,7 +178,7 @@ func (o *Onboarding) handleCreated(msg createdMsg) {
 func (o *Onboarding) ShortHelp() []key.Binding {
 	km := o.common.KeyMap
 	if o.core != nil {
-		return []key.Binding{km.Confirm}
+		return []key.Binding{km.Confirm, km.Copy}
 	}
 	return []key.Binding{km.Submit, km.NextField, km.Quit}
 }
@@ -206,13 +207,5 @@ func (o *Onboarding) View() string {
 
 // inviteView renders the new profile's invite as text and QR code.
 func (o *Onboarding) inviteView() string {
-	st, w := o.common.Styles, o.common.Width
-	invite := SanitizeLine(o.invite)
-	text := st.Title.Render("Your invite") + "\n" + st.Digits.Width(w).Render(invite) + "\n"
-	side := "Give it to a contact:\nthey add you with\n/add INVITE, or scan\nthe code.\n\nPress enter to start."
-	code, err := renderQR(st.QR, invite, w-24, o.common.Height-lipgloss.Height(text))
-	if err != nil {
-		return text + "\n" + st.Subtle.Render("("+err.Error()+")") + "\n\n" + side
-	}
-	return text + lipgloss.JoinHorizontal(lipgloss.Top, code, "  ", side)
+	return renderInvite(o.common, o.invite, "Give it to a contact:\nthey add you with\n/add INVITE, or scan\nthe code.\n\nPress c to copy it,\nenter to start.")
 }
