@@ -21,7 +21,9 @@ import (
 func TestMain(m *testing.M) {
 	lipgloss.SetColorProfile(termenv.Ascii)
 	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
+	code := m.Run()
+	removeFixtures() // see realcore_bench_test.go
+	os.Exit(code)
 }
 
 // step sends messages to a running program, then waits until its output
