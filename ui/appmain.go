@@ -8,6 +8,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // composerHeight is the composer's height: two lines of text and a hint.
@@ -28,7 +30,7 @@ func (a *App) openMain(core Core) {
 // loadMain loads the contacts and the status and starts listening to the
 // core's events.
 func (a *App) loadMain() tea.Cmd {
-	return tea.Batch(ContactsCmd(a.core), StatusCmd(a.core), ListenCmd(a.core.Events()))
+	return tea.Batch(ContactsCmd(a.core), StatusCmd(a.core), ListenCmd(a.core.Events()), tea.EnableMouseCellMotion)
 }
 
 // layoutMain sizes the three panes: the contact list on the left, the chat
@@ -92,10 +94,9 @@ func (a *App) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 // jumpUnread opens the next chat with unread messages.
 func (a *App) jumpUnread() tea.Cmd {
 	cur, _ := a.chat.Contact()
-	id, ok := nextUnread(a.contacts.Items(), cur.ID)
+	id, ok := nextUnread(a.contacts.Items(), cur.Contact.ID)
 	if !ok {
-		a.status.SetNotice("No unread messages", false)
-		return nil
+		return a.status.SetNotice("No unread messages", false)
 	}
 	a.contacts.Select(id)
 	c, _ := a.contacts.Selected()
@@ -103,8 +104,8 @@ func (a *App) jumpUnread() tea.Cmd {
 }
 
 // openChat opens a contact's chat and gives the composer the keyboard.
-func (a *App) openChat(c ContactItem) tea.Cmd {
-	a.contacts.Select(c.ID)
+func (a *App) openChat(c chat.Summary) tea.Cmd {
+	a.contacts.Select(c.Contact.ID)
 	return tea.Batch(a.chat.Open(c), a.setFocus(focusComposer))
 }
 
@@ -115,10 +116,9 @@ func (a *App) openVerify() tea.Cmd {
 		c, ok = a.contacts.Selected()
 	}
 	if !ok {
-		a.status.SetNotice("Open a chat to verify its contact", true)
-		return nil
+		return a.status.SetNotice("Open a chat to verify its contact", true)
 	}
-	return a.setPage(NewVerifyView(a.common, a.core, c), screenPage)
+	return a.setPage(NewVerifyView(a.common, a.core, c.Contact), screenPage)
 }
 
 // handleMain handles what the main screen's panes and the core's answers
@@ -128,43 +128,41 @@ func (a *App) handleMain(msg tea.Msg) tea.Cmd {
 	case SubmitMsg:
 		c, ok := a.chat.Contact()
 		if !ok {
-			a.composer.SetHint("Open a chat first (tab to the contact list).", true)
-			return nil
+			return a.composer.SetHint("Open a chat first (tab to the contact list).", true)
 		}
-		return SendCmd(a.core, c.ID, msg.Text)
+		return SendCmd(a.core, c.Contact.ID, msg.Text)
 	case CommandMsg:
 		return a.handleCommand(msg)
 	case OpenChatMsg:
 		return a.openChat(msg.Contact)
 	case sentMsg:
-		a.handleSent(msg)
+		note := a.handleSent(msg)
 		_, cmd := a.chat.Update(msg)
-		return cmd
+		return tea.Batch(note, cmd)
 	case contactsMsg:
 		return a.handleContacts(msg)
 	case statusMsg:
 		if msg.err != nil {
 			return errCmd(msg.err)
 		}
-		a.status.SetStatus(msg.status)
+		a.status.SetProfile(msg.status.Profile, msg.status.Home)
 	}
 	return nil
 }
 
 // handleSent explains a message that could not be sent, and gives its
 // text back to the composer so that nothing typed is lost.
-func (a *App) handleSent(msg sentMsg) {
+func (a *App) handleSent(msg sentMsg) tea.Cmd {
 	if msg.err == nil {
-		return
+		return nil
 	}
 	if a.composer.Value() == "" {
 		a.composer.SetValue(msg.text)
 	}
-	if errors.Is(msg.err, ErrKeyNotAccepted) {
-		a.composer.SetHint("Not sent: their key changed. Tab to the chat and press v to verify.", true)
-		return
+	if held := (*chat.IdentityChangedError)(nil); errors.As(msg.err, &held) {
+		return a.composer.SetHint("Not sent: their key changed. Tab to the chat and press v to verify.", true)
 	}
-	a.composer.SetHint("Not sent: "+SanitizeLine(msg.err.Error()), true)
+	return a.composer.SetHint("Not sent: "+SanitizeLine(msg.err.Error()), true)
 }
 
 // handleContacts shows the loaded contact list.
@@ -175,7 +173,7 @@ func (a *App) handleContacts(msg contactsMsg) tea.Cmd {
 	a.contacts.SetItems(msg.items)
 	if c, ok := a.chat.Contact(); ok {
 		for _, it := range msg.items {
-			if it.ID == c.ID {
+			if it.Contact.ID == c.Contact.ID {
 				a.chat.SetContact(it)
 			}
 		}
@@ -183,29 +181,70 @@ func (a *App) handleContacts(msg contactsMsg) tea.Cmd {
 	return nil
 }
 
-// handleEvent applies an event from the core and listens for the next.
-func (a *App) handleEvent(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	switch msg := msg.(type) {
-	case MessageEvent, ReceiptEvent:
-		_, cmd = a.chat.Update(msg)
-	case ContactEvent:
-		a.contacts.Upsert(msg.Contact)
-		a.chat.SetContact(msg.Contact)
-	case StatusEvent:
-		a.status.SetStatus(msg.Status)
-	case BackupWrittenEvent:
-		a.status.SetNotice(backupNotice(msg, a.common.now()))
-	case eventsClosedMsg:
-		a.status.SetNotice("The messenger core stopped", true)
+// handleEvent applies an event from the core: the chat view shows rows
+// and their changes, the contact list the summaries the core computes
+// (reloaded through a Cmd, never worked out here), the status bar the
+// connection and the automatic backups.
+func (a *App) handleEvent(ev chat.Event) tea.Cmd {
+	switch ev := ev.(type) {
+	case chat.MessageReceived:
+		return a.updateChat(ev, ev.Contact)
+	case chat.MessageStored:
+		return a.updateChat(ev, ev.Contact)
+	case chat.StatusChanged, chat.FileProgress:
+		_, cmd := a.chat.Update(ev)
+		return cmd
+	case chat.ContactChanged:
+		return SummaryCmd(a.core, ev.Contact.ID)
+	case chat.IdentityChanged:
+		return SummaryCmd(a.core, ev.Contact)
+	case chat.TimerChanged:
+		return SummaryCmd(a.core, ev.Contact) // its line comes as MessageStored
+	case chat.MessagesExpired:
+		return tea.Batch(ContactsCmd(a.core), a.chat.Reload())
+	case chat.HomeState:
+		a.status.SetConnection(ev.Connected)
+	case chat.BackupWritten:
+		return a.status.SetNotice(backupNotice(ev, a.common.now()))
+		// chat.SessionReset: its line comes as MessageStored; chat.FileReceived:
+		// the file row's change comes as MessageStored.
+		// TODO(presence): chat.PresenceChanged{Contact, Online} refreshes the
+		// contact's summary (SummaryCmd) once chat has it.
+	}
+	return nil
+}
+
+// updateChat shows a new or changed row in the open chat, and reloads its
+// contact's summary (unread count, newest row).
+func (a *App) updateChat(ev chat.Event, id chat.ContactID) tea.Cmd {
+	_, cmd := a.chat.Update(ev)
+	return tea.Batch(cmd, SummaryCmd(a.core, id))
+}
+
+// handleSummary shows a contact's fresh summary in the list and the chat.
+func (a *App) handleSummary(msg summaryMsg) tea.Cmd {
+	if msg.err != nil {
+		return errCmd(msg.err)
+	}
+	a.contacts.Upsert(msg.summary)
+	a.chat.SetContact(msg.summary)
+	return nil
+}
+
+// swapCore puts the core a restore returned in place of the one it
+// closed, and listens to its events.
+func (a *App) swapCore(core Core) tea.Cmd {
+	if core == nil || core == a.core {
 		return nil
 	}
-	return tea.Batch(cmd, ListenCmd(a.core.Events()))
+	a.core = core
+	a.chat.core = core
+	return tea.Batch(StatusCmd(core), ListenCmd(core.Events()))
 }
 
 // backupNotice is the status bar's line about an automatic backup, short
 // enough for 80 columns: the time rather than the file's long name.
-func backupNotice(e BackupWrittenEvent, now time.Time) (text string, isErr bool) {
+func backupNotice(e chat.BackupWritten, now time.Time) (text string, isErr bool) {
 	if e.Err != nil {
 		return "Backup failed: " + SanitizeLine(e.Err.Error()), true
 	}
@@ -220,19 +259,17 @@ func errCmd(err error) tea.Cmd {
 // handleFileJob shows a file's progress under the composer.
 func (a *App) handleFileJob(m jobMsg) tea.Cmd {
 	if !m.finished {
-		a.composer.SetHint("sending… "+progressText(fraction(m.done, m.total))+" · esc cancels", false)
+		a.composer.holdHint("sending… " + progressText(fraction(m.done, m.total)) + " · esc cancels")
 		return m.next
 	}
 	a.fileJob = nil
 	switch {
 	case errors.Is(m.err, context.Canceled):
-		a.composer.SetHint("File not sent: cancelled.", false)
+		return a.composer.SetHint("File not sent: cancelled.", false)
 	case m.err != nil:
-		a.composer.SetHint("File not sent: "+SanitizeLine(m.err.Error()), true)
-	default:
-		a.composer.SetHint("File sent.", false)
+		return a.composer.SetHint("File not sent: "+SanitizeLine(m.err.Error()), true)
 	}
-	return nil
+	return a.composer.SetHint("File sent.", false)
 }
 
 // sendFile sends a file to the open chat in a job that Esc cancels.
@@ -240,16 +277,14 @@ func (a *App) sendFile(path string) tea.Cmd {
 	c, ok := a.chat.Contact()
 	switch {
 	case !ok:
-		a.composer.SetHint("Open a chat first.", true)
-		return nil
+		return a.composer.SetHint("Open a chat first.", true)
 	case a.fileJob != nil:
-		a.composer.SetHint("A file is being sent already.", true)
-		return nil
+		return a.composer.SetHint("A file is being sent already.", true)
 	}
 	a.fileJob = newJob(3)
-	a.composer.SetHint("sending "+SanitizeLine(filepath.Base(path))+"…", false)
+	a.composer.holdHint("sending " + SanitizeLine(filepath.Base(path)) + "…")
 	core := a.core
-	return a.fileJob.Start(func(ctx context.Context, p Progress) (any, error) {
-		return nil, core.SendFile(ctx, c.ID, path, p)
+	return a.fileJob.Start(func(ctx context.Context, p progressFunc) (any, error) {
+		return core.SendFile(ctx, c.Contact.ID, path, p)
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // exportStep is where the export screen is.
@@ -76,6 +78,7 @@ func (v *BackupView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // handleKey moves through the steps.
 func (v *BackupView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := v.common.KeyMap
+	msg = asText(msg, v.typing())
 	switch {
 	case key.Matches(msg, km.Back):
 		return v.back()
@@ -89,6 +92,12 @@ func (v *BackupView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return v.check.update(msg)
 	}
 	return nil
+}
+
+// typing reports whether a field has the keyboard: the path, or the
+// recovery key typed back.
+func (v *BackupView) typing() bool {
+	return v.step == exportPath || v.step == exportKey && v.check.phase == keyTyping
 }
 
 // back leaves the screen, cancels a running export, or shows the key
@@ -129,8 +138,8 @@ func (v *BackupView) start(path string) tea.Cmd {
 	}
 	v.step, v.pct, v.result, v.job = exportRunning, 0, "", newJob(1)
 	core := v.core
-	return v.job.Start(func(ctx context.Context, p Progress) (any, error) {
-		return core.ExportBackup(ctx, path, p)
+	return v.job.Start(func(ctx context.Context, p progressFunc) (any, error) {
+		return core.ExportBackup(ctx, path, p.records)
 	})
 }
 
@@ -147,8 +156,8 @@ func (v *BackupView) handleJob(msg jobMsg) tea.Cmd {
 		v.step, v.result = exportFailed, "Backup failed: "+SanitizeLine(msg.err.Error())
 		return nil
 	}
-	raw, _ := msg.value.(string)
-	check, ok := newKeyConfirm(raw, v.common.Width)
+	k, _ := msg.value.(chat.RecoveryKey)
+	check, ok := newKeyConfirm(keyDigits(k), v.common.Width)
 	if !ok {
 		v.step, v.result = exportFailed, "Backup failed: the core returned a malformed recovery key."
 		return nil
@@ -225,3 +234,10 @@ func fraction(done, total int64) float64 {
 	}
 	return min(1, max(0, float64(done)/float64(total)))
 }
+
+// records reports a backup's progress through p.
+func (p progressFunc) records(pr chat.Progress) { p(pr.Done, pr.Total) }
+
+// keyDigits is a recovery key's 64 digits, for showing once and typing
+// back.
+func keyDigits(k chat.RecoveryKey) string { return strings.ReplaceAll(k.Display(), " ", "") }

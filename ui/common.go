@@ -1,10 +1,14 @@
 package ui
 
 import (
+	"io"
+	"os"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // Common is what every component shares: its size, the styles, the key map
@@ -21,6 +25,16 @@ type Common struct {
 	Now func() time.Time
 	// Location is the time zone timestamps are shown in.
 	Location *time.Location
+	// After returns a command that delivers msg once d has passed
+	// (tea.Tick); injected so that tests deliver timed messages
+	// themselves instead of waiting.
+	After func(d time.Duration, msg tea.Msg) tea.Cmd
+	// Terminal is where the sequences the renderer does not make are
+	// written: OSC 52, which copies to the clipboard.
+	Terminal io.Writer
+	// ScanQR decodes the QR code in an image file ([chat.ScanQR]);
+	// injected so that tests need no image.
+	ScanQR func(path string) (string, error)
 }
 
 // NewCommon returns a Common with the default styles and key map, the
@@ -31,7 +45,15 @@ func NewCommon() Common {
 		KeyMap:   DefaultKeyMap(),
 		Now:      time.Now,
 		Location: time.Local,
+		After:    after,
+		Terminal: os.Stdout,
+		ScanQR:   chat.ScanQR,
 	}
+}
+
+// after delivers msg after d, on the program's clock.
+func after(d time.Duration, msg tea.Msg) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 }
 
 // SetSize records a component's new size.

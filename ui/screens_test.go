@@ -8,15 +8,18 @@ import (
 	"github.com/muesli/termenv"
 	"rsc.io/qr"
 
+	"ratchat/chat"
 	"ratchat/keys"
 )
 
 // verifyView returns the verification screen for Alice (contact 1, not
 // verified), with its safety number loaded.
 func verifyView(f *fakeCore) *VerifyView {
-	c := f.contacts[0]
+	c := f.contacts[0].Contact
 	c.Verified = false
-	v := NewVerifyView(testCommon(100, 30), f, c)
+	common := testCommon(100, 30)
+	common.ScanQR = f.scanQR
+	v := NewVerifyView(common, f, c)
 	drive(v, v.Init()())
 	return v
 }
@@ -135,16 +138,20 @@ func TestQRColoursAreExplicit(t *testing.T) {
 	}
 }
 
-func TestReadTicksAreStyledApart(t *testing.T) {
-	defer lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetColorProfile(termenv.TrueColor)
-	st := DefaultStyles()
-	delivered := ticks(st, MessageItem{Outgoing: true, Status: StatusDelivered})
-	read := ticks(st, MessageItem{Outgoing: true, Status: StatusRead})
-	if !strings.Contains(read, "✓✓") || !strings.Contains(delivered, "✓✓") || read == delivered {
-		t.Fatalf("read %q and delivered %q look the same", read, delivered)
+func TestReadTicksDifferByShape(t *testing.T) {
+	st := DefaultStyles() // the tests' profile has no colours: only shapes differ
+	delivered := ticks(st, chat.Message{Direction: chat.Outgoing, Status: chat.StatusDelivered})
+	read := ticks(st, chat.Message{Direction: chat.Outgoing, Status: chat.StatusRead})
+	if delivered != "✓✓" || read != "●✓" {
+		t.Fatalf("delivered %q, read %q; want ✓✓ and ●✓", delivered, read)
 	}
-	if ticks(st, MessageItem{Status: StatusRead}) != "" {
+	if w := lipgloss.Width(read); w != 2 {
+		t.Fatalf("the read mark is %d cells wide, want 2", w)
+	}
+	if !strings.Contains(NewHelpView(testCommon(100, 40)).View(), "●✓ read") {
+		t.Fatal("the help overlay does not explain the read mark")
+	}
+	if ticks(st, chat.Message{Direction: chat.Incoming, Status: chat.StatusRead}) != "" {
 		t.Fatal("ticks on an incoming message")
 	}
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // unlockedMsg carries the result of an unlock attempt.
@@ -56,6 +58,7 @@ func (u *Unlock) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // handleKey submits on Enter and edits the field otherwise.
 func (u *Unlock) handleKey(msg tea.KeyMsg) tea.Cmd {
+	msg = asText(msg, u.typing())
 	switch {
 	case u.busy:
 		return nil
@@ -75,12 +78,15 @@ func (u *Unlock) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return u.form.update(msg)
 }
 
+// typing reports that the passphrase field has the keyboard: it always has.
+func (u *Unlock) typing() bool { return true }
+
 // handleUnlocked opens the main screen, or asks again.
 func (u *Unlock) handleUnlocked(msg unlockedMsg) tea.Cmd {
 	u.busy = false
 	u.form.set(0, "")
 	switch {
-	case errors.Is(msg.err, ErrWrongPassphrase):
+	case errors.Is(msg.err, chat.ErrWrongPassphrase):
 		u.attempts++
 		u.problem = fmt.Sprintf("Wrong passphrase (attempt %d). Try again; "+
 			"check Caps Lock and the keyboard layout.", u.attempts)
