@@ -63,8 +63,3 @@ var (
 // ErrShortPassphrase is returned for a passphrase under [MinPassphrase]
 // characters.
 var ErrShortPassphrase = errors.New("chat: the passphrase is too short")
-
-// ErrWrongPassphrase is returned by [Open] (wrapped) when the passphrase
-// does not open the profile: the store's own error, named here for the
-// front ends.
-var ErrWrongPassphrase = store.ErrWrongPassphrase

@@ -160,12 +160,3 @@ func (m *Messenger) ChangePassphrase(ctx context.Context, old, passphrase []byte
 	m.pass = append([]byte(nil), passphrase...)
 	return nil
 }
-
-// Name returns the profile's own display name.
-func (m *Messenger) Name(ctx context.Context) (string, error) {
-	name, err := m.st.DisplayName(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", nil
-	}
-	return name, err
-}

@@ -57,7 +57,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &usage):
 		return exitUsage
-	case errors.Is(err, ui.ErrWrongPassphrase), errors.Is(err, store.ErrWrongPassphrase):
+	case errors.Is(err, chat.ErrWrongPassphrase):
 		return exitWrongPassphrase
 	case errors.Is(err, store.ErrLocked):
 		return exitLocked

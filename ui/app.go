@@ -239,3 +239,8 @@ func (a *App) forward(msg tea.Msg) tea.Cmd {
 	}
 	return nil
 }
+
+// Core returns the messenger the interface runs on now: a restore replaces
+// the one it started with, and whoever started the interface closes this
+// one when it ends. Nil before a profile is open.
+func (a *App) Core() Core { return a.core }

@@ -206,10 +206,10 @@ func (a *App) handleEvent(ev chat.Event) tea.Cmd {
 		a.status.SetConnection(ev.Connected)
 	case chat.BackupWritten:
 		return a.status.SetNotice(backupNotice(ev, a.common.now()))
+	case chat.PresenceChanged:
+		return SummaryCmd(a.core, ev.Contact)
 		// chat.SessionReset: its line comes as MessageStored; chat.FileReceived:
 		// the file row's change comes as MessageStored.
-		// TODO(presence): chat.PresenceChanged{Contact, Online} refreshes the
-		// contact's summary (SummaryCmd) once chat has it.
 	}
 	return nil
 }
