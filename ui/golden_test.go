@@ -117,7 +117,7 @@ func TestGoldenVerify(t *testing.T) {
 	runGolden(t, mainModel(newFakeCore()), loaded,
 		step{send: keyMsgs("enter"), wait: "map.png"},
 		step{send: keyMsgs("tab", "tab", "v"), wait: "Their code"},
-		step{send: keyMsgs("12345", "enter"), wait: "NOT match"})
+		step{send: keyMsgs("12345", "enter"), wait: "want 60"})
 }
 
 func TestGoldenBackupKey(t *testing.T) {
