@@ -137,6 +137,9 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 		return err
 	}
 	m.events.emit(HomeState{Connected: true})
+	actx, cancel := context.WithCancel(ctx)
+	acks := m.startAcker(actx, conn)
+	defer acks.stop(cancel)
 	tick := time.NewTicker(refillEvery)
 	defer tick.Stop()
 	for {
@@ -153,7 +156,7 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 			if !ok {
 				return conn.Err()
 			}
-			if err := m.handleDelivery(ctx, conn, d); err != nil {
+			if err := m.handleDelivery(ctx, acks, d); err != nil {
 				return err
 			}
 		case <-ctx.Done():

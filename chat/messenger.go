@@ -72,8 +72,8 @@ type Messenger struct {
 	home     string         // our home's address
 	homeKey  keys.PublicKey // the identity key our home must present
 
-	events    *eventQueue
-	changes   changes // wakes WaitSent and Flush
+	events  *eventQueue
+	changes changes // wakes WaitSent and Flush
 
 	// Set when the messenger owns its store ([Open], [Create]): Close
 	// closes it, and Restore reopens the profile with the passphrase.
