@@ -24,10 +24,10 @@ func undeliverable(err error) error {
 	return fmt.Errorf("%w: %w", errUndeliverable, err)
 }
 
-// handleDelivery processes one envelope from the home and acknowledges it
-// once its effects are stored. It returns an error only when the
-// connection should be dropped.
-func (m *Messenger) handleDelivery(ctx context.Context, conn *transport.Conn, d *transport.Deliver) error {
+// handleDelivery processes one envelope from the home and queues its
+// acknowledgement, which the acker sends once its effects are durable. It
+// returns an error only when the connection should be dropped.
+func (m *Messenger) handleDelivery(ctx context.Context, acks *acker, d *transport.Deliver) error {
 	err := m.receive(ctx, d)
 	switch {
 	case err == nil:
@@ -36,7 +36,8 @@ func (m *Messenger) handleDelivery(ctx context.Context, conn *transport.Conn, d 
 	default:
 		return err // a local failure: leave the envelope for redelivery
 	}
-	return conn.Ack(ctx, d.ID)
+	acks.add(d.ID)
+	return nil
 }
 
 // incoming is one decrypted message on its way to the store.
