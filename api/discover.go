@@ -80,7 +80,11 @@ func discover(context.Context, *chat.Messenger, DiscoverParams) (DiscoverResult,
 var timeType = reflect.TypeFor[time.Time]()
 
 // schemaOf is the JSON schema of a Go type, read from its json tags.
-func schemaOf(t reflect.Type) *Schema {
+func schemaOf(t reflect.Type) *Schema { return schemaSeen(t, map[reflect.Type]bool{}) }
+
+// schemaSeen is schemaOf, with the struct types being described: a type
+// that holds itself (rpc.discover's own Schema) is an object, no further.
+func schemaSeen(t reflect.Type, seen map[reflect.Type]bool) *Schema {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -96,8 +100,12 @@ func schemaOf(t reflect.Type) *Schema {
 	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
 		return &Schema{Type: "number"}
 	case t.Kind() == reflect.Slice:
-		return &Schema{Type: "array", Items: schemaOf(t.Elem())}
+		return &Schema{Type: "array", Items: schemaSeen(t.Elem(), seen)}
+	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct && seen[t]:
+		return &Schema{Type: "object"}
 	case t.Kind() == reflect.Struct:
+		seen[t] = true
+		defer delete(seen, t)
 		s := &Schema{Type: "object", Properties: map[string]*Schema{}}
 		for i := range t.NumField() {
 			f := t.Field(i)
@@ -105,7 +113,7 @@ func schemaOf(t reflect.Type) *Schema {
 			if name == "" || name == "-" {
 				continue
 			}
-			s.Properties[name] = schemaOf(f.Type)
+			s.Properties[name] = schemaSeen(f.Type, seen)
 			s.order = append(s.order, name)
 			if !strings.Contains(opts, "omit") && f.Type.Kind() != reflect.Pointer {
 				s.Required = append(s.Required, name)

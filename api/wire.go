@@ -86,7 +86,11 @@ func decodeRequest(raw json.RawMessage) parsed {
 	d.DisallowUnknownFields()
 	d.UseNumber()
 	if len(raw) == 0 || raw[0] != '{' || d.Decode(&p.req) != nil {
-		p.req.ID = validID(p.req.ID)
+		var probe struct { // answer with the id if it can be read at all
+			ID json.RawMessage `json:"id"`
+		}
+		json.Unmarshal(raw, &probe)
+		p.req = request{ID: validID(probe.ID)}
 		p.err = errorf(CodeInvalidRequest, "api: invalid request: not a JSON-RPC 2.0 request object")
 		return p
 	}
@@ -152,6 +156,8 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 			return line[:len(line)-1], nil
 		case errors.Is(err, bufio.ErrBufferFull):
 			continue
+		case errors.Is(err, io.EOF) && len(line) > max:
+			return nil, ErrTooLarge
 		case errors.Is(err, io.EOF) && len(line) > 0:
 			return line, nil
 		}
