@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"time"
+	"errors"
 
+	"ratchat/api"
 	"ratchat/chat"
 )
-
-// flushWait bounds how long a command waits for what it queued to leave.
-const flushWait = 15 * time.Second
 
 // openCore opens the profile and starts its messenger.
 func (c *cli) openCore() (*chat.Messenger, error) {
@@ -16,6 +14,11 @@ func (c *cli) openCore() (*chat.Messenger, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.openProfile(p)
+}
+
+// openProfile opens p with the passphrase and starts its messenger.
+func (c *cli) openProfile(p chat.Profile) (*chat.Messenger, error) {
 	pass, err := c.passphrase()
 	if err != nil {
 		return nil, err
@@ -35,4 +38,31 @@ func (c *cli) withCore(fn func(m *chat.Messenger) error) error {
 		err = cerr
 	}
 	return err
+}
+
+// caller answers the api's methods: an [*api.Client] of the process that
+// owns the profile, or an [*api.Server] on the profile this command opened.
+type caller interface {
+	Call(ctx context.Context, method string, params, result any) error
+}
+
+// withAPI runs fn with the profile's api: over the socket when a process
+// (the interface, `ratchat serve`) owns the profile, else on the profile
+// opened here, through the same method handlers, so that a command prints
+// the same either way. The socket needs no passphrase: it is the owner's
+// alone (0600 in a 0700 folder), and its process has the profile open.
+func (c *cli) withAPI(fn func(rpc caller) error) error {
+	p, err := c.profile()
+	if err != nil {
+		return err
+	}
+	cl, err := api.Dial(p.Dir)
+	switch {
+	case err == nil:
+		defer cl.Close()
+		return fn(cl)
+	case !errors.Is(err, api.ErrNotRunning):
+		return err
+	}
+	return c.withCore(func(m *chat.Messenger) error { return fn(api.NewServer(m, api.Config{})) })
 }
