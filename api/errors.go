@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"ratchat/chat"
-	"ratchat/transport"
 )
 
 // Errors of the protocol itself, each the cause behind one error code (see
@@ -75,7 +74,7 @@ var causes = []cause{
 	{CodeCodeMismatch, "code_mismatch", chat.ErrCodeMismatch},
 	{CodeMalformedCode, "malformed_code", chat.ErrMalformedCode},
 	{CodeTimeout, "timeout", chat.ErrTimeout},
-	{CodeInvalidInvite, "invalid_invite", transport.ErrInvite},
+	{CodeInvalidInvite, "invalid_invite", chat.ErrInvalidInvite},
 	{CodeOwnInvite, "own_invite", chat.ErrSelf},
 	{CodeKeyChanged, "key_changed", errKeyChanged},
 	{CodeParse, "parse_error", ErrParse},

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"ratchat/chat"
-	"ratchat/transport"
 )
 
 // TestMethods drives every method through the socket of Alice's profile,
@@ -87,7 +86,7 @@ func TestMethods(t *testing.T) {
 		{"numbers differ", "verify", VerifyParams{Contact: "2", Code: wrong}, CodeCodeMismatch, chat.ErrCodeMismatch},
 		{"short code", "verify", VerifyParams{Contact: "2", Code: "1234"}, CodeMalformedCode, chat.ErrMalformedCode},
 		{"invite as code", "verify", VerifyParams{Contact: "2", Code: bobInvite}, CodeMalformedCode, chat.ErrMalformedCode},
-		{"bad invite", "add", AddParams{Invite: "RATCHAT1:nonsense"}, CodeInvalidInvite, transport.ErrInvite},
+		{"bad invite", "add", AddParams{Invite: "RATCHAT1:nonsense"}, CodeInvalidInvite, chat.ErrInvalidInvite},
 		{"own invite", "add", AddParams{Invite: ownInvite}, CodeOwnInvite, chat.ErrSelf},
 		{"n zero", "messages", MessagesParams{Contact: "1"}, CodeInvalidParams, ErrInvalidParams},
 		{"n too large", "messages", MessagesParams{Contact: "1", N: MaxMessages + 1}, CodeInvalidParams, ErrInvalidParams},

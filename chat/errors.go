@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"ratchat/store"
+	"ratchat/transport"
 )
 
 // Errors returned by this package, checked with [errors.Is].
@@ -68,3 +69,8 @@ var ErrShortPassphrase = errors.New("chat: the passphrase is too short")
 // does not open the profile: the store's own error, named here for the
 // front ends.
 var ErrWrongPassphrase = store.ErrWrongPassphrase
+
+// ErrInvalidInvite is returned by [Messenger.AddContact] (wrapped) for an
+// invite that cannot be read: transport's own error, named here for the
+// front ends.
+var ErrInvalidInvite = transport.ErrInvite
