@@ -64,5 +64,9 @@ func (c *cli) withAPI(fn func(rpc caller) error) error {
 	case !errors.Is(err, api.ErrNotRunning):
 		return err
 	}
-	return c.withCore(func(m *chat.Messenger) error { return fn(api.NewServer(m, api.Config{})) })
+	return c.withCore(func(m *chat.Messenger) error {
+		srv := api.NewServer(m, api.Config{}) // listens nowhere: called in-process only
+		defer srv.Close()
+		return fn(srv)
+	})
 }
