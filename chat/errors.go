@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"ratchat/store"
+	"ratchat/transport"
 )
 
 // Errors returned by this package, checked with [errors.Is].
@@ -63,3 +64,8 @@ var (
 // ErrShortPassphrase is returned for a passphrase under [MinPassphrase]
 // characters.
 var ErrShortPassphrase = errors.New("chat: the passphrase is too short")
+
+// ErrInvalidInvite is returned by [Messenger.AddContact] (wrapped) for an
+// invite that cannot be read: transport's own error, named here for the
+// front ends.
+var ErrInvalidInvite = transport.ErrInvite

@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"os"
+	"path/filepath"
 
+	"ratchat/api"
 	"ratchat/chat"
 	"ratchat/store"
 )
@@ -46,13 +48,17 @@ var backupCommand = &command{
 
 // exportBackup writes a backup and prints its recovery key.
 func (c *cli) exportBackup(path string) error {
-	return c.withCore(func(m *chat.Messenger) error {
-		key, err := m.ExportBackup(context.Background(), path, nil)
-		if err != nil {
+	abs, err := filepath.Abs(path) // the process that owns the profile may run elsewhere
+	if err != nil {
+		return err
+	}
+	return c.withAPI(func(rpc caller) error {
+		var r api.BackupExportResult
+		if err := rpc.Call(context.Background(), "backup.export", api.BackupExportParams{Path: abs}, &r); err != nil {
 			return err
 		}
 		c.note("Backup written to %s. Its recovery key, shown this once: write it down.", path)
-		c.printf("%s\n", key.Display())
+		c.printf("%s\n", r.RecoveryKey)
 		return nil
 	})
 }

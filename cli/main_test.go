@@ -78,6 +78,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"backup", "-h"}, 0, "ratchat backup auto --folder", ""},
 		{[]string{"help", "backup"}, 0, "only while ratchat runs", ""},
 		{[]string{"verify", "Bob", "--code", "1", "--scan", "x.png"}, exitUsage, "", "not both"},
+		{[]string{"help", "serve"}, 0, "ratchat.sock", ""},
+		{[]string{"serve", "extra"}, exitUsage, "", "usage: ratchat serve"},
+		{[]string{"send", "Bob", "hi", "--timeout", "2h"}, exitUsage, "", "--timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

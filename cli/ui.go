@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"ratchat/api"
 	"ratchat/chat"
 	"ratchat/store"
 	"ratchat/ui"
@@ -23,10 +24,35 @@ var uiCommand = &command{
 
 // opener creates or unlocks the profile for the interface, and remembers
 // the messenger it opened, so that the command can close it when the
-// interface ends.
+// interface ends. While the interface runs, the messenger answers the api
+// socket too, so that other commands work meanwhile.
 type opener struct {
-	p chat.Profile
-	m *chat.Messenger
+	p   chat.Profile
+	m   *chat.Messenger
+	srv *api.Server
+}
+
+// own keeps the messenger the interface runs on and serves its api
+// socket. A socket that cannot be made is no reason to refuse the
+// interface: the other commands then find the profile locked, as before.
+func (o *opener) own(m *chat.Messenger) {
+	o.m = m
+	srv := api.NewServer(m, api.Config{})
+	if srv.Listen() == nil {
+		o.srv = srv
+	}
+}
+
+// close stops serving the socket (removing it), then closes the messenger.
+func (o *opener) close() error {
+	if o.srv != nil {
+		o.srv.Close()
+		o.srv = nil
+	}
+	if o.m == nil {
+		return nil
+	}
+	return o.m.Close()
 }
 
 var _ ui.Opener = (*opener)(nil)
@@ -40,7 +66,7 @@ func (o *opener) Create(name, passphrase string) (ui.Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.m = m
+	o.own(m)
 	return m, nil
 }
 
@@ -50,7 +76,7 @@ func (o *opener) Unlock(passphrase string) (ui.Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.m = m
+	o.own(m)
 	return m, nil
 }
 
@@ -68,10 +94,7 @@ func runUI(c *cli, _ []string) error {
 	}
 	final, runErr := tea.NewProgram(model, append(ui.ProgramOptions(),
 		tea.WithInput(c.stdin), tea.WithOutput(c.stdout))...).Run()
-	var closeErr error
-	if o.m != nil {
-		closeErr = o.m.Close()
-	}
+	closeErr := o.close()
 	// A restore replaced the messenger the interface started with.
 	if a, ok := final.(interface{ Core() ui.Core }); ok {
 		if m, ok := a.Core().(*chat.Messenger); ok && m != nil && m != o.m {
@@ -103,7 +126,7 @@ func (c *cli) uiModel(o *opener) (tea.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.m = m
+	o.own(m)
 	return ui.NewMainApp(ui.NewCommon(), m), nil
 }
 
