@@ -64,7 +64,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"extra member", `{"jsonrpc":"2.0","x":1,"id":3,"method":"contacts"}`, `{"jsonrpc":"2.0","id":3,"error":{"code":-32600,"message":"api: invalid request: not a JSON-RPC 2.0 request object","data":{"cause":"invalid_request"}}}`},
 		{"a number", `42`, `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"api: invalid request: not a JSON-RPC 2.0 request object","data":{"cause":"invalid_request"}}}`},
 		{"empty batch", `[]`, `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"api: invalid request: a batch holds 1 to 100 requests","data":{"cause":"invalid_request"}}}`},
-		{"batch", `[{"jsonrpc":"2.0","id":"x","method":"invite"},{"jsonrpc":"2.0","method":"contacts"},1]`, `[{"jsonrpc":"2.0","id":"x","result":{"invite":"INVITE"}},{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"api: invalid request: not a JSON-RPC 2.0 request object","data":{"cause":"invalid_request"}}}]`},
+		{"batch", `[{"jsonrpc":"2.0","id":"x","method":"invite"},{"jsonrpc":"2.0","method":"contacts"},1]`, `[{"jsonrpc":"2.0","id":"x","result":{"invite":"INVITE","ready":true}},{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"api: invalid request: not a JSON-RPC 2.0 request object","data":{"cause":"invalid_request"}}}]`},
 		{"after a notification", `{"jsonrpc":"2.0","method":"contacts"}` + "\n" + `{"jsonrpc":"2.0","id":9,"method":"contacts"}`, `{"jsonrpc":"2.0","id":9,"result":{"contacts":[]}}`},
 		{"null params", `{"jsonrpc":"2.0","id":10,"method":"contacts","params":null}`, `{"jsonrpc":"2.0","id":10,"result":{"contacts":[]}}`},
 	}
