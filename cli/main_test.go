@@ -157,9 +157,9 @@ func TestBackupAndPasswd(t *testing.T) {
 		t.Fatalf("recovery key %q", key)
 	}
 	wrong := strings.Repeat("1234 ", 15) + "1234"
-	check(t, runArgs(with("backup", "restore", backup, "--key", wrong)...), exitBackup, "", "wrong backup key")
+	check(t, runArgs(with("backup", "restore", backup, "--key", wrong, "--yes")...), exitBackup, "", "wrong backup key")
 	check(t, runArgs(with("backup", "restore", backup)...), exitUsage, "", "--key")
-	check(t, runArgs(with("backup", "restore", backup, "--key", key)...), 0, "restored 0 contacts", "")
+	check(t, runArgs(with("backup", "restore", backup, "--key", key, "--yes")...), 0, "restored 0 contacts", "restoring: 100%")
 
 	t.Setenv(newPassphraseEnv, "short")
 	check(t, runArgs(with("passwd")...), exitFailure, "", "at least 8")
