@@ -32,16 +32,10 @@ func newProfile(t *testing.T, name string) *chat.Messenger {
 // there then, so that others can add it).
 func waitOnline(t *testing.T, m *chat.Messenger) {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case ev := <-m.Events():
-			if e, ok := ev.(chat.HomeState); ok && e.Connected {
-				return
-			}
-		case <-deadline:
-			t.Fatal("the home never came up")
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.Ready(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 

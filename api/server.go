@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"ratchat/chat"
@@ -50,7 +51,7 @@ type Config struct {
 // in its profile folder once [Server.Listen] ran, and in-process through
 // [Server.Call].
 type Server struct {
-	m   *chat.Messenger
+	m   atomic.Pointer[chat.Messenger] // Swap replaces it after a restore
 	cfg Config
 	log *slog.Logger
 
@@ -81,8 +82,15 @@ func NewServer(m *chat.Messenger, cfg Config) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{m: m, cfg: cfg, log: log, ctx: ctx, cancel: cancel, conns: map[net.Conn]struct{}{}}
+	s := &Server{cfg: cfg, log: log, ctx: ctx, cancel: cancel, conns: map[net.Conn]struct{}{}}
+	s.m.Store(m)
+	return s
 }
+
+// Swap makes the server answer for m from now on: the interface's restore
+// closes the messenger it had and opens the profile again. m must own the
+// same profile (the socket stays where it is).
+func (s *Server) Swap(m *chat.Messenger) { s.m.Store(m) }
 
 // SocketPath returns the path of the api socket of the profile in dir.
 func SocketPath(dir string) string { return filepath.Join(dir, SocketName) }
@@ -93,7 +101,7 @@ func SocketPath(dir string) string { return filepath.Join(dir, SocketName) }
 // a file left at the socket's path by a process that died is removed
 // first.
 func (s *Server) Listen() error {
-	dir, err := s.m.ProfileDir()
+	dir, err := s.m.Load().ProfileDir()
 	if err != nil {
 		return fmt.Errorf("api: %w", err)
 	}
@@ -281,7 +289,7 @@ func (s *Server) dispatch(ctx context.Context, name string, params json.RawMessa
 	if !ok {
 		return nil, errorf(CodeMethodNotFound, "api: no method %q", name)
 	}
-	result, err := m.call(ctx, s.m, params)
+	result, err := m.call(ctx, s.m.Load(), params)
 	if err != nil {
 		return nil, err
 	}

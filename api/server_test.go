@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -247,5 +248,28 @@ func TestCallInProcess(t *testing.T) {
 	}
 	if outs[0] != outs[1] {
 		t.Errorf("in-process %s\nsocket     %s", outs[0], outs[1])
+	}
+}
+
+// After a restore (the interface's), the socket answers for the messenger
+// the restore returned.
+func TestSwapAfterRestore(t *testing.T) {
+	ctx := context.Background()
+	m := newProfile(t, "dora")
+	s := listen(t, m, Config{})
+	path := filepath.Join(t.TempDir(), "backup.rcb")
+	key, err := m.ExportBackup(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, _, err := m.Restore(ctx, path, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { next.Close() })
+	s.Swap(next)
+	c := dial(t, next)
+	if inv := call[InviteResult](t, c, "invite", nil); inv.Invite == "" {
+		t.Fatal("no invite after the swap")
 	}
 }

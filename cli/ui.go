@@ -94,13 +94,14 @@ func runUI(c *cli, _ []string) error {
 	}
 	final, runErr := tea.NewProgram(model, append(ui.ProgramOptions(),
 		tea.WithInput(c.stdin), tea.WithOutput(c.stdout))...).Run()
-	closeErr := o.close()
-	// A restore replaced the messenger the interface started with.
+	// A restore replaced the messenger the interface started with
+	// (CoreChanged told the opener already; this is a second safeguard).
 	if a, ok := final.(interface{ Core() ui.Core }); ok {
 		if m, ok := a.Core().(*chat.Messenger); ok && m != nil && m != o.m {
-			closeErr = m.Close()
+			o.swap(m)
 		}
 	}
+	closeErr := o.close()
 	if runErr != nil {
 		return fmt.Errorf("interface: %w", runErr)
 	}
@@ -115,7 +116,7 @@ func (c *cli) uiModel(o *opener) (tea.Model, error) {
 		return nil, err
 	}
 	if !exists || (c.g.passphraseFile == "" && !hasEnvPassphrase()) {
-		return ui.NewApp(ui.NewCommon(), o), nil
+		return ui.NewApp(c.uiCommon(o), o), nil
 	}
 	pass, err := c.passphrase()
 	if err != nil {
@@ -127,11 +128,35 @@ func (c *cli) uiModel(o *opener) (tea.Model, error) {
 		return nil, err
 	}
 	o.own(m)
-	return ui.NewMainApp(ui.NewCommon(), m), nil
+	return ui.NewMainApp(c.uiCommon(o), m), nil
 }
 
 // hasEnvPassphrase reports whether $RATCHAT_PASSPHRASE is set.
 func hasEnvPassphrase() bool {
 	_, ok := store.PassphraseFromEnv()
 	return ok
+}
+
+// uiCommon is the interface's shared state: it writes its own escape
+// sequences (the clipboard's) where the program writes, and tells the
+// opener of a messenger a restore put in place.
+func (c *cli) uiCommon(o *opener) ui.Common {
+	common := ui.NewCommon()
+	common.Terminal = c.stdout
+	common.CoreChanged = func(core ui.Core) {
+		if m, ok := core.(*chat.Messenger); ok {
+			o.swap(m)
+		}
+	}
+	return common
+}
+
+// swap takes the messenger a restore opened in place of the one the
+// interface had (which the restore closed): the socket answers for it, and
+// it is the one closed at the end.
+func (o *opener) swap(m *chat.Messenger) {
+	o.m = m
+	if o.srv != nil {
+		o.srv.Swap(m)
+	}
 }
