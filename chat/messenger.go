@@ -72,8 +72,8 @@ type Messenger struct {
 	home     string         // our home's address
 	homeKey  keys.PublicKey // the identity key our home must present
 
-	events    *eventQueue
-	changes   changes // wakes WaitSent and Flush
+	events  *eventQueue
+	changes changes // wakes WaitSent and Flush
 
 	// Set when the messenger owns its store ([Open], [Create]): Close
 	// closes it, and Restore reopens the profile with the passphrase.
@@ -86,6 +86,7 @@ type Messenger struct {
 	timerWake chan struct{} // a message with an expiry was stored
 	refill    chan struct{} // a one-time prekey was used: check the home's stock
 	presence  *presence
+	files     transfers // files being sent
 	pool      *connPool
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -126,6 +127,9 @@ func CreateProfile(ctx context.Context, st *store.Store, name string, r io.Reade
 func Start(ctx context.Context, cfg Config) (*Messenger, error) {
 	m, err := newMessenger(ctx, cfg)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.resumeFiles(ctx); err != nil {
 		return nil, err
 	}
 	if err := m.ensurePreKeys(ctx); err != nil {
