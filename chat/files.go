@@ -111,6 +111,9 @@ func (m *Messenger) sendChunks(ctx context.Context, o *outgoing, f io.ReadSeeker
 	}
 	buf := make([]byte, ChunkSize)
 	for i := uint32(0); i < offer.FileChunks; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		for m.files.inFlight(o) >= fileWindow {
 			if err := o.await(ctx); err != nil {
 				return err
