@@ -114,7 +114,9 @@ func (m *Messenger) sendChunks(ctx context.Context, o *outgoing, f io.ReadSeeker
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		for m.files.inFlight(o) >= fileWindow {
+		// A full window drains to half before it is refilled: each pass of
+		// the outbox reads every item queued, so it should find many.
+		for full := m.files.inFlight(o) >= fileWindow; full && m.files.inFlight(o) > fileWindow/2; {
 			if err := o.await(ctx); err != nil {
 				return err
 			}
