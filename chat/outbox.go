@@ -85,7 +85,7 @@ func (m *Messenger) deliverDue(ctx context.Context) error {
 		}
 		if err := m.deliver(ctx, c, item); err != nil {
 			blocked[c.ID] = true
-			m.presence.failed(c, err)
+			m.presence.failed(c, err, m.now())
 			if urgent[c.ID] {
 				item.Attempts = 0 // the backoff starts over
 			}
