@@ -47,7 +47,6 @@ func TestChatFollowsFileAndStatusEvents(t *testing.T) {
 	}
 }
 
-
 // TestStaleCoreEventsIgnored checks that after a restore swapped the core,
 // the old core's events and its closing are ignored.
 func TestStaleCoreEventsIgnored(t *testing.T) {
