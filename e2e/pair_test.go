@@ -44,7 +44,7 @@ func (pr *profile) ratchat(args ...string) string {
 	if err := cmd.Run(); err != nil {
 		pr.t.Fatalf("%s: ratchat %s: %v\nstdout: %s\nstderr: %s", pr.name, strings.Join(args, " "), err, stdout.String(), stderr.String())
 	}
-	if strings.Contains(stderr.String(), "did not answer") {
+	if strings.Contains(stderr.String(), "has not answered") {
 		pr.t.Fatalf("%s: ratchat %s returned before its home had its prekeys:\n%s", pr.name, args[0], stderr.String())
 	}
 	return stdout.String()
