@@ -64,6 +64,8 @@ func exitCode(err error) int {
 		return exitNoProfile
 	case errors.Is(err, chat.ErrNoContact), errors.Is(err, chat.ErrAmbiguous):
 		return exitNotFound
+	case errors.Is(err, chat.ErrMalformedCode):
+		return exitUsage // a typo is no "different number"
 	case errors.Is(err, chat.ErrCodeMismatch):
 		return exitMismatch
 	case errors.Is(err, chat.ErrTimeout):
