@@ -370,10 +370,10 @@ func (m *Messenger) usedPreKeys(ctx context.Context, d *session.Decrypted) ([]st
 	}
 	if d.UsedKEMPreKey {
 		k, err := preKeyStore{ctx, m.st}.KEMPreKey(d.KEMPreKeyID)
-		if err != nil {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
-		if !k.LastResort {
+		if err == nil && !k.LastResort { // a missing one has nothing to delete
 			refs = append(refs, store.PreKeyRef{Kind: store.KindKEMPreKey, ID: d.KEMPreKeyID})
 		}
 	}
