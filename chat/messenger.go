@@ -88,6 +88,7 @@ type Messenger struct {
 	wake      chan struct{} // the outbox has work
 	timerWake chan struct{} // a message with an expiry was stored
 	refill    chan struct{} // a one-time prekey was used: check the home's stock
+	preKeyMu  sync.Mutex    // one prekey sync at a time (the home loop, the peer-mode stocking)
 	presence  *presence
 	files     transfers // files being sent
 	pool      *connPool
