@@ -33,8 +33,7 @@ type OtherIdentityError struct {
 
 // Error names both identities by a short fingerprint.
 func (e *OtherIdentityError) Error() string {
-	return fmt.Sprintf("store: the backup is of identity %s, not this profile's %s; "+
-		"restoring it anyway replaces your identity (the profile is kept aside)",
+	return fmt.Sprintf("store: the backup is of another identity (%s) than this profile's (%s)",
 		shortFingerprint(e.Backup), shortFingerprint(e.Profile))
 }
 
