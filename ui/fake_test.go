@@ -51,8 +51,8 @@ type fakeCore struct {
 	// otherIdentity makes Restore refuse with chat.ErrOtherIdentity
 	// unless forced.
 	otherIdentity bool
-	restores  int           // Restore calls
-	pages     int           // Messages calls
+	restores      int // Restore calls
+	pages         int // Messages calls
 }
 
 var _ Core = (*fakeCore)(nil)
