@@ -199,7 +199,7 @@ func newMessenger(ctx context.Context, cfg Config) (*Messenger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chat: registration id: %w", err)
 	}
-	m.local = session.Local{Identity: m.identity, RegistrationID: uint32(id)}
+	m.local = session.Local{Identity: m.identity, RegistrationID: uint32(id), Now: m.now}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.events = newEventQueue()
 	m.ready = make(chan struct{})
