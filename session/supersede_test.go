@@ -20,8 +20,8 @@ func TestSupersedeKeepsTheOldStateReadable(t *testing.T) {
 	b1 := bob.send("on B")
 
 	a2 := alice.send("still on A") // alice has not seen B yet
-	bob.mustReceive(a2)             // archived A still decrypts
-	alice.mustReceive(b1)           // alice takes B
+	bob.mustReceive(a2)            // archived A still decrypts
+	alice.mustReceive(b1)          // alice takes B
 	alice.mustReceive(bob.send("then whichever state is current"))
 	bob.mustReceive(alice.send("and the answer"))
 
