@@ -25,8 +25,8 @@ func TestTotalBytesCap(t *testing.T) {
 	}{
 		{0, "aaaa", nil},
 		{0, "aaaa", ErrQuota}, // a's own quota (7) first
-		{1, "bbbbbb", nil},   // 10 in all
-		{1, "b", ErrFull},    // the home is full
+		{1, "bbbbbb", nil},    // 10 in all
+		{1, "b", ErrFull},     // the home is full
 		{0, "a", ErrFull},
 	}
 	var ids []uint64
