@@ -100,6 +100,10 @@ type Limits struct {
 	TargetBundleEvery time.Duration // (default 30s)
 }
 
+// DefaultLimits returns the limits a home in mode runs with when
+// [Config.Limits] is left zero.
+func DefaultLimits(mode Mode) Limits { return Limits{}.withDefaults(mode) }
+
 // DefaultRetention is how long a home keeps an unacknowledged envelope.
 const DefaultRetention = 30 * 24 * time.Hour
 
@@ -147,6 +151,11 @@ func (l Limits) abuseDefaults(mode Mode) Limits {
 		}
 	}
 	def(&l.AnonTimeout, 10*time.Second)
+	defInt(&l.MaxEnvelopes, mailbox.DefaultMaxEnvelopes)
+	defInt(&l.MaxPreKeys, mailbox.DefaultMaxPreKeys)
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = mailbox.DefaultMaxBytes
+	}
 	if l.MaxTotalBytes == 0 {
 		l.MaxTotalBytes = mailbox.DefaultMaxTotalBytes
 	}
