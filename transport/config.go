@@ -95,9 +95,11 @@ type Limits struct {
 	// Per-owner limit on the bundles handed out with one-time prekeys,
 	// whoever asks. Beyond it a bundle still comes, with the last-resort
 	// KEM prekey and no one-time prekey: sessions can still start, and
-	// nobody can drain the owner's one-time prekeys.
-	TargetBundleBurst int           // (default 10)
-	TargetBundleEvery time.Duration // (default 30s)
+	// nobody can drain the owner's one-time prekeys. Why 25: below the
+	// 40 one-time KEM prekeys a ratchat owner keeps, so that a flood
+	// leaves some in stock and the owner time to replenish.
+	TargetBundleBurst int           // (default 25)
+	TargetBundleEvery time.Duration // (default 1m)
 }
 
 // DefaultLimits returns the limits a home in mode runs with when
@@ -167,8 +169,8 @@ func (l Limits) abuseDefaults(mode Mode) Limits {
 	def(&l.DepositEvery, 2*time.Millisecond)
 	defInt(&l.BundleBurst, 50)
 	def(&l.BundleEvery, time.Second)
-	defInt(&l.TargetBundleBurst, 10)
-	def(&l.TargetBundleEvery, 30*time.Second)
+	defInt(&l.TargetBundleBurst, 25)
+	def(&l.TargetBundleEvery, time.Minute)
 	return l
 }
 

@@ -202,7 +202,7 @@ func TestMailboxAndTotalQuota(t *testing.T) {
 func TestBundleFlood(t *testing.T) {
 	alice := testIdentity(t, 1)
 	home := startHome(t, Config{Mode: RelayMode, Now: newTestClock().Now})
-	up := testUpload(t, alice, 60, 20)
+	up := testUpload(t, alice, 60, 40)
 	if err := dialOwner(t, home, alice).UploadPreKeys(ctxT(t), up); err != nil {
 		t.Fatal(err)
 	}
@@ -221,12 +221,12 @@ func TestBundleFlood(t *testing.T) {
 			t.Fatalf("fetch %d: a withheld bundle must carry the last-resort KEM prekey", i)
 		}
 	}
-	const burst = 10 // the default TargetBundleBurst
+	const burst = 25 // the default TargetBundleBurst
 	if withOneTime != burst {
 		t.Fatalf("%d bundles with one-time prekeys, want %d", withOneTime, burst)
 	}
 	owner := dialOwner(t, home, alice)
-	if c, err := owner.PreKeyCounts(ctxT(t)); err != nil || c.OneTime != 60-burst || c.KEM != 20-burst {
+	if c, err := owner.PreKeyCounts(ctxT(t)); err != nil || c.OneTime != 60-burst || c.KEM != 40-burst {
 		t.Fatalf("left in stock: %+v %v", c, err)
 	}
 	greedy := dialAnonFrom(t, home, "127.0.0.10")
