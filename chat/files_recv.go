@@ -121,8 +121,11 @@ func (f *incomingFile) validChunk(c *Content) bool {
 // write stores a chunk and returns how many distinct chunks have arrived.
 func (f *incomingFile) write(c *Content) (uint32, error) {
 	bitmap, err := os.ReadFile(f.Map)
-	if err != nil || uint32(len(bitmap)) != f.Chunks {
-		return 0, fmt.Errorf("chat: transfer map: %v", err)
+	if err != nil {
+		return 0, fmt.Errorf("chat: transfer map: %w", err)
+	}
+	if uint32(len(bitmap)) != f.Chunks {
+		return 0, fmt.Errorf("chat: transfer map of %d bytes, want %d", len(bitmap), f.Chunks)
 	}
 	if bitmap[c.ChunkIndex] == 0 {
 		part, err := os.OpenFile(f.Part, os.O_WRONLY, 0)

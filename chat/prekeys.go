@@ -43,9 +43,21 @@ type preKeyStore struct {
 
 var _ session.PreKeys = preKeyStore{}
 
+// record reads one prekey record. A prekey the store does not have is
+// [session.ErrNoSuchPreKey] (still matching [store.ErrNotFound]), the one
+// failure the session blames on the peer's message; any other error is
+// the store failing and goes back as it is, for the envelope to be retried.
+func (p preKeyStore) record(kind store.PreKeyKind, id uint32) ([]byte, error) {
+	b, err := p.st.PreKey(p.ctx, store.PreKeyRef{Kind: kind, ID: id})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %w", session.ErrNoSuchPreKey, err)
+	}
+	return b, err
+}
+
 // SignedPreKey returns the signed prekey with this id.
 func (p preKeyStore) SignedPreKey(id uint32) (keys.SignedPreKey, error) {
-	b, err := p.st.PreKey(p.ctx, store.PreKeyRef{Kind: store.KindSignedPreKey, ID: id})
+	b, err := p.record(store.KindSignedPreKey, id)
 	if err != nil {
 		return keys.SignedPreKey{}, err
 	}
@@ -54,7 +66,7 @@ func (p preKeyStore) SignedPreKey(id uint32) (keys.SignedPreKey, error) {
 
 // OneTimePreKey returns the one-time prekey with this id.
 func (p preKeyStore) OneTimePreKey(id uint32) (keys.OneTimePreKey, error) {
-	b, err := p.st.PreKey(p.ctx, store.PreKeyRef{Kind: store.KindOneTimePreKey, ID: id})
+	b, err := p.record(store.KindOneTimePreKey, id)
 	if err != nil {
 		return keys.OneTimePreKey{}, err
 	}
@@ -63,7 +75,7 @@ func (p preKeyStore) OneTimePreKey(id uint32) (keys.OneTimePreKey, error) {
 
 // KEMPreKey returns the KEM prekey with this id.
 func (p preKeyStore) KEMPreKey(id uint32) (keys.KEMPreKey, error) {
-	b, err := p.st.PreKey(p.ctx, store.PreKeyRef{Kind: store.KindKEMPreKey, ID: id})
+	b, err := p.record(store.KindKEMPreKey, id)
 	if err != nil {
 		return keys.KEMPreKey{}, err
 	}

@@ -12,9 +12,17 @@ import (
 )
 
 // errUndeliverable marks an envelope that can never be processed: it is
-// acknowledged (so the home deletes it) and dropped. Any other error leaves
-// the envelope at the home, which delivers it again.
+// acknowledged (so the home deletes it) and dropped. Only the peer's bytes
+// earn it: an envelope that does not open, a message the session rejects
+// ([session.IsProtocolError]), content that does not parse. Any other
+// error is ours (the store failing, a cancelled context) and leaves the
+// envelope at the home, which delivers it again.
 var errUndeliverable = errors.New("chat: undeliverable envelope")
+
+// undeliverable marks err [errUndeliverable], keeping it as the cause.
+func undeliverable(err error) error {
+	return fmt.Errorf("%w: %w", errUndeliverable, err)
+}
 
 // handleDelivery processes one envelope from the home and acknowledges it
 // once its effects are stored. It returns an error only when the
@@ -45,7 +53,7 @@ type incoming struct {
 func (m *Messenger) receive(ctx context.Context, d *transport.Deliver) error {
 	opened, err := transport.OpenEnvelope(&m.identity, d.Envelope)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUndeliverable, err)
+		return undeliverable(err)
 	}
 	in := &incoming{sender: opened.Sender}
 	control, err := m.decryptAndCommit(ctx, in, opened)
@@ -69,11 +77,14 @@ func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *
 	}
 	var err error
 	in.result, err = in.session.Decrypt(m.rand, m.local, preKeyStore{ctx, m.st}, session.MessageType(opened.Type), opened.Message)
+	if session.IsProtocolError(err) {
+		return false, undeliverable(err)
+	}
 	if err != nil {
-		return false, fmt.Errorf("%w: %v", errUndeliverable, err)
+		return false, fmt.Errorf("chat: decrypting: %w", err) // our store failed: retry
 	}
 	if in.content, err = ParseContent(in.result.Plaintext); err != nil {
-		return false, fmt.Errorf("%w: %v", errUndeliverable, err)
+		return false, undeliverable(err)
 	}
 	if !in.known {
 		if err := m.addIncomingContact(ctx, in); err != nil {

@@ -94,7 +94,7 @@ func ParseKEMPublicKey(b []byte) (KEMPublicKey, error) {
 		return k, fmt.Errorf("%w: KEM key type 0x%02x", ErrKeyType, b[0])
 	}
 	if _, err := mlkem.NewEncapsulationKey1024(b[1:]); err != nil {
-		return k, fmt.Errorf("%w: %v", ErrBadKEMKey, err)
+		return k, fmt.Errorf("%w: %w", ErrBadKEMKey, err)
 	}
 	copy(k[:], b[1:])
 	return k, nil
@@ -107,7 +107,7 @@ func ParseKEMPublicKey(b []byte) (KEMPublicKey, error) {
 func (k *KEMPublicKey) Encapsulate() (secret [KEMSecretSize]byte, ciphertext []byte, err error) {
 	ek, err := mlkem.NewEncapsulationKey1024(k[:])
 	if err != nil {
-		return secret, nil, fmt.Errorf("%w: %v", ErrBadKEMKey, err)
+		return secret, nil, fmt.Errorf("%w: %w", ErrBadKEMKey, err)
 	}
 	shared, ct := ek.Encapsulate()
 	copy(secret[:], shared)

@@ -96,7 +96,7 @@ func ParseKEMPreKey(b []byte) (KEMPreKey, error) {
 	copy(seed[:], rest[1:])
 	pair, err := NewKEMKeyPair(seed)
 	if err != nil {
-		return k, fmt.Errorf("%w: %v", ErrPreKeyRecord, err)
+		return k, fmt.Errorf("%w: %w", ErrPreKeyRecord, err)
 	}
 	k.ID, k.Pair, k.LastResort = id, pair, rest[0] == 1
 	copy(k.Signature[:], rest[1+KEMSeedSize:])
@@ -130,7 +130,7 @@ func parsePair(b []byte) (KeyPair, error) {
 	}
 	pair, err := NewKeyPair(priv)
 	if err != nil {
-		return KeyPair{}, fmt.Errorf("%w: %v", ErrPreKeyRecord, err)
+		return KeyPair{}, fmt.Errorf("%w: %w", ErrPreKeyRecord, err)
 	}
 	if !pair.Public.Equal(PublicKey(b[KeySize : 2*KeySize])) {
 		return KeyPair{}, fmt.Errorf("%w: public key does not match private key", ErrPreKeyRecord)

@@ -42,8 +42,16 @@ var (
 	ErrNoSession = errors.New("session: no session for message")
 
 	// ErrUnknownPreKey is returned when a PreKeySignalMessage names a prekey
-	// that the local side does not have (any more).
+	// that the local side does not have (any more): the [PreKeys] lookup
+	// said [ErrNoSuchPreKey]. A lookup that fails for any other reason is
+	// not this error (see [PreKeys]).
 	ErrUnknownPreKey = errors.New("session: unknown prekey")
+
+	// ErrNoSuchPreKey is what a [PreKeys] implementation returns, or wraps,
+	// when it holds no prekey with the id asked for. It is the one lookup
+	// failure that is the peer's to answer for: Decrypt turns it into
+	// [ErrUnknownPreKey].
+	ErrNoSuchPreKey = errors.New("session: no such prekey")
 
 	// ErrBadBundle is returned when a prekey bundle's signatures do not
 	// verify or it lacks the signed prekey.
@@ -54,7 +62,30 @@ var (
 	ErrUntrustedIdentity = errors.New("session: untrusted identity")
 )
 
-// malformed wraps [ErrMalformed] with what was wrong.
+// protocolErrors are the errors that judge what a peer sent: a message
+// that fails with one of them fails the same way however often it comes.
+// A new error about a message or a bundle belongs in this list.
+var protocolErrors = []error{
+	ErrMalformed, ErrVersion, ErrBadMAC, ErrBadPadding, ErrDuplicate, ErrTooOld,
+	ErrTooFarAhead, ErrNoSession, ErrUnknownPreKey, ErrBadBundle, ErrUntrustedIdentity,
+}
+
+// IsProtocolError reports whether err is this package's verdict on a
+// message or a bundle (it matches one of the errors above other than
+// [ErrNoSuchPreKey]): a message failing so can be dropped, since it never
+// decrypts. Any other error from [Session.Decrypt] is local (a [PreKeys]
+// store failing, randomness failing) and the message is worth retrying.
+func IsProtocolError(err error) bool {
+	for _, target := range protocolErrors {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// malformed wraps [ErrMalformed] with what was wrong; a %w in format
+// keeps that cause too.
 func malformed(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
 }

@@ -28,7 +28,7 @@ type memPreKeys struct {
 func (m *memPreKeys) SignedPreKey(id uint32) (keys.SignedPreKey, error) {
 	k, ok := m.signed[id]
 	if !ok {
-		return k, fmt.Errorf("no signed prekey %d", id)
+		return k, fmt.Errorf("%w: signed prekey %d", ErrNoSuchPreKey, id)
 	}
 	return k, nil
 }
@@ -36,7 +36,7 @@ func (m *memPreKeys) SignedPreKey(id uint32) (keys.SignedPreKey, error) {
 func (m *memPreKeys) OneTimePreKey(id uint32) (keys.OneTimePreKey, error) {
 	k, ok := m.oneTime[id]
 	if !ok {
-		return k, fmt.Errorf("no one-time prekey %d", id)
+		return k, fmt.Errorf("%w: one-time prekey %d", ErrNoSuchPreKey, id)
 	}
 	return k, nil
 }
@@ -44,7 +44,7 @@ func (m *memPreKeys) OneTimePreKey(id uint32) (keys.OneTimePreKey, error) {
 func (m *memPreKeys) KEMPreKey(id uint32) (keys.KEMPreKey, error) {
 	k, ok := m.kem[id]
 	if !ok {
-		return k, fmt.Errorf("no KEM prekey %d", id)
+		return k, fmt.Errorf("%w: KEM prekey %d", ErrNoSuchPreKey, id)
 	}
 	return k, nil
 }

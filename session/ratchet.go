@@ -142,7 +142,7 @@ func (st *state) decryptNewChain(rand io.Reader, m *SignalMessage) ([]byte, func
 	}
 	dh, err := st.sender.ratchet.Agree(m.RatchetKey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: ratchet key: %v", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: ratchet key: %w", ErrMalformed, err)
 	}
 	root, recvKey := st.root.step(&dh)
 	mk, next, skipped := advance(recvKey, 0, m.Counter)
@@ -156,7 +156,7 @@ func (st *state) decryptNewChain(rand io.Reader, m *SignalMessage) ([]byte, func
 	}
 	dh, err = ratchet.Agree(m.RatchetKey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: ratchet key: %v", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: ratchet key: %w", ErrMalformed, err)
 	}
 	nextRoot, sendKey := root.step(&dh)
 	return plaintext, func() {

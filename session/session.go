@@ -30,7 +30,11 @@ type Local struct {
 }
 
 // PreKeys finds our own prekeys by id when a PreKeySignalMessage arrives.
-// An implementation returns an error when it no longer has the key.
+// An implementation returns an error matching [ErrNoSuchPreKey] when it
+// does not have the key (never had it, or it was used), which Decrypt
+// reports as [ErrUnknownPreKey]. Any other error means the lookup itself
+// failed; Decrypt returns it wrapped, matching none of this package's
+// errors, so that the caller keeps the message to try again.
 type PreKeys interface {
 	SignedPreKey(id uint32) (keys.SignedPreKey, error)
 	OneTimePreKey(id uint32) (keys.OneTimePreKey, error)

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -33,7 +34,7 @@ func masterSecret(pairs []dhPair, kemSecret []byte) ([]byte, error) {
 		dh, err := p.ours.Agree(p.theirs)
 		if err != nil {
 			clear(out)
-			return nil, fmt.Errorf("%w: key agreement: %v", ErrMalformed, err)
+			return nil, fmt.Errorf("%w: key agreement: %w", ErrMalformed, err)
 		}
 		out = append(out, dh[:]...)
 	}
@@ -48,7 +49,7 @@ func masterSecret(pairs []dhPair, kemSecret []byte) ([]byte, error) {
 // PreKeySignalMessage.
 func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error) {
 	if err := bundle.Verify(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadBundle, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadBundle, err)
 	}
 	base, err := keys.GenerateKeyPair(rand)
 	if err != nil {
@@ -69,7 +70,7 @@ func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error
 	if bundle.KEMPreKey != nil {
 		secret, ciphertext, err := bundle.KEMPreKey.Encapsulate()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadBundle, err)
+			return nil, fmt.Errorf("%w: %w", ErrBadBundle, err)
 		}
 		version, kemSecret = VersionPQXDH, secret[:]
 		p.kemPreKeyID, p.kemCiphertext = bundle.KEMPreKeyID, ciphertext
@@ -90,7 +91,7 @@ func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error
 	}
 	dh, err := ratchet.Agree(bundle.SignedPreKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadBundle, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadBundle, err)
 	}
 	nextRoot, ourChain := root.step(&dh)
 	st := &state{
@@ -116,7 +117,7 @@ func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error
 func respond(local Local, prekeys PreKeys, m *PreKeySignalMessage) (*state, *Decrypted, error) {
 	spk, err := prekeys.SignedPreKey(m.SignedPreKeyID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: signed prekey %d: %v", ErrUnknownPreKey, m.SignedPreKeyID, err)
+		return nil, nil, preKeyError("signed prekey", m.SignedPreKeyID, err)
 	}
 	pairs := []dhPair{
 		{&spk.Pair, m.Identity},
@@ -127,7 +128,7 @@ func respond(local Local, prekeys PreKeys, m *PreKeySignalMessage) (*state, *Dec
 	if m.HasPreKeyID {
 		otk, err := prekeys.OneTimePreKey(m.PreKeyID)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: one-time prekey %d: %v", ErrUnknownPreKey, m.PreKeyID, err)
+			return nil, nil, preKeyError("one-time prekey", m.PreKeyID, err)
 		}
 		pairs = append(pairs, dhPair{&otk.Pair, m.BaseKey})
 		used.OneTimePreKeyID, used.UsedOneTimePreKey = m.PreKeyID, true
@@ -136,11 +137,11 @@ func respond(local Local, prekeys PreKeys, m *PreKeySignalMessage) (*state, *Dec
 	if m.Version == VersionPQXDH {
 		kem, err := prekeys.KEMPreKey(m.KEMPreKeyID)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: KEM prekey %d: %v", ErrUnknownPreKey, m.KEMPreKeyID, err)
+			return nil, nil, preKeyError("KEM prekey", m.KEMPreKeyID, err)
 		}
 		secret, err := kem.Pair.Decapsulate(m.KEMCiphertext)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: KEM ciphertext: %v", ErrMalformed, err)
+			return nil, nil, fmt.Errorf("%w: KEM ciphertext: %w", ErrMalformed, err)
 		}
 		kemSecret = secret[:]
 		used.KEMPreKeyID, used.UsedKEMPreKey = m.KEMPreKeyID, true
@@ -163,4 +164,17 @@ func respond(local Local, prekeys PreKeys, m *PreKeySignalMessage) (*state, *Dec
 		sender:               senderChain{ratchet: spk.Pair, key: ourChain},
 	}
 	return st, used, nil
+}
+
+// preKeyError says why looking prekey id up failed. Only a prekey the
+// store does not have ([ErrNoSuchPreKey]) is [ErrUnknownPreKey], the
+// peer's message naming a key we lack. Any other failure is local (a disk,
+// a closed store, a cancelled context): it keeps its cause and matches
+// none of this package's errors, so that the caller retries the message
+// instead of discarding it.
+func preKeyError(what string, id uint32, err error) error {
+	if errors.Is(err, ErrNoSuchPreKey) {
+		return fmt.Errorf("%w: %s %d: %w", ErrUnknownPreKey, what, id, err)
+	}
+	return fmt.Errorf("session: reading %s %d: %w", what, id, err)
 }

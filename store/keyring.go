@@ -100,7 +100,7 @@ func loadKeyring(ctx context.Context, q querier) (keyring, error) {
 		return k, ErrNotProfile
 	}
 	if err != nil {
-		return k, fmt.Errorf("%w: %v", ErrNotProfile, err)
+		return k, fmt.Errorf("%w: %w", ErrNotProfile, err)
 	}
 	if t < 0 || t > 1<<32-1 || m < 0 || m > 1<<32-1 || th < 0 || th > 255 {
 		return k, ErrKDFParams

@@ -155,7 +155,7 @@ func openLocked(dir string, passphrase []byte, lock *profileLock, o options) (*S
 func (s *Store) unlock(ctx context.Context, passphrase []byte) error {
 	v, err := schemaVersion(ctx, s.db)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrNotProfile, err)
+		return fmt.Errorf("%w: %w", ErrNotProfile, err)
 	}
 	if v == 0 {
 		return ErrNotProfile

@@ -33,7 +33,7 @@ func (rr *recordReader) next() (byte, []byte, error) {
 	if err != nil {
 		if err != io.EOF && err != io.ErrUnexpectedEOF && !errors.Is(err, ErrBackupCorrupt) && !errors.Is(err, ErrBackupTruncated) {
 			// The length itself is bad (a varint over 64 bits): corrupt.
-			return 0, nil, fmt.Errorf("%w: record length: %v", ErrBackupCorrupt, err)
+			return 0, nil, fmt.Errorf("%w: record length: %w", ErrBackupCorrupt, err)
 		}
 		return 0, nil, streamErr(err, false)
 	}
@@ -171,7 +171,7 @@ func (s *Store) applyRecord(ctx context.Context, tx querier, st *restoreState, k
 		err = ErrBackupCorrupt
 	}
 	if err != nil && !errors.Is(err, ErrBackupCorrupt) {
-		return fmt.Errorf("%w: %v", ErrBackupCorrupt, err)
+		return fmt.Errorf("%w: %w", ErrBackupCorrupt, err)
 	}
 	return err
 }

@@ -67,7 +67,7 @@ func openDB(dir string) (*sql.DB, error) {
 	}
 	if err := db.Ping(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%w: %v", ErrNotProfile, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotProfile, err)
 	}
 	return db, nil
 }

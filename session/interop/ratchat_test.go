@@ -13,8 +13,6 @@ import (
 )
 
 var (
-	// errNoPreKey is what ratchatPeer's prekey store says about a missing key.
-	errNoPreKey = errors.New("interop: no such prekey")
 	// errStateChanged flags a failed decryption that changed the session.
 	errStateChanged = errors.New("interop: the session changed on a failed decryption")
 )
@@ -71,7 +69,7 @@ func (p *ratchatPeer) bundle() keys.Bundle {
 
 func (p *ratchatPeer) SignedPreKey(id uint32) (keys.SignedPreKey, error) {
 	if id != p.signed.ID {
-		return keys.SignedPreKey{}, fmt.Errorf("%w: signed prekey %d", errNoPreKey, id)
+		return keys.SignedPreKey{}, fmt.Errorf("%w: signed prekey %d", session.ErrNoSuchPreKey, id)
 	}
 	return p.signed, nil
 }
@@ -79,7 +77,7 @@ func (p *ratchatPeer) SignedPreKey(id uint32) (keys.SignedPreKey, error) {
 func (p *ratchatPeer) OneTimePreKey(id uint32) (keys.OneTimePreKey, error) {
 	k, ok := p.oneTime[id]
 	if !ok {
-		return keys.OneTimePreKey{}, fmt.Errorf("%w: one-time prekey %d", errNoPreKey, id)
+		return keys.OneTimePreKey{}, fmt.Errorf("%w: one-time prekey %d", session.ErrNoSuchPreKey, id)
 	}
 	return k, nil
 }
@@ -87,7 +85,7 @@ func (p *ratchatPeer) OneTimePreKey(id uint32) (keys.OneTimePreKey, error) {
 func (p *ratchatPeer) KEMPreKey(id uint32) (keys.KEMPreKey, error) {
 	k, ok := p.kem[id]
 	if !ok {
-		return keys.KEMPreKey{}, fmt.Errorf("%w: KEM prekey %d", errNoPreKey, id)
+		return keys.KEMPreKey{}, fmt.Errorf("%w: KEM prekey %d", session.ErrNoSuchPreKey, id)
 	}
 	return k, nil
 }

@@ -145,7 +145,7 @@ func dsn(path string) string {
 func migrate(db *sql.DB) error {
 	var v int
 	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
-		return fmt.Errorf("%w: %v", ErrSchema, err)
+		return fmt.Errorf("%w: %w", ErrSchema, err)
 	}
 	if v > schemaVersion {
 		return fmt.Errorf("%w: version %d", ErrSchema, v)
@@ -160,13 +160,13 @@ func migrate(db *sql.DB) error {
 	defer tx.Rollback()
 	if v == 0 {
 		if _, err := tx.Exec(schemaSQL); err != nil {
-			return fmt.Errorf("%w: creating schema: %v", ErrSchema, err)
+			return fmt.Errorf("%w: creating schema: %w", ErrSchema, err)
 		}
 		v = 1
 	}
 	for v++; v <= schemaVersion; v++ {
 		if _, err := tx.Exec(upgrades[v]); err != nil {
-			return fmt.Errorf("%w: upgrading to version %d: %v", ErrSchema, v, err)
+			return fmt.Errorf("%w: upgrading to version %d: %w", ErrSchema, v, err)
 		}
 	}
 	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
