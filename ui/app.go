@@ -61,9 +61,11 @@ func NewMainApp(c Common, core Core) *App {
 }
 
 // ProgramOptions are the options the interface expects its tea.Program to
-// run with: the alternate screen, and mouse reports for the wheel.
+// run with: the alternate screen. Mouse reports (for the chat's wheel)
+// are turned on by the main screen only, so that the mouse selects text,
+// an invite or a safety number, everywhere else.
 func ProgramOptions() []tea.ProgramOption {
-	return []tea.ProgramOption{tea.WithAltScreen(), tea.WithMouseCellMotion()}
+	return []tea.ProgramOption{tea.WithAltScreen()}
 }
 
 // Init asks whether the profile exists, or loads the main screen.
@@ -92,7 +94,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.openMain(msg.Core)
 		return a, a.loadMain()
 	case BackMsg:
-		a.handleBack()
+		return a, a.handleBack()
 	case AutoBackupPageMsg:
 		return a, a.setPage(NewAutoBackupView(a.common, a.core), screenPage)
 	case MessageEvent, ReceiptEvent, ContactEvent, StatusEvent, BackupWrittenEvent, eventsClosedMsg:
@@ -101,6 +103,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.handleMain(msg)
 	case contactAddedMsg, VerifiedMsg, RestoredMsg, errMsg, noticeMsg:
 		return a, a.handleResult(msg)
+	case noticeExpiredMsg:
+		msg.n.expire(msg.id)
 	default:
 		return a, a.forward(msg)
 	}
@@ -132,28 +136,32 @@ func (a *App) handleExists(msg existsMsg) {
 	}
 }
 
-// setPage shows a full-screen page.
+// setPage shows a full-screen page, with the mouse left to the terminal
+// for selecting text.
 func (a *App) setPage(p Component, s screen) tea.Cmd {
 	a.page, a.screen, a.showHelp = p, s, false
 	p.SetSize(a.common.Width, a.common.Height-2)
-	return p.Init()
+	return tea.Batch(p.Init(), tea.DisableMouse)
 }
 
 // handleBack returns from a page or the help overlay to the main screen.
-func (a *App) handleBack() {
+func (a *App) handleBack() tea.Cmd {
 	if a.showHelp {
 		a.showHelp = false
-		return
+		return nil
 	}
 	if a.screen == screenPage {
 		a.page, a.screen = nil, screenMain
+		return tea.EnableMouseCellMotion
 	}
+	return nil
 }
 
 // handleKey handles the global keys, then hands the key to the overlay,
 // the page or the main screen.
 func (a *App) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := a.common.KeyMap
+	msg = asText(msg, a.typing())
 	switch {
 	case key.Matches(msg, km.Quit):
 		return tea.Quit
@@ -173,9 +181,17 @@ func (a *App) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// typing reports whether keys go to a text field, where "?" is typed.
+// typing reports whether keys go to a text field, where runes ("?", "v",
+// or a pasted "down") are text.
 func (a *App) typing() bool {
-	return a.screen != screenMain || a.focus == focusComposer
+	switch {
+	case a.showHelp:
+		return false
+	case a.screen == screenMain:
+		return a.focus == focusComposer
+	}
+	t, ok := a.page.(typist)
+	return ok && t.typing()
 }
 
 // keys returns the key bindings of what has the keyboard, for help.

@@ -15,16 +15,16 @@ func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
 	switch msg.Name {
 	case "add":
 		if msg.Arg == "" {
-			a.composer.SetHint("Usage: /add INVITE", true)
-			return nil
+			return a.composer.SetHint("Usage: /add INVITE", true)
 		}
 		return AddContactCmd(a.core, msg.Arg)
+	case "invite":
+		return a.setPage(NewInviteView(a.common, a.core), screenPage)
 	case "verify":
 		return a.openVerify()
 	case "file":
 		if msg.Arg == "" {
-			a.composer.SetHint("Usage: /file PATH", true)
-			return nil
+			return a.composer.SetHint("Usage: /file PATH", true)
 		}
 		return a.sendFile(msg.Arg)
 	case "timer":
@@ -48,21 +48,18 @@ func (a *App) openBackup(arg string) tea.Cmd {
 	case "auto":
 		return a.setPage(NewAutoBackupView(a.common, a.core), screenPage)
 	}
-	a.composer.SetHint("Usage: /backup [export|restore|auto]", true)
-	return nil
+	return a.composer.SetHint("Usage: /backup [export|restore|auto]", true)
 }
 
 // setTimer sets the open chat's disappearing-messages timer.
 func (a *App) setTimer(arg string) tea.Cmd {
 	c, ok := a.chat.Contact()
 	if !ok {
-		a.composer.SetHint("Open a chat first.", true)
-		return nil
+		return a.composer.SetHint("Open a chat first.", true)
 	}
 	d, err := parseTimer(arg)
 	if err != nil {
-		a.composer.SetHint(err.Error(), true)
-		return nil
+		return a.composer.SetHint(err.Error(), true)
 	}
 	core := a.core
 	return func() tea.Msg {
@@ -97,27 +94,25 @@ func (a *App) handleResult(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case contactAddedMsg:
 		if msg.err != nil {
-			a.status.SetNotice("Could not add the contact: "+SanitizeLine(msg.err.Error()), true)
-			return nil
+			return a.status.SetNotice("Could not add the contact: "+SanitizeLine(msg.err.Error()), true)
 		}
 		a.contacts.Upsert(msg.contact)
-		a.status.SetNotice("Added "+SanitizeLine(msg.contact.Name), false)
-		return a.openChat(msg.contact)
+		return tea.Batch(a.status.SetNotice("Added "+SanitizeLine(msg.contact.Name), false), a.openChat(msg.contact))
 	case VerifiedMsg:
 		if a.page != nil {
 			a.page.Update(msg)
 		}
 		return ContactsCmd(a.core)
 	case RestoredMsg:
-		a.status.SetNotice(fmt.Sprintf("Restored %d contacts", msg.Result.Contacts), false)
+		note := a.status.SetNotice(fmt.Sprintf("Restored %d contacts", msg.Result.Contacts), false)
 		if c, ok := a.chat.Contact(); ok {
-			return tea.Batch(ContactsCmd(a.core), a.chat.Open(c))
+			return tea.Batch(note, ContactsCmd(a.core), a.chat.Open(c))
 		}
-		return ContactsCmd(a.core)
+		return tea.Batch(note, ContactsCmd(a.core))
 	case errMsg:
-		a.status.SetNotice(SanitizeLine(msg.err.Error()), true)
+		return a.status.SetNotice(SanitizeLine(msg.err.Error()), true)
 	case noticeMsg:
-		a.status.SetNotice(msg.text, false)
+		return a.status.SetNotice(msg.text, false)
 	}
 	return nil
 }

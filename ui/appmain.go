@@ -28,7 +28,7 @@ func (a *App) openMain(core Core) {
 // loadMain loads the contacts and the status and starts listening to the
 // core's events.
 func (a *App) loadMain() tea.Cmd {
-	return tea.Batch(ContactsCmd(a.core), StatusCmd(a.core), ListenCmd(a.core.Events()))
+	return tea.Batch(ContactsCmd(a.core), StatusCmd(a.core), ListenCmd(a.core.Events()), tea.EnableMouseCellMotion)
 }
 
 // layoutMain sizes the three panes: the contact list on the left, the chat
@@ -94,8 +94,7 @@ func (a *App) jumpUnread() tea.Cmd {
 	cur, _ := a.chat.Contact()
 	id, ok := nextUnread(a.contacts.Items(), cur.ID)
 	if !ok {
-		a.status.SetNotice("No unread messages", false)
-		return nil
+		return a.status.SetNotice("No unread messages", false)
 	}
 	a.contacts.Select(id)
 	c, _ := a.contacts.Selected()
@@ -115,8 +114,7 @@ func (a *App) openVerify() tea.Cmd {
 		c, ok = a.contacts.Selected()
 	}
 	if !ok {
-		a.status.SetNotice("Open a chat to verify its contact", true)
-		return nil
+		return a.status.SetNotice("Open a chat to verify its contact", true)
 	}
 	return a.setPage(NewVerifyView(a.common, a.core, c), screenPage)
 }
@@ -128,8 +126,7 @@ func (a *App) handleMain(msg tea.Msg) tea.Cmd {
 	case SubmitMsg:
 		c, ok := a.chat.Contact()
 		if !ok {
-			a.composer.SetHint("Open a chat first (tab to the contact list).", true)
-			return nil
+			return a.composer.SetHint("Open a chat first (tab to the contact list).", true)
 		}
 		return SendCmd(a.core, c.ID, msg.Text)
 	case CommandMsg:
@@ -137,9 +134,9 @@ func (a *App) handleMain(msg tea.Msg) tea.Cmd {
 	case OpenChatMsg:
 		return a.openChat(msg.Contact)
 	case sentMsg:
-		a.handleSent(msg)
+		note := a.handleSent(msg)
 		_, cmd := a.chat.Update(msg)
-		return cmd
+		return tea.Batch(note, cmd)
 	case contactsMsg:
 		return a.handleContacts(msg)
 	case statusMsg:
@@ -153,18 +150,17 @@ func (a *App) handleMain(msg tea.Msg) tea.Cmd {
 
 // handleSent explains a message that could not be sent, and gives its
 // text back to the composer so that nothing typed is lost.
-func (a *App) handleSent(msg sentMsg) {
+func (a *App) handleSent(msg sentMsg) tea.Cmd {
 	if msg.err == nil {
-		return
+		return nil
 	}
 	if a.composer.Value() == "" {
 		a.composer.SetValue(msg.text)
 	}
 	if errors.Is(msg.err, ErrKeyNotAccepted) {
-		a.composer.SetHint("Not sent: their key changed. Tab to the chat and press v to verify.", true)
-		return
+		return a.composer.SetHint("Not sent: their key changed. Tab to the chat and press v to verify.", true)
 	}
-	a.composer.SetHint("Not sent: "+SanitizeLine(msg.err.Error()), true)
+	return a.composer.SetHint("Not sent: "+SanitizeLine(msg.err.Error()), true)
 }
 
 // handleContacts shows the loaded contact list.
@@ -195,10 +191,9 @@ func (a *App) handleEvent(msg tea.Msg) tea.Cmd {
 	case StatusEvent:
 		a.status.SetStatus(msg.Status)
 	case BackupWrittenEvent:
-		a.status.SetNotice(backupNotice(msg, a.common.now()))
+		cmd = a.status.SetNotice(backupNotice(msg, a.common.now()))
 	case eventsClosedMsg:
-		a.status.SetNotice("The messenger core stopped", true)
-		return nil
+		return a.status.SetNotice("The messenger core stopped", true)
 	}
 	return tea.Batch(cmd, ListenCmd(a.core.Events()))
 }
@@ -220,19 +215,17 @@ func errCmd(err error) tea.Cmd {
 // handleFileJob shows a file's progress under the composer.
 func (a *App) handleFileJob(m jobMsg) tea.Cmd {
 	if !m.finished {
-		a.composer.SetHint("sending… "+progressText(fraction(m.done, m.total))+" · esc cancels", false)
+		a.composer.holdHint("sending… " + progressText(fraction(m.done, m.total)) + " · esc cancels")
 		return m.next
 	}
 	a.fileJob = nil
 	switch {
 	case errors.Is(m.err, context.Canceled):
-		a.composer.SetHint("File not sent: cancelled.", false)
+		return a.composer.SetHint("File not sent: cancelled.", false)
 	case m.err != nil:
-		a.composer.SetHint("File not sent: "+SanitizeLine(m.err.Error()), true)
-	default:
-		a.composer.SetHint("File sent.", false)
+		return a.composer.SetHint("File not sent: "+SanitizeLine(m.err.Error()), true)
 	}
-	return nil
+	return a.composer.SetHint("File sent.", false)
 }
 
 // sendFile sends a file to the open chat in a job that Esc cancels.
@@ -240,14 +233,12 @@ func (a *App) sendFile(path string) tea.Cmd {
 	c, ok := a.chat.Contact()
 	switch {
 	case !ok:
-		a.composer.SetHint("Open a chat first.", true)
-		return nil
+		return a.composer.SetHint("Open a chat first.", true)
 	case a.fileJob != nil:
-		a.composer.SetHint("A file is being sent already.", true)
-		return nil
+		return a.composer.SetHint("A file is being sent already.", true)
 	}
 	a.fileJob = newJob(3)
-	a.composer.SetHint("sending "+SanitizeLine(filepath.Base(path))+"…", false)
+	a.composer.holdHint("sending " + SanitizeLine(filepath.Base(path)) + "…")
 	core := a.core
 	return a.fileJob.Start(func(ctx context.Context, p Progress) (any, error) {
 		return nil, core.SendFile(ctx, c.ID, path, p)

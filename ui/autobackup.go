@@ -77,6 +77,7 @@ func (v *AutoBackupView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // handleKey hands a key to the current step.
 func (v *AutoBackupView) handleKey(msg tea.KeyMsg) tea.Cmd {
+	msg = asText(msg, v.typing())
 	switch v.step {
 	case autoOverview:
 		return v.handleOverviewKey(msg)
@@ -90,6 +91,23 @@ func (v *AutoBackupView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	}
 	return nil // loading or saving: the core answers first
+}
+
+// typing reports whether a field has the keyboard: the settings form, or
+// the recovery key typed back.
+func (v *AutoBackupView) typing() bool {
+	return v.step == autoEditing || v.step == autoKey && v.check.phase == keyTyping
+}
+
+// autoFieldProblem says what an empty settings field wants.
+func autoFieldProblem(field int) string {
+	switch field {
+	case fieldAutoFolder:
+		return "Type the folder the backups go into."
+	case fieldAutoEvery:
+		return "Type how often to back up, such as 24h, 90m or 7d."
+	}
+	return "Type how many backups to keep, or 0 to keep them all."
 }
 
 // handleOverviewKey leaves, opens the form, or turns backups off.
@@ -115,9 +133,11 @@ func (v *AutoBackupView) handleFormKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, km.Back):
 		v.step, v.result, v.failed = autoOverview, "", false
-	case key.Matches(msg, km.NextField):
-		v.form.move(1)
+	case v.form.navigate(msg, km):
+	case key.Matches(msg, km.Submit) && v.form.empty(v.form.focus):
+		v.result, v.failed = autoFieldProblem(v.form.focus), true
 	case key.Matches(msg, km.Submit) && v.form.focus != fieldAutoKeep:
+		v.result, v.failed = "", false
 		v.form.move(1)
 	case key.Matches(msg, km.Submit):
 		return v.submit()

@@ -76,6 +76,7 @@ func (v *BackupView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // handleKey moves through the steps.
 func (v *BackupView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := v.common.KeyMap
+	msg = asText(msg, v.typing())
 	switch {
 	case key.Matches(msg, km.Back):
 		return v.back()
@@ -89,6 +90,12 @@ func (v *BackupView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return v.check.update(msg)
 	}
 	return nil
+}
+
+// typing reports whether a field has the keyboard: the path, or the
+// recovery key typed back.
+func (v *BackupView) typing() bool {
+	return v.step == exportPath || v.step == exportKey && v.check.phase == keyTyping
 }
 
 // back leaves the screen, cancels a running export, or shows the key

@@ -67,23 +67,34 @@ func renderMessage(c Common, peer string, m MessageItem, at time.Time, width int
 	return lines
 }
 
+// The delivery marks of outgoing messages, told apart by shape and not by
+// colour alone (the help overlay shows them as a legend).
+const (
+	markQueued    = "…"
+	markSent      = "✓"
+	markDelivered = "✓✓"
+	markRead      = "●✓"
+	markFailed    = "✗ not sent"
+)
+
 // ticks renders an outgoing message's delivery state: one tick once the
-// peer's home has it, two once delivered, two highlighted once read.
+// peer's home has it, two once delivered, a dot and a tick (also
+// highlighted) once read.
 func ticks(st *Styles, m MessageItem) string {
 	if !m.Outgoing {
 		return ""
 	}
 	switch m.Status {
 	case StatusQueued:
-		return st.Tick.Render("…")
+		return st.Tick.Render(markQueued)
 	case StatusSent:
-		return st.Tick.Render("✓")
+		return st.Tick.Render(markSent)
 	case StatusDelivered:
-		return st.Tick.Render("✓✓")
+		return st.Tick.Render(markDelivered)
 	case StatusRead:
-		return st.ReadTick.Render("✓✓")
+		return st.ReadTick.Render(markRead)
 	case StatusFailed:
-		return st.Error.Render("✗ not sent")
+		return st.Error.Render(markFailed)
 	}
 	return ""
 }

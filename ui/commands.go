@@ -23,6 +23,7 @@ type Command struct {
 // Commands lists the composer's /commands, in the order help shows them.
 var Commands = []Command{
 	{Name: "add", Args: "INVITE", Help: "add a contact from their invite"},
+	{Name: "invite", Help: "show your invite, to give to a contact"},
 	{Name: "verify", Help: "compare safety numbers with this contact"},
 	{Name: "file", Args: "PATH", Help: "send a file"},
 	{Name: "timer", Args: "DURATION|off", Help: "disappearing messages in this chat"},

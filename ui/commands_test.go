@@ -41,7 +41,7 @@ func TestComplete(t *testing.T) {
 		{"/a", "/add ", nil, true},
 		{"/v", "/verify ", nil, true},
 		{"/b", "/backup ", nil, true},
-		{"/", "/", []string{"/add", "/backup", "/file", "/help", "/timer", "/verify"}, true},
+		{"/", "/", []string{"/add", "/backup", "/file", "/help", "/invite", "/timer", "/verify"}, true},
 		{"/x", "/x", nil, true},
 		{"/add ", "/add ", nil, false}, // free-text arguments are not completed
 		{"/timer 1", "/timer 1", nil, false},

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"io"
+	"os"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -21,6 +23,13 @@ type Common struct {
 	Now func() time.Time
 	// Location is the time zone timestamps are shown in.
 	Location *time.Location
+	// After returns a command that delivers msg once d has passed
+	// (tea.Tick); injected so that tests deliver timed messages
+	// themselves instead of waiting.
+	After func(d time.Duration, msg tea.Msg) tea.Cmd
+	// Terminal is where the sequences the renderer does not make are
+	// written: OSC 52, which copies to the clipboard.
+	Terminal io.Writer
 }
 
 // NewCommon returns a Common with the default styles and key map, the
@@ -31,7 +40,14 @@ func NewCommon() Common {
 		KeyMap:   DefaultKeyMap(),
 		Now:      time.Now,
 		Location: time.Local,
+		After:    after,
+		Terminal: os.Stdout,
 	}
+}
+
+// after delivers msg after d, on the program's clock.
+func after(d time.Duration, msg tea.Msg) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 }
 
 // SetSize records a component's new size.

@@ -19,8 +19,7 @@ type Composer struct {
 	common  Common
 	input   textarea.Model
 	history history
-	hint    string
-	hintErr bool
+	hint    notice
 }
 
 var _ Component = (*Composer)(nil)
@@ -65,8 +64,13 @@ func (c *Composer) SetValue(s string) {
 	c.input.CursorEnd()
 }
 
-// SetHint shows a line under the input, as an error or not.
-func (c *Composer) SetHint(s string, isErr bool) { c.hint, c.hintErr = s, isErr }
+// SetHint shows a line under the input, as an error or not; the command
+// it returns clears it after a few seconds, as typing does.
+func (c *Composer) SetHint(s string, isErr bool) tea.Cmd { return c.hint.set(c.common, s, isErr) }
+
+// holdHint shows a line under the input until the next one, as for the
+// progress of a file.
+func (c *Composer) holdHint(s string) { c.hint.hold(s, false) }
 
 // Completing reports whether Tab would complete a /command rather than
 // move the focus.
@@ -80,11 +84,12 @@ func (c *Composer) Init() tea.Cmd { return nil }
 
 // Update edits, sends, completes and browses the history.
 func (c *Composer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	switch msg := msg.(type) {
-	case tea.KeyMsg:
-		if cmd, done := c.handleKey(msg); done {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		k = asText(k, true)
+		if cmd, done := c.handleKey(k); done {
 			return c, cmd
 		}
+		msg = k
 	}
 	var cmd tea.Cmd
 	c.input, cmd = c.input.Update(msg)
@@ -99,8 +104,7 @@ func (c *Composer) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, km.Send):
 		return c.submit(), true
 	case key.Matches(msg, km.Complete) && c.Completing():
-		c.handleComplete()
-		return nil, true
+		return c.handleComplete(), true
 	case key.Matches(msg, km.HistoryPrev) && (c.input.Value() == "" || c.input.Line() == 0):
 		if s, ok := c.history.prev(c.input.Value()); ok {
 			c.SetValue(s)
@@ -113,7 +117,7 @@ func (c *Composer) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		}
 		return nil, true
 	}
-	c.hint = ""
+	c.hint.hold("", false)
 	return nil, false
 }
 
@@ -122,38 +126,37 @@ func (c *Composer) submit() tea.Cmd {
 	v := c.input.Value()
 	out, err := parseInput(v)
 	if err != nil {
-		c.SetHint(err.Error(), true)
-		return nil
+		return c.SetHint(err.Error(), true)
 	}
 	if out == nil {
 		return nil
 	}
 	c.history.push(v)
 	c.input.Reset()
-	c.hint = ""
+	c.hint.hold("", false)
 	return func() tea.Msg { return out }
 }
 
 // handleComplete completes the /command being typed.
-func (c *Composer) handleComplete() {
+func (c *Composer) handleComplete() tea.Cmd {
 	s, candidates, _ := complete(c.input.Value())
 	c.SetValue(s)
-	c.SetHint(strings.Join(candidates, "  "), false)
 	if len(candidates) == 0 && !strings.HasSuffix(s, " ") {
 		what := "command"
 		if strings.Contains(s, " ") {
 			what = "choice"
 		}
-		c.SetHint("no such "+what+": try /help", true)
+		return c.SetHint("no such "+what+": try /help", true)
 	}
+	return c.SetHint(strings.Join(candidates, "  "), false)
 }
 
 // View renders the input and the hint line.
 func (c *Composer) View() string {
 	st := c.common.Styles
-	hint := st.Subtle.Render(truncate(c.hint, c.common.Width))
-	if c.hintErr {
-		hint = st.Error.Render(truncate(c.hint, c.common.Width))
+	hint := st.Subtle.Render(truncate(c.hint.text, c.common.Width))
+	if c.hint.isErr {
+		hint = st.Error.Render(truncate(c.hint.text, c.common.Width))
 	}
 	return c.input.View() + "\n" + hint
 }

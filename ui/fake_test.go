@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +23,8 @@ func testCommon(w, h int) Common {
 	c := NewCommon()
 	c.Now = func() time.Time { return t0 }
 	c.Location = time.UTC
+	c.After = func(time.Duration, tea.Msg) tea.Cmd { return nil } // see TestNoticesExpire
+	c.Terminal = io.Discard
 	c.SetSize(w, h)
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -53,6 +54,23 @@ func (f *form) move(delta int) {
 	f.focus = (f.focus + delta + len(f.inputs)) % len(f.inputs)
 	f.inputs[f.focus].Focus()
 }
+
+// navigate moves the focus on the next-field and previous-field keys; it
+// reports whether msg was one of them.
+func (f *form) navigate(msg tea.KeyMsg, km *KeyMap) bool {
+	switch {
+	case key.Matches(msg, km.NextField):
+		f.move(1)
+	case key.Matches(msg, km.PrevField):
+		f.move(-1)
+	default:
+		return false
+	}
+	return true
+}
+
+// empty reports whether field i holds nothing but spaces.
+func (f *form) empty(i int) bool { return strings.TrimSpace(f.inputs[i].Value()) == "" }
 
 // setWidth sizes the inputs to fit width cells beside their labels.
 func (f *form) setWidth(width int) {

@@ -53,7 +53,7 @@ func (h *HelpView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (h *HelpView) View() string {
 	st := h.common.Styles
 	var b strings.Builder
-	b.WriteString(st.Title.Render("Keys") + "\n\n")
+	b.WriteString(st.Title.Render("Keys") + "\n")
 	if h.keys != nil {
 		b.WriteString(h.model.FullHelpView(h.keys.FullHelp()))
 		b.WriteString("\n\n")
@@ -61,7 +61,8 @@ func (h *HelpView) View() string {
 	global := []key.Binding{h.common.KeyMap.NextFocus, h.common.KeyMap.PrevFocus,
 		h.common.KeyMap.NextUnread, h.common.KeyMap.HelpAnywhere, h.common.KeyMap.Quit}
 	b.WriteString(h.model.ShortHelpView(global))
-	b.WriteString("\n\n" + st.Title.Render("Commands") + "\n\n")
+	b.WriteString("\n" + st.Subtle.Render(tickLegend))
+	b.WriteString("\n\n" + st.Title.Render("Commands") + "\n")
 	names := make([]string, len(Commands))
 	width := 0
 	for i, c := range Commands {
@@ -85,6 +86,10 @@ func (h *HelpView) ShortHelp() []key.Binding {
 func (h *HelpView) FullHelp() [][]key.Binding {
 	return [][]key.Binding{h.ShortHelp()}
 }
+
+// tickLegend explains the delivery marks of sent messages.
+const tickLegend = markQueued + " waiting  " + markSent + " sent  " + markDelivered + " delivered  " +
+	markRead + " read  " + markFailed
 
 // padRight pads s with spaces to w cells.
 func padRight(s string, w int) string {

@@ -57,6 +57,10 @@ func (k *keyConfirm) confirm() {
 		k.form = newForm("Recovery key")
 		k.form.setWidth(min(k.width, 70))
 	case keyTyping:
+		if k.form.empty(0) {
+			k.problem = "Type the recovery key you wrote down."
+			return
+		}
 		k.check(k.form.value(0))
 	}
 }

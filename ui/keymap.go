@@ -1,6 +1,9 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
 
 // KeyMap holds every key binding of the interface. Components match keys
 // only against it (with key.Matches), and the help overlay is built from it,
@@ -13,13 +16,15 @@ type KeyMap struct {
 	// Composer.
 	Send, Newline, Complete, HistoryPrev, HistoryNext key.Binding
 	// Forms (verification, backups, onboarding, unlock).
-	Submit, NextField, Confirm key.Binding
+	Submit, NextField, PrevField, Confirm key.Binding
 	// Verification.
 	MarkVerified, MarkUnverified, AcceptKey key.Binding
 	// Automatic backups: AutoBackup opens their settings from the export
 	// screen; AutoOn and AutoOff act on the settings screen, which has no
 	// text field until AutoOn opens one.
 	AutoBackup, AutoOn, AutoOff key.Binding
+	// Invite: Copy copies the user's invite (onboarding, /invite).
+	Copy key.Binding
 	// Shortcuts from the contact list and the chat view (not from text
 	// fields, where these letters are typed).
 	Verify, Backup, Restore key.Binding
@@ -54,7 +59,8 @@ func DefaultKeyMap() *KeyMap {
 		HistoryNext: b([]string{"down"}, "↓", "next sent"),
 
 		Submit:    b([]string{"enter"}, "enter", "submit"),
-		NextField: b([]string{"tab", "shift+tab"}, "tab", "next field"),
+		NextField: b([]string{"tab"}, "tab", "next field"),
+		PrevField: b([]string{"shift+tab"}, "shift+tab", "previous field"),
 		Confirm:   b([]string{"enter"}, "enter", "confirm"),
 
 		MarkVerified:   b([]string{"alt+v"}, "alt+v", "mark verified"),
@@ -65,8 +71,35 @@ func DefaultKeyMap() *KeyMap {
 		AutoOn:     b([]string{"enter"}, "enter", "set up or change"),
 		AutoOff:    b([]string{"d"}, "d", "turn off"),
 
+		Copy: b([]string{"c"}, "c", "copy invite"),
+
 		Verify:  b([]string{"v"}, "v", "verify contact"),
 		Backup:  b([]string{"b"}, "b", "export backup"),
 		Restore: b([]string{"r"}, "r", "restore backup"),
 	}
+}
+
+// asText returns a key message that is text marked as such, so that no
+// key binding matches it: runes are text while a text field has the
+// keyboard (typing), and a chunk of several runes is text everywhere.
+//
+// Why: Bubble Tea v1 delivers what arrives in one read (an unbracketed
+// paste, a slow SSH link, tmux send-keys -l) as one KeyRunes message per
+// word, and key.Matches compares msg.String() with the bindings, so the
+// word "down" would be taken for the down arrow, "enter" for Enter and
+// "f1" for F1. Bubble Tea marks a bracketed paste the same way: its
+// String() is "[down]", which no binding spells, and the text fields
+// insert its runes. A rune with Alt (alt+v) stays a key.
+func asText(msg tea.KeyMsg, typing bool) tea.KeyMsg {
+	if msg.Type == tea.KeyRunes && (len(msg.Runes) > 1 || typing && !msg.Alt) {
+		msg.Paste = true
+	}
+	return msg
+}
+
+// typist is a page that may have a text field focused, where runes are
+// text rather than keys.
+type typist interface {
+	// typing reports whether a text field has the keyboard.
+	typing() bool
 }

@@ -39,7 +39,7 @@ const (
 	StatusSent
 	// StatusDelivered: the peer's device decrypted it (two ticks).
 	StatusDelivered
-	// StatusRead: the peer opened it (two highlighted ticks).
+	// StatusRead: the peer opened it (a dot and a tick, "●✓").
 	StatusRead
 	// StatusFailed: sending gave up; the user may retry.
 	StatusFailed
@@ -73,9 +73,9 @@ type MessageItem struct {
 	Outgoing bool
 	// Text is the message; from peers it is hostile until sanitized.
 	Text string
-	// Sent is the sender's clock; Received is ours. Incoming messages are
-	// shown at Received (a peer's clock is not to be trusted),
-	// outgoing ones at Sent.
+	// Sent is the sender's clock; Received is ours. Every message is
+	// shown at Sent, the time its writer saw (see at); Received is kept
+	// for what arrived late.
 	Sent, Received time.Time
 	// Status is the delivery state of an outgoing message.
 	Status MessageStatus
@@ -151,10 +151,17 @@ type AutoBackupSettings struct {
 	Keep int
 }
 
-// at is the time a message is shown at: ours for incoming messages.
+// at is the time a message is shown at: when it was sent, by the clock
+// of whoever wrote it, so that a message that waited in a mailbox shows
+// when it was written, not when it arrived. Received stands in when Sent
+// is unknown, and when Sent is later than Received: a peer's clock that
+// runs ahead (or lies) cannot date a message after it arrived.
 func (m MessageItem) at() time.Time {
-	if m.Outgoing || m.Received.IsZero() {
+	switch {
+	case m.Outgoing, m.Received.IsZero():
 		return m.Sent
+	case m.Sent.IsZero(), m.Sent.After(m.Received):
+		return m.Received
 	}
-	return m.Received
+	return m.Sent
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 )
 
 // Onboarding's fields.
@@ -84,17 +83,22 @@ func (o *Onboarding) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // handleKey moves between fields, submits, and leaves the invite screen.
 func (o *Onboarding) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := o.common.KeyMap
+	msg = asText(msg, o.typing())
 	switch {
 	case o.busy:
 		return nil
 	case o.core != nil && key.Matches(msg, km.Confirm):
 		core := o.core
 		return func() tea.Msg { return OpenedMsg{Core: core} }
+	case o.core != nil && key.Matches(msg, km.Copy):
+		return copyCmd(o.common.Terminal, o.invite)
 	case o.core != nil:
 		return nil
-	case key.Matches(msg, km.NextField):
-		o.form.move(1)
+	case o.form.navigate(msg, km):
+	case key.Matches(msg, km.Submit) && o.form.empty(o.form.focus):
+		o.problem = fieldProblem(o.form.focus)
 	case key.Matches(msg, km.Submit) && o.form.focus < fieldPassAgain:
+		o.problem = ""
 		o.form.move(1)
 	case key.Matches(msg, km.Submit):
 		return o.submit()
@@ -104,17 +108,33 @@ func (o *Onboarding) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// typing reports whether a field has the keyboard: until the invite shows.
+func (o *Onboarding) typing() bool { return o.core == nil }
+
+// fieldProblem says what an empty onboarding field wants.
+func fieldProblem(field int) string {
+	switch field {
+	case fieldName:
+		return "Choose a display name: your contacts see it."
+	case fieldPass:
+		return "Choose a passphrase of at least 8 characters (a few random words are best)."
+	}
+	return "Type the passphrase again, to check it."
+}
+
 // submit checks the fields and creates the profile.
 func (o *Onboarding) submit() tea.Cmd {
 	name := strings.TrimSpace(o.form.value(fieldName))
 	pass, again := o.form.value(fieldPass), o.form.value(fieldPassAgain)
 	o.problem = onboardingProblem(name, pass, again)
 	if o.problem != "" {
+		field := fieldName
 		if name != "" {
 			o.form.set(fieldPass, "")
 			o.form.set(fieldPassAgain, "")
-			o.form.move(fieldPass - o.form.focus)
+			field = fieldPass
 		}
+		o.form.move(field - o.form.focus)
 		return nil
 	}
 	o.busy = true
@@ -158,7 +178,7 @@ func (o *Onboarding) handleCreated(msg createdMsg) {
 func (o *Onboarding) ShortHelp() []key.Binding {
 	km := o.common.KeyMap
 	if o.core != nil {
-		return []key.Binding{km.Confirm}
+		return []key.Binding{km.Confirm, km.Copy}
 	}
 	return []key.Binding{km.Submit, km.NextField, km.Quit}
 }
@@ -187,13 +207,5 @@ func (o *Onboarding) View() string {
 
 // inviteView renders the new profile's invite as text and QR code.
 func (o *Onboarding) inviteView() string {
-	st, w := o.common.Styles, o.common.Width
-	invite := SanitizeLine(o.invite)
-	text := st.Title.Render("Your invite") + "\n" + st.Digits.Width(w).Render(invite) + "\n"
-	side := "Give it to a contact:\nthey add you with\n/add INVITE, or scan\nthe code.\n\nPress enter to start."
-	code, err := renderQR(st.QR, invite, w-24, o.common.Height-lipgloss.Height(text))
-	if err != nil {
-		return text + "\n" + st.Subtle.Render("("+err.Error()+")") + "\n\n" + side
-	}
-	return text + lipgloss.JoinHorizontal(lipgloss.Top, code, "  ", side)
+	return renderInvite(o.common, o.invite, "Give it to a contact:\nthey add you with\n/add INVITE, or scan\nthe code.\n\nPress c to copy it,\nenter to start.")
 }

@@ -71,15 +71,18 @@ func (v *RestoreView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // handleKey moves between the fields, starts and cancels.
 func (v *RestoreView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := v.common.KeyMap
+	msg = asText(msg, v.typing())
 	switch {
 	case key.Matches(msg, km.Back) && v.running:
 		v.job.cancel()
 	case key.Matches(msg, km.Back):
 		return func() tea.Msg { return BackMsg{} }
 	case v.running:
-	case key.Matches(msg, km.NextField):
-		v.form.move(1)
+	case v.form.navigate(msg, km):
+	case key.Matches(msg, km.Submit) && v.form.focus == fieldBackupPath && v.form.empty(fieldBackupPath):
+		v.result, v.failed = "Type the backup file's path.", true
 	case key.Matches(msg, km.Submit) && v.form.focus == fieldBackupPath:
+		v.result, v.failed = "", false
 		v.form.move(1)
 	case key.Matches(msg, km.Submit):
 		return v.start()
@@ -89,6 +92,9 @@ func (v *RestoreView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// typing reports whether a field has the keyboard: while no restore runs.
+func (v *RestoreView) typing() bool { return !v.running }
+
 // start checks the fields and runs the restore in a job.
 func (v *RestoreView) start() tea.Cmd {
 	path := strings.TrimSpace(v.form.value(fieldBackupPath))
@@ -96,6 +102,7 @@ func (v *RestoreView) start() tea.Cmd {
 	switch {
 	case path == "":
 		v.result, v.failed = "Type the backup file's path.", true
+		v.form.move(fieldBackupPath - v.form.focus)
 		return nil
 	case len(rk) != recoveryKeyDigits:
 		v.result, v.failed = fmt.Sprintf("A recovery key has 64 digits; this one has %d.", len(rk)), true

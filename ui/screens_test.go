@@ -135,14 +135,18 @@ func TestQRColoursAreExplicit(t *testing.T) {
 	}
 }
 
-func TestReadTicksAreStyledApart(t *testing.T) {
-	defer lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetColorProfile(termenv.TrueColor)
-	st := DefaultStyles()
+func TestReadTicksDifferByShape(t *testing.T) {
+	st := DefaultStyles() // the tests' profile has no colours: only shapes differ
 	delivered := ticks(st, MessageItem{Outgoing: true, Status: StatusDelivered})
 	read := ticks(st, MessageItem{Outgoing: true, Status: StatusRead})
-	if !strings.Contains(read, "✓✓") || !strings.Contains(delivered, "✓✓") || read == delivered {
-		t.Fatalf("read %q and delivered %q look the same", read, delivered)
+	if delivered != "✓✓" || read != "●✓" {
+		t.Fatalf("delivered %q, read %q; want ✓✓ and ●✓", delivered, read)
+	}
+	if w := lipgloss.Width(read); w != 2 {
+		t.Fatalf("the read mark is %d cells wide, want 2", w)
+	}
+	if !strings.Contains(NewHelpView(testCommon(100, 40)).View(), "●✓ read") {
+		t.Fatal("the help overlay does not explain the read mark")
 	}
 	if ticks(st, MessageItem{Status: StatusRead}) != "" {
 		t.Fatal("ticks on an incoming message")

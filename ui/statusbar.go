@@ -11,8 +11,7 @@ import (
 type StatusBar struct {
 	common Common
 	status Status
-	notice string
-	isErr  bool
+	notice notice
 }
 
 var _ Component = (*StatusBar)(nil)
@@ -26,8 +25,11 @@ func (s *StatusBar) SetSize(width, height int) { s.common.SetSize(width, height)
 // SetStatus sets what the bar shows about the profile.
 func (s *StatusBar) SetStatus(st Status) { s.status = st }
 
-// SetNotice shows a notice, or an error, until the next one.
-func (s *StatusBar) SetNotice(text string, isErr bool) { s.notice, s.isErr = text, isErr }
+// SetNotice shows a notice, or an error; the command it returns clears it
+// after a few seconds (errors stay longer), unless a newer one replaced it.
+func (s *StatusBar) SetNotice(text string, isErr bool) tea.Cmd {
+	return s.notice.set(s.common, text, isErr)
+}
 
 // Init does nothing.
 func (s *StatusBar) Init() tea.Cmd { return nil }
@@ -52,13 +54,13 @@ func (s *StatusBar) View() string {
 	}
 	right := " ? help "
 	mid := ""
-	if s.notice != "" {
-		mid = " " + SanitizeLine(s.notice) + " "
+	if s.notice.text != "" {
+		mid = " " + SanitizeLine(s.notice.text) + " "
 	}
 	room := max(0, w-lipgloss.Width(left)-lipgloss.Width(right))
 	mid = truncate(mid, room)
 	midStyle := st.StatusBar
-	if s.isErr {
+	if s.notice.isErr {
 		midStyle = st.StatusKey
 	}
 	out := st.StatusKey.Render(truncate(left, w)) + midStyle.Render(padRight(mid, room))

@@ -56,6 +56,7 @@ func (u *Unlock) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // handleKey submits on Enter and edits the field otherwise.
 func (u *Unlock) handleKey(msg tea.KeyMsg) tea.Cmd {
+	msg = asText(msg, u.typing())
 	switch {
 	case u.busy:
 		return nil
@@ -74,6 +75,9 @@ func (u *Unlock) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	return u.form.update(msg)
 }
+
+// typing reports that the passphrase field has the keyboard: it always has.
+func (u *Unlock) typing() bool { return true }
 
 // handleUnlocked opens the main screen, or asks again.
 func (u *Unlock) handleUnlocked(msg unlockedMsg) tea.Cmd {

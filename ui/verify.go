@@ -119,17 +119,19 @@ func (v *VerifyView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // fields, and leaves on Esc.
 func (v *VerifyView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := v.common.KeyMap
+	msg = asText(msg, v.typing())
 	switch {
 	case key.Matches(msg, km.Back):
 		return func() tea.Msg { return BackMsg{} }
-	case key.Matches(msg, km.NextField):
-		v.form.move(1)
+	case v.form.navigate(msg, km):
 	case key.Matches(msg, km.MarkVerified):
 		return v.setVerified(true)
 	case key.Matches(msg, km.MarkUnverified):
 		return v.setVerified(false)
 	case key.Matches(msg, km.AcceptKey):
 		return v.accept()
+	case key.Matches(msg, km.Submit) && v.form.focus == fieldCode && v.form.empty(fieldCode):
+		v.result, v.ok, v.bad = "Type or paste the 60 digits of their screen first.", false, true
 	case key.Matches(msg, km.Submit) && v.form.focus == fieldCode:
 		v.compare(v.form.value(fieldCode))
 		return v.verifyIfMatched()
@@ -140,6 +142,9 @@ func (v *VerifyView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	return nil
 }
+
+// typing reports that a field has the keyboard: it always has.
+func (v *VerifyView) typing() bool { return true }
 
 // compare checks a code against the safety number, in constant time.
 func (v *VerifyView) compare(code string) {
