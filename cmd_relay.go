@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/hex"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -79,46 +75,10 @@ func runRelay(c *cli, _ []string) error {
 	return srv.Shutdown(sctx)
 }
 
-// readAllowList reads the identities of an --allow file: invites or hex
-// identity keys, one a line; blank lines and # comments are skipped.
+// readAllowList reads the identities of an --allow file (none without one).
 func readAllowList(path string) ([]keys.PublicKey, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []keys.PublicKey
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		if line = strings.TrimSpace(line); line == "" {
-			continue
-		}
-		k, err := parseIdentity(line)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-		out = append(out, k)
-	}
-	return out, sc.Err()
-}
-
-// parseIdentity reads an invite, or an identity key in hex (32 bytes, or
-// 33 with libsignal's 0x05 type byte).
-func parseIdentity(s string) (keys.PublicKey, error) {
-	if strings.HasPrefix(s, transport.InvitePrefix) {
-		inv, err := transport.ParseInvite(s)
-		return inv.Identity, err
-	}
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		return keys.PublicKey{}, fmt.Errorf("neither an invite nor a hex key: %w", err)
-	}
-	if len(b) == keys.KeySize+1 {
-		return keys.ParsePublicKey(b)
-	}
-	return keys.NewPublicKey(b)
+	return transport.ReadAllowList(path)
 }

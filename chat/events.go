@@ -83,6 +83,13 @@ type HomeState struct {
 	Err       error
 }
 
+// PresenceChanged reports that a contact went online or offline: whether
+// its home answered recently (see [Messenger.Online]).
+type PresenceChanged struct {
+	Contact store.ContactID
+	Online  bool
+}
+
 func (MessageReceived) isEvent() {}
 func (MessageStored) isEvent()   {}
 func (StatusChanged) isEvent()   {}
@@ -94,6 +101,7 @@ func (MessagesExpired) isEvent() {}
 func (FileProgress) isEvent()    {}
 func (FileReceived) isEvent()    {}
 func (HomeState) isEvent()       {}
+func (PresenceChanged) isEvent() {}
 
 // eventQueue hands events to a consumer without ever blocking the
 // producer: the core must not stall because the interface is slow.
@@ -103,6 +111,9 @@ type eventQueue struct {
 	signal  chan struct{}
 	out     chan Event
 	done    chan struct{}
+	// observe, if set before the first emit, sees every event as it is
+	// queued (presence learns from what arrives). It must not block.
+	observe func(Event)
 }
 
 func newEventQueue() *eventQueue {
@@ -113,6 +124,9 @@ func newEventQueue() *eventQueue {
 
 // emit queues e.
 func (q *eventQueue) emit(e Event) {
+	if q.observe != nil {
+		q.observe(e)
+	}
 	q.mu.Lock()
 	q.pending = append(q.pending, e)
 	q.mu.Unlock()

@@ -42,6 +42,9 @@ type Config struct {
 	Client transport.ClientOptions
 	// Limits configures the peer-mode home.
 	Limits transport.Limits
+	// PresenceInterval is how often each contact's home is pinged to tell
+	// whether it is online (default 10 s; see [Messenger.Online]).
+	PresenceInterval time.Duration
 
 	Rand   io.Reader        // default crypto/rand
 	Now    func() time.Time // default time.Now
@@ -74,6 +77,7 @@ type Messenger struct {
 	wake      chan struct{} // the outbox has work
 	timerWake chan struct{} // a message with an expiry was stored
 	refill    chan struct{} // a one-time prekey was used: check the home's stock
+	presence  *presence
 	pool      *connPool
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -139,6 +143,7 @@ func Start(ctx context.Context, cfg Config) (*Messenger, error) {
 	m.run(m.timerLoop)
 	m.run(m.resetLoop)
 	m.run(m.autoBackupLoop)
+	m.run(m.presenceLoop)
 	return m, nil
 }
 
@@ -180,6 +185,8 @@ func newMessenger(ctx context.Context, cfg Config) (*Messenger, error) {
 	m.local = session.Local{Identity: m.identity, RegistrationID: uint32(id)}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.events = newEventQueue()
+	m.presence = newPresence(m.cfg.PresenceInterval)
+	m.events.observe = func(e Event) { m.presence.observe(m.now(), e) }
 	m.wake = make(chan struct{}, 1)
 	m.timerWake = make(chan struct{}, 1)
 	m.refill = make(chan struct{}, 1)

@@ -53,13 +53,14 @@ func (m *Messenger) deliverDue(ctx context.Context) error {
 		return err
 	}
 	now := m.now()
+	urgent := m.presence.takeUrgent() // their home came back: no waiting out the backoff
 	blocked := map[store.ContactID]bool{}
 	contacts := map[store.ContactID]store.Contact{}
 	for _, item := range items {
 		if blocked[item.Contact] || ctx.Err() != nil {
 			continue
 		}
-		if item.NextAttempt.After(now) {
+		if item.NextAttempt.After(now) && !urgent[item.Contact] {
 			blocked[item.Contact] = true
 			continue
 		}
@@ -76,6 +77,10 @@ func (m *Messenger) deliverDue(ctx context.Context) error {
 		}
 		if err := m.deliver(ctx, c, item); err != nil {
 			blocked[c.ID] = true
+			m.presence.failed(c, err)
+			if urgent[c.ID] {
+				item.Attempts = 0 // the backoff starts over
+			}
 			if err := m.retryLater(ctx, item, err); err != nil {
 				return err
 			}
@@ -100,6 +105,7 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.Out
 		}
 		return err
 	}
+	m.presence.answered(c, m.now())
 	msg, changed, err := m.st.DequeueDelivered(ctx, item, store.StatusSent)
 	if err == nil && changed {
 		m.events.emit(StatusChanged{Contact: c.ID, ID: msg.ID, Status: store.StatusSent})

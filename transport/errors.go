@@ -44,6 +44,20 @@ var (
 	// [ErrInvite]) when the checksum does not match: a mistyped invite.
 	ErrInviteChecksum = errors.New("transport: invite checksum mismatch (mistyped?)")
 
+	// ErrAllowList is wrapped by every error of [ParseAllowList] and
+	// [ReadAllowList] about the list's content: a line that is neither an
+	// invite nor an identity key (its line number and cause follow).
+	ErrAllowList = errors.New("transport: invalid allow-list")
+
+	// ErrAllowListEmpty is returned by [ParseAllowList] for a list without
+	// a single entry. It wraps [ErrAllowList].
+	ErrAllowListEmpty = fmt.Errorf("%w: no entries", ErrAllowList)
+
+	// ErrAllowListSize is returned by [ParseAllowList] for a line longer
+	// than [MaxAllowLine] or a list of more than [MaxAllowEntries]. It
+	// wraps [ErrAllowList].
+	ErrAllowListSize = fmt.Errorf("%w: too large", ErrAllowList)
+
 	// ErrUnreachable is returned by [Dial] and [DialAnonymous] when no
 	// home answered at the address: connection refused, timeout, a peer
 	// that went away during the handshake. Retrying later may succeed.

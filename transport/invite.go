@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"ratchat/keys"
 )
@@ -31,8 +33,13 @@ const (
 	MaxInviteAddress = 51
 
 	// MaxInviteSize bounds an invite's text, the QR payload. ParseInvite
-	// refuses longer input (surrounding white space aside) before decoding.
+	// refuses a longer invite (white space aside) before decoding.
 	MaxInviteSize = 150
+
+	// MaxInviteInput bounds the text ParseInvite reads, white space
+	// included: room for an invite wrapped at 10 columns with CRLF line
+	// ends and indented, refused before anything is copied or decoded.
+	MaxInviteInput = 1024
 
 	inviteVersion = 1
 	// checksumSize is how much of the SHA-256 checksum an invite keeps: a
@@ -70,13 +77,17 @@ func (inv Invite) Encode() (string, error) {
 	return InvitePrefix + inviteEncoding.EncodeToString(b), nil
 }
 
-// ParseInvite reads an invite. It ignores surrounding white space and
-// case, and is otherwise strict; errors wrap [ErrInvite] and say what is
+// ParseInvite reads an invite. It ignores case and all white space,
+// wherever it is (a terminal wraps a long invite, a mail program indents
+// it), and is otherwise strict; errors wrap [ErrInvite] and say what is
 // wrong ([ErrInviteChecksum] for a typo).
 func ParseInvite(text string) (Invite, error) {
-	text = strings.TrimSpace(text)
-	if len(text) > MaxInviteSize {
-		return Invite{}, fmt.Errorf("%w: longer than %d characters", ErrInvite, MaxInviteSize)
+	if len(text) > MaxInviteInput {
+		return Invite{}, fmt.Errorf("%w: longer than %d characters", ErrInvite, MaxInviteInput)
+	}
+	text, err := compactInvite(text)
+	if err != nil {
+		return Invite{}, err
 	}
 	if len(text) < len(InvitePrefix) || !strings.EqualFold(text[:len(InvitePrefix)], InvitePrefix) {
 		return Invite{}, fmt.Errorf("%w: does not start with %s", ErrInvite, InvitePrefix)
@@ -107,6 +118,28 @@ func ParseInvite(text string) (Invite, error) {
 		return Invite{}, err
 	}
 	return inv, nil
+}
+
+// compactInvite returns text without its white space (Unicode's), and
+// fails for a character outside ASCII or more than [MaxInviteSize] of the
+// rest. Why ASCII only: upper-casing other letters can yield ASCII ones
+// (ı to I), and only one spelling of each invite should parse.
+func compactInvite(text string) (string, error) {
+	var buf [MaxInviteSize]byte
+	n := 0
+	for _, r := range text {
+		switch {
+		case unicode.IsSpace(r):
+			continue
+		case r >= utf8.RuneSelf:
+			return "", fmt.Errorf("%w: a character is not ASCII", ErrInvite)
+		case n == len(buf):
+			return "", fmt.Errorf("%w: longer than %d characters", ErrInvite, MaxInviteSize)
+		}
+		buf[n] = byte(r)
+		n++
+	}
+	return string(buf[:n]), nil
 }
 
 // inviteChecksum returns the truncated labelled SHA-256 of data.

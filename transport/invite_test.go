@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode"
 
 	"ratchat/keys"
 )
@@ -65,6 +66,66 @@ func TestInviteErrors(t *testing.T) {
 	}
 }
 
+// wrap breaks s into lines of width characters, each ended by eol.
+func wrap(s string, width int, eol string) string {
+	var b strings.Builder
+	for len(s) > width {
+		b.WriteString(s[:width] + eol)
+		s = s[width:]
+	}
+	return b.String() + s
+}
+
+// TestInviteWhiteSpace: white space anywhere in an invite is ignored, as a
+// terminal or a mail program inserts it, and nothing else is.
+func TestInviteWhiteSpace(t *testing.T) {
+	inv := Invite{Identity: testIdentity(t, 1).Public, Address: "relay.example.org:7700"}
+	good, err := inv.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, text string
+		ok         bool
+	}{
+		{"wrapped at 80 columns", wrap(good, 80, "\n"), true},
+		{"wrapped at 20 columns", wrap(good, 20, "\n"), true},
+		{"wrapped with CRLF", wrap(good, 20, "\r\n"), true},
+		{"wrapped and indented", wrap(good, 30, "\n    "), true},
+		{"leading and trailing spaces", "   " + good + " \t\r\n", true},
+		{"spaces and tabs inside", good[:5] + " " + good[5:40] + "\t\t" + good[40:], true},
+		{"no-break space and line separator", good[:10] + "\u00a0" + good[10:50] + "\u2028" + good[50:], true},
+		{"lower case, wrapped", wrap(strings.ToLower(good), 16, "\n"), true},
+		{"wrapped at 1 column, indented", wrap(good, 1, "\r\n    "), true},
+		{"white space over the raw bound", good + strings.Repeat(" ", MaxInviteInput), false},
+		{"zero-width space (not white space)", good[:10] + "\u200b" + good[10:], false},
+		{"dotless i upper-cases to I", strings.Replace(good, "I", "ı", 1), false},
+		{"doubled after white space", good + "\n" + good, false},
+	}
+	if !strings.Contains(good, "I") {
+		t.Fatal("the dotless-i case needs an I in the invite")
+	}
+	for _, c := range cases {
+		got, err := ParseInvite(c.text)
+		switch {
+		case c.ok && (err != nil || got != inv):
+			t.Errorf("%s: %+v, %v", c.name, got, err)
+		case !c.ok && !errors.Is(err, ErrInvite):
+			t.Errorf("%s: accepted (%v)", c.name, err)
+		}
+	}
+}
+
+// dropSpace removes Unicode white space from s.
+func dropSpace(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // FuzzParseInvite: anything that parses re-encodes to the same invite,
 // and errors are always ErrInvite.
 func FuzzParseInvite(f *testing.F) {
@@ -72,6 +133,7 @@ func FuzzParseInvite(f *testing.F) {
 	f.Add(good)
 	f.Add("RATCHAT1:")
 	f.Add(strings.ToLower(good))
+	f.Add(wrap(good, 20, "\r\n"))
 	f.Fuzz(func(t *testing.T, text string) {
 		inv, err := ParseInvite(text)
 		if err != nil {
@@ -84,7 +146,7 @@ func FuzzParseInvite(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if enc != strings.ToUpper(strings.TrimSpace(text)) {
+		if enc != strings.ToUpper(dropSpace(text)) {
 			t.Fatalf("re-encodes as %q", enc)
 		}
 	})
