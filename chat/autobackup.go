@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -47,13 +49,34 @@ type BackupWritten struct {
 
 func (BackupWritten) isEvent() {}
 
-// EnableAutoBackup turns on automatic backups and returns the fresh
-// recovery key they are sealed under, for the user to write down: it is
-// shown once. The first backup under it is due at once.
+// EnableAutoBackup turns on automatic backups (or changes them) and returns
+// the fresh recovery key they are sealed under, for the user to write
+// down: it is shown once. The first backup under it is due at once. The
+// folder ("~/" allowed) is made absolute, since the profile may later run
+// from anywhere, and created now (mode 0700), so that a folder that cannot
+// be written is reported here rather than by the first scheduled backup.
+// On any error automatic backups are off: half-written settings would fail
+// on every check.
 func (m *Messenger) EnableAutoBackup(ctx context.Context, a AutoBackup) (store.RecoveryKey, error) {
-	if a.Folder == "" || a.Every < time.Minute || a.Keep < 0 {
-		return store.RecoveryKey{}, fmt.Errorf("chat: automatic backups need a folder, an interval of a minute or more, and a count kept of 0 or more")
+	key, err := m.enableAutoBackup(ctx, a)
+	if err != nil {
+		return key, errors.Join(err, m.DisableAutoBackup(ctx))
 	}
+	return key, nil
+}
+
+func (m *Messenger) enableAutoBackup(ctx context.Context, a AutoBackup) (store.RecoveryKey, error) {
+	if a.Every < MinAutoBackupEvery || a.Keep < 0 {
+		return store.RecoveryKey{}, fmt.Errorf("%w: every %v, keep %d", ErrAutoBackupSettings, a.Every, a.Keep)
+	}
+	dir, err := absFolder(a.Folder)
+	if err != nil {
+		return store.RecoveryKey{}, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return store.RecoveryKey{}, fmt.Errorf("chat: %w", err)
+	}
+	a.Folder = dir
 	key, err := store.NewRecoveryKey(m.rand)
 	if err != nil {
 		return key, err
@@ -135,4 +158,25 @@ func (m *Messenger) autoBackupIfDue(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return path, m.st.SetSetting(ctx, settingAutoLast, m.now().UTC().Format(time.RFC3339))
+}
+
+// absFolder expands a leading "~" to the home folder (the interface's
+// fields get no shell expansion) and makes the path absolute.
+func absFolder(folder string) (string, error) {
+	folder = strings.TrimSpace(folder)
+	if folder == "" {
+		return "", fmt.Errorf("%w: no folder", ErrAutoBackupSettings)
+	}
+	if folder == "~" || strings.HasPrefix(folder, "~/") {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("chat: %w", err)
+		}
+		folder = filepath.Join(home, folder[1:])
+	}
+	abs, err := filepath.Abs(folder)
+	if err != nil {
+		return "", fmt.Errorf("chat: %w", err)
+	}
+	return abs, nil
 }

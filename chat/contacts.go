@@ -54,8 +54,11 @@ func (m *Messenger) AddContact(ctx context.Context, invite, name string) (store.
 		}
 	case err != nil:
 		return store.Contact{}, err
-	default: // known already: a new session, and the address of the invite
+	default: // known already: a new session, the invite's address, the name given
 		c.Address = inv.Address
+		if name != "" {
+			c.Name = name
+		}
 		if err := m.st.UpdateContact(ctx, c); err != nil {
 			return store.Contact{}, err
 		}
@@ -112,7 +115,7 @@ func (m *Messenger) addIncomingContact(ctx context.Context, in *incoming) error 
 		return err
 	}
 	c.ID = id
-	in.contact, in.known = c, true
+	in.contact, in.known, in.created = c, true, true
 	m.events.emit(ContactChanged{Contact: c})
 	return nil
 }
@@ -149,7 +152,7 @@ func (m *Messenger) changeIdentity(ctx context.Context, in *incoming, old store.
 	in.contact, in.known = old, true
 	m.events.emit(IdentityChanged{Contact: old.ID, Old: previous, New: in.sender})
 	m.events.emit(ContactChanged{Contact: old})
-	return nil
+	return m.systemLine(ctx, old.ID, store.KindKeyChanged, 0)
 }
 
 // AcceptIdentity lets messages flow again to a contact whose identity key
@@ -182,33 +185,6 @@ func (m *Messenger) SafetyNumber(ctx context.Context, id store.ContactID) (keys.
 		return keys.SafetyNumber{}, err
 	}
 	return keys.NewSafetyNumber(m.identity.Public, c.Identity), nil
-}
-
-// Verify compares a code the user pasted (or scanned: the QR payload text
-// works too) with the contact's safety number and, if it matches, marks
-// the contact verified. It returns [ErrCodeMismatch] otherwise.
-func (m *Messenger) Verify(ctx context.Context, id store.ContactID, code string) error {
-	sn, err := m.SafetyNumber(ctx, id)
-	if err != nil {
-		return err
-	}
-	if !sn.Matches(code) {
-		return ErrCodeMismatch
-	}
-	return m.SetVerified(ctx, id, true)
-}
-
-// SetVerified sets or clears a contact's verified mark.
-func (m *Messenger) SetVerified(ctx context.Context, id store.ContactID, verified bool) error {
-	if err := m.st.SetVerified(ctx, id, verified); err != nil {
-		return err
-	}
-	c, err := m.st.Contact(ctx, id)
-	if err != nil {
-		return err
-	}
-	m.events.emit(ContactChanged{Contact: c})
-	return nil
 }
 
 // stamp gives content a fresh random id and the current time.

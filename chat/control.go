@@ -12,8 +12,12 @@ import (
 // committed; the caller does not hold m.mu.
 func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 	c, contact := in.content, in.contact
-	if in.result.NewSession && in.known && c.Kind != KindReset {
-		m.events.emit(SessionReset{Contact: contact.ID})
+	// A new session with a contact we had is a reset; with a contact made
+	// for this very message it is simply the first.
+	if in.result.NewSession && in.known && !in.created && c.Kind != KindReset {
+		if err := m.sessionReset(ctx, contact.ID); err != nil {
+			return err
+		}
 	}
 	switch c.Kind {
 	case KindReceipt:
@@ -30,8 +34,9 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 			return err
 		}
 		m.events.emit(TimerChanged{Contact: contact.ID, Timer: c.Timer})
+		return m.systemLine(ctx, contact.ID, store.KindTimer, c.Timer)
 	case KindReset:
-		m.events.emit(SessionReset{Contact: contact.ID})
+		return m.sessionReset(ctx, contact.ID)
 	case KindFileChunk:
 		return m.receiveChunk(ctx, contact.ID, c)
 	}

@@ -43,7 +43,7 @@ func TestChatThroughRelayThreeProfiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := alice.waitText("read me")
-	if err := alice.m.MarkRead(ctx, ab.ID, got.ID); err != nil {
+	if err := alice.m.MarkRead(ctx, ab.ID, got.Seq); err != nil {
 		t.Fatal(err)
 	}
 	bob.waitStatus(sent.ID, store.StatusRead)

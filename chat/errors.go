@@ -34,3 +34,32 @@ type IdentityChangedError struct {
 func (e *IdentityChangedError) Error() string {
 	return "chat: the contact's identity key changed; accept it before sending"
 }
+
+// Errors of the front ends' look-ups and waits.
+var (
+	// ErrNoContact is returned when no contact has the name or id given.
+	ErrNoContact = errors.New("chat: no such contact")
+	// ErrAmbiguous is returned when several contacts have the name given.
+	ErrAmbiguous = errors.New("chat: several contacts have that name; use the id")
+	// ErrTimeout is returned when a message did not leave in time.
+	ErrTimeout = errors.New("chat: timed out")
+	// ErrNoQR is returned by [ScanQR] when no QR code could be read.
+	ErrNoQR = errors.New("chat: no QR code found in the image")
+	// ErrImageTooLarge is returned by [ScanQR] for an image too large to
+	// decode safely.
+	ErrImageTooLarge = errors.New("chat: image too large")
+	// ErrMalformedCode is returned by [Messenger.VerifyCode] for a code
+	// that is neither a safety number (60 digits) nor its QR text.
+	ErrMalformedCode = errors.New("chat: that is not a safety number (60 digits, or the text of its QR code)")
+	// ErrAutoBackupSettings is returned by [Messenger.EnableAutoBackup]
+	// for settings it cannot run with: no folder, an interval under
+	// [MinAutoBackupEvery], or a negative number of backups to keep.
+	ErrAutoBackupSettings = errors.New("chat: automatic backups need a folder, an interval of a minute or more, and a number kept of 0 or more")
+	// ErrNotOwner is returned by profile operations that need the
+	// messenger to own its store (opened with [Open] or [Create]).
+	ErrNotOwner = errors.New("chat: the messenger does not own its profile")
+)
+
+// ErrShortPassphrase is returned for a passphrase under [MinPassphrase]
+// characters.
+var ErrShortPassphrase = errors.New("chat: the passphrase is too short")

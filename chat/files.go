@@ -34,10 +34,22 @@ func (m *Messenger) SendFile(ctx context.Context, id store.ContactID, path strin
 		return store.Message{}, err
 	}
 	offer.FileID = offer.ID
-	msg, err := m.sendMessage(ctx, id, offer, []byte(offer.Name))
+	msg, err := m.sendMessage(ctx, id, offer, func(msg *store.Message) {
+		msg.Kind, msg.File = store.KindFile, &store.FileInfo{Name: offer.Name, Size: int64(offer.FileSize)}
+	})
 	if err != nil {
 		return store.Message{}, err
 	}
+	info := *msg.File
+	defer func() {
+		info.State = store.FileComplete
+		if err := ctx.Err(); err != nil {
+			info.State = store.FileCancelled
+		} else if info.Done < info.Size {
+			info.State = store.FileFailed
+		}
+		m.updateFile(id, offer.ID, info)
+	}()
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return msg, err
 	}
@@ -54,6 +66,7 @@ func (m *Messenger) SendFile(ctx context.Context, id store.ContactID, path strin
 			return msg, err
 		}
 		done := min(int64(i+1)*ChunkSize, int64(offer.FileSize))
+		info.Done = done
 		m.events.emit(FileProgress{Contact: id, File: offer.ID, Outgoing: true, Done: done, Total: int64(offer.FileSize)})
 		if progress != nil {
 			progress(done, int64(offer.FileSize))
@@ -95,4 +108,16 @@ func (m *Messenger) sendChunk(ctx context.Context, id store.ContactID, file stor
 	}
 	m.wakeOutbox()
 	return nil
+}
+
+// updateFile records a file row's new state and reports the row anew. It
+// runs when a transfer ends, whatever ended it, so a failure to write is
+// logged rather than returned.
+func (m *Messenger) updateFile(id store.ContactID, file store.MessageID, info store.FileInfo) {
+	msg, err := m.st.UpdateFile(context.Background(), id, file, info)
+	if err != nil {
+		m.log.Warn("cannot record a file's state", "err", err)
+		return
+	}
+	m.events.emit(MessageStored{Contact: id, Message: msg})
 }

@@ -100,6 +100,11 @@ func (m *Messenger) receiveChunk(ctx context.Context, contact store.ContactID, c
 	if err := m.st.DeleteSetting(ctx, fileSetting(c.FileID)); err != nil {
 		return err
 	}
+	info := store.FileInfo{Name: f.Name, Size: f.Size, Done: f.Size, Path: path, State: store.FileComplete}
+	if path == "" {
+		info.State = store.FileFailed
+	}
+	m.updateFile(contact, c.FileID, info)
 	if path != "" {
 		m.events.emit(FileReceived{Contact: contact, File: c.FileID, Path: path})
 	}

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"path/filepath"
 	"sync"
@@ -136,6 +137,7 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 	if err := conn.Fetch(ctx); err != nil {
 		return err
 	}
+	m.readyOnce.Do(func() { close(m.ready) })
 	m.events.emit(HomeState{Connected: true})
 	tick := time.NewTicker(refillEvery)
 	defer tick.Stop()
@@ -234,4 +236,18 @@ func parseHexKey(s string) (keys.PublicKey, error) {
 		return keys.PublicKey{}, err
 	}
 	return keys.ParsePublicKey(b)
+}
+
+// Ready waits until the profile's prekeys are at its home, so that someone
+// given our invite can start a session with us: at once in peer mode (Start
+// stocked our own home), after the first connection to the relay
+// otherwise. It fails with ctx's error when that takes too long (the relay
+// cannot be reached); the messenger keeps trying.
+func (m *Messenger) Ready(ctx context.Context) error {
+	select {
+	case <-m.ready:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("chat: the home at %s has not answered: %w", m.home, ctx.Err())
+	}
 }

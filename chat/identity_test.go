@@ -106,7 +106,7 @@ func TestDisappearingMessagesExpireOnBothSides(t *testing.T) {
 		id store.ContactID
 	}{{alice, ab.ID}, {bob, ba.ID}} {
 		msgs, _, err := c.p.st.Messages(ctx, c.id, 0, 10)
-		if err != nil || len(msgs) != 0 {
+		if msgs = written(msgs); err != nil || len(msgs) != 0 {
 			t.Fatalf("%s still has %d messages (%v)", c.p.name, len(msgs), err)
 		}
 	}

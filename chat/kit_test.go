@@ -139,16 +139,14 @@ func (p *profile) waitStatus(id store.MessageID, st store.Status) {
 // contactOf returns p's contact for other, waiting for it to appear.
 func (p *profile) contactOf(other *profile) store.Contact {
 	p.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		c, err := p.st.ContactByIdentity(context.Background(), other.m.Identity())
-		if err == nil {
-			return c
-		}
-		time.Sleep(10 * time.Millisecond)
+	if c, err := p.st.ContactByIdentity(context.Background(), other.m.Identity()); err == nil && c.Name != "" {
+		return c
 	}
-	p.t.Fatalf("%s never got %s as a contact", p.name, other.name)
-	return store.Contact{}
+	e := p.waitFor(other.name+" as a named contact", 10*time.Second, func(e Event) bool {
+		c, ok := e.(ContactChanged)
+		return ok && c.Contact.Identity == other.m.Identity() && c.Contact.Name != ""
+	})
+	return e.(ContactChanged).Contact
 }
 
 // connect has a add b by invite and waits until b knows a.
@@ -163,4 +161,15 @@ func connect(t testing.TB, a, b *profile) (store.Contact, store.Contact) {
 		t.Fatalf("%s sees %s as %q", b.name, a.name, ba.Name)
 	}
 	return ab, ba
+}
+
+// written keeps the rows a person wrote, dropping the messenger's own lines.
+func written(rows []store.Message) []store.Message {
+	var out []store.Message
+	for _, r := range rows {
+		if !r.Kind.System() {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -73,6 +73,16 @@ type Messenger struct {
 	homeKey  keys.PublicKey // the identity key our home must present
 
 	events    *eventQueue
+	changes   changes // wakes WaitSent and Flush
+	ready     chan struct{} // closed once our prekeys are at our home
+	readyOnce sync.Once
+
+	// Set when the messenger owns its store ([Open], [Create]): Close
+	// closes it, and Restore reopens the profile with the passphrase.
+	owned     bool
+	profile   Profile
+	pass      []byte
+	closeOnce sync.Once
 	receipts  receiptBatch
 	wake      chan struct{} // the outbox has work
 	timerWake chan struct{} // a message with an expiry was stored
@@ -137,6 +147,7 @@ func Start(ctx context.Context, cfg Config) (*Messenger, error) {
 			m.stopHome()
 			return nil, err
 		}
+		m.readyOnce.Do(func() { close(m.ready) })
 	}
 	m.run(m.homeLoop)
 	m.run(m.outboxLoop)
@@ -185,6 +196,7 @@ func newMessenger(ctx context.Context, cfg Config) (*Messenger, error) {
 	m.local = session.Local{Identity: m.identity, RegistrationID: uint32(id)}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.events = newEventQueue()
+	m.ready = make(chan struct{})
 	m.presence = newPresence(m.cfg.PresenceInterval)
 	m.events.observe = func(e Event) { m.presence.observe(m.now(), e) }
 	m.wake = make(chan struct{}, 1)
@@ -203,15 +215,24 @@ func (m *Messenger) run(loop func(context.Context)) {
 	}()
 }
 
-// Close stops the loops and the home and waits for them. The store stays
-// open: it belongs to the caller.
+// Close stops the loops and the home and waits for them. A store given in
+// [Config] stays open: it belongs to the caller; one the messenger opened
+// itself ([Open], [Create]) is closed, and the passphrase forgotten.
+// Calling it again does nothing.
 func (m *Messenger) Close() error {
-	m.flushReceipts() // queue what is pending; the outbox sends it next time
-	m.cancel()
-	err := m.stopHome()
-	m.wg.Wait()
-	m.pool.closeAll()
-	m.events.close()
+	var err error
+	m.closeOnce.Do(func() {
+		m.flushReceipts() // queue what is pending; the outbox sends it next time
+		m.cancel()
+		err = m.stopHome()
+		m.wg.Wait()
+		m.pool.closeAll()
+		m.events.close()
+		if m.owned {
+			err = errors.Join(err, m.st.Close())
+			clear(m.pass)
+		}
+	})
 	return err
 }
 

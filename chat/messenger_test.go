@@ -23,7 +23,7 @@ func TestChatPeerMode(t *testing.T) {
 		t.Fatalf("bob got %+v", got)
 	}
 	alice.waitStatus(sent.ID, store.StatusDelivered)
-	if err := bob.m.MarkRead(ctx, ba.ID, got.ID); err != nil {
+	if err := bob.m.MarkRead(ctx, ba.ID, got.Seq); err != nil {
 		t.Fatal(err)
 	}
 	alice.waitStatus(sent.ID, store.StatusRead)

@@ -107,6 +107,7 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.Out
 	}
 	m.presence.answered(c, m.now())
 	msg, changed, err := m.st.DequeueDelivered(ctx, item, store.StatusSent)
+	m.changes.notify()
 	if err == nil && changed {
 		m.events.emit(StatusChanged{Contact: c.ID, ID: msg.ID, Status: store.StatusSent})
 	}
@@ -119,6 +120,7 @@ func (m *Messenger) retryLater(ctx context.Context, item store.OutboxItem, cause
 	m.log.Info("delivery failed", "attempts", item.Attempts+1, "err", cause)
 	if m.now().Sub(item.Created) > giveUpAfter {
 		msg, changed, err := m.st.DequeueDelivered(ctx, item, store.StatusFailed)
+		m.changes.notify()
 		if err == nil && changed {
 			m.events.emit(StatusChanged{Contact: item.Contact, ID: msg.ID, Status: store.StatusFailed})
 		}
@@ -126,5 +128,7 @@ func (m *Messenger) retryLater(ctx context.Context, item store.OutboxItem, cause
 	}
 	delay := m.cfg.RetryMin << min(item.Attempts, 20)
 	delay = min(delay, m.cfg.RetryMax)
-	return m.st.RecordAttempt(ctx, item.ID, m.now().Add(delay))
+	err := m.st.RecordAttempt(ctx, item.ID, m.now().Add(delay))
+	m.changes.notify()
+	return err
 }

@@ -44,6 +44,11 @@ type incoming struct {
 	sender  keys.PublicKey
 	contact store.Contact
 	known   bool
+	// created is set when this message starts the first session with the
+	// contact: it was made for this message, or it was stored but its
+	// session never was (we stopped between the two, and the home
+	// delivers the first message again). Such a session is no reset.
+	created bool
 	session session.Session
 	result  *session.Decrypted
 	content *Content
@@ -78,6 +83,13 @@ func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *
 	var err error
 	in.result, err = in.session.Decrypt(m.rand, m.local, preKeyStore{ctx, m.st}, session.MessageType(opened.Type), opened.Message)
 	if session.IsProtocolError(err) {
+		// Nothing is dropped in silence: the chat says a message was lost
+		// (a redelivered duplicate lost nothing).
+		if in.known && !errors.Is(err, session.ErrDuplicate) {
+			if lineErr := m.systemLine(ctx, in.contact.ID, store.KindDecryptFailed, 0); lineErr != nil {
+				return false, lineErr
+			}
+		}
 		return false, undeliverable(err)
 	}
 	if err != nil {
@@ -106,6 +118,9 @@ func (m *Messenger) loadSender(ctx context.Context, in *incoming) error {
 		return err
 	}
 	in.contact, in.known = c, true
+	if _, err := m.st.Session(ctx, c.ID); errors.Is(err, store.ErrNotFound) {
+		in.created = true
+	}
 	return m.loadSession(ctx, c.ID, &in.session)
 }
 
@@ -148,7 +163,7 @@ func (m *Messenger) commit(ctx context.Context, in *incoming) (bool, error) {
 		Status: store.StatusDelivered, StatusAt: m.now(),
 	}
 	if c.Kind == KindFileOffer {
-		msg.Body = []byte(c.Name)
+		msg.Kind, msg.File = store.KindFile, &store.FileInfo{Name: c.Name, Size: int64(c.FileSize)}
 	}
 	if err := m.expiry(ctx, in.contact.ID, &msg); err != nil {
 		return false, err

@@ -66,7 +66,6 @@ func (m *Messenger) resetSession(ctx context.Context, id store.ContactID) error 
 	if err != nil {
 		return err
 	}
-	m.events.emit(SessionReset{Contact: id})
 	m.wakeOutbox()
-	return nil
+	return m.sessionReset(ctx, id)
 }

@@ -53,7 +53,7 @@ func TestRestoreResetsSessions(t *testing.T) {
 		return ok && r.Contact == ba.ID
 	})
 	msgs, _, err := st.Messages(ctx, ab.ID, 0, 10)
-	if err != nil || len(msgs) != 1 || string(msgs[0].Body) != "before the backup" {
+	if msgs = written(msgs); err != nil || len(msgs) != 1 || string(msgs[0].Body) != "before the backup" {
 		t.Fatalf("restored history: %d messages, %v", len(msgs), err)
 	}
 	if _, err := alice2.m.Send(ctx, ab.ID, "after the restore"); err != nil {

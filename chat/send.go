@@ -18,12 +18,12 @@ func (m *Messenger) Send(ctx context.Context, id store.ContactID, text string) (
 	if err := m.stamp(c); err != nil {
 		return store.Message{}, err
 	}
-	return m.sendMessage(ctx, id, c, []byte(text))
+	return m.sendMessage(ctx, id, c, func(msg *store.Message) { msg.Body = []byte(text) })
 }
 
-// sendMessage encrypts content c for contact id and commits it as a
-// message of the history with body as its text.
-func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Content, body []byte) (store.Message, error) {
+// sendMessage encrypts content c for contact id and commits it as a row of
+// the history, which fill completes (its text, or its file).
+func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Content, fill func(*store.Message)) (store.Message, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	contact, s, err := m.sendable(ctx, id)
@@ -35,9 +35,10 @@ func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Cont
 		return store.Message{}, err
 	}
 	msg := store.Message{
-		Conversation: id, ID: c.ID, Direction: store.Outgoing, Body: body,
+		Conversation: id, ID: c.ID, Direction: store.Outgoing,
 		Sent: c.Sent, Received: c.Sent, Status: store.StatusQueued, StatusAt: c.Sent,
 	}
+	fill(&msg)
 	if err := m.expiry(ctx, id, &msg); err != nil {
 		return store.Message{}, err
 	}
@@ -132,8 +133,8 @@ func (m *Messenger) queueReceipt(ctx context.Context, c store.Contact, t Receipt
 	return err
 }
 
-// MarkRead tells the contact that these incoming messages were read.
-func (m *Messenger) MarkRead(ctx context.Context, id store.ContactID, ids ...store.MessageID) error {
+// readReceipts marks these incoming messages read and tells the contact.
+func (m *Messenger) readReceipts(ctx context.Context, id store.ContactID, ids []store.MessageID) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -154,10 +155,4 @@ func (m *Messenger) MarkRead(ctx context.Context, id store.ContactID, ids ...sto
 		ids = ids[n:]
 	}
 	return nil
-}
-
-// Messages returns a page of a conversation: the n messages before the
-// cursor (0: the newest), oldest first, and the cursor of the page before.
-func (m *Messenger) Messages(ctx context.Context, id store.ContactID, before store.Cursor, n int) ([]store.Message, store.Cursor, error) {
-	return m.st.Messages(ctx, id, before, n)
 }

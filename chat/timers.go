@@ -61,7 +61,7 @@ func (m *Messenger) SetTimer(ctx context.Context, id store.ContactID, d time.Dur
 	}
 	m.events.emit(TimerChanged{Contact: id, Timer: d})
 	m.wakeOutbox()
-	return nil
+	return m.systemLine(ctx, id, store.KindTimer, d)
 }
 
 // expiry sets msg.Expires from the conversation's timer.

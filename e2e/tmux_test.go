@@ -37,7 +37,7 @@ func requireTools(t *testing.T, names ...string) {
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "ratchat")
-	cmd := exec.Command("go", "build", "-o", bin, "..")
+	cmd := exec.Command("go", "build", "-tags", "ratchat_testkdf", "-o", bin, "..")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -241,6 +241,7 @@ func encodeBackupMessage(e *encoder, m *Message) {
 	e.time(m.Received)
 	e.time(m.Expires)
 	e.bytes(m.Body)
+	m.encodeExtra(e)
 }
 
 // exportAttachments streams every attachment with its content.

@@ -31,6 +31,9 @@ const (
 	Incoming Direction = 1
 	// Outgoing is a message the profile wrote.
 	Outgoing Direction = 2
+	// Local is a line the messenger wrote into the chat (a system line):
+	// it was neither sent nor received.
+	Local Direction = 3
 )
 
 // Status is where a message is on its way.
@@ -72,12 +75,19 @@ type Message struct {
 	StatusAt time.Time
 	// Expires, if set, is when the message disappears.
 	Expires time.Time
+	// Kind says what the row is; the zero value is a text message.
+	Kind Kind
+	// Timer is the new disappearing-messages timer of a [KindTimer] line.
+	Timer time.Duration
+	// File describes the file of a [KindFile] row, nil otherwise.
+	File *FileInfo
 }
 
 // valid reports whether the enumerations hold known values.
 func (m *Message) valid() bool {
-	return (m.Direction == Incoming || m.Direction == Outgoing) &&
-		m.Status >= StatusQueued && m.Status <= StatusFailed
+	return m.Direction >= Incoming && m.Direction <= Local &&
+		m.Status >= StatusQueued && m.Status <= StatusFailed &&
+		m.Kind <= lastKind && (m.Kind == KindFile) == (m.File != nil)
 }
 
 // encodeRecord is the plaintext of the record column.
@@ -88,6 +98,7 @@ func (m *Message) encodeRecord() []byte {
 	e.time(m.Sent)
 	e.time(m.Received)
 	e.bytes(m.Body)
+	m.encodeExtra(&e)
 	return e.b
 }
 
@@ -99,6 +110,7 @@ func (m *Message) decodeRecord(b []byte) error {
 	m.Sent = d.time()
 	m.Received = d.time()
 	m.Body = d.bytes()
+	m.decodeExtra(d)
 	return d.done()
 }
 

@@ -249,6 +249,7 @@ func (s *Store) restoreMessage(ctx context.Context, tx querier, st *restoreState
 	m.Direction, m.Status = Direction(d.uvarint()), Status(d.uvarint())
 	m.StatusAt, m.Sent, m.Received, m.Expires = d.time(), d.time(), d.time(), d.time()
 	m.Body = d.bytes()
+	m.decodeExtra(d)
 	if err := d.done(); err != nil {
 		return err
 	}

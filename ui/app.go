@@ -4,6 +4,8 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // screen is what the root model shows.
@@ -97,8 +99,22 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.handleBack()
 	case AutoBackupPageMsg:
 		return a, a.setPage(NewAutoBackupView(a.common, a.core), screenPage)
-	case MessageEvent, ReceiptEvent, ContactEvent, StatusEvent, BackupWrittenEvent, eventsClosedMsg:
+	case eventMsg:
+		if a.core == nil || msg.from != a.core.Events() {
+			return a, nil // from a core a restore replaced
+		}
+		return a, tea.Batch(a.handleEvent(msg.ev), ListenCmd(msg.from))
+	case chat.Event: // sent straight to the model, by tests
 		return a, a.handleEvent(msg)
+	case eventsClosedMsg:
+		if a.core == nil || msg.from != a.core.Events() {
+			return a, nil
+		}
+		return a, a.status.SetNotice("The messenger core stopped", true)
+	case CoreSwappedMsg:
+		return a, a.swapCore(msg.Core)
+	case summaryMsg:
+		return a, a.handleSummary(msg)
 	case SubmitMsg, CommandMsg, OpenChatMsg, sentMsg, contactsMsg, statusMsg:
 		return a, a.handleMain(msg)
 	case contactAddedMsg, VerifiedMsg, RestoredMsg, errMsg, noticeMsg:
@@ -223,3 +239,8 @@ func (a *App) forward(msg tea.Msg) tea.Cmd {
 	}
 	return nil
 }
+
+// Core returns the messenger the interface runs on now: a restore replaces
+// the one it started with, and whoever started the interface closes this
+// one when it ends. Nil before a profile is open.
+func (a *App) Core() Core { return a.core }

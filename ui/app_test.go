@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"ratchat/chat"
 )
 
 func TestAppFocusAndHelp(t *testing.T) {
@@ -35,12 +37,12 @@ func TestAppFocusAndHelp(t *testing.T) {
 func TestAppNextUnread(t *testing.T) {
 	a := mainApp(t, newFakeCore())
 	drive(a, keyMsgs("alt+a")...)
-	if c, ok := a.chat.Contact(); !ok || c.ID != 2 {
-		t.Fatalf("alt+a opened %d, want Bob (2)", c.ID)
+	if c, ok := a.chat.Contact(); !ok || c.Contact.ID != 2 {
+		t.Fatalf("alt+a opened %d, want Bob (2)", c.Contact.ID)
 	}
 	drive(a, keyMsgs("alt+a")...)
-	if c, _ := a.chat.Contact(); c.ID != 3 {
-		t.Fatalf("second alt+a opened %d, want Carol (3)", c.ID)
+	if c, _ := a.chat.Contact(); c.Contact.ID != 3 {
+		t.Fatalf("second alt+a opened %d, want Carol (3)", c.Contact.ID)
 	}
 }
 
@@ -80,7 +82,7 @@ func TestAppCommands(t *testing.T) {
 		t.Fatalf("/backup restore opened %T", a.page)
 	}
 	drive(a, keyMsgs("esc", "/add ratchat:v1:x", "enter")...)
-	if c, _ := a.chat.Contact(); c.Name != "Dave" || len(a.contacts.Items()) != 4 {
+	if c, _ := a.chat.Contact(); c.Contact.Name != "Dave" || len(a.contacts.Items()) != 4 {
 		t.Fatalf("/add did not add and open Dave: %+v", c)
 	}
 	drive(a, keyMsgs("/bogus", "enter")...)
@@ -109,12 +111,14 @@ func TestAppEvents(t *testing.T) {
 	f := newFakeCore()
 	a := mainApp(t, f)
 	drive(a, keyMsgs("enter")...)
-	c := f.contacts[1]
-	c.Name, c.Unread, c.LastAt = "Bobby", 4, t0
+	f.mu.Lock()
+	c := &f.contacts[1]
+	c.Contact.Name, c.Unread = "Bobby", 4
+	f.mu.Unlock()
 	drive(a,
-		MessageEvent{Contact: 1, Message: MessageItem{Seq: 10, Text: "fresh news", Received: t0}},
-		ContactEvent{Contact: c},
-		StatusEvent{Status: Status{Profile: "Mallory", Connection: ConnOffline}})
+		chat.MessageReceived{Contact: 1, Message: text(10, chat.Incoming, "fresh news", t0, chat.StatusDelivered)},
+		chat.ContactChanged{Contact: c.Contact},
+		chat.HomeState{Connected: false})
 	out := a.View()
 	for _, want := range []string{"fresh news", "Bobby", "4", "offline"} {
 		if !strings.Contains(out, want) {

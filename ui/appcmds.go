@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // handleCommand runs a /command from the composer.
@@ -17,7 +20,8 @@ func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
 		if msg.Arg == "" {
 			return a.composer.SetHint("Usage: /add INVITE", true)
 		}
-		return AddContactCmd(a.core, msg.Arg)
+		invite, name, _ := strings.Cut(msg.Arg, " ")
+		return AddContactCmd(a.core, invite, strings.TrimSpace(name))
 	case "invite":
 		return a.setPage(NewInviteView(a.common, a.core), screenPage)
 	case "verify":
@@ -63,7 +67,7 @@ func (a *App) setTimer(arg string) tea.Cmd {
 	}
 	core := a.core
 	return func() tea.Msg {
-		if err := core.SetTimer(c.ID, d); err != nil {
+		if err := core.SetTimer(context.Background(), c.Contact.ID, d); err != nil {
 			return errMsg{err}
 		}
 		if d == 0 {
@@ -96,19 +100,22 @@ func (a *App) handleResult(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return a.status.SetNotice("Could not add the contact: "+SanitizeLine(msg.err.Error()), true)
 		}
-		a.contacts.Upsert(msg.contact)
-		return tea.Batch(a.status.SetNotice("Added "+SanitizeLine(msg.contact.Name), false), a.openChat(msg.contact))
+		s := chat.Summary{Contact: msg.contact}
+		a.contacts.Upsert(s)
+		return tea.Batch(a.status.SetNotice("Added "+SanitizeLine(chat.DisplayName(msg.contact)), false),
+			a.openChat(s), SummaryCmd(a.core, msg.contact.ID))
 	case VerifiedMsg:
 		if a.page != nil {
 			a.page.Update(msg)
 		}
 		return ContactsCmd(a.core)
 	case RestoredMsg:
+		swap := a.swapCore(msg.Core)
 		note := a.status.SetNotice(fmt.Sprintf("Restored %d contacts", msg.Result.Contacts), false)
 		if c, ok := a.chat.Contact(); ok {
-			return tea.Batch(note, ContactsCmd(a.core), a.chat.Open(c))
+			return tea.Batch(swap, note, ContactsCmd(a.core), a.chat.Open(c))
 		}
-		return tea.Batch(note, ContactsCmd(a.core))
+		return tea.Batch(swap, note, ContactsCmd(a.core))
 	case errMsg:
 		return a.status.SetNotice(SanitizeLine(msg.err.Error()), true)
 	case noticeMsg:

@@ -8,6 +8,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // composerHeight is the composer's height: two lines of text and a hint.
@@ -92,7 +94,7 @@ func (a *App) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 // jumpUnread opens the next chat with unread messages.
 func (a *App) jumpUnread() tea.Cmd {
 	cur, _ := a.chat.Contact()
-	id, ok := nextUnread(a.contacts.Items(), cur.ID)
+	id, ok := nextUnread(a.contacts.Items(), cur.Contact.ID)
 	if !ok {
 		return a.status.SetNotice("No unread messages", false)
 	}
@@ -102,8 +104,8 @@ func (a *App) jumpUnread() tea.Cmd {
 }
 
 // openChat opens a contact's chat and gives the composer the keyboard.
-func (a *App) openChat(c ContactItem) tea.Cmd {
-	a.contacts.Select(c.ID)
+func (a *App) openChat(c chat.Summary) tea.Cmd {
+	a.contacts.Select(c.Contact.ID)
 	return tea.Batch(a.chat.Open(c), a.setFocus(focusComposer))
 }
 
@@ -116,7 +118,7 @@ func (a *App) openVerify() tea.Cmd {
 	if !ok {
 		return a.status.SetNotice("Open a chat to verify its contact", true)
 	}
-	return a.setPage(NewVerifyView(a.common, a.core, c), screenPage)
+	return a.setPage(NewVerifyView(a.common, a.core, c.Contact), screenPage)
 }
 
 // handleMain handles what the main screen's panes and the core's answers
@@ -128,7 +130,7 @@ func (a *App) handleMain(msg tea.Msg) tea.Cmd {
 		if !ok {
 			return a.composer.SetHint("Open a chat first (tab to the contact list).", true)
 		}
-		return SendCmd(a.core, c.ID, msg.Text)
+		return SendCmd(a.core, c.Contact.ID, msg.Text)
 	case CommandMsg:
 		return a.handleCommand(msg)
 	case OpenChatMsg:
@@ -143,7 +145,7 @@ func (a *App) handleMain(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return errCmd(msg.err)
 		}
-		a.status.SetStatus(msg.status)
+		a.status.SetProfile(msg.status.Profile, msg.status.Home)
 	}
 	return nil
 }
@@ -157,7 +159,7 @@ func (a *App) handleSent(msg sentMsg) tea.Cmd {
 	if a.composer.Value() == "" {
 		a.composer.SetValue(msg.text)
 	}
-	if errors.Is(msg.err, ErrKeyNotAccepted) {
+	if held := (*chat.IdentityChangedError)(nil); errors.As(msg.err, &held) {
 		return a.composer.SetHint("Not sent: their key changed. Tab to the chat and press v to verify.", true)
 	}
 	return a.composer.SetHint("Not sent: "+SanitizeLine(msg.err.Error()), true)
@@ -171,7 +173,7 @@ func (a *App) handleContacts(msg contactsMsg) tea.Cmd {
 	a.contacts.SetItems(msg.items)
 	if c, ok := a.chat.Contact(); ok {
 		for _, it := range msg.items {
-			if it.ID == c.ID {
+			if it.Contact.ID == c.Contact.ID {
 				a.chat.SetContact(it)
 			}
 		}
@@ -179,28 +181,70 @@ func (a *App) handleContacts(msg contactsMsg) tea.Cmd {
 	return nil
 }
 
-// handleEvent applies an event from the core and listens for the next.
-func (a *App) handleEvent(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	switch msg := msg.(type) {
-	case MessageEvent, ReceiptEvent:
-		_, cmd = a.chat.Update(msg)
-	case ContactEvent:
-		a.contacts.Upsert(msg.Contact)
-		a.chat.SetContact(msg.Contact)
-	case StatusEvent:
-		a.status.SetStatus(msg.Status)
-	case BackupWrittenEvent:
-		cmd = a.status.SetNotice(backupNotice(msg, a.common.now()))
-	case eventsClosedMsg:
-		return a.status.SetNotice("The messenger core stopped", true)
+// handleEvent applies an event from the core: the chat view shows rows
+// and their changes, the contact list the summaries the core computes
+// (reloaded through a Cmd, never worked out here), the status bar the
+// connection and the automatic backups.
+func (a *App) handleEvent(ev chat.Event) tea.Cmd {
+	switch ev := ev.(type) {
+	case chat.MessageReceived:
+		return a.updateChat(ev, ev.Contact)
+	case chat.MessageStored:
+		return a.updateChat(ev, ev.Contact)
+	case chat.StatusChanged, chat.FileProgress:
+		_, cmd := a.chat.Update(ev)
+		return cmd
+	case chat.ContactChanged:
+		return SummaryCmd(a.core, ev.Contact.ID)
+	case chat.IdentityChanged:
+		return SummaryCmd(a.core, ev.Contact)
+	case chat.TimerChanged:
+		return SummaryCmd(a.core, ev.Contact) // its line comes as MessageStored
+	case chat.MessagesExpired:
+		return tea.Batch(ContactsCmd(a.core), a.chat.Reload())
+	case chat.HomeState:
+		a.status.SetConnection(ev.Connected)
+	case chat.BackupWritten:
+		return a.status.SetNotice(backupNotice(ev, a.common.now()))
+	case chat.PresenceChanged:
+		return SummaryCmd(a.core, ev.Contact)
+		// chat.SessionReset: its line comes as MessageStored; chat.FileReceived:
+		// the file row's change comes as MessageStored.
 	}
-	return tea.Batch(cmd, ListenCmd(a.core.Events()))
+	return nil
+}
+
+// updateChat shows a new or changed row in the open chat, and reloads its
+// contact's summary (unread count, newest row).
+func (a *App) updateChat(ev chat.Event, id chat.ContactID) tea.Cmd {
+	_, cmd := a.chat.Update(ev)
+	return tea.Batch(cmd, SummaryCmd(a.core, id))
+}
+
+// handleSummary shows a contact's fresh summary in the list and the chat.
+func (a *App) handleSummary(msg summaryMsg) tea.Cmd {
+	if msg.err != nil {
+		return errCmd(msg.err)
+	}
+	a.contacts.Upsert(msg.summary)
+	a.chat.SetContact(msg.summary)
+	return nil
+}
+
+// swapCore puts the core a restore returned in place of the one it
+// closed, and listens to its events.
+func (a *App) swapCore(core Core) tea.Cmd {
+	if core == nil || core == a.core {
+		return nil
+	}
+	a.core = core
+	a.chat.core = core
+	return tea.Batch(StatusCmd(core), ListenCmd(core.Events()))
 }
 
 // backupNotice is the status bar's line about an automatic backup, short
 // enough for 80 columns: the time rather than the file's long name.
-func backupNotice(e BackupWrittenEvent, now time.Time) (text string, isErr bool) {
+func backupNotice(e chat.BackupWritten, now time.Time) (text string, isErr bool) {
 	if e.Err != nil {
 		return "Backup failed: " + SanitizeLine(e.Err.Error()), true
 	}
@@ -240,7 +284,7 @@ func (a *App) sendFile(path string) tea.Cmd {
 	a.fileJob = newJob(3)
 	a.composer.holdHint("sending " + SanitizeLine(filepath.Base(path)) + "…")
 	core := a.core
-	return a.fileJob.Start(func(ctx context.Context, p Progress) (any, error) {
-		return nil, core.SendFile(ctx, c.ID, path, p)
+	return a.fileJob.Start(func(ctx context.Context, p progressFunc) (any, error) {
+		return core.SendFile(ctx, c.Contact.ID, path, p)
 	})
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // autoStep is where the automatic-backup screen is.
@@ -35,7 +37,8 @@ type AutoBackupView struct {
 	common   Common
 	core     Backups
 	step     autoStep
-	settings AutoBackupSettings
+	settings chat.AutoBackup
+	on       bool // automatic backups are on
 	form     form
 	check    keyConfirm
 	result   string
@@ -47,7 +50,7 @@ var _ Component = (*AutoBackupView)(nil)
 // NewAutoBackupView returns the automatic-backup screen; Init loads the
 // settings.
 func NewAutoBackupView(c Common, core Backups) *AutoBackupView {
-	return &AutoBackupView{common: c, core: core, form: newAutoForm(AutoBackupSettings{})}
+	return &AutoBackupView{common: c, core: core, form: newAutoForm(chat.AutoBackup{}, false)}
 }
 
 // SetSize sets the screen's size.
@@ -118,9 +121,9 @@ func (v *AutoBackupView) handleOverviewKey(msg tea.KeyMsg) tea.Cmd {
 		return backCmd
 	case key.Matches(msg, km.AutoOn):
 		v.step, v.result, v.failed = autoEditing, "", false
-		v.form = newAutoForm(v.settings)
+		v.form = newAutoForm(v.settings, v.on)
 		v.form.setWidth(min(v.common.Width, 80))
-	case key.Matches(msg, km.AutoOff) && v.settings.On:
+	case key.Matches(msg, km.AutoOff) && v.on:
 		v.step, v.result, v.failed = autoSaving, "", false
 		return DisableAutoBackupCmd(v.core)
 	}
@@ -183,7 +186,7 @@ func (v *AutoBackupView) handleSettings(msg autoSettingsMsg) {
 		v.result = "Could not read the settings: " + SanitizeLine(msg.err.Error())
 		return
 	}
-	v.step, v.settings = autoOverview, msg.settings
+	v.step, v.settings, v.on = autoOverview, msg.settings, msg.on
 }
 
 // handleEnabled shows the new key, or why backups could not be turned on.
@@ -198,13 +201,13 @@ func (v *AutoBackupView) handleEnabled(msg autoEnabledMsg) tea.Cmd {
 		v.result = "Could not turn automatic backups on: " + SanitizeLine(msg.err.Error())
 		return nil
 	}
-	check, ok := newKeyConfirm(msg.key, v.common.Width)
+	check, ok := newKeyConfirm(keyDigits(msg.key), v.common.Width)
 	if !ok {
 		v.result, v.failed = "The core returned a malformed recovery key, "+
 			"so automatic backups were turned off again.", true
 		return DisableAutoBackupCmd(v.core)
 	}
-	v.step, v.settings, v.check = autoKey, msg.settings, check
+	v.step, v.settings, v.on, v.check = autoKey, msg.settings, true, check
 	return nil
 }
 
@@ -218,7 +221,7 @@ func (v *AutoBackupView) handleDisabled(msg autoDisabledMsg) {
 		v.result, v.failed = "Could not turn automatic backups off: "+SanitizeLine(msg.err.Error()), true
 		return
 	}
-	v.settings = AutoBackupSettings{}
+	v.settings, v.on = chat.AutoBackup{}, false
 	if !v.failed {
 		v.result = "Turned off. The backups written so far stay in their folder."
 	}
@@ -229,7 +232,7 @@ func (v *AutoBackupView) ShortHelp() []key.Binding {
 	km := v.common.KeyMap
 	switch v.step {
 	case autoOverview:
-		if v.settings.On {
+		if v.on {
 			return []key.Binding{km.AutoOn, km.AutoOff, km.Back}
 		}
 		return []key.Binding{km.AutoOn, km.Back}

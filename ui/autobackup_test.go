@@ -1,42 +1,52 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // The fake core's automatic backups: the key is backupKey, and a folder
 // under /readonly cannot be written.
 
-func (f *fakeCore) AutoBackup() (AutoBackupSettings, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.auto, nil
+// autoState is the fake's automatic backups: whether they are on, and
+// their settings.
+type autoState struct {
+	On bool
+	chat.AutoBackup
 }
 
-func (f *fakeCore) EnableAutoBackup(folder string, every time.Duration, keep int) (string, error) {
-	if strings.HasPrefix(folder, "/readonly") {
-		return "", errors.New("app: mkdir " + folder + ": permission denied")
+func (f *fakeCore) AutoBackupSettings(context.Context) (chat.AutoBackup, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.auto.AutoBackup, f.auto.On, nil
+}
+
+func (f *fakeCore) EnableAutoBackup(_ context.Context, a chat.AutoBackup) (chat.RecoveryKey, error) {
+	if strings.HasPrefix(a.Folder, "/readonly") {
+		return chat.RecoveryKey{}, errors.New("chat: mkdir " + a.Folder + ": permission denied")
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.auto = AutoBackupSettings{On: true, Folder: folder, Every: every, Keep: keep}
-	return f.backupKey, nil
+	f.auto = autoState{true, a}
+	return recoveryKey(f.backupKey), nil
 }
 
-func (f *fakeCore) DisableAutoBackup() error {
+func (f *fakeCore) DisableAutoBackup(context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.auto = AutoBackupSettings{}
+	f.auto = autoState{}
 	return nil
 }
 
 // autoOn is the fake's settings when automatic backups are on.
-var autoOn = AutoBackupSettings{On: true, Folder: "/home/mallory/backups", Every: 7 * 24 * time.Hour, Keep: 4}
+var autoOn = autoState{true, chat.AutoBackup{Folder: "/home/mallory/backups", Every: 7 * 24 * time.Hour, Keep: 4}}
 
 // autoView returns the automatic-backup screen with its settings loaded.
 func autoView(f *fakeCore) *AutoBackupView {
@@ -48,19 +58,19 @@ func autoView(f *fakeCore) *AutoBackupView {
 func TestParseAutoForm(t *testing.T) {
 	tests := []struct {
 		folder, every, keep string
-		want                AutoBackupSettings
+		want                chat.AutoBackup
 		problem             string
 	}{
-		{" /b ", "24h", "7", AutoBackupSettings{Folder: "/b", Every: 24 * time.Hour, Keep: 7}, ""},
-		{"/b", "7d", "0", AutoBackupSettings{Folder: "/b", Every: 7 * 24 * time.Hour}, ""},
-		{"/b", "90m", " 12 ", AutoBackupSettings{Folder: "/b", Every: 90 * time.Minute, Keep: 12}, ""},
-		{"  ", "24h", "7", AutoBackupSettings{}, "Type the folder"},
-		{"/b", "30s", "7", AutoBackupSettings{Folder: "/b"}, "from a minute"}, // the core looks once a minute
-		{"/b", "400d", "7", AutoBackupSettings{Folder: "/b"}, "to a year"},
-		{"/b", "soon", "7", AutoBackupSettings{Folder: "/b"}, "such as 24h"},
-		{"/b", "24h", "-1", AutoBackupSettings{Folder: "/b"}, "or 0 to keep"},
-		{"/b", "24h", "seven", AutoBackupSettings{Folder: "/b"}, "or 0 to keep"},
-		{"/b", "24h", "10001", AutoBackupSettings{Folder: "/b"}, "or 0 to keep"},
+		{" /b ", "24h", "7", chat.AutoBackup{Folder: "/b", Every: 24 * time.Hour, Keep: 7}, ""},
+		{"/b", "7d", "0", chat.AutoBackup{Folder: "/b", Every: 7 * 24 * time.Hour}, ""},
+		{"/b", "90m", " 12 ", chat.AutoBackup{Folder: "/b", Every: 90 * time.Minute, Keep: 12}, ""},
+		{"  ", "24h", "7", chat.AutoBackup{}, "Type the folder"},
+		{"/b", "30s", "7", chat.AutoBackup{Folder: "/b"}, "from a minute"}, // the core looks once a minute
+		{"/b", "400d", "7", chat.AutoBackup{Folder: "/b"}, "to a year"},
+		{"/b", "soon", "7", chat.AutoBackup{Folder: "/b"}, "such as 24h"},
+		{"/b", "24h", "-1", chat.AutoBackup{Folder: "/b"}, "or 0 to keep"},
+		{"/b", "24h", "seven", chat.AutoBackup{Folder: "/b"}, "or 0 to keep"},
+		{"/b", "24h", "10001", chat.AutoBackup{Folder: "/b"}, "or 0 to keep"},
 	}
 	for _, tt := range tests {
 		got, problem := parseAutoForm(tt.folder, tt.every, tt.keep)
@@ -99,26 +109,26 @@ func TestAutoBackupKeys(t *testing.T) {
 		on   bool
 		keys []string
 		step autoStep
-		want AutoBackupSettings
+		want autoState
 		says string
 	}{
-		{"off, shown", false, nil, autoOverview, AutoBackupSettings{}, "are off"},
+		{"off, shown", false, nil, autoOverview, autoState{}, "are off"},
 		{"on, shown", true, nil, autoOverview, autoOn, "the newest 4"},
 		{"turn on with the defaults", false, typed("/tmp/bk"), autoKey,
-			AutoBackupSettings{On: true, Folder: "/tmp/bk", Every: 24 * time.Hour, Keep: 7}, "0123 4567 8901 2345"},
+			autoState{true, chat.AutoBackup{Folder: "/tmp/bk", Every: 24 * time.Hour, Keep: 7}}, "0123 4567 8901 2345"},
 		{"turn on, own settings", false, []string{"enter", "/tmp/bk", "tab", "ctrl+u", "90m", "tab", "ctrl+u", "0", "enter"},
-			autoKey, AutoBackupSettings{On: true, Folder: "/tmp/bk", Every: 90 * time.Minute}, "Write this recovery key"},
-		{"no folder", false, typed(""), autoEditing, AutoBackupSettings{}, "Type the folder"},
+			autoKey, autoState{true, chat.AutoBackup{Folder: "/tmp/bk", Every: 90 * time.Minute}}, "Write this recovery key"},
+		{"no folder", false, typed(""), autoEditing, autoState{}, "Type the folder"},
 		{"bad interval", false, []string{"enter", "/b", "enter", "ctrl+u", "soon", "enter", "enter"},
-			autoEditing, AutoBackupSettings{}, "such as 24h"},
-		{"the core refuses", false, typed("/readonly/b"), autoEditing, AutoBackupSettings{}, "permission"},
-		{"esc leaves the form", false, []string{"enter", "/b", "esc"}, autoOverview, AutoBackupSettings{}, "are off"},
+			autoEditing, autoState{}, "such as 24h"},
+		{"the core refuses", false, typed("/readonly/b"), autoEditing, autoState{}, "permission"},
+		{"esc leaves the form", false, []string{"enter", "/b", "esc"}, autoOverview, autoState{}, "are off"},
 		{"change keeps the folder", true, []string{"enter", "enter", "ctrl+u", "1d", "enter", "enter"}, autoKey,
-			AutoBackupSettings{On: true, Folder: autoOn.Folder, Every: 24 * time.Hour, Keep: 4}, "Write this"},
-		{"turn off", true, []string{"d"}, autoOverview, AutoBackupSettings{}, "Turned off"},
-		{"d does nothing when off", false, []string{"d"}, autoOverview, AutoBackupSettings{}, "Press enter to set"},
+			autoState{true, chat.AutoBackup{Folder: autoOn.Folder, Every: 24 * time.Hour, Keep: 4}}, "Write this"},
+		{"turn off", true, []string{"d"}, autoOverview, autoState{}, "Turned off"},
+		{"d does nothing when off", false, []string{"d"}, autoOverview, autoState{}, "Press enter to set"},
 		{"no leaving while the key is shown", false, append(typed("/b"), "esc"), autoKey,
-			AutoBackupSettings{On: true, Folder: "/b", Every: 24 * time.Hour, Keep: 7}, "Write the key down first"},
+			autoState{true, chat.AutoBackup{Folder: "/b", Every: 24 * time.Hour, Keep: 7}}, "Write the key down first"},
 	}
 	for _, tt := range tests {
 		f := newFakeCore()
@@ -197,11 +207,11 @@ func TestAppOpensAutoBackup(t *testing.T) {
 
 func TestAppBackupWritten(t *testing.T) {
 	tests := []struct {
-		ev   BackupWrittenEvent
+		ev   chat.BackupWritten
 		says string
 	}{
-		{BackupWrittenEvent{Path: "/b/ratchat-20260314-150000.000000000.rcb"}, "Backup written at 15:00"},
-		{BackupWrittenEvent{Err: errors.New("store: disk full\x1b[2J")}, "Backup failed: store: disk"},
+		{chat.BackupWritten{Path: "/b/ratchat-20260314-150000.000000000.rcb"}, "Backup written at 15:00"},
+		{chat.BackupWritten{Err: errors.New("store: disk full\x1b[2J")}, "Backup failed: store: disk"},
 	}
 	for _, tt := range tests {
 		a := mainApp(t, newFakeCore())

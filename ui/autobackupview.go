@@ -6,20 +6,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ratchat/chat"
 )
 
 // Bounds of the automatic-backup settings.
 const (
-	// minInterval is the shortest interval: the core looks at the
-	// schedule once a minute.
-	minInterval = time.Minute
+	// minInterval is the shortest interval the core takes.
+	minInterval = chat.MinAutoBackupEvery
 	// maxInterval is the longest interval, a year.
 	maxInterval = 365 * 24 * time.Hour
 	// maxKeep bounds how many backups are kept.
 	maxKeep = 10000
-	// defaultEvery and defaultKeep are proposed when backups are off.
-	defaultEvery = 24 * time.Hour
-	defaultKeep  = 7
 )
 
 // errInterval explains what an automatic-backup interval looks like.
@@ -38,7 +36,7 @@ func ParseInterval(s string) (time.Duration, error) {
 
 // parseAutoForm checks the settings form; problem says what to fix, empty
 // when the settings can be saved.
-func parseAutoForm(folder, every, keep string) (s AutoBackupSettings, problem string) {
+func parseAutoForm(folder, every, keep string) (s chat.AutoBackup, problem string) {
 	s.Folder = strings.TrimSpace(folder)
 	if s.Folder == "" {
 		return s, "Type the folder the backups go into."
@@ -57,11 +55,11 @@ func parseAutoForm(folder, every, keep string) (s AutoBackupSettings, problem st
 
 // newAutoForm returns the settings form, filled with the settings when
 // they are on and with the defaults otherwise.
-func newAutoForm(s AutoBackupSettings) form {
+func newAutoForm(s chat.AutoBackup, on bool) form {
 	f := newForm("Folder", "Every", "Keep")
 	f.inputs[fieldAutoFolder].Placeholder = "a folder, such as /home/you/ratchat-backups"
-	every, keep := defaultEvery, defaultKeep
-	if s.On {
+	every, keep := chat.DefaultAutoBackupEvery, chat.DefaultAutoBackupKeep
+	if on {
 		f.set(fieldAutoFolder, s.Folder)
 		every, keep = s.Every, s.Keep
 	}
@@ -97,7 +95,7 @@ func (v *AutoBackupView) View() string {
 		out += "A backup goes into the folder each time the interval (such as 24h,\n" +
 			"90m or 7d) has passed; beyond the number kept, the oldest are\n" +
 			"deleted (0 keeps them all).\n\n" + v.form.view(st)
-		if v.settings.On {
+		if v.on {
 			out += "\n\n" + st.Subtle.Render("Saving makes a new recovery key; the backups written before keep the old one.")
 		}
 	case autoSaving:
@@ -119,7 +117,7 @@ func (v *AutoBackupView) View() string {
 // overview renders the settings.
 func (v *AutoBackupView) overview() string {
 	st, s := v.common.Styles, v.settings
-	if !s.On {
+	if !v.on {
 		return "Automatic backups are " + st.Warning.Render("off") + ".\n\n" +
 			"When they are on, ratchat writes a backup into a folder of your\n" +
 			"choice at a fixed interval, and deletes the oldest beyond the number\n" +

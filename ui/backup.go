@@ -7,6 +7,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // exportStep is where the export screen is.
@@ -136,8 +138,8 @@ func (v *BackupView) start(path string) tea.Cmd {
 	}
 	v.step, v.pct, v.result, v.job = exportRunning, 0, "", newJob(1)
 	core := v.core
-	return v.job.Start(func(ctx context.Context, p Progress) (any, error) {
-		return core.ExportBackup(ctx, path, p)
+	return v.job.Start(func(ctx context.Context, p progressFunc) (any, error) {
+		return core.ExportBackup(ctx, path, p.records)
 	})
 }
 
@@ -154,8 +156,8 @@ func (v *BackupView) handleJob(msg jobMsg) tea.Cmd {
 		v.step, v.result = exportFailed, "Backup failed: "+SanitizeLine(msg.err.Error())
 		return nil
 	}
-	raw, _ := msg.value.(string)
-	check, ok := newKeyConfirm(raw, v.common.Width)
+	k, _ := msg.value.(chat.RecoveryKey)
+	check, ok := newKeyConfirm(keyDigits(k), v.common.Width)
 	if !ok {
 		v.step, v.result = exportFailed, "Backup failed: the core returned a malformed recovery key."
 		return nil
@@ -232,3 +234,10 @@ func fraction(done, total int64) float64 {
 	}
 	return min(1, max(0, float64(done)/float64(total)))
 }
+
+// records reports a backup's progress through p.
+func (p progressFunc) records(pr chat.Progress) { p(pr.Done, pr.Total) }
+
+// keyDigits is a recovery key's 64 digits, for showing once and typing
+// back.
+func keyDigits(k chat.RecoveryKey) string { return strings.ReplaceAll(k.Display(), " ", "") }

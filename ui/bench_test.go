@@ -16,7 +16,7 @@ func benchApp(b *testing.B, n int) (*App, *fakeCore) {
 	a := NewMainApp(testCommon(0, 0), f)
 	drive(a, a.Init()(), tea.WindowSizeMsg{Width: 120, Height: 40})
 	drive(a, keyMsgs("enter")...)
-	if c, ok := a.chat.Contact(); !ok || c.ID != 1 || a.focus != focusComposer {
+	if c, ok := a.chat.Contact(); !ok || c.Contact.ID != 1 || a.focus != focusComposer {
 		b.Fatal("the chat did not open")
 	}
 	return a, f

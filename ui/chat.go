@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // wheelLines is how far one mouse-wheel step scrolls.
@@ -18,13 +20,14 @@ const wheelLines = 3
 type ChatView struct {
 	common   Common
 	core     Messenger
-	contact  ContactItem
+	contact  chat.Summary
 	open     bool
-	msgs     []MessageItem // loaded messages, by ascending Seq
-	blocks   [][]string    // rendered lines of msgs[i]; nil until needed
-	blockW   int           // the width blocks were rendered at
-	offset   int           // lines scrolled up from the bottom
-	newBelow int           // messages that arrived while scrolled up
+	msgs     []chat.Message // loaded rows, by ascending Seq
+	blocks   [][]string     // rendered lines of msgs[i]; nil until needed
+	blockW   int            // the width blocks were rendered at
+	offset   int            // lines scrolled up from the bottom
+	newBelow int            // messages that arrived while scrolled up
+	older    chat.Cursor    // the page before the loaded ones; zero when none
 	hasOlder bool
 	loading  bool
 	readUpTo int64
@@ -44,20 +47,20 @@ func (v *ChatView) SetSize(width, height int) {
 }
 
 // Contact returns the contact whose chat is open.
-func (v *ChatView) Contact() (ContactItem, bool) { return v.contact, v.open }
+func (v *ChatView) Contact() (chat.Summary, bool) { return v.contact, v.open }
 
 // SetContact updates the open contact's details (name, marks, presence).
-func (v *ChatView) SetContact(c ContactItem) {
-	if v.open && c.ID == v.contact.ID {
+func (v *ChatView) SetContact(c chat.Summary) {
+	if v.open && c.Contact.ID == v.contact.Contact.ID {
 		v.contact = c
 		v.blocks = make([][]string, len(v.msgs)) // names appear in lines
 	}
 }
 
 // Open shows a contact's chat and loads its newest page.
-func (v *ChatView) Open(c ContactItem) tea.Cmd {
+func (v *ChatView) Open(c chat.Summary) tea.Cmd {
 	*v = ChatView{common: v.common, core: v.core, contact: c, open: true, loading: true}
-	return PageCmd(v.core, c.ID, 0, v.pageSize())
+	return PageCmd(v.core, c.Contact.ID, 0, v.pageSize())
 }
 
 // pageSize is how many messages one load brings: a few screens' worth.
@@ -75,14 +78,18 @@ func (v *ChatView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case pageMsg:
 		return v, v.handlePage(msg)
-	case MessageEvent:
+	case chat.MessageReceived:
+		return v, v.handleMessage(msg.Contact, msg.Message)
+	case chat.MessageStored:
 		return v, v.handleMessage(msg.Contact, msg.Message)
 	case sentMsg:
 		if msg.err == nil {
 			return v, v.handleMessage(msg.contact, msg.item)
 		}
-	case ReceiptEvent:
-		v.handleReceipt(msg)
+	case chat.StatusChanged:
+		v.handleStatus(msg)
+	case chat.FileProgress:
+		v.handleFileProgress(msg)
 	case tea.KeyMsg:
 		return v, v.handleKey(msg)
 	case tea.MouseMsg:
@@ -93,29 +100,32 @@ func (v *ChatView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // handlePage adds a loaded page: the newest one, or an older one in front.
 func (v *ChatView) handlePage(msg pageMsg) tea.Cmd {
-	if !v.open || msg.contact != v.contact.ID {
+	if !v.open || msg.contact != v.contact.Contact.ID {
 		return nil
 	}
 	v.loading = false
 	if msg.err != nil {
 		return func() tea.Msg { return errMsg{msg.err} }
 	}
-	v.hasOlder = len(msg.items) >= v.pageSize()
+	if msg.before == 0 && len(v.msgs) > 0 {
+		v.reset() // a reload of the newest page: rows may have vanished
+	}
+	v.older, v.hasOlder = msg.prev, msg.prev != 0
 	older := msg.items
 	if len(v.msgs) > 0 {
 		i := sort.Search(len(older), func(i int) bool { return older[i].Seq >= v.msgs[0].Seq })
 		older = older[:i]
 		v.blocks[0] = nil // its day separator depends on the message before
 	}
-	v.msgs = append(append([]MessageItem(nil), older...), v.msgs...)
+	v.msgs = append(append([]chat.Message(nil), older...), v.msgs...)
 	v.blocks = append(make([][]string, len(older)), v.blocks...)
 	return tea.Batch(v.markRead(), v.maybeLoadOlder())
 }
 
 // handleMessage shows a new or changed message, keeping the lines on
 // screen still when the user has scrolled up.
-func (v *ChatView) handleMessage(contact int64, m MessageItem) tea.Cmd {
-	if !v.open || contact != v.contact.ID {
+func (v *ChatView) handleMessage(contact chat.ContactID, m chat.Message) tea.Cmd {
+	if !v.open || contact != v.contact.Contact.ID {
 		return nil
 	}
 	i := sort.Search(len(v.msgs), func(i int) bool { return v.msgs[i].Seq >= m.Seq })
@@ -126,14 +136,14 @@ func (v *ChatView) handleMessage(contact int64, m MessageItem) tea.Cmd {
 	if i == 0 && v.hasOlder && len(v.msgs) > 0 {
 		return nil // older than what is loaded: paging will bring it
 	}
-	v.msgs = append(v.msgs[:i], append([]MessageItem{m}, v.msgs[i:]...)...)
+	v.msgs = append(v.msgs[:i], append([]chat.Message{m}, v.msgs[i:]...)...)
 	v.blocks = append(v.blocks[:i], append([][]string{nil}, v.blocks[i:]...)...)
 	if i+1 < len(v.blocks) {
 		v.blocks[i+1] = nil
 	}
 	if v.offset > 0 {
 		v.offset += len(v.block(i))
-		if i == len(v.msgs)-1 && !m.Outgoing {
+		if i == len(v.msgs)-1 && m.Direction == chat.Incoming {
 			v.newBelow++
 		}
 		return nil
@@ -142,7 +152,7 @@ func (v *ChatView) handleMessage(contact int64, m MessageItem) tea.Cmd {
 }
 
 // replace swaps in a changed message, keeping the scroll position.
-func (v *ChatView) replace(i int, m MessageItem) {
+func (v *ChatView) replace(i int, m chat.Message) {
 	before := len(v.block(i))
 	v.msgs[i], v.blocks[i] = m, nil
 	if v.offset > 0 {
@@ -150,28 +160,70 @@ func (v *ChatView) replace(i int, m MessageItem) {
 	}
 }
 
-// handleReceipt updates the ticks of an outgoing message.
-func (v *ChatView) handleReceipt(r ReceiptEvent) {
-	if !v.open || r.Contact != v.contact.ID {
+// handleStatus updates the ticks of an outgoing message; a status never
+// moves back.
+func (v *ChatView) handleStatus(r chat.StatusChanged) {
+	if !v.open || r.Contact != v.contact.Contact.ID {
 		return
 	}
-	i := sort.Search(len(v.msgs), func(i int) bool { return v.msgs[i].Seq >= r.Seq })
-	if i < len(v.msgs) && v.msgs[i].Seq == r.Seq && r.Status > v.msgs[i].Status {
+	if i := v.find(r.ID); i >= 0 && r.Status > v.msgs[i].Status {
 		m := v.msgs[i]
 		m.Status = r.Status
 		v.replace(i, m)
 	}
 }
 
+// handleFileProgress shows how far a file of the open chat has come.
+func (v *ChatView) handleFileProgress(p chat.FileProgress) {
+	if !v.open || p.Contact != v.contact.Contact.ID {
+		return
+	}
+	if i := v.find(p.File); i >= 0 && v.msgs[i].File != nil {
+		m := v.msgs[i]
+		f := *m.File
+		f.Done = p.Done
+		if p.Total > 0 {
+			f.Size = p.Total
+		}
+		m.File = &f
+		v.replace(i, m)
+	}
+}
+
+// find returns the index of the loaded row with message id, or -1. The
+// newest rows are the likeliest, so the search starts from the end.
+func (v *ChatView) find(id chat.MessageID) int {
+	for i := len(v.msgs) - 1; i >= 0; i-- {
+		if v.msgs[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// Reload loads the open chat's newest page again, after rows vanished
+// (disappearing messages); the loaded rows are replaced when it comes.
+func (v *ChatView) Reload() tea.Cmd {
+	if !v.open {
+		return nil
+	}
+	return PageCmd(v.core, v.contact.Contact.ID, 0, v.pageSize())
+}
+
+// reset forgets the loaded rows and the scroll position.
+func (v *ChatView) reset() {
+	v.msgs, v.blocks, v.offset, v.newBelow, v.older, v.hasOlder = nil, nil, 0, 0, 0, false
+}
+
 // markRead marks the chat read up to its newest incoming message.
 func (v *ChatView) markRead() tea.Cmd {
 	for i := len(v.msgs) - 1; i >= 0; i-- {
-		if m := v.msgs[i]; !m.Outgoing && m.System == SystemNone {
+		if m := v.msgs[i]; m.Direction == chat.Incoming && !m.Kind.System() {
 			if m.Seq <= v.readUpTo {
 				return nil
 			}
 			v.readUpTo = m.Seq
-			return MarkReadCmd(v.core, v.contact.ID, m.Seq)
+			return MarkReadCmd(v.core, v.contact.Contact.ID, m.Seq)
 		}
 	}
 	return nil
@@ -183,11 +235,11 @@ func (v *ChatView) block(i int) []string {
 		v.blocks, v.blockW = make([][]string, len(v.msgs)), v.common.Width
 	}
 	if v.blocks[i] == nil {
-		var prev *MessageItem
+		var prev *chat.Message
 		if i > 0 {
 			prev = &v.msgs[i-1]
 		}
-		v.blocks[i] = renderBlock(v.common, v.contact.Name, v.msgs[i], prev, v.common.Width)
+		v.blocks[i] = renderBlock(v.common, chat.DisplayName(v.contact.Contact), v.msgs[i], prev, v.common.Width)
 	}
 	return v.blocks[i]
 }

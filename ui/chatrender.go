@@ -7,6 +7,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"ratchat/chat"
 )
 
 // indent is the hanging indent of a message's continuation lines: the
@@ -18,13 +20,13 @@ const indent = 6
 // message loaded), then the message itself. Peer text is sanitized here,
 // before any styling or wrapping, which would otherwise read escape
 // sequences in it as their own.
-func renderBlock(c Common, peer string, m MessageItem, prev *MessageItem, width int) []string {
+func renderBlock(c Common, peer string, m chat.Message, prev *chat.Message, width int) []string {
 	var lines []string
-	at := m.at().In(c.Location)
-	if prev == nil || !sameDay(prev.at().In(c.Location), at) {
+	at := shownAt(m).In(c.Location)
+	if prev == nil || !sameDay(shownAt(*prev).In(c.Location), at) {
 		lines = append(lines, daySeparator(c, at, width))
 	}
-	if m.System != SystemNone {
+	if m.Kind.System() {
 		text := "· " + systemText(m, SanitizeLine(peer)) + " ·"
 		for _, l := range strings.Split(ansi.Wrap(text, max(1, width-indent), ""), "\n") {
 			lines = append(lines, strings.Repeat(" ", indent)+c.Styles.System.Render(l))
@@ -36,16 +38,15 @@ func renderBlock(c Common, peer string, m MessageItem, prev *MessageItem, width 
 
 // renderMessage renders a message: time, sender, wrapped text with a
 // hanging indent, and the delivery ticks of an outgoing message.
-func renderMessage(c Common, peer string, m MessageItem, at time.Time, width int) []string {
+func renderMessage(c Common, peer string, m chat.Message, at time.Time, width int) []string {
 	st := c.Styles
 	name := st.PeerName.Render(SanitizeLine(peer) + ":")
-	if m.Outgoing {
+	if m.Direction == chat.Outgoing {
 		name = st.OwnName.Render("me:")
 	}
-	text := strings.ReplaceAll(Sanitize(m.Text), "\t", "    ")
+	text := strings.ReplaceAll(Sanitize(string(m.Body)), "\t", "    ")
 	if m.File != nil {
-		text = strings.TrimSpace(fmt.Sprintf("[file] %s (%s) %s",
-			SanitizeLine(m.File.Name), byteSize(m.File.Size), text))
+		text = strings.TrimSpace(fileText(*m.File, m.Direction == chat.Outgoing) + " " + text)
 	}
 	body := ansi.Wrap(name+" "+text, max(1, width-indent), "")
 	lines := strings.Split(body, "\n")
@@ -80,44 +81,81 @@ const (
 // ticks renders an outgoing message's delivery state: one tick once the
 // peer's home has it, two once delivered, a dot and a tick (also
 // highlighted) once read.
-func ticks(st *Styles, m MessageItem) string {
-	if !m.Outgoing {
+func ticks(st *Styles, m chat.Message) string {
+	if m.Direction != chat.Outgoing {
 		return ""
 	}
 	switch m.Status {
-	case StatusQueued:
+	case chat.StatusQueued:
 		return st.Tick.Render(markQueued)
-	case StatusSent:
+	case chat.StatusSent:
 		return st.Tick.Render(markSent)
-	case StatusDelivered:
+	case chat.StatusDelivered:
 		return st.Tick.Render(markDelivered)
-	case StatusRead:
+	case chat.StatusRead:
 		return st.ReadTick.Render(markRead)
-	case StatusFailed:
+	case chat.StatusFailed:
 		return st.Error.Render(markFailed)
 	}
 	return ""
 }
 
 // systemText words a system line; peer is the sanitized contact name.
-func systemText(m MessageItem, peer string) string {
-	switch m.System {
-	case SystemKeyChanged:
+func systemText(m chat.Message, peer string) string {
+	switch m.Kind {
+	case chat.RowKeyChanged:
 		return fmt.Sprintf("! %s's safety number changed. Sending waits until you "+
 			"accept the new key: press v to verify", peer)
-	case SystemSessionReset:
+	case chat.RowSessionReset:
 		return fmt.Sprintf("The session with %s was reset", peer)
-	case SystemVerified:
+	case chat.RowVerified:
 		return fmt.Sprintf("You marked %s as verified", peer)
-	case SystemUnverified:
+	case chat.RowUnverified:
 		return fmt.Sprintf("You removed %s's verified mark", peer)
-	case SystemTimer:
+	case chat.RowTimer:
 		if m.Timer <= 0 {
 			return "Disappearing messages are off"
 		}
 		return "Disappearing messages: " + shortDuration(m.Timer)
+	case chat.RowDecryptFailed:
+		return fmt.Sprintf("! A message from %s could not be decrypted", peer)
 	}
-	return Sanitize(m.Text)
+	return Sanitize(string(m.Body))
+}
+
+// fileText describes a file row: its name and size, then where the
+// transfer is (how far it has come, where a received file was saved, or
+// that it was cancelled or failed). The name and the path are sanitized.
+func fileText(f chat.FileInfo, outgoing bool) string {
+	s := fmt.Sprintf("[file] %s (%s)", SanitizeLine(f.Name), byteSize(f.Size))
+	switch f.State {
+	case chat.FileTransferring:
+		return s + fmt.Sprintf(" · %s of %s", byteSize(f.Done), byteSize(f.Size))
+	case chat.FileComplete:
+		if !outgoing && f.Path != "" {
+			return s + " · saved to " + SanitizeLine(f.Path)
+		}
+	case chat.FileCancelled:
+		return s + " · cancelled"
+	case chat.FileFailed:
+		return s + " · failed"
+	}
+	return s
+}
+
+// shownAt is the time a row is shown at: when it was sent, by the clock
+// of whoever wrote it, so that a message that waited in a mailbox shows
+// when it was written, not when it arrived. Received stands in when Sent
+// is unknown, and when Sent is later than Received: a peer's clock that
+// runs ahead (or lies) cannot date a message after it arrived.
+func shownAt(m chat.Message) time.Time {
+	switch {
+	case m.Direction == chat.Outgoing, m.Received.IsZero():
+		return m.Sent
+	case m.Sent.IsZero(), m.Sent.After(m.Received):
+		return m.Received
+	}
+	return m.Sent
 }
 
 // daySeparator renders the rule that opens a new day.
@@ -153,11 +191,11 @@ func byteSize(n int64) string {
 // header renders the chat's top line: the contact, its marks and presence.
 func (v *ChatView) header() string {
 	st, c := v.common.Styles, v.contact
-	h := st.Title.Render(SanitizeLine(c.Name))
+	h := st.Title.Render(SanitizeLine(chat.DisplayName(c.Contact)))
 	switch {
-	case c.KeyChanged:
+	case c.Contact.Held:
 		h += " " + st.Warning.Render("! new safety number, not accepted")
-	case c.Verified:
+	case c.Contact.Verified:
 		h += " " + st.Verified.Render("✔ verified")
 	default:
 		h += " " + st.Subtle.Render("not verified")
@@ -188,7 +226,7 @@ func (v *ChatView) footer() string {
 		return st.Subtle.Render(truncate("↓ more below (end)", w))
 	case v.loading:
 		return st.Subtle.Render("loading…")
-	case v.contact.KeyChanged:
+	case v.contact.Contact.Held:
 		return st.Warning.Render(truncate("Sending waits: press v to compare safety numbers and accept.", w))
 	}
 	return ""

@@ -67,7 +67,7 @@ func (v *ChatView) maybeLoadOlder() tea.Cmd {
 		return nil
 	}
 	v.loading = true
-	return PageCmd(v.core, v.contact.ID, v.msgs[0].Seq, v.pageSize())
+	return PageCmd(v.core, v.contact.Contact.ID, v.older, v.pageSize())
 }
 
 // clampScroll limits an offset so that the view stops at the top of the

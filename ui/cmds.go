@@ -2,8 +2,11 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // The messages below carry the results of calls into the core. Each is made
@@ -19,8 +22,14 @@ type noticeMsg struct{ text string }
 
 // contactsMsg carries the contact list.
 type contactsMsg struct {
-	items []ContactItem
+	items []chat.Summary
 	err   error
+}
+
+// summaryMsg carries one contact's fresh summary.
+type summaryMsg struct {
+	summary chat.Summary
+	err     error
 }
 
 // statusMsg carries the profile's status.
@@ -29,77 +38,94 @@ type statusMsg struct {
 	err    error
 }
 
-// pageMsg carries one page of a chat, older than before.
+// pageMsg carries one page of a chat, older than before, and the cursor
+// of the page before it.
 type pageMsg struct {
-	contact, before int64
-	items           []MessageItem
-	err             error
+	contact      chat.ContactID
+	before, prev chat.Cursor
+	items        []chat.Message
+	err          error
 }
 
 // sentMsg carries the result of sending a text.
 type sentMsg struct {
-	contact int64
+	contact chat.ContactID
 	text    string
-	item    MessageItem
+	item    chat.Message
 	err     error
 }
 
 // contactAddedMsg carries a contact added with /add.
 type contactAddedMsg struct {
-	contact ContactItem
+	contact chat.Contact
 	err     error
 }
 
 // ContactsCmd loads the contact list.
 func ContactsCmd(c Messenger) tea.Cmd {
 	return func() tea.Msg {
-		items, err := c.Contacts()
+		items, err := c.Summaries(context.Background())
 		return contactsMsg{items, err}
 	}
 }
 
-// StatusCmd loads the profile's status.
-func StatusCmd(c Messenger) tea.Cmd {
+// SummaryCmd loads one contact's summary, after a change.
+func SummaryCmd(c Messenger, id chat.ContactID) tea.Cmd {
 	return func() tea.Msg {
-		s, err := c.Status()
-		return statusMsg{s, err}
+		s, err := c.Summary(context.Background(), id)
+		return summaryMsg{s, err}
 	}
 }
 
-// PageCmd loads n messages of a chat older than before (the newest when
-// before <= 0).
-func PageCmd(c Messenger, contact, before int64, n int) tea.Cmd {
+// StatusCmd loads the profile's name and home (the connection state comes
+// in the core's events).
+func StatusCmd(c Messenger) tea.Cmd {
 	return func() tea.Msg {
-		items, err := c.Messages(contact, before, n)
-		return pageMsg{contact, before, items, err}
+		name, err := c.Name(context.Background())
+		return statusMsg{Status{Profile: name, Home: c.Home()}, err}
+	}
+}
+
+// PageCmd loads n rows of a chat before the cursor (the newest for the
+// zero cursor).
+func PageCmd(c Messenger, contact chat.ContactID, before chat.Cursor, n int) tea.Cmd {
+	return func() tea.Msg {
+		items, prev, err := c.Messages(context.Background(), contact, before, n)
+		return pageMsg{contact, before, prev, items, err}
 	}
 }
 
 // SendCmd sends a text to a contact.
-func SendCmd(c Messenger, contact int64, text string) tea.Cmd {
+func SendCmd(c Messenger, contact chat.ContactID, text string) tea.Cmd {
 	return func() tea.Msg {
-		item, err := c.Send(contact, text)
+		item, err := c.Send(context.Background(), contact, text)
 		return sentMsg{contact, text, item, err}
 	}
 }
 
 // MarkReadCmd marks a chat read up to Seq upTo.
-func MarkReadCmd(c Messenger, contact, upTo int64) tea.Cmd {
+func MarkReadCmd(c Messenger, contact chat.ContactID, upTo int64) tea.Cmd {
 	return func() tea.Msg {
-		if err := c.MarkRead(contact, upTo); err != nil {
+		if err := c.MarkRead(context.Background(), contact, upTo); err != nil {
 			return errMsg{err}
 		}
 		return nil
 	}
 }
 
-// AddContactCmd adds the contact an invite names.
-func AddContactCmd(c Messenger, invite string) tea.Cmd {
+// AddContactCmd adds the contact an invite names, under name until it
+// tells us its own ("" for none).
+func AddContactCmd(c Messenger, invite, name string) tea.Cmd {
 	return func() tea.Msg {
-		item, err := c.AddContact(invite)
+		ctx, cancel := context.WithTimeout(context.Background(), netTimeout)
+		defer cancel()
+		item, err := c.AddContact(ctx, invite, name)
 		return contactAddedMsg{item, err}
 	}
 }
+
+// netTimeout bounds a call that reaches another home (adding a contact).
+const netTimeout = 30 * time.Second
 
 // jobMsg reports the progress or the end of a long operation.
 type jobMsg struct {
@@ -131,7 +157,7 @@ func newJob(id int) *job {
 // Start returns the Cmd that runs fn in its own goroutine and delivers its
 // first report. Progress reports are dropped while the interface is behind,
 // so that a slow screen never slows the work; the final one never is.
-func (j *job) Start(fn func(ctx context.Context, p Progress) (any, error)) tea.Cmd {
+func (j *job) Start(fn func(ctx context.Context, p progressFunc) (any, error)) tea.Cmd {
 	return func() tea.Msg {
 		go func() {
 			v, err := fn(j.ctx, func(done, total int64) {
@@ -159,15 +185,16 @@ func (j *job) wait() tea.Msg {
 
 // autoSettingsMsg carries the automatic-backup settings.
 type autoSettingsMsg struct {
-	settings AutoBackupSettings
+	settings chat.AutoBackup
+	on       bool
 	err      error
 }
 
 // autoEnabledMsg carries the recovery key of automatic backups just
 // turned on, and their settings.
 type autoEnabledMsg struct {
-	settings AutoBackupSettings
-	key      string
+	settings chat.AutoBackup
+	key      chat.RecoveryKey
 	err      error
 }
 
@@ -177,28 +204,28 @@ type autoDisabledMsg struct{ err error }
 // AutoBackupCmd loads the automatic-backup settings.
 func AutoBackupCmd(c Backups) tea.Cmd {
 	return func() tea.Msg {
-		s, err := c.AutoBackup()
-		return autoSettingsMsg{s, err}
+		s, on, err := c.AutoBackupSettings(context.Background())
+		return autoSettingsMsg{s, on, err}
 	}
 }
 
 // EnableAutoBackupCmd turns automatic backups on with the settings s,
 // and reads them back as the core keeps them (a folder made absolute).
-func EnableAutoBackupCmd(c Backups, s AutoBackupSettings) tea.Cmd {
+func EnableAutoBackupCmd(c Backups, s chat.AutoBackup) tea.Cmd {
 	return func() tea.Msg {
-		key, err := c.EnableAutoBackup(s.Folder, s.Every, s.Keep)
+		ctx := context.Background()
+		key, err := c.EnableAutoBackup(ctx, s)
 		if err != nil {
 			return autoEnabledMsg{err: err}
 		}
-		if kept, err := c.AutoBackup(); err == nil && kept.On {
+		if kept, on, err := c.AutoBackupSettings(ctx); err == nil && on {
 			s = kept
 		}
-		s.On = true
 		return autoEnabledMsg{s, key, nil}
 	}
 }
 
 // DisableAutoBackupCmd turns automatic backups off.
 func DisableAutoBackupCmd(c Backups) tea.Cmd {
-	return func() tea.Msg { return autoDisabledMsg{c.DisableAutoBackup()} }
+	return func() tea.Msg { return autoDisabledMsg{c.DisableAutoBackup(context.Background())} }
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // Common is what every component shares: its size, the styles, the key map
@@ -30,6 +32,9 @@ type Common struct {
 	// Terminal is where the sequences the renderer does not make are
 	// written: OSC 52, which copies to the clipboard.
 	Terminal io.Writer
+	// ScanQR decodes the QR code in an image file ([chat.ScanQR]);
+	// injected so that tests need no image.
+	ScanQR func(path string) (string, error)
 }
 
 // NewCommon returns a Common with the default styles and key map, the
@@ -42,6 +47,7 @@ func NewCommon() Common {
 		Location: time.Local,
 		After:    after,
 		Terminal: os.Stdout,
+		ScanQR:   chat.ScanQR,
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"ratchat/chat"
 )
 
 // contactRows is the height of one contact in the list.
@@ -16,14 +18,14 @@ const contactRows = 2
 // OpenChatMsg asks the main screen to open a contact's chat.
 type OpenChatMsg struct {
 	// Contact is the contact whose chat to open.
-	Contact ContactItem
+	Contact chat.Summary
 }
 
 // ContactList is the list of contacts with their unread counts, verified
 // marks, last-message previews and presence.
 type ContactList struct {
 	common  Common
-	items   []ContactItem
+	items   []chat.Summary
 	cursor  int
 	offset  int
 	focused bool
@@ -46,24 +48,24 @@ func (l *ContactList) SetSize(width, height int) {
 func (l *ContactList) SetFocused(f bool) { l.focused = f }
 
 // Items returns the contacts in display order.
-func (l *ContactList) Items() []ContactItem { return l.items }
+func (l *ContactList) Items() []chat.Summary { return l.items }
 
 // SetItems replaces the contacts, keeping the selection on the same contact.
-func (l *ContactList) SetItems(items []ContactItem) {
+func (l *ContactList) SetItems(items []chat.Summary) {
 	sel, ok := l.Selected()
-	l.items = append([]ContactItem(nil), items...)
+	l.items = append([]chat.Summary(nil), items...)
 	sortContacts(l.items)
 	l.cursor = 0
 	if ok {
-		l.Select(sel.ID)
+		l.Select(sel.Contact.ID)
 	}
 }
 
 // Upsert adds a contact or replaces the one with the same ID.
-func (l *ContactList) Upsert(c ContactItem) {
-	items := append([]ContactItem(nil), l.items...)
+func (l *ContactList) Upsert(c chat.Summary) {
+	items := append([]chat.Summary(nil), l.items...)
 	for i := range items {
-		if items[i].ID == c.ID {
+		if items[i].Contact.ID == c.Contact.ID {
 			items[i] = c
 			l.SetItems(items)
 			return
@@ -73,17 +75,17 @@ func (l *ContactList) Upsert(c ContactItem) {
 }
 
 // Selected returns the contact under the cursor.
-func (l *ContactList) Selected() (ContactItem, bool) {
+func (l *ContactList) Selected() (chat.Summary, bool) {
 	if l.cursor < 0 || l.cursor >= len(l.items) {
-		return ContactItem{}, false
+		return chat.Summary{}, false
 	}
 	return l.items[l.cursor], true
 }
 
 // Select moves the cursor to the contact with the given ID, if listed.
-func (l *ContactList) Select(id int64) bool {
+func (l *ContactList) Select(id chat.ContactID) bool {
 	for i, c := range l.items {
-		if c.ID == id {
+		if c.Contact.ID == id {
 			l.cursor = i
 			l.offset = scrollIntoView(l.offset, l.cursor, l.visible())
 			return true
@@ -146,7 +148,7 @@ func (l *ContactList) View() string {
 
 // renderItem renders one contact on two lines: presence, name, verified
 // mark and unread count; then the preview and the time of the last message.
-func (l *ContactList) renderItem(c ContactItem, selected bool) string {
+func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 	st, w := l.common.Styles, l.common.Width
 	dot := st.Offline.Render("○")
 	if c.Online {
@@ -158,20 +160,20 @@ func (l *ContactList) renderItem(c ContactItem, selected bool) string {
 	}
 	mark := ""
 	switch {
-	case c.KeyChanged:
+	case c.Contact.Held:
 		mark = st.Warning.Render(" !")
-	case c.Verified:
+	case c.Contact.Verified:
 		mark = st.Verified.Render(" ✔")
 	}
 	nameW := w - 2 - lipgloss.Width(mark) - lipgloss.Width(right)
-	name := truncate(SanitizeLine(c.Name), nameW)
+	name := truncate(SanitizeLine(chat.DisplayName(c.Contact)), nameW)
 	line1 := dot + " " + name + mark
 	line1 += strings.Repeat(" ", max(0, w-lipgloss.Width(line1)-lipgloss.Width(right))) + right
 	when := ""
-	if !c.LastAt.IsZero() {
-		when = " " + shortTime(l.common, c.LastAt)
+	if at := c.LastAt(); !at.IsZero() {
+		when = " " + shortTime(l.common, at)
 	}
-	preview := truncate(SanitizeLine(c.Preview), w-2-len(when))
+	preview := truncate(SanitizeLine(previewText(c)), w-2-len(when))
 	line2 := "  " + st.Subtle.Render(preview)
 	line2 += strings.Repeat(" ", max(0, w-lipgloss.Width(line2)-len(when))) + st.Time.Render(when)
 	if selected && l.focused {
@@ -182,13 +184,13 @@ func (l *ContactList) renderItem(c ContactItem, selected bool) string {
 
 // sortContacts orders contacts by their last message, newest first, then
 // by name.
-func sortContacts(items []ContactItem) {
+func sortContacts(items []chat.Summary) {
 	sort.SliceStable(items, func(i, j int) bool {
 		a, b := items[i], items[j]
-		if !a.LastAt.Equal(b.LastAt) {
-			return a.LastAt.After(b.LastAt)
+		if at, bt := a.LastAt(), b.LastAt(); !at.Equal(bt) {
+			return at.After(bt)
 		}
-		return a.Name < b.Name
+		return chat.DisplayName(a.Contact) < chat.DisplayName(b.Contact)
 	})
 }
 
@@ -202,4 +204,19 @@ func (l *ContactList) ShortHelp() []key.Binding {
 func (l *ContactList) FullHelp() [][]key.Binding {
 	km := l.common.KeyMap
 	return [][]key.Binding{{km.Up, km.Down, km.Open}, {km.NextUnread, km.Verify, km.Backup, km.Restore}}
+}
+
+// previewText is the start of a chat's newest row, as the contact list
+// shows it under the name: the text, the file, or the system line.
+func previewText(s chat.Summary) string {
+	m := s.Last
+	switch {
+	case m == nil:
+		return ""
+	case m.Kind.System():
+		return systemText(*m, chat.DisplayName(s.Contact))
+	case m.File != nil:
+		return "[file] " + m.File.Name
+	}
+	return string(m.Body)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"ratchat/chat"
 	"ratchat/keys"
 )
 
@@ -33,66 +35,111 @@ func testCommon(w, h int) Common {
 // goroutines teatest runs commands in.
 type fakeCore struct {
 	mu        sync.Mutex
-	status    Status
-	contacts  []ContactItem
-	msgs      map[int64][]MessageItem
-	events    chan any
+	name      string
+	home      string
+	contacts  []chat.Summary
+	msgs      map[chat.ContactID][]chat.Message
+	events    chan chat.Event
 	sent      []string
-	marked    map[int64]int64
-	verified  map[int64]bool
+	marked    map[chat.ContactID]int64
+	verified  map[chat.ContactID]bool
 	sn        keys.SafetyNumber
-	scan      string
-	backupKey string             // also the key of automatic backups
-	auto      AutoBackupSettings // see autobackup_test.go
-	restoreGo chan struct{}      // when set, RestoreBackup waits for it halfway
-	pages     int                // Messages calls
+	scan      string        // what a scanned QR image holds
+	backupKey string        // also the key of automatic backups
+	auto      autoState     // see autobackup_test.go
+	restoreGo chan struct{} // when set, Restore waits for it halfway
+	pages     int           // Messages calls
 }
 
 var _ Core = (*fakeCore)(nil)
 
+// text is a text row.
+func text(seq int64, dir chat.Direction, body string, at time.Time, st chat.Status) chat.Message {
+	return chat.Message{Seq: seq, ID: msgID(seq), Direction: dir, Body: []byte(body),
+		Sent: at, Received: at, Status: st}
+}
+
+// msgID is a message id made from a sequence number.
+func msgID(seq int64) chat.MessageID {
+	var id chat.MessageID
+	binary.BigEndian.PutUint64(id[:], uint64(seq))
+	return id
+}
+
+// line is a system line.
+func line(seq int64, kind chat.RowKind, at time.Time) chat.Message {
+	return chat.Message{Seq: seq, ID: msgID(seq), Direction: chat.Local, Kind: kind,
+		Sent: at, Received: at, Status: chat.StatusSent}
+}
+
+// summary is a contact's summary with a newest row of text.
+func summary(id chat.ContactID, name string, unread int, last string, at time.Time, online bool) chat.Summary {
+	m := text(100, chat.Incoming, last, at, chat.StatusDelivered)
+	return chat.Summary{Contact: chat.Contact{ID: id, Name: name}, Unread: unread, Last: &m, Online: online}
+}
+
 // newFakeCore returns a core with a few contacts and a short chat with
 // Alice (contact 1).
 func newFakeCore() *fakeCore {
+	alice := summary(1, "Alice", 0, "see you at 6", t0.Add(-2*time.Hour), true)
+	alice.Contact.Verified = true
+	carol := summary(3, "Carol", 1, "new phone!", t0.Add(-72*time.Hour), true)
+	carol.Contact.Held = true
 	f := &fakeCore{
-		status: Status{Profile: "Mallory", Home: "127.0.0.1:7070", Connection: ConnOnline},
-		contacts: []ContactItem{
-			{ID: 1, Name: "Alice", Verified: true, Unread: 0, Preview: "see you at 6", LastAt: t0.Add(-2 * time.Hour), Online: true},
-			{ID: 2, Name: "Bob", Unread: 3, Preview: "did you get the file?", LastAt: t0.Add(-26 * time.Hour)},
-			{ID: 3, Name: "Carol", KeyChanged: true, Unread: 1, Preview: "new phone!", LastAt: t0.Add(-72 * time.Hour), Online: true},
+		name: "Mallory", home: "127.0.0.1:7070",
+		contacts: []chat.Summary{
+			alice,
+			summary(2, "Bob", 3, "did you get the file?", t0.Add(-26*time.Hour), false),
+			carol,
 		},
-		msgs:      map[int64][]MessageItem{1: sampleChat()},
-		marked:    map[int64]int64{},
-		verified:  map[int64]bool{},
+		msgs:      map[chat.ContactID][]chat.Message{1: sampleChat()},
+		marked:    map[chat.ContactID]int64{},
+		verified:  map[chat.ContactID]bool{},
 		sn:        testSafetyNumber(),
 		backupKey: strings.Repeat("0123456789", 6) + "4242",
 	}
 	return f
 }
 
+// connected returns an event channel that reports the home connected.
+func connected() chan chat.Event {
+	ch := make(chan chat.Event, 1)
+	ch <- chat.HomeState{Connected: true}
+	return ch
+}
+
 // sampleChat is a chat across two days with every tick and system line.
-func sampleChat() []MessageItem {
+func sampleChat() []chat.Message {
 	y := t0.Add(-24 * time.Hour)
-	return []MessageItem{
-		{Seq: 1, Text: "hi! are we still on for tomorrow?", Received: y.Add(-3 * time.Hour)},
-		{Seq: 2, Outgoing: true, Text: "yes, 6pm at the usual place", Sent: y.Add(-3*time.Hour + time.Minute), Status: StatusRead},
-		{Seq: 3, System: SystemVerified, Received: y.Add(-2 * time.Hour)},
-		{Seq: 4, Text: "great. I'll bring the book you lent me, it was a long read but worth every page, thank you so much", Received: t0.Add(-3 * time.Hour)},
-		{Seq: 5, Outgoing: true, Text: "no rush", Sent: t0.Add(-170 * time.Minute), Status: StatusDelivered},
-		{Seq: 6, Outgoing: true, Text: "line one\nline two", Sent: t0.Add(-169 * time.Minute), Status: StatusSent},
-		{Seq: 7, Outgoing: true, Text: "queued while offline", Sent: t0.Add(-150 * time.Minute), Status: StatusQueued},
-		{Seq: 8, System: SystemSessionReset, Received: t0.Add(-140 * time.Minute)},
-		{Seq: 9, Text: "see you at 6", Received: t0.Add(-2 * time.Hour), File: &FileItem{Name: "map.png", Size: 48213}},
+	in, out := chat.Incoming, chat.Outgoing
+	file := text(9, in, "", t0.Add(-2*time.Hour), chat.StatusDelivered)
+	file.Kind = chat.RowFile
+	file.File = &chat.FileInfo{Name: "map.png", Size: 48213, Done: 48213,
+		Path: "/home/mallory/Downloads/map.png", State: chat.FileComplete}
+	return []chat.Message{
+		text(1, in, "hi! are we still on for tomorrow?", y.Add(-3*time.Hour), chat.StatusRead),
+		text(2, out, "yes, 6pm at the usual place", y.Add(-3*time.Hour+time.Minute), chat.StatusRead),
+		line(3, chat.RowVerified, y.Add(-2*time.Hour)),
+		text(4, in, "great. I'll bring the book you lent me, it was a long read but worth every page, thank you so much", t0.Add(-3*time.Hour), chat.StatusRead),
+		text(5, out, "no rush", t0.Add(-170*time.Minute), chat.StatusDelivered),
+		text(6, out, "line one\nline two", t0.Add(-169*time.Minute), chat.StatusSent),
+		text(7, out, "queued while offline", t0.Add(-150*time.Minute), chat.StatusQueued),
+		line(8, chat.RowSessionReset, t0.Add(-140*time.Minute)),
+		file,
 	}
 }
 
 // bigChat returns n messages, alternating directions, a minute apart.
-func bigChat(n int) []MessageItem {
-	out := make([]MessageItem, n)
+func bigChat(n int) []chat.Message {
+	out := make([]chat.Message, n)
 	start := t0.Add(-time.Duration(n) * time.Minute)
 	for i := range out {
-		at := start.Add(time.Duration(i) * time.Minute)
-		out[i] = MessageItem{Seq: int64(i + 1), Outgoing: i%2 == 1, Sent: at, Received: at,
-			Text: fmt.Sprintf("message number %d with some words to wrap around the screen", i+1), Status: StatusRead}
+		dir := chat.Incoming
+		if i%2 == 1 {
+			dir = chat.Outgoing
+		}
+		out[i] = text(int64(i+1), dir, fmt.Sprintf("message number %d with some words to wrap around the screen", i+1),
+			start.Add(time.Duration(i)*time.Minute), chat.StatusRead)
 	}
 	return out
 }
@@ -112,107 +159,148 @@ func testSafetyNumber() keys.SafetyNumber {
 	return keys.NewSafetyNumber(ka.Public, kb.Public)
 }
 
-func (f *fakeCore) Status() (Status, error) { return f.status, nil }
+func (f *fakeCore) Name(context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.name, nil
+}
+
+func (f *fakeCore) Home() string { return f.home }
+
 func (f *fakeCore) Invite() (string, error) {
 	return "ratchat:v1:127.0.0.1:7070:BXNlY3JldC1pZGVudGl0eS1rZXktZm9yLXRlc3Rz", nil
 }
 
-func (f *fakeCore) Contacts() ([]ContactItem, error) {
+func (f *fakeCore) Summaries(context.Context) ([]chat.Summary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]ContactItem(nil), f.contacts...), nil
+	return append([]chat.Summary(nil), f.contacts...), nil
 }
 
-func (f *fakeCore) AddContact(invite string) (ContactItem, error) {
-	if !strings.HasPrefix(invite, "ratchat:") {
-		return ContactItem{}, errors.New("chat: not an invite")
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := ContactItem{ID: int64(len(f.contacts) + 1), Name: "Dave", LastAt: t0}
-	f.contacts = append(f.contacts, c)
-	return c, nil
-}
-
-func (f *fakeCore) Messages(contact, before int64, n int) ([]MessageItem, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.pages++
-	all := f.msgs[contact]
-	end := len(all)
-	if before > 0 {
-		end = sort.Search(len(all), func(i int) bool { return all[i].Seq >= before })
-	}
-	return append([]MessageItem(nil), all[max(0, end-n):end]...), nil
-}
-
-func (f *fakeCore) MarkRead(contact, upTo int64) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.marked[contact] = upTo
-	return nil
-}
-
-func (f *fakeCore) Send(contact int64, text string) (MessageItem, error) {
+func (f *fakeCore) Summary(_ context.Context, id chat.ContactID) (chat.Summary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, c := range f.contacts {
-		if c.ID == contact && c.KeyChanged {
-			return MessageItem{}, fmt.Errorf("chat: %w", ErrKeyNotAccepted)
+		if c.Contact.ID == id {
+			return c, nil
 		}
 	}
-	f.sent = append(f.sent, text)
-	seq := int64(1)
-	if all := f.msgs[contact]; len(all) > 0 {
-		seq = all[len(all)-1].Seq + 1
+	return chat.Summary{}, errors.New("store: not found")
+}
+
+func (f *fakeCore) AddContact(_ context.Context, invite, name string) (chat.Contact, error) {
+	if !strings.HasPrefix(invite, "ratchat:") {
+		return chat.Contact{}, errors.New("chat: not an invite")
 	}
-	m := MessageItem{Seq: seq, Outgoing: true, Text: text, Sent: t0, Status: StatusQueued}
-	f.msgs[contact] = append(f.msgs[contact], m)
-	return m, nil
-}
-
-func (f *fakeCore) SendFile(ctx context.Context, contact int64, path string, p Progress) error {
-	p(1, 2)
-	return ctx.Err()
-}
-
-func (f *fakeCore) SetTimer(contact int64, d time.Duration) error { return nil }
-
-func (f *fakeCore) SafetyNumber(contact int64) (keys.SafetyNumber, error) { return f.sn, nil }
-
-func (f *fakeCore) SetVerified(contact int64, v bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.verified[contact] = v
+	if name == "" {
+		name = "Dave"
+	}
+	c := chat.Contact{ID: chat.ContactID(len(f.contacts) + 1), Name: name}
+	f.contacts = append(f.contacts, chat.Summary{Contact: c})
+	return c, nil
+}
+
+func (f *fakeCore) Messages(_ context.Context, id chat.ContactID, before chat.Cursor, n int) ([]chat.Message, chat.Cursor, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pages++
+	all := f.msgs[id]
+	end := len(all)
+	if before > 0 {
+		end = sort.Search(len(all), func(i int) bool { return all[i].Seq >= int64(before) })
+	}
+	start := max(0, end-n)
+	var prev chat.Cursor
+	if start > 0 {
+		prev = chat.Cursor(all[start].Seq)
+	}
+	return append([]chat.Message(nil), all[start:end]...), prev, nil
+}
+
+func (f *fakeCore) MarkRead(_ context.Context, id chat.ContactID, upTo int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.marked[id] = upTo
 	return nil
 }
 
-func (f *fakeCore) AcceptIdentity(contact int64) error { return nil }
+func (f *fakeCore) Send(_ context.Context, id chat.ContactID, body string) (chat.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.contacts {
+		if c.Contact.ID == id && c.Contact.Held {
+			return chat.Message{}, &chat.IdentityChangedError{Contact: id}
+		}
+	}
+	f.sent = append(f.sent, body)
+	seq := int64(1)
+	if all := f.msgs[id]; len(all) > 0 {
+		seq = all[len(all)-1].Seq + 1
+	}
+	m := text(seq, chat.Outgoing, body, t0, chat.StatusQueued)
+	f.msgs[id] = append(f.msgs[id], m)
+	return m, nil
+}
 
-func (f *fakeCore) ScanQR(path string) (string, error) {
+func (f *fakeCore) SendFile(ctx context.Context, id chat.ContactID, path string, p func(done, total int64)) (chat.Message, error) {
+	p(1, 2)
+	return chat.Message{}, ctx.Err()
+}
+
+func (f *fakeCore) SetTimer(context.Context, chat.ContactID, time.Duration) error { return nil }
+
+func (f *fakeCore) SafetyNumber(context.Context, chat.ContactID) (keys.SafetyNumber, error) {
+	return f.sn, nil
+}
+
+func (f *fakeCore) SetVerified(_ context.Context, id chat.ContactID, v bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.verified[id] = v
+	return nil
+}
+
+func (f *fakeCore) AcceptIdentity(context.Context, chat.ContactID) error { return nil }
+
+// scanQR is the fake's Common.ScanQR: it "reads" f.scan from any image.
+func (f *fakeCore) scanQR(path string) (string, error) {
 	if f.scan == "" {
 		return "", errors.New("no QR code found")
 	}
 	return f.scan, nil
 }
 
-func (f *fakeCore) ExportBackup(ctx context.Context, path string, p Progress) (string, error) {
-	p(5, 10)
-	return f.backupKey, nil
+// recoveryKey parses a test's recovery key; one that is no key gives the
+// zero key, which has no digits (as a broken core might return).
+func recoveryKey(s string) chat.RecoveryKey {
+	k, _ := chat.ParseRecoveryKey(s)
+	return k
 }
 
-func (f *fakeCore) RestoreBackup(ctx context.Context, path, key string, p Progress) (RestoreResult, error) {
-	if key != f.backupKey {
-		return RestoreResult{}, errors.New("store: wrong recovery key")
+func (f *fakeCore) ExportBackup(ctx context.Context, path string, p func(chat.Progress)) (chat.RecoveryKey, error) {
+	p(chat.Progress{Done: 5, Total: 10})
+	return recoveryKey(f.backupKey), nil
+}
+
+func (f *fakeCore) Restore(ctx context.Context, path string, key chat.RecoveryKey, p func(chat.Progress)) (*chat.Messenger, chat.RestoreResult, error) {
+	if key != recoveryKey(f.backupKey) {
+		return nil, chat.RestoreResult{}, errors.New("store: wrong recovery key")
 	}
-	p(1, 2)
+	p(chat.Progress{Done: 1, Total: 2})
 	if f.restoreGo != nil {
 		<-f.restoreGo
 	}
-	return RestoreResult{Contacts: 3, Messages: 1234}, nil
+	return nil, chat.RestoreResult{Contacts: 3, Messages: 1234}, nil
 }
 
-func (f *fakeCore) Events() <-chan any { return f.events }
+func (f *fakeCore) Events() <-chan chat.Event {
+	if f.events == nil {
+		return nil
+	}
+	return f.events
+}
 
 // fakeOpener creates and unlocks a fakeCore with the passphrase
 // "correct horse".
@@ -224,13 +312,13 @@ type fakeOpener struct {
 func (o *fakeOpener) Exists() (bool, error) { return o.exists, nil }
 
 func (o *fakeOpener) Create(name, pass string) (Core, error) {
-	o.core.status.Profile = name
+	o.core.name = name
 	return o.core, nil
 }
 
 func (o *fakeOpener) Unlock(pass string) (Core, error) {
 	if pass != "correct horse" {
-		return nil, fmt.Errorf("store: %w", ErrWrongPassphrase)
+		return nil, fmt.Errorf("store: %w", chat.ErrWrongPassphrase)
 	}
 	return o.core, nil
 }

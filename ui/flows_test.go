@@ -76,7 +76,7 @@ func TestOnboardingToMain(t *testing.T) {
 		t.Fatalf("no invite after onboarding:\n%s", a.View())
 	}
 	drive(a, keyMsgs("enter")...)
-	if a.screen != screenMain || f.status.Profile != "Zoë" || !strings.Contains(a.View(), "Carol") {
+	if a.screen != screenMain || f.name != "Zoë" || !strings.Contains(a.View(), "Carol") {
 		t.Fatalf("not on the main screen after the invite:\n%s", a.View())
 	}
 }

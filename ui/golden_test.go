@@ -11,6 +11,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
+
+	"ratchat/chat"
 )
 
 // TestMain renders without colours and with a dark background assumed,
@@ -19,7 +21,9 @@ import (
 func TestMain(m *testing.M) {
 	lipgloss.SetColorProfile(termenv.Ascii)
 	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
+	code := m.Run()
+	removeFixtures() // see realcore_bench_test.go
+	os.Exit(code)
 }
 
 // step sends messages to a running program, then waits until its output
@@ -65,7 +69,10 @@ func runGolden(t *testing.T, mk func() tea.Model, steps ...step) {
 
 // mainModel returns the main screen over a fresh fake core.
 func mainModel(f *fakeCore) func() tea.Model {
-	return func() tea.Model { return NewMainApp(testCommon(0, 0), f) }
+	return func() tea.Model {
+		f.events = connected() // the home answers
+		return NewMainApp(testCommon(0, 0), f)
+	}
 }
 
 // loaded waits for the contact list.
@@ -79,14 +86,14 @@ func TestGoldenMain(t *testing.T) {
 
 func TestGoldenEmpty(t *testing.T) {
 	f := newFakeCore()
-	f.contacts, f.status.Connection = nil, ConnConnecting
-	runGolden(t, mainModel(f), step{wait: "No contacts yet"})
+	f.contacts = nil
+	runGolden(t, func() tea.Model { return NewMainApp(testCommon(0, 0), f) }, step{wait: "No contacts yet"})
 }
 
 func TestGoldenScrolledUp(t *testing.T) {
 	f := newFakeCore()
 	f.msgs[1] = bigChat(300)
-	news := MessageEvent{Contact: 1, Message: MessageItem{Seq: 301, Text: "are you there?", Received: t0}}
+	news := chat.MessageReceived{Contact: 1, Message: text(301, chat.Incoming, "are you there?", t0, chat.StatusDelivered)}
 	runGolden(t, mainModel(f), loaded,
 		step{send: keyMsgs("enter"), wait: "number 300"},
 		step{send: append(keyMsgs("pgup", "pgup"), news), wait: "new message below"})
@@ -126,7 +133,7 @@ func TestGoldenRestoreProgress(t *testing.T) {
 	mk := func() tea.Model {
 		f := newFakeCore()
 		f.restoreGo = make(chan struct{}) // never closed: stays halfway
-		return NewMainApp(testCommon(0, 0), f)
+		return mainModel(f)()
 	}
 	key := newFakeCore().backupKey
 	runGolden(t, mk, loaded,
@@ -162,7 +169,7 @@ func TestGoldenAutoBackupOn(t *testing.T) {
 	mk := func() tea.Model {
 		f := newFakeCore()
 		f.auto = autoOn
-		return NewMainApp(testCommon(0, 0), f)
+		return mainModel(f)()
 	}
 	runGolden(t, mk, loaded, autoBackup)
 }
@@ -179,5 +186,5 @@ func TestGoldenAutoBackupKey(t *testing.T) {
 
 func TestGoldenAutoBackupWritten(t *testing.T) {
 	runGolden(t, mainModel(newFakeCore()), loaded,
-		step{send: []tea.Msg{BackupWrittenEvent{Path: "/b/ratchat-20260314-150000.000000000.rcb"}}, wait: "Backup written"})
+		step{send: []tea.Msg{chat.BackupWritten{Path: "/b/ratchat-20260314-150000.000000000.rcb"}}, wait: "Backup written"})
 }

@@ -8,6 +8,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+
+	"ratchat/chat"
 )
 
 // hostile is what a malicious peer might send: a screen clear, an OSC 52
@@ -36,12 +38,16 @@ var sgr = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 func hostileApp(t *testing.T) *App {
 	t.Helper()
 	f := newFakeCore()
-	f.contacts[0].Name = "Eve\x1b]52;c;aGk=\x07\r\u202eecilA"
-	f.contacts[0].Preview = hostile
-	f.msgs[1] = []MessageItem{
-		{Seq: 1, Text: hostile, Received: t0},
-		{Seq: 2, Text: "see file", Received: t0, File: &FileItem{Name: "photo\u202egnp.exe\x1b[2J", Size: 10}},
-		{Seq: 3, System: SystemKeyChanged, Received: t0},
+	f.contacts[0].Contact.Name = "Eve\x1b]52;c;aGk=\x07\r\u202eecilA"
+	f.contacts[0].Last.Body = []byte(hostile)
+	file := text(2, chat.Incoming, "", t0, chat.StatusDelivered)
+	file.Kind, file.File = chat.RowFile, &chat.FileInfo{Name: "photo\u202egnp.exe\x1b[2J", Size: 10,
+		Path: "/home/m/Downloads/\x1b]52;c;aGk=\x07x", State: chat.FileComplete}
+	f.msgs[1] = []chat.Message{
+		text(1, chat.Incoming, hostile, t0, chat.StatusDelivered),
+		file,
+		line(3, chat.RowKeyChanged, t0),
+		line(4, chat.RowDecryptFailed, t0),
 	}
 	a := NewMainApp(testCommon(0, 0), f)
 	drive(a, a.Init()(), tea.WindowSizeMsg{Width: 100, Height: 30})
@@ -78,7 +84,7 @@ func TestHostileTextNeverReachesTheTerminal(t *testing.T) {
 }
 
 func TestHostileTextInVerifyAndStatus(t *testing.T) {
-	c := ContactItem{ID: 1, Name: "Eve\x1b[2J\u202e"}
+	c := chat.Contact{ID: 1, Name: "Eve\x1b[2J\u202e"}
 	v := NewVerifyView(testCommon(80, 22), newFakeCore(), c)
 	drive(v, v.Init()(), scannedMsg{err: errorString("bad\x1b]52;c;aGk=\x07")})
 	s := NewStatusBar(testCommon(80, 1))

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"ratchat/chat"
 )
 
 // The pure transitions of the interface: no component state, no I/O, so
@@ -34,18 +36,18 @@ func scrollIntoView(offset, cursor, visible int) int {
 
 // nextUnread returns the ID of the first contact with unread messages after
 // the current one, wrapping around; ok is false when no other chat has any.
-func nextUnread(items []ContactItem, current int64) (id int64, ok bool) {
+func nextUnread(items []chat.Summary, current chat.ContactID) (id chat.ContactID, ok bool) {
 	start := 0
 	for i, c := range items {
-		if c.ID == current {
+		if c.Contact.ID == current {
 			start = i + 1
 			break
 		}
 	}
 	for k := range items {
 		c := items[(start+k)%len(items)]
-		if c.Unread > 0 && c.ID != current {
-			return c.ID, true
+		if c.Unread > 0 && c.Contact.ID != current {
+			return c.Contact.ID, true
 		}
 	}
 	return 0, false

@@ -3,6 +3,8 @@ package ui
 import (
 	"testing"
 	"time"
+
+	"ratchat/chat"
 )
 
 func TestMoveCursor(t *testing.T) {
@@ -37,11 +39,14 @@ func TestScrollIntoView(t *testing.T) {
 }
 
 func TestNextUnread(t *testing.T) {
-	items := []ContactItem{{ID: 1}, {ID: 2, Unread: 2}, {ID: 3}, {ID: 4, Unread: 1}}
+	s := func(id chat.ContactID, unread int) chat.Summary {
+		return chat.Summary{Contact: chat.Contact{ID: id}, Unread: unread}
+	}
+	items := []chat.Summary{s(1, 0), s(2, 2), s(3, 0), s(4, 1)}
 	tests := []struct {
 		name    string
-		current int64
-		want    int64
+		current chat.ContactID
+		want    chat.ContactID
 		ok      bool
 	}{
 		{"from none", 0, 2, true},
@@ -55,7 +60,7 @@ func TestNextUnread(t *testing.T) {
 			t.Errorf("%s: nextUnread(%d) = %d, %v; want %d, %v", tt.name, tt.current, got, ok, tt.want, tt.ok)
 		}
 	}
-	if _, ok := nextUnread([]ContactItem{{ID: 1, Unread: 5}}, 1); ok {
+	if _, ok := nextUnread([]chat.Summary{s(1, 5)}, 1); ok {
 		t.Error("the open chat itself is not the next unread one")
 	}
 	if _, ok := nextUnread(nil, 0); ok {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // Onboarding's fields.
@@ -19,7 +21,7 @@ const (
 // passphrase with enough entropy makes guessing hopeless; eight characters
 // is the floor we enforce, not a recommendation.
 const (
-	minPassphrase = 8
+	minPassphrase = chat.MinPassphrase
 	maxName       = 64
 )
 

@@ -8,6 +8,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // The restore screen's fields.
@@ -19,7 +21,24 @@ const (
 // RestoredMsg reports a finished restore, so that the main screen reloads.
 type RestoredMsg struct {
 	// Result counts what came back.
-	Result RestoreResult
+	Result chat.RestoreResult
+	// Core is the core that replaces the one the restore closed; nil
+	// when the same core goes on.
+	Core Core
+}
+
+// CoreSwappedMsg reports the core that replaces the one a restore closed
+// (whether the restore succeeded or not), so that the interface talks to
+// it and listens to its events from now on.
+type CoreSwappedMsg struct {
+	// Core is the new core.
+	Core Core
+}
+
+// restored is what a restore's job returns.
+type restored struct {
+	core   *chat.Messenger // nil: the same core goes on
+	result chat.RestoreResult
 }
 
 // RestoreView restores a backup: a path and a recovery key, a progress
@@ -98,7 +117,8 @@ func (v *RestoreView) typing() bool { return !v.running }
 // start checks the fields and runs the restore in a job.
 func (v *RestoreView) start() tea.Cmd {
 	path := strings.TrimSpace(v.form.value(fieldBackupPath))
-	rk := digitsOnly(v.form.value(fieldRecoveryKey))
+	raw := v.form.value(fieldRecoveryKey)
+	rk := digitsOnly(raw)
 	switch {
 	case path == "":
 		v.result, v.failed = "Type the backup file's path.", true
@@ -108,10 +128,16 @@ func (v *RestoreView) start() tea.Cmd {
 		v.result, v.failed = fmt.Sprintf("A recovery key has 64 digits; this one has %d.", len(rk)), true
 		return nil
 	}
+	key, err := chat.ParseRecoveryKey(raw)
+	if err != nil {
+		v.result, v.failed = "A recovery key is 64 digits, with spaces or dashes between them if you like.", true
+		return nil
+	}
 	v.running, v.pct, v.result, v.failed, v.job = true, 0, "", false, newJob(2)
 	core := v.core
-	return v.job.Start(func(ctx context.Context, p Progress) (any, error) {
-		return core.RestoreBackup(ctx, path, rk, p)
+	return v.job.Start(func(ctx context.Context, p progressFunc) (any, error) {
+		m, res, err := core.Restore(ctx, path, key, p.records)
+		return restored{m, res}, err
 	})
 }
 
@@ -125,16 +151,24 @@ func (v *RestoreView) handleJob(msg jobMsg) tea.Cmd {
 		return msg.next
 	}
 	v.running = false
+	out, _ := msg.value.(restored)
+	var next Core // stays a nil interface when the same core goes on
+	if out.core != nil {
+		v.core, next = out.core, out.core
+	}
 	if msg.err != nil {
 		v.result, v.failed = "Restore failed: "+SanitizeLine(msg.err.Error())+
 			". Your profile is unchanged.", true
-		return nil
+		if next == nil {
+			return nil
+		}
+		return func() tea.Msg { return CoreSwappedMsg{Core: next} }
 	}
-	res := msg.value.(RestoreResult)
+	res := out.result
 	v.pct, v.failed = 1, false
 	v.result = fmt.Sprintf("Restored %d contacts and %d messages. "+
 		"Every contact gets a fresh session.", res.Contacts, res.Messages)
-	return func() tea.Msg { return RestoredMsg{Result: res} }
+	return func() tea.Msg { return RestoredMsg{Result: res, Core: next} }
 }
 
 // ShortHelp lists the screen's keys.

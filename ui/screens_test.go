@@ -8,15 +8,18 @@ import (
 	"github.com/muesli/termenv"
 	"rsc.io/qr"
 
+	"ratchat/chat"
 	"ratchat/keys"
 )
 
 // verifyView returns the verification screen for Alice (contact 1, not
 // verified), with its safety number loaded.
 func verifyView(f *fakeCore) *VerifyView {
-	c := f.contacts[0]
+	c := f.contacts[0].Contact
 	c.Verified = false
-	v := NewVerifyView(testCommon(100, 30), f, c)
+	common := testCommon(100, 30)
+	common.ScanQR = f.scanQR
+	v := NewVerifyView(common, f, c)
 	drive(v, v.Init()())
 	return v
 }
@@ -137,8 +140,8 @@ func TestQRColoursAreExplicit(t *testing.T) {
 
 func TestReadTicksDifferByShape(t *testing.T) {
 	st := DefaultStyles() // the tests' profile has no colours: only shapes differ
-	delivered := ticks(st, MessageItem{Outgoing: true, Status: StatusDelivered})
-	read := ticks(st, MessageItem{Outgoing: true, Status: StatusRead})
+	delivered := ticks(st, chat.Message{Direction: chat.Outgoing, Status: chat.StatusDelivered})
+	read := ticks(st, chat.Message{Direction: chat.Outgoing, Status: chat.StatusRead})
 	if delivered != "✓✓" || read != "●✓" {
 		t.Fatalf("delivered %q, read %q; want ✓✓ and ●✓", delivered, read)
 	}
@@ -148,7 +151,7 @@ func TestReadTicksDifferByShape(t *testing.T) {
 	if !strings.Contains(NewHelpView(testCommon(100, 40)).View(), "●✓ read") {
 		t.Fatal("the help overlay does not explain the read mark")
 	}
-	if ticks(st, MessageItem{Status: StatusRead}) != "" {
+	if ticks(st, chat.Message{Direction: chat.Incoming, Status: chat.StatusRead}) != "" {
 		t.Fatal("ticks on an incoming message")
 	}
 }

@@ -6,6 +6,42 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
+// ConnState is the state of the connection to the profile's home.
+type ConnState int
+
+// The connection states.
+const (
+	// ConnOffline: the home cannot be reached; sending queues.
+	ConnOffline ConnState = iota
+	// ConnConnecting: a connection attempt is under way.
+	ConnConnecting
+	// ConnOnline: connected and authenticated to the home.
+	ConnOnline
+)
+
+// String names the state as the status bar shows it.
+func (s ConnState) String() string {
+	switch s {
+	case ConnOnline:
+		return "online"
+	case ConnConnecting:
+		return "connecting"
+	default:
+		return "offline"
+	}
+}
+
+// Status is what the status bar shows: the profile, its home and the
+// connection to it.
+type Status struct {
+	// Profile is the user's display name.
+	Profile string
+	// Home is the address of the profile's home (listener or relay).
+	Home string
+	// Connection is the state of the connection to the home.
+	Connection ConnState
+}
+
 // StatusBar is the bottom line: the profile, its home, the connection
 // state, and the last notice or error.
 type StatusBar struct {
@@ -17,13 +53,29 @@ type StatusBar struct {
 var _ Component = (*StatusBar)(nil)
 
 // NewStatusBar returns an empty status bar.
-func NewStatusBar(c Common) *StatusBar { return &StatusBar{common: c} }
+func NewStatusBar(c Common) *StatusBar {
+	return &StatusBar{common: c, status: Status{Connection: ConnConnecting}}
+}
 
 // SetSize sets the bar's width; it is one line high.
 func (s *StatusBar) SetSize(width, height int) { s.common.SetSize(width, height) }
 
 // SetStatus sets what the bar shows about the profile.
 func (s *StatusBar) SetStatus(st Status) { s.status = st }
+
+// SetProfile sets the profile's name and home, keeping the connection
+// state.
+func (s *StatusBar) SetProfile(name, home string) {
+	s.status.Profile, s.status.Home = name, home
+}
+
+// SetConnection sets the connection state the core reported.
+func (s *StatusBar) SetConnection(connected bool) {
+	s.status.Connection = ConnOffline
+	if connected {
+		s.status.Connection = ConnOnline
+	}
+}
 
 // SetNotice shows a notice, or an error; the command it returns clears it
 // after a few seconds (errors stay longer), unless a newer one replaced it.

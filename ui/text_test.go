@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // textChunks are texts that spell key names, as a paste, a slow link or
@@ -137,7 +139,7 @@ func TestRunesAreKeysOutsideTextFields(t *testing.T) {
 		{"a pasted word on the contact list does nothing", []tea.Msg{runes("down")},
 			func(a *App) bool { return a.contacts.cursor == 0 && !a.showHelp }},
 		{"alt+a in the composer opens the next unread chat", append(keyMsgs("enter"), alt('a')),
-			func(a *App) bool { c, _ := a.chat.Contact(); return c.ID == 2 && a.composer.Value() == "" }},
+			func(a *App) bool { c, _ := a.chat.Contact(); return c.Contact.ID == 2 && a.composer.Value() == "" }},
 	}
 	for _, tt := range tests {
 		a := mainApp(t, newFakeCore())
@@ -206,21 +208,21 @@ func TestMessageShownAtSentTime(t *testing.T) {
 	sent, got := t0.Add(-3*time.Hour), t0
 	tests := []struct {
 		name string
-		m    MessageItem
+		m    chat.Message
 		want time.Time
 	}{
-		{"incoming: when sent", MessageItem{Sent: sent, Received: got}, sent},
-		{"outgoing: when sent", MessageItem{Outgoing: true, Sent: sent, Received: got}, sent},
-		{"incoming, sent unknown", MessageItem{Received: got}, got},
-		{"incoming, received unknown", MessageItem{Sent: sent}, sent},
-		{"incoming, the peer's clock ahead", MessageItem{Sent: got.Add(time.Hour), Received: got}, got},
+		{"incoming: when sent", chat.Message{Direction: chat.Incoming, Sent: sent, Received: got}, sent},
+		{"outgoing: when sent", chat.Message{Direction: chat.Outgoing, Sent: sent, Received: got}, sent},
+		{"incoming, sent unknown", chat.Message{Direction: chat.Incoming, Received: got}, got},
+		{"incoming, received unknown", chat.Message{Direction: chat.Incoming, Sent: sent}, sent},
+		{"incoming, the peer's clock ahead", chat.Message{Direction: chat.Incoming, Sent: got.Add(time.Hour), Received: got}, got},
 	}
 	for _, tt := range tests {
-		if at := tt.m.at(); !at.Equal(tt.want) {
+		if at := shownAt(tt.m); !at.Equal(tt.want) {
 			t.Errorf("%s: at %v, want %v", tt.name, at, tt.want)
 		}
 	}
-	out := renderBlock(testCommon(60, 10), "Alice", MessageItem{Text: "waited", Sent: sent, Received: got}, nil, 60)
+	out := renderBlock(testCommon(60, 10), "Alice", chat.Message{Direction: chat.Incoming, Body: []byte("waited"), Sent: sent, Received: got}, nil, 60)
 	if !strings.Contains(strings.Join(out, "\n"), "12:00 Alice: waited") {
 		t.Fatalf("an incoming message is not shown at its sent time:\n%s", strings.Join(out, "\n"))
 	}

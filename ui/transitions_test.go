@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // mainApp returns the main screen over a fake core at 80×24.
@@ -19,7 +21,7 @@ func TestContactListKeys(t *testing.T) {
 	tests := []struct {
 		keys   []string
 		cursor int
-		opened int64 // 0: none
+		opened chat.ContactID // 0: none
 	}{
 		{nil, 0, 0},
 		{[]string{"down"}, 1, 0},
@@ -31,12 +33,12 @@ func TestContactListKeys(t *testing.T) {
 	for _, tt := range tests {
 		l := NewContactList(testCommon(24, 10))
 		l.SetItems(newFakeCore().contacts)
-		var opened int64
+		var opened chat.ContactID
 		for _, k := range keyMsgs(tt.keys...) {
 			_, cmd := l.Update(k)
 			if cmd != nil {
 				if m, ok := cmd().(OpenChatMsg); ok {
-					opened = m.Contact.ID
+					opened = m.Contact.Contact.ID
 				}
 			}
 		}
@@ -51,10 +53,12 @@ func TestContactListKeepsSelection(t *testing.T) {
 	l.SetItems(newFakeCore().contacts)
 	l.Select(3)
 	c := newFakeCore().contacts[2]
-	c.LastAt = t0 // Carol moves to the top
+	last := *c.Last
+	last.Received = t0 // Carol moves to the top
+	c.Last = &last
 	l.Upsert(c)
-	if sel, _ := l.Selected(); sel.ID != 3 || l.cursor != 0 {
-		t.Fatalf("selection = %d at %d, want Carol at the top", sel.ID, l.cursor)
+	if sel, _ := l.Selected(); sel.Contact.ID != 3 || l.cursor != 0 {
+		t.Fatalf("selection = %d at %d, want Carol at the top", sel.Contact.ID, l.cursor)
 	}
 }
 
@@ -134,7 +138,7 @@ func TestChatPagesOlderMessages(t *testing.T) {
 
 func TestChatNewMessagesBelowCue(t *testing.T) {
 	v, f := openChat(t, 500, 20)
-	incoming := MessageEvent{Contact: 1, Message: MessageItem{Seq: 501, Text: "psst", Received: t0}}
+	incoming := chat.MessageReceived{Contact: 1, Message: text(501, chat.Incoming, "psst", t0, chat.StatusDelivered)}
 	drive(v, keyMsgs("pgup")...)
 	before := v.View()
 	drive(v, incoming)
@@ -175,11 +179,11 @@ func TestChatReceiptsUpdateTicks(t *testing.T) {
 	if !strings.Contains(v.View(), "line two ✓\n") && !strings.Contains(v.View(), "line two ✓ ") {
 		t.Fatalf("sent message without one tick:\n%s", v.View())
 	}
-	drive(v, ReceiptEvent{Contact: 1, Seq: 6, Status: StatusDelivered})
+	drive(v, chat.StatusChanged{Contact: 1, ID: msgID(6), Status: chat.StatusDelivered})
 	if !strings.Contains(v.View(), "line two ✓✓") {
 		t.Fatalf("delivered message without two ticks:\n%s", v.View())
 	}
-	drive(v, ReceiptEvent{Contact: 1, Seq: 6, Status: StatusSent}) // late, older receipt
+	drive(v, chat.StatusChanged{Contact: 1, ID: msgID(6), Status: chat.StatusSent}) // late, older receipt
 	if !strings.Contains(v.View(), "line two ✓✓") {
 		t.Fatal("a late receipt moved the status backwards")
 	}

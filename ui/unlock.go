@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // unlockedMsg carries the result of an unlock attempt.
@@ -84,7 +86,7 @@ func (u *Unlock) handleUnlocked(msg unlockedMsg) tea.Cmd {
 	u.busy = false
 	u.form.set(0, "")
 	switch {
-	case errors.Is(msg.err, ErrWrongPassphrase):
+	case errors.Is(msg.err, chat.ErrWrongPassphrase):
 		u.attempts++
 		u.problem = fmt.Sprintf("Wrong passphrase (attempt %d). Try again; "+
 			"check Caps Lock and the keyboard layout.", u.attempts)

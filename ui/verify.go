@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"context"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"ratchat/chat"
 	"ratchat/keys"
 )
 
@@ -20,7 +22,7 @@ type BackMsg struct{}
 
 // safetyNumberMsg carries a contact's safety number.
 type safetyNumberMsg struct {
-	contact int64
+	contact chat.ContactID
 	sn      keys.SafetyNumber
 	err     error
 }
@@ -35,7 +37,7 @@ type scannedMsg struct {
 // key was accepted, so that the contact list reloads.
 type VerifiedMsg struct {
 	// Contact is the contact changed.
-	Contact int64
+	Contact chat.ContactID
 	// Verified is the contact's verified mark now.
 	Verified bool
 	// Accepted is set when a changed identity key was accepted.
@@ -60,7 +62,7 @@ func (m VerifiedMsg) text(name string) string {
 type VerifyView struct {
 	common  Common
 	core    Verifier
-	contact ContactItem
+	contact chat.Contact
 	sn      keys.SafetyNumber
 	err     error
 	form    form
@@ -72,7 +74,7 @@ type VerifyView struct {
 var _ Component = (*VerifyView)(nil)
 
 // NewVerifyView returns the verification screen for a contact.
-func NewVerifyView(c Common, core Verifier, contact ContactItem) *VerifyView {
+func NewVerifyView(c Common, core Verifier, contact chat.Contact) *VerifyView {
 	v := &VerifyView{common: c, core: core, contact: contact,
 		form: newForm("Their code", "QR image file")}
 	v.form.inputs[fieldCode].Placeholder = "paste the 60 digits they see"
@@ -94,7 +96,7 @@ const qrMaxWidth = 37
 func (v *VerifyView) Init() tea.Cmd {
 	core, id := v.core, v.contact.ID
 	return func() tea.Msg {
-		sn, err := core.SafetyNumber(id)
+		sn, err := core.SafetyNumber(context.Background(), id)
 		return safetyNumberMsg{id, sn, err}
 	}
 }
@@ -166,15 +168,15 @@ func (v *VerifyView) verifyIfMatched() tea.Cmd {
 	return v.setVerified(true)
 }
 
-// scan decodes a QR image through the core.
+// scan decodes a QR image (with Common.ScanQR).
 func (v *VerifyView) scan(path string) tea.Cmd {
 	if path == "" {
 		v.result, v.ok, v.bad = "Type the path of an image file first.", false, true
 		return nil
 	}
-	core := v.core
+	scan := v.common.ScanQR
 	return func() tea.Msg {
-		text, err := core.ScanQR(path)
+		text, err := scan(path)
 		return scannedMsg{text, err}
 	}
 }
@@ -198,7 +200,7 @@ func (v *VerifyView) handleScanned(msg scannedMsg) {
 func (v *VerifyView) setVerified(on bool) tea.Cmd {
 	core, c := v.core, v.contact
 	return func() tea.Msg {
-		err := core.SetVerified(c.ID, on)
+		err := core.SetVerified(context.Background(), c.ID, on)
 		return VerifiedMsg{Contact: c.ID, Verified: on, err: err}
 	}
 }
@@ -207,7 +209,7 @@ func (v *VerifyView) setVerified(on bool) tea.Cmd {
 func (v *VerifyView) accept() tea.Cmd {
 	core, c := v.core, v.contact
 	return func() tea.Msg {
-		err := core.AcceptIdentity(c.ID)
+		err := core.AcceptIdentity(context.Background(), c.ID)
 		return VerifiedMsg{Contact: c.ID, Verified: c.Verified, Accepted: true, err: err}
 	}
 }
@@ -221,10 +223,10 @@ func (v *VerifyView) handleVerified(msg VerifiedMsg) {
 		v.result, v.ok, v.bad = "Failed: "+SanitizeLine(msg.err.Error()), false, true
 		return
 	}
-	v.result, v.bad = msg.text(SanitizeLine(v.contact.Name)), false
+	v.result, v.bad = msg.text(SanitizeLine(chat.DisplayName(v.contact))), false
 	v.contact.Verified = msg.Verified
 	if msg.Accepted || msg.Verified {
-		v.contact.KeyChanged = false
+		v.contact.Held = false
 	}
 }
 

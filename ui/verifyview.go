@@ -5,6 +5,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
+	"ratchat/chat"
 	"ratchat/keys"
 )
 
@@ -12,7 +13,7 @@ import (
 // marks, the two fields and the last result.
 func (v *VerifyView) View() string {
 	st := v.common.Styles
-	name := SanitizeLine(v.contact.Name)
+	name := SanitizeLine(chat.DisplayName(v.contact))
 	title := st.Title.Render("Verify "+name) + "\n" +
 		st.Subtle.Render(truncate("Compare these numbers with "+name+"'s screen, or scan their code.", v.common.Width))
 	if v.err != nil {
@@ -38,7 +39,7 @@ func (v *VerifyView) details(width int) string {
 	b.WriteString(st.Digits.Render(digitRows(v.sn.Groups(), 4)))
 	b.WriteString("\n\n")
 	switch {
-	case v.contact.KeyChanged:
+	case v.contact.Held:
 		b.WriteString(st.Warning.Render("! Their key changed: sending waits."))
 	case v.contact.Verified:
 		b.WriteString(st.Verified.Render("✔ Verified"))

@@ -1,0 +1,121 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"ratchat/store"
+)
+
+// RestoreResult reports what a restore brought back.
+type RestoreResult struct {
+	// Contacts and Messages count what the backup held.
+	Contacts, Messages int
+}
+
+// ExportBackup writes a backup of the profile to path, sealed under a fresh
+// recovery key, and returns the key for the user to write down. The file
+// appears only once complete: it is written under a temporary name in the
+// same folder, synced and renamed.
+func (m *Messenger) ExportBackup(ctx context.Context, path string, progress func(store.Progress)) (store.RecoveryKey, error) {
+	key, err := store.NewRecoveryKey(m.rand)
+	if err != nil {
+		return key, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ratchat-backup-*")
+	if err != nil {
+		return key, fmt.Errorf("chat: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	err = m.st.Export(ctx, tmp, key, progress)
+	if err = errors.Join(err, tmp.Sync(), tmp.Close()); err != nil {
+		return key, err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return key, fmt.Errorf("chat: %w", err)
+	}
+	return key, nil
+}
+
+// Restore replaces the profile with the backup at path. The messenger
+// stops and its store closes (a restore needs the profile closed); the
+// restore swaps the restored database in, or leaves the old one untouched
+// on any error; then the profile is opened again under the same
+// passphrase, either way, and its new messenger returned: m is closed and
+// must not be used again. Only a messenger that owns its profile ([Open],
+// [Create]) can restore.
+func (m *Messenger) Restore(ctx context.Context, path string, key store.RecoveryKey, progress func(store.Progress)) (*Messenger, RestoreResult, error) {
+	if !m.owned {
+		return m, RestoreResult{}, ErrNotOwner
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return m, RestoreResult{}, fmt.Errorf("chat: %w", err)
+	}
+	defer f.Close()
+	p, pass := m.profile, append([]byte(nil), m.pass...)
+	defer clear(pass)
+	if p.Relay == "" && m.listener != nil {
+		p.Listen = m.listener.Addr().String() // the same port: invites given out stay valid
+	}
+	closeErr := m.Close()
+	ro := append([]store.Option{store.WithProgress(progress)}, p.Store...)
+	restoreErr := store.Restore(ctx, p.Dir, f, key, pass, ro...)
+	next, openErr := Open(ctx, p, pass)
+	if openErr != nil {
+		return nil, RestoreResult{}, errors.Join(restoreErr, closeErr, fmt.Errorf("chat: reopening the profile: %w", openErr))
+	}
+	if restoreErr != nil {
+		return next, RestoreResult{}, restoreErr
+	}
+	res, err := count(ctx, next.st)
+	return next, res, err
+}
+
+// RestoreProfile restores a backup into the folder of a profile that no
+// process has open (the command line's `ratchat backup restore`), unlocked
+// afterwards by passphrase, and counts what it brought back.
+func RestoreProfile(ctx context.Context, p Profile, path string, key store.RecoveryKey, passphrase []byte, progress func(store.Progress)) (RestoreResult, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return RestoreResult{}, fmt.Errorf("chat: %w", err)
+	}
+	defer f.Close()
+	ro := append([]store.Option{store.WithProgress(progress)}, p.Store...)
+	if err := store.Restore(ctx, p.Dir, f, key, passphrase, ro...); err != nil {
+		return RestoreResult{}, err
+	}
+	st, err := store.Open(p.Dir, passphrase, p.Store...)
+	if err != nil {
+		return RestoreResult{}, err
+	}
+	defer st.Close()
+	return count(ctx, st)
+}
+
+// count counts the contacts and history rows of a profile.
+func count(ctx context.Context, st *store.Store) (RestoreResult, error) {
+	all, err := st.Contacts(ctx)
+	if err != nil {
+		return RestoreResult{}, err
+	}
+	res := RestoreResult{Contacts: len(all)}
+	for _, c := range all {
+		var cur store.Cursor
+		for {
+			msgs, prev, err := st.Messages(ctx, c.ID, cur, 5000)
+			if err != nil {
+				return res, err
+			}
+			res.Messages += len(msgs)
+			if prev == 0 || len(msgs) == 0 {
+				break
+			}
+			cur = prev
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"ratchat/chat"
+	"ratchat/store"
+	"ratchat/ui"
+)
+
+// The exit codes, as `ratchat help` lists them.
+const (
+	exitOK              = 0 // done
+	exitFailure         = 1 // anything else went wrong
+	exitUsage           = 2 // a command line ratchat does not understand
+	exitWrongPassphrase = 3 // the passphrase does not open the profile
+	exitLocked          = 4 // the profile is open in another ratchat
+	exitNoProfile       = 5 // no profile there yet (or one exists already, for init)
+	exitNotFound        = 6 // no such contact, or several of that name
+	exitMismatch        = 7 // the safety numbers differ
+	exitTimeout         = 8 // the message was not sent in time; it stays queued
+	exitBackup          = 9 // the backup cannot be opened: wrong key, altered or cut short
+)
+
+// exitCodes lists the codes for the help text.
+const exitCodes = `Exit codes:
+  0  done
+  1  failure
+  2  usage error
+  3  wrong passphrase
+  4  profile is open in another ratchat
+  5  no profile there (or, for init, one exists already)
+  6  no such contact (or several of that name: use the id)
+  7  the safety numbers differ
+  8  not sent in time (the message stays queued)
+  9  the backup cannot be opened (wrong key, altered, truncated)
+`
+
+// usageError is a command line ratchat does not understand.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef returns a usage error.
+func usagef(format string, a ...any) error {
+	return &usageError{fmt.Sprintf(format, a...)}
+}
+
+// exitCode maps an error to its exit code.
+func exitCode(err error) int {
+	var usage *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &usage):
+		return exitUsage
+	case errors.Is(err, chat.ErrWrongPassphrase):
+		return exitWrongPassphrase
+	case errors.Is(err, store.ErrLocked):
+		return exitLocked
+	case errors.Is(err, store.ErrNoProfile), errors.Is(err, store.ErrExists):
+		return exitNoProfile
+	case errors.Is(err, chat.ErrNoContact), errors.Is(err, chat.ErrAmbiguous):
+		return exitNotFound
+	case errors.Is(err, chat.ErrCodeMismatch):
+		return exitMismatch
+	case errors.Is(err, chat.ErrTimeout):
+		return exitTimeout
+	case errors.Is(err, store.ErrBackupKey), errors.Is(err, store.ErrBackupCorrupt),
+		errors.Is(err, store.ErrBackupTruncated), errors.Is(err, store.ErrNotBackup),
+		errors.Is(err, store.ErrBackupVersion), errors.Is(err, store.ErrInvalidRecoveryKey):
+		return exitBackup
+	}
+	return exitFailure
+}
+
+// exit prints an error as one line on standard error and returns its code.
+func (c *cli) exit(err error) int {
+	code := exitCode(err)
+	if err != nil {
+		msg := strings.Join(strings.Fields(ui.SanitizeLine(plain(err.Error()))), " ")
+		fmt.Fprintf(c.stderr, "ratchat: %s\n", hint(msg, code))
+	}
+	return code
+}
+
+// hint adds what to do next to the errors people meet most.
+func hint(msg string, code int) string {
+	switch code {
+	case exitNoProfile:
+		if strings.Contains(msg, "already") {
+			return msg
+		}
+		return msg + " (run 'ratchat' or 'ratchat init' to create one)"
+	case exitLocked:
+		return msg + " (close the other ratchat first)"
+	case exitUsage:
+		if strings.Contains(msg, "ratchat help") {
+			return msg
+		}
+		return msg + " (see 'ratchat help')"
+	}
+	return msg
+}
+
+// packagePrefix matches the "store: ", "chat: " ... with which every
+// package starts its errors: useful in a log, noise to a person.
+var packagePrefix = regexp.MustCompile(`\b(chat|store|transport|session|keys|wire|ui|api|cli): `)
+
+// plain is an error message as a person reads it: without package names,
+// its first letter capitalized only if it was.
+func plain(msg string) string {
+	return packagePrefix.ReplaceAllString(msg, "")
+}

@@ -1,0 +1,22 @@
+package cli
+
+import "io"
+
+// Version is the release; `go build -ldflags "-X ratchat/cli.Version=..."`
+// sets it.
+var Version = "0.1.0-dev"
+
+// commands are the subcommands, in the order help lists them. The empty
+// name is the interface.
+var commands = []*command{
+	uiCommand, initCommand, inviteCommand, addCommand, contactsCommand,
+	sendCommand, messagesCommand, verifyCommand, backupCommand, passwdCommand, relayCommand,
+	versionCommand, helpCommand,
+}
+
+// Main executes one command line and returns the process exit code (see
+// exitCodes).
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	return c.exit(c.dispatch(args))
+}

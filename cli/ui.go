@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
+	"ratchat/store"
+	"ratchat/ui"
+)
+
+var uiCommand = &command{
+	brief:   "run the interface (onboarding on the first start)",
+	name:    "",
+	args:    "",
+	summary: "Run the interface: onboarding on the first start, then your chats.",
+	example: "ratchat --profile work --listen 0.0.0.0:7070 --advertise 192.168.1.20:7070",
+	nargs:   [2]int{0, 0},
+	run:     runUI,
+}
+
+// opener creates or unlocks the profile for the interface, and remembers
+// the messenger it opened, so that the command can close it when the
+// interface ends.
+type opener struct {
+	p chat.Profile
+	m *chat.Messenger
+}
+
+var _ ui.Opener = (*opener)(nil)
+
+// Exists reports whether the profile was created already.
+func (o *opener) Exists() (bool, error) { return o.p.Exists() }
+
+// Create makes the profile and keeps its messenger.
+func (o *opener) Create(name, passphrase string) (ui.Core, error) {
+	m, err := chat.Create(context.Background(), o.p, name, []byte(passphrase))
+	if err != nil {
+		return nil, err
+	}
+	o.m = m
+	return m, nil
+}
+
+// Unlock opens the profile and keeps its messenger.
+func (o *opener) Unlock(passphrase string) (ui.Core, error) {
+	m, err := chat.Open(context.Background(), o.p, []byte(passphrase))
+	if err != nil {
+		return nil, err
+	}
+	o.m = m
+	return m, nil
+}
+
+// runUI runs the interface. With a passphrase from --passphrase-file or
+// $RATCHAT_PASSPHRASE, an existing profile opens without the prompt.
+func runUI(c *cli, _ []string) error {
+	p, err := c.profile()
+	if err != nil {
+		return err
+	}
+	o := &opener{p: p}
+	model, err := c.uiModel(o)
+	if err != nil {
+		return err
+	}
+	final, runErr := tea.NewProgram(model, append(ui.ProgramOptions(),
+		tea.WithInput(c.stdin), tea.WithOutput(c.stdout))...).Run()
+	var closeErr error
+	if o.m != nil {
+		closeErr = o.m.Close()
+	}
+	// A restore replaced the messenger the interface started with.
+	if a, ok := final.(interface{ Core() ui.Core }); ok {
+		if m, ok := a.Core().(*chat.Messenger); ok && m != nil && m != o.m {
+			closeErr = m.Close()
+		}
+	}
+	if runErr != nil {
+		return fmt.Errorf("interface: %w", runErr)
+	}
+	return closeErr
+}
+
+// uiModel opens the profile first when a passphrase was given without the
+// terminal, and otherwise lets the interface ask.
+func (c *cli) uiModel(o *opener) (tea.Model, error) {
+	exists, err := o.Exists()
+	if err != nil {
+		return nil, err
+	}
+	if !exists || (c.g.passphraseFile == "" && !hasEnvPassphrase()) {
+		return ui.NewApp(ui.NewCommon(), o), nil
+	}
+	pass, err := c.passphrase()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(pass)
+	m, err := chat.Open(context.Background(), o.p, pass)
+	if err != nil {
+		return nil, err
+	}
+	o.m = m
+	return ui.NewMainApp(ui.NewCommon(), m), nil
+}
+
+// hasEnvPassphrase reports whether $RATCHAT_PASSPHRASE is set.
+func hasEnvPassphrase() bool {
+	_, ok := store.PassphraseFromEnv()
+	return ok
+}

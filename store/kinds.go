@@ -1,0 +1,117 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"ratchat/internal/wire"
+)
+
+// Kind says what a row of a conversation's history is: something a person
+// wrote (text or a file), or a line the messenger itself wrote into the
+// chat (a key change, a verification, a session reset, a timer change, a
+// message that could not be decrypted).
+type Kind uint8
+
+// The kinds of history rows. The numbers are stored: never reuse one.
+const (
+	// KindText is a text message.
+	KindText Kind = 0
+	// KindFile is a file sent or received; [Message.File] describes it.
+	KindFile Kind = 1
+	// KindKeyChanged: the contact's identity key changed.
+	KindKeyChanged Kind = 2
+	// KindSessionReset: a fresh session replaced the old one.
+	KindSessionReset Kind = 3
+	// KindVerified: the user marked the contact verified.
+	KindVerified Kind = 4
+	// KindUnverified: the user removed the verified mark.
+	KindUnverified Kind = 5
+	// KindTimer: the disappearing-messages timer changed to [Message.Timer].
+	KindTimer Kind = 6
+	// KindDecryptFailed: a message from the contact could not be decrypted.
+	KindDecryptFailed Kind = 7
+
+	lastKind = KindDecryptFailed
+)
+
+// System reports whether rows of kind k are lines the messenger wrote
+// rather than messages a person wrote.
+func (k Kind) System() bool { return k != KindText && k != KindFile }
+
+// FileState is where a file transfer is.
+type FileState uint8
+
+// The file states.
+const (
+	// FileTransferring: chunks are on their way.
+	FileTransferring FileState = 0
+	// FileComplete: every chunk arrived and the whole file's hash matched
+	// (for an outgoing file: the receiver confirmed it).
+	FileComplete FileState = 1
+	// FileCancelled: the sender or the receiver cancelled the transfer.
+	FileCancelled FileState = 2
+	// FileFailed: the file could not be received (bad hash, too large,
+	// refused).
+	FileFailed FileState = 3
+
+	lastFileState = FileFailed
+)
+
+// FileInfo describes the file of a [KindFile] row.
+type FileInfo struct {
+	// Name is the file's name as the sender gave it (hostile until
+	// sanitized, when it came from a peer).
+	Name string
+	// Size is its length in bytes.
+	Size int64
+	// Done counts the bytes transferred so far.
+	Done int64
+	// Path is where a received file was saved, once complete.
+	Path string
+	// State is where the transfer is.
+	State FileState
+}
+
+// encodeExtra appends the fields that only some rows have (kind, timer,
+// file) after a record's body. A text message writes nothing, so records
+// written before kinds existed read as text.
+func (m *Message) encodeExtra(e *encoder) {
+	if m.Kind == KindText && m.Timer == 0 && m.File == nil {
+		return
+	}
+	e.uvarint(uint64(m.Kind))
+	e.varint(int64(m.Timer))
+	e.bool(m.File != nil)
+	if f := m.File; f != nil {
+		e.str(f.Name)
+		e.varint(f.Size)
+		e.varint(f.Done)
+		e.str(f.Path)
+		e.uvarint(uint64(f.State))
+	}
+}
+
+// decodeExtra reads what encodeExtra wrote, if anything is left.
+func (m *Message) decodeExtra(d *decoder) {
+	if d.d.Err() != nil || d.d.Len() == 0 {
+		return
+	}
+	kind := d.uvarint()
+	m.Timer = time.Duration(d.varint())
+	if kind > uint64(lastKind) {
+		d.d.Fail(fmt.Errorf("%w: row kind %d", wire.ErrRange, kind))
+		return
+	}
+	m.Kind = Kind(kind)
+	if d.bool() {
+		f := &FileInfo{Name: d.str(), Size: d.varint(), Done: d.varint(), Path: d.str()}
+		state := d.uvarint()
+		if state > uint64(lastFileState) {
+			d.d.Fail(fmt.Errorf("%w: file state %d", wire.ErrRange, state))
+			return
+		}
+		f.State = FileState(state)
+		m.File = f
+	}
+}
