@@ -73,7 +73,7 @@ type Messenger struct {
 	homeKey  keys.PublicKey // the identity key our home must present
 
 	events    *eventQueue
-	changes   changes // wakes WaitSent and Flush
+	changes   changes       // wakes WaitSent and Flush
 	ready     chan struct{} // closed once our prekeys are at our home
 	readyOnce sync.Once
 

@@ -26,6 +26,7 @@ var addCommand = &command{
 			if err != nil {
 				return err
 			}
+			c.waitReady(m)
 			if !m.Flush(ctx) {
 				c.note("The first message is still queued; it goes out the next time ratchat runs.")
 			}

@@ -36,6 +36,7 @@ var initCommand = &command{
 			return err
 		}
 		defer m.Close()
+		c.waitReady(m)
 		invite, err := m.Invite()
 		c.note("Created the profile in %s.", p.Dir)
 		c.printf("%s\n", invite)

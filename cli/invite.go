@@ -20,6 +20,7 @@ var inviteCommand = &command{
 	nargs: [2]int{0, 0},
 	run: func(c *cli, _ []string) error {
 		return c.withCore(func(m *chat.Messenger) error {
+			c.waitReady(m)
 			invite, err := m.Invite()
 			if err != nil {
 				return err

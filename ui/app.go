@@ -217,10 +217,25 @@ func (a *App) keys() help.KeyMap {
 		return a.page
 	case a.focus == focusContacts:
 		return a.contacts
+	case a.narrow() && a.focus == focusChat:
+		return withKeys{a.chat, a.common.KeyMap.ShowContacts}
 	case a.focus == focusChat:
 		return a.chat
+	case a.narrow():
+		return withKeys{a.composer, a.common.KeyMap.ShowContacts}
 	}
 	return a.composer
+}
+
+// withKeys is a part's key map with one more key first, for the help.
+type withKeys struct {
+	help.KeyMap
+	first key.Binding
+}
+
+// ShortHelp lists the extra key, then the part's.
+func (k withKeys) ShortHelp() []key.Binding {
+	return append([]key.Binding{k.first}, k.KeyMap.ShortHelp()...)
 }
 
 // forward hands other messages (pages of a chat, job progress, results

@@ -33,12 +33,28 @@ func (a *App) loadMain() tea.Cmd {
 	return tea.Batch(ContactsCmd(a.core), StatusCmd(a.core), ListenCmd(a.core.Events()), tea.EnableMouseCellMotion)
 }
 
+// narrowWidth is the width below which the main screen shows one pane at
+// a time: the contact list, or the chat over the composer.
+const narrowWidth = 60
+
+// narrow reports whether the main screen shows one pane at a time.
+func (a *App) narrow() bool { return a.common.Width < narrowWidth }
+
 // layoutMain sizes the three panes: the contact list on the left, the chat
-// over the composer on the right, each inside a border.
+// over the composer on the right, each inside a border; on a narrow
+// screen each takes the whole width, and one shows at a time.
 func (a *App) layoutMain() {
 	w, h := a.common.Width, a.common.Height-2
+	if a.narrow() {
+		h -= mainHintLines - 1 // the keys take more than one line there
+	}
 	leftW := min(max(w/4, 20), 32)
-	a.contacts.SetSize(leftW-2, h-2)
+	if a.narrow() {
+		a.contacts.SetSize(w-2, h-2)
+		leftW = 0
+	} else {
+		a.contacts.SetSize(leftW-2, h-2)
+	}
 	a.chat.SetSize(w-leftW-2, h-composerHeight-4)
 	a.composer.SetSize(w-leftW-2, composerHeight)
 }
@@ -64,6 +80,8 @@ func (a *App) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, km.Back) && a.fileJob != nil:
 		a.fileJob.cancel()
 		return nil
+	case key.Matches(msg, km.ShowContacts) && a.narrow() && a.focus != focusContacts:
+		return a.setFocus(focusContacts)
 	case key.Matches(msg, km.NextFocus) && !(a.focus == focusComposer && a.composer.Completing()):
 		return a.setFocus(cycleFocus(a.focus, +1))
 	case key.Matches(msg, km.PrevFocus):

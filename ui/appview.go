@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
 )
@@ -15,6 +17,7 @@ func (a *App) View() string {
 	if a.fatal != nil {
 		return a.common.Styles.Error.Render("ratchat: " + SanitizeLine(a.fatal.Error()))
 	}
+	keys := a.hintLines(w)
 	var body string
 	switch {
 	case a.showHelp:
@@ -25,14 +28,51 @@ func (a *App) View() string {
 	case a.page != nil:
 		body = a.page.View()
 	}
-	body = lipgloss.NewStyle().MaxWidth(w).MaxHeight(h - 2).Height(h - 2).Render(body)
-	keys := ""
-	if a.screen != screenStart {
-		hm := help.New()
-		hm.Width = w
-		keys = hm.ShortHelpView(a.keys().ShortHelp())
+	bodyH := h - 1 - len(keys)
+	body = lipgloss.NewStyle().MaxWidth(w).MaxHeight(bodyH).Height(bodyH).Render(body)
+	return strings.Join(append(append([]string{body}, keys...), a.status.View()), "\n")
+}
+
+// maxHintLines is how many lines the focused part's keys may take on a
+// page: one when they fit, more rather than hide a key. The main screen
+// lays its panes out around mainHintLines.
+const (
+	maxHintLines  = 3
+	mainHintLines = 2
+)
+
+// hintLines renders the focused part's keys, broken between two keys
+// into at most maxHintLines lines of w cells.
+func (a *App) hintLines(w int) []string {
+	if a.screen == screenStart {
+		return []string{""}
 	}
-	return body + "\n" + truncate(keys, w) + "\n" + a.status.View()
+	hm := help.New()
+	sep := hm.Styles.ShortSeparator.Render(hm.ShortSeparator)
+	most := maxHintLines
+	if a.screen == screenMain && !a.showHelp {
+		most = mainHintLines
+	}
+	lines := []string{""}
+	for _, b := range a.keys().ShortHelp() {
+		if !b.Enabled() {
+			continue
+		}
+		item := hm.Styles.ShortKey.Render(b.Help().Key) + " " + hm.Styles.ShortDesc.Render(b.Help().Desc)
+		last := &lines[len(lines)-1]
+		switch {
+		case *last == "":
+			*last = item
+		case lipgloss.Width(*last+sep+item) <= w || len(lines) == most:
+			*last += sep + item
+		default:
+			lines = append(lines, item)
+		}
+	}
+	for i := range lines {
+		lines[i] = truncate(lines[i], w)
+	}
+	return lines
 }
 
 // mainView lays out the contact list beside the chat and the composer.
@@ -46,8 +86,15 @@ func (a *App) mainView() string {
 	}
 	lw, lh := a.contacts.common.Width, a.contacts.common.Height
 	left := pane(focusContacts).Width(lw).Height(lh).Render(a.contacts.View())
+	if a.narrow() && a.focus == focusContacts {
+		return left
+	}
 	cw, ch := a.chat.common.Width, a.chat.common.Height
 	chat := pane(focusChat).Width(cw).Height(ch).Render(a.chat.View())
 	comp := pane(focusComposer).Width(cw).Height(composerHeight).Render(a.composer.View())
-	return lipgloss.JoinHorizontal(lipgloss.Top, left, lipgloss.JoinVertical(lipgloss.Left, chat, comp))
+	right := lipgloss.JoinVertical(lipgloss.Left, chat, comp)
+	if a.narrow() {
+		return right
+	}
+	return lipgloss.JoinHorizontal(lipgloss.Top, left, right)
 }

@@ -154,9 +154,10 @@ func (c *Composer) handleComplete() tea.Cmd {
 // View renders the input and the hint line.
 func (c *Composer) View() string {
 	st := c.common.Styles
-	hint := st.Subtle.Render(truncate(c.hint.text, c.common.Width))
+	text := truncateWords(c.hint.text, c.common.Width)
+	hint := st.Subtle.Render(text)
 	if c.hint.isErr {
-		hint = st.Error.Render(truncate(c.hint.text, c.common.Width))
+		hint = st.Error.Render(text)
 	}
 	return c.input.View() + "\n" + hint
 }

@@ -72,10 +72,11 @@ func (f *form) navigate(msg tea.KeyMsg, km *KeyMap) bool {
 // empty reports whether field i holds nothing but spaces.
 func (f *form) empty(i int) bool { return strings.TrimSpace(f.inputs[i].Value()) == "" }
 
-// setWidth sizes the inputs to fit width cells beside their labels.
+// setWidth sizes the inputs to fit width cells beside their labels: the
+// focus marker (2), the label, a space and the cursor's cell take the rest.
 func (f *form) setWidth(width int) {
 	for i := range f.inputs {
-		f.inputs[i].Width = max(4, width-f.labelWidth()-2)
+		f.inputs[i].Width = max(4, width-f.labelWidth()-4)
 	}
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -33,13 +34,22 @@ type step struct {
 	wait string
 }
 
-// sizes are the terminal sizes every screen is checked at.
-var sizes = [][2]int{{80, 24}, {120, 40}}
+// sizes are the terminal sizes every screen is checked at; smallSizes
+// those that small terminals and split windows have.
+var (
+	sizes      = [][2]int{{80, 24}, {120, 40}}
+	smallSizes = [][2]int{{80, 24}, {50, 20}, {40, 12}}
+)
 
-// runGolden runs a model made by mk at each size through the steps and
-// compares its final view with testdata/<test>/<size>.golden.
+// runGolden runs a model made by mk at each of sizes through the steps
+// and compares its final view with testdata/<test>/<size>.golden.
 func runGolden(t *testing.T, mk func() tea.Model, steps ...step) {
-	for _, sz := range sizes {
+	runGoldenAt(t, sizes, mk, steps...)
+}
+
+// runGoldenAt is runGolden at the given sizes.
+func runGoldenAt(t *testing.T, at [][2]int, mk func() tea.Model, steps ...step) {
+	for _, sz := range at {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			tm := teatest.NewTestModel(t, mk(), teatest.WithInitialTermSize(sz[0], sz[1]))
 			for _, s := range steps {
@@ -187,4 +197,38 @@ func TestGoldenAutoBackupKey(t *testing.T) {
 func TestGoldenAutoBackupWritten(t *testing.T) {
 	runGolden(t, mainModel(newFakeCore()), loaded,
 		step{send: []tea.Msg{chat.BackupWritten{Path: "/b/ratchat-20260314-150000.000000000.rcb"}}, wait: "Backup written"})
+}
+
+// keyChanged opens Carol's verification: her key changed, so every key
+// of the screen is offered.
+var keyChanged = []step{
+	{send: keyMsgs("down", "down", "enter"), wait: "enter send"},
+	{send: keyMsgs("/verify", "enter"), wait: "Their code"},
+}
+
+// chatOpen opens Alice's chat and waits for the composer's keys.
+var chatOpen = step{send: keyMsgs("enter"), wait: "enter send"}
+
+func TestGoldenVerifySmall(t *testing.T) {
+	runGoldenAt(t, smallSizes, mainModel(newFakeCore()), append([]step{loaded}, keyChanged...)...)
+}
+
+func TestGoldenChatNarrow(t *testing.T) {
+	runGoldenAt(t, smallSizes, mainModel(newFakeCore()), loaded,
+		chatOpen,
+		step{send: keyMsgs("draft"), wait: "draft"})
+}
+
+func TestGoldenContactsNarrow(t *testing.T) {
+	runGoldenAt(t, smallSizes[1:], mainModel(newFakeCore()), loaded,
+		chatOpen,
+		step{send: keyMsgs("esc"), wait: "Bob"})
+}
+
+func TestGoldenStatusCut(t *testing.T) {
+	long := errMsg{errors.New("Could not add the contact: the invite names a home that did not answer")}
+	runGoldenAt(t, smallSizes, mainModel(newFakeCore()), loaded,
+		step{send: []tea.Msg{long}, wait: "Could not"},
+		chatOpen,
+		step{send: keyMsgs("/timer soon", "enter"), wait: "usage"})
 }

@@ -11,6 +11,9 @@ import (
 type KeyMap struct {
 	// Global.
 	Quit, Help, HelpAnywhere, Back, NextFocus, PrevFocus, NextUnread key.Binding
+	// ShowContacts goes back to the contact list on a screen too narrow
+	// to show it beside the chat.
+	ShowContacts key.Binding
 	// Lists and scrolling.
 	Up, Down, Open, PageUp, PageDown, Bottom key.Binding
 	// Composer.
@@ -44,6 +47,7 @@ func DefaultKeyMap() *KeyMap {
 		PrevFocus:    b([]string{"shift+tab"}, "shift+tab", "previous pane"),
 		NextUnread: b([]string{"alt+a"}, "alt+a",
 			"next chat with unread"),
+		ShowContacts: b([]string{"esc"}, "esc", "contacts"),
 
 		Up:       b([]string{"up", "k"}, "↑/k", "up"),
 		Down:     b([]string{"down", "j"}, "↓/j", "down"),

@@ -77,6 +77,22 @@ func truncate(s string, w int) string {
 	return ansi.Truncate(s, w, "…")
 }
 
+// truncateWords cuts a line of plain text to at most w cells at a word
+// boundary, marking the cut with an ellipsis; a first word longer than w
+// is cut inside. Styled text (a progress bar) is cut by cells.
+func truncateWords(s string, w int) string {
+	if w <= 0 || strings.Contains(s, "\x1b") || ansi.StringWidth(s) <= w {
+		return truncate(s, w)
+	}
+	cut := ansi.Truncate(s, w-1, "") // a prefix of s: it has no escapes
+	if inWord := !strings.HasSuffix(cut, " ") && s[len(cut)] != ' '; inWord {
+		if i := strings.LastIndexByte(cut, ' '); i > 0 {
+			cut = cut[:i] // drop the word that was cut
+		}
+	}
+	return strings.TrimRight(cut, " ") + "…"
+}
+
 // shortTime renders a time as the contact list shows it: the time of day
 // today, the date otherwise.
 func shortTime(c Common, t time.Time) string {

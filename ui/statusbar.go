@@ -89,27 +89,20 @@ func (s *StatusBar) Init() tea.Cmd { return nil }
 // Update does nothing: the root model sets the bar's contents.
 func (s *StatusBar) Update(tea.Msg) (tea.Model, tea.Cmd) { return s, nil }
 
-// View renders the bar across its width.
+// View renders the bar across its width. A notice that would not fit
+// beside everything else pushes out the home's address and the help
+// hint first.
 func (s *StatusBar) View() string {
 	st, w := s.common.Styles, s.common.Width
-	left := " ratchat "
-	if s.status.Profile != "" {
-		left = " " + SanitizeLine(s.status.Profile)
-		if s.status.Home != "" {
-			left += " @ " + SanitizeLine(s.status.Home)
-		}
-		dot := "○ "
-		if s.status.Connection == ConnOnline {
-			dot = "● "
-		}
-		left += " · " + dot + s.status.Connection.String() + " "
-	}
-	right := " ? help "
-	mid := ""
-	if s.notice.text != "" {
-		mid = " " + SanitizeLine(s.notice.text) + " "
+	left, right, mid := s.profile(true), " ? help ", ""
+	if want := lipgloss.Width(s.notice.text) + 2; s.notice.text != "" &&
+		w-lipgloss.Width(left)-lipgloss.Width(right) < min(want, w/2) {
+		left, right = s.profile(false), ""
 	}
 	room := max(0, w-lipgloss.Width(left)-lipgloss.Width(right))
+	if s.notice.text != "" {
+		mid = " " + truncateWords(SanitizeLine(s.notice.text), room-2) + " "
+	}
 	mid = truncate(mid, room)
 	midStyle := st.StatusBar
 	if s.notice.isErr {
@@ -120,6 +113,23 @@ func (s *StatusBar) View() string {
 		out += st.StatusBar.Render(right)
 	}
 	return out
+}
+
+// profile renders the bar's left part: the profile, its home (when
+// withHome) and the connection state.
+func (s *StatusBar) profile(withHome bool) string {
+	if s.status.Profile == "" {
+		return " ratchat "
+	}
+	left := " " + SanitizeLine(s.status.Profile)
+	if withHome && s.status.Home != "" {
+		left += " @ " + SanitizeLine(s.status.Home)
+	}
+	dot := "○ "
+	if s.status.Connection == ConnOnline {
+		dot = "● "
+	}
+	return left + " · " + dot + s.status.Connection.String() + " "
 }
 
 // ShortHelp lists no keys: the bar has none.

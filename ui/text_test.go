@@ -227,3 +227,24 @@ func TestMessageShownAtSentTime(t *testing.T) {
 		t.Fatalf("an incoming message is not shown at its sent time:\n%s", strings.Join(out, "\n"))
 	}
 }
+
+func TestTruncateWords(t *testing.T) {
+	tests := []struct {
+		s    string
+		w    int
+		want string
+	}{
+		{"File not sent: cancelled.", 40, "File not sent: cancelled."},
+		{"File not sent: cancelled.", 20, "File not sent:…"},
+		{"File not sent: cancelled.", 15, "File not sent:…"},
+		{"File not sent: cancelled.", 14, "File not…"},
+		{"Unbreakable", 6, "Unbre…"},
+		{"Could not add the contact: the invite", 28, "Could not add the contact:…"},
+		{"a b", 0, ""},
+	}
+	for _, tt := range tests {
+		if got := truncateWords(tt.s, tt.w); got != tt.want {
+			t.Errorf("truncateWords(%q, %d) = %q, want %q", tt.s, tt.w, got, tt.want)
+		}
+	}
+}

@@ -85,8 +85,15 @@ func NewVerifyView(c Common, core Verifier, contact chat.Contact) *VerifyView {
 // SetSize sets the screen's size.
 func (v *VerifyView) SetSize(width, height int) {
 	v.common.SetSize(width, height)
-	v.form.setWidth(min(width-qrMaxWidth-2, 60))
+	fw := width - qrMaxWidth - 2
+	if fw < minColumn {
+		fw = width // the QR code will not fit beside: the fields take the width
+	}
+	v.form.setWidth(min(fw, 60))
 }
+
+// minColumn is the narrowest the column beside the QR code gets.
+const minColumn = 40
 
 // qrMaxWidth is the widest a safety number's QR code gets: 29 modules and
 // a quiet zone of 4 on each side.
@@ -230,14 +237,24 @@ func (v *VerifyView) handleVerified(msg VerifiedMsg) {
 	}
 }
 
-// ShortHelp lists the screen's main keys.
+// ShortHelp lists the screen's main keys: of the marks, the one that
+// changes something, and the acceptance of a new key only when there is
+// one, so that what matters fits in 80 columns.
 func (v *VerifyView) ShortHelp() []key.Binding {
 	km := v.common.KeyMap
-	return []key.Binding{km.Submit, km.NextField, km.MarkVerified, km.MarkUnverified, km.AcceptKey, km.Back}
+	mark := km.MarkVerified
+	if v.contact.Verified && !v.contact.Held {
+		mark = km.MarkUnverified
+	}
+	keys := []key.Binding{km.Submit, km.NextField, mark}
+	if v.contact.Held {
+		keys = append(keys, km.AcceptKey)
+	}
+	return append(keys, km.Back)
 }
 
 // FullHelp lists all of the screen's keys.
 func (v *VerifyView) FullHelp() [][]key.Binding {
 	km := v.common.KeyMap
-	return [][]key.Binding{{km.Submit, km.NextField, km.Back}, {km.MarkVerified, km.MarkUnverified, km.AcceptKey}}
+	return [][]key.Binding{{km.Submit, km.NextField, km.PrevField, km.Back}, {km.MarkVerified, km.MarkUnverified, km.AcceptKey}}
 }

@@ -14,8 +14,10 @@ import (
 func (v *VerifyView) View() string {
 	st := v.common.Styles
 	name := SanitizeLine(chat.DisplayName(v.contact))
-	title := st.Title.Render("Verify "+name) + "\n" +
-		st.Subtle.Render(truncate("Compare these numbers with "+name+"'s screen, or scan their code.", v.common.Width))
+	title := st.Title.Render(truncate("Verify "+name, v.common.Width))
+	if v.common.Height >= compactHeight {
+		title += "\n" + st.Subtle.Render(truncateWords("Compare these numbers with "+name+"'s screen, or scan their code.", v.common.Width))
+	}
 	if v.err != nil {
 		return title + "\n\n" + st.Error.Render("Cannot compute the safety number: "+SanitizeLine(v.err.Error()))
 	}
@@ -24,20 +26,23 @@ func (v *VerifyView) View() string {
 	}
 	qw, qh := v.qrBox()
 	code, err := renderQR(st.QR, keys.QRPayload(v.sn), qw, qh)
-	if err != nil {
-		return title + "\n\n" + v.details(v.common.Width) + "\n\n" + st.Subtle.Render("("+err.Error()+")")
+	if err != nil { // no room for the code: the digits and fields first
+		return title + "\n" + v.details(v.common.Width, "\n") + "\n" + st.Subtle.Render(truncateWords("("+err.Error()+")", v.common.Width))
 	}
-	right := v.details(v.common.Width - lipgloss.Width(code) - 2)
-	return title + "\n" + lipgloss.JoinHorizontal(lipgloss.Top, code, "  ", right)
+	right := v.details(v.common.Width-lipgloss.Width(code)-2, "\n\n")
+	return title + "\n" + lipgloss.JoinHorizontal(lipgloss.Top, code, "  ", "\n"+right)
 }
 
-// details renders the column beside the QR code, width cells wide.
-func (v *VerifyView) details(width int) string {
+// compactHeight is the height below which the screen drops its subtitle.
+const compactHeight = 14
+
+// details renders the column beside the QR code, width cells wide, its
+// parts separated by gap.
+func (v *VerifyView) details(width int, gap string) string {
 	st := v.common.Styles
 	var b strings.Builder
-	b.WriteString("\n")
 	b.WriteString(st.Digits.Render(digitRows(v.sn.Groups(), 4)))
-	b.WriteString("\n\n")
+	b.WriteString(gap)
 	switch {
 	case v.contact.Held:
 		b.WriteString(st.Warning.Render("! Their key changed: sending waits."))
@@ -46,15 +51,15 @@ func (v *VerifyView) details(width int) string {
 	default:
 		b.WriteString(st.Subtle.Render("Not verified"))
 	}
-	b.WriteString("\n\n")
+	b.WriteString(gap)
 	b.WriteString(v.form.view(st))
 	if v.result != "" {
 		res := st.Success
 		if v.bad {
 			res = st.Error
 		}
-		b.WriteString("\n\n")
-		b.WriteString(res.Width(max(20, min(width, 60))).Render(v.result))
+		b.WriteString(gap)
+		b.WriteString(res.Width(max(1, min(width, 60))).Render(v.result))
 	}
 	return b.String()
 }
