@@ -47,6 +47,12 @@ func (m *Messenger) ExportBackup(ctx context.Context, path string, progress func
 // passphrase, either way, and its new messenger returned: m is closed and
 // must not be used again. Only a messenger that owns its profile ([Open],
 // [Create]) can restore.
+//
+// Cancelling ctx stops the restore while it reads the backup, leaving the
+// profile unchanged; the profile is reopened and counted whether ctx is
+// cancelled or not. Why: a front end takes an error to mean "unchanged",
+// so a cancel that arrives after the swap must not turn a restore that
+// happened into an error, nor leave the caller without a messenger.
 func (m *Messenger) Restore(ctx context.Context, path string, key store.RecoveryKey, progress func(store.Progress)) (*Messenger, RestoreResult, error) {
 	if !m.owned {
 		return m, RestoreResult{}, ErrNotOwner
@@ -64,6 +70,7 @@ func (m *Messenger) Restore(ctx context.Context, path string, key store.Recovery
 	closeErr := m.Close()
 	ro := append([]store.Option{store.WithProgress(progress)}, p.Store...)
 	restoreErr := store.Restore(ctx, p.Dir, f, key, pass, ro...)
+	ctx = context.WithoutCancel(ctx)
 	next, openErr := Open(ctx, p, pass)
 	if openErr != nil {
 		return nil, RestoreResult{}, errors.Join(restoreErr, closeErr, fmt.Errorf("chat: reopening the profile: %w", openErr))

@@ -32,7 +32,18 @@ const (
 	KindFileOffer Kind = 6
 	// KindFileChunk is one chunk of a file.
 	KindFileChunk Kind = 7
-	lastKind           = KindFileChunk
+	// KindFileDone is the receiver's answer once a file's last chunk
+	// arrived: FileOK says whether the whole file matched the offer's hash
+	// and was saved. Only then does the sender count the file delivered.
+	KindFileDone Kind = 8
+	// KindFileCancel says that the sender or the receiver cancelled a
+	// transfer: the other side stops sending or drops what it received.
+	KindFileCancel Kind = 9
+	lastKind            = KindFileCancel
+	// maxWireKind bounds the kind a peer may send: kinds after lastKind
+	// come from a newer version and are ignored, not refused (see
+	// [ErrUnknownKind]).
+	maxWireKind = 255
 )
 
 // ReceiptType tells a delivery receipt from a read receipt.
@@ -81,12 +92,13 @@ type Content struct {
 	Name       string            // KindProfile: display name; KindFileOffer: file name
 	Home       string            // KindProfile: home address
 	Timer      time.Duration     // KindTimer, whole seconds; 0 turns it off
-	FileID     store.MessageID   // KindFileOffer, KindFileChunk: the offer's message id
+	FileID     store.MessageID   // KindFileOffer, KindFileChunk, KindFileDone, KindFileCancel: the offer's message id
 	FileSize   uint64            // KindFileOffer
 	FileChunks uint32            // KindFileOffer
 	FileSHA256 [32]byte          // KindFileOffer
 	ChunkIndex uint32            // KindFileChunk
 	ChunkData  []byte            // KindFileChunk
+	FileOK     bool              // KindFileDone: the file was whole and saved
 }
 
 // Field numbers of the encoding.
@@ -106,6 +118,7 @@ const (
 	fFileSHA256
 	fChunkIndex
 	fChunkData
+	fFileOK
 )
 
 // Marshal encodes c: version byte, fields, padding. It checks c first, so
@@ -141,6 +154,13 @@ func (c *Content) Marshal() ([]byte, error) {
 		b = appendBytes(b, fFileID, c.FileID[:])
 		b = appendVarint(b, fChunkIndex, uint64(c.ChunkIndex))
 		b = appendBytes(b, fChunkData, c.ChunkData)
+	case KindFileDone:
+		b = appendBytes(b, fFileID, c.FileID[:])
+		if c.FileOK {
+			b = appendVarint(b, fFileOK, 1)
+		}
+	case KindFileCancel:
+		b = appendBytes(b, fFileID, c.FileID[:])
 	}
 	return pad(b), nil
 }

@@ -15,20 +15,22 @@ import (
 // common three (kind, id, sent). Any other field is refused: a content is
 // exactly what its kind says.
 var kindFields = map[Kind][]protowire.Number{
-	KindText:      {fText},
-	KindReceipt:   {fReceipt, fAcked},
-	KindProfile:   {fName, fHome},
-	KindTimer:     {fTimer},
-	KindReset:     {},
-	KindFileOffer: {fFileID, fName, fFileSize, fFileChunks, fFileSHA256},
-	KindFileChunk: {fFileID, fChunkIndex, fChunkData},
+	KindText:       {fText},
+	KindReceipt:    {fReceipt, fAcked},
+	KindProfile:    {fName, fHome},
+	KindTimer:      {fTimer},
+	KindReset:      {},
+	KindFileOffer:  {fFileID, fName, fFileSize, fFileChunks, fFileSHA256},
+	KindFileChunk:  {fFileID, fChunkIndex, fChunkData},
+	KindFileDone:   {fFileID, fFileOK},
+	KindFileCancel: {fFileID},
 }
 
 // contentPolicy reads a content's fields: each of its wire type and range,
 // none twice but receipt ids. Unknown field numbers are skipped, so a newer
 // sender can add fields older readers ignore.
 var contentPolicy = wire.Policy{Fields: []wire.Spec{
-	fKind:       wire.Varint(uint64(lastKind)),
+	fKind:       wire.Varint(maxWireKind),
 	fID:         wire.Fixed(store.MessageIDSize),
 	fSent:       wire.Varint(1 << 62),
 	fText:       wire.Bytes(),
@@ -43,11 +45,15 @@ var contentPolicy = wire.Policy{Fields: []wire.Spec{
 	fFileSHA256: wire.Fixed(len(Content{}.FileSHA256)),
 	fChunkIndex: wire.Uint32(),
 	fChunkData:  wire.Bytes(),
+	fFileOK:     wire.Varint(1),
 }}
 
 // ParseContent decodes what [Content.Marshal] wrote. It is strict: the
 // version, the padding, the fields as contentPolicy reads them, no field
-// its kind does not carry.
+// its kind does not carry. A well-formed content of a kind this version
+// does not know (a newer sender's) returns an error that is both
+// [ErrBadContent] and [ErrUnknownKind]: the receiver keeps its session in
+// step and ignores the content.
 func ParseContent(b []byte) (*Content, error) {
 	if len(b) > session.MaxMessageSize {
 		return nil, fmt.Errorf("%w: %d bytes", ErrBadContent, len(b))
@@ -73,6 +79,12 @@ func ParseContent(b []byte) (*Content, error) {
 			return nil, err
 		}
 	}
+	if !r.Has(fKind) || !r.Has(fID) || !r.Has(fSent) {
+		return nil, fmt.Errorf("%w: kind, id or time missing", ErrBadContent)
+	}
+	if c.Kind > lastKind {
+		return nil, fmt.Errorf("%w: %w %d", ErrBadContent, ErrUnknownKind, c.Kind)
+	}
 	if err := c.checkFields(r); err != nil {
 		return nil, err
 	}
@@ -96,6 +108,8 @@ func (c *Content) setField(f wire.Field) error {
 		c.FileChunks = uint32(f.Value)
 	case fChunkIndex:
 		c.ChunkIndex = uint32(f.Value)
+	case fFileOK:
+		c.FileOK = f.Value == 1
 	case fID:
 		copy(c.ID[:], f.Bytes)
 	case fFileID:
@@ -119,17 +133,13 @@ func (c *Content) setField(f wire.Field) error {
 	return nil
 }
 
-// checkFields requires the common fields and refuses fields the kind does
-// not carry.
+// checkFields refuses fields the kind does not carry.
 func (c *Content) checkFields(r *wire.Reader) error {
-	if !r.Has(fKind) || !r.Has(fID) || !r.Has(fSent) {
-		return fmt.Errorf("%w: kind, id or time missing", ErrBadContent)
-	}
 	allowed := map[protowire.Number]bool{fKind: true, fID: true, fSent: true}
 	for _, f := range kindFields[c.Kind] {
 		allowed[f] = true
 	}
-	for f := fKind; f <= fChunkData; f++ {
+	for f := fKind; f <= fFileOK; f++ {
 		if r.Has(f) && !allowed[f] {
 			return fmt.Errorf("%w: field %d in a kind %d content", ErrBadContent, f, c.Kind)
 		}

@@ -27,6 +27,9 @@ func sampleContents() map[string]*Content {
 		"reset":      {Kind: KindReset, ID: id, Sent: when},
 		"file offer": {Kind: KindFileOffer, ID: id, Sent: when, FileID: id, Name: "a.txt", FileSize: ChunkSize + 1, FileChunks: 2, FileSHA256: [32]byte{7}},
 		"file chunk": {Kind: KindFileChunk, ID: id, Sent: when, FileID: id, ChunkIndex: 1, ChunkData: []byte{1, 2, 3}},
+		"file done":  {Kind: KindFileDone, ID: id, Sent: when, FileID: id, FileOK: true},
+		"file fails": {Kind: KindFileDone, ID: id, Sent: when, FileID: id},
+		"cancel":     {Kind: KindFileCancel, ID: id, Sent: when, FileID: id},
 	}
 }
 
@@ -99,11 +102,42 @@ func TestContentRejects(t *testing.T) {
 		"truncated varint":      frame([]byte{byte(fSent<<3) | 0}, []byte{0x80}),
 		"receipt without ids":   mustMarshalUnchecked(&Content{Kind: KindReceipt, Receipt: ReceiptRead}),
 		"offer with bad chunks": mustMarshalUnchecked(&Content{Kind: KindFileOffer, Name: "a", FileSize: 10, FileChunks: 3}),
+		"ok in a cancel":        frame(kindField(KindFileCancel), body[2:], field(fFileID, make([]byte, 16)), varintField(fFileOK, 1)),
+		"ok of 2":               frame(kindField(KindFileDone), body[2:], field(fFileID, make([]byte, 16)), varintField(fFileOK, 2)),
+		"short file id in done": frame(kindField(KindFileDone), body[2:], field(fFileID, []byte{1})),
+		"unknown kind, no id":   frame(kindField(200), body[2+2+store.MessageIDSize:]),
 	}
 	for name, b := range tests {
 		if _, err := ParseContent(b); !errors.Is(err, ErrBadContent) {
 			t.Errorf("%s: err = %v, want ErrBadContent", name, err)
 		}
+	}
+}
+
+func varintField(n protowire.Number, v uint64) []byte {
+	return protowire.AppendVarint(protowire.AppendTag(nil, n, protowire.VarintType), v)
+}
+
+// kindField encodes the kind field, which starts every content; the tests
+// replace the kind of a good content's body (its first two bytes).
+func kindField(k Kind) []byte { return varintField(fKind, uint64(k)) }
+
+// TestContentUnknownKind: a well-formed content of a kind from a newer
+// version is told apart from a malformed one, so that the receiver keeps
+// its session in step and ignores it; the kind stays bounded.
+func TestContentUnknownKind(t *testing.T) {
+	good, _ := sampleContents()["text"].Marshal()
+	body, _ := unpad(good[1:])
+	for _, k := range []Kind{lastKind + 1, maxWireKind} {
+		b := pad(append([]byte{contentVersion}, append(kindField(k), body[2:]...)...))
+		_, err := ParseContent(b)
+		if !errors.Is(err, ErrUnknownKind) || !errors.Is(err, ErrBadContent) {
+			t.Errorf("kind %d: err = %v, want ErrUnknownKind and ErrBadContent", k, err)
+		}
+	}
+	b := pad(append([]byte{contentVersion}, append(varintField(fKind, maxWireKind+1), body[2:]...)...))
+	if _, err := ParseContent(b); !errors.Is(err, ErrBadContent) || errors.Is(err, ErrUnknownKind) {
+		t.Errorf("kind %d: err = %v, want ErrBadContent only", maxWireKind+1, err)
 	}
 }
 

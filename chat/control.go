@@ -8,7 +8,7 @@ import (
 )
 
 // applyControl acts on content that is not part of the history: receipts,
-// profiles, timers, resets and file chunks. The session state was already
+// profiles, timers, resets, file chunks and file answers. The session state was already
 // committed; the caller does not hold m.mu.
 func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 	c, contact := in.content, in.contact
@@ -39,6 +39,10 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 		return m.sessionReset(ctx, contact.ID)
 	case KindFileChunk:
 		return m.receiveChunk(ctx, contact.ID, c)
+	case KindFileDone:
+		return m.applyFileDone(ctx, contact.ID, c)
+	case KindFileCancel:
+		return m.applyFileCancel(ctx, contact.ID, c)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"ratchat/store"
+	"ratchat/transport"
 )
 
 // Errors returned by this package, checked with [errors.Is].
@@ -11,6 +12,10 @@ var (
 	// ErrBadContent is returned when the content inside a decrypted message
 	// cannot be parsed or breaks a bound; the wrapping error says which.
 	ErrBadContent = errors.New("chat: malformed content")
+	// ErrUnknownKind is returned (with [ErrBadContent]) by [ParseContent]
+	// for a well-formed content of a kind from a newer version; the
+	// receiver ignores such content rather than dropping the envelope.
+	ErrUnknownKind = errors.New("chat: content of a kind this version does not know")
 )
 
 // More errors of this package.
@@ -58,8 +63,16 @@ var (
 	// ErrNotOwner is returned by profile operations that need the
 	// messenger to own its store (opened with [Open] or [Create]).
 	ErrNotOwner = errors.New("chat: the messenger does not own its profile")
+	// ErrNoTransfer is returned by [Messenger.CancelFile] when the message
+	// is not a file still being transferred.
+	ErrNoTransfer = errors.New("chat: no file transfer under way with that id")
 )
 
 // ErrShortPassphrase is returned for a passphrase under [MinPassphrase]
 // characters.
 var ErrShortPassphrase = errors.New("chat: the passphrase is too short")
+
+// ErrInvalidInvite is returned by [Messenger.AddContact] (wrapped) for an
+// invite that cannot be read: transport's own error, named here for the
+// front ends.
+var ErrInvalidInvite = transport.ErrInvite

@@ -18,7 +18,8 @@ type MessageReceived struct {
 	Message store.Message
 }
 
-// MessageStored reports a message we wrote, now in the history.
+// MessageStored reports a message we wrote, now in the history, or a row
+// that changed (a file's progress or state: redraw the row).
 type MessageStored struct {
 	Contact store.ContactID
 	Message store.Message
@@ -62,7 +63,9 @@ type MessagesExpired struct {
 	Count int
 }
 
-// FileProgress reports how far a file transfer has come, in bytes.
+// FileProgress reports how far a file transfer has come, in bytes: for an
+// outgoing file, the bytes the contact's home accepted; for an incoming
+// one, the bytes received.
 type FileProgress struct {
 	Contact     store.ContactID
 	File        store.MessageID

@@ -22,92 +22,210 @@ import (
 // The chunks go to Part; Map has one byte per chunk, set when it arrived,
 // so a chunk delivered twice is written once and counted once.
 type incomingFile struct {
-	Name   string
-	Size   int64
-	Chunks uint32
-	SHA256 string
-	Part   string
-	Map    string
+	// Contact is who offered the file: only its chunks and its cancel
+	// count (0 in settings written before it was kept: anyone's).
+	Contact store.ContactID `json:",omitempty"`
+	Name    string
+	Size    int64
+	Chunks  uint32
+	SHA256  string
+	Part    string
+	Map     string
 }
 
 func fileSetting(id store.MessageID) string { return "file:" + hex.EncodeToString(id[:]) }
 
-// startIncomingFile prepares the partial file for an offer.
+// partPattern names partial downloads in the downloads folder; each has a
+// chunk map of the same name with mapSuffix.
+const (
+	partPattern = ".incoming-*.part"
+	mapSuffix   = ".map"
+)
+
+// startIncomingFile prepares the partial file for an offer. A file that
+// cannot be received (too large, the disk refuses) fails at once, and the
+// sender is told.
+// The offer is stored already (a redelivery would be a duplicate), so a
+// failure here is logged, not returned.
 func (m *Messenger) startIncomingFile(ctx context.Context, contact store.ContactID, c *Content) {
-	if err := m.prepareIncoming(ctx, c); err != nil {
+	f, err := m.prepareIncoming(ctx, contact, c)
+	if err != nil {
 		m.log.Warn("cannot receive file", "err", err)
+		err = m.failIncoming(ctx, contact, c.FileID)
+	} else if f.Chunks == 0 { // an empty file: no chunk will come
+		err = m.completeIncoming(ctx, contact, c.FileID, f)
+	}
+	if err != nil {
+		m.log.Warn("cannot record a file's state", "err", err)
 	}
 }
 
-func (m *Messenger) prepareIncoming(ctx context.Context, c *Content) error {
+func (m *Messenger) prepareIncoming(ctx context.Context, contact store.ContactID, c *Content) (*incomingFile, error) {
 	if c.FileSize > MaxFileSize {
-		return fmt.Errorf("chat: offered file of %d bytes is too large", c.FileSize)
+		return nil, fmt.Errorf("chat: offered file of %d bytes is too large", c.FileSize)
 	}
 	if err := os.MkdirAll(m.cfg.Downloads, 0o700); err != nil {
-		return err
+		return nil, err
 	}
-	part, err := os.CreateTemp(m.cfg.Downloads, ".incoming-*.part")
+	part, err := os.CreateTemp(m.cfg.Downloads, partPattern)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer part.Close()
 	if err := part.Truncate(int64(c.FileSize)); err != nil {
-		return err
+		return nil, err
 	}
-	bitmap := part.Name() + ".map"
+	bitmap := part.Name() + mapSuffix
 	if err := os.WriteFile(bitmap, make([]byte, c.FileChunks), 0o600); err != nil {
-		return err
+		return nil, err
 	}
-	f := incomingFile{Name: SanitizeFileName(c.Name), Size: int64(c.FileSize), Chunks: c.FileChunks,
+	f := &incomingFile{Contact: contact, Name: SanitizeFileName(c.Name), Size: int64(c.FileSize), Chunks: c.FileChunks,
 		SHA256: hex.EncodeToString(c.FileSHA256[:]), Part: part.Name(), Map: bitmap}
 	b, err := json.Marshal(f)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return m.st.SetSetting(ctx, fileSetting(c.FileID), string(b))
+	return f, m.st.SetSetting(ctx, fileSetting(c.FileID), string(b))
 }
 
-// receiveChunk writes one chunk in place and finishes the file once every
-// chunk is there and its hash matches the offer's.
-func (m *Messenger) receiveChunk(ctx context.Context, contact store.ContactID, c *Content) error {
-	v, err := m.st.Setting(ctx, fileSetting(c.FileID))
+// incomingFrom returns the file being received under id from contact;
+// false when there is none (a file refused, finished or cancelled).
+func (m *Messenger) incomingFrom(ctx context.Context, contact store.ContactID, id store.MessageID) (*incomingFile, bool, error) {
+	v, err := m.st.Setting(ctx, fileSetting(id))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil // no offer: a chunk of a file we refused or finished
+		return nil, false, nil
 	}
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	var f incomingFile
 	if err := json.Unmarshal([]byte(v), &f); err != nil {
+		return nil, false, err
+	}
+	if f.Contact != 0 && f.Contact != contact {
+		return nil, false, nil // another contact's file: not this one's to touch
+	}
+	return &f, true, nil
+}
+
+// receiveChunk writes one chunk in place and finishes the file once every
+// chunk is there. A chunk that does not fit its offer fails the file.
+func (m *Messenger) receiveChunk(ctx context.Context, contact store.ContactID, c *Content) error {
+	f, ok, err := m.incomingFrom(ctx, contact, c.FileID)
+	if err != nil || !ok {
 		return err
 	}
 	if !f.validChunk(c) {
-		m.log.Warn("dropping a chunk that does not fit its file")
-		return nil
+		m.log.Warn("a chunk does not fit its file: the file fails")
+		if err := m.removeIncoming(ctx, c.FileID, f); err != nil {
+			return err
+		}
+		return m.failIncoming(ctx, contact, c.FileID)
 	}
-	done, err := f.write(c)
+	n, fresh, err := f.write(c)
 	if err != nil {
 		return err
 	}
-	m.events.emit(FileProgress{Contact: contact, File: c.FileID, Done: min(int64(done)*ChunkSize, f.Size), Total: f.Size})
-	if done < f.Chunks {
-		return nil
+	done := f.bytes(n)
+	m.events.emit(FileProgress{Contact: contact, File: c.FileID, Done: done, Total: f.Size})
+	if n == f.Chunks {
+		return m.completeIncoming(ctx, contact, c.FileID, f)
 	}
+	if fresh && crossedStep(f.bytes(n-1), done, f.Size) {
+		m.fileProgressRow(ctx, contact, c.FileID, done)
+	}
+	return nil
+}
+
+// bytes is how many bytes n distinct chunks hold, at most (the last chunk
+// may be short).
+func (f *incomingFile) bytes(n uint32) int64 { return min(int64(n)*ChunkSize, f.Size) }
+
+// completeIncoming checks the whole file's hash, saves it under its final
+// name, records the row complete (with where it was saved) or failed, and
+// answers the sender, who counts the file delivered only then.
+func (m *Messenger) completeIncoming(ctx context.Context, contact store.ContactID, id store.MessageID, f *incomingFile) error {
 	path, err := f.finish(m.cfg.Downloads)
 	if err != nil { // the error names no file: peer-chosen names stay out of logs
 		m.log.Warn("received file rejected", "err", err)
 	}
-	if err := m.st.DeleteSetting(ctx, fileSetting(c.FileID)); err != nil {
+	if err := m.st.DeleteSetting(ctx, fileSetting(id)); err != nil {
 		return err
 	}
-	info := store.FileInfo{Name: f.Name, Size: f.Size, Done: f.Size, Path: path, State: store.FileComplete}
 	if path == "" {
-		info.State = store.FileFailed
+		return m.failIncoming(ctx, contact, id)
 	}
-	m.updateFile(contact, c.FileID, info)
-	if path != "" {
-		m.events.emit(FileReceived{Contact: contact, File: c.FileID, Path: path})
+	_, err = m.editFile(ctx, contact, id, func(_ store.Message, info *store.FileInfo) bool {
+		info.State, info.Done, info.Path = store.FileComplete, f.Size, path
+		return true
+	})
+	if ignoreGone(err) != nil {
+		return err
 	}
+	m.sendFileControl(ctx, contact, &Content{Kind: KindFileDone, FileID: id, FileOK: true})
+	m.events.emit(FileReceived{Contact: contact, File: id, Path: path})
+	return nil
+}
+
+// failIncoming marks a received file failed and tells its sender.
+func (m *Messenger) failIncoming(ctx context.Context, contact store.ContactID, id store.MessageID) error {
+	if _, err := m.endFileRow(ctx, contact, id, store.FileFailed); ignoreGone(err) != nil {
+		return err
+	}
+	m.sendFileControl(ctx, contact, &Content{Kind: KindFileDone, FileID: id})
+	return nil
+}
+
+// dropIncoming deletes what was received of a file from contact, if it is
+// still being received.
+func (m *Messenger) dropIncoming(ctx context.Context, contact store.ContactID, id store.MessageID) error {
+	f, ok, err := m.incomingFrom(ctx, contact, id)
+	if err != nil || !ok {
+		return err
+	}
+	return m.removeIncoming(ctx, id, f)
+}
+
+// removeIncoming deletes a partial download and forgets it.
+func (m *Messenger) removeIncoming(ctx context.Context, id store.MessageID, f *incomingFile) error {
+	for _, p := range []string{f.Part, f.Map} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			m.log.Warn("cannot delete a partial download", "err", err)
+		}
+	}
+	return m.st.DeleteSetting(ctx, fileSetting(id))
+}
+
+// resumeFiles runs at start: partial downloads that no transfer refers to
+// (left by a crash, or by a transfer that ended while the file could not
+// be deleted) are deleted; transfers under way keep theirs and go on.
+// Files we were sending when the process ended are failed.
+func (m *Messenger) resumeFiles(ctx context.Context) error {
+	settings, err := m.st.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for name, v := range settings {
+		var f incomingFile
+		if strings.HasPrefix(name, "file:") && json.Unmarshal([]byte(v), &f) == nil {
+			keep[filepath.Clean(f.Part)], keep[filepath.Clean(f.Map)] = true, true
+		}
+	}
+	for _, pattern := range []string{partPattern, partPattern + mapSuffix} {
+		found, err := filepath.Glob(filepath.Join(m.cfg.Downloads, pattern))
+		if err != nil {
+			return err
+		}
+		for _, p := range found {
+			if !keep[filepath.Clean(p)] {
+				if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+					m.log.Warn("cannot delete a partial download", "err", err)
+				}
+			}
+		}
+	}
+	m.endInterruptedSends(ctx, settings)
 	return nil
 }
 
@@ -123,37 +241,39 @@ func (f *incomingFile) validChunk(c *Content) bool {
 	return int64(len(c.ChunkData)) == want
 }
 
-// write stores a chunk and returns how many distinct chunks have arrived.
-func (f *incomingFile) write(c *Content) (uint32, error) {
+// write stores a chunk and returns how many distinct chunks have arrived,
+// and whether this one is new.
+func (f *incomingFile) write(c *Content) (uint32, bool, error) {
 	bitmap, err := os.ReadFile(f.Map)
 	if err != nil {
-		return 0, fmt.Errorf("chat: transfer map: %w", err)
+		return 0, false, fmt.Errorf("chat: transfer map: %w", err)
 	}
 	if uint32(len(bitmap)) != f.Chunks {
-		return 0, fmt.Errorf("chat: transfer map of %d bytes, want %d", len(bitmap), f.Chunks)
+		return 0, false, fmt.Errorf("chat: transfer map of %d bytes, want %d", len(bitmap), f.Chunks)
 	}
-	if bitmap[c.ChunkIndex] == 0 {
+	fresh := bitmap[c.ChunkIndex] == 0
+	if fresh {
 		part, err := os.OpenFile(f.Part, os.O_WRONLY, 0)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		_, err = part.WriteAt(c.ChunkData, int64(c.ChunkIndex)*ChunkSize)
 		if cerr := part.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		bitmap[c.ChunkIndex] = 1
 		if err := os.WriteFile(f.Map, bitmap, 0o600); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
 	var n uint32
 	for _, b := range bitmap {
 		n += uint32(b)
 	}
-	return n, nil
+	return n, fresh, nil
 }
 
 // finish checks the hash and moves the file to its final name; a file

@@ -254,6 +254,17 @@ func TestOwnedProfileRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A cancelled restore leaves the profile as it was and still hands
+	// back a messenger (issue 8, defect 10: esc while restoring).
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	m, _, err = m.Restore(cancelled, path, key, nil)
+	if !errors.Is(err, context.Canceled) || m == nil {
+		t.Fatalf("cancelled Restore = %v, %v; want context.Canceled and a messenger", m, err)
+	}
+	if _, err := m.FindContact(ctx, "bob"); err != nil {
+		t.Fatalf("after a cancelled restore: %v", err)
+	}
 	next, res, err := m.Restore(ctx, path, key, nil)
 	if err != nil || res.Contacts != 1 {
 		t.Fatalf("Restore = %+v, %v", res, err)

@@ -139,6 +139,9 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 	}
 	m.readyOnce.Do(func() { close(m.ready) })
 	m.events.emit(HomeState{Connected: true})
+	actx, cancel := context.WithCancel(ctx)
+	acks := m.startAcker(actx, conn)
+	defer acks.stop(cancel)
 	tick := time.NewTicker(refillEvery)
 	defer tick.Stop()
 	for {
@@ -155,7 +158,7 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 			if !ok {
 				return conn.Err()
 			}
-			if err := m.handleDelivery(ctx, conn, d); err != nil {
+			if err := m.handleDelivery(ctx, acks, d); err != nil {
 				return err
 			}
 		case <-ctx.Done():

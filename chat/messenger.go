@@ -88,6 +88,7 @@ type Messenger struct {
 	timerWake chan struct{} // a message with an expiry was stored
 	refill    chan struct{} // a one-time prekey was used: check the home's stock
 	presence  *presence
+	files     transfers // files being sent
 	pool      *connPool
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -128,6 +129,9 @@ func CreateProfile(ctx context.Context, st *store.Store, name string, r io.Reade
 func Start(ctx context.Context, cfg Config) (*Messenger, error) {
 	m, err := newMessenger(ctx, cfg)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.resumeFiles(ctx); err != nil {
 		return nil, err
 	}
 	if err := m.ensurePreKeys(ctx); err != nil {

@@ -106,6 +106,7 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.Out
 		return err
 	}
 	m.presence.answered(c, m.now())
+	m.chunkDeposited(item.ID)
 	msg, changed, err := m.st.DequeueDelivered(ctx, item, store.StatusSent)
 	m.changes.notify()
 	if err == nil && changed {

@@ -160,3 +160,15 @@ func (m *Messenger) ChangePassphrase(ctx context.Context, old, passphrase []byte
 	m.pass = append([]byte(nil), passphrase...)
 	return nil
 }
+
+// ProfileDir returns the folder of the profile the messenger owns (it was
+// started by [Open] or [Create], and holds the profile's lock while it
+// runs). A messenger started on a store it was given fails with
+// [ErrNotOwner]: only the owner of a profile may speak for it, for example
+// on the api socket in its folder.
+func (m *Messenger) ProfileDir() (string, error) {
+	if !m.owned {
+		return "", ErrNotOwner
+	}
+	return m.st.Dir(), nil
+}

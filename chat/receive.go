@@ -24,10 +24,10 @@ func undeliverable(err error) error {
 	return fmt.Errorf("%w: %w", errUndeliverable, err)
 }
 
-// handleDelivery processes one envelope from the home and acknowledges it
-// once its effects are stored. It returns an error only when the
-// connection should be dropped.
-func (m *Messenger) handleDelivery(ctx context.Context, conn *transport.Conn, d *transport.Deliver) error {
+// handleDelivery processes one envelope from the home and queues its
+// acknowledgement, which the acker sends once its effects are durable. It
+// returns an error only when the connection should be dropped.
+func (m *Messenger) handleDelivery(ctx context.Context, acks *acker, d *transport.Deliver) error {
 	err := m.receive(ctx, d)
 	switch {
 	case err == nil:
@@ -36,7 +36,8 @@ func (m *Messenger) handleDelivery(ctx context.Context, conn *transport.Conn, d 
 	default:
 		return err // a local failure: leave the envelope for redelivery
 	}
-	return conn.Ack(ctx, d.ID)
+	acks.add(d.ID)
+	return nil
 }
 
 // incoming is one decrypted message on its way to the store.
@@ -52,6 +53,7 @@ type incoming struct {
 	session session.Session
 	result  *session.Decrypted
 	content *Content
+	newFile bool // a file offer stored for the first time: prepare its download
 }
 
 // receive opens, decrypts and stores one envelope.
@@ -62,8 +64,16 @@ func (m *Messenger) receive(ctx context.Context, d *transport.Deliver) error {
 	}
 	in := &incoming{sender: opened.Sender}
 	control, err := m.decryptAndCommit(ctx, in, opened)
-	if err != nil || !control {
+	if err != nil {
 		return err
+	}
+	if in.newFile {
+		// Outside the session lock: a file that cannot be received is
+		// answered at once.
+		m.startIncomingFile(ctx, in.contact.ID, in.content)
+	}
+	if !control {
+		return nil
 	}
 	// What a control message says (a receipt's statuses, a profile, a
 	// chunk) is applied after the session lock is released: it touches no
@@ -95,7 +105,13 @@ func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *
 	if err != nil {
 		return false, fmt.Errorf("chat: decrypting: %w", err) // our store failed: retry
 	}
-	if in.content, err = ParseContent(in.result.Plaintext); err != nil {
+	in.content, err = ParseContent(in.result.Plaintext)
+	if errors.Is(err, ErrUnknownKind) {
+		// A newer sender's kind: keep the session in step (the message was
+		// authentic) and ignore what it says, as a control message of no
+		// kind we act on.
+		in.content = &Content{}
+	} else if err != nil {
 		return false, undeliverable(err)
 	}
 	if !in.known {
@@ -176,9 +192,7 @@ func (m *Messenger) commit(ctx context.Context, in *incoming) (bool, error) {
 	m.expiryStored(&msg)
 	if inserted {
 		m.events.emit(MessageReceived{Contact: in.contact.ID, Message: msg})
-		if c.Kind == KindFileOffer {
-			m.startIncomingFile(ctx, in.contact.ID, c)
-		}
+		in.newFile = c.Kind == KindFileOffer
 	}
 	// Acknowledge even a duplicate: the sender may have missed our receipt.
 	m.deliveryReceipt(in.contact.ID, c.ID)

@@ -18,7 +18,7 @@ import (
 // invite, a short code), and with [ErrCodeMismatch] for a well-formed
 // number that differs.
 func (m *Messenger) VerifyCode(ctx context.Context, id store.ContactID, code string) error {
-	if err := wellFormedCode(code); err != nil {
+	if err := CheckCode(code); err != nil {
 		return err
 	}
 	sn, err := m.SafetyNumber(ctx, id)
@@ -33,7 +33,7 @@ func (m *Messenger) VerifyCode(ctx context.Context, id store.ContactID, code str
 
 // wellFormedCode checks that code is a QR payload or 60 digits with only
 // spaces, dashes and line breaks between them.
-func wellFormedCode(code string) error {
+func CheckCode(code string) error {
 	if _, err := keys.ParseQRPayload(code); err == nil {
 		return nil
 	}

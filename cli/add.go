@@ -4,7 +4,7 @@ import (
 	"context"
 	"flag"
 
-	"ratchat/chat"
+	"ratchat/api"
 	"ratchat/ui"
 )
 
@@ -19,18 +19,16 @@ var addCommand = &command{
 	},
 	nargs: [2]int{1, 1},
 	run: func(c *cli, args []string) error {
-		return c.withCore(func(m *chat.Messenger) error {
-			ctx, cancel := context.WithTimeout(context.Background(), flushWait)
-			defer cancel()
-			sc, err := m.AddContact(ctx, args[0], c.o.name)
-			if err != nil {
+		return c.withAPI(func(rpc caller) error {
+			var r api.AddResult
+			if err := rpc.Call(context.Background(), "add", api.AddParams{Invite: args[0], Name: c.o.name}, &r); err != nil {
 				return err
 			}
-			c.waitReady(m)
-			if !m.Flush(ctx) {
-				c.note("The first message is still queued; it goes out the next time ratchat runs.")
+			if !r.Flushed {
+				c.note("The first message is still queued; it goes out as soon as it can.")
 			}
-			c.printf("added %s (id %d)\n", ui.SanitizeLine(chat.DisplayName(sc)), sc.ID)
+			c.noteNotReady(r.Ready)
+			c.printf("added %s (id %d)\n", ui.SanitizeLine(r.Contact.Name), r.Contact.ID)
 			return nil
 		})
 	},

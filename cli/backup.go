@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"os"
+	"path/filepath"
 
+	"ratchat/api"
 	"ratchat/chat"
 	"ratchat/store"
 )
@@ -12,10 +14,12 @@ import (
 var backupCommand = &command{
 	brief: "export or restore an encrypted backup; automatic backups",
 	name:  "backup",
-	args:  "export FILE | restore FILE [--key KEY] | auto [off | --folder DIR [--every 24h] [--keep N]]",
+	args:  "export FILE | restore FILE [--key KEY] [--yes] | auto [off | --folder DIR [--every 24h] [--keep N]]",
 	summary: "Export your history to an encrypted backup (the 64-digit recovery key is printed once:\n" +
 		"write it down), or restore one into the profile (which must not be open elsewhere).\n" +
-		"The key of a restore comes from --key, $" + recoveryKeyEnv + ", or a hidden prompt.\n\n" +
+		"The key of a restore comes from --key, $" + recoveryKeyEnv + ", or a hidden prompt.\n" +
+		"A restore over an existing profile replaces its history: on a terminal ratchat asks\n" +
+		"first; scripts pass --yes. Its progress goes to standard error.\n\n" +
 		"'backup auto' prints the automatic-backup settings; with --folder it turns automatic\n" +
 		"backups on (or changes them) and prints their new recovery key once; 'backup auto off'\n" +
 		"turns them off. The schedule runs only while ratchat runs (the interface): no backup is\n" +
@@ -24,6 +28,7 @@ var backupCommand = &command{
 		"  ratchat backup auto --folder ~/ratchat-backups --every 24h --keep 7",
 	flags: func(fs *flag.FlagSet, o *flagValues) {
 		fs.StringVar(&o.key, "key", "", "the recovery `KEY` of a restore (64 digits, spaces allowed)")
+		fs.BoolVar(&o.yes, "yes", false, "restore over an existing profile without asking (for scripts)")
 		fs.StringVar(&o.folder, "folder", "", "'backup auto': the `DIR` automatic backups go into")
 		fs.StringVar(&o.every, "every", "", "'backup auto': the `INTERVAL` between two, such as 24h, 90m or 7d (default 24h)")
 		fs.StringVar(&o.keep, "keep", "", "'backup auto': keep the newest `N` backups, 0 for all (default 7)")
@@ -46,20 +51,25 @@ var backupCommand = &command{
 
 // exportBackup writes a backup and prints its recovery key.
 func (c *cli) exportBackup(path string) error {
-	return c.withCore(func(m *chat.Messenger) error {
-		key, err := m.ExportBackup(context.Background(), path, nil)
-		if err != nil {
+	abs, err := filepath.Abs(path) // the process that owns the profile may run elsewhere
+	if err != nil {
+		return err
+	}
+	return c.withAPI(func(rpc caller) error {
+		var r api.BackupExportResult
+		if err := rpc.Call(context.Background(), "backup.export", api.BackupExportParams{Path: abs}, &r); err != nil {
 			return err
 		}
 		c.note("Backup written to %s. Its recovery key, shown this once: write it down.", path)
-		c.printf("%s\n", key.Display())
+		c.printf("%s\n", r.RecoveryKey)
 		return nil
 	})
 }
 
-// restoreBackup restores a backup into the (closed) profile. An existing
-// profile's passphrase is asked for, so that the restored one opens with
-// it; a new profile gets a new one.
+// restoreBackup restores a backup into the (closed) profile. Replacing an
+// existing profile takes a confirmation (confirmRestore), and its
+// passphrase is asked for, so that the restored one opens with it; a new
+// profile gets a new one.
 func (c *cli) restoreBackup(path string) error {
 	p, err := c.profile()
 	if err != nil {
@@ -73,12 +83,20 @@ func (c *cli) restoreBackup(path string) error {
 	if err != nil {
 		return err
 	}
+	if exists {
+		if err := c.confirmRestore(p.Dir); err != nil {
+			return err
+		}
+	}
 	pass, err := c.restorePassphrase(p, exists)
 	if err != nil {
 		return err
 	}
 	defer clear(pass)
-	res, err := chat.RestoreProfile(context.Background(), p, path, key, pass, nil)
+	progress := newRestoreProgress(c.stderr)
+	progress.start()
+	res, err := chat.RestoreProfile(context.Background(), p, path, key, pass, progress.report)
+	progress.end()
 	if err != nil {
 		return err
 	}

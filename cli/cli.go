@@ -41,6 +41,7 @@ type flagValues struct {
 	textOnly, json           bool
 	count                    int // messages -n
 	timeout, retention       time.Duration
+	yes                      bool // backup restore --yes
 }
 
 // cli is one invocation: its streams and flags.

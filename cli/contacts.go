@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"ratchat/chat"
+	"ratchat/api"
 	"ratchat/ui"
 )
 
@@ -22,19 +22,19 @@ var contactsCommand = &command{
 	},
 	nargs: [2]int{0, 0},
 	run: func(c *cli, _ []string) error {
-		return c.withCore(func(m *chat.Messenger) error {
-			all, err := m.Summaries(context.Background())
-			if err != nil {
+		return c.withAPI(func(rpc caller) error {
+			var r api.ContactsResult
+			if err := rpc.Call(context.Background(), "contacts", nil, &r); err != nil {
 				return err
 			}
 			if c.o.json {
-				return c.printJSON(contactsJSON(all))
+				return c.printJSON(r.Contacts)
 			}
 			w := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tNAME\tVERIFIED\tUNREAD\tLAST")
-			for _, s := range all {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\n", s.Contact.ID, ui.SanitizeLine(chat.DisplayName(s.Contact)),
-					verifiedText(s.Contact), s.Unread, lastText(s.LastAt()))
+			for _, s := range r.Contacts {
+				fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\n", s.ID, ui.SanitizeLine(s.Name),
+					verifiedText(s), s.Unread, lastText(s.Last))
 			}
 			return w.Flush()
 		})
@@ -42,9 +42,9 @@ var contactsCommand = &command{
 }
 
 // verifiedText says where a contact's verification stands.
-func verifiedText(c chat.Contact) string {
+func verifiedText(c api.Contact) string {
 	switch {
-	case c.Held:
+	case c.KeyChanged:
 		return "KEY CHANGED"
 	case c.Verified:
 		return "yes"
@@ -58,25 +58,4 @@ func lastText(t time.Time) string {
 		return "-"
 	}
 	return t.Local().Format("2006-01-02 15:04")
-}
-
-// contactJSON is one contact as `contacts --json` prints it.
-type contactJSON struct {
-	ID       int64     `json:"id"`
-	Name     string    `json:"name"`
-	Verified bool      `json:"verified"`
-	KeyHeld  bool      `json:"key_changed"`
-	Unread   int       `json:"unread"`
-	Last     time.Time `json:"last,omitzero"`
-	Online   bool      `json:"online"`
-}
-
-// contactsJSON is what `contacts --json` prints.
-func contactsJSON(all []chat.Summary) []contactJSON {
-	out := make([]contactJSON, 0, len(all))
-	for _, s := range all {
-		out = append(out, contactJSON{ID: int64(s.Contact.ID), Name: chat.DisplayName(s.Contact),
-			Verified: s.Contact.Verified, KeyHeld: s.Contact.Held, Unread: s.Unread, Last: s.LastAt(), Online: s.Online})
-	}
-	return out
 }

@@ -1,6 +1,9 @@
 // Package cli is ratchat's command line: one file per command, each
 // parsing its flags and then driving the messenger core (package chat),
-// and the interface (package ui) when run without a command.
+// and the interface (package ui) when run without a command. The commands
+// that read or write a profile's chats call its api (package api): through
+// the socket of the process that owns the profile (the interface, `ratchat
+// serve`), or in-process on the profile they open themselves.
 //
 // # Exit codes
 //

@@ -1,11 +1,12 @@
 package cli
 
 import (
+	"context"
 	"flag"
 
 	"github.com/mdp/qrterminal/v3"
 
-	"ratchat/chat"
+	"ratchat/api"
 )
 
 var inviteCommand = &command{
@@ -19,13 +20,14 @@ var inviteCommand = &command{
 	},
 	nargs: [2]int{0, 0},
 	run: func(c *cli, _ []string) error {
-		return c.withCore(func(m *chat.Messenger) error {
-			c.waitReady(m)
-			invite, err := m.Invite()
-			if err != nil {
+		return c.withAPI(func(rpc caller) error {
+			var r api.InviteResult
+			if err := rpc.Call(context.Background(), "invite", nil, &r); err != nil {
 				return err
 			}
+			invite := r.Invite
 			c.printf("%s\n", invite)
+			c.noteNotReady(r.Ready)
 			if !c.o.textOnly {
 				qrterminal.GenerateWithConfig(invite, qrterminal.Config{
 					Level: qrterminal.L, Writer: c.stdout, HalfBlocks: true, QuietZone: 2,

@@ -10,7 +10,7 @@ var Version = "0.1.0-dev"
 // name is the interface.
 var commands = []*command{
 	uiCommand, initCommand, inviteCommand, addCommand, contactsCommand,
-	sendCommand, messagesCommand, verifyCommand, backupCommand, passwdCommand, relayCommand,
+	sendCommand, messagesCommand, verifyCommand, backupCommand, passwdCommand, serveCommand, relayCommand,
 	versionCommand, helpCommand,
 }
 

@@ -78,6 +78,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"backup", "-h"}, 0, "ratchat backup auto --folder", ""},
 		{[]string{"help", "backup"}, 0, "only while ratchat runs", ""},
 		{[]string{"verify", "Bob", "--code", "1", "--scan", "x.png"}, exitUsage, "", "not both"},
+		{[]string{"help", "serve"}, 0, "ratchat.sock", ""},
+		{[]string{"serve", "extra"}, exitUsage, "", "usage: ratchat serve"},
+		{[]string{"send", "Bob", "hi", "--timeout", "2h"}, exitUsage, "", "--timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -154,9 +157,9 @@ func TestBackupAndPasswd(t *testing.T) {
 		t.Fatalf("recovery key %q", key)
 	}
 	wrong := strings.Repeat("1234 ", 15) + "1234"
-	check(t, runArgs(with("backup", "restore", backup, "--key", wrong)...), exitBackup, "", "wrong backup key")
+	check(t, runArgs(with("backup", "restore", backup, "--key", wrong, "--yes")...), exitBackup, "", "wrong backup key")
 	check(t, runArgs(with("backup", "restore", backup)...), exitUsage, "", "--key")
-	check(t, runArgs(with("backup", "restore", backup, "--key", key)...), 0, "restored 0 contacts", "")
+	check(t, runArgs(with("backup", "restore", backup, "--key", key, "--yes")...), 0, "restored 0 contacts", "restoring: 100%")
 
 	t.Setenv(newPassphraseEnv, "short")
 	check(t, runArgs(with("passwd")...), exitFailure, "", "at least 8")

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/term"
 
+	"ratchat/chat"
 	"ratchat/store"
 )
 
@@ -22,14 +23,10 @@ const (
 	recoveryKeyEnv = "RATCHAT_RECOVERY_KEY"
 )
 
-// minPassphrase is the shortest passphrase a new profile takes, as in the
-// interface's onboarding.
-const minPassphrase = 8
-
 var (
 	errNoPassphrase = errors.New("no passphrase: run on a terminal, or set " +
 		store.PassphraseEnv + " or --passphrase-file")
-	errShortPassphrase   = fmt.Errorf("use a passphrase of at least %d characters", minPassphrase)
+	errShortPassphrase   = fmt.Errorf("use a passphrase of at least %d characters", chat.MinPassphrase)
 	errPassphrasesDiffer = errors.New("the two passphrases differ")
 )
 
@@ -47,7 +44,7 @@ func (c *cli) passphrase() ([]byte, error) {
 
 // newPassphrase returns a passphrase for a new key ring: from file or env
 // as passphrase does (env names the variable), or typed twice on the
-// terminal. It must be at least minPassphrase characters long.
+// terminal. It must be at least chat.MinPassphrase characters long.
 func (c *cli) newPassphrase(file, env string) ([]byte, error) {
 	var p []byte
 	var err error
@@ -62,7 +59,7 @@ func (c *cli) newPassphrase(file, env string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if utf8.RuneCount(p) < minPassphrase {
+	if utf8.RuneCount(p) < chat.MinPassphrase {
 		return nil, errShortPassphrase
 	}
 	return p, nil

@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"time"
+	"errors"
 
+	"ratchat/api"
 	"ratchat/chat"
 )
-
-// flushWait bounds how long a command waits for what it queued to leave.
-const flushWait = 15 * time.Second
 
 // openCore opens the profile and starts its messenger.
 func (c *cli) openCore() (*chat.Messenger, error) {
@@ -16,6 +14,11 @@ func (c *cli) openCore() (*chat.Messenger, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.openProfile(p)
+}
+
+// openProfile opens p with the passphrase and starts its messenger.
+func (c *cli) openProfile(p chat.Profile) (*chat.Messenger, error) {
 	pass, err := c.passphrase()
 	if err != nil {
 		return nil, err
@@ -37,18 +40,51 @@ func (c *cli) withCore(fn func(m *chat.Messenger) error) error {
 	return err
 }
 
-// readyWait bounds how long init, invite and add wait for the profile's
-// prekeys to reach its home.
-const readyWait = 15 * time.Second
-
 // waitReady waits until the profile's prekeys are at its home (its relay),
 // so that whoever is given its invite right after can add it. When the home
 // cannot be reached in time it says so and goes on: the messenger uploads
 // them the next time it runs.
 func (c *cli) waitReady(m *chat.Messenger) {
-	ctx, cancel := context.WithTimeout(context.Background(), readyWait)
+	ctx, cancel := context.WithTimeout(context.Background(), api.ReadyWait)
 	defer cancel()
-	if err := m.Ready(ctx); err != nil {
-		c.note("Your home at %s did not answer; your invite works once ratchat has reached it.", m.Home())
+	c.noteNotReady(m.Ready(ctx) == nil)
+}
+
+// noteNotReady says, when the profile's prekeys are not at its home yet,
+// that its invite works only once they are.
+func (c *cli) noteNotReady(ready bool) {
+	if !ready {
+		c.note("Your home has not answered yet; your invite works once ratchat has reached it.")
 	}
+}
+
+// caller answers the api's methods: an [*api.Client] of the process that
+// owns the profile, or an [*api.Server] on the profile this command opened.
+type caller interface {
+	Call(ctx context.Context, method string, params, result any) error
+}
+
+// withAPI runs fn with the profile's api: over the socket when a process
+// (the interface, `ratchat serve`) owns the profile, else on the profile
+// opened here, through the same method handlers, so that a command prints
+// the same either way. The socket needs no passphrase: it is the owner's
+// alone (0600 in a 0700 folder), and its process has the profile open.
+func (c *cli) withAPI(fn func(rpc caller) error) error {
+	p, err := c.profile()
+	if err != nil {
+		return err
+	}
+	cl, err := api.Dial(p.Dir)
+	switch {
+	case err == nil:
+		defer cl.Close()
+		return fn(cl)
+	case !errors.Is(err, api.ErrNotRunning):
+		return err
+	}
+	return c.withCore(func(m *chat.Messenger) error {
+		srv := api.NewServer(m, api.Config{}) // listens nowhere: called in-process only
+		defer srv.Close()
+		return fn(srv)
+	})
 }

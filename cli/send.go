@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"ratchat/api"
 	"ratchat/chat"
 )
 
@@ -21,31 +22,28 @@ var sendCommand = &command{
 		fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long to wait for the message to leave")
 	},
 	nargs: [2]int{2, -1},
-	run: func(c *cli, args []string) error {
-		text := strings.Join(args[1:], " ")
-		return c.withCore(func(m *chat.Messenger) error {
-			sc, err := m.FindContact(context.Background(), args[0])
-			if err != nil {
-				return err
-			}
-			msg, err := m.Send(context.Background(), sc.ID, text)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), c.o.timeout)
-			defer cancel()
-			status, err := m.WaitSent(ctx, sc.ID, msg.ID)
-			if errors.Is(err, chat.ErrTimeout) {
-				return fmt.Errorf("%w: not sent within %v; the message stays queued and goes out the next time ratchat runs", err, c.o.timeout)
-			}
-			if err != nil {
-				return err
-			}
-			if status == chat.StatusFailed {
-				return errors.New("the message could not be sent")
-			}
-			c.printf("%s\n", statusText(status))
-			return nil
-		})
-	},
+	run:   runSend,
+}
+
+// runSend sends a message and prints its status once it left.
+func runSend(c *cli, args []string) error {
+	if c.o.timeout < 0 || c.o.timeout > api.MaxWait {
+		return usagef("--timeout wants a duration from 0 to %v", api.MaxWait)
+	}
+	p := api.SendParams{Contact: args[0], Text: strings.Join(args[1:], " "), WaitSeconds: c.o.timeout.Seconds()}
+	return c.withAPI(func(rpc caller) error {
+		var r api.SendResult
+		err := rpc.Call(context.Background(), "send", p, &r)
+		if errors.Is(err, chat.ErrTimeout) {
+			return fmt.Errorf("%w; the message stays queued and goes out later", err)
+		}
+		if err != nil {
+			return err
+		}
+		if r.Status == "failed" {
+			return errors.New("the message could not be sent")
+		}
+		c.printf("%s\n", r.Status)
+		return nil
+	})
 }

@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"ratchat/api"
 	"ratchat/chat"
 	"ratchat/store"
 	"ratchat/ui"
@@ -23,10 +24,35 @@ var uiCommand = &command{
 
 // opener creates or unlocks the profile for the interface, and remembers
 // the messenger it opened, so that the command can close it when the
-// interface ends.
+// interface ends. While the interface runs, the messenger answers the api
+// socket too, so that other commands work meanwhile.
 type opener struct {
-	p chat.Profile
-	m *chat.Messenger
+	p   chat.Profile
+	m   *chat.Messenger
+	srv *api.Server
+}
+
+// own keeps the messenger the interface runs on and serves its api
+// socket. A socket that cannot be made is no reason to refuse the
+// interface: the other commands then find the profile locked, as before.
+func (o *opener) own(m *chat.Messenger) {
+	o.m = m
+	srv := api.NewServer(m, api.Config{})
+	if srv.Listen() == nil {
+		o.srv = srv
+	}
+}
+
+// close stops serving the socket (removing it), then closes the messenger.
+func (o *opener) close() error {
+	if o.srv != nil {
+		o.srv.Close()
+		o.srv = nil
+	}
+	if o.m == nil {
+		return nil
+	}
+	return o.m.Close()
 }
 
 var _ ui.Opener = (*opener)(nil)
@@ -40,7 +66,7 @@ func (o *opener) Create(name, passphrase string) (ui.Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.m = m
+	o.own(m)
 	return m, nil
 }
 
@@ -50,7 +76,7 @@ func (o *opener) Unlock(passphrase string) (ui.Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.m = m
+	o.own(m)
 	return m, nil
 }
 
@@ -68,16 +94,14 @@ func runUI(c *cli, _ []string) error {
 	}
 	final, runErr := tea.NewProgram(model, append(ui.ProgramOptions(),
 		tea.WithInput(c.stdin), tea.WithOutput(c.stdout))...).Run()
-	var closeErr error
-	if o.m != nil {
-		closeErr = o.m.Close()
-	}
-	// A restore replaced the messenger the interface started with.
+	// A restore replaced the messenger the interface started with
+	// (CoreChanged told the opener already; this is a second safeguard).
 	if a, ok := final.(interface{ Core() ui.Core }); ok {
 		if m, ok := a.Core().(*chat.Messenger); ok && m != nil && m != o.m {
-			closeErr = m.Close()
+			o.swap(m)
 		}
 	}
+	closeErr := o.close()
 	if runErr != nil {
 		return fmt.Errorf("interface: %w", runErr)
 	}
@@ -92,7 +116,7 @@ func (c *cli) uiModel(o *opener) (tea.Model, error) {
 		return nil, err
 	}
 	if !exists || (c.g.passphraseFile == "" && !hasEnvPassphrase()) {
-		return ui.NewApp(ui.NewCommon(), o), nil
+		return ui.NewApp(c.uiCommon(o), o), nil
 	}
 	pass, err := c.passphrase()
 	if err != nil {
@@ -103,12 +127,36 @@ func (c *cli) uiModel(o *opener) (tea.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.m = m
-	return ui.NewMainApp(ui.NewCommon(), m), nil
+	o.own(m)
+	return ui.NewMainApp(c.uiCommon(o), m), nil
 }
 
 // hasEnvPassphrase reports whether $RATCHAT_PASSPHRASE is set.
 func hasEnvPassphrase() bool {
 	_, ok := store.PassphraseFromEnv()
 	return ok
+}
+
+// uiCommon is the interface's shared state: it writes its own escape
+// sequences (the clipboard's) where the program writes, and tells the
+// opener of a messenger a restore put in place.
+func (c *cli) uiCommon(o *opener) ui.Common {
+	common := ui.NewCommon()
+	common.Terminal = c.stdout
+	common.CoreChanged = func(core ui.Core) {
+		if m, ok := core.(*chat.Messenger); ok {
+			o.swap(m)
+		}
+	}
+	return common
+}
+
+// swap takes the messenger a restore opened in place of the one the
+// interface had (which the restore closed): the socket answers for it, and
+// it is the one closed at the end.
+func (o *opener) swap(m *chat.Messenger) {
+	o.m = m
+	if o.srv != nil {
+		o.srv.Swap(m)
+	}
 }

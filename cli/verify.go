@@ -5,6 +5,7 @@ import (
 	"flag"
 	"strings"
 
+	"ratchat/api"
 	"ratchat/chat"
 	"ratchat/ui"
 )
@@ -29,44 +30,42 @@ func runVerify(c *cli, args []string) error {
 	if c.o.code != "" && c.o.scan != "" {
 		return usagef("give --code or --scan, not both")
 	}
-	return c.withCore(func(m *chat.Messenger) error {
-		ctx := context.Background()
-		sc, err := m.FindContact(ctx, args[0])
-		if err != nil {
+	code := c.o.code
+	if c.o.scan != "" {
+		var err error
+		if code, err = chat.ScanQR(c.o.scan); err != nil {
 			return err
 		}
-		code := c.o.code
-		if c.o.scan != "" {
-			if code, err = chat.ScanQR(c.o.scan); err != nil {
-				return err
-			}
+	}
+	return c.withAPI(func(rpc caller) error {
+		var r api.VerifyResult
+		if err := rpc.Call(context.Background(), "verify", api.VerifyParams{Contact: args[0], Code: code}, &r); err != nil {
+			return err
 		}
 		if code == "" {
-			return c.showSafetyNumber(m, sc)
+			c.showSafetyNumber(r)
+			return nil
 		}
-		if err := m.VerifyCode(ctx, sc.ID, code); err != nil {
-			return err
-		}
-		c.printf("The numbers match: %s is verified.\n", ui.SanitizeLine(chat.DisplayName(sc)))
+		c.printf("The numbers match: %s is verified.\n", ui.SanitizeLine(r.Contact.Name))
 		return nil
 	})
 }
 
-// showSafetyNumber prints the safety number in 12 groups of 5 digits.
-func (c *cli) showSafetyNumber(m *chat.Messenger, sc chat.Contact) error {
-	sn, err := m.SafetyNumber(context.Background(), sc.ID)
-	if err != nil {
-		return err
+// showSafetyNumber prints the safety number in 3 rows of 4 groups of 5
+// digits.
+func (c *cli) showSafetyNumber(r api.VerifyResult) {
+	const group, perRow = 5, 4
+	var groups []string
+	for d := r.SafetyNumber; len(d) > 0; d = d[min(group, len(d)):] {
+		groups = append(groups, d[:min(group, len(d))])
 	}
-	g := sn.Groups()
-	for i := 0; i < len(g); i += 4 {
-		c.printf("%s\n", strings.Join(g[i:min(i+4, len(g))], " "))
+	for i := 0; i < len(groups); i += perRow {
+		c.printf("%s\n", strings.Join(groups[i:min(i+perRow, len(groups))], " "))
 	}
 	state := "not verified"
-	if sc.Verified {
+	if r.Verified {
 		state = "verified"
 	}
 	c.note("Safety number with %s (%s). Compare it with theirs; then run\n"+
-		"  ratchat verify %d --code 'THEIR DIGITS'", ui.SanitizeLine(chat.DisplayName(sc)), state, sc.ID)
-	return nil
+		"  ratchat verify %d --code 'THEIR DIGITS'", ui.SanitizeLine(r.Contact.Name), state, r.Contact.ID)
 }

@@ -40,14 +40,25 @@ const (
 func (k Kind) System() bool { return k != KindText && k != KindFile }
 
 // FileState is where a file transfer is.
+//
+// An interface shows a file row's delivery from its state, not from the
+// row's [Status]: the offer message is acknowledged (StatusDelivered) as
+// soon as it arrives, long before the file does. A file row shows
+// delivered (✓✓) only when its state is FileComplete, which for an
+// outgoing file means the receiver checked the whole file's hash and
+// saved it; while FileTransferring it shows progress (Done of Size), and
+// FileCancelled and FileFailed show as such on both sides.
 type FileState uint8
 
 // The file states.
 const (
-	// FileTransferring: chunks are on their way.
+	// FileTransferring: chunks are on their way. For an outgoing file,
+	// Done counts the bytes the contact's home accepted; once it reaches
+	// Size the row stays here until the receiver confirms.
 	FileTransferring FileState = 0
 	// FileComplete: every chunk arrived and the whole file's hash matched
-	// (for an outgoing file: the receiver confirmed it).
+	// (for an outgoing file: the receiver confirmed it). Only this state
+	// means delivered.
 	FileComplete FileState = 1
 	// FileCancelled: the sender or the receiver cancelled the transfer.
 	FileCancelled FileState = 2
@@ -58,7 +69,8 @@ const (
 	lastFileState = FileFailed
 )
 
-// FileInfo describes the file of a [KindFile] row.
+// FileInfo describes the file of a [KindFile] row. Its State, not the
+// row's Status, says whether the file was delivered (see [FileState]).
 type FileInfo struct {
 	// Name is the file's name as the sender gave it (hostile until
 	// sanitized, when it came from a peer).
@@ -67,7 +79,8 @@ type FileInfo struct {
 	Size int64
 	// Done counts the bytes transferred so far.
 	Done int64
-	// Path is where a received file was saved, once complete.
+	// Path is where a received file was saved, once complete: its final
+	// name in the downloads folder, made unique (" (1)", " (2)" ...).
 	Path string
 	// State is where the transfer is.
 	State FileState

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,14 @@ type Store struct {
 	// in SQLite's busy handler (1 ms, 2 ms, 5 ms...): milliseconds of
 	// latency where a Go mutex hands over in microseconds.
 	writeMu sync.Mutex
+
+	commits       atomic.Uint64  // write transactions committed, for checkpoints
+	checkpointing atomic.Bool    // a background checkpoint is running
+	checkpoints   atomic.Uint64  // background checkpoints done
+	bgMu          sync.Mutex     // orders starting a checkpoint before Close's wait
+	background    sync.WaitGroup // background checkpoints, waited for by Close
+	syncMu        sync.Mutex     // one Sync at a time
+	walIno        uint64         // the WAL file whose folder entry Sync made durable
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -52,11 +61,14 @@ type querier interface {
 // ciphertext does not linger in free pages; foreign_keys makes deleting a
 // contact delete its messages; busy_timeout waits for the other connection
 // instead of failing; _txlock=immediate takes the write lock at BEGIN, so
-// two writers never deadlock by upgrading read locks.
+// two writers never deadlock by upgrading read locks; wal_autocheckpoint
+// leaves checkpoints to a background goroutine, keeping SQLite's own as a
+// backstop only (durable.go says why).
 func dsn(path string) string {
 	u := url.URL{Path: path}
 	return "file:" + u.EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=secure_delete(1)" +
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(walBackstop) + ")&_txlock=immediate"
 }
 
 // openDB opens the SQLite database of dir and checks that it is one.
@@ -101,6 +113,9 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return ErrClosed
 	}
+	s.bgMu.Lock() // no checkpoint starts after this: closed is set
+	s.bgMu.Unlock()
+	s.background.Wait()
 	s.stmts.close()
 	err := s.db.Close()
 	if s.keys != nil {
@@ -123,6 +138,15 @@ func (s *Store) write(ctx context.Context, fn func(tx querier) error) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
+	if err := s.writeLocked(ctx, fn); err != nil {
+		return err
+	}
+	s.committed()
+	return nil
+}
+
+// writeLocked is write's transaction, under writeMu.
+func (s *Store) writeLocked(ctx context.Context, fn func(tx querier) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)

@@ -257,6 +257,9 @@ func (a *App) swapCore(core Core) tea.Cmd {
 	}
 	a.core = core
 	a.chat.core = core
+	if a.common.CoreChanged != nil {
+		a.common.CoreChanged(core)
+	}
 	return tea.Batch(StatusCmd(core), ListenCmd(core.Events()))
 }
 

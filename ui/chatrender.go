@@ -80,10 +80,20 @@ const (
 
 // ticks renders an outgoing message's delivery state: one tick once the
 // peer's home has it, two once delivered, a dot and a tick (also
-// highlighted) once read.
+// highlighted) once read. A file is delivered only once the receiver
+// checked the whole file: until then its offer's receipts show at most one
+// tick, and a cancelled or failed file none (its text says so).
 func ticks(st *Styles, m chat.Message) string {
 	if m.Direction != chat.Outgoing {
 		return ""
+	}
+	if f := m.File; m.Kind == chat.RowFile && f != nil && f.State != chat.FileComplete {
+		switch {
+		case f.State != chat.FileTransferring:
+			return ""
+		case m.Status == chat.StatusDelivered || m.Status == chat.StatusRead:
+			return st.Tick.Render(markSent)
+		}
 	}
 	switch m.Status {
 	case chat.StatusQueued:

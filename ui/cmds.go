@@ -155,20 +155,36 @@ func newJob(id int) *job {
 }
 
 // Start returns the Cmd that runs fn in its own goroutine and delivers its
-// first report. Progress reports are dropped while the interface is behind,
-// so that a slow screen never slows the work; the final one never is.
+// first report. While the interface is behind, a newer progress report
+// replaces the one waiting, so that a slow screen never slows the work and
+// still shows the latest state; the final report is never dropped.
 func (j *job) Start(fn func(ctx context.Context, p progressFunc) (any, error)) tea.Cmd {
 	return func() tea.Msg {
 		go func() {
 			v, err := fn(j.ctx, func(done, total int64) {
-				select {
-				case j.progress <- jobMsg{id: j.id, done: done, total: total}:
-				default:
-				}
+				j.report(jobMsg{id: j.id, done: done, total: total})
 			})
 			j.result <- jobMsg{id: j.id, finished: true, value: v, err: err}
 		}()
 		return j.wait()
+	}
+}
+
+// report offers a progress report, replacing one not yet read. Only the
+// job's goroutine sends, so after the drain the send cannot block.
+func (j *job) report(m jobMsg) {
+	select {
+	case j.progress <- m:
+		return
+	default:
+	}
+	select {
+	case <-j.progress:
+	default:
+	}
+	select {
+	case j.progress <- m:
+	default:
 	}
 }
 

@@ -35,6 +35,10 @@ type Common struct {
 	// ScanQR decodes the QR code in an image file ([chat.ScanQR]);
 	// injected so that tests need no image.
 	ScanQR func(path string) (string, error)
+	// CoreChanged, if set, is told of the core a restore put in place of
+	// the one the interface had, so that whoever serves the profile's
+	// socket answers for the new one.
+	CoreChanged func(Core)
 }
 
 // NewCommon returns a Common with the default styles and key map, the

@@ -48,6 +48,7 @@ type fakeCore struct {
 	backupKey string        // also the key of automatic backups
 	auto      autoState     // see autobackup_test.go
 	restoreGo chan struct{} // when set, Restore waits for it halfway
+	restores  int           // Restore calls
 	pages     int           // Messages calls
 }
 
@@ -285,6 +286,9 @@ func (f *fakeCore) ExportBackup(ctx context.Context, path string, p func(chat.Pr
 }
 
 func (f *fakeCore) Restore(ctx context.Context, path string, key chat.RecoveryKey, p func(chat.Progress)) (*chat.Messenger, chat.RestoreResult, error) {
+	f.mu.Lock()
+	f.restores++
+	f.mu.Unlock()
 	if key != recoveryKey(f.backupKey) {
 		return nil, chat.RestoreResult{}, errors.New("store: wrong recovery key")
 	}

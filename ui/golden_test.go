@@ -117,7 +117,7 @@ func TestGoldenVerify(t *testing.T) {
 	runGolden(t, mainModel(newFakeCore()), loaded,
 		step{send: keyMsgs("enter"), wait: "map.png"},
 		step{send: keyMsgs("tab", "tab", "v"), wait: "Their code"},
-		step{send: keyMsgs("12345", "enter"), wait: "NOT match"})
+		step{send: keyMsgs("12345", "enter"), wait: "want 60"})
 }
 
 func TestGoldenBackupKey(t *testing.T) {
@@ -136,7 +136,14 @@ func TestGoldenBackupConfirm(t *testing.T) {
 func TestGoldenRestore(t *testing.T) {
 	f := newFakeCore()
 	runGolden(t, mainModel(f), loaded,
-		step{send: keyMsgs("r", "/tmp/old.backup", "enter", f.backupKey, "enter"), wait: "Restored 3"})
+		step{send: keyMsgs("r", "/tmp/old.backup", "enter", f.backupKey, "enter"), wait: "Press y"},
+		step{send: keyMsgs("y"), wait: "Restored 3"})
+}
+
+func TestGoldenRestoreConfirm(t *testing.T) {
+	f := newFakeCore()
+	runGolden(t, mainModel(f), loaded,
+		step{send: keyMsgs("r", "/tmp/old.backup", "enter", f.backupKey, "enter"), wait: "history of Mallory"})
 }
 
 func TestGoldenRestoreProgress(t *testing.T) {
@@ -147,7 +154,8 @@ func TestGoldenRestoreProgress(t *testing.T) {
 	}
 	key := newFakeCore().backupKey
 	runGolden(t, mk, loaded,
-		step{send: keyMsgs("r", "/tmp/old.backup", "enter", key, "enter"), wait: "50%"})
+		step{send: keyMsgs("r", "/tmp/old.backup", "enter", key, "enter"), wait: "Press y"},
+		step{send: keyMsgs("y"), wait: "50%"})
 }
 
 func TestGoldenOnboarding(t *testing.T) {

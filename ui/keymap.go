@@ -20,6 +20,9 @@ type KeyMap struct {
 	Send, Newline, Complete, HistoryPrev, HistoryNext key.Binding
 	// Forms (verification, backups, onboarding, unlock).
 	Submit, NextField, PrevField, Confirm key.Binding
+	// Yes agrees to what cannot be undone (a restore over the profile),
+	// on a step with no text field; Cancel stops a running operation.
+	Yes, Cancel key.Binding
 	// Verification.
 	MarkVerified, MarkUnverified, AcceptKey key.Binding
 	// Automatic backups: AutoBackup opens their settings from the export
@@ -66,6 +69,8 @@ func DefaultKeyMap() *KeyMap {
 		NextField: b([]string{"tab"}, "tab", "next field"),
 		PrevField: b([]string{"shift+tab"}, "shift+tab", "previous field"),
 		Confirm:   b([]string{"enter"}, "enter", "confirm"),
+		Yes:       b([]string{"y", "Y"}, "y", "yes, go ahead"),
+		Cancel:    b([]string{"esc"}, "esc", "cancel"),
 
 		MarkVerified:   b([]string{"alt+v"}, "alt+v", "mark verified"),
 		MarkUnverified: b([]string{"alt+u"}, "alt+u", "mark unverified"),

@@ -34,7 +34,9 @@ func TestVerifyPastedCode(t *testing.T) {
 		{"matching, with spaces", strings.Join(testSafetyNumber().Groups(), " "), true, "marked verified"},
 		{"matching, plain", testSafetyNumber().String(), true, "marked verified"},
 		{"one digit off", "1" + testSafetyNumber().String()[1:], false, "do NOT match"},
-		{"too short", "12345", false, "do NOT match"},
+		// A typo is no "different number" (issue 8, defect 8).
+		{"too short", "12345", false, "5 digits, want 60"},
+		{"an invite", "RATCHAT1:AFVXYLLLMNK73QRSQZY27ZTXU5KG2XEWPVJSBVL6XHCMNPPE5ZDCGMJSG4XDALRQ", false, "that is an invite"},
 	}
 	for _, tt := range tests {
 		f := newFakeCore()

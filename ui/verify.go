@@ -157,6 +157,12 @@ func (v *VerifyView) typing() bool { return true }
 
 // compare checks a code against the safety number, in constant time.
 func (v *VerifyView) compare(code string) {
+	if err := chat.CheckCode(code); err != nil {
+		v.ok, v.bad = false, true
+		msg := SanitizeLine(strings.TrimPrefix(err.Error(), "chat: "))
+		v.result = strings.ToUpper(msg[:1]) + msg[1:] + "."
+		return
+	}
 	v.ok = v.sn.Matches(code)
 	if v.ok {
 		v.result, v.bad = "The numbers match.", false

@@ -1,0 +1,158 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+
+	"ratchat/chat"
+)
+
+// Errors of the protocol itself, each the cause behind one error code (see
+// [Error.Unwrap]).
+var (
+	// ErrNotRunning is returned by [Dial] (wrapping the cause) when no
+	// process listens on the profile's socket: nobody owns the profile, so
+	// the caller may open it itself.
+	ErrNotRunning = errors.New("api: no ratchat runs on this profile")
+	// ErrParse is the cause of [CodeParse]: a request that is not JSON.
+	ErrParse = errors.New("api: parse error")
+	// ErrInvalidRequest is the cause of [CodeInvalidRequest]: JSON that
+	// is no JSON-RPC 2.0 request.
+	ErrInvalidRequest = errors.New("api: invalid request")
+	// ErrMethodNotFound is the cause of [CodeMethodNotFound].
+	ErrMethodNotFound = errors.New("api: no such method")
+	// ErrInvalidParams is the cause of [CodeInvalidParams]: params that
+	// are not the method's object, or break one of its bounds.
+	ErrInvalidParams = errors.New("api: invalid params")
+	// ErrInternal is the cause of [CodeInternal]: the messenger failed
+	// (a disk, a network); the error's data says how.
+	ErrInternal = errors.New("api: internal error")
+	// ErrTooLarge is the cause of [CodeTooLarge]: a request (or, for the
+	// client, a response) over its size limit.
+	ErrTooLarge = errors.New("api: message too large")
+	// ErrBusy is the cause of [CodeBusy]: the server has as many
+	// connections as it takes.
+	ErrBusy = errors.New("api: too many connections")
+)
+
+// The error codes. Those from -32700 to -32600 are JSON-RPC 2.0's own;
+// -32000 to -32099 are the range it leaves to servers for protocol
+// trouble; positive codes are ratchat's, one per cause a caller can act
+// on. They are stable: a code, once published, keeps its meaning.
+const (
+	CodeParse          = -32700 // the request is not JSON
+	CodeInvalidRequest = -32600 // JSON, but no JSON-RPC 2.0 request
+	CodeMethodNotFound = -32601 // no such method
+	CodeInvalidParams  = -32602 // params do not fit the method
+	CodeInternal       = -32603 // the messenger failed; data.detail says how
+	CodeTooLarge       = -32001 // the request is over MaxRequestSize
+	CodeBusy           = -32002 // too many connections; try again
+
+	CodeNoContact     = 1 // no contact has that name or id
+	CodeAmbiguous     = 2 // several contacts have that name: use the id
+	CodeCodeMismatch  = 3 // the safety numbers differ
+	CodeMalformedCode = 4 // the code is no safety number at all
+	CodeTimeout       = 5 // not sent in time; the message stays queued
+	CodeInvalidInvite = 6 // the invite cannot be read
+	CodeOwnInvite     = 7 // the invite is the profile's own
+	CodeKeyChanged    = 8 // the contact's key changed; accept it first
+)
+
+// cause ties an error code to its name in [ErrorData] and to the error a
+// Go caller checks with [errors.Is]. One table serves both directions: the
+// server maps an error to its code, the client a code back to the error.
+type cause struct {
+	code int
+	name string
+	err  error
+}
+
+// causes are checked in order: the first whose err matches gives the code.
+var causes = []cause{
+	{CodeNoContact, "no_such_contact", chat.ErrNoContact},
+	{CodeAmbiguous, "ambiguous_contact", chat.ErrAmbiguous},
+	{CodeCodeMismatch, "code_mismatch", chat.ErrCodeMismatch},
+	{CodeMalformedCode, "malformed_code", chat.ErrMalformedCode},
+	{CodeTimeout, "timeout", chat.ErrTimeout},
+	{CodeInvalidInvite, "invalid_invite", chat.ErrInvalidInvite},
+	{CodeOwnInvite, "own_invite", chat.ErrSelf},
+	{CodeKeyChanged, "key_changed", errKeyChanged},
+	{CodeParse, "parse_error", ErrParse},
+	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
+	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},
+	{CodeInvalidParams, "invalid_params", ErrInvalidParams},
+	{CodeTooLarge, "too_large", ErrTooLarge},
+	{CodeBusy, "busy", ErrBusy},
+	{CodeInternal, "internal", ErrInternal},
+}
+
+// errKeyChanged stands for a [*chat.IdentityChangedError] on the client
+// side, which has no contact to put in one.
+var errKeyChanged = errors.New("chat: the contact's identity key changed; accept it before sending")
+
+// Error is a JSON-RPC 2.0 error object: what a call returns when it
+// fails, on the wire and from [Client.Call].
+type Error struct {
+	// Code says what went wrong; see the Code constants.
+	Code int `json:"code"`
+	// Message says it in words, for a person.
+	Message string `json:"message"`
+	// Data says more, for a program.
+	Data *ErrorData `json:"data,omitempty"`
+}
+
+// ErrorData is the data of every error ratchat's api returns.
+type ErrorData struct {
+	// Cause names the code in words ("no_such_contact"), as stable as it.
+	Cause string `json:"cause"`
+	// Detail is the full error chain, for a log.
+	Detail string `json:"detail,omitempty"`
+	// Message is the message a send queued before it timed out: it stays
+	// queued and goes out later.
+	Message *SendResult `json:"message,omitempty"`
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the error a code stands for (chat.ErrNoContact for
+// CodeNoContact ...), so that callers check errors the same way whether
+// a call went through the socket or not.
+func (e *Error) Unwrap() error {
+	for _, c := range causes {
+		if c.code == e.Code {
+			return c.err
+		}
+	}
+	return nil
+}
+
+// toError makes the error object of err: its code from the cause table,
+// CodeInternal when nothing there matches.
+func toError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var changed *chat.IdentityChangedError
+	if errors.As(err, &changed) {
+		err = fmt.Errorf("%w (contact %d)", errKeyChanged, changed.Contact)
+	}
+	for _, c := range causes {
+		if errors.Is(err, c.err) {
+			return &Error{Code: c.code, Message: err.Error(), Data: &ErrorData{Cause: c.name, Detail: err.Error()}}
+		}
+	}
+	return &Error{Code: CodeInternal, Message: err.Error(), Data: &ErrorData{Cause: "internal", Detail: err.Error()}}
+}
+
+// errorf makes a protocol error with a code of the table and a message.
+func errorf(code int, format string, a ...any) *Error {
+	msg := fmt.Sprintf(format, a...)
+	for _, c := range causes {
+		if c.code == code {
+			return &Error{Code: code, Message: msg, Data: &ErrorData{Cause: c.name}}
+		}
+	}
+	panic(fmt.Sprintf("api: error code %d is not in the table", code)) // a broken invariant
+}

@@ -1,0 +1,318 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"ratchat/chat"
+)
+
+// Bounds of the methods' params.
+const (
+	// MaxMessages bounds messages' n.
+	MaxMessages = 100_000
+	// MaxWait bounds send's wait_seconds.
+	MaxWait = time.Hour
+	// FlushWait bounds how long add waits for its first message to leave.
+	FlushWait = 15 * time.Second
+	// ReadyWait bounds how long invite and add wait for the profile's
+	// prekeys to reach its home (its relay), so that whoever is given the
+	// invite right after can add it.
+	ReadyWait = 15 * time.Second
+	// messagesPage is how many rows messages reads at a time.
+	messagesPage = 1000
+)
+
+// ContactsParams are the params of contacts: none.
+type ContactsParams struct{}
+
+// ContactsResult lists every contact, the most recent chat first.
+type ContactsResult struct {
+	Contacts []Contact `json:"contacts"`
+}
+
+// MessagesParams name a chat (a contact's id or name) and how many of its
+// newest rows to return (1 to [MaxMessages]).
+type MessagesParams struct {
+	Contact string `json:"contact"`
+	N       int    `json:"n"`
+}
+
+// MessagesResult is the contact and its chat's newest rows, oldest first.
+type MessagesResult struct {
+	Contact  Contact   `json:"contact"`
+	Messages []Message `json:"messages"`
+}
+
+// SendParams name a contact, the text to send, and how long to wait for it
+// to leave (0: not at all; at most [MaxWait]).
+type SendParams struct {
+	Contact     string  `json:"contact"`
+	Text        string  `json:"text"`
+	WaitSeconds float64 `json:"wait_seconds,omitempty"`
+}
+
+// SendResult is the message sent: its id (hex), its place in the chat,
+// and its status when the call returned ("queued" when it did not wait).
+type SendResult struct {
+	ID     string `json:"id"`
+	Seq    int64  `json:"seq"`
+	Status string `json:"status"`
+}
+
+// VerifyParams name a contact and, optionally, the code they see (60
+// digits, spaces allowed, or the text of their QR code).
+type VerifyParams struct {
+	Contact string `json:"contact"`
+	Code    string `json:"code,omitempty"`
+}
+
+// VerifyResult is the contact, its safety number (60 digits) and whether
+// it is verified: after a matching code, it is.
+type VerifyResult struct {
+	Contact      Contact `json:"contact"`
+	SafetyNumber string  `json:"safety_number"`
+	Verified     bool    `json:"verified"`
+}
+
+// InviteParams are the params of invite: none.
+type InviteParams struct{}
+
+// InviteResult is the profile's invite, and whether its prekeys are at its
+// home (within [ReadyWait]): only then can someone add it.
+type InviteResult struct {
+	Invite string `json:"invite"`
+	Ready  bool   `json:"ready"`
+}
+
+// AddParams are an invite and, optionally, what to call its owner.
+type AddParams struct {
+	Invite string `json:"invite"`
+	Name   string `json:"name,omitempty"`
+}
+
+// AddResult is the contact added, and whether its first message left
+// within [FlushWait] (else it goes out later).
+type AddResult struct {
+	Contact Contact `json:"contact"`
+	Flushed bool    `json:"flushed"`
+	Ready   bool    `json:"ready"` // our prekeys are at our home (see [InviteResult])
+}
+
+// BackupExportParams name the file to write, an absolute path on the
+// server's machine.
+type BackupExportParams struct {
+	Path string `json:"path"`
+}
+
+// BackupExportResult is the backup's recovery key, in 16 groups of 4
+// digits: it is shown this once.
+type BackupExportResult struct {
+	RecoveryKey string `json:"recovery_key"`
+}
+
+// method is one entry of the method table: its name, what it does, and
+// its handler, which decodes the params and returns the result.
+type method struct {
+	name, summary  string
+	params, result any // zero values, for rpc.discover
+	call           func(ctx context.Context, m *chat.Messenger, params json.RawMessage) (any, error)
+}
+
+// handle makes a method from a typed handler.
+func handle[P, R any](name, summary string, fn func(context.Context, *chat.Messenger, P) (R, error)) method {
+	return method{name: name, summary: summary, params: new(P), result: new(R),
+		call: func(ctx context.Context, m *chat.Messenger, raw json.RawMessage) (any, error) {
+			var p P
+			if err := decodeParams(raw, &p); err != nil {
+				return nil, err
+			}
+			return fn(ctx, m, p)
+		}}
+}
+
+// methods is the method table. Names are stable: a method, once
+// published, keeps its name, params and result (new optional fields may
+// be added).
+var methods []method
+
+func init() {
+	methods = []method{
+		handle("contacts", "List the contacts, the most recent chat first.", contacts),
+		handle("messages", "Return the newest n rows of a chat, oldest first.", messages),
+		handle("send", "Send a text message; wait up to wait_seconds for it to leave.", send),
+		handle("verify", "Return the safety number; with code, compare and mark the contact verified.", verify),
+		handle("invite", "Return the profile's invite.", invite),
+		handle("add", "Add a contact from its invite; send it our name and home.", add),
+		handle("backup.export", "Write an encrypted backup to path; return its recovery key.", backupExport),
+		handle("rpc.discover", "Describe the methods, their params and results.", discover),
+	}
+}
+
+// find returns the method of a name.
+func find(name string) (method, bool) {
+	for _, m := range methods {
+		if m.name == name {
+			return m, true
+		}
+	}
+	return method{}, false
+}
+
+// contacts lists the contacts.
+func contacts(ctx context.Context, m *chat.Messenger, _ ContactsParams) (ContactsResult, error) {
+	all, err := m.Summaries(ctx)
+	if err != nil {
+		return ContactsResult{}, err
+	}
+	out := ContactsResult{Contacts: make([]Contact, 0, len(all))}
+	for _, s := range all {
+		out.Contacts = append(out.Contacts, newContact(s))
+	}
+	return out, nil
+}
+
+// findContact looks a contact up by id or name and returns its summary.
+func findContact(ctx context.Context, m *chat.Messenger, nameOrID string) (chat.Summary, error) {
+	if nameOrID == "" {
+		return chat.Summary{}, errorf(CodeInvalidParams, "api: invalid params: contact is missing")
+	}
+	c, err := m.FindContact(ctx, nameOrID)
+	if err != nil {
+		return chat.Summary{}, err
+	}
+	return m.Summary(ctx, c.ID)
+}
+
+// messages returns a chat's newest rows, a page at a time.
+func messages(ctx context.Context, m *chat.Messenger, p MessagesParams) (MessagesResult, error) {
+	if p.N < 1 || p.N > MaxMessages {
+		return MessagesResult{}, errorf(CodeInvalidParams, "api: invalid params: n must be from 1 to %d", MaxMessages)
+	}
+	s, err := findContact(ctx, m, p.Contact)
+	if err != nil {
+		return MessagesResult{}, err
+	}
+	var rows []chat.Message
+	var cur chat.Cursor
+	for len(rows) < p.N {
+		page, prev, err := m.Messages(ctx, s.Contact.ID, cur, min(p.N-len(rows), messagesPage))
+		if err != nil {
+			return MessagesResult{}, err
+		}
+		rows = append(page, rows...)
+		if prev == 0 || len(page) == 0 {
+			break
+		}
+		cur = prev
+	}
+	out := MessagesResult{Contact: newContact(s), Messages: make([]Message, 0, len(rows))}
+	for _, r := range rows {
+		out.Messages = append(out.Messages, newMessage(r))
+	}
+	return out, nil
+}
+
+// send sends a text and waits for it to leave.
+func send(ctx context.Context, m *chat.Messenger, p SendParams) (SendResult, error) {
+	wait := time.Duration(p.WaitSeconds * float64(time.Second))
+	if p.WaitSeconds < 0 || wait > MaxWait {
+		return SendResult{}, errorf(CodeInvalidParams, "api: invalid params: wait_seconds must be from 0 to %v", MaxWait.Seconds())
+	}
+	if p.Text == "" {
+		return SendResult{}, errorf(CodeInvalidParams, "api: invalid params: text is empty")
+	}
+	s, err := findContact(ctx, m, p.Contact)
+	if err != nil {
+		return SendResult{}, err
+	}
+	msg, err := m.Send(ctx, s.Contact.ID, p.Text)
+	if err != nil {
+		return SendResult{}, err
+	}
+	out := SendResult{ID: newMessage(msg).ID, Seq: msg.Seq, Status: statusName(msg.Status)}
+	if wait == 0 {
+		return out, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	status, err := m.WaitSent(wctx, s.Contact.ID, msg.ID)
+	out.Status = statusName(status)
+	if errors.Is(err, chat.ErrTimeout) {
+		e := toError(fmt.Errorf("%w: not sent within %v", err, wait))
+		e.Data.Message = &out
+		return out, e
+	}
+	return out, err
+}
+
+// verify returns the safety number, or checks a code against it.
+func verify(ctx context.Context, m *chat.Messenger, p VerifyParams) (VerifyResult, error) {
+	s, err := findContact(ctx, m, p.Contact)
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	if p.Code != "" {
+		if err := m.VerifyCode(ctx, s.Contact.ID, p.Code); err != nil {
+			return VerifyResult{}, err
+		}
+		if s, err = m.Summary(ctx, s.Contact.ID); err != nil {
+			return VerifyResult{}, err
+		}
+	}
+	sn, err := m.SafetyNumber(ctx, s.Contact.ID)
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	return VerifyResult{Contact: newContact(s), SafetyNumber: sn.String(), Verified: s.Contact.Verified}, nil
+}
+
+// invite returns the invite.
+func invite(ctx context.Context, m *chat.Messenger, _ InviteParams) (InviteResult, error) {
+	text, err := m.Invite()
+	if err != nil {
+		return InviteResult{}, err
+	}
+	return InviteResult{Invite: text, Ready: ready(ctx, m)}, nil
+}
+
+// ready waits up to [ReadyWait] for the profile's prekeys to be at its home.
+func ready(ctx context.Context, m *chat.Messenger) bool {
+	rctx, cancel := context.WithTimeout(ctx, ReadyWait)
+	defer cancel()
+	return m.Ready(rctx) == nil
+}
+
+// add adds a contact and waits a little for its first message to leave.
+func add(ctx context.Context, m *chat.Messenger, p AddParams) (AddResult, error) {
+	fctx, cancel := context.WithTimeout(ctx, FlushWait)
+	defer cancel()
+	c, err := m.AddContact(fctx, p.Invite, p.Name)
+	if err != nil {
+		return AddResult{}, err
+	}
+	flushed := m.Flush(fctx)
+	s, err := m.Summary(ctx, c.ID)
+	if err != nil {
+		return AddResult{}, err
+	}
+	return AddResult{Contact: newContact(s), Flushed: flushed, Ready: ready(ctx, m)}, nil
+}
+
+// backupExport writes a backup.
+func backupExport(ctx context.Context, m *chat.Messenger, p BackupExportParams) (BackupExportResult, error) {
+	// Why absolute only: the server's working folder is not the caller's,
+	// and a relative path would land somewhere the caller did not mean.
+	if !filepath.IsAbs(p.Path) {
+		return BackupExportResult{}, errorf(CodeInvalidParams, "api: invalid params: path must be absolute")
+	}
+	key, err := m.ExportBackup(ctx, p.Path, nil)
+	if err != nil {
+		return BackupExportResult{}, err
+	}
+	return BackupExportResult{RecoveryKey: key.Display()}, nil
+}

@@ -1,0 +1,148 @@
+package api
+
+import (
+	"encoding/hex"
+	"time"
+
+	"ratchat/chat"
+)
+
+// Contact is a contact as the api shows it.
+type Contact struct {
+	// ID is the contact's id, which never changes; Name is what it is
+	// shown under ("contact 3" until it tells its own).
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// Verified says whether its safety number was compared; KeyChanged
+	// that its identity key changed and sending to it is held.
+	Verified   bool `json:"verified"`
+	KeyChanged bool `json:"key_changed"`
+	// Unread counts its messages not read yet; Last is when its chat last
+	// changed (absent for an empty chat); Online whether its home answered
+	// recently.
+	Unread int       `json:"unread"`
+	Last   time.Time `json:"last,omitzero"`
+	Online bool      `json:"online"`
+}
+
+// Message is one row of a chat's history: a message, a file or one of the
+// messenger's own lines.
+type Message struct {
+	// Seq orders the rows of a chat; ID is the message's id (hex).
+	Seq int64  `json:"seq"`
+	ID  string `json:"id"`
+	// Direction is "in", "out" or "local" (the messenger's own lines);
+	// Kind is "text", "file", "key changed", "session reset", "verified",
+	// "unverified", "timer" or "a message could not be decrypted".
+	Direction string `json:"direction"`
+	Kind      string `json:"kind"`
+	// Text is a text message's text, as the peer wrote it (sanitize it
+	// before showing it on a terminal).
+	Text     string    `json:"text,omitempty"`
+	Sent     time.Time `json:"sent"`
+	Received time.Time `json:"received"`
+	// Status is where an outgoing message is: "queued", "sent",
+	// "delivered", "read" or "failed".
+	Status string `json:"status,omitempty"`
+	// Timer is a timer row's disappearing-messages time ("20s"; "0s": off).
+	Timer string `json:"timer,omitempty"`
+	// File describes a file row's file.
+	File *File `json:"file,omitempty"`
+}
+
+// File is the file of a file row.
+type File struct {
+	// Name is the name the sender gave it; Path where it was saved, once
+	// received whole.
+	Name string `json:"name"`
+	Path string `json:"path,omitempty"`
+	// Size is its length and Done how many bytes have been transferred.
+	Size int64 `json:"size"`
+	Done int64 `json:"done"`
+	// State is "transferring", "complete", "cancelled" or "failed".
+	State string `json:"state"`
+}
+
+// newContact is a summary as the api shows it.
+func newContact(s chat.Summary) Contact {
+	return Contact{ID: int64(s.Contact.ID), Name: chat.DisplayName(s.Contact), Verified: s.Contact.Verified,
+		KeyChanged: s.Contact.Held, Unread: s.Unread, Last: s.LastAt(), Online: s.Online}
+}
+
+// newMessage is a row as the api shows it.
+func newMessage(r chat.Message) Message {
+	j := Message{Seq: r.Seq, ID: hex.EncodeToString(r.ID[:]), Direction: directionName(r.Direction),
+		Kind: kindName(r.Kind), Text: string(r.Body), Sent: r.Sent, Received: r.Received}
+	if r.Direction == chat.Outgoing {
+		j.Status = statusName(r.Status)
+	}
+	if r.Kind == chat.RowTimer {
+		j.Timer = r.Timer.String()
+	}
+	if f := r.File; f != nil {
+		j.File = &File{Name: f.Name, Path: f.Path, Size: f.Size, Done: f.Done, State: fileStateName(f.State)}
+	}
+	return j
+}
+
+// statusName is a message status as the api names it.
+func statusName(s chat.Status) string {
+	switch s {
+	case chat.StatusQueued:
+		return "queued"
+	case chat.StatusSent:
+		return "sent"
+	case chat.StatusDelivered:
+		return "delivered"
+	case chat.StatusRead:
+		return "read"
+	}
+	return "failed"
+}
+
+// directionName names who wrote a row.
+func directionName(d chat.Direction) string {
+	switch d {
+	case chat.Incoming:
+		return "in"
+	case chat.Outgoing:
+		return "out"
+	}
+	return "local"
+}
+
+// kindName is a row's kind as the api names it.
+func kindName(k chat.RowKind) string {
+	switch k {
+	case chat.RowText:
+		return "text"
+	case chat.RowFile:
+		return "file"
+	case chat.RowKeyChanged:
+		return "key changed"
+	case chat.RowSessionReset:
+		return "session reset"
+	case chat.RowVerified:
+		return "verified"
+	case chat.RowUnverified:
+		return "unverified"
+	case chat.RowTimer:
+		return "timer"
+	case chat.RowDecryptFailed:
+		return "a message could not be decrypted"
+	}
+	return "unknown"
+}
+
+// fileStateName names where a file transfer is.
+func fileStateName(s chat.FileState) string {
+	switch s {
+	case chat.FileTransferring:
+		return "transferring"
+	case chat.FileComplete:
+		return "complete"
+	case chat.FileCancelled:
+		return "cancelled"
+	}
+	return "failed"
+}
