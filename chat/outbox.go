@@ -49,7 +49,15 @@ func (m *Messenger) outboxLoop(ctx context.Context) {
 // never sees them out of order.
 func (m *Messenger) deliverDue(ctx context.Context) error {
 	items, err := m.st.Pending(ctx)
-	if err != nil {
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	// The ratchet states that sealed these items reach the disk before any
+	// item leaves: commits are only synced at checkpoints, and a power cut
+	// after a deposit must not roll our ratchet back, which would seal the
+	// next message under a message key already used. One fsync a pass, for
+	// every item in it.
+	if err := m.st.Sync(); err != nil {
 		return err
 	}
 	now := m.now()
@@ -77,7 +85,7 @@ func (m *Messenger) deliverDue(ctx context.Context) error {
 		}
 		if err := m.deliver(ctx, c, item); err != nil {
 			blocked[c.ID] = true
-			m.presence.failed(c, err)
+			m.presence.failed(c, err, m.now())
 			if urgent[c.ID] {
 				item.Attempts = 0 // the backoff starts over
 			}

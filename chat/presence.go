@@ -20,10 +20,11 @@ import (
 // With the default interval I = 10 s: a home is pinged every I, with a
 // timeout of I/2, and counts as online for 2.5 I (25 s) after it last
 // answered; a failed ping marks it offline at once, so a home that goes
-// away shows offline within 1.5 I (15 s). A home that is offline while
-// messages wait for it is pinged every I/4, and when it answers, the
-// outbox tries those messages at once, whatever their backoff: a
-// restarted peer gets them within seconds.
+// away shows offline within 1.5 I (15 s), even when the contact wrote
+// just before (what was heard before the failed ping no longer counts).
+// A home that is offline while messages wait for it is pinged every I/4,
+// and when it answers, the outbox tries those messages at once, whatever
+// their backoff: a restarted peer gets them within seconds.
 
 // defaultPresenceInterval is how often a contact's home is pinged.
 const defaultPresenceInterval = 10 * time.Second
@@ -45,6 +46,7 @@ func (m *Messenger) Online(id store.ContactID) bool {
 type homeProbe struct {
 	answered time.Time // when it last answered (a ping or a deposit)
 	down     bool      // the last ping failed
+	downAt   time.Time // when it was last found down
 	probed   time.Time // when the last ping started
 	busy     bool      // a ping is in flight
 }
@@ -134,13 +136,13 @@ func (p *presence) answered(c store.Contact, now time.Time) {
 // more often until it answers. A home that did not answer at all is down
 // from now: if it only restarted between two pings, its answer to the next
 // one still counts as a return, and the outbox tries again at once.
-func (p *presence) failed(c store.Contact, err error) {
+func (p *presence) failed(c store.Contact, err error, now time.Time) {
 	p.mu.Lock()
 	p.waiting[c.ID] = true
 	h := p.homes[c.Address]
 	down := h != nil && (errors.Is(err, transport.ErrUnreachable) || errors.Is(err, transport.ErrConnectionLost))
 	if down {
-		h.down = true
+		h.down, h.downAt = true, now
 	}
 	p.mu.Unlock()
 	if down {
@@ -299,6 +301,19 @@ func (p *presence) up(h *homeProbe, now time.Time) bool {
 	return h != nil && !h.down && !h.answered.IsZero() && now.Sub(h.answered) < p.window
 }
 
+// heardLately reports whether something arrived from the contact within
+// the window, and after its home h was last found down. Why the second
+// condition: a home that refuses a ping is newer news than a message heard
+// before, so a peer that quits right after writing shows offline at the
+// next ping rather than a whole window later.
+func (p *presence) heardLately(id store.ContactID, h *homeProbe, now time.Time) bool {
+	heard, ok := p.heard[id]
+	if !ok || now.Sub(heard) >= p.window {
+		return false
+	}
+	return h == nil || !h.down || heard.After(h.downAt)
+}
+
 // record notes a ping's outcome.
 func (p *presence) record(r probeResult) {
 	p.mu.Lock()
@@ -309,7 +324,7 @@ func (p *presence) record(r probeResult) {
 	}
 	h.busy = false
 	if r.err != nil {
-		h.down = true
+		h.down, h.downAt = true, r.at
 		return
 	}
 	h.answered, h.down = latest(h.answered, r.at), false
@@ -323,8 +338,8 @@ func (m *Messenger) showPresence() {
 	var flips []PresenceChanged
 	p.mu.Lock()
 	for id, addr := range p.homeOf {
-		heard, ok := p.heard[id]
-		online := p.up(p.homes[addr], now) || ok && now.Sub(heard) < p.window
+		h := p.homes[addr]
+		online := p.up(h, now) || p.heardLately(id, h, now)
 		if online == p.shown[id] {
 			continue
 		}

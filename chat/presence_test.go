@@ -194,7 +194,7 @@ func TestPresenceDue(t *testing.T) {
 	}
 	p.record(probeResult{addr: relay, at: now})
 	p.record(probeResult{addr: peer, at: now, err: context.DeadlineExceeded})
-	p.failed(store.Contact{ID: 4, Address: peer}, transport.ErrUnreachable)
+	p.failed(store.Contact{ID: 4, Address: peer}, transport.ErrUnreachable, now)
 	cases := []struct {
 		after time.Duration
 		want  []string
@@ -208,5 +208,39 @@ func TestPresenceDue(t *testing.T) {
 		if !slices.Equal(got, c.want) {
 			t.Errorf("after %v: %v, want %v", c.after, got, c.want)
 		}
+	}
+}
+
+// TestPresenceHeardThenDown: a failed ping outweighs what was heard from
+// the contact before it (a peer that quits right after writing goes
+// offline at the next ping, not a window later), and what is heard after
+// it counts again.
+func TestPresenceHeardThenDown(t *testing.T) {
+	const addr = "192.0.2.1:7070"
+	cases := []struct {
+		name           string
+		heard, pingErr time.Duration // after the start: a message, then a failed ping
+		want           bool
+	}{
+		{"heard, then the ping fails", 0, time.Second, false},
+		{"the ping fails, then heard", time.Second, 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := newPresence(testPresenceInterval)
+			start := time.Now()
+			clock := start.Add(2 * time.Second) // within the window of both
+			m := &Messenger{presence: p, events: newEventQueue(), now: func() time.Time { return clock }}
+			defer m.events.close()
+			p.homeOf = map[store.ContactID]string{1: addr}
+			p.homes = map[string]*homeProbe{addr: {answered: start}}
+			p.observe(start.Add(c.heard), MessageReceived{Contact: 1})
+			p.homes[addr].busy = true
+			p.record(probeResult{addr: addr, at: start.Add(c.pingErr), err: transport.ErrUnreachable})
+			m.showPresence()
+			if got := m.Online(1); got != c.want {
+				t.Errorf("online %v, want %v", got, c.want)
+			}
+		})
 	}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"ratchat/chat"
@@ -65,6 +64,8 @@ func exitCode(err error) int {
 		return exitNoProfile
 	case errors.Is(err, chat.ErrNoContact), errors.Is(err, chat.ErrAmbiguous):
 		return exitNotFound
+	case errors.Is(err, chat.ErrMalformedCode):
+		return exitUsage // a typo is no "different number"
 	case errors.Is(err, chat.ErrCodeMismatch):
 		return exitMismatch
 	case errors.Is(err, chat.ErrTimeout):
@@ -81,7 +82,7 @@ func exitCode(err error) int {
 func (c *cli) exit(err error) int {
 	code := exitCode(err)
 	if err != nil {
-		msg := strings.Join(strings.Fields(ui.SanitizeLine(plain(err.Error()))), " ")
+		msg := strings.Join(strings.Fields(ui.ErrorText(err)), " ")
 		fmt.Fprintf(c.stderr, "ratchat: %s\n", hint(msg, code))
 	}
 	return code
@@ -104,14 +105,4 @@ func hint(msg string, code int) string {
 		return msg + " (see 'ratchat help')"
 	}
 	return msg
-}
-
-// packagePrefix matches the "store: ", "chat: " ... with which every
-// package starts its errors: useful in a log, noise to a person.
-var packagePrefix = regexp.MustCompile(`\b(chat|store|transport|session|keys|wire|ui|api|cli): `)
-
-// plain is an error message as a person reads it: without package names,
-// its first letter capitalized only if it was.
-func plain(msg string) string {
-	return packagePrefix.ReplaceAllString(msg, "")
 }

@@ -48,6 +48,9 @@ func TestAddSendVerify(t *testing.T) {
 		wrong = "2" + digits[1:]
 	}
 	check(t, runArgs(with("verify", "1", "--code", wrong)...), exitMismatch, "", "differ")
+	// A malformed code says so (issue 8, defect 8), without package names.
+	check(t, runArgs(with("verify", "1", "--code", "1234")...), exitUsage, "", "ratchat: that is not a safety number")
+	check(t, runArgs(with("verify", "1", "--code", invite)...), exitUsage, "", "that is an invite")
 	check(t, runArgs(with("verify", "1", "--code", r.stdout)...), 0, "is verified", "")
 	check(t, runArgs(with("contacts")...), 0, "Bobby  yes", "")
 	check(t, runArgs(with("contacts", "--json")...), 0, `"name": "Bobby"`, "")

@@ -88,7 +88,7 @@ func TestCommandsThroughServe(t *testing.T) {
 	for i, args := range same {
 		before[i] = runArgs(with(args...)...)
 	}
-	if before[0].code != 0 || before[5].code != exitNotFound || before[6].code != exitFailure && before[6].code != exitMismatch {
+	if before[0].code != 0 || before[5].code != exitNotFound || before[6].code != exitUsage {
 		t.Fatalf("without serve: %+v", before)
 	}
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -33,15 +35,40 @@ func requireTools(t *testing.T, names ...string) {
 	}
 }
 
-// buildBinary builds ratchat into a temporary folder.
+// built is the binary, built once for the whole package run.
+var built struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+// buildBinary builds ratchat (once per run) into a temporary folder that
+// TestMain removes.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "ratchat")
-	cmd := exec.Command("go", "build", "-tags", "ratchat_testkdf", "-o", bin, "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "ratchat-e2e-"); built.err != nil {
+			return
+		}
+		built.path = filepath.Join(built.dir, "ratchat")
+		cmd := exec.Command("go", "build", "-tags", "ratchat_testkdf", "-o", built.path, "..")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.path
+}
+
+// TestMain removes the binary after the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // tmuxServer is a tmux server of the test's own (its own socket), so
@@ -51,9 +78,12 @@ type tmuxServer struct {
 	socket string
 }
 
+// servers numbers the tmux servers of this run.
+var servers atomic.Int32
+
 // newTmux returns a private tmux server, killed when the test ends.
 func newTmux(t *testing.T) *tmuxServer {
-	s := &tmuxServer{t: t, socket: fmt.Sprintf("ratchat-e2e-%d", os.Getpid())}
+	s := &tmuxServer{t: t, socket: fmt.Sprintf("ratchat-e2e-%d-%d", os.Getpid(), servers.Add(1))}
 	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	return s
 }
@@ -72,18 +102,25 @@ type pane struct {
 	t    *testing.T
 	s    *tmuxServer
 	name string
+	cmd  string // the shell command the pane runs, for restart
 }
 
-// start runs a command in a new detached session of width×height. The
-// pane stays after the process exits, so that its last words can be read.
+// start runs a command in a new detached session of width×height.
 func (s *tmuxServer) start(name string, env []string, argv ...string) *pane {
 	s.t.Helper()
+	return s.startSized(name, width, height, env, argv...)
+}
+
+// startSized runs a command in a new detached session of w×h cells. The
+// pane stays after the process exits, so that its last words can be read.
+func (s *tmuxServer) startSized(name string, w, h int, env []string, argv ...string) *pane {
+	s.t.Helper()
 	cmd := "env " + shellJoin(append(env, argv...))
-	if _, err := s.run("new-session", "-d", "-s", name, "-x", fmt.Sprint(width), "-y", fmt.Sprint(height), cmd); err != nil {
+	if _, err := s.run("new-session", "-d", "-s", name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmd); err != nil {
 		s.t.Fatal(err)
 	}
 	s.run("set-option", "-t", name, "remain-on-exit", "on")
-	return &pane{t: s.t, s: s, name: name}
+	return &pane{t: s.t, s: s, name: name, cmd: cmd}
 }
 
 // shellJoin quotes words for the shell tmux runs the command with.
@@ -105,7 +142,32 @@ func (p *pane) capture() string {
 	return out
 }
 
-// typeText types literal text.
+// dead reports whether the pane's process has exited.
+func (p *pane) dead() bool {
+	p.t.Helper()
+	out, err := p.s.run("display-message", "-p", "-t", p.name, "#{pane_dead}")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return strings.TrimSpace(out) == "1"
+}
+
+// waitExit waits until the pane's process has exited.
+func (p *pane) waitExit() {
+	p.t.Helper()
+	p.waitUntil(waitLimit, "the process to exit", func(string) bool { return p.dead() })
+}
+
+// restart runs the pane's command again in the same pane, after its
+// process exited.
+func (p *pane) restart() {
+	p.t.Helper()
+	if _, err := p.s.run("respawn-pane", "-t", p.name, p.cmd); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// typeText types literal text, all of it in one chunk.
 func (p *pane) typeText(text string) {
 	p.t.Helper()
 	if _, err := p.s.run("send-keys", "-t", p.name, "-l", text); err != nil {
@@ -113,7 +175,7 @@ func (p *pane) typeText(text string) {
 	}
 }
 
-// keys sends named keys (Enter, Tab, BTab, Escape).
+// keys sends named keys (Enter, Tab, BTab, Escape, C-c).
 func (p *pane) keys(names ...string) {
 	p.t.Helper()
 	if _, err := p.s.run(append([]string{"send-keys", "-t", p.name}, names...)...); err != nil {
@@ -125,15 +187,40 @@ func (p *pane) keys(names ...string) {
 // expression), and returns the screen and the first match.
 func (p *pane) waitFor(pattern string) (screen, match string) {
 	p.t.Helper()
+	return p.waitForWithin(waitLimit, pattern)
+}
+
+// waitForWithin is waitFor with its own limit.
+func (p *pane) waitForWithin(limit time.Duration, pattern string) (screen, match string) {
+	p.t.Helper()
 	re := regexp.MustCompile(pattern)
-	deadline := time.Now().Add(waitLimit)
+	screen = p.waitUntil(limit, fmt.Sprintf("%q to appear", pattern), func(s string) bool {
+		match = re.FindString(s)
+		return match != ""
+	})
+	return screen, match
+}
+
+// waitGone polls the screen until nothing on it matches pattern, and
+// returns the screen.
+func (p *pane) waitGone(limit time.Duration, pattern string) string {
+	p.t.Helper()
+	re := regexp.MustCompile(pattern)
+	return p.waitUntil(limit, fmt.Sprintf("%q to go", pattern), func(s string) bool { return !re.MatchString(s) })
+}
+
+// waitUntil polls the screen every pollEvery until ok accepts it, and
+// fails the test, showing the screen, when limit passes first.
+func (p *pane) waitUntil(limit time.Duration, what string, ok func(screen string) bool) string {
+	p.t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
-		screen = p.capture()
-		if m := re.FindString(screen); m != "" {
-			return screen, m
+		screen := p.capture()
+		if ok(screen) {
+			return screen
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("%s: %q did not appear within %v; the screen:\n%s", p.name, pattern, waitLimit, screen)
+			p.t.Fatalf("%s: waited %v for %s; the screen:\n%s", p.name, limit, what, screen)
 		}
 		time.Sleep(pollEvery)
 	}

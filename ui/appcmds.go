@@ -98,7 +98,7 @@ func (a *App) handleResult(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case contactAddedMsg:
 		if msg.err != nil {
-			return a.status.SetNotice("Could not add the contact: "+SanitizeLine(msg.err.Error()), true)
+			return a.status.SetNotice("Could not add the contact: "+ErrorText(msg.err), true)
 		}
 		s := chat.Summary{Contact: msg.contact}
 		a.contacts.Upsert(s)
@@ -117,7 +117,7 @@ func (a *App) handleResult(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(swap, note, ContactsCmd(a.core))
 	case errMsg:
-		return a.status.SetNotice(SanitizeLine(msg.err.Error()), true)
+		return a.status.SetNotice(ErrorText(msg.err), true)
 	case noticeMsg:
 		return a.status.SetNotice(msg.text, false)
 	}

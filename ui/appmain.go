@@ -180,7 +180,7 @@ func (a *App) handleSent(msg sentMsg) tea.Cmd {
 	if held := (*chat.IdentityChangedError)(nil); errors.As(msg.err, &held) {
 		return a.composer.SetHint("Not sent: their key changed. Tab to the chat and press v to verify.", true)
 	}
-	return a.composer.SetHint("Not sent: "+SanitizeLine(msg.err.Error()), true)
+	return a.composer.SetHint("Not sent: "+ErrorText(msg.err), true)
 }
 
 // handleContacts shows the loaded contact list.
@@ -267,7 +267,7 @@ func (a *App) swapCore(core Core) tea.Cmd {
 // enough for 80 columns: the time rather than the file's long name.
 func backupNotice(e chat.BackupWritten, now time.Time) (text string, isErr bool) {
 	if e.Err != nil {
-		return "Backup failed: " + SanitizeLine(e.Err.Error()), true
+		return "Backup failed: " + ErrorText(e.Err), true
 	}
 	return "Backup written at " + now.Format("15:04"), false
 }
@@ -288,7 +288,7 @@ func (a *App) handleFileJob(m jobMsg) tea.Cmd {
 	case errors.Is(m.err, context.Canceled):
 		return a.composer.SetHint("File not sent: cancelled.", false)
 	case m.err != nil:
-		return a.composer.SetHint("File not sent: "+SanitizeLine(m.err.Error()), true)
+		return a.composer.SetHint("File not sent: "+ErrorText(m.err), true)
 	}
 	return a.composer.SetHint("File sent.", false)
 }

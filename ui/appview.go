@@ -15,7 +15,7 @@ func (a *App) View() string {
 		return ""
 	}
 	if a.fatal != nil {
-		return a.common.Styles.Error.Render("ratchat: " + SanitizeLine(a.fatal.Error()))
+		return a.common.Styles.Error.Render("ratchat: " + ErrorText(a.fatal))
 	}
 	keys := a.hintLines(w)
 	var body string

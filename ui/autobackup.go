@@ -183,7 +183,7 @@ func (v *AutoBackupView) handleConfirmKey(msg tea.KeyMsg) tea.Cmd {
 func (v *AutoBackupView) handleSettings(msg autoSettingsMsg) {
 	if msg.err != nil {
 		v.step, v.failed = autoFailed, true
-		v.result = "Could not read the settings: " + SanitizeLine(msg.err.Error())
+		v.result = "Could not read the settings: " + ErrorText(msg.err)
 		return
 	}
 	v.step, v.settings, v.on = autoOverview, msg.settings, msg.on
@@ -198,7 +198,7 @@ func (v *AutoBackupView) handleEnabled(msg autoEnabledMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		v.step, v.failed = autoEditing, true
-		v.result = "Could not turn automatic backups on: " + SanitizeLine(msg.err.Error())
+		v.result = "Could not turn automatic backups on: " + ErrorText(msg.err)
 		return nil
 	}
 	check, ok := newKeyConfirm(keyDigits(msg.key), v.common.Width)
@@ -218,7 +218,7 @@ func (v *AutoBackupView) handleDisabled(msg autoDisabledMsg) {
 	}
 	v.step = autoOverview
 	if msg.err != nil {
-		v.result, v.failed = "Could not turn automatic backups off: "+SanitizeLine(msg.err.Error()), true
+		v.result, v.failed = "Could not turn automatic backups off: "+ErrorText(msg.err), true
 		return
 	}
 	v.settings, v.on = chat.AutoBackup{}, false

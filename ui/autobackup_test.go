@@ -211,7 +211,8 @@ func TestAppBackupWritten(t *testing.T) {
 		says string
 	}{
 		{chat.BackupWritten{Path: "/b/ratchat-20260314-150000.000000000.rcb"}, "Backup written at 15:00"},
-		{chat.BackupWritten{Err: errors.New("store: disk full\x1b[2J")}, "Backup failed: store: disk"},
+		// No package names in what a person reads (issue 8, defect 8).
+		{chat.BackupWritten{Err: errors.New("store: disk full\x1b[2J")}, "Backup failed: disk full"},
 	}
 	for _, tt := range tests {
 		a := mainApp(t, newFakeCore())

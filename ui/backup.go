@@ -153,7 +153,7 @@ func (v *BackupView) handleJob(msg jobMsg) tea.Cmd {
 		return msg.next
 	}
 	if msg.err != nil {
-		v.step, v.result = exportFailed, "Backup failed: "+SanitizeLine(msg.err.Error())
+		v.step, v.result = exportFailed, "Backup failed: "+ErrorText(msg.err)
 		return nil
 	}
 	k, _ := msg.value.(chat.RecoveryKey)

@@ -80,22 +80,16 @@ const (
 
 // ticks renders an outgoing message's delivery state: one tick once the
 // peer's home has it, two once delivered, a dot and a tick (also
-// highlighted) once read. A file is delivered only once the receiver
-// checked the whole file: until then its offer's receipts show at most one
-// tick, and a cancelled or failed file none (its text says so).
+// highlighted) once read. A file row's marks follow its file's state.
 func ticks(st *Styles, m chat.Message) string {
 	if m.Direction != chat.Outgoing {
 		return ""
 	}
-	if f := m.File; m.Kind == chat.RowFile && f != nil && f.State != chat.FileComplete {
-		switch {
-		case f.State != chat.FileTransferring:
-			return ""
-		case m.Status == chat.StatusDelivered || m.Status == chat.StatusRead:
-			return st.Tick.Render(markSent)
-		}
+	status, ok := fileStatus(m)
+	if !ok {
+		return ""
 	}
-	switch m.Status {
+	switch status {
 	case chat.StatusQueued:
 		return st.Tick.Render(markQueued)
 	case chat.StatusSent:
@@ -240,4 +234,24 @@ func (v *ChatView) footer() string {
 		return st.Warning.Render(truncate("Sending waits: press v to compare safety numbers and accept.", w))
 	}
 	return ""
+}
+
+// fileStatus is the status a row's marks show. A file row shows delivered
+// only once its file is complete (the receiver checked its hash), and no
+// mark once cancelled or failed (its text says so); the row's own Status
+// is the offer's, which is delivered and read long before the file is
+// (store.FileState). ok is false when no mark shows.
+func fileStatus(m chat.Message) (status chat.Status, ok bool) {
+	f := m.File
+	switch {
+	case f == nil:
+		return m.Status, true
+	case f.State == chat.FileCancelled, f.State == chat.FileFailed:
+		return 0, false
+	case f.State == chat.FileComplete && m.Status != chat.StatusRead:
+		return chat.StatusDelivered, true
+	case f.State == chat.FileTransferring && (m.Status == chat.StatusDelivered || m.Status == chat.StatusRead):
+		return chat.StatusSent, true
+	}
+	return m.Status, true
 }

@@ -69,7 +69,7 @@ func (v *InviteView) View() string {
 	switch {
 	case v.err != nil:
 		return st.Title.Render("Your invite") + "\n\n" +
-			st.Error.Render("Cannot read your invite: "+SanitizeLine(v.err.Error()))
+			st.Error.Render("Cannot read your invite: "+ErrorText(v.err))
 	case v.invite == "":
 		return st.Title.Render("Your invite") + "\n\n" + st.Subtle.Render("Loading…")
 	}

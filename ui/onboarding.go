@@ -168,7 +168,7 @@ func onboardingProblem(name, pass, again string) string {
 func (o *Onboarding) handleCreated(msg createdMsg) {
 	o.busy = false
 	if msg.err != nil {
-		o.problem = "Could not create the profile: " + SanitizeLine(msg.err.Error())
+		o.problem = "Could not create the profile: " + ErrorText(msg.err)
 		return
 	}
 	o.core, o.invite = msg.core, msg.invite

@@ -252,7 +252,7 @@ func (v *RestoreView) handleJob(msg jobMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		v.step, v.failed = restoreForm, true
-		v.result = "Restore failed: " + SanitizeLine(msg.err.Error()) + ". Your profile is unchanged."
+		v.result = "Restore failed: " + ErrorText(msg.err) + ". Your profile is unchanged."
 		if errors.Is(msg.err, context.Canceled) {
 			v.result, v.failed = "Restore cancelled. Your profile is unchanged.", false
 		}

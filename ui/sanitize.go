@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -103,4 +104,14 @@ func clean(s string, oneLine bool) bool {
 		i += size
 	}
 	return true
+}
+
+// packagePrefix matches the "store: ", "chat: " ... with which ratchat's
+// packages start their errors: useful in a log, noise to a person.
+var packagePrefix = regexp.MustCompile(`\b(api|chat|cli|keys|session|store|transport|ui|wire): `)
+
+// ErrorText is an error as a person reads it: on one line, sanitized (an
+// error may quote what a peer sent), without package names.
+func ErrorText(err error) string {
+	return SanitizeLine(packagePrefix.ReplaceAllString(err.Error(), ""))
 }

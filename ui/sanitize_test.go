@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -86,4 +87,18 @@ func FuzzSanitize(f *testing.F) {
 			t.Fatalf("ESC survived: %q", out)
 		}
 	})
+}
+
+func TestErrorText(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"store: wrong passphrase", "wrong passphrase"},
+		{"chat: decrypting: store: closed", "decrypting: closed"},
+		{"api: no method \"x\"", "no method \"x\""},
+		{"a restore: nothing\x1b[2J to say", "a restore: nothing[2J to say"}, // ESC dropped: no escape sequence
+		{"mystore: kept", "mystore: kept"},
+	} {
+		if got := ErrorText(errors.New(tt.in)); got != tt.want {
+			t.Errorf("ErrorText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }

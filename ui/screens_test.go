@@ -207,3 +207,31 @@ func TestQRRenderingIsFaithful(t *testing.T) {
 		}
 	}
 }
+
+// TestFileTicksFollowState: a file row's marks come from its file's state,
+// not from the offer's status (issue 8, defect 4: ✓✓ at 3 %, and ✓✓ on a
+// cancelled file).
+func TestFileTicksFollowState(t *testing.T) {
+	st := DefaultStyles()
+	cases := []struct {
+		name   string
+		state  chat.FileState
+		status chat.Status
+		want   string
+	}{
+		{"going, the offer read", chat.FileTransferring, chat.StatusRead, markSent},
+		{"going, the offer delivered", chat.FileTransferring, chat.StatusDelivered, markSent},
+		{"going, the offer queued", chat.FileTransferring, chat.StatusQueued, markQueued},
+		{"complete, the offer delivered", chat.FileComplete, chat.StatusDelivered, markDelivered},
+		{"complete, the offer only sent", chat.FileComplete, chat.StatusSent, markDelivered},
+		{"complete and read", chat.FileComplete, chat.StatusRead, markRead},
+		{"cancelled after the offer was read", chat.FileCancelled, chat.StatusRead, ""},
+		{"failed", chat.FileFailed, chat.StatusDelivered, ""},
+	}
+	for _, c := range cases {
+		m := chat.Message{Direction: chat.Outgoing, Status: c.status, File: &chat.FileInfo{State: c.state}}
+		if got := ticks(st, m); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

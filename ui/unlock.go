@@ -91,7 +91,7 @@ func (u *Unlock) handleUnlocked(msg unlockedMsg) tea.Cmd {
 		u.problem = fmt.Sprintf("Wrong passphrase (attempt %d). Try again; "+
 			"check Caps Lock and the keyboard layout.", u.attempts)
 	case msg.err != nil:
-		u.problem = "Could not open the profile: " + SanitizeLine(msg.err.Error())
+		u.problem = "Could not open the profile: " + ErrorText(msg.err)
 	default:
 		core := msg.core
 		return func() tea.Msg { return OpenedMsg{Core: core} }

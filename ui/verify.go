@@ -159,7 +159,7 @@ func (v *VerifyView) typing() bool { return true }
 func (v *VerifyView) compare(code string) {
 	if err := chat.CheckCode(code); err != nil {
 		v.ok, v.bad = false, true
-		msg := SanitizeLine(strings.TrimPrefix(err.Error(), "chat: "))
+		msg := ErrorText(err)
 		v.result = strings.ToUpper(msg[:1]) + msg[1:] + "."
 		return
 	}
@@ -198,7 +198,7 @@ func (v *VerifyView) scan(path string) tea.Cmd {
 func (v *VerifyView) handleScanned(msg scannedMsg) {
 	v.ok, v.bad = false, true
 	if msg.err != nil {
-		v.result = "Could not read a QR code: " + SanitizeLine(msg.err.Error())
+		v.result = "Could not read a QR code: " + ErrorText(msg.err)
 		return
 	}
 	sn, err := keys.ParseQRPayload(msg.text)
@@ -233,7 +233,7 @@ func (v *VerifyView) handleVerified(msg VerifiedMsg) {
 		return
 	}
 	if msg.err != nil {
-		v.result, v.ok, v.bad = "Failed: "+SanitizeLine(msg.err.Error()), false, true
+		v.result, v.ok, v.bad = "Failed: "+ErrorText(msg.err), false, true
 		return
 	}
 	v.result, v.bad = msg.text(SanitizeLine(chat.DisplayName(v.contact))), false

@@ -19,7 +19,7 @@ func (v *VerifyView) View() string {
 		title += "\n" + st.Subtle.Render(truncateWords("Compare these numbers with "+name+"'s screen, or scan their code.", v.common.Width))
 	}
 	if v.err != nil {
-		return title + "\n\n" + st.Error.Render("Cannot compute the safety number: "+SanitizeLine(v.err.Error()))
+		return title + "\n\n" + st.Error.Render("Cannot compute the safety number: "+ErrorText(v.err))
 	}
 	if v.sn.String() == "" {
 		return title + "\n\n" + st.Subtle.Render("Loading the safety number…")
