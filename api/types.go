@@ -13,6 +13,9 @@ type Contact struct {
 	// shown under ("contact 3" until it tells its own).
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
+	// Unnamed says that Name is a stand-in: the contact has not told its
+	// name yet and was given none.
+	Unnamed bool `json:"unnamed,omitempty"`
 	// Verified says whether its safety number was compared; KeyChanged
 	// that its identity key changed and sending to it is held.
 	Verified   bool `json:"verified"`
@@ -65,7 +68,8 @@ type File struct {
 
 // newContact is a summary as the api shows it.
 func newContact(s chat.Summary) Contact {
-	return Contact{ID: int64(s.Contact.ID), Name: chat.DisplayName(s.Contact), Verified: s.Contact.Verified,
+	return Contact{ID: int64(s.Contact.ID), Name: chat.DisplayName(s.Contact), Unnamed: s.Contact.Name == "",
+		Verified:   s.Contact.Verified,
 		KeyChanged: s.Contact.Held, Unread: s.Unread, Last: s.LastAt(), Online: s.Online}
 }
 

@@ -115,7 +115,7 @@ func (m *Messenger) addIncomingContact(ctx context.Context, in *incoming) error 
 		return err
 	}
 	c.ID = id
-	in.contact, in.known, in.created = c, true, true
+	in.contact, in.known = c, true
 	m.events.emit(ContactChanged{Contact: c})
 	return nil
 }

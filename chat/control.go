@@ -12,13 +12,9 @@ import (
 // committed; the caller does not hold m.mu.
 func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 	c, contact := in.content, in.contact
-	// A new session with a contact we had is a reset; with a contact made
-	// for this very message it is simply the first.
-	if in.result.NewSession && in.known && !in.created && c.Kind != KindReset {
-		if err := m.sessionReset(ctx, contact.ID); err != nil {
-			return err
-		}
-	}
+	// A new session alone is no reset worth a line: it is the first one, or
+	// both sides added each other at once, or the contact added us again.
+	// A contact that lost its session (a restore) says so with KindReset.
 	switch c.Kind {
 	case KindReceipt:
 		return m.applyReceipt(ctx, contact.ID, c)

@@ -45,11 +45,6 @@ type incoming struct {
 	sender  keys.PublicKey
 	contact store.Contact
 	known   bool
-	// created is set when this message starts the first session with the
-	// contact: it was made for this message, or it was stored but its
-	// session never was (we stopped between the two, and the home
-	// delivers the first message again). Such a session is no reset.
-	created bool
 	session session.Session
 	result  *session.Decrypted
 	content *Content
@@ -134,9 +129,6 @@ func (m *Messenger) loadSender(ctx context.Context, in *incoming) error {
 		return err
 	}
 	in.contact, in.known = c, true
-	if _, err := m.st.Session(ctx, c.ID); errors.Is(err, store.ErrNotFound) {
-		in.created = true
-	}
 	return m.loadSession(ctx, c.ID, &in.session)
 }
 

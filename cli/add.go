@@ -29,6 +29,9 @@ var addCommand = &command{
 			}
 			c.noteNotReady(r.Ready)
 			c.printf("added %s (id %d)\n", ui.SanitizeLine(r.Contact.Name), r.Contact.ID)
+			if r.Contact.Unnamed {
+				c.note("They tell you their name with their first answer; until then call them %d, or add again with --name NAME.", r.Contact.ID)
+			}
 			return nil
 		})
 	},
