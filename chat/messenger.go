@@ -76,6 +76,7 @@ type Messenger struct {
 	changes   changes       // wakes WaitSent and Flush
 	ready     chan struct{} // closed once our prekeys are at our home
 	readyOnce sync.Once
+	settling  settling // the backlog at our home has been handled ([Messenger.Settled])
 
 	// Set when the messenger owns its store ([Open], [Create]): Close
 	// closes it, and Restore reopens the profile with the passphrase.

@@ -205,3 +205,16 @@ func (s *Session) archiveCurrent() {
 		s.archived = s.archived[:MaxArchivedStates]
 	}
 }
+
+// Supersede makes the state that next started (a session [Initiate] just
+// made) the current one of s, archiving the current one, so that messages
+// the peer still sends on the old state decrypt: two people who add each
+// other at the same time cross two new sessions, and each side must read
+// the other's. It is what Decrypt does for a new session the peer started.
+func (s *Session) Supersede(next *Session) {
+	if next == nil || next.current == nil {
+		return
+	}
+	s.archiveCurrent()
+	s.current = next.current
+}
