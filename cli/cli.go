@@ -42,6 +42,7 @@ type flagValues struct {
 	count                    int // messages -n
 	timeout, retention       time.Duration
 	yes                      bool // backup restore --yes
+	force                    bool // backup restore --force
 }
 
 // cli is one invocation: its streams and flags.
