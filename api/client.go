@@ -89,11 +89,14 @@ func (c *Client) roundTrip(ctx context.Context, line []byte) (response, error) {
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	var resp response
-	if _, err := c.conn.Write(line); err != nil {
-		return resp, c.failed(ctx, err)
-	}
+	_, writeErr := c.conn.Write(line)
+	// A server that refuses the connection (busy) answers at once and
+	// closes: the write may then fail while its answer waits to be read.
 	b, err := readLine(c.r, MaxResponseSize)
 	if err != nil {
+		if writeErr != nil {
+			err = writeErr
+		}
 		return resp, c.failed(ctx, err)
 	}
 	if err := json.Unmarshal(b, &resp); err != nil {

@@ -16,6 +16,35 @@ type RestoreResult struct {
 	Contacts, Messages int
 }
 
+// RestoreOption changes what a restore may do to the profile it replaces.
+type RestoreOption func(*restoreOptions)
+
+// restoreOptions are the settings a [RestoreOption] changes.
+type restoreOptions struct {
+	force bool
+}
+
+// ForceRestore lets a restore replace the profile with a backup of another
+// identity ([ErrOtherIdentity]). The replaced database is kept aside in the
+// profile folder (ratchat.db.replaced-TIME), never deleted.
+func ForceRestore() RestoreOption {
+	return func(o *restoreOptions) { o.force = true }
+}
+
+// storeOptions returns the store's options of a restore: the profile's
+// own, the progress function, and force when asked for.
+func storeOptions(p Profile, progress func(store.Progress), opts []RestoreOption) []store.Option {
+	var ro restoreOptions
+	for _, opt := range opts {
+		opt(&ro)
+	}
+	out := append([]store.Option{store.WithProgress(progress)}, p.Store...)
+	if ro.force {
+		out = append(out, store.WithForce())
+	}
+	return out
+}
+
 // ExportBackup writes a backup of the profile to path, sealed under a fresh
 // recovery key, and returns the key for the user to write down. The file
 // appears only once complete: it is written under a temporary name in the
@@ -48,12 +77,16 @@ func (m *Messenger) ExportBackup(ctx context.Context, path string, progress func
 // must not be used again. Only a messenger that owns its profile ([Open],
 // [Create]) can restore.
 //
+// A backup of another identity than the profile's is refused with
+// [ErrOtherIdentity] (the profile reopened unchanged) unless [ForceRestore]
+// is given.
+//
 // Cancelling ctx stops the restore while it reads the backup, leaving the
 // profile unchanged; the profile is reopened and counted whether ctx is
 // cancelled or not. Why: a front end takes an error to mean "unchanged",
 // so a cancel that arrives after the swap must not turn a restore that
 // happened into an error, nor leave the caller without a messenger.
-func (m *Messenger) Restore(ctx context.Context, path string, key store.RecoveryKey, progress func(store.Progress)) (*Messenger, RestoreResult, error) {
+func (m *Messenger) Restore(ctx context.Context, path string, key store.RecoveryKey, progress func(store.Progress), opts ...RestoreOption) (*Messenger, RestoreResult, error) {
 	if !m.owned {
 		return m, RestoreResult{}, ErrNotOwner
 	}
@@ -68,8 +101,7 @@ func (m *Messenger) Restore(ctx context.Context, path string, key store.Recovery
 		p.Listen = m.listener.Addr().String() // the same port: invites given out stay valid
 	}
 	closeErr := m.Close()
-	ro := append([]store.Option{store.WithProgress(progress)}, p.Store...)
-	restoreErr := store.Restore(ctx, p.Dir, f, key, pass, ro...)
+	restoreErr := store.Restore(ctx, p.Dir, f, key, pass, storeOptions(p, progress, opts)...)
 	ctx = context.WithoutCancel(ctx)
 	next, openErr := Open(ctx, p, pass)
 	if openErr != nil {
@@ -84,15 +116,17 @@ func (m *Messenger) Restore(ctx context.Context, path string, key store.Recovery
 
 // RestoreProfile restores a backup into the folder of a profile that no
 // process has open (the command line's `ratchat backup restore`), unlocked
-// afterwards by passphrase, and counts what it brought back.
-func RestoreProfile(ctx context.Context, p Profile, path string, key store.RecoveryKey, passphrase []byte, progress func(store.Progress)) (RestoreResult, error) {
+// afterwards by passphrase, and counts what it brought back. Over an
+// existing profile, passphrase must be that profile's, and a backup of
+// another identity is refused with [ErrOtherIdentity] unless
+// [ForceRestore] is given.
+func RestoreProfile(ctx context.Context, p Profile, path string, key store.RecoveryKey, passphrase []byte, progress func(store.Progress), opts ...RestoreOption) (RestoreResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return RestoreResult{}, fmt.Errorf("chat: %w", err)
 	}
 	defer f.Close()
-	ro := append([]store.Option{store.WithProgress(progress)}, p.Store...)
-	if err := store.Restore(ctx, p.Dir, f, key, passphrase, ro...); err != nil {
+	if err := store.Restore(ctx, p.Dir, f, key, passphrase, storeOptions(p, progress, opts)...); err != nil {
 		return RestoreResult{}, err
 	}
 	st, err := store.Open(p.Dir, passphrase, p.Store...)

@@ -62,6 +62,14 @@ func (m *Messenger) AddContact(ctx context.Context, invite, name string) (store.
 		if err := m.st.UpdateContact(ctx, c); err != nil {
 			return store.Contact{}, err
 		}
+		// The session we had stays readable: the contact may be sending
+		// on it (it added us at the same time, say).
+		var had session.Session
+		if err := m.loadSession(ctx, c.ID, &had); err != nil {
+			return store.Contact{}, err
+		}
+		had.Supersede(s)
+		s = &had
 	}
 	if err := m.sendProfile(ctx, c, s); err != nil {
 		return store.Contact{}, err

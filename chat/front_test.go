@@ -329,3 +329,60 @@ func TestReadyInRelayMode(t *testing.T) {
 		t.Fatalf("Ready with no relay = %v", err)
 	}
 }
+
+// A backup of another identity is refused unless forced, by a running
+// messenger and on a closed profile alike; forced, the backup's identity
+// replaces the profile's and the old database is kept aside.
+func TestRestoreOtherIdentity(t *testing.T) {
+	ctx := context.Background()
+	pass := []byte("a long passphrase")
+	newOwned := func(name string) (Profile, *Messenger) {
+		p := Profile{Dir: filepath.Join(t.TempDir(), name), Listen: "127.0.0.1:0",
+			Store: []store.Option{store.WithKDF(testKDF)}}
+		m, err := Create(ctx, p, name, pass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, m
+	}
+	_, dora := newOwned("dora")
+	path := filepath.Join(t.TempDir(), "dora.rcb")
+	key, err := dora.ExportBackup(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doraID := dora.Identity()
+	dora.Close()
+
+	ep, eve := newOwned("eve")
+	eveID := eve.Identity()
+	eve, _, err = eve.Restore(ctx, path, key, nil)
+	var oe *OtherIdentityError
+	if !errors.Is(err, ErrOtherIdentity) || !errors.As(err, &oe) || eve == nil {
+		t.Fatalf("Restore of another identity = %v", err)
+	}
+	if !oe.Profile.Equal(eveID) || !oe.Backup.Equal(doraID) || !eve.Identity().Equal(eveID) {
+		t.Fatal("the refused restore changed the identity or misnamed the keys")
+	}
+	eve.Close()
+	if _, err := RestoreProfile(ctx, ep, path, key, pass, nil); !errors.Is(err, ErrOtherIdentity) {
+		t.Fatalf("RestoreProfile of another identity = %v", err)
+	}
+	if _, err := RestoreProfile(ctx, ep, path, key, pass, nil, ForceRestore()); err != nil {
+		t.Fatalf("forced RestoreProfile = %v", err)
+	}
+	aside, _ := filepath.Glob(filepath.Join(ep.Dir, "ratchat.db.replaced-*"))
+	if len(aside) != 1 {
+		t.Fatalf("kept aside: %v", aside)
+	}
+
+	_, fay := newOwned("fay")
+	fay, _, err = fay.Restore(ctx, path, key, nil, ForceRestore())
+	if err != nil {
+		t.Fatalf("forced Restore = %v", err)
+	}
+	defer fay.Close()
+	if !fay.Identity().Equal(doraID) {
+		t.Fatal("the forced restore did not bring the backup's identity")
+	}
+}

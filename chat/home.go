@@ -114,9 +114,13 @@ func (m *Messenger) homeLoop(ctx context.Context) {
 	}
 }
 
-// serveHome runs one connection to the home until it ends.
+// serveHome runs one connection to the home until it ends. Deliveries
+// are handled in order, so when the home's catch-up marker comes out of
+// the channel, every envelope that waited at the home has been handled:
+// the messenger is settled.
 func (m *Messenger) serveHome(ctx context.Context) error {
 	opts := m.cfg.Client
+	opts.MarkCaughtUp = true
 	if m.homeKey != (keys.PublicKey{}) {
 		opts.HomeIdentity = &m.homeKey
 	}
@@ -157,6 +161,10 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 		case d, ok := <-conn.Deliveries():
 			if !ok {
 				return conn.Err()
+			}
+			if d.IsCaughtUp() {
+				m.settling.settle()
+				continue
 			}
 			if err := m.handleDelivery(ctx, acks, d); err != nil {
 				return err

@@ -30,6 +30,13 @@ type profile struct {
 // its own home on 127.0.0.1, unless relay is set.
 func newProfile(t testing.TB, name, relay string) *profile {
 	t.Helper()
+	return newProfileWith(t, name, relay, nil)
+}
+
+// newProfileWith is newProfile with a change to the configuration (a
+// clock, say) before the start.
+func newProfileWith(t testing.TB, name, relay string, configure func(*Config)) *profile {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), name)
 	st, err := store.Create(dir, []byte("passphrase "+name), store.WithKDF(testKDF))
 	if err != nil {
@@ -39,6 +46,9 @@ func newProfile(t testing.TB, name, relay string) *profile {
 		t.Fatal(err)
 	}
 	p := &profile{t: t, name: name, dir: dir, st: st, cfg: testConfig(st, relay)}
+	if configure != nil {
+		configure(&p.cfg)
+	}
 	p.start()
 	t.Cleanup(p.stop)
 	return p

@@ -76,6 +76,7 @@ type Messenger struct {
 	changes   changes       // wakes WaitSent and Flush
 	ready     chan struct{} // closed once our prekeys are at our home
 	readyOnce sync.Once
+	settling  settling // the backlog at our home has been handled ([Messenger.Settled])
 
 	// Set when the messenger owns its store ([Open], [Create]): Close
 	// closes it, and Restore reopens the profile with the passphrase.
@@ -87,6 +88,7 @@ type Messenger struct {
 	wake      chan struct{} // the outbox has work
 	timerWake chan struct{} // a message with an expiry was stored
 	refill    chan struct{} // a one-time prekey was used: check the home's stock
+	preKeyMu  sync.Mutex    // one prekey sync at a time (the home loop, the peer-mode stocking)
 	presence  *presence
 	files     transfers // files being sent
 	pool      *connPool
@@ -197,7 +199,7 @@ func newMessenger(ctx context.Context, cfg Config) (*Messenger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chat: registration id: %w", err)
 	}
-	m.local = session.Local{Identity: m.identity, RegistrationID: uint32(id)}
+	m.local = session.Local{Identity: m.identity, RegistrationID: uint32(id), Now: m.now}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.events = newEventQueue()
 	m.ready = make(chan struct{})

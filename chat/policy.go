@@ -14,4 +14,27 @@ const (
 	DefaultAutoBackupKeep  = 7
 	// MinAutoBackupEvery is the shortest interval between automatic backups.
 	MinAutoBackupEvery = time.Minute
+
+	// PreKeyRotateEvery is the age at which the signed prekey and the
+	// last-resort KEM prekey are replaced by new ones (Signal rotates
+	// weekly too): a key that leaks later exposes at most the sessions
+	// started with it in one week, and every bundle fetched after the
+	// rotation names the new key.
+	PreKeyRotateEvery = 7 * 24 * time.Hour
+	// PreKeyGrace is how long a prekey that is no longer offered keeps its
+	// private key: a rotated signed or last-resort prekey, or a one-time
+	// prekey the home has handed out. A peer may fetch our bundle and
+	// send its first message (a PreKeySignalMessage naming those keys)
+	// much later: offline for days, or its message waiting in a mailbox.
+	// Thirty days matches how long a relay keeps an envelope (its MaxAge),
+	// so a message the relay still delivers finds its keys. After that the
+	// key is deleted, and a message naming it fails with
+	// session.ErrUnknownPreKey and is answered with a decryption error, so
+	// that the sender starts over from a fresh bundle.
+	PreKeyGrace = 30 * 24 * time.Hour
+	// MaxStoredPreKeys bounds how many one-time prekeys of each kind
+	// (X25519, KEM) the profile stores, those at the home and those handed
+	// out and waiting out their grace period together: a flood of bundle
+	// requests drains the home, but never grows the owner's disk.
+	MaxStoredPreKeys = 200
 )

@@ -154,7 +154,10 @@ func (m *Messenger) commit(ctx context.Context, in *incoming) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	used := usedPreKeys(in.result)
+	used, err := m.usedPreKeys(ctx, in.result)
+	if err != nil {
+		return false, err
+	}
 	if len(used) > 0 {
 		select {
 		case m.refill <- struct{}{}:

@@ -23,7 +23,7 @@ import (
 func TestStoreFailureLeavesEnvelopeAtHome(t *testing.T) {
 	ctx := context.Background()
 	alice, bob := newProfile(t, "alice", ""), newProfile(t, "bob", "")
-	repair := damagePreKey(t, bob, store.KindSignedPreKey, signedPreKeyID)
+	repair := damagePreKey(t, bob, store.KindSignedPreKey, firstLongLivedID)
 	ab, err := alice.m.AddContact(ctx, bob.invite(), bob.name)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -14,12 +16,14 @@ import (
 var backupCommand = &command{
 	brief: "export or restore an encrypted backup; automatic backups",
 	name:  "backup",
-	args:  "export FILE | restore FILE [--key KEY] [--yes] | auto [off | --folder DIR [--every 24h] [--keep N]]",
+	args:  "export FILE | restore FILE [--key KEY] [--yes] [--force] | auto [off | --folder DIR [--every 24h] [--keep N]]",
 	summary: "Export your history to an encrypted backup (the 64-digit recovery key is printed once:\n" +
 		"write it down), or restore one into the profile (which must not be open elsewhere).\n" +
 		"The key of a restore comes from --key, $" + recoveryKeyEnv + ", or a hidden prompt.\n" +
 		"A restore over an existing profile replaces its history: on a terminal ratchat asks\n" +
-		"first; scripts pass --yes. Its progress goes to standard error.\n\n" +
+		"first; scripts pass --yes. A backup of another identity than the profile's is refused\n" +
+		"unless --force is given; the replaced profile is then kept aside in its folder\n" +
+		"(ratchat.db.replaced-TIME). Its progress goes to standard error.\n\n" +
 		"'backup auto' prints the automatic-backup settings; with --folder it turns automatic\n" +
 		"backups on (or changes them) and prints their new recovery key once; 'backup auto off'\n" +
 		"turns them off. The schedule runs only while ratchat runs (the interface): no backup is\n" +
@@ -29,6 +33,7 @@ var backupCommand = &command{
 	flags: func(fs *flag.FlagSet, o *flagValues) {
 		fs.StringVar(&o.key, "key", "", "the recovery `KEY` of a restore (64 digits, spaces allowed)")
 		fs.BoolVar(&o.yes, "yes", false, "restore over an existing profile without asking (for scripts)")
+		fs.BoolVar(&o.force, "force", false, "restore a backup of another identity, keeping the replaced profile aside")
 		fs.StringVar(&o.folder, "folder", "", "'backup auto': the `DIR` automatic backups go into")
 		fs.StringVar(&o.every, "every", "", "'backup auto': the `INTERVAL` between two, such as 24h, 90m or 7d (default 24h)")
 		fs.StringVar(&o.keep, "keep", "", "'backup auto': keep the newest `N` backups, 0 for all (default 7)")
@@ -95,8 +100,16 @@ func (c *cli) restoreBackup(path string) error {
 	defer clear(pass)
 	progress := newRestoreProgress(c.stderr)
 	progress.start()
-	res, err := chat.RestoreProfile(context.Background(), p, path, key, pass, progress.report)
+	var opts []chat.RestoreOption
+	if c.o.force {
+		opts = append(opts, chat.ForceRestore())
+	}
+	res, err := chat.RestoreProfile(context.Background(), p, path, key, pass, progress.report, opts...)
 	progress.end()
+	if errors.Is(err, chat.ErrOtherIdentity) {
+		return fmt.Errorf("%w: nothing was changed; to replace your identity with the backup's, "+
+			"run again with --force (the current profile is kept aside in %s)", err, p.Dir)
+	}
 	if err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ func (p *restoreProgress) report(pr store.Progress) {
 	p.last = pct
 	line := fmt.Sprintf("restoring: %3d%%", pct)
 	if pct == 100 {
-		line += ", the backup checked out; opening the restored profile"
+		line += ", the backup checked out"
 	}
 	if p.tty {
 		fmt.Fprint(p.w, "\r"+line)

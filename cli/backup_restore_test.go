@@ -69,7 +69,7 @@ func TestRestoreProgressLines(t *testing.T) {
 	reports := []store.Progress{{Done: 1 * mb, Total: 20 * mb},
 		{Done: 2 * mb, Total: 20 * mb}, {Done: 3 * mb, Total: 20 * mb}, {Done: 5 * mb, Total: 20 * mb},
 		{Done: 7 * mb, Total: 0}, {Done: 20 * mb, Total: 20 * mb}}
-	const done = ", the backup checked out; opening the restored profile"
+	const done = ", the backup checked out"
 	tests := []struct {
 		name string
 		tty  bool
@@ -146,4 +146,35 @@ func FuzzAskYes(f *testing.F) {
 			t.Fatalf("askYes(%q) = %v", input, got)
 		}
 	})
+}
+
+// TestRestoreOtherIdentity restores another profile's backup: refused
+// with the backup exit code and a message naming --force, the profile
+// untouched; with --force it is restored and the old database kept aside.
+func TestRestoreOtherIdentity(t *testing.T) {
+	testEnv(t)
+	dir := filepath.Join(t.TempDir(), "ann")
+	other := filepath.Join(t.TempDir(), "bob")
+	backup := filepath.Join(t.TempDir(), "bob.rcb")
+	check(t, runArgs("init", "--name", "Ann", "--data", dir), 0, "", "")
+	check(t, runArgs("init", "--name", "Bob", "--data", other), 0, "", "")
+	r := runArgs("backup", "export", backup, "--data", other)
+	check(t, r, 0, "", "write it down")
+	key := strings.TrimSpace(r.stdout)
+	db := filepath.Join(dir, "ratchat.db")
+	before := fileHash(t, db)
+
+	restore := []string{"backup", "restore", backup, "--key", key, "--data", dir, "--yes"}
+	// The progress of the checked backup comes first, then the refusal.
+	r = runArgs(restore...)
+	if r.code != exitBackup || !strings.Contains(r.stderr, "\nratchat: the backup is of another identity") ||
+		!strings.Contains(r.stderr, "run again with --force") || fileHash(t, db) != before {
+		t.Fatalf("refusal: exit %d, %q, or the profile changed", r.code, r.stderr)
+	}
+	check(t, runArgs(append(restore, "--force")...), 0, "restored 0 contacts", "")
+	aside, err := filepath.Glob(db + ".replaced-*")
+	if err != nil || len(aside) != 1 || fileHash(t, aside[0]) != before {
+		t.Fatalf("kept aside: %v, %v", aside, err)
+	}
+	check(t, runArgs("backup", "-h"), 0, "restore a backup of another identity", "")
 }

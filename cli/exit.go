@@ -21,7 +21,7 @@ const (
 	exitNotFound        = 6 // no such contact, or several of that name
 	exitMismatch        = 7 // the safety numbers differ
 	exitTimeout         = 8 // the message was not sent in time; it stays queued
-	exitBackup          = 9 // the backup cannot be opened: wrong key, altered or cut short
+	exitBackup          = 9 // the backup cannot be opened (wrong key, altered or cut short) or is of another identity
 )
 
 // exitCodes lists the codes for the help text.
@@ -35,7 +35,8 @@ const exitCodes = `Exit codes:
   6  no such contact (or several of that name: use the id)
   7  the safety numbers differ
   8  not sent in time (the message stays queued)
-  9  the backup cannot be opened (wrong key, altered, truncated)
+  9  the backup cannot be opened (wrong key, altered, truncated),
+     or it is of another identity (restore it with --force)
 `
 
 // usageError is a command line ratchat does not understand.
@@ -72,7 +73,8 @@ func exitCode(err error) int {
 		return exitTimeout
 	case errors.Is(err, store.ErrBackupKey), errors.Is(err, store.ErrBackupCorrupt),
 		errors.Is(err, store.ErrBackupTruncated), errors.Is(err, store.ErrNotBackup),
-		errors.Is(err, store.ErrBackupVersion), errors.Is(err, store.ErrInvalidRecoveryKey):
+		errors.Is(err, store.ErrBackupVersion), errors.Is(err, store.ErrInvalidRecoveryKey),
+		errors.Is(err, store.ErrOtherIdentity):
 		return exitBackup
 	}
 	return exitFailure

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"time"
 
 	"ratchat/api"
 	"ratchat/chat"
@@ -58,6 +59,22 @@ func (c *cli) noteNotReady(ready bool) {
 	}
 }
 
+// settleWait bounds how long a command that opened the profile itself
+// waits for what waited at its home before it goes on without it.
+const settleWait = 5 * time.Second
+
+// waitSettled waits until what waited at the profile's home while it was
+// closed (messages, contacts' names) has been received, so that the
+// command sees it. When the home does not answer in time it says so and
+// goes on with what the profile holds.
+func (c *cli) waitSettled(m *chat.Messenger) {
+	ctx, cancel := context.WithTimeout(context.Background(), settleWait)
+	defer cancel()
+	if m.Settled(ctx) != nil {
+		c.note("Your home did not answer in time; what waits there is not shown yet.")
+	}
+}
+
 // caller answers the api's methods: an [*api.Client] of the process that
 // owns the profile, or an [*api.Server] on the profile this command opened.
 type caller interface {
@@ -68,7 +85,9 @@ type caller interface {
 // (the interface, `ratchat serve`) owns the profile, else on the profile
 // opened here, through the same method handlers, so that a command prints
 // the same either way. The socket needs no passphrase: it is the owner's
-// alone (0600 in a 0700 folder), and its process has the profile open.
+// alone (0600 in a 0700 folder), and its process has the profile open,
+// receiving all along; a profile opened here first receives what waited
+// at its home while it was closed (see [cli.waitSettled]).
 func (c *cli) withAPI(fn func(rpc caller) error) error {
 	p, err := c.profile()
 	if err != nil {
@@ -83,6 +102,7 @@ func (c *cli) withAPI(fn func(rpc caller) error) error {
 		return err
 	}
 	return c.withCore(func(m *chat.Messenger) error {
+		c.waitSettled(m)
 		srv := api.NewServer(m, api.Config{}) // listens nowhere: called in-process only
 		defer srv.Close()
 		return fn(srv)

@@ -42,12 +42,6 @@ type receiverChain struct {
 	evictedBelow uint32
 }
 
-// skippedKey is the message-key seed of a message not yet received.
-type skippedKey struct {
-	index uint32
-	seed  [keySize]byte
-}
-
 // advance is the symmetric ratchet (Double Ratchet section 2.2) run forward
 // from (ck, index) to the message numbered counter, without changing
 // anything: it returns that message's keys, the chain key that follows it,
@@ -67,33 +61,4 @@ func advance(ck chainKey, index, counter uint32) (messageKeys, chainKey, []skipp
 	seed, next := ck.step()
 	mk := newMessageKeys(&seed)
 	return mk, next, skipped
-}
-
-// findSkipped returns the position of the skipped key for counter, or -1.
-func (rc *receiverChain) findSkipped(counter uint32) int {
-	for i := range rc.skipped {
-		if rc.skipped[i].index == counter {
-			return i
-		}
-	}
-	return -1
-}
-
-// removeSkipped deletes the skipped key at position i: a key is used once.
-func (rc *receiverChain) removeSkipped(i int) {
-	clear(rc.skipped[i].seed[:])
-	rc.skipped = append(rc.skipped[:i], rc.skipped[i+1:]...)
-}
-
-// addSkipped appends newly skipped keys, dropping the oldest beyond
-// [MaxSkippedKeys].
-func (rc *receiverChain) addSkipped(keys []skippedKey) {
-	rc.skipped = append(rc.skipped, keys...)
-	if over := len(rc.skipped) - MaxSkippedKeys; over > 0 {
-		rc.evictedBelow = rc.skipped[over-1].index + 1
-		for i := range over {
-			clear(rc.skipped[i].seed[:])
-		}
-		rc.skipped = append(rc.skipped[:0], rc.skipped[over:]...)
-	}
 }

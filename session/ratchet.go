@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"ratchat/keys"
 )
@@ -80,9 +81,22 @@ func (st *state) encrypt(plaintext []byte) (MessageType, []byte, error) {
 
 // decrypt is RatchetDecrypt (Double Ratchet section 3.5) done on the side:
 // it finds or derives the message key, verifies the MAC, decrypts, and
-// only then returns commit, which applies the state changes. On any error
+// only then returns commit, which applies the state changes and prunes the
+// skipped keys expired at now (see [state.pruneSkipped]). On any error
 // nothing has changed.
-func (st *state) decrypt(rand io.Reader, m *SignalMessage) (plaintext []byte, commit func(), err error) {
+func (st *state) decrypt(rand io.Reader, now time.Time, m *SignalMessage) (plaintext []byte, commit func(), err error) {
+	plaintext, apply, err := st.decryptAt(rand, now, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return plaintext, func() {
+		apply()
+		st.pruneSkipped(now)
+	}, nil
+}
+
+// decryptAt is decrypt without the pruning.
+func (st *state) decryptAt(rand io.Reader, now time.Time, m *SignalMessage) (plaintext []byte, commit func(), err error) {
 	if m.Version != st.version {
 		return nil, nil, fmt.Errorf("%w: message version %d in a version %d session", ErrVersion, m.Version, st.version)
 	}
@@ -95,7 +109,7 @@ func (st *state) decrypt(rand io.Reader, m *SignalMessage) (plaintext []byte, co
 	}
 	rc := &st.receivers[i]
 	if m.Counter < rc.index {
-		return st.decryptSkipped(rc, m)
+		return st.decryptSkipped(rc, now, m)
 	}
 	if m.Counter-rc.index > MaxForwardJump {
 		return nil, nil, fmt.Errorf("%w: counter %d, chain at %d", ErrTooFarAhead, m.Counter, rc.index)
@@ -112,14 +126,17 @@ func (st *state) decrypt(rand io.Reader, m *SignalMessage) (plaintext []byte, co
 }
 
 // decryptSkipped opens a message that arrived after later ones, with the
-// key kept for it when it was skipped.
-func (st *state) decryptSkipped(rc *receiverChain, m *SignalMessage) ([]byte, func(), error) {
+// key kept for it when it was skipped, unless that key has expired.
+func (st *state) decryptSkipped(rc *receiverChain, now time.Time, m *SignalMessage) ([]byte, func(), error) {
 	j := rc.findSkipped(m.Counter)
 	if j < 0 {
 		if m.Counter < rc.evictedBelow {
 			return nil, nil, fmt.Errorf("%w: counter %d", ErrTooOld, m.Counter)
 		}
 		return nil, nil, fmt.Errorf("%w: counter %d", ErrDuplicate, m.Counter)
+	}
+	if rc.skipped[j].expired(now) {
+		return nil, nil, fmt.Errorf("%w: counter %d, its key kept longer than %v", ErrTooOld, m.Counter, MaxSkippedKeyAge)
 	}
 	mk := newMessageKeys(&rc.skipped[j].seed)
 	plaintext, err := st.open(&mk, m)

@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"ratchat/keys"
 )
@@ -27,6 +28,17 @@ const (
 type Local struct {
 	Identity       keys.KeyPair
 	RegistrationID uint32
+	// Now is the clock that dates skipped message keys, which expire after
+	// [MaxSkippedKeyAge]. Nil: keys are kept undated and never expire.
+	Now func() time.Time
+}
+
+// now reads the caller's clock; the zero time when there is none.
+func (l Local) now() time.Time {
+	if l.Now == nil {
+		return time.Time{}
+	}
+	return l.Now()
 }
 
 // PreKeys finds our own prekeys by id when a PreKeySignalMessage arrives.
@@ -103,7 +115,7 @@ func (s *Session) Decrypt(rand io.Reader, local Local, prekeys PreKeys, typ Mess
 		if err != nil {
 			return nil, err
 		}
-		return s.decryptSignal(rand, m)
+		return s.decryptSignal(rand, local.now(), m)
 	case TypePreKey:
 		m, err := ParsePreKeySignalMessage(msg)
 		if err != nil {
@@ -117,17 +129,17 @@ func (s *Session) Decrypt(rand io.Reader, local Local, prekeys PreKeys, typ Mess
 
 // decryptSignal tries the current state, then the archived ones; a state
 // that succeeds becomes current.
-func (s *Session) decryptSignal(rand io.Reader, m *SignalMessage) (*Decrypted, error) {
+func (s *Session) decryptSignal(rand io.Reader, now time.Time, m *SignalMessage) (*Decrypted, error) {
 	if s.current == nil {
 		return nil, ErrNoSession
 	}
-	plaintext, commit, firstErr := s.current.decrypt(rand, m)
+	plaintext, commit, firstErr := s.current.decrypt(rand, now, m)
 	if firstErr == nil {
 		commit()
 		return &Decrypted{Plaintext: plaintext, RemoteIdentity: s.current.remoteIdentity}, nil
 	}
 	for i, st := range s.archived {
-		plaintext, commit, err := st.decrypt(rand, m)
+		plaintext, commit, err := st.decrypt(rand, now, m)
 		if err != nil {
 			continue
 		}
@@ -146,7 +158,7 @@ func (s *Session) decryptPreKey(rand io.Reader, local Local, prekeys PreKeys, m 
 		if st.remoteIdentity != m.Identity {
 			return nil, fmt.Errorf("%w: identity differs from the session's", ErrUntrustedIdentity)
 		}
-		plaintext, commit, err := st.decrypt(rand, m.Message)
+		plaintext, commit, err := st.decrypt(rand, local.now(), m.Message)
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +172,7 @@ func (s *Session) decryptPreKey(rand io.Reader, local Local, prekeys PreKeys, m 
 	if err != nil {
 		return nil, err
 	}
-	plaintext, commit, err := st.decrypt(rand, m.Message)
+	plaintext, commit, err := st.decrypt(rand, local.now(), m.Message)
 	if err != nil {
 		return nil, err
 	}
@@ -204,4 +216,17 @@ func (s *Session) archiveCurrent() {
 	if len(s.archived) > MaxArchivedStates {
 		s.archived = s.archived[:MaxArchivedStates]
 	}
+}
+
+// Supersede makes the state that next started (a session [Initiate] just
+// made) the current one of s, archiving the current one, so that messages
+// the peer still sends on the old state decrypt: two people who add each
+// other at the same time cross two new sessions, and each side must read
+// the other's. It is what Decrypt does for a new session the peer started.
+func (s *Session) Supersede(next *Session) {
+	if next == nil || next.current == nil {
+		return
+	}
+	s.archiveCurrent()
+	s.current = next.current
 }

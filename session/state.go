@@ -17,14 +17,22 @@ import (
 //	           sender-public(32) sender-private(32) sender-chain(32) sender-index(4)
 //	           n-receivers(2) receiver* n-retired(2) retired-key(32)*
 //	           has-pending(1) [pending]
-//	receiver = ratchet-key(32) chain(32) index(4) evicted-below(4) n-skipped(2) (index(4) seed(32))*
+//	receiver = ratchet-key(32) chain(32) index(4) evicted-below(4) n-skipped(2) skipped*
+//	skipped  = index(4) stored(8) seed(32)
 //	pending  = has-prekey(1) prekey-id(4) signed-prekey-id(4) kem-prekey-id(4) kem-ciphertext(2+n)
 //
 // Integers are big-endian. Every count is bounded by the engine's limits,
 // so a damaged blob cannot make the decoder allocate without bound.
+//
+// stored is when the skipped key was kept, in Unix seconds (0: unknown).
+// Format 1, written before skipped keys expired, has no stored field; it
+// still loads, its keys undated, and they are dated by the first decrypt
+// that comes with a clock (see [MaxSkippedKeyAge]): they expire 30 days
+// after the upgrade, not at once. Format 2 is always written.
 const (
-	stateMagic  = "RCS\x00"
-	stateFormat = 1
+	stateMagic    = "RCS\x00"
+	stateFormatV1 = 1
+	stateFormat   = 2
 )
 
 // MarshalBinary encodes the session in the format above. It holds private
@@ -51,16 +59,17 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 	if string(d.Bytes(len(stateMagic))) != stateMagic {
 		return malformed("not a session state")
 	}
-	if f := d.U8(); f != stateFormat && d.Err() == nil {
-		return malformed("session state format %d", f)
+	format := d.U8()
+	if format != stateFormat && format != stateFormatV1 && d.Err() == nil {
+		return malformed("session state format %d", format)
 	}
 	var out Session
 	if d.Flag() {
-		out.current = decodeState(d)
+		out.current = decodeState(d, format)
 	}
 	n := d.count(MaxArchivedStates, "archived states")
 	for range n {
-		out.archived = append(out.archived, decodeState(d))
+		out.archived = append(out.archived, decodeState(d, format))
 	}
 	if err := d.Done(); err != nil {
 		return fmt.Errorf("%w: session state: %w", ErrMalformed, err)
@@ -92,6 +101,7 @@ func (st *state) encode(e *encoder) {
 		e.U16(uint16(len(rc.skipped)))
 		for _, sk := range rc.skipped {
 			e.U32(sk.index)
+			e.U64(uint64(sk.stored))
 			e.key(sk.seed)
 		}
 	}
@@ -109,7 +119,7 @@ func (st *state) encode(e *encoder) {
 	}
 }
 
-func decodeState(d decoder) *state {
+func decodeState(d decoder, format uint8) *state {
 	st := &state{version: d.U8()}
 	if d.Err() == nil && st.version != VersionX3DH && st.version != VersionPQXDH {
 		d.fail("session state version %d", st.version)
@@ -126,7 +136,7 @@ func decodeState(d decoder) *state {
 	st.sender.index = d.U32()
 	n := d.count(MaxReceiverChains, "receiving chains")
 	for range n {
-		st.receivers = append(st.receivers, decodeReceiver(d))
+		st.receivers = append(st.receivers, decodeReceiver(d, format))
 	}
 	n = d.count(MaxRetiredChains, "retired chains")
 	for range n {
@@ -138,14 +148,22 @@ func decodeState(d decoder) *state {
 	return st
 }
 
-func decodeReceiver(d decoder) receiverChain {
+func decodeReceiver(d decoder, format uint8) receiverChain {
 	rc := receiverChain{ratchetKey: d.publicKey(), key: d.key(), index: d.U32(), evictedBelow: d.U32()}
 	n := d.count(MaxSkippedKeys, "skipped keys")
 	if n > 0 && d.Err() == nil {
 		rc.skipped = make([]skippedKey, 0, n)
 	}
 	for range n {
-		rc.skipped = append(rc.skipped, skippedKey{index: d.U32(), seed: d.key()})
+		sk := skippedKey{index: d.U32()}
+		if format >= stateFormat {
+			sk.stored = int64(d.U64())
+			if sk.stored < 0 && d.Err() == nil {
+				d.fail("skipped key stored at %d", sk.stored)
+			}
+		}
+		sk.seed = d.key()
+		rc.skipped = append(rc.skipped, sk)
 	}
 	return rc
 }

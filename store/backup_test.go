@@ -260,7 +260,11 @@ func TestRestoreOverExisting(t *testing.T) {
 		t.Fatalf("restore over an open profile: %v, want ErrLocked", err)
 	}
 	old.Close()
-	if err := restoreFile(t, dir, path, rk); err != nil {
+	// Another passphrase than the profile's: refused unless forced.
+	if err := restoreFile(t, dir, path, rk); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("restore under another passphrase: %v, want ErrWrongPassphrase", err)
+	}
+	if err := restoreFile(t, dir, path, rk, WithForce()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Open(dir, testPass, WithKDF(testKDF)); !errors.Is(err, ErrWrongPassphrase) {

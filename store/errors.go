@@ -99,6 +99,11 @@ var (
 	// chunk.
 	ErrBackupTruncated = errors.New("store: backup is truncated")
 
+	// ErrOtherIdentity is matched by the [*OtherIdentityError] that
+	// [Restore] returns for a backup of another identity than the existing
+	// profile's, unless [WithForce] is given.
+	ErrOtherIdentity = errors.New("store: the backup is of another identity")
+
 	// ErrInvalidRecoveryKey is returned by [ParseRecoveryKey] for anything
 	// but 64 decimal digits (spaces and dashes between them are allowed).
 	ErrInvalidRecoveryKey = errors.New("store: recovery key must be 64 digits")

@@ -30,10 +30,16 @@ var DefaultKDF = KDFParams{Time: 3, MemoryKiB: 128 << 10, Threads: 2}
 
 // Bounds on parameters read from disk or a backup header. A tampered file
 // could otherwise ask for terabytes of memory or years of work.
+//
+// Why 1 GiB of memory at most: eight times the default leaves room to
+// raise it, while someone who can write the profile (or hand over a
+// backup) cannot make an unlock allocate more than a laptop can spare;
+// a 4 GiB bound let one such file push the machine into swap or the
+// out-of-memory killer.
 const (
 	maxKDFTime      = 64
 	minKDFMemoryKiB = 8
-	maxKDFMemoryKiB = 4 << 20 // 4 GiB
+	maxKDFMemoryKiB = 1 << 20 // 1 GiB
 	maxKDFThreads   = 64
 	// kdfParamsSize is the length of the encoded parameters.
 	kdfParamsSize = 4 + 4 + 1

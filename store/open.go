@@ -153,6 +153,15 @@ func openLocked(dir string, passphrase []byte, lock *profileLock, o options) (*S
 // unlock checks the schema version, unwraps the data key and only then
 // migrates: a wrong passphrase must leave the file as it was.
 func (s *Store) unlock(ctx context.Context, passphrase []byte) error {
+	if err := s.unlockKeys(ctx, passphrase); err != nil {
+		return err
+	}
+	return s.migrate(ctx)
+}
+
+// unlockKeys is unlock without the migration: the schema version checked,
+// the data key unwrapped and its sub-keys derived.
+func (s *Store) unlockKeys(ctx context.Context, passphrase []byte) error {
 	v, err := schemaVersion(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotProfile, err)
@@ -171,10 +180,7 @@ func (s *Store) unlock(ctx context.Context, passphrase []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := s.unlockWith(dataKey); err != nil {
-		return err
-	}
-	return s.migrate(ctx)
+	return s.unlockWith(dataKey)
 }
 
 // ChangePassphrase re-wraps the data key under newPassphrase, with a fresh

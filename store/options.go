@@ -16,12 +16,21 @@ type options struct {
 	rand     io.Reader
 	now      func() time.Time
 	progress func(Progress)
+	force    bool
 }
 
 // WithProgress sets a function [Restore] calls as it reads the backup, with
 // the bytes read so far (and the file's size when the reader is a file).
 func WithProgress(fn func(Progress)) Option {
 	return func(o *options) { o.progress = fn }
+}
+
+// WithForce lets [Restore] replace an existing profile without reading it
+// first: a backup of another identity ([ErrOtherIdentity]) is restored,
+// and the profile need not open with the passphrase. The replaced
+// database is kept aside in the profile folder, never deleted.
+func WithForce() Option {
+	return func(o *options) { o.force = true }
 }
 
 // WithKDF sets the Argon2id cost of a new key ring: the one [Create] makes,

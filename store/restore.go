@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Restore replaces the profile in dir (or creates it) with the contents of
@@ -21,6 +22,16 @@ import (
 // altered one ([ErrBackupCorrupt]) — the existing profile is left exactly
 // as it was. Every restored contact's session is marked for reset (see
 // [Store.SessionResets]). The profile must not be open ([ErrLocked]).
+//
+// Over an existing profile, passphrase must be that profile's
+// ([ErrWrongPassphrase] otherwise, before the backup is read), and a
+// backup of another identity is refused with an [*OtherIdentityError]
+// (matching [ErrOtherIdentity]), leaving the profile as it was. With
+// [WithForce] neither is checked, and the replaced database is kept aside
+// in dir as ratchat.db.replaced-TIME rather than deleted.
+//
+// Why: a restore of the wrong file would otherwise replace who you are to
+// every contact, silently and with no way back.
 func Restore(ctx context.Context, dir string, backup io.Reader, key BackupKey, passphrase []byte, opts ...Option) error {
 	o := buildOptions(opts)
 	if len(passphrase) == 0 {
@@ -42,11 +53,25 @@ func Restore(ctx context.Context, dir string, backup io.Reader, key BackupKey, p
 		return err
 	}
 	defer clear(payloadKey)
-	tmp, err := restoreToTemp(ctx, dir, cr, payloadKey, passphrase, o)
+	exists, err := profileExists(dir)
 	if err != nil {
 		return err
 	}
-	if err := swapIn(dir, tmp); err != nil {
+	var current ownIdentity
+	if exists && !o.force {
+		if current, err = readOwnIdentity(ctx, dir, passphrase, o); err != nil {
+			return err
+		}
+	}
+	tmp, restored, err := restoreToTemp(ctx, dir, cr, payloadKey, passphrase, o)
+	if err != nil {
+		return err
+	}
+	if current.set && !current.key.Equal(restored.key) {
+		removeDBFiles(tmp)
+		return &OtherIdentityError{Profile: current.key, Backup: restored.key}
+	}
+	if err := swapIn(dir, tmp, exists && o.force, o.now()); err != nil {
 		removeDBFiles(tmp)
 		return err
 	}
@@ -63,57 +88,69 @@ func restoreDSN(path string) string {
 }
 
 // restoreToTemp writes the backup's payload into a new database file in
-// dir and returns its path; on error the file is gone.
-func restoreToTemp(ctx context.Context, dir string, payload io.Reader, payloadKey, passphrase []byte, o options) (string, error) {
+// dir and returns its path and the identity it holds; on error the file
+// is gone.
+func restoreToTemp(ctx context.Context, dir string, payload io.Reader, payloadKey, passphrase []byte, o options) (string, ownIdentity, error) {
 	var rnd [8]byte
 	if _, err := io.ReadFull(rand.Reader, rnd[:]); err != nil {
-		return "", fmt.Errorf("store: reading randomness: %w", err)
+		return "", ownIdentity{}, fmt.Errorf("store: reading randomness: %w", err)
 	}
 	tmp := filepath.Join(dir, ".restore-"+hex.EncodeToString(rnd[:])+".db")
 	if err := createDBFile(tmp); err != nil {
-		return "", err
+		return "", ownIdentity{}, err
 	}
-	err := restoreInto(ctx, tmp, payload, payloadKey, passphrase, o)
+	id, err := restoreInto(ctx, tmp, payload, payloadKey, passphrase, o)
 	if err == nil {
 		err = syncFile(tmp)
 	}
 	if err != nil {
 		removeDBFiles(tmp)
-		return "", err
+		return "", ownIdentity{}, err
 	}
-	return tmp, nil
+	return tmp, id, nil
 }
 
-// restoreInto fills the new database at path from the sealed payload.
-func restoreInto(ctx context.Context, path string, payload io.Reader, payloadKey, passphrase []byte, o options) error {
+// restoreInto fills the new database at path from the sealed payload and
+// returns the identity it restored.
+func restoreInto(ctx context.Context, path string, payload io.Reader, payloadKey, passphrase []byte, o options) (ownIdentity, error) {
 	db, err := sql.Open("sqlite", restoreDSN(path))
 	if err != nil {
-		return fmt.Errorf("store: opening database: %w", err)
+		return ownIdentity{}, fmt.Errorf("store: opening database: %w", err)
 	}
 	s := newStore(filepath.Dir(path), db, nil, o)
 	defer s.Close()
 	dataKey := make([]byte, dataKeySize)
 	if err := s.initialize(ctx, passphrase, dataKey); err != nil {
-		return err
+		return ownIdentity{}, err
 	}
 	if err := s.unlockWith(dataKey); err != nil {
-		return err
+		return ownIdentity{}, err
 	}
 	sr, err := newStreamReader(payload, payloadKey)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return ownIdentity{}, fmt.Errorf("store: %w", err)
 	}
-	return s.applyBackup(ctx, newRecordReader(sr))
+	if err := s.applyBackup(ctx, newRecordReader(sr)); err != nil {
+		return ownIdentity{}, err
+	}
+	return s.ownIdentity(ctx)
 }
 
 // swapIn renames the restored database tmp over the profile's database.
 // The old database's WAL is first checkpointed into it and removed: a
-// leftover WAL would otherwise be replayed into the new file.
-func swapIn(dir, tmp string) error {
+// leftover WAL would otherwise be replayed into the new file. With
+// keepAside, the old database is first linked to a name of its own
+// (see [keepAside]), so that the rename replaces the name only.
+func swapIn(dir, tmp string, keepOld bool, now time.Time) error {
 	path := dbPath(dir)
 	if ok, _ := fileExists(path); ok {
 		if err := checkpointOld(path); err != nil {
 			return err
+		}
+		if keepOld {
+			if err := keepAside(path, now); err != nil {
+				return err
+			}
 		}
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -81,7 +81,7 @@ func restoreMustFail(t *testing.T, cases []restoreCase) {
 	existing.Close()
 	before := snapshot(t, dir)
 	for _, tc := range cases {
-		err := Restore(bg, dir, bytes.NewReader(tc.data), tc.key, []byte("new pass"), WithKDF(testKDF))
+		err := Restore(bg, dir, bytes.NewReader(tc.data), tc.key, testPass, WithKDF(testKDF))
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}

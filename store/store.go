@@ -118,6 +118,11 @@ func (s *Store) Close() error {
 	s.background.Wait()
 	s.stmts.close()
 	err := s.db.Close()
+	// The cipher goes before the keys are wiped: from here on a field
+	// fails with ErrClosed rather than being sealed under a zeroed key.
+	if s.c != nil {
+		s.c.drop()
+	}
 	if s.keys != nil {
 		s.keys.wipe()
 	}

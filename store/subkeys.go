@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync/atomic"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -76,6 +77,9 @@ type crypter interface {
 	seal(table, column string, row int64, plaintext []byte) ([]byte, error)
 	open(table, column string, row int64, ciphertext []byte) ([]byte, error)
 	blind(key []byte, parts ...[]byte) []byte
+	// drop lets go of the key: every later seal and open fails with
+	// [ErrClosed].
+	drop()
 }
 
 // fieldCipher is XChaCha20-Poly1305 under the field key.
@@ -83,8 +87,13 @@ type crypter interface {
 // Why XChaCha20-Poly1305: its 192-bit nonces can be drawn at random for
 // every write without any risk of reuse over the life of a profile, so
 // no nonce counter has to be kept consistent across crashes.
+//
+// Why the AEAD sits behind an atomic pointer: it holds its own copy of the
+// field key, which wiping [subkeys] does not reach. Close drops it, so that
+// a closed store's cipher keeps no key alive, and a seal or open still in
+// flight or started afterwards fails with [ErrClosed] instead of using it.
 type fieldCipher struct {
-	aead cipher.AEAD
+	aead atomic.Pointer[cipher.AEAD]
 	rand io.Reader
 }
 
@@ -94,7 +103,21 @@ func newFieldCipher(k *subkeys, rand io.Reader) (*fieldCipher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	return &fieldCipher{aead: aead, rand: rand}, nil
+	c := &fieldCipher{rand: rand}
+	c.aead.Store(&aead)
+	return c, nil
+}
+
+// drop lets go of the AEAD and with it the field key.
+func (c *fieldCipher) drop() { c.aead.Store(nil) }
+
+// cipher returns the AEAD, or [ErrClosed] once dropped.
+func (c *fieldCipher) cipher() (cipher.AEAD, error) {
+	p := c.aead.Load()
+	if p == nil {
+		return nil, ErrClosed
+	}
+	return *p, nil
 }
 
 // fieldVersion is the first byte of every encrypted field, so that a later
@@ -124,7 +147,10 @@ func fieldAD(table, column string, row int64) []byte {
 
 // seal encrypts a field for its table, column and row.
 func (c *fieldCipher) seal(table, column string, row int64, plaintext []byte) ([]byte, error) {
-	aead := c.aead
+	aead, err := c.cipher()
+	if err != nil {
+		return nil, err
+	}
 	out := make([]byte, 1+aead.NonceSize(), sealedSize(len(plaintext)))
 	out[0] = fieldVersion
 	if _, err := io.ReadFull(c.rand, out[1:]); err != nil {
@@ -134,12 +160,15 @@ func (c *fieldCipher) seal(table, column string, row int64, plaintext []byte) ([
 }
 
 // open decrypts a field sealed for this table, column and row, or
-// fails with ErrDecrypt.
+// fails with ErrDecrypt ([ErrClosed] once the key is dropped).
 func (c *fieldCipher) open(table, column string, row int64, ciphertext []byte) ([]byte, error) {
+	aead, err := c.cipher()
+	if err != nil {
+		return nil, err
+	}
 	if len(ciphertext) < fieldOverhead || ciphertext[0] != fieldVersion {
 		return nil, ErrDecrypt
 	}
-	aead := c.aead
 	nonce := ciphertext[1 : 1+aead.NonceSize()]
 	out, err := aead.Open(nil, nonce, ciphertext[1+aead.NonceSize():], fieldAD(table, column, row))
 	if err != nil {

@@ -27,6 +27,13 @@ type ClientOptions struct {
 	WriteTimeout time.Duration // for each frame to be written (default 30s)
 	Deliveries   int           // buffer of the deliveries channel (default 64)
 
+	// MarkCaughtUp puts the home's [CaughtUp] on the deliveries channel, in
+	// order, as a [Deliver] whose [Deliver.IsCaughtUp] is true: every
+	// envelope that waited when the home handled [Conn.Fetch] came before
+	// it. Unset, the marker is dropped, for consumers that do not look
+	// for it. A home that predates CaughtUp never sends one.
+	MarkCaughtUp bool
+
 	// DialContext opens the TCP connection (default: a net.Dialer).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
@@ -68,6 +75,7 @@ type Conn struct {
 	pending map[uint32]chan Message
 	err     error // why the connection ended; set once
 	in      inbox // deliveries beyond the channel's buffer
+	caught  bool  // the home said CaughtUp
 
 	deliveries chan *Deliver
 	done       chan struct{}
@@ -156,6 +164,8 @@ func (c *Conn) Home() keys.PublicKey { return c.hello.Home }
 // Ack before taking the next envelope is fine: what does not fit in the
 // channel's buffer waits in memory (the home pushes at most its
 // PushWindow of unacknowledged envelopes), never blocking the answers.
+// With [ClientOptions.MarkCaughtUp], one item may be the catch-up marker
+// instead of an envelope: check [Deliver.IsCaughtUp].
 func (c *Conn) Deliveries() <-chan *Deliver { return c.deliveries }
 
 // Done is closed when the connection has ended; [Conn.Err] then says why.

@@ -39,6 +39,8 @@ func (c *Conn) dispatch(id uint32, m Message) bool {
 	switch m := m.(type) {
 	case *Deliver:
 		return c.deliver(m)
+	case *CaughtUp:
+		return c.caughtUp(id)
 	case *Error:
 		if id == 0 {
 			c.end(lost(&RefusedError{Code: m.Code, Text: m.Text}))
@@ -56,6 +58,23 @@ func (c *Conn) dispatch(id uint32, m Message) bool {
 		ch <- m // buffered: never blocks
 	}
 	return true
+}
+
+// caughtUp handles the home's CaughtUp: a push, once per connection.
+// With MarkCaughtUp it joins the deliveries, in order, as the marker.
+func (c *Conn) caughtUp(id uint32) bool {
+	c.mu.Lock()
+	again := c.caught
+	c.caught = true
+	c.mu.Unlock()
+	if id != 0 || again {
+		c.end(lost(fmt.Errorf("%w: home sent CaughtUp with id %d or twice", ErrUnexpected, id)))
+		return false
+	}
+	if !c.opts.MarkCaughtUp {
+		return true
+	}
+	return c.deliver(&Deliver{})
 }
 
 // roundTrip sends a request and waits for its answer. An Error answer is

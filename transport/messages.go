@@ -26,6 +26,7 @@ const (
 	KindFetch         Kind = 14 // owner → home: push my mailbox to me
 	KindDeliver       Kind = 15 // home → owner: one envelope from the mailbox
 	KindAck           Kind = 16 // owner → home: delete these envelopes
+	KindCaughtUp      Kind = 17 // home → owner: the mailbox as it was at Fetch is all pushed
 )
 
 // headerSize is the kind byte plus the 4-byte request id.
@@ -59,12 +60,13 @@ var parsers = map[Kind]func(*reader) Message{
 	KindFetch:         func(*reader) Message { return &Fetch{} },
 	KindDeliver:       parseDeliver,
 	KindAck:           parseAck,
+	KindCaughtUp:      func(*reader) Message { return &CaughtUp{} },
 }
 
 // MarshalMessage encodes m as a frame body: its kind byte, the request
 // id (4 bytes, big-endian), then its fields. Requests carry an id the
 // client chose; the home's answer carries the same id; pushes (Hello,
-// Deliver) and connection-level errors carry 0. The encoding is checked
+// Deliver, CaughtUp) and connection-level errors carry 0. The encoding is checked
 // by parsing it back, so a message ParseMessage would refuse (a count out
 // of range, an oversized field) fails here with [ErrMalformed] rather
 // than on the other side.
@@ -116,5 +118,5 @@ var kindNames = map[Kind]string{
 	KindPing: "Ping", KindPong: "Pong", KindUploadPreKeys: "UploadPreKeys",
 	KindFetchBundle: "FetchBundle", KindBundle: "Bundle", KindCountPreKeys: "CountPreKeys",
 	KindPreKeyCounts: "PreKeyCounts", KindDeposit: "Deposit", KindStored: "Stored",
-	KindFetch: "Fetch", KindDeliver: "Deliver", KindAck: "Ack",
+	KindFetch: "Fetch", KindDeliver: "Deliver", KindAck: "Ack", KindCaughtUp: "CaughtUp",
 }

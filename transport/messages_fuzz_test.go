@@ -71,9 +71,9 @@ func FuzzPreKeyMessages(f *testing.F) {
 	fuzzDecoders(f, KindUploadPreKeys, KindFetchBundle, KindBundle, KindCountPreKeys, KindPreKeyCounts)
 }
 
-// FuzzMailboxMessages covers the deposit and delivery decoders.
+// FuzzMailboxMessages covers the deposit, delivery and catch-up decoders.
 func FuzzMailboxMessages(f *testing.F) {
-	fuzzDecoders(f, KindDeposit, KindStored, KindFetch, KindDeliver, KindAck)
+	fuzzDecoders(f, KindDeposit, KindStored, KindFetch, KindDeliver, KindAck, KindCaughtUp)
 }
 
 // FuzzControlMessages covers OK, Error, Ping and Pong.

@@ -75,6 +75,8 @@ func TestMessageRejects(t *testing.T) {
 		{"unknown kind", []byte{99, 0, 0, 0, 1}},
 		{"kind zero", []byte{0, 0, 0, 0, 1}},
 		{"ping with payload", []byte{byte(KindPing), 0, 0, 0, 1, 0}},
+		{"caught-up with payload", []byte{byte(KindCaughtUp), 0, 0, 0, 0, 0}},
+		{"kind past the last", []byte{byte(KindCaughtUp) + 1, 0, 0, 0, 0}},
 		{"low-order key", append([]byte{byte(KindFetchBundle), 0, 0, 0, 1}, lowOrder...)},
 		{"wrong key type", append([]byte{byte(KindFetchBundle), 0, 0, 0, 1, 0x06}, key[1:]...)},
 		{"stored id 0", []byte{byte(KindStored), 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}},

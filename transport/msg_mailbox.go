@@ -25,7 +25,9 @@ type Stored struct {
 
 // Fetch asks the home to push the owner's mailbox (owner only): every
 // stored envelope, oldest first, then each new one as it arrives, as
-// [Deliver] messages, until the connection closes.
+// [Deliver] messages, until the connection closes. Once every envelope
+// stored when the Fetch was handled has been pushed, the home pushes one
+// [CaughtUp].
 type Fetch struct{}
 
 // Deliver carries one envelope from the owner's mailbox (a push, request
@@ -36,6 +38,17 @@ type Deliver struct {
 	Received time.Time // when the home stored it, to the millisecond
 	Envelope []byte
 }
+
+// CaughtUp tells the owner (a push, request id 0, once per connection)
+// that every envelope that was in its mailbox when the home handled its
+// [Fetch] has been pushed before it: the backlog is over, and what comes
+// next arrived later. It has no fields. Why a marker and not a count: the
+// owner needs "all of the backlog is behind me", in order with the
+// Delivers on the same connection, which a count read at Fetch time
+// cannot say once envelopes expire or arrive meanwhile. A home from before
+// this message never sends it, so an owner must not depend on it to go
+// on receiving.
+type CaughtUp struct{}
 
 // Ack tells the home that the owner has stored these envelopes safely, so
 // the home deletes them (owner only). IDs are strictly ascending.
@@ -77,6 +90,17 @@ func parseStored(r *reader) Message {
 func (*Fetch) Kind() Kind { return KindFetch }
 
 func (*Fetch) appendBody(b []byte) []byte { return b }
+
+// Kind returns [KindCaughtUp].
+func (*CaughtUp) Kind() Kind { return KindCaughtUp }
+
+func (*CaughtUp) appendBody(b []byte) []byte { return b }
+
+// IsCaughtUp reports whether d is not an envelope but the marker that
+// [Conn.Deliveries] carries in place of the home's [CaughtUp] (see
+// [ClientOptions.MarkCaughtUp]). The marker has ID 0, which no envelope
+// has on the wire.
+func (d *Deliver) IsCaughtUp() bool { return d.ID == 0 }
 
 // Kind returns [KindDeliver].
 func (*Deliver) Kind() Kind { return KindDeliver }

@@ -33,11 +33,21 @@ const (
 // read, so every envelope is either committed before the read began (and
 // read) or offered after the queue was emptied (and queued), or both (and
 // skipped as not newer than the last one pushed).
+//
+// # Caught up
+//
+// The first catch-up read that returns less than it asked for has read
+// everything committed before it began, which includes every envelope
+// stored when the Fetch was handled (the first read began after that).
+// Once those are pushed, the pusher pushes [CaughtUp], once: the owner
+// then knows it holds all that waited for it.
 type pusher struct {
 	c      *serverConn
 	wakeCh chan struct{} // capacity 1: a pending wake-up is never lost
 	stopCh chan struct{}
 	done   chan struct{}
+
+	caughtUp bool // CaughtUp was pushed; run's alone
 
 	mu       sync.Mutex
 	inflight map[uint64]struct{} // pushed, not yet acknowledged
@@ -121,7 +131,16 @@ func (p *pusher) pushSome(last *uint64, room int) (n int, more, ok bool) {
 			p.mu.Unlock()
 		}
 	}
-	return len(envs), more, p.push(envs, last)
+	if !p.push(envs, last) {
+		return len(envs), more, false
+	}
+	if catchUp && !more && !p.caughtUp {
+		p.caughtUp = true
+		if p.c.send(0, &CaughtUp{}) != nil {
+			return len(envs), more, false
+		}
+	}
+	return len(envs), more, true
 }
 
 // takeQueued removes up to room queued envelopes newer than last (the

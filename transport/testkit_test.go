@@ -86,6 +86,6 @@ func sampleMessages(t testing.TB) []Message {
 		&CountPreKeys{}, &PreKeyCounts{OneTime: 5, KEM: 6},
 		&Deposit{Recipient: alice.Public, Envelope: env}, &Stored{ID: 42}, &Fetch{},
 		&Deliver{ID: 42, Received: time.UnixMilli(1767225600123).UTC(), Envelope: env},
-		&Ack{IDs: []uint64{1, 5, 1 << 40}},
+		&Ack{IDs: []uint64{1, 5, 1 << 40}}, &CaughtUp{},
 	}
 }

@@ -88,8 +88,10 @@ type Backups interface {
 	// Restore replaces the profile with the backup at path; the profile
 	// stays untouched on any error. The messenger it is called on is
 	// closed: the one returned replaces it, on success and on failure
-	// (nil: the same core goes on, as fakes do).
-	Restore(ctx context.Context, path string, key chat.RecoveryKey, progress func(chat.Progress)) (*chat.Messenger, chat.RestoreResult, error)
+	// (nil: the same core goes on, as fakes do). A backup of another
+	// identity fails with chat.ErrOtherIdentity unless chat.ForceRestore
+	// is given.
+	Restore(ctx context.Context, path string, key chat.RecoveryKey, progress func(chat.Progress), opts ...chat.RestoreOption) (*chat.Messenger, chat.RestoreResult, error)
 	// AutoBackupSettings returns the automatic-backup settings and
 	// whether they are on.
 	AutoBackupSettings(ctx context.Context) (chat.AutoBackup, bool, error)

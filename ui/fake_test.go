@@ -48,8 +48,11 @@ type fakeCore struct {
 	backupKey string        // also the key of automatic backups
 	auto      autoState     // see autobackup_test.go
 	restoreGo chan struct{} // when set, Restore waits for it halfway
-	restores  int           // Restore calls
-	pages     int           // Messages calls
+	// otherIdentity makes Restore refuse with chat.ErrOtherIdentity
+	// unless forced.
+	otherIdentity bool
+	restores      int // Restore calls
+	pages         int // Messages calls
 }
 
 var _ Core = (*fakeCore)(nil)
@@ -285,12 +288,15 @@ func (f *fakeCore) ExportBackup(ctx context.Context, path string, p func(chat.Pr
 	return recoveryKey(f.backupKey), nil
 }
 
-func (f *fakeCore) Restore(ctx context.Context, path string, key chat.RecoveryKey, p func(chat.Progress)) (*chat.Messenger, chat.RestoreResult, error) {
+func (f *fakeCore) Restore(ctx context.Context, path string, key chat.RecoveryKey, p func(chat.Progress), opts ...chat.RestoreOption) (*chat.Messenger, chat.RestoreResult, error) {
 	f.mu.Lock()
 	f.restores++
 	f.mu.Unlock()
 	if key != recoveryKey(f.backupKey) {
 		return nil, chat.RestoreResult{}, errors.New("store: wrong recovery key")
+	}
+	if f.otherIdentity && len(opts) == 0 { // the only option is ForceRestore
+		return nil, chat.RestoreResult{}, &chat.OtherIdentityError{}
 	}
 	p(chat.Progress{Done: 1, Total: 2})
 	if f.restoreGo != nil {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 func TestBackupExportFlow(t *testing.T) {
@@ -199,5 +201,40 @@ func TestBackupRefusesMalformedKey(t *testing.T) {
 	drive(v, keyMsgs("enter")...)
 	if v.step != exportFailed || !strings.Contains(v.View(), "malformed") {
 		t.Fatalf("a 5-digit key was shown as a recovery key:\n%s", v.View())
+	}
+}
+
+// TestRestoreOtherIdentity checks the second confirmation a backup of
+// another identity asks for: esc keeps the profile, y restores it with
+// force.
+func TestRestoreOtherIdentity(t *testing.T) {
+	tests := []struct {
+		name     string
+		then     []string
+		restores int
+		step     restoreStep
+		says     string
+	}{
+		{"refused", nil, 1, restoreOther, "another identity (none) than this profile's (none)"},
+		{"a pasted yes", []string{"yes"}, 1, restoreOther, "restore anyway (your current identity is kept aside)"},
+		{"esc", []string{"esc"}, 1, restoreForm, "nothing was changed"},
+		{"y", []string{"y"}, 2, restoreDone, "Restored 3 contacts and 1234 messages"},
+		{"esc then y", []string{"esc", "y"}, 1, restoreForm, "nothing was changed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeCore()
+			f.otherIdentity = true
+			v := NewRestoreView(testCommon(80, 30), f)
+			drive(v, keyMsgs("/b", "enter", f.backupKey, "enter", "y")...)
+			drive(v, keyMsgs(tt.then...)...)
+			if f.restores != tt.restores || v.step != tt.step || !strings.Contains(v.View(), tt.says) {
+				t.Errorf("%d restores, step %d, want %d and %d saying %q:\n%s",
+					f.restores, v.step, tt.restores, tt.step, tt.says, v.View())
+			}
+			if v.step == restoreForm && v.key != (chat.RecoveryKey{}) {
+				t.Error("the recovery key was kept after esc")
+			}
+		})
 	}
 }

@@ -28,6 +28,7 @@ const (
 	restoreConfirm                    // saying what a restore replaces; y or esc
 	restoreRunning                    // restoring, with progress
 	restoreDone                       // restored: what came back
+	restoreOther                      // the backup is of another identity; y forces, esc keeps
 )
 
 // RestoredMsg reports a finished restore, so that the main screen reloads.
@@ -88,6 +89,7 @@ type RestoreView struct {
 	key         chat.RecoveryKey
 	result      string
 	failed      bool
+	other       *chat.OtherIdentityError // why the restore was refused, on restoreOther
 }
 
 var _ Component = (*RestoreView)(nil)
@@ -142,7 +144,7 @@ func (v *RestoreView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	km := v.common.KeyMap
 	msg = asText(msg, v.typing())
 	switch v.step {
-	case restoreConfirm:
+	case restoreConfirm, restoreOther:
 		return v.handleConfirmKey(msg)
 	case restoreRunning:
 		if key.Matches(msg, km.Back) && v.cancellable() {
@@ -179,13 +181,14 @@ func (v *RestoreView) handleFormKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// handleConfirmKey starts the restore on y; esc goes back to the form
-// with nothing touched.
+// handleConfirmKey starts the restore on y (forced, on the second
+// confirmation that the backup is of another identity); esc goes back to
+// the form with nothing touched.
 func (v *RestoreView) handleConfirmKey(msg tea.KeyMsg) tea.Cmd {
 	km := v.common.KeyMap
 	switch {
 	case key.Matches(msg, km.Yes):
-		return v.start()
+		return v.start(v.step == restoreOther)
 	case key.Matches(msg, km.Back):
 		v.step, v.key = restoreForm, chat.RecoveryKey{}
 		v.result, v.failed = "Restore cancelled: nothing was changed.", false
@@ -225,13 +228,18 @@ func (v *RestoreView) ask() {
 	v.step, v.path, v.key, v.result, v.failed = restoreConfirm, path, key, "", false
 }
 
-// start runs the confirmed restore in a job.
-func (v *RestoreView) start() tea.Cmd {
+// start runs the confirmed restore in a job; force restores a backup of
+// another identity. The key is kept until the job ends, for the second
+// confirmation that a refusal of another identity asks.
+func (v *RestoreView) start(force bool) tea.Cmd {
 	v.step, v.done, v.total, v.cancelling, v.job = restoreRunning, 0, 0, false, newJob(2)
 	core, path, key := v.core, v.path, v.key
-	v.key = chat.RecoveryKey{}
+	var opts []chat.RestoreOption
+	if force {
+		opts = append(opts, chat.ForceRestore())
+	}
 	return v.job.Start(func(ctx context.Context, p progressFunc) (any, error) {
-		m, res, err := core.Restore(ctx, path, key, p.records)
+		m, res, err := core.Restore(ctx, path, key, p.records, opts...)
 		return restored{m, res}, err
 	})
 }
@@ -250,16 +258,19 @@ func (v *RestoreView) handleJob(msg jobMsg) tea.Cmd {
 	if out.core != nil {
 		v.core, next = out.core, out.core
 	}
+	var other *chat.OtherIdentityError
+	if errors.As(msg.err, &other) {
+		v.step, v.other = restoreOther, other
+		return swapCmd(next)
+	}
+	v.key = chat.RecoveryKey{}
 	if msg.err != nil {
 		v.step, v.failed = restoreForm, true
 		v.result = "Restore failed: " + ErrorText(msg.err) + ". Your profile is unchanged."
 		if errors.Is(msg.err, context.Canceled) {
 			v.result, v.failed = "Restore cancelled. Your profile is unchanged.", false
 		}
-		if next == nil {
-			return nil
-		}
-		return func() tea.Msg { return CoreSwappedMsg{Core: next} }
+		return swapCmd(next)
 	}
 	res := out.result
 	v.step, v.failed = restoreDone, false
@@ -268,11 +279,20 @@ func (v *RestoreView) handleJob(msg jobMsg) tea.Cmd {
 	return func() tea.Msg { return RestoredMsg{Result: res, Core: next} }
 }
 
+// swapCmd reports the core that replaces the one a failed restore closed;
+// nil when the same core goes on.
+func swapCmd(next Core) tea.Cmd {
+	if next == nil {
+		return nil
+	}
+	return func() tea.Msg { return CoreSwappedMsg{Core: next} }
+}
+
 // ShortHelp lists the keys of the current step.
 func (v *RestoreView) ShortHelp() []key.Binding {
 	km := v.common.KeyMap
 	switch v.step {
-	case restoreConfirm:
+	case restoreConfirm, restoreOther:
 		return []key.Binding{km.Yes, km.Back}
 	case restoreRunning:
 		if v.cancellable() {

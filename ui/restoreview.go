@@ -1,6 +1,9 @@
 package ui
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // View renders the current step.
 func (v *RestoreView) View() string {
@@ -11,6 +14,9 @@ func (v *RestoreView) View() string {
 	case restoreConfirm:
 		return out + st.Warning.Width(width).Render(v.confirmText()) + "\n\n" +
 			"Press y to restore, esc to go back."
+	case restoreOther:
+		return out + st.Warning.Width(width).Render(v.otherText()) + "\n\n" +
+			"Press y to restore anyway (your current identity is kept aside), esc to keep it."
 	case restoreRunning:
 		return out + "Restoring from " + SanitizeLine(v.path) + "\n\n" +
 			v.bar.ViewAs(fraction(v.done, v.total)) + "\n\n" +
@@ -42,6 +48,18 @@ func (v *RestoreView) confirmText() string {
 		"its contacts and their messages (how many is unknown until the file is read). " +
 		"Your messages since the backup was made are lost unless you export a backup " +
 		"first (esc twice, then /backup export). Nothing changes if the file or the key is wrong."
+}
+
+// otherText says why the restore stopped: the backup is someone else's.
+func (v *RestoreView) otherText() string {
+	why := "This backup is of another identity than this profile's"
+	if v.other != nil {
+		why = ErrorText(v.other)
+		why = strings.ToUpper(why[:1]) + why[1:]
+	}
+	return why + ": restoring it replaces who you are to every contact, and they will see a new " +
+		"safety number. Nothing was changed. If you restore it anyway, your current " +
+		"profile is kept aside in its folder (ratchat.db.replaced-…), not deleted."
 }
 
 // phase says what the running restore is doing.
