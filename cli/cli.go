@@ -11,6 +11,7 @@ import (
 
 	"ratchat/chat"
 	"ratchat/store"
+	"ratchat/transport"
 )
 
 // command is one subcommand: how it is called, what it does, an example,
@@ -41,8 +42,9 @@ type flagValues struct {
 	textOnly, json           bool
 	count                    int // messages -n
 	timeout, retention       time.Duration
-	yes                      bool // backup restore --yes
-	force                    bool // backup restore --force
+	yes                      bool             // backup restore --yes
+	force                    bool             // backup restore --force
+	limits                   transport.Limits // relay's limits, set in relay.go
 }
 
 // cli is one invocation: its streams and flags.

@@ -91,7 +91,7 @@ func BenchmarkSeal(b *testing.B) {
 // told). p50 and p99 are reported.
 func BenchmarkDepositDeliver(b *testing.B) {
 	alice, bob := testIdentity(b, 1), testIdentity(b, 2)
-	home := peerHome(b, alice, Limits{RequestRate: 1e9})
+	home := peerHome(b, alice, noAddrLimits(Limits{RequestRate: 1e9}))
 	owner := dialOwner(b, home, alice)
 	owner.Fetch(ctxT(b))
 	dep := dialAnon(b, home)

@@ -50,15 +50,18 @@ type Config struct {
 	Rand   io.Reader        // default: crypto/rand (for challenges)
 }
 
-// Limits bound what a home spends on its clients.
+// Limits bound what a home spends on its clients. Zero fields take the
+// defaults noted; for the per-address limits, the home-wide caps and
+// MaxConnsPerAddr, a negative value means no limit. docs/TRANSPORT.md
+// lists them all with what happens beyond each.
 type Limits struct {
 	MaxConns         int           // open connections (default 64 in peer mode, 4096 in relay mode)
 	HandshakeTimeout time.Duration // for the first request to start after Hello (default 10s)
 	IdleTimeout      time.Duration // for a request to start afterwards (default 5m)
 	FrameTimeout     time.Duration // for a frame to arrive once started (default 30s)
 	WriteTimeout     time.Duration // for a frame to be written (default 30s)
-	Retention        time.Duration // envelopes are deleted after this (default 30 days)
-	ExpireEvery      time.Duration // how often expired envelopes are swept (default 1h)
+	Retention        time.Duration // envelopes, and mailboxes whose owner stays away, are deleted after this (default 30 days)
+	ExpireEvery      time.Duration // how often expired envelopes and mailboxes are swept (default 1h)
 	RequestRate      float64       // requests per second per connection (default 500)
 	RequestBurst     int           // bucket size of the rate limit (default 1000)
 	MaxInFlight      int           // deposits per connection awaiting their commit (default 16)
@@ -66,7 +69,42 @@ type Limits struct {
 	MaxEnvelopes     int           // envelopes per mailbox (default 10,000)
 	MaxBytes         int64         // bytes per mailbox (default 256 MiB)
 	MaxPreKeys       int           // one-time prekeys of each kind per owner (default 200)
+
+	// Home-wide caps: a full home refuses deposits and registrations
+	// (CodeHomeFull); it never drops what it holds.
+	MaxTotalBytes int64 // bytes of envelopes in all mailboxes (default 8 GiB)
+	MaxMailboxes  int   // mailboxes (default 100,000)
+
+	// AnonTimeout closes an unauthenticated connection once this passes
+	// without a deposit or a bundle fetch it was allowed to make (default
+	// 10s). Pings and refused requests do not count: a connection that
+	// does nothing useful cannot hold a slot. Why not a fixed lifetime: a
+	// sender that keeps depositing keeps its connection.
+	AnonTimeout time.Duration
+
+	// Per-address limits, counted per IPv4 address or IPv6 /64. A rate is
+	// a burst at once, then one more every interval.
+	MaxConnsPerAddr int           // open connections (default 32 in peer mode, 64 in relay mode)
+	RegisterBurst   int           // new mailboxes in an open relay (default 10)
+	RegisterEvery   time.Duration // (default 6m: 10 an hour)
+	DepositBurst    int           // deposits (default 2,000)
+	DepositEvery    time.Duration // (default 2ms: 500/s)
+	BundleBurst     int           // bundle fetches (default 50)
+	BundleEvery     time.Duration // (default 1s)
+
+	// Per-owner limit on the bundles handed out with one-time prekeys,
+	// whoever asks. Beyond it a bundle still comes, with the last-resort
+	// KEM prekey and no one-time prekey: sessions can still start, and
+	// nobody can drain the owner's one-time prekeys. Why 25: below the
+	// 40 one-time KEM prekeys a ratchat owner keeps, so that a flood
+	// leaves some in stock and the owner time to replenish.
+	TargetBundleBurst int           // (default 25)
+	TargetBundleEvery time.Duration // (default 1m)
 }
+
+// DefaultLimits returns the limits a home in mode runs with when
+// [Config.Limits] is left zero.
+func DefaultLimits(mode Mode) Limits { return Limits{}.withDefaults(mode) }
 
 // DefaultRetention is how long a home keeps an unacknowledged envelope.
 const DefaultRetention = 30 * 24 * time.Hour
@@ -99,6 +137,40 @@ func (l Limits) withDefaults(mode Mode) Limits {
 	if l.PushWindow <= 0 {
 		l.PushWindow = 256
 	}
+	return l.abuseDefaults(mode)
+}
+
+// abuseDefaults fills the zero fields of the caps and per-address limits.
+func (l Limits) abuseDefaults(mode Mode) Limits {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defInt := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&l.AnonTimeout, 10*time.Second)
+	defInt(&l.MaxEnvelopes, mailbox.DefaultMaxEnvelopes)
+	defInt(&l.MaxPreKeys, mailbox.DefaultMaxPreKeys)
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = mailbox.DefaultMaxBytes
+	}
+	if l.MaxTotalBytes == 0 {
+		l.MaxTotalBytes = mailbox.DefaultMaxTotalBytes
+	}
+	defInt(&l.MaxMailboxes, mailbox.DefaultMaxMailboxes)
+	defInt(&l.MaxConnsPerAddr, map[Mode]int{PeerMode: 32, RelayMode: 64}[mode])
+	defInt(&l.RegisterBurst, 10)
+	def(&l.RegisterEvery, 6*time.Minute)
+	defInt(&l.DepositBurst, 2000)
+	def(&l.DepositEvery, 2*time.Millisecond)
+	defInt(&l.BundleBurst, 50)
+	def(&l.BundleEvery, time.Second)
+	defInt(&l.TargetBundleBurst, 25)
+	def(&l.TargetBundleEvery, time.Minute)
 	return l
 }
 
@@ -134,5 +206,6 @@ func (c Config) check() (Config, error) {
 
 // mailboxOptions are the store's quotas.
 func (l Limits) mailboxOptions() mailbox.Options {
-	return mailbox.Options{MaxEnvelopes: l.MaxEnvelopes, MaxBytes: l.MaxBytes, MaxPreKeys: l.MaxPreKeys}
+	return mailbox.Options{MaxEnvelopes: l.MaxEnvelopes, MaxBytes: l.MaxBytes, MaxPreKeys: l.MaxPreKeys,
+		MaxTotalBytes: l.MaxTotalBytes, MaxMailboxes: l.MaxMailboxes}
 }

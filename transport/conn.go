@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,11 +25,16 @@ type serverConn struct {
 	f    *framer
 	log  *slog.Logger
 
-	hello   Hello
-	owner   *keys.PublicKey // set once Auth verified; read-only afterwards
-	bucket  tokenBucket
-	goodbye *Error // sent when the connection ends, after pending answers
-	byeID   uint32 // the request id the goodbye answers, if any
+	addr  netip.Addr // what per-address limits count it as (see addrKey)
+	hello Hello
+	owner *keys.PublicKey // set (under the server's mu) once Auth verified; read-only afterwards
+	// anonUntil is when an unauthenticated connection is closed unless it
+	// makes an allowed deposit or bundle fetch first ([Limits.AnonTimeout]).
+	// Only the reader touches it.
+	anonUntil time.Time
+	bucket    tokenBucket
+	goodbye   *Error // sent when the connection ends, after pending answers
+	byeID     uint32 // the request id the goodbye answers, if any
 
 	draining atomic.Bool
 	inFlight chan struct{}  // a slot per deposit awaiting its commit
@@ -37,10 +44,10 @@ type serverConn struct {
 	pusher *pusher // non-nil once the owner sent Fetch
 }
 
-func newServerConn(s *Server, c net.Conn) *serverConn {
+func newServerConn(s *Server, c net.Conn, addr netip.Addr) *serverConn {
 	id := s.nextConn.Add(1)
 	return &serverConn{
-		srv: s, conn: c, log: s.cfg.Logger.With("conn", id),
+		srv: s, conn: c, addr: addr, log: s.cfg.Logger.With("conn", id),
 		f:        newFramer(c, MaxFrameSize, s.lim.FrameTimeout, s.lim.WriteTimeout),
 		bucket:   newTokenBucket(s.lim.RequestRate, s.lim.RequestBurst, s.cfg.Now()),
 		inFlight: make(chan struct{}, s.lim.MaxInFlight),
@@ -60,8 +67,16 @@ func (c *serverConn) serve() {
 		return
 	}
 	idle := c.srv.lim.HandshakeTimeout
+	c.worked()
 	for {
-		body, err := c.f.read(idle, c.draining.Load)
+		wait := idle
+		if c.owner == nil {
+			if wait = min(wait, time.Until(c.anonUntil)); wait <= 0 {
+				c.readFailed(os.ErrDeadlineExceeded)
+				return
+			}
+		}
+		body, err := c.f.read(wait, c.draining.Load)
 		if err != nil {
 			c.readFailed(err)
 			return
@@ -81,6 +96,13 @@ func (c *serverConn) serve() {
 			return
 		}
 	}
+}
+
+// worked records that an unauthenticated connection did something useful
+// (an allowed deposit or bundle fetch): it may stay [Limits.AnonTimeout]
+// longer.
+func (c *serverConn) worked() {
+	c.anonUntil = time.Now().Add(c.srv.lim.AnonTimeout)
 }
 
 // requestID reads the request id of a body that may not parse, so that

@@ -26,6 +26,12 @@
 // [Conn] for either role. Errors say whether the home was unreachable
 // ([ErrUnreachable], [ErrConnectionLost]) or refused ([*RefusedError]).
 //
+// A home is a public service, so [Limits] bound what anyone can make it
+// spend: connections in all and per address, registrations, deposits and
+// bundle fetches per address, bundles with one-time prekeys per owner,
+// the bytes and mailboxes of the whole home, the life of a connection
+// that does not authenticate, and of a mailbox whose owner stays away.
+//
 // # Invites
 //
 // [Invite] holds an identity key and a home address; its text form

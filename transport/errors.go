@@ -133,7 +133,7 @@ func (e *RefusedError) Unwrap() error { return ErrRefused }
 // mailbox).
 func (e *RefusedError) Temporary() bool {
 	switch e.Code {
-	case CodeRateLimited, CodeBusy, CodeShuttingDown, CodeQuotaExceeded, CodeInternal:
+	case CodeRateLimited, CodeBusy, CodeShuttingDown, CodeQuotaExceeded, CodeInternal, CodeHomeFull:
 		return true
 	}
 	return false

@@ -65,19 +65,43 @@ func (c *serverConn) handleAuth(id uint32, a *Auth) bool {
 		c.goodbye, c.byeID = &Error{Code: CodeForbidden, Text: "this home does not serve that identity"}, id
 		return false
 	}
-	if c.srv.cfg.Mode == RelayMode {
-		created, err := c.srv.store.Register(a.Identity, c.srv.cfg.Now())
-		if err != nil {
-			c.storeFailed(id, err)
-			return false
-		}
-		if created {
-			c.log.Info("mailbox created")
-		}
+	if c.srv.cfg.Mode == RelayMode && !c.register(id, a.Identity) {
+		return false
 	}
 	owner := a.Identity
+	c.srv.mu.Lock() // for Server.connectedOwners; this goroutine reads it unlocked
 	c.owner = &owner
+	c.srv.mu.Unlock()
 	c.send(id, &OK{})
+	return true
+}
+
+// register records an owner's visit to a relay, creating its mailbox if it
+// has none, within the home's mailbox cap and the address's registration
+// limit (asked only for a new mailbox). It answers the request itself if
+// it fails.
+func (c *serverConn) register(id uint32, owner keys.PublicKey) bool {
+	srv := c.srv
+	now := srv.cfg.Now()
+	created, err := srv.store.RegisterWith(owner, now, func() error {
+		if !srv.limit.allow(c.addr, limitRegister, now) {
+			return errAddrLimited
+		}
+		return nil
+	})
+	if errors.Is(err, errAddrLimited) {
+		srv.stats.addrLimited.Add(1)
+		c.fail(id, CodeRateLimited, "too many new mailboxes from your address")
+		return false
+	}
+	if err != nil {
+		c.storeFailed(id, err)
+		return false
+	}
+	if created {
+		srv.stats.created.Add(1)
+		c.log.Info("mailbox created")
+	}
 	return true
 }
 
@@ -104,6 +128,13 @@ func (s *Server) serves(identity keys.PublicKey) bool {
 // holds in memory; when they are full, the reader waits. Once committed,
 // the envelope goes straight to its owner's pusher, if connected.
 func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
+	if !c.srv.limit.allow(c.addr, limitDeposit, c.srv.cfg.Now()) {
+		c.srv.stats.addrLimited.Add(1)
+		c.srv.stats.refused.Add(1)
+		c.fail(id, CodeRateLimited, "too many deposits from your address")
+		return
+	}
+	c.worked()
 	c.inFlight <- struct{}{}
 	c.deposits.Add(1)
 	srv := c.srv
@@ -131,9 +162,30 @@ func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 	}()
 }
 
-// handleFetchBundle hands out one bundle of the requested owner.
+// handleFetchBundle hands out one bundle of the requested owner, within
+// the requesting address's limit (beyond it the request is refused) and
+// the owner's (beyond it the bundle has no one-time prekeys, and consumes
+// nothing). Why the owner's limit degrades instead of refusing: a flood
+// from many addresses must not stop honest senders starting sessions; the
+// last-resort KEM prekey keeps those sessions post-quantum, and the
+// one-time prekeys stay for later.
 func (c *serverConn) handleFetchBundle(id uint32, f *FetchBundle) {
-	h, err := c.srv.store.TakePreKeys(f.Identity)
+	srv := c.srv
+	now := srv.cfg.Now()
+	if !srv.limit.allow(c.addr, limitBundle, now) {
+		srv.stats.addrLimited.Add(1)
+		c.fail(id, CodeRateLimited, "too many bundle requests from your address")
+		return
+	}
+	c.worked()
+	var h mailbox.Handout
+	var err error
+	withheld := !srv.limit.allowTarget(f.Identity, now)
+	if withheld {
+		h, err = srv.store.PeekPreKeys(context.Background(), f.Identity)
+	} else {
+		h, err = srv.store.TakePreKeys(f.Identity)
+	}
 	if err != nil {
 		c.storeFailed(id, err)
 		return
@@ -144,7 +196,10 @@ func (c *serverConn) handleFetchBundle(id uint32, f *FetchBundle) {
 		c.fail(id, CodeInternal, "")
 		return
 	}
-	c.srv.stats.bundles.Add(1)
+	srv.stats.bundles.Add(1)
+	if withheld {
+		srv.stats.withheld.Add(1)
+	}
 	c.send(id, reply)
 }
 
@@ -195,6 +250,9 @@ func (c *serverConn) storeFailed(id uint32, err error) {
 		c.fail(id, CodeUnknownRecipient, "no mailbox for that identity here")
 	case errors.Is(err, mailbox.ErrQuota):
 		c.fail(id, CodeQuotaExceeded, "mailbox full")
+	case errors.Is(err, mailbox.ErrFull):
+		c.srv.stats.homeFull.Add(1)
+		c.fail(id, CodeHomeFull, "the home is full")
 	case errors.Is(err, mailbox.ErrNoPreKeys):
 		c.fail(id, CodeNoPreKeys, "")
 	case errors.Is(err, mailbox.ErrClosed):

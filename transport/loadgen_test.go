@@ -33,7 +33,7 @@ type loadRelay struct {
 
 // inProcRelay starts a relay in this process, for n clients.
 func inProcRelay(tb testing.TB, n int) loadRelay {
-	h := startHome(tb, Config{Mode: RelayMode, Limits: Limits{MaxConns: n + 10}})
+	h := startHome(tb, Config{Mode: RelayMode, Limits: noAddrLimits(Limits{MaxConns: n + 10})})
 	return loadRelay{addr: h.addr, home: h.Identity()}
 }
 

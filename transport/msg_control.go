@@ -38,12 +38,13 @@ const (
 	CodeNoPreKeys        ErrorCode = 7  // the owner has not uploaded prekeys
 	CodeBadPreKeys       ErrorCode = 8  // an uploaded prekey's signature did not verify
 	CodeQuotaExceeded    ErrorCode = 9  // the mailbox (or prekey store) is full
-	CodeRateLimited      ErrorCode = 10 // too many requests on this connection; slow down
-	CodeBusy             ErrorCode = 11 // too many connections; try later
+	CodeRateLimited      ErrorCode = 10 // too many requests on this connection or from this address; slow down
+	CodeBusy             ErrorCode = 11 // too many connections (in all or from this address); try later
 	CodeTimeout          ErrorCode = 12 // the connection was idle or too slow
 	CodeShuttingDown     ErrorCode = 13 // the home is stopping; try later
 	CodeInternal         ErrorCode = 14 // the home failed (its disk, say); try later
 	CodeReplaced         ErrorCode = 15 // the owner connected again elsewhere
+	CodeHomeFull         ErrorCode = 16 // the home holds all the bytes or mailboxes it may; try later
 )
 
 var codeNames = map[ErrorCode]string{
@@ -53,6 +54,7 @@ var codeNames = map[ErrorCode]string{
 	CodeBadPreKeys: "bad prekeys", CodeQuotaExceeded: "quota exceeded",
 	CodeRateLimited: "rate limited", CodeBusy: "busy", CodeTimeout: "timeout",
 	CodeShuttingDown: "shutting down", CodeInternal: "internal error", CodeReplaced: "replaced",
+	CodeHomeFull: "home full",
 }
 
 // String returns the code's name.

@@ -35,7 +35,7 @@ func TestRelayChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as a child process of the load generator")
 	}
-	srv, err := NewServer(Config{Mode: RelayMode, DataDir: dir, Limits: Limits{MaxConns: 5000}})
+	srv, err := NewServer(Config{Mode: RelayMode, DataDir: dir, Limits: noAddrLimits(Limits{MaxConns: 5000})})
 	if err != nil {
 		fmt.Printf("error %v\n", err)
 		t.Fatal(err)

@@ -22,6 +22,7 @@ type Server struct {
 	home  keys.PublicKey
 	store *mailbox.Store
 	stats counters
+	limit *limiter // per-address and per-owner limits
 
 	nextConn atomic.Uint64
 	shutting atomic.Bool
@@ -49,12 +50,17 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lim: cfg.Limits, store: store, home: cfg.Owner,
+	s := &Server{cfg: cfg, lim: cfg.Limits, store: store, home: cfg.Owner, limit: newLimiter(cfg.Limits),
 		listeners: map[net.Listener]struct{}{}, conns: map[*serverConn]struct{}{},
 		owners: map[keys.PublicKey]*serverConn{}, stopExpiry: make(chan struct{}), expiryDone: make(chan struct{})}
 	if err := s.initHome(); err != nil {
 		store.Close()
 		return nil, err
+	}
+	if cfg.Mode == RelayMode && len(cfg.AllowList) == 0 {
+		// Why a warning: an open relay is a choice an operator should know
+		// it made; anyone on the internet can then register a mailbox.
+		cfg.Logger.Warn("open relay: anyone who proves an identity key gets a mailbox; give an allow-list to restrict it")
 	}
 	go s.expiryLoop()
 	return s, nil
@@ -125,25 +131,35 @@ func (s *Server) untrack(l net.Listener) {
 }
 
 // admit starts serving c, or turns it away with CodeBusy when the server
-// is at its connection limit (or stopping).
+// is at its connection limit, or c's address at its own (or the server is
+// stopping).
 func (s *Server) admit(c net.Conn) {
+	addr := addrKey(c.RemoteAddr())
 	s.mu.Lock()
 	full := len(s.conns) >= s.lim.MaxConns
 	stopping := s.shutting.Load()
+	addrFull := false
 	var sc *serverConn
 	if !full && !stopping {
-		sc = newServerConn(s, c)
+		addrFull = !s.limit.connect(addr, s.cfg.Now())
+	}
+	if !full && !stopping && !addrFull {
+		sc = newServerConn(s, c, addr)
 		s.conns[sc] = struct{}{}
 		s.connWG.Add(1)
 	}
 	s.mu.Unlock()
 	if sc == nil {
 		s.stats.connsRefused.Add(1)
-		code := CodeBusy
-		if stopping {
+		code, text := CodeBusy, ""
+		switch {
+		case stopping:
 			code = CodeShuttingDown
+		case addrFull:
+			s.stats.addrLimited.Add(1)
+			text = "too many connections from your address"
 		}
-		go refuse(c, code)
+		go refuse(c, code, text)
 		return
 	}
 	s.stats.connsAccepted.Add(1)
@@ -153,9 +169,9 @@ func (s *Server) admit(c net.Conn) {
 
 // refuse sends an Error to a connection the server will not serve, giving
 // it a second, and closes it.
-func refuse(c net.Conn, code ErrorCode) {
+func refuse(c net.Conn, code ErrorCode, text string) {
 	defer c.Close()
-	body, err := MarshalMessage(0, &Error{Code: code})
+	body, err := MarshalMessage(0, &Error{Code: code, Text: text})
 	if err != nil {
 		return
 	}
@@ -171,6 +187,7 @@ func (s *Server) forget(c *serverConn) {
 		delete(s.owners, *c.owner)
 	}
 	s.mu.Unlock()
+	s.limit.disconnect(c.addr)
 	s.stats.connsActive.Add(-1)
 	s.connWG.Done()
 }
@@ -203,19 +220,47 @@ func (s *Server) offer(owner keys.PublicKey, id uint64, received time.Time, enve
 }
 
 // Expire deletes the envelopes older than the retention time, now, and
-// returns how many there were. The server also does this every
+// (in relay mode) the mailboxes whose owner has not authenticated for
+// that long, with their envelopes and prekeys; it returns how many
+// envelopes went in all. The server also does this every
 // [Limits.ExpireEvery]; envelopes past their time are never delivered,
-// swept or not.
+// swept or not. An owner connected now counts as seen now.
 func (s *Server) Expire() (int, error) {
-	n, _, err := s.store.Expire(s.cfg.Now().Add(-s.lim.Retention))
+	now := s.cfg.Now()
+	cutoff := now.Add(-s.lim.Retention)
+	n, _, err := s.store.Expire(cutoff)
 	if err != nil {
 		return 0, err
+	}
+	if s.cfg.Mode == RelayMode {
+		m, e, _, err := s.store.ExpireMailboxes(cutoff, s.connectedOwners(), now)
+		if err != nil {
+			return n, err
+		}
+		n += e
+		s.stats.mailboxesExpired.Add(uint64(m))
+		if m > 0 {
+			s.cfg.Logger.Info("expired mailboxes", "count", m)
+		}
 	}
 	s.stats.expired.Add(uint64(n))
 	if n > 0 {
 		s.cfg.Logger.Info("expired envelopes", "count", n)
 	}
 	return n, nil
+}
+
+// connectedOwners lists the owners authenticated on a connection now.
+func (s *Server) connectedOwners() []keys.PublicKey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []keys.PublicKey
+	for c := range s.conns {
+		if c.owner != nil {
+			out = append(out, *c.owner)
+		}
+	}
+	return out
 }
 
 // expiryLoop sweeps expired envelopes until the server closes.

@@ -70,6 +70,13 @@ func peerHome(t testing.TB, owner *keys.KeyPair, lim Limits) *testHome {
 	return startHome(t, Config{Mode: PeerMode, Owner: owner.Public, Limits: lim})
 }
 
+// noAddrLimits lifts the per-address and per-owner limits, for load
+// tests whose thousand clients all come from 127.0.0.1.
+func noAddrLimits(l Limits) Limits {
+	l.MaxConnsPerAddr, l.RegisterBurst, l.DepositBurst, l.BundleBurst, l.TargetBundleBurst = -1, -1, -1, -1, -1
+	return l
+}
+
 func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)

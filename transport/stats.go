@@ -20,6 +20,11 @@ type Stats struct {
 	BytesStored         uint64 // envelope bytes stored
 	BytesDelivered      uint64 // envelope bytes pushed
 	BundlesServed       uint64 // bundles handed out
+	BundlesWithheld     uint64 // of those, bundles without one-time prekeys because the owner's were fetched too fast
+	AddressLimited      uint64 // connections and requests refused by a per-address limit
+	HomeFull            uint64 // deposits and registrations refused because the home was full
+	MailboxesCreated    uint64 // mailboxes registered
+	MailboxesExpired    uint64 // mailboxes deleted because their owner stayed away
 }
 
 // counters is the live, atomic form of Stats.
@@ -27,6 +32,7 @@ type counters struct {
 	connsAccepted, connsRefused, authFailures, timeouts, protocolErrors atomic.Uint64
 	rateLimited, stored, refused, delivered, acked, expired             atomic.Uint64
 	bytesStored, bytesDelivered, bundles                                atomic.Uint64
+	withheld, addrLimited, homeFull, created, mailboxesExpired          atomic.Uint64
 	connsActive                                                         atomic.Int64
 }
 
@@ -40,6 +46,8 @@ func (c *counters) snapshot() Stats {
 		EnvelopesRefused: c.refused.Load(), EnvelopesDelivered: c.delivered.Load(),
 		EnvelopesAcked: c.acked.Load(), EnvelopesExpired: c.expired.Load(),
 		BytesStored: c.bytesStored.Load(), BytesDelivered: c.bytesDelivered.Load(),
-		BundlesServed: c.bundles.Load(),
+		BundlesServed: c.bundles.Load(), BundlesWithheld: c.withheld.Load(),
+		AddressLimited: c.addrLimited.Load(), HomeFull: c.homeFull.Load(),
+		MailboxesCreated: c.created.Load(), MailboxesExpired: c.mailboxesExpired.Load(),
 	}
 }

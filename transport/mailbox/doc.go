@@ -34,4 +34,17 @@
 // one-time prekeys of each kind. The writer keeps each mailbox's envelope
 // count and bytes in memory (read from the database on first use, dropped
 // whenever a batch fails), so that a deposit costs only its row.
+//
+// The home as a whole holds at most [Options.MaxTotalBytes] bytes of
+// envelopes and [Options.MaxMailboxes] mailboxes; past them a deposit or
+// a new registration fails with [ErrFull]. Nothing stored is ever dropped
+// to make room. The writer keeps both totals in memory too, counted from
+// the database on first use and again after a failed batch.
+//
+// # Expiry
+//
+// Envelopes older than the retention time go ([Store.Expire]), and so do
+// whole mailboxes whose owner has not authenticated for that long
+// ([Store.ExpireMailboxes]; [Store.Register] records each visit), with
+// their envelopes and prekeys.
 package mailbox

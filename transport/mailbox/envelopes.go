@@ -24,8 +24,8 @@ type DepositResult struct {
 }
 
 // Deposit stores body in owner's mailbox, received at now, and returns
-// its id once it is on disk. It fails with [ErrUnknownMailbox] or
-// [ErrQuota].
+// its id once it is on disk. It fails with [ErrUnknownMailbox], [ErrQuota]
+// (the mailbox is full) or [ErrFull] (the home is).
 func (s *Store) Deposit(owner keys.PublicKey, body []byte, now time.Time) (uint64, error) {
 	out := make(chan DepositResult, 1)
 	s.DepositAsync(owner, body, now, func(r DepositResult) { out <- r })
@@ -158,6 +158,9 @@ func (s *Store) Expire(cutoff time.Time) (n int, size int64, err error) {
 		}
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("mailbox: expiring: %w", err)
+		}
+		if s.totals.known {
+			s.totals.bytes -= size
 		}
 		return nil
 	})

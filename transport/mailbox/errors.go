@@ -15,6 +15,12 @@ var (
 	// envelope count or byte quota, or an upload the prekey limit.
 	ErrQuota = errors.New("mailbox: quota exceeded")
 
+	// ErrFull is returned when a deposit would take the envelopes of all
+	// mailboxes together past [Options.MaxTotalBytes], or a registration
+	// the number of mailboxes past [Options.MaxMailboxes]. Nothing stored
+	// is ever dropped to make room.
+	ErrFull = errors.New("mailbox: home full")
+
 	// ErrNoPreKeys is returned by [Store.TakePreKeys] when the owner has
 	// not uploaded a signed prekey and a last-resort KEM prekey.
 	ErrNoPreKeys = errors.New("mailbox: no prekeys uploaded")

@@ -40,7 +40,8 @@ func (s *Store) runGroup(tx *sql.Tx, group []*op) error {
 	return s.insertDeposits(tx, deposits)
 }
 
-// insertDeposits checks each deposit against its mailbox's quota, gives
+// insertDeposits checks each deposit against its mailbox's quota and the
+// home's total (a full home refuses; it never drops what it holds), gives
 // the accepted ones their ids (above every id ever used: the writer keeps
 // the last one) and inserts them. A refused deposit gets its error in
 // op.err; a failed statement fails the whole batch.
@@ -59,8 +60,21 @@ func (s *Store) insertDeposits(tx *sql.Tx, deposits []*op) error {
 			o.err = ErrQuota
 			continue
 		}
+		if s.opts.MaxTotalBytes > 0 {
+			t, err := s.loadTotals(tx)
+			if err != nil {
+				return err
+			}
+			if t.bytes+int64(len(o.body)) > s.opts.MaxTotalBytes {
+				o.err = ErrFull
+				continue
+			}
+		}
 		u.count++
 		u.bytes += int64(len(o.body))
+		if s.totals.known {
+			s.totals.bytes += int64(len(o.body))
+		}
 		s.lastID++
 		o.id = s.lastID
 		accepted = append(accepted, o)
@@ -169,6 +183,9 @@ func (s *Store) deleteAcked(tx *sql.Tx, acks []*op) error {
 		if u, ok := s.usage[o.owner]; ok {
 			u.count--
 			u.bytes -= size
+		}
+		if s.totals.known {
+			s.totals.bytes -= size
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -153,3 +153,31 @@ func (s *Store) countRows(tx *sql.Tx, table string, owner keys.PublicKey) (int, 
 	}
 	return n, nil
 }
+
+// PeekPreKeys returns owner's signed prekey and last-resort KEM prekey
+// with the counts of one-time prekeys left, and consumes nothing: a
+// handout without one-time keys. A home gives it out when an owner's
+// bundles are being fetched faster than it allows, so that sessions can
+// still start while nobody can drain the one-time keys. It fails with
+// [ErrUnknownMailbox] or [ErrNoPreKeys].
+func (s *Store) PeekPreKeys(ctx context.Context, owner keys.PublicKey) (Handout, error) {
+	db, err := s.reader()
+	if err != nil {
+		return Handout{}, err
+	}
+	var h Handout
+	err = db.QueryRowContext(ctx, `SELECT signed_prekey, last_resort,
+		(SELECT count(*) FROM one_time_prekeys WHERE owner = ?1),
+		(SELECT count(*) FROM kem_prekeys WHERE owner = ?1)
+		FROM mailboxes WHERE owner = ?1`, owner[:]).Scan(&h.Signed, &h.LastResort, &h.OneTimeLeft, &h.KEMLeft)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Handout{}, ErrUnknownMailbox
+	}
+	if err != nil {
+		return Handout{}, fmt.Errorf("mailbox: reading prekeys: %w", err)
+	}
+	if h.Signed == nil || h.LastResort == nil {
+		return Handout{}, ErrNoPreKeys
+	}
+	return h, nil
+}

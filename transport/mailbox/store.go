@@ -25,7 +25,7 @@ const FileName = "mailbox.db"
 const LockFileName = "mailbox.lock"
 
 // schemaVersion is the PRAGMA user_version this code writes and reads.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // schemaSQL creates version 1 of the schema; upgrades[v] takes it from
 // version v-1 to v.
@@ -34,15 +34,19 @@ var (
 	schemaSQL string
 	//go:embed upgrade2.sql
 	upgrade2SQL string
+	//go:embed upgrade3.sql
+	upgrade3SQL string
 
-	upgrades = []string{2: upgrade2SQL}
+	upgrades = []string{2: upgrade2SQL, 3: upgrade3SQL}
 )
 
 // Default quotas.
 const (
-	DefaultMaxEnvelopes = 10_000
-	DefaultMaxBytes     = 256 << 20
-	DefaultMaxPreKeys   = 200
+	DefaultMaxEnvelopes  = 10_000
+	DefaultMaxBytes      = 256 << 20
+	DefaultMaxPreKeys    = 200
+	DefaultMaxTotalBytes = 8 << 30
+	DefaultMaxMailboxes  = 100_000
 )
 
 // Options are the quotas of a [Store]; zero fields take the defaults.
@@ -50,6 +54,13 @@ type Options struct {
 	MaxEnvelopes int   // envelopes per mailbox
 	MaxBytes     int64 // bytes of envelopes per mailbox
 	MaxPreKeys   int   // one-time prekeys per owner, of each kind
+
+	// MaxTotalBytes bounds the bytes of envelopes in all mailboxes
+	// together, and MaxMailboxes the number of mailboxes. Why both: the
+	// per-mailbox quotas times any number of mailboxes bound nothing, and
+	// a home must never be made to fill its disk. Negative: no limit.
+	MaxTotalBytes int64
+	MaxMailboxes  int
 }
 
 // Store is a home's mailbox database. It is safe for concurrent use.
@@ -67,6 +78,11 @@ type Store struct {
 	// touches it): ids increase and are never reused, so that a late Ack
 	// can never delete a newer envelope.
 	lastID uint64
+	// totals are the bytes of all envelopes and the number of mailboxes,
+	// for the home-wide caps (only the writer touches them). They are
+	// counted from the database when first needed and again after a
+	// batch failed.
+	totals totals
 
 	mu     sync.RWMutex // held (read) while queueing; (write) to close
 	closed bool
@@ -184,6 +200,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxPreKeys <= 0 {
 		o.MaxPreKeys = DefaultMaxPreKeys
+	}
+	if o.MaxTotalBytes == 0 {
+		o.MaxTotalBytes = DefaultMaxTotalBytes
+	}
+	if o.MaxMailboxes == 0 {
+		o.MaxMailboxes = DefaultMaxMailboxes
 	}
 	return o
 }

@@ -138,8 +138,9 @@ func (s *Store) gather(batch []*op, stop <-chan time.Time) []*op {
 func (s *Store) commit(batch []*op) {
 	err := s.runBatch(batch)
 	if err != nil {
-		// The usage cache counted writes that did not happen.
+		// The usage cache and totals counted writes that did not happen.
 		clear(s.usage)
+		s.totals = totals{}
 	}
 	for _, o := range batch {
 		switch {
