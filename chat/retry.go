@@ -124,7 +124,11 @@ func (m *Messenger) receiveDecryptionError(ctx context.Context, opened *transpor
 	if c.Held {
 		return nil
 	}
-	msgs, err := m.unconfirmed(ctx, c.ID, time.UnixMilli(int64(min(dem.Timestamp, 1<<62))))
+	stored := time.UnixMilli(int64(min(dem.Timestamp, 1<<62)))
+	if dem.Timestamp == 0 {
+		stored = m.now() // a home that gave no time: anything unconfirmed
+	}
+	msgs, err := m.unconfirmed(ctx, c.ID, stored)
 	if err != nil {
 		return err
 	}
