@@ -92,6 +92,7 @@ type Messenger struct {
 	presence  *presence
 	files     transfers // files being sent
 	pool      *connPool
+	retry     retries // decryption errors answered: resets and re-sends, per contact
 	ctx       context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup

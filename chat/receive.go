@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"ratchat/keys"
 	"ratchat/session"
@@ -49,6 +50,9 @@ type incoming struct {
 	result  *session.Decrypted
 	content *Content
 	newFile bool // a file offer stored for the first time: prepare its download
+	// received is when our home stored the envelope: the time a decryption
+	// error names the message by.
+	received time.Time
 }
 
 // receive opens, decrypts and stores one envelope.
@@ -57,7 +61,12 @@ func (m *Messenger) receive(ctx context.Context, d *transport.Deliver) error {
 	if err != nil {
 		return undeliverable(err)
 	}
-	in := &incoming{sender: opened.Sender}
+	if opened.Type == transport.TypePlaintext {
+		// A decryption error travels outside any session: the one it
+		// reports is broken.
+		return m.receiveDecryptionError(ctx, opened)
+	}
+	in := &incoming{sender: opened.Sender, received: d.Received}
 	control, err := m.decryptAndCommit(ctx, in, opened)
 	if err != nil {
 		return err
@@ -89,10 +98,14 @@ func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *
 	in.result, err = in.session.Decrypt(m.rand, m.local, preKeyStore{ctx, m.st}, session.MessageType(opened.Type), opened.Message)
 	if session.IsProtocolError(err) {
 		// Nothing is dropped in silence: the chat says a message was lost
-		// (a redelivered duplicate lost nothing).
+		// (a redelivered duplicate lost nothing), and the sender is asked
+		// to send it again.
 		if in.known && !errors.Is(err, session.ErrDuplicate) {
 			if lineErr := m.systemLine(ctx, in.contact.ID, store.KindDecryptFailed, 0); lineErr != nil {
 				return false, lineErr
+			}
+			if demErr := m.queueDecryptionError(ctx, in.contact, opened, in.received); demErr != nil {
+				return false, demErr
 			}
 		}
 		return false, undeliverable(err)

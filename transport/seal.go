@@ -13,12 +13,35 @@ import (
 )
 
 // The message types an envelope carries, as libsignal's
-// CiphertextMessageType numbers them (session.TypeSignal and
-// session.TypePreKey). The transport does not look inside the message.
+// CiphertextMessageType numbers them (session.TypeSignal,
+// session.TypePreKey and session.TypePlaintext). The transport does not
+// look inside the message.
 const (
-	TypeSignal uint8 = 2 // a SignalMessage
-	TypePreKey uint8 = 3 // a PreKeySignalMessage
+	TypeSignal    uint8 = 2 // a SignalMessage
+	TypePreKey    uint8 = 3 // a PreKeySignalMessage
+	TypePlaintext uint8 = 8 // a PlaintextContent: a decryption error, outside any session
 )
+
+// MaxPlaintextMessageSize bounds the message of a [TypePlaintext]
+// envelope: it carries one small decryption error, never content.
+const MaxPlaintextMessageSize = 512
+
+// checkMessage checks a message's type and length.
+func checkMessage(msgType uint8, n int) error {
+	switch msgType {
+	case TypeSignal, TypePreKey:
+	case TypePlaintext:
+		if n > MaxPlaintextMessageSize {
+			return fmt.Errorf("%w: plaintext content of %d bytes", ErrMessageSize, n)
+		}
+	default:
+		return ErrMessageType
+	}
+	if n == 0 || n > MaxSealedMessageSize {
+		return ErrMessageSize
+	}
+	return nil
+}
 
 // Domain-separation labels of the envelope's two key derivations (the
 // HKDF info). Why two: the key that hides the sender and the key that
@@ -46,7 +69,7 @@ const (
 // OpenedEnvelope is what the recipient learns from an envelope.
 type OpenedEnvelope struct {
 	Sender  keys.PublicKey // the sender's identity key, authenticated
-	Type    uint8          // TypeSignal or TypePreKey
+	Type    uint8          // TypeSignal, TypePreKey or TypePlaintext
 	Message []byte         // the ratchet message
 }
 
@@ -65,11 +88,8 @@ type OpenedEnvelope struct {
 // padded with zeros (see paddedSize). Each key encrypts one plaintext,
 // so AES-256-GCM runs with a zero nonce; the header is associated data.
 func SealEnvelope(rand io.Reader, sender *keys.KeyPair, recipient keys.PublicKey, msgType uint8, message []byte) ([]byte, error) {
-	if msgType != TypeSignal && msgType != TypePreKey {
-		return nil, ErrMessageType
-	}
-	if len(message) == 0 || len(message) > MaxSealedMessageSize {
-		return nil, ErrMessageSize
+	if err := checkMessage(msgType, len(message)); err != nil {
+		return nil, err
 	}
 	eph, err := keys.GenerateKeyPair(rand)
 	if err != nil {
@@ -153,8 +173,11 @@ func ParseEnvelope(envelope []byte) error {
 func unpad(sender keys.PublicKey, content []byte) (*OpenedEnvelope, error) {
 	msgType := content[0]
 	n := binary.BigEndian.Uint32(content[1:contentHeader])
-	if msgType != TypeSignal && msgType != TypePreKey {
+	if msgType != TypeSignal && msgType != TypePreKey && msgType != TypePlaintext {
 		return nil, ErrMessageType
+	}
+	if msgType == TypePlaintext && n > MaxPlaintextMessageSize {
+		return nil, fmt.Errorf("%w: plaintext content of %d bytes", ErrEnvelope, n)
 	}
 	if n == 0 || n > uint32(len(content)-contentHeader) || paddedSize(contentHeader+int(n)) != len(content) {
 		return nil, fmt.Errorf("%w: bad content length", ErrEnvelope)

@@ -150,3 +150,43 @@ func FuzzOpenEnvelope(f *testing.F) {
 		}
 	})
 }
+
+// TestSealPlaintext checks the plaintext-content type: it seals and opens
+// like the others, up to its own small bound, on both sides.
+func TestSealPlaintext(t *testing.T) {
+	alice, bob := testIdentity(t, 1), testIdentity(t, 2)
+	tests := []struct {
+		name    string
+		n       int
+		wantErr error
+	}{
+		{"small", 13, nil},
+		{"at bound", MaxPlaintextMessageSize, nil},
+		{"over bound", MaxPlaintextMessageSize + 1, ErrMessageSize},
+		{"empty", 0, ErrMessageSize},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := bytes.Repeat([]byte{0xc0}, tt.n)
+			env, err := SealEnvelope(testRand(3), alice, bob.Public, TypePlaintext, msg)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("seal: %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			got, err := OpenEnvelope(bob, env)
+			if err != nil || got.Type != TypePlaintext || got.Sender != alice.Public || !bytes.Equal(got.Message, msg) {
+				t.Fatalf("open: %+v, %v", got, err)
+			}
+		})
+	}
+	// A peer that seals a longer plaintext content by hand is refused on
+	// opening.
+	n := MaxPlaintextMessageSize + 1
+	content := make([]byte, paddedSize(contentHeader+n))
+	content[0], content[3], content[4] = TypePlaintext, byte(n>>8), byte(n)
+	if _, err := unpad(alice.Public, content); !errors.Is(err, ErrEnvelope) {
+		t.Fatalf("oversized plaintext content opened: %v", err)
+	}
+}
