@@ -51,6 +51,9 @@ func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error
 	if err := bundle.Verify(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadBundle, err)
 	}
+	if err := checkBundleKeys(bundle); err != nil {
+		return nil, err
+	}
 	base, err := keys.GenerateKeyPair(rand)
 	if err != nil {
 		return nil, err
@@ -107,6 +110,29 @@ func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error
 		pending:              p,
 	}
 	return &Session{current: st}, nil
+}
+
+// checkBundleKeys refuses a bundle whose identity key, signed prekey or
+// one-time prekey is not canonical and torsion-free
+// ([keys.PublicKey.CheckPrimeOrder]). libsignal checks only the base key,
+// on the responder; ratchat checks every X25519 key a session start takes
+// from a peer, so that no tampered copy of an honest key (a relay adding a
+// small-order point to an unsigned one-time prekey, say) ever enters a
+// session. Honest keys always pass: a scalar times the base point is in
+// the prime-order subgroup.
+func checkBundleKeys(b *keys.Bundle) error {
+	for _, k := range [...]struct {
+		name string
+		key  *keys.PublicKey
+	}{{"identity key", &b.Identity}, {"signed prekey", &b.SignedPreKey}, {"one-time prekey", b.OneTimePreKey}} {
+		if k.key == nil {
+			continue
+		}
+		if err := k.key.CheckPrimeOrder(); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrBadBundle, k.name, err)
+		}
+	}
+	return nil
 }
 
 // respond is the responder's half of the key agreement for a
