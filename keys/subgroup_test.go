@@ -194,3 +194,48 @@ func BenchmarkCheckPrimeOrder(b *testing.B) {
 		}
 	})
 }
+
+// FuzzPrimeOrderPart checks, for any 32 bytes, the properties the session
+// relies on: a key that passes CheckPrimeOrder is its own canonical form; a
+// canonical form passes the check and is its own canonical form; and X25519
+// gives the same secret with a key and with its canonical form.
+func FuzzPrimeOrderPart(f *testing.F) {
+	honest := mustPair(f, bytes.Repeat([]byte{0x42}, KeySize))
+	f.Add(honest.Public[:])
+	f.Add(withTorsion(f, honest.Public, eightTorsion(f)[3]).Bytes()[1:])
+	for _, p := range lowOrderPoints {
+		f.Add(p[:])
+	}
+	f.Add(bytes.Repeat([]byte{0xff}, KeySize))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var key PublicKey
+		if copy(key[:], b) != KeySize || len(b) != KeySize {
+			return
+		}
+		checkErr := key.CheckPrimeOrder()
+		part, err := key.PrimeOrderPart()
+		if err != nil {
+			if checkErr == nil {
+				t.Fatalf("%x passes the check but has no canonical form: %v", b, err)
+			}
+			return
+		}
+		if (checkErr == nil) != (part == key) {
+			t.Fatalf("%x: check %v, but canonical form %x", b, checkErr, part[:])
+		}
+		if err := part.CheckPrimeOrder(); err != nil {
+			t.Fatalf("canonical form %x of %x fails the check: %v", part[:], b, err)
+		}
+		if again, err := part.PrimeOrderPart(); err != nil || again != part {
+			t.Fatalf("canonical form %x of %x is not its own (%x, %v)", part[:], b, again[:], err)
+		}
+		if _, err := NewPublicKey(key[:]); err != nil {
+			return
+		}
+		x, err1 := honest.Agree(key)
+		y, err2 := honest.Agree(part)
+		if err1 != nil || err2 != nil || x != y {
+			t.Fatalf("%x: agreement %x (%v) differs from its canonical form's %x (%v)", b, x, err1, y, err2)
+		}
+	})
+}
