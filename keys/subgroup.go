@@ -51,8 +51,9 @@ func (p PublicKey) PrimeOrderPart() (PublicKey, error) {
 // Why: the key agreements cannot tell P from P + T, so a key that is not
 // torsion-free is a tampered copy of another. libsignal refuses such a base
 // key (PublicKey::is_canonical in rust/core/src/curve.rs, checked by
-// pqxdh_accept); ratchat refuses it for every key a session start takes
-// from a peer. [NewPublicKey] keeps the cheaper X25519 checks only, so that
+// pqxdh_accept); ratchat refuses it for the base key and both identity
+// keys of a session start (docs/PROTOCOL.md says why not the prekeys).
+// [NewPublicKey] keeps the cheaper X25519 checks only, so that
 // plain key agreement still accepts what RFC 7748 and Wycheproof call valid.
 func (p PublicKey) CheckPrimeOrder() error {
 	q, point, err := p.primeOrderPart()

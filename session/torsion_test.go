@@ -154,34 +154,46 @@ func TestOfferedKeysRefused(t *testing.T) {
 	bob.mustReceive(first)
 }
 
-// TestBundleKeysRefused checks the initiator's checks: an identity key,
-// signed prekey or one-time prekey with a small-order point added is
-// refused before any agreement.
-func TestBundleKeysRefused(t *testing.T) {
-	bob := newParty(t, 602)
+// TestBundleKeysChecked checks the initiator's side: an identity key with
+// a small-order point added is refused before anything else (whatever the
+// signatures say), a tampered signed prekey fails its signature, and a
+// tampered one-time prekey, which is not checked, changes nothing: the
+// session is the one the honest key gives, and the responder reads it.
+func TestBundleKeysChecked(t *testing.T) {
 	rows := []struct {
 		name   string
 		tamper func(b *keys.Bundle)
+		want   []error // nil: Initiate succeeds and bob decrypts
 	}{
-		{"identity key", func(b *keys.Bundle) { b.Identity = torsioned(t, b.Identity, 3) }},
-		{"signed prekey", func(b *keys.Bundle) { b.SignedPreKey = torsioned(t, b.SignedPreKey, 5) }},
-		{"one-time prekey", func(b *keys.Bundle) { b.OneTimePreKey = ptr(torsioned(t, *b.OneTimePreKey, 7)) }},
+		{"identity key + 3·T8", func(b *keys.Bundle) { b.Identity = torsioned(t, b.Identity, 3) },
+			[]error{ErrBadBundle, keys.ErrTorsionKey}},
+		{"identity key + 4·T8 (order 2)", func(b *keys.Bundle) { b.Identity = torsioned(t, b.Identity, 4) },
+			[]error{ErrBadBundle, keys.ErrTorsionKey}},
+		{"signed prekey + 5·T8", func(b *keys.Bundle) { b.SignedPreKey = torsioned(t, b.SignedPreKey, 5) },
+			[]error{ErrBadBundle, keys.ErrBadSignature}},
+		{"one-time prekey + 7·T8", func(b *keys.Bundle) { b.OneTimePreKey = ptr(torsioned(t, *b.OneTimePreKey, 7)) }, nil},
 	}
-	for _, r := range rows {
+	for i, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
+			alice, bob := newParty(t, uint64(601+10*i)), newParty(t, uint64(602+10*i))
 			b := bob.bundle(bundleOptions{oneTime: true, kem: true})
-			if err := checkBundleKeys(b); err != nil {
-				t.Fatalf("honest bundle refused: %v", err)
-			}
 			r.tamper(b)
-			if err := checkBundleKeys(b); !errors.Is(err, ErrBadBundle) || !errors.Is(err, keys.ErrTorsionKey) {
-				t.Errorf("checkBundleKeys = %v, want a bad bundle with a torsioned key", err)
+			s, err := Initiate(alice.rand, alice.local, b)
+			for _, want := range r.want {
+				if !errors.Is(err, want) {
+					t.Errorf("Initiate = %v, want %v", err, want)
+				}
 			}
-			// Signed keys may fail their signature first; either way
-			// Initiate refuses.
-			if _, err := Initiate(seededRand(9), newParty(t, 601).local, b); !errors.Is(err, ErrBadBundle) {
-				t.Errorf("Initiate = %v, want ErrBadBundle", err)
+			if r.want != nil {
+				return
 			}
+			if err != nil {
+				t.Fatalf("Initiate = %v", err)
+			}
+			alice.session = *s
+			bob.mustReceive(alice.send("over a tampered one-time prekey"))
+			alice.mustReceive(bob.send("reply"))
+			assertRootsMatch(t, alice, bob)
 		})
 	}
 }

@@ -43,16 +43,28 @@ func masterSecret(pairs []dhPair, kemSecret []byte) ([]byte, error) {
 
 // Initiate starts a session with the owner of bundle (the initiator's half
 // of X3DH section 3.3, or PQXDH section 3.3 when the bundle carries a KEM
-// prekey): it verifies the bundle's signatures, agrees on a master secret,
-// and turns the DH ratchet once so that the first message already has a
-// fresh sending chain. Every message sent before the first reply is a
-// PreKeySignalMessage.
+// prekey): it checks the bundle's identity key and signatures, agrees on a
+// master secret, and turns the DH ratchet once so that the first message
+// already has a fresh sending chain. Every message sent before the first
+// reply is a PreKeySignalMessage.
+//
+// The identity key must be canonical and torsion-free
+// ([keys.PublicKey.CheckPrimeOrder]): a contact is its identity key, and
+// a copy with a small-order point added could pass the signature checks
+// by chance (an XEdDSA check under A + T holds whenever the order of T
+// divides the challenge). The signed prekey
+// and the one-time prekey are not checked, which is also libsignal's
+// choice: a tampered signed prekey fails its signature, only its owner
+// could send a torsioned one, and a torsioned one-time prekey changes
+// nothing, since our clamped base scalar erases the small-order part and
+// only the prekey's id travels back. Each check costs about one X25519
+// agreement (docs/BENCHMARKS.md), so it is spent where it protects.
 func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error) {
+	if err := bundle.Identity.CheckPrimeOrder(); err != nil {
+		return nil, fmt.Errorf("%w: identity key: %w", ErrBadBundle, err)
+	}
 	if err := bundle.Verify(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadBundle, err)
-	}
-	if err := checkBundleKeys(bundle); err != nil {
-		return nil, err
 	}
 	base, err := keys.GenerateKeyPair(rand)
 	if err != nil {
@@ -110,29 +122,6 @@ func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error
 		pending:              p,
 	}
 	return &Session{current: st}, nil
-}
-
-// checkBundleKeys refuses a bundle whose identity key, signed prekey or
-// one-time prekey is not canonical and torsion-free
-// ([keys.PublicKey.CheckPrimeOrder]). libsignal checks only the base key,
-// on the responder; ratchat checks every X25519 key a session start takes
-// from a peer, so that no tampered copy of an honest key (a relay adding a
-// small-order point to an unsigned one-time prekey, say) ever enters a
-// session. Honest keys always pass: a scalar times the base point is in
-// the prime-order subgroup.
-func checkBundleKeys(b *keys.Bundle) error {
-	for _, k := range [...]struct {
-		name string
-		key  *keys.PublicKey
-	}{{"identity key", &b.Identity}, {"signed prekey", &b.SignedPreKey}, {"one-time prekey", b.OneTimePreKey}} {
-		if k.key == nil {
-			continue
-		}
-		if err := k.key.CheckPrimeOrder(); err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrBadBundle, k.name, err)
-		}
-	}
-	return nil
 }
 
 // respond is the responder's half of the key agreement for a
