@@ -52,12 +52,11 @@ func masterSecret(pairs []dhPair, kemSecret []byte) ([]byte, error) {
 // ([keys.PublicKey.CheckPrimeOrder]): a contact is its identity key, and
 // a copy with a small-order point added could pass the signature checks
 // by chance (an XEdDSA check under A + T holds whenever the order of T
-// divides the challenge). The signed prekey
-// and the one-time prekey are not checked, which is also libsignal's
-// choice: a tampered signed prekey fails its signature, only its owner
-// could send a torsioned one, and a torsioned one-time prekey changes
-// nothing, since our clamped base scalar erases the small-order part and
-// only the prekey's id travels back. Each check costs about one X25519
+// divides the challenge). The signed prekey and the one-time prekey are
+// not checked, which is also libsignal's choice: a tampered signed prekey
+// fails its signature, only its owner could send a torsioned one, and a
+// torsioned one-time prekey changes nothing, since our clamped base scalar
+// erases the small-order part and only the prekey's id travels back. Each check costs about one X25519
 // agreement (docs/BENCHMARKS.md), so it is spent where it protects.
 func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error) {
 	if err := bundle.Identity.CheckPrimeOrder(); err != nil {
