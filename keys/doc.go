@@ -7,7 +7,11 @@
 // [PublicKey] and [PrivateKey] are fixed-size X25519 keys; [KeyPair] holds
 // both. Serialized public keys carry libsignal's type byte ([TypeDJB], 0x05);
 // [ParsePublicKey] refuses non-canonical and small-order keys, and
-// [PrivateKey.Agree] refuses an all-zero shared secret. [KEMPublicKey] and
+// [PrivateKey.Agree] refuses an all-zero shared secret. A key offered to a
+// session start must pass [PublicKey.CheckPrimeOrder] as well: canonical and
+// torsion-free, so that no tampered copy of an honest key (the same key to
+// X25519) can pass for another; [PublicKey.PrimeOrderPart] gives a key's
+// canonical form. [KEMPublicKey] and
 // [KEMKeyPair] are ML-KEM-1024 keys with the type byte [TypeMLKEM1024].
 // Private keys print as "redacted".
 //

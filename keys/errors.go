@@ -20,6 +20,13 @@ var (
 	// and when a key agreement produces the all-zero shared secret.
 	ErrLowOrderKey = errors.New("keys: low-order public key")
 
+	// ErrTorsionKey is returned by [PublicKey.CheckPrimeOrder] for an X25519
+	// public key outside the prime-order subgroup: a point with a
+	// small-order component (an honest key plus one of the 8-torsion
+	// points), or a u-coordinate on the quadratic twist. Plain key
+	// agreement accepts such keys; a session start refuses them.
+	ErrTorsionKey = errors.New("keys: public key not in the prime-order subgroup")
+
 	// ErrBadSignature is returned when an XEdDSA signature does not verify.
 	ErrBadSignature = errors.New("keys: bad signature")
 )

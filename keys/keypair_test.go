@@ -34,7 +34,7 @@ func TestX25519Vector(t *testing.T) {
 	}
 }
 
-func mustPair(t *testing.T, priv []byte) KeyPair {
+func mustPair(t testing.TB, priv []byte) KeyPair {
 	t.Helper()
 	var k PrivateKey
 	if copy(k[:], priv) != KeySize {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -168,6 +169,9 @@ func (s *Session) decryptPreKey(rand io.Reader, local Local, prekeys PreKeys, m 
 		}
 		return &Decrypted{Plaintext: plaintext, RemoteIdentity: st.remoteIdentity}, nil
 	}
+	if err := s.checkOfferedKeys(m); err != nil {
+		return nil, err
+	}
 	st, result, err := respond(local, prekeys, m)
 	if err != nil {
 		return nil, err
@@ -183,8 +187,43 @@ func (s *Session) decryptPreKey(rand io.Reader, local Local, prekeys PreKeys, m 
 	return result, nil
 }
 
+// checkOfferedKeys checks the keys a PreKeySignalMessage offers for a new
+// session, before any key agreement (as libsignal's pqxdh_accept does for
+// the base key): the base key and the identity key must be canonical and
+// torsion-free ([keys.PublicKey.CheckPrimeOrder]).
+//
+// A base key that is not torsion-free but whose prime-order part is the
+// base key of a state we keep is that state's first message replayed with
+// a small-order point added to its base key. Every key agreement is the
+// same under the tampered key (clamped scalars erase the small-order
+// part), so it would otherwise start a second session with the first
+// one's keys. It is refused as [ErrDuplicate]: a copy of a message of a
+// session we have, which ratchat never decrypts a second time (a copy the
+// session had not yet seen, sent again untampered, still decrypts). Any
+// other refused key is [ErrMalformed]. Both leave the session unchanged.
+func (s *Session) checkOfferedKeys(m *PreKeySignalMessage) error {
+	if err := m.BaseKey.CheckPrimeOrder(); err != nil {
+		if errors.Is(err, keys.ErrTorsionKey) {
+			if part, perr := m.BaseKey.PrimeOrderPart(); perr == nil {
+				if _, st := s.findBaseKey(m.Version, part); st != nil {
+					return fmt.Errorf("%w: a session's first message again, with a small-order point added to its base key: %w", ErrDuplicate, err)
+				}
+			}
+		}
+		return fmt.Errorf("%w: prekey message: base key: %w", ErrMalformed, err)
+	}
+	if err := m.Identity.CheckPrimeOrder(); err != nil {
+		return fmt.Errorf("%w: prekey message: identity key: %w", ErrMalformed, err)
+	}
+	return nil
+}
+
 // findBaseKey returns the state started by the initiator's base key: the
-// current one (position -1) or an archived one.
+// current one (position -1) or an archived one. Stored base keys are
+// canonical and torsion-free (our own, or checked by checkOfferedKeys
+// before the state was made), so a key matches its own bytes only, and
+// the prime-order part of a tampered key matches the key it was made
+// from.
 func (s *Session) findBaseKey(version uint8, base keys.PublicKey) (int, *state) {
 	if s.current != nil && s.current.version == version && s.current.baseKey == base {
 		return -1, s.current
