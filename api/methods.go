@@ -164,13 +164,13 @@ func init() {
 	methods = []method{
 		handle("contacts", "List the contacts, the most recent chat first.", contacts),
 		handle("messages", "Return the newest n rows of a chat, oldest first.", messages),
-		handle("requests", "List the message requests (people who wrote to us first), the most recent first.", requests),
-		handle("accept", "Accept a message request: it becomes a contact and gets receipts.", accept),
-		handle("block", "Block a contact or request: delete its history, drop its later messages.", block),
 		handle("send", "Send a text message; wait up to wait_seconds for it to leave.", send),
 		handle("verify", "Return the safety number; with code, compare and mark the contact verified.", verify),
 		handle("invite", "Return the profile's invite.", invite),
 		handle("add", "Add a contact from its invite; send it our name and home.", add),
+		handle("requests", "List the message requests (people who wrote to us first), the most recent first.", requests),
+		handle("accept", "Accept a message request: it becomes a contact and gets receipts.", accept),
+		handle("block", "Block a contact or request: delete its history, drop its later messages.", block),
 		handle("backup.export", "Write an encrypted backup to path; return its recovery key.", backupExport),
 		handle("rpc.discover", "Describe the methods, their params and results.", discover),
 	}
