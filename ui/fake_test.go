@@ -185,6 +185,10 @@ func (f *fakeCore) Requests(context.Context) ([]chat.Summary, error) {
 	return nil, nil
 }
 
+func (f *fakeCore) Accept(context.Context, chat.ContactID) error { return nil }
+
+func (f *fakeCore) Block(context.Context, chat.ContactID) error { return nil }
+
 func (f *fakeCore) Summary(_ context.Context, id chat.ContactID) (chat.Summary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
