@@ -48,14 +48,16 @@ const (
 	CodeTooLarge       = -32001 // the request is over MaxRequestSize
 	CodeBusy           = -32002 // too many connections; try again
 
-	CodeNoContact     = 1 // no contact has that name or id
-	CodeAmbiguous     = 2 // several contacts have that name: use the id
-	CodeCodeMismatch  = 3 // the safety numbers differ
-	CodeMalformedCode = 4 // the code is no safety number at all
-	CodeTimeout       = 5 // not sent in time; the message stays queued
-	CodeInvalidInvite = 6 // the invite cannot be read
-	CodeOwnInvite     = 7 // the invite is the profile's own
-	CodeKeyChanged    = 8 // the contact's key changed; accept it first
+	CodeNoContact     = 1  // no contact has that name or id
+	CodeAmbiguous     = 2  // several contacts have that name: use the id
+	CodeCodeMismatch  = 3  // the safety numbers differ
+	CodeMalformedCode = 4  // the code is no safety number at all
+	CodeTimeout       = 5  // not sent in time; the message stays queued
+	CodeInvalidInvite = 6  // the invite cannot be read
+	CodeOwnInvite     = 7  // the invite is the profile's own
+	CodeKeyChanged    = 8  // the contact's key changed; accept it first
+	CodeNotAccepted   = 9  // a message request or blocked sender: accept it first
+	CodeNotRequest    = 10 // accept: that is no message request
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -77,6 +79,8 @@ var causes = []cause{
 	{CodeInvalidInvite, "invalid_invite", chat.ErrInvalidInvite},
 	{CodeOwnInvite, "own_invite", chat.ErrSelf},
 	{CodeKeyChanged, "key_changed", errKeyChanged},
+	{CodeNotAccepted, "not_accepted", chat.ErrNotAccepted},
+	{CodeNotRequest, "not_request", chat.ErrNotRequest},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},

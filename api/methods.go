@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"ratchat/chat"
@@ -33,6 +34,25 @@ type ContactsParams struct{}
 // ContactsResult lists every contact, the most recent chat first.
 type ContactsResult struct {
 	Contacts []Contact `json:"contacts"`
+}
+
+// RequestsParams are the params of "requests": none.
+type RequestsParams struct{}
+
+// RequestsResult lists the message requests, the most recent first.
+type RequestsResult struct {
+	Requests []Contact `json:"requests"`
+}
+
+// RequestParams name a message request (or, for "block", any contact) by
+// its id.
+type RequestParams struct {
+	Contact string `json:"contact"`
+}
+
+// RequestResult is the contact after "accept" or "block".
+type RequestResult struct {
+	ID int64 `json:"id"`
 }
 
 // MessagesParams name a chat (a contact's id or name) and how many of its
@@ -148,6 +168,9 @@ func init() {
 		handle("verify", "Return the safety number; with code, compare and mark the contact verified.", verify),
 		handle("invite", "Return the profile's invite.", invite),
 		handle("add", "Add a contact from its invite; send it our name and home.", add),
+		handle("requests", "List the message requests (people who wrote to us first), the most recent first.", requests),
+		handle("accept", "Accept a message request: it becomes a contact and gets receipts.", accept),
+		handle("block", "Block a contact or request: delete its history, drop its later messages.", block),
 		handle("backup.export", "Write an encrypted backup to path; return its recovery key.", backupExport),
 		handle("rpc.discover", "Describe the methods, their params and results.", discover),
 	}
@@ -174,6 +197,46 @@ func contacts(ctx context.Context, m *chat.Messenger, _ ContactsParams) (Contact
 		out.Contacts = append(out.Contacts, newContact(s))
 	}
 	return out, nil
+}
+
+// requests lists the message requests.
+func requests(ctx context.Context, m *chat.Messenger, _ RequestsParams) (RequestsResult, error) {
+	all, err := m.Requests(ctx)
+	if err != nil {
+		return RequestsResult{}, err
+	}
+	out := RequestsResult{Requests: make([]Contact, 0, len(all))}
+	for _, s := range all {
+		out.Requests = append(out.Requests, newContact(s))
+	}
+	return out, nil
+}
+
+// requestByID finds a contact row by its id only: a request is never
+// reached by a name, which anyone can claim.
+func requestByID(ctx context.Context, m *chat.Messenger, id string) (chat.Summary, error) {
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+		return chat.Summary{}, errorf(CodeInvalidParams, "api: invalid params: contact must be an id")
+	}
+	return findContact(ctx, m, id)
+}
+
+// accept accepts a message request.
+func accept(ctx context.Context, m *chat.Messenger, p RequestParams) (RequestResult, error) {
+	s, err := requestByID(ctx, m, p.Contact)
+	if err != nil {
+		return RequestResult{}, err
+	}
+	return RequestResult{ID: int64(s.Contact.ID)}, m.Accept(ctx, s.Contact.ID)
+}
+
+// block blocks a contact or request.
+func block(ctx context.Context, m *chat.Messenger, p RequestParams) (RequestResult, error) {
+	s, err := requestByID(ctx, m, p.Contact)
+	if err != nil {
+		return RequestResult{}, err
+	}
+	return RequestResult{ID: int64(s.Contact.ID)}, m.Block(ctx, s.Contact.ID)
 }
 
 // findContact looks a contact up by id or name and returns its summary.

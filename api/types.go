@@ -26,6 +26,10 @@ type Contact struct {
 	Unread int       `json:"unread"`
 	Last   time.Time `json:"last,omitzero"`
 	Online bool      `json:"online"`
+	// Mark, on a message request named like a contact, says "not the
+	// same key as your contact X"; SameName is that contact's id.
+	Mark     string `json:"mark,omitempty"`
+	SameName int64  `json:"same_name,omitempty"`
 }
 
 // Message is one row of a chat's history: a message, a file or one of the
@@ -70,7 +74,8 @@ type File struct {
 func newContact(s chat.Summary) Contact {
 	return Contact{ID: int64(s.Contact.ID), Name: chat.DisplayName(s.Contact), Unnamed: s.Contact.Name == "",
 		Verified:   s.Contact.Verified,
-		KeyChanged: s.Contact.Held, Unread: s.Unread, Last: s.LastAt(), Online: s.Online}
+		KeyChanged: s.Contact.Held, Unread: s.Unread, Last: s.LastAt(), Online: s.Online,
+		Mark: s.Mark, SameName: int64(s.SameName)}
 }
 
 // newMessage is a row as the api shows it.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"ratchat/keys"
 	"ratchat/session"
@@ -62,6 +61,14 @@ func (m *Messenger) AddContact(ctx context.Context, invite, name string) (store.
 		if err := m.st.UpdateContact(ctx, c); err != nil {
 			return store.Contact{}, err
 		}
+		// Adding someone by their invite is consent: a request (or a
+		// blocked sender) becomes a contact.
+		if c.State != store.StateContact {
+			if err := m.st.SetContactState(ctx, c.ID, store.StateContact); err != nil {
+				return store.Contact{}, err
+			}
+			c.State = store.StateContact
+		}
 		// The session we had stays readable: the contact may be sending
 		// on it (it added us at the same time, say).
 		var had session.Session
@@ -101,68 +108,6 @@ func (m *Messenger) profileContent(ctx context.Context) (*Content, error) {
 	return content, m.stamp(content)
 }
 
-// addIncomingContact makes a contact for someone who started a session
-// with us. If their first message gives the home address and the display
-// name of one of our contacts, it is that contact with a new identity key:
-// the identity-change flow, not a new contact. (Why both: a relay is the
-// home of many people, and nothing else in ratchat names a person. Two
-// people of the same name on one relay would show as a key change, which
-// asks the user to decide: loud, and on the safe side.)
-func (m *Messenger) addIncomingContact(ctx context.Context, in *incoming) error {
-	c := store.Contact{Identity: in.sender}
-	if in.content.Kind == KindProfile {
-		c.Name, c.Address = in.content.Name, in.content.Home
-		if old, ok, err := m.contactByHome(ctx, c.Address, c.Name); err != nil {
-			return err
-		} else if ok {
-			return m.changeIdentity(ctx, in, old)
-		}
-	}
-	id, err := m.st.AddContact(ctx, c)
-	if err != nil {
-		return err
-	}
-	c.ID = id
-	in.contact, in.known = c, true
-	m.events.emit(ContactChanged{Contact: c})
-	return nil
-}
-
-// contactByHome finds the contact whose home is addr and whose name is
-// name (ignoring case).
-func (m *Messenger) contactByHome(ctx context.Context, addr, name string) (store.Contact, bool, error) {
-	if addr == "" || name == "" {
-		return store.Contact{}, false, nil
-	}
-	all, err := m.st.Contacts(ctx)
-	if err != nil {
-		return store.Contact{}, false, err
-	}
-	for _, c := range all {
-		if c.Address == addr && strings.EqualFold(c.Name, name) {
-			return c, true, nil
-		}
-	}
-	return store.Contact{}, false, nil
-}
-
-// changeIdentity records that old now speaks with a new identity key: the
-// history keeps both, the verified mark goes, and sending is held until
-// the user accepts the new key.
-func (m *Messenger) changeIdentity(ctx context.Context, in *incoming, old store.Contact) error {
-	// One transaction: new key, verified mark cleared, sending held,
-	// history appended.
-	if err := m.st.ChangeIdentity(ctx, old.ID, in.sender); err != nil {
-		return err
-	}
-	previous := old.Identity
-	old.Identity, old.Verified, old.Held = in.sender, false, true
-	in.contact, in.known = old, true
-	m.events.emit(IdentityChanged{Contact: old.ID, Old: previous, New: in.sender})
-	m.events.emit(ContactChanged{Contact: old})
-	return m.systemLine(ctx, old.ID, store.KindKeyChanged, 0)
-}
-
 // AcceptIdentity lets messages flow again to a contact whose identity key
 // changed, after the user has seen the change.
 func (m *Messenger) AcceptIdentity(ctx context.Context, id store.ContactID) error {
@@ -180,7 +125,8 @@ func (m *Messenger) AcceptIdentity(ctx context.Context, id store.ContactID) erro
 	return nil
 }
 
-// Contacts returns every contact.
+// Contacts returns every contact row: contacts, requests and blocked
+// senders (see [store.Contact.State]).
 func (m *Messenger) Contacts(ctx context.Context) ([]store.Contact, error) {
 	return m.st.Contacts(ctx)
 }

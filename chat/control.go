@@ -48,8 +48,8 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 // invite). It goes out on the new session, which is not new to the
 // contact, so the contact does not answer in turn.
 func (m *Messenger) answerProfile(ctx context.Context, contact store.Contact) error {
-	if contact.Held {
-		return nil
+	if contact.Held || contact.State != store.StateContact {
+		return nil // a request learns who we are once accepted
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

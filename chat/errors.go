@@ -66,7 +66,19 @@ var (
 	// ErrNoTransfer is returned by [Messenger.CancelFile] when the message
 	// is not a file still being transferred.
 	ErrNoTransfer = errors.New("chat: no file transfer under way with that id")
+	// ErrNotAccepted is returned when sending to a message request or a
+	// blocked sender: accept the request first.
+	ErrNotAccepted = errors.New("chat: that is a message request or a blocked sender; accept it first")
+	// ErrNotRequest is returned by [Messenger.Accept] for a contact that
+	// is not a message request.
+	ErrNotRequest = errors.New("chat: not a message request")
+	// ErrNotBlocked is returned by [Messenger.Unblock] for a contact that
+	// is not blocked.
+	ErrNotBlocked = errors.New("chat: not blocked")
 )
+
+// errBlocked marks an envelope from a blocked sender, dropped in silence.
+var errBlocked = errors.New("chat: envelope from a blocked sender")
 
 // ErrShortPassphrase is returned for a passphrase under [MinPassphrase]
 // characters.

@@ -10,11 +10,12 @@ import (
 	"ratchat/store"
 )
 
-// TestIdentityChangeHoldsSending: bob loses his profile and starts a new
-// one (new identity key) on the same home with the same name, and adds
-// alice again. Alice is told loudly, bob's verified mark goes, and nothing
-// is sent to bob until alice accepts the new key.
-func TestIdentityChangeHoldsSending(t *testing.T) {
+// TestReinstalledContactIsARequest: bob loses his profile and starts a
+// new one (new identity key) on the same home with the same name, and
+// adds alice again. A contact is its key: alice gets a message request
+// marked "not the same key as your contact bob", and her verified bob
+// keeps his key, his mark and his session.
+func TestReinstalledContactIsARequest(t *testing.T) {
 	ctx := context.Background()
 	alice, bob := newProfile(t, "alice", ""), newProfile(t, "bob", "")
 	ab, _ := connect(t, alice, bob)
@@ -29,32 +30,33 @@ func TestIdentityChangeHoldsSending(t *testing.T) {
 	if _, err := bob2.m.AddContact(ctx, alice.invite(), "alice"); err != nil {
 		t.Fatal(err)
 	}
-	e := alice.waitFor("identity change", 10*time.Second, func(e Event) bool {
-		_, ok := e.(IdentityChanged)
-		return ok
-	}).(IdentityChanged)
-	if e.Contact != ab.ID || e.Old != oldKey || e.New != bob2.m.Identity() {
-		t.Fatalf("event %+v", e)
+	req := alice.contactOf(bob2)
+	if req.ID == ab.ID || req.State != store.StateRequest {
+		t.Fatalf("the new key arrived as %+v, want a new request", req)
 	}
 	c, err := alice.st.Contact(ctx, ab.ID)
-	if err != nil || c.Verified || c.Identity != bob2.m.Identity() {
-		t.Fatalf("contact after the change: %+v, %v", c, err)
+	if err != nil || !c.Verified || c.Held || c.Identity != oldKey || c.State != store.StateContact {
+		t.Fatalf("the verified bob after the reinstall: %+v, %v", c, err)
 	}
-	history, err := alice.st.IdentityHistory(ctx, ab.ID)
-	if err != nil || len(history) != 1 || history[0].Old != oldKey {
-		t.Fatalf("identity history %+v, %v", history, err)
+	requests, err := alice.m.Requests(ctx)
+	if err != nil || len(requests) != 1 || requests[0].SameName != ab.ID ||
+		requests[0].Mark != "not the same key as your contact bob" {
+		t.Fatalf("requests %+v, %v", requests, err)
 	}
-	var held *IdentityChangedError
-	if _, err := alice.m.Send(ctx, ab.ID, "are you really bob?"); !errors.As(err, &held) {
-		t.Fatalf("send to a changed key: %v, want IdentityChangedError", err)
+	if _, err := alice.m.Send(ctx, req.ID, "are you really bob?"); !errors.Is(err, ErrNotAccepted) {
+		t.Fatalf("send to a request: %v, want ErrNotAccepted", err)
 	}
-	if err := alice.m.AcceptIdentity(ctx, ab.ID); err != nil {
+	// Accepting makes a second contact, a new key beside the old one.
+	if err := alice.m.Accept(ctx, req.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alice.m.Send(ctx, ab.ID, "welcome back"); err != nil {
+	if _, err := alice.m.Send(ctx, req.ID, "welcome back"); err != nil {
 		t.Fatal(err)
 	}
 	bob2.waitText("welcome back")
+	if c, err := alice.st.Contact(ctx, ab.ID); err != nil || c.Identity != oldKey || !c.Verified {
+		t.Fatalf("the old bob after accepting the new key: %+v, %v", c, err)
+	}
 }
 
 // newProfileAt is newProfile listening on a given address.

@@ -159,7 +159,8 @@ func (p *profile) contactOf(other *profile) store.Contact {
 	return e.(ContactChanged).Contact
 }
 
-// connect has a add b by invite and waits until b knows a.
+// connect has a add b by invite, waits until b has a's message request
+// and has b accept it.
 func connect(t testing.TB, a, b *profile) (store.Contact, store.Contact) {
 	t.Helper()
 	ab, err := a.m.AddContact(context.Background(), b.invite(), b.name)
@@ -167,9 +168,13 @@ func connect(t testing.TB, a, b *profile) (store.Contact, store.Contact) {
 		t.Fatal(err)
 	}
 	ba := b.contactOf(a)
-	if ba.Name != a.name {
-		t.Fatalf("%s sees %s as %q", b.name, a.name, ba.Name)
+	if ba.Name != a.name || ba.State != store.StateRequest {
+		t.Fatalf("%s sees %s as %q, state %d", b.name, a.name, ba.Name, ba.State)
 	}
+	if err := b.m.Accept(context.Background(), ba.ID); err != nil {
+		t.Fatal(err)
+	}
+	ba.State = store.StateContact
 	return ab, ba
 }
 

@@ -32,6 +32,8 @@ func (m *Messenger) handleDelivery(ctx context.Context, acks *acker, d *transpor
 	err := m.receive(ctx, d)
 	switch {
 	case err == nil:
+	case errors.Is(err, errBlocked):
+		// Refused in silence, as blocking promises the user.
 	case errors.Is(err, errUndeliverable):
 		m.log.Warn("dropping an envelope", "err", err)
 	default:
@@ -141,6 +143,9 @@ func (m *Messenger) loadSender(ctx context.Context, in *incoming) error {
 	if err != nil {
 		return err
 	}
+	if c.State == store.StateBlocked {
+		return undeliverable(errBlocked)
+	}
 	in.contact, in.known = c, true
 	return m.loadSession(ctx, c.ID, &in.session)
 }
@@ -203,6 +208,10 @@ func (m *Messenger) commit(ctx context.Context, in *incoming) (bool, error) {
 		in.newFile = c.Kind == KindFileOffer
 	}
 	// Acknowledge even a duplicate: the sender may have missed our receipt.
-	m.deliveryReceipt(in.contact.ID, c.ID)
+	// A request gets no receipt until it is accepted: a receipt would tell
+	// a stranger that this profile is alive and reads them.
+	if in.contact.State == store.StateContact {
+		m.deliveryReceipt(in.contact.ID, c.ID)
+	}
 	return false, nil
 }

@@ -62,6 +62,9 @@ func TestStoreFailureLeavesEnvelopeAtHome(t *testing.T) {
 	if n := countText(t, bob, ba.ID, text); n != 1 {
 		t.Fatalf("bob holds %d copies of the message, want 1", n)
 	}
+	if err := bob.m.Accept(ctx, ba.ID); err != nil { // alice is a request until then: no receipt
+		t.Fatal(err)
+	}
 	alice.waitStatus(sent.ID, store.StatusDelivered)
 }
 

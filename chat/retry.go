@@ -118,6 +118,9 @@ func (m *Messenger) receiveDecryptionError(ctx context.Context, opened *transpor
 	if errors.Is(err, store.ErrNotFound) {
 		return undeliverable(fmt.Errorf("chat: decryption error from a stranger"))
 	}
+	if err == nil && c.State == store.StateBlocked {
+		return undeliverable(errBlocked)
+	}
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,9 @@ func (m *Messenger) sendable(ctx context.Context, id store.ContactID) (store.Con
 	if c.Held {
 		return c, nil, &IdentityChangedError{Contact: id}
 	}
+	if c.State != store.StateContact {
+		return c, nil, ErrNotAccepted
+	}
 	s := new(session.Session)
 	if err := m.loadSession(ctx, id, s); err != nil {
 		return c, nil, err
@@ -108,6 +111,9 @@ func (m *Messenger) sendControl(ctx context.Context, c store.Contact, content *C
 // sendControlWith is sendControl with a session in hand: the new state
 // and the outbox item are stored in one transaction.
 func (m *Messenger) sendControlWith(ctx context.Context, c store.Contact, s *session.Session, content *Content) error {
+	if c.State != store.StateContact {
+		return ErrNotAccepted // nothing goes to a request or a blocked sender
+	}
 	payload, state, err := m.seal(c, s, content)
 	if err != nil {
 		return err
@@ -118,8 +124,8 @@ func (m *Messenger) sendControlWith(ctx context.Context, c store.Contact, s *ses
 
 // queueReceipt acknowledges messages to their sender. The caller holds m.mu.
 func (m *Messenger) queueReceipt(ctx context.Context, c store.Contact, t ReceiptType, ids ...store.MessageID) error {
-	if c.Held {
-		return nil // nothing goes to an unaccepted identity, receipts included
+	if c.Held || c.State != store.StateContact {
+		return nil // nothing goes to an unaccepted identity or a request, receipts included
 	}
 	content := &Content{Kind: KindReceipt, Receipt: t, Acked: ids}
 	if err := m.stamp(content); err != nil {

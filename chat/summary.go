@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +14,8 @@ import (
 // unread count, its newest row, whether its home answers, and its
 // disappearing-messages timer.
 type Summary struct {
-	// Contact is the contact (its Held flag: a changed key awaits acceptance).
+	// Contact is the contact (its Held flag: a changed key awaits
+	// acceptance; its State: a contact, a message request or blocked).
 	Contact store.Contact
 	// Unread counts the contact's messages after the read marker; it stops
 	// at [store.MaxUnreadScan].
@@ -26,6 +26,11 @@ type Summary struct {
 	Online bool
 	// Timer is the disappearing-messages timer, zero when off.
 	Timer time.Duration
+	// SameName is, for a message request, the contact whose name it
+	// carries (ignoring case) with another key; 0 when none.
+	SameName store.ContactID
+	// Mark says so for the user: "not the same key as your contact X".
+	Mark string
 }
 
 // LastAt is when the chat last changed: its newest row's time, zero for an
@@ -37,37 +42,27 @@ func (s Summary) LastAt() time.Time {
 	return s.Last.Received
 }
 
-// Summaries returns a summary of every contact, the most recent
-// conversation first.
+// Summaries returns a summary of every contact (not the message
+// requests, see [Messenger.Requests], nor blocked senders), the most
+// recent conversation first.
 func (m *Messenger) Summaries(ctx context.Context) ([]Summary, error) {
-	all, err := m.st.Contacts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Summary, 0, len(all))
-	for _, c := range all {
-		s, err := m.summary(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if a, b := out[i].LastAt(), out[j].LastAt(); !a.Equal(b) {
-			return a.After(b)
-		}
-		return out[i].Contact.ID > out[j].Contact.ID
-	})
-	return out, nil
+	return m.summariesIn(ctx, store.StateContact)
 }
 
-// Summary returns the summary of one contact.
+// Summary returns the summary of one contact or request.
 func (m *Messenger) Summary(ctx context.Context, id store.ContactID) (Summary, error) {
-	c, err := m.st.Contact(ctx, id)
+	all, err := m.st.Contacts(ctx)
 	if err != nil {
 		return Summary{}, err
 	}
-	return m.summary(ctx, c)
+	for _, c := range all {
+		if c.ID == id {
+			s, err := m.summary(ctx, c)
+			s.markSameName(all)
+			return s, err
+		}
+	}
+	return Summary{}, fmt.Errorf("%w: %d", store.ErrNotFound, id)
 }
 
 func (m *Messenger) summary(ctx context.Context, c store.Contact) (Summary, error) {
@@ -112,7 +107,9 @@ func (m *Messenger) FindContact(ctx context.Context, nameOrID string) (store.Con
 	}
 	var found []store.Contact
 	for _, c := range all {
-		if strings.EqualFold(DisplayName(c), nameOrID) {
+		// By name, only contacts: a request named "Alice" must not be
+		// what "send Alice" reaches. Requests are found by id.
+		if c.State == store.StateContact && strings.EqualFold(DisplayName(c), nameOrID) {
 			found = append(found, c)
 		}
 	}

@@ -32,6 +32,13 @@ type (
 	Progress = store.Progress
 )
 
+// Contact states, for the front ends (see [store.ContactState]).
+const (
+	StateContact = store.StateContact
+	StateRequest = store.StateRequest
+	StateBlocked = store.StateBlocked
+)
+
 // The statuses, directions, kinds and file states, as the store defines them.
 const (
 	StatusQueued    = store.StatusQueued

@@ -9,7 +9,7 @@ var Version = "0.1.0-dev"
 // commands are the subcommands, in the order help lists them. The empty
 // name is the interface.
 var commands = []*command{
-	uiCommand, initCommand, inviteCommand, addCommand, contactsCommand,
+	uiCommand, initCommand, inviteCommand, addCommand, contactsCommand, requestsCommand, acceptCommand, blockCommand,
 	sendCommand, messagesCommand, verifyCommand, backupCommand, passwdCommand, serveCommand, relayCommand,
 	versionCommand, helpCommand,
 }

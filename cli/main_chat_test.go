@@ -64,7 +64,7 @@ func TestAddSendVerify(t *testing.T) {
 	check(t, runArgs(with("messages", "Bobby", "-n", "1")...), 0, "* verified", "")
 	check(t, runArgs(with("messages", "Bobby", "-n", "0")...), exitUsage, "", "-n")
 
-	contacts, err := bob.Summaries(context.Background())
+	contacts, err := bob.Requests(context.Background()) // Alice is a message request to Bob
 	if err != nil || len(contacts) != 1 || contacts[0].Contact.Name != "Alice" || contacts[0].Unread != 1 {
 		t.Fatalf("Bob's contacts: %+v, %v", contacts, err)
 	}

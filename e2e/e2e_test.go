@@ -106,6 +106,9 @@ func TestTwoPeople(t *testing.T) {
 	bob.waitFor(`Alice`)
 	bob.keys("Enter") // open the first chat
 	bob.waitFor(`Alice: hello bob, it's alice`)
+	bob.waitFor(`Message request`) // alice wrote first: a request until bob accepts
+	bob.say("/accept")
+	bob.waitFor(`Accepted Alice`)
 	bob.say("hi alice! bob here")
 	alice.waitFor(`Bob: hi alice! bob here`)
 	bob.waitFor(`me: hi alice! bob here`)

@@ -99,5 +99,10 @@ func startPair(t *testing.T, bobW, bobH int) (alice, bob *person, bobProfile *pr
 	bob.waitFor(`Alice`)
 	bob.keys("Enter") // open the first chat
 	bob.waitFor(`Alice: hello bob`)
+	// Alice wrote first: she is a message request until bob accepts her
+	// (through the interface's socket).
+	if out := b.ratchat("accept", "1"); !strings.Contains(out, "accepted 1") {
+		t.Fatalf("accept printed %q", out)
+	}
 	return alice, bob, b
 }

@@ -40,12 +40,49 @@ type Contact struct {
 	// not yet accepted the new one: nothing may be sent to the contact.
 	// [Store.ChangeIdentity] sets it, [Store.AcceptIdentity] clears it.
 	Held bool
+	// State says whether the contact is one the user accepted, a message
+	// request from someone new, or blocked. Only [Store.SetContactState]
+	// and [Store.Block] change it.
+	State ContactState
+	// Files is the contact's "accept files automatically" setting; only
+	// [Store.SetFilesPolicy] changes it.
+	Files FilesPolicy
 }
 
-// Bits of the sealed trust column.
+// ContactState is where a contact stands with the user.
+type ContactState uint8
+
+// Contact states, kept in the sealed trust byte.
 const (
-	trustVerified = 1 << 0
-	trustHeld     = 1 << 1
+	// StateContact is a contact the user added or accepted.
+	StateContact ContactState = 0
+	// StateRequest is someone new who wrote to us: a message request.
+	StateRequest ContactState = 1
+	// StateBlocked is a blocked sender: its envelopes are dropped.
+	StateBlocked ContactState = 2
+)
+
+// FilesPolicy is whether a contact's file offers download by themselves.
+type FilesPolicy uint8
+
+// Files policies, kept in the sealed trust byte.
+const (
+	// FilesDefault downloads automatically only from verified contacts.
+	FilesDefault FilesPolicy = 0
+	// FilesAuto downloads every offer of the contact's automatically.
+	FilesAuto FilesPolicy = 1
+	// FilesAsk waits for the user to accept each offer.
+	FilesAsk FilesPolicy = 2
+)
+
+// Bits of the sealed trust byte: verified, held, the state (2 bits) and
+// the files policy (2 bits), since schema 4.
+const (
+	trustVerified   = 1 << 0
+	trustHeld       = 1 << 1
+	trustStateShift = 2
+	trustFilesShift = 4
+	trustKnown      = 0x3f
 )
 
 // IdentityChange is one change of a contact's identity key.
@@ -76,6 +113,13 @@ type ContactStore interface {
 	AcceptIdentity(ctx context.Context, id ContactID) error
 	// IdentityHistory returns a contact's identity-key changes, oldest first.
 	IdentityHistory(ctx context.Context, id ContactID) ([]IdentityChange, error)
+	// SetContactState accepts, blocks or unblocks a contact.
+	SetContactState(ctx context.Context, id ContactID, state ContactState) error
+	// Block marks a contact blocked and deletes its history, outbox and
+	// session in one transaction.
+	Block(ctx context.Context, id ContactID) error
+	// SetFilesPolicy sets whether a contact's files download by themselves.
+	SetFilesPolicy(ctx context.Context, id ContactID, p FilesPolicy) error
 	// DeleteContact deletes a contact with its session and messages.
 	DeleteContact(ctx context.Context, id ContactID) error
 }
@@ -130,6 +174,10 @@ func (s *Store) sealContact(row int64, c Contact) ([4][]byte, error) {
 	if c.Held {
 		trust[0] |= trustHeld
 	}
+	if c.State > StateBlocked || c.Files > FilesAsk {
+		return out, fmt.Errorf("%w: contact state %d, files %d", ErrCorrupt, c.State, c.Files)
+	}
+	trust[0] |= byte(c.State)<<trustStateShift | byte(c.Files)<<trustFilesShift
 	cols := [4]string{colIdentity, colName, colAddress, colTrust}
 	vals := [4][]byte{c.Identity[:], []byte(c.Name), []byte(c.Address), trust}
 	for i := range cols {
@@ -162,13 +210,18 @@ func (s *Store) scanContact(sc interface{ Scan(...any) error }) (Contact, error)
 		}
 		pt[i] = b
 	}
-	if len(pt[0]) != keys.KeySize || len(pt[3]) != 1 || pt[3][0]&^(trustVerified|trustHeld) != 0 {
+	if len(pt[0]) != keys.KeySize || len(pt[3]) != 1 || pt[3][0]&^trustKnown != 0 {
+		return c, ErrCorrupt
+	}
+	t := pt[3][0]
+	c.State, c.Files = ContactState(t>>trustStateShift&3), FilesPolicy(t>>trustFilesShift&3)
+	if c.State > StateBlocked || c.Files > FilesAsk {
 		return c, ErrCorrupt
 	}
 	c.ID = ContactID(row)
 	copy(c.Identity[:], pt[0])
 	c.Name, c.Address = string(pt[1]), string(pt[2])
-	c.Verified, c.Held = pt[3][0]&trustVerified != 0, pt[3][0]&trustHeld != 0
+	c.Verified, c.Held = t&trustVerified != 0, t&trustHeld != 0
 	return c, nil
 }
 

@@ -184,6 +184,11 @@ func (s *Store) exportContacts(ctx context.Context, tx querier, rw *recordWriter
 		e.str(c.Address)
 		e.bool(c.Verified)
 		e.bool(c.Held)
+		if c.State != StateContact || c.Files != FilesDefault {
+			// Optional since schema 4: an older backup ends after Held.
+			e.uvarint(uint64(c.State))
+			e.uvarint(uint64(c.Files))
+		}
 		if err := rw.write(recContact, &e); err != nil {
 			return 0, err
 		}

@@ -165,3 +165,58 @@ func (s *Store) DeleteContact(ctx context.Context, id ContactID) error {
 		return nil
 	})
 }
+
+// SetContactState accepts a request (StateContact), marks a contact a
+// request, or blocks and unblocks it, changing nothing else. Blocking
+// through [Store.Block] also deletes the history.
+func (s *Store) SetContactState(ctx context.Context, id ContactID, state ContactState) error {
+	return s.write(ctx, func(tx querier) error {
+		c, err := s.contact(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		c.State = state
+		return s.rewriteContact(ctx, tx, c)
+	})
+}
+
+// SetFilesPolicy sets whether a contact's file offers download by
+// themselves, changing nothing else.
+func (s *Store) SetFilesPolicy(ctx context.Context, id ContactID, p FilesPolicy) error {
+	return s.write(ctx, func(tx querier) error {
+		c, err := s.contact(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		c.Files = p
+		return s.rewriteContact(ctx, tx, c)
+	})
+}
+
+// Block marks a contact blocked and deletes its messages (with their
+// attachments and timers), its outbox, its session and its read marker,
+// in one transaction. The row stays, under its identity key's blind
+// index, so that the sender's later envelopes are recognised and dropped.
+//
+// Why keep the row: deleting it would make a blocked sender "someone new"
+// again, a fresh request on its next message.
+func (s *Store) Block(ctx context.Context, id ContactID) error {
+	return s.write(ctx, func(tx querier) error {
+		c, err := s.contact(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		for _, stmt := range []string{
+			`DELETE FROM outbox WHERE contact = ?`,
+			`DELETE FROM messages WHERE conversation = ?`,
+			`DELETE FROM sessions WHERE contact = ?`,
+			`DELETE FROM read_markers WHERE contact = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, stmt, id); err != nil {
+				return fmt.Errorf("store: blocking: %w", err)
+			}
+		}
+		c.State = StateBlocked
+		return s.rewriteContact(ctx, tx, c)
+	})
+}

@@ -215,6 +215,13 @@ func (s *Store) restoreContact(ctx context.Context, tx querier, st *restoreState
 	var c Contact
 	d.fixed(c.Identity[:])
 	c.Name, c.Address, c.Verified, c.Held = d.str(), d.str(), d.bool(), d.bool()
+	if d.d.Len() > 0 { // state and files policy, written since schema 4
+		state, files := d.uvarint(), d.uvarint()
+		if state > uint64(StateBlocked) || files > uint64(FilesAsk) {
+			return ErrBackupCorrupt
+		}
+		c.State, c.Files = ContactState(state), FilesPolicy(files)
+	}
 	if err := d.done(); err != nil {
 		return err
 	}

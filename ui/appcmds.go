@@ -31,6 +31,8 @@ func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
 			return a.composer.SetHint("Usage: /file PATH", true)
 		}
 		return a.sendFile(msg.Arg)
+	case "accept", "block":
+		return a.decideRequest(msg.Name)
 	case "timer":
 		return a.setTimer(msg.Arg)
 	case "backup":
@@ -53,6 +55,34 @@ func (a *App) openBackup(arg string) tea.Cmd {
 		return a.setPage(NewAutoBackupView(a.common, a.core), screenPage)
 	}
 	return a.composer.SetHint("Usage: /backup [export|restore|auto]", true)
+}
+
+// requestHint is the line above the composer in a message request's chat.
+func requestHint(c chat.Summary) string {
+	h := "Message request — /accept to accept, /block to block"
+	if c.Mark != "" {
+		h += " (" + SanitizeLine(c.Mark) + ")"
+	}
+	return h
+}
+
+// decideRequest accepts or blocks the open chat's contact.
+func (a *App) decideRequest(what string) tea.Cmd {
+	c, ok := a.chat.Contact()
+	if !ok {
+		return a.composer.SetHint("Open a chat first.", true)
+	}
+	core, id := a.core, c.Contact.ID
+	return func() tea.Msg {
+		do, done := core.Accept, "Accepted "
+		if what == "block" {
+			do, done = core.Block, "Blocked "
+		}
+		if err := do(context.Background(), id); err != nil {
+			return errMsg{err}
+		}
+		return noticeMsg{done + SanitizeLine(chat.DisplayName(c.Contact))}
+	}
 }
 
 // setTimer sets the open chat's disappearing-messages timer.

@@ -124,6 +124,9 @@ func (a *App) jumpUnread() tea.Cmd {
 // openChat opens a contact's chat and gives the composer the keyboard.
 func (a *App) openChat(c chat.Summary) tea.Cmd {
 	a.contacts.Select(c.Contact.ID)
+	if c.Contact.State == chat.StateRequest {
+		a.composer.holdHint(requestHint(c))
+	}
 	return tea.Batch(a.chat.Open(c), a.setFocus(focusComposer))
 }
 

@@ -65,7 +65,12 @@ type contactAddedMsg struct {
 func ContactsCmd(c Messenger) tea.Cmd {
 	return func() tea.Msg {
 		items, err := c.Summaries(context.Background())
-		return contactsMsg{items, err}
+		if err != nil {
+			return contactsMsg{nil, err}
+		}
+		// The requests follow the contacts, in a section of their own.
+		requests, err := c.Requests(context.Background())
+		return contactsMsg{append(items, requests...), err}
 	}
 }
 

@@ -26,6 +26,8 @@ var Commands = []Command{
 	{Name: "invite", Help: "show your invite, to give to a contact"},
 	{Name: "verify", Help: "compare safety numbers with this contact"},
 	{Name: "file", Args: "PATH", Help: "send a file"},
+	{Name: "accept", Help: "accept this message request"},
+	{Name: "block", Help: "block this contact: delete the chat, drop its messages"},
 	{Name: "timer", Args: "DURATION|off", Help: "disappearing messages in this chat"},
 	{Name: "backup", Args: "[export|restore|auto]", Help: "back up, restore, or set automatic backups",
 		Choices: []string{"export", "restore", "auto"}},

@@ -38,10 +38,12 @@ func TestComplete(t *testing.T) {
 		candidates []string
 		ok         bool
 	}{
-		{"/a", "/add ", nil, true},
+		{"/a", "/a", []string{"/accept", "/add"}, true}, // two commands start with a
+		{"/ad", "/add ", nil, true},
 		{"/v", "/verify ", nil, true},
-		{"/b", "/backup ", nil, true},
-		{"/", "/", []string{"/add", "/backup", "/file", "/help", "/invite", "/timer", "/verify"}, true},
+		{"/b", "/b", []string{"/backup", "/block"}, true},
+		{"/ba", "/backup ", nil, true},
+		{"/", "/", []string{"/accept", "/add", "/backup", "/block", "/file", "/help", "/invite", "/timer", "/verify"}, true},
 		{"/x", "/x", nil, true},
 		{"/add ", "/add ", nil, false}, // free-text arguments are not completed
 		{"/timer 1", "/timer 1", nil, false},

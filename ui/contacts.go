@@ -61,17 +61,24 @@ func (l *ContactList) SetItems(items []chat.Summary) {
 	}
 }
 
-// Upsert adds a contact or replaces the one with the same ID.
+// Upsert adds a contact or replaces the one with the same ID; a blocked
+// one leaves the list.
 func (l *ContactList) Upsert(c chat.Summary) {
 	items := append([]chat.Summary(nil), l.items...)
 	for i := range items {
 		if items[i].Contact.ID == c.Contact.ID {
-			items[i] = c
+			if c.Contact.State == chat.StateBlocked {
+				items = append(items[:i], items[i+1:]...)
+			} else {
+				items[i] = c
+			}
 			l.SetItems(items)
 			return
 		}
 	}
-	l.SetItems(append(items, c))
+	if c.Contact.State != chat.StateBlocked {
+		l.SetItems(append(items, c))
+	}
 }
 
 // Selected returns the contact under the cursor.
@@ -160,6 +167,8 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 	}
 	mark := ""
 	switch {
+	case c.Contact.State == chat.StateRequest:
+		mark = st.Warning.Render(" request")
 	case c.Contact.Held:
 		mark = st.Warning.Render(" !")
 	case c.Contact.Verified:
@@ -173,7 +182,11 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 	if at := c.LastAt(); !at.IsZero() {
 		when = " " + shortTime(l.common, at)
 	}
-	preview := truncate(SanitizeLine(previewText(c)), w-2-len(when))
+	text := previewText(c)
+	if c.Mark != "" { // a request named like a contact: say so first
+		text = c.Mark
+	}
+	preview := truncate(SanitizeLine(text), w-2-len(when))
 	line2 := "  " + st.Subtle.Render(preview)
 	line2 += strings.Repeat(" ", max(0, w-lipgloss.Width(line2)-len(when))) + st.Time.Render(when)
 	if selected && l.focused {
@@ -183,10 +196,14 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 }
 
 // sortContacts orders contacts by their last message, newest first, then
-// by name.
+// by name; message requests come after every contact, in their own
+// section, so that a request named like a contact never sits in its place.
 func sortContacts(items []chat.Summary) {
 	sort.SliceStable(items, func(i, j int) bool {
 		a, b := items[i], items[j]
+		if ar, br := a.Contact.State == chat.StateRequest, b.Contact.State == chat.StateRequest; ar != br {
+			return br
+		}
 		if at, bt := a.LastAt(), b.LastAt(); !at.Equal(bt) {
 			return at.After(bt)
 		}

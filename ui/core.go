@@ -43,6 +43,13 @@ type Messenger interface {
 	// Summaries lists the contacts with their unread counts and newest
 	// rows, most recent conversation first.
 	Summaries(ctx context.Context) ([]chat.Summary, error)
+	// Requests lists the message requests (someone new who wrote first),
+	// each with its mark when it is named like a contact.
+	Requests(ctx context.Context) ([]chat.Summary, error)
+	// Accept makes a message request a contact.
+	Accept(ctx context.Context, id chat.ContactID) error
+	// Block blocks a contact or request, deleting its chat.
+	Block(ctx context.Context, id chat.ContactID) error
 	// Summary returns one contact's summary.
 	Summary(ctx context.Context, id chat.ContactID) (chat.Summary, error)
 	// AddContact adds the contact an invite names and starts a session.

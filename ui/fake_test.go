@@ -181,6 +181,14 @@ func (f *fakeCore) Summaries(context.Context) ([]chat.Summary, error) {
 	return append([]chat.Summary(nil), f.contacts...), nil
 }
 
+func (f *fakeCore) Requests(context.Context) ([]chat.Summary, error) {
+	return nil, nil
+}
+
+func (f *fakeCore) Accept(context.Context, chat.ContactID) error { return nil }
+
+func (f *fakeCore) Block(context.Context, chat.ContactID) error { return nil }
+
 func (f *fakeCore) Summary(_ context.Context, id chat.ContactID) (chat.Summary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

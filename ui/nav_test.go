@@ -172,3 +172,24 @@ func TestShortDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestsSortAfterContacts: a message request, even the newest, is
+// listed after every contact, and a blocked one leaves the list.
+func TestRequestsSortAfterContacts(t *testing.T) {
+	now := time.Now()
+	old := chat.Message{Received: now.Add(-time.Hour)}
+	fresh := chat.Message{Received: now}
+	alice := chat.Summary{Contact: chat.Contact{ID: 1, Name: "alice"}, Last: &old}
+	impostor := chat.Summary{Contact: chat.Contact{ID: 2, Name: "alice", State: chat.StateRequest}, Last: &fresh,
+		Mark: "not the same key as your contact alice"}
+	l := NewContactList(Common{})
+	l.SetItems([]chat.Summary{impostor, alice})
+	if got := l.Items(); len(got) != 2 || got[0].Contact.ID != 1 || got[1].Contact.ID != 2 {
+		t.Fatalf("order %+v, want alice then the request", got)
+	}
+	impostor.Contact.State = chat.StateBlocked
+	l.Upsert(impostor)
+	if got := l.Items(); len(got) != 1 || got[0].Contact.ID != 1 {
+		t.Fatalf("after the block: %+v", got)
+	}
+}

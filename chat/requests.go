@@ -1,0 +1,163 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"ratchat/store"
+)
+
+// addIncomingContact records someone new who started a session with us
+// as a message request: a contact row in [store.StateRequest], named as
+// their profile says. Nothing links them to an existing contact: a
+// contact is its identity key, and a display name or a home address
+// (every profile on a relay shares the relay's) is a label anyone can
+// claim. A request named like a contact is only marked (see
+// [Summary.SameName]); the contact is never touched.
+func (m *Messenger) addIncomingContact(ctx context.Context, in *incoming) error {
+	c := store.Contact{Identity: in.sender, State: store.StateRequest}
+	if in.content.Kind == KindProfile {
+		c.Name, c.Address = in.content.Name, in.content.Home
+	}
+	id, err := m.st.AddContact(ctx, c)
+	if err != nil {
+		return err
+	}
+	c.ID = id
+	in.contact, in.known = c, true
+	m.events.emit(ContactChanged{Contact: c})
+	return nil
+}
+
+// Requests returns a summary of every message request, the most recent
+// first. A request whose name is a contact's (ignoring case) carries
+// [Summary.SameName] and [Summary.Mark].
+func (m *Messenger) Requests(ctx context.Context) ([]Summary, error) {
+	return m.summariesIn(ctx, store.StateRequest)
+}
+
+// summariesIn summarises the rows in state, the most recent first.
+func (m *Messenger) summariesIn(ctx context.Context, state store.ContactState) ([]Summary, error) {
+	all, err := m.st.Contacts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Summary, 0, len(all))
+	for _, c := range all {
+		if c.State != state {
+			continue
+		}
+		s, err := m.summary(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		s.markSameName(all)
+		out = append(out, s)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if a, b := out[i].LastAt(), out[j].LastAt(); !a.Equal(b) {
+			return a.After(b)
+		}
+		return out[i].Contact.ID > out[j].Contact.ID
+	})
+	return out, nil
+}
+
+// markSameName sets SameName and Mark when s is a request named like one
+// of the contacts in all. Computed, never stored: renaming the contact
+// updates the mark.
+func (s *Summary) markSameName(all []store.Contact) {
+	if s.Contact.State != store.StateRequest || s.Contact.Name == "" {
+		return
+	}
+	for _, c := range all {
+		if c.State == store.StateContact && c.ID != s.Contact.ID && strings.EqualFold(c.Name, s.Contact.Name) {
+			s.SameName = c.ID
+			s.Mark = fmt.Sprintf("not the same key as your contact %s", DisplayName(c))
+			return
+		}
+	}
+}
+
+// Accept makes message request id a contact: from now on its messages
+// are acknowledged, it learns our name, and we may write to it. The
+// messages it sent while a request get their delivery receipts now.
+//
+// Accepting a request named like an existing contact makes a second
+// contact; it never replaces the first one's key.
+func (m *Messenger) Accept(ctx context.Context, id store.ContactID) error {
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return err
+	}
+	if c.State != store.StateRequest {
+		return fmt.Errorf("%w: %s", ErrNotRequest, DisplayName(c))
+	}
+	if err := m.st.SetContactState(ctx, id, store.StateContact); err != nil {
+		return err
+	}
+	c.State = store.StateContact
+	m.events.emit(ContactChanged{Contact: c})
+	if err := m.answerProfile(ctx, c); err != nil {
+		return err
+	}
+	return m.acknowledgeAll(ctx, c.ID)
+}
+
+// acknowledgeAll queues delivery receipts for every incoming message of
+// the contact, which a request was not sent.
+func (m *Messenger) acknowledgeAll(ctx context.Context, id store.ContactID) error {
+	var before store.Cursor
+	for {
+		page, next, err := m.st.Messages(ctx, id, before, 500)
+		if err != nil {
+			return err
+		}
+		for _, msg := range page {
+			if msg.Direction == store.Incoming && !msg.Kind.System() {
+				m.deliveryReceipt(id, msg.ID)
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		before = next
+	}
+}
+
+// Block blocks a contact or a request: its history, outbox and session
+// are deleted, and its later envelopes are dropped unread and in silence.
+// The row stays (under its key) so that it is recognised.
+func (m *Messenger) Block(ctx context.Context, id store.ContactID) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.st.Block(ctx, id); err != nil {
+		return err
+	}
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return err
+	}
+	m.events.emit(ContactChanged{Contact: c})
+	return nil
+}
+
+// Unblock lifts a block: the sender's next messages arrive again, as a
+// message request (its history is gone, and it has to be accepted anew).
+func (m *Messenger) Unblock(ctx context.Context, id store.ContactID) error {
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return err
+	}
+	if c.State != store.StateBlocked {
+		return fmt.Errorf("%w: %s", ErrNotBlocked, DisplayName(c))
+	}
+	if err := m.st.SetContactState(ctx, id, store.StateRequest); err != nil {
+		return err
+	}
+	c.State = store.StateRequest
+	m.events.emit(ContactChanged{Contact: c})
+	return nil
+}

@@ -1,0 +1,14 @@
+-- ratchat profile schema, version 4.
+--
+-- A contact is its identity key. Someone new who writes to us is a
+-- message request until the user accepts it, and a blocked sender stays a
+-- row so that its envelopes are recognised and dropped. The state
+-- (contact 0, request 1, blocked 2) and the per-contact "accept files
+-- automatically" setting (default 0: verified contacts only; always 1;
+-- ask 2) are two 2-bit fields of the sealed trust byte (bits 2-3 and
+-- 4-5), beside verified (bit 0) and held (bit 1): whom we talk to and
+-- whom we refuse say something about a person, so they stay sealed.
+-- No column changes; the version step keeps an older build, which would
+-- read the new bits as corruption, from opening the profile
+-- (ErrSchemaTooNew). Existing rows read as accepted contacts.
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
