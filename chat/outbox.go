@@ -106,7 +106,7 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.Out
 	// A deposit that hangs must not stall the whole outbox.
 	dctx, cancel := context.WithTimeout(ctx, depositTimeout)
 	defer cancel()
-	if _, err := conn.Deposit(dctx, c.Identity, item.Payload); err != nil {
+	if _, err := conn.Deposit(dctx, c.Identity, m.depositToken(ctx, c), item.Payload); err != nil {
 		var refused *transport.RefusedError
 		if !errors.As(err, &refused) {
 			m.pool.drop(c.Address, conn)
