@@ -154,3 +154,93 @@ func (s *Store) openToken(table string, row int64, ct []byte, t *DepositToken) e
 	copy(t.Token[:], pt[1:])
 	return nil
 }
+
+// Roles of a deposit-token backup record.
+const (
+	tokenIssued  = 1 // one we handed out
+	tokenGivenUs = 2 // one a contact gave us
+)
+
+// exportTokens writes a record per deposit token, so that a restored
+// profile can still deposit at its contacts' homes and revoke what it
+// handed out.
+func (s *Store) exportTokens(ctx context.Context, tx querier, rw *recordWriter) error {
+	for _, q := range []struct {
+		role  uint64
+		table string
+		query string
+	}{
+		{tokenIssued, tableIssuedTokens, `SELECT id, contact, revoked, token FROM issued_tokens ORDER BY id`},
+		{tokenGivenUs, tableContactTokens, `SELECT contact, contact, 0, token FROM contact_tokens ORDER BY contact`},
+	} {
+		rows, err := tx.QueryContext(ctx, q.query)
+		if err != nil {
+			return fmt.Errorf("store: exporting tokens: %w", err)
+		}
+		var all []DepositToken
+		for rows.Next() {
+			var row int64
+			var t DepositToken
+			var ct []byte
+			if err := rows.Scan(&row, &t.Contact, &t.Revoked, &ct); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: exporting tokens: %w", err)
+			}
+			if err := s.openToken(q.table, row, ct, &t); err != nil {
+				rows.Close()
+				return err
+			}
+			all = append(all, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: exporting tokens: %w", err)
+		}
+		for _, t := range all {
+			var e encoder
+			e.uvarint(q.role)
+			e.uvarint(uint64(t.Contact))
+			e.uvarint(uint64(t.Kind))
+			e.bytes(t.Token[:])
+			e.bool(t.Revoked)
+			if err := rw.write(recDepositToken, &e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// restoreToken applies a deposit-token record.
+func (s *Store) restoreToken(ctx context.Context, tx querier, d *decoder) error {
+	role, contact, kind, token, revoked := d.uvarint(), d.uvarint(), d.uvarint(), d.bytes(), d.bool()
+	if err := d.done(); err != nil {
+		return err
+	}
+	if len(token) != DepositTokenSize || kind == 0 || kind > 255 || contact > 1<<62 {
+		return ErrBackupCorrupt
+	}
+	pt := append([]byte{byte(kind)}, token...)
+	switch role {
+	case tokenIssued:
+		var id int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM issued_tokens`).Scan(&id); err != nil {
+			return err
+		}
+		ct, err := s.c.seal(tableIssuedTokens, colToken, id, pt)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO issued_tokens (id, contact, revoked, token) VALUES (?, ?, ?, ?)`,
+			id, contact, revoked, ct)
+		return err
+	case tokenGivenUs:
+		ct, err := s.c.seal(tableContactTokens, colToken, int64(contact), pt)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO contact_tokens (contact, token) VALUES (?, ?)`, contact, ct)
+		return err
+	}
+	return ErrBackupCorrupt
+}
