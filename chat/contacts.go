@@ -24,6 +24,9 @@ func (m *Messenger) AddContact(ctx context.Context, invite, name string) (store.
 	if inv.Identity == m.identity.Public {
 		return store.Contact{}, ErrSelf
 	}
+	if inv.Token.IsZero() {
+		return store.Contact{}, ErrInviteWithoutToken
+	}
 	conn, err := m.pool.get(ctx, inv.Address)
 	if err != nil {
 		return store.Contact{}, err
@@ -78,6 +81,9 @@ func (m *Messenger) AddContact(ctx context.Context, invite, name string) (store.
 		had.Supersede(s)
 		s = &had
 	}
+	if err := m.keepInviteToken(ctx, c.ID, inv.Token); err != nil {
+		return store.Contact{}, err
+	}
 	if err := m.sendProfile(ctx, c, s); err != nil {
 		return store.Contact{}, err
 	}
@@ -93,6 +99,9 @@ func (m *Messenger) sendProfile(ctx context.Context, c store.Contact, s *session
 		return err
 	}
 	err = m.sendControlWith(ctx, c, s, content)
+	if err == nil {
+		err = m.giveToken(ctx, c, s)
+	}
 	m.wakeOutbox()
 	return err
 }

@@ -39,7 +39,12 @@ const (
 	// KindFileCancel says that the sender or the receiver cancelled a
 	// transfer: the other side stops sending or drops what it received.
 	KindFileCancel Kind = 9
-	lastKind            = KindFileCancel
+	// KindToken gives the contact a deposit token of ours: the token it
+	// deposits with at our home from then on (docs/TRANSPORT.md). It
+	// travels only inside the session, so the home never learns who
+	// holds which token.
+	KindToken Kind = 10
+	lastKind       = KindToken
 	// maxWireKind bounds the kind a peer may send: kinds after lastKind
 	// come from a newer version and are ignored, not refused (see
 	// [ErrUnknownKind]).
@@ -99,7 +104,11 @@ type Content struct {
 	ChunkIndex uint32            // KindFileChunk
 	ChunkData  []byte            // KindFileChunk
 	FileOK     bool              // KindFileDone: the file was whole and saved
+	Token      [TokenSize]byte   // KindToken: never all zero
 }
+
+// TokenSize is the length of the deposit token a [KindToken] carries.
+const TokenSize = 16
 
 // Field numbers of the encoding.
 const (
@@ -119,6 +128,7 @@ const (
 	fChunkIndex
 	fChunkData
 	fFileOK
+	fToken
 )
 
 // Marshal encodes c: version byte, fields, padding. It checks c first, so
@@ -161,6 +171,8 @@ func (c *Content) Marshal() ([]byte, error) {
 		}
 	case KindFileCancel:
 		b = appendBytes(b, fFileID, c.FileID[:])
+	case KindToken:
+		b = appendBytes(b, fToken, c.Token[:])
 	}
 	return pad(b), nil
 }
@@ -223,6 +235,10 @@ func (c *Content) check() error {
 	case KindFileChunk:
 		if len(c.ChunkData) == 0 {
 			return bad("empty chunk")
+		}
+	case KindToken:
+		if c.Token == [TokenSize]byte{} {
+			return bad("zero token")
 		}
 	}
 	return nil

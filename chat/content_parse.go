@@ -24,6 +24,7 @@ var kindFields = map[Kind][]protowire.Number{
 	KindFileChunk:  {fFileID, fChunkIndex, fChunkData},
 	KindFileDone:   {fFileID, fFileOK},
 	KindFileCancel: {fFileID},
+	KindToken:      {fToken},
 }
 
 // contentPolicy reads a content's fields: each of its wire type and range,
@@ -46,6 +47,7 @@ var contentPolicy = wire.Policy{Fields: []wire.Spec{
 	fChunkIndex: wire.Uint32(),
 	fChunkData:  wire.Bytes(),
 	fFileOK:     wire.Varint(1),
+	fToken:      wire.Fixed(TokenSize),
 }}
 
 // ParseContent decodes what [Content.Marshal] wrote. It is strict: the
@@ -116,6 +118,8 @@ func (c *Content) setField(f wire.Field) error {
 		copy(c.FileID[:], f.Bytes)
 	case fFileSHA256:
 		copy(c.FileSHA256[:], f.Bytes)
+	case fToken:
+		copy(c.Token[:], f.Bytes)
 	case fAcked:
 		if len(c.Acked) == MaxReceiptIDs {
 			return fmt.Errorf("%w: too many receipt ids", ErrBadContent)
@@ -139,7 +143,7 @@ func (c *Content) checkFields(r *wire.Reader) error {
 	for _, f := range kindFields[c.Kind] {
 		allowed[f] = true
 	}
-	for f := fKind; f <= fFileOK; f++ {
+	for f := fKind; f <= fToken; f++ {
 		if r.Has(f) && !allowed[f] {
 			return fmt.Errorf("%w: field %d in a kind %d content", ErrBadContent, f, c.Kind)
 		}

@@ -30,6 +30,7 @@ func sampleContents() map[string]*Content {
 		"file done":  {Kind: KindFileDone, ID: id, Sent: when, FileID: id, FileOK: true},
 		"file fails": {Kind: KindFileDone, ID: id, Sent: when, FileID: id},
 		"cancel":     {Kind: KindFileCancel, ID: id, Sent: when, FileID: id},
+		"token":      {Kind: KindToken, ID: id, Sent: when, Token: [TokenSize]byte{1, 2, 3}},
 	}
 }
 

@@ -39,6 +39,8 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 		return m.applyFileDone(ctx, contact.ID, c)
 	case KindFileCancel:
 		return m.applyFileCancel(ctx, contact.ID, c)
+	case KindToken:
+		return m.applyToken(ctx, contact, c)
 	}
 	return nil
 }
@@ -57,7 +59,13 @@ func (m *Messenger) answerProfile(ctx context.Context, contact store.Contact) er
 	if err != nil {
 		return err
 	}
-	if err := m.sendControl(ctx, contact, content); err != nil && !errors.Is(err, ErrNoSession) {
+	if err := m.sendControl(ctx, contact, content); err != nil {
+		if errors.Is(err, ErrNoSession) {
+			return nil
+		}
+		return err
+	}
+	if err := m.giveToken(ctx, contact, nil); err != nil {
 		return err
 	}
 	m.wakeOutbox()

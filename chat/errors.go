@@ -25,6 +25,10 @@ var (
 	ErrNoSession = errors.New("chat: no session with this contact yet")
 	// ErrSelf is returned when adding one's own invite.
 	ErrSelf = errors.New("chat: that invite is your own")
+	// ErrInviteWithoutToken is returned when adding an invite from a
+	// version before deposit tokens: its home would refuse every message
+	// we sent, so ask its owner for a new invite.
+	ErrInviteWithoutToken = errors.New("chat: that invite is from an older ratchat and has no deposit token; ask for a new invite")
 	// ErrCodeMismatch is returned when a pasted or scanned safety number
 	// does not match the contact's.
 	ErrCodeMismatch = errors.New("chat: the safety numbers differ")

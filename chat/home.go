@@ -135,6 +135,10 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 			return err
 		}
 	}
+	defer m.homeGone(conn)
+	if err := m.syncTokens(ctx, conn); err != nil {
+		return err
+	}
 	if err := m.syncPreKeys(ctx, conn); err != nil {
 		return err
 	}

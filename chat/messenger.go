@@ -55,6 +55,7 @@ type Config struct {
 // home running, sends, receives, and reports what happened as [Event]s.
 // All methods are safe for concurrent use.
 type Messenger struct {
+	tokens   tokenState // deposit tokens; see tokens.go
 	cfg      Config
 	st       *store.Store
 	rand     io.Reader
@@ -124,6 +125,9 @@ func CreateProfile(ctx context.Context, st *store.Store, name string, r io.Reade
 		return err
 	}
 	m := &Messenger{st: st, rand: r, identity: identity}
+	if err := issueRequestToken(ctx, st, m); err != nil {
+		return err
+	}
 	return m.createPreKeys(ctx)
 }
 
@@ -254,7 +258,11 @@ func (m *Messenger) Home() string { return m.home }
 
 // Invite returns the profile's invite text, for others to add it.
 func (m *Messenger) Invite() (string, error) {
-	return transport.Invite{Identity: m.identity.Public, Address: m.home}.Encode()
+	token, err := m.requestToken(context.Background())
+	if err != nil {
+		return "", err
+	}
+	return transport.Invite{Identity: m.identity.Public, Address: m.home, Token: token}.Encode()
 }
 
 // wakeOutbox tells the outbox loop there is something to deliver.

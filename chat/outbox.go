@@ -85,6 +85,9 @@ func (m *Messenger) deliverDue(ctx context.Context) error {
 		}
 		if err := m.deliver(ctx, c, item); err != nil {
 			blocked[c.ID] = true
+			if errors.Is(err, errNoToken) {
+				continue // it waits for the contact's token, which wakes the outbox
+			}
 			m.presence.failed(c, err, m.now())
 			if urgent[c.ID] {
 				item.Attempts = 0 // the backoff starts over
@@ -99,6 +102,10 @@ func (m *Messenger) deliverDue(ctx context.Context) error {
 
 // deliver deposits one item at the contact's home and dequeues it.
 func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.OutboxItem) error {
+	token, err := m.depositToken(ctx, c)
+	if err != nil {
+		return err
+	}
 	conn, err := m.pool.get(ctx, c.Address)
 	if err != nil {
 		return err
@@ -106,7 +113,7 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.Out
 	// A deposit that hangs must not stall the whole outbox.
 	dctx, cancel := context.WithTimeout(ctx, depositTimeout)
 	defer cancel()
-	if _, err := conn.Deposit(dctx, c.Identity, item.Payload); err != nil {
+	if _, err := conn.Deposit(dctx, c.Identity, token, item.Payload); err != nil {
 		var refused *transport.RefusedError
 		if !errors.As(err, &refused) {
 			m.pool.drop(c.Address, conn)

@@ -20,6 +20,7 @@ const (
 	recMessage        = 5 // seq, conversation, id, direction, status, status at, sent, received, expires, body
 	recAttachment     = 6 // message seq, name, type, data
 	recEnd            = 7 // counts: contacts, messages; nothing may follow
+	recDepositToken   = 8 // role, contact, kind, token, revoked (before recEnd)
 	// maxBackupRecord bounds a record's length before it is allocated.
 	maxBackupRecord = 64 << 20
 	// progressEvery is how many records pass between progress reports.
@@ -124,6 +125,9 @@ func (s *Store) exportAll(ctx context.Context, tx querier, rw *recordWriter) err
 		return err
 	}
 	if err := s.exportAttachments(ctx, tx, rw); err != nil {
+		return err
+	}
+	if err := s.exportTokens(ctx, tx, rw); err != nil {
 		return err
 	}
 	var e encoder

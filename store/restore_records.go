@@ -161,6 +161,8 @@ func (s *Store) applyRecord(ctx context.Context, tx querier, st *restoreState, k
 		err = s.restoreMessage(ctx, tx, st, d)
 	case recAttachment:
 		err = s.restoreAttachment(ctx, tx, d)
+	case recDepositToken:
+		err = s.restoreToken(ctx, tx, d)
 	case recEnd:
 		c, m := d.uvarint(), d.uvarint()
 		if err = d.done(); err == nil && (c != st.contacts || m != st.messages) {

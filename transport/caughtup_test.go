@@ -31,7 +31,7 @@ func TestCaughtUpAfterBacklog(t *testing.T) {
 			home := peerHome(t, alice, Limits{PushWindow: tc.window, RequestRate: 1e6})
 			dep := dialAnon(t, home)
 			deposit := func() uint64 {
-				id, err := dep.Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, "x"))
+				id, err := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "x"))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -46,7 +46,7 @@ func (c *Conn) dispatch(id uint32, m Message) bool {
 			c.end(lost(&RefusedError{Code: m.Code, Text: m.Text}))
 			return false
 		}
-	case *Hello, *Auth, *Deposit, *FetchBundle, *UploadPreKeys, *CountPreKeys, *Fetch, *Ack, *Ping:
+	case *Hello, *Auth, *Deposit, *FetchBundle, *UploadPreKeys, *CountPreKeys, *Fetch, *Ack, *Ping, *Tokens:
 		c.end(lost(fmt.Errorf("%w: home sent %s", ErrUnexpected, m.Kind())))
 		return false
 	}

@@ -20,12 +20,14 @@ func (c *Conn) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Deposit stores a sealed envelope in recipient's mailbox at this home
-// and returns its id once the home has it on disk. Refusals are
-// [*RefusedError]s: CodeUnknownRecipient, CodeQuotaExceeded,
-// CodeRateLimited...
-func (c *Conn) Deposit(ctx context.Context, recipient keys.PublicKey, envelope []byte) (uint64, error) {
-	m, err := c.roundTrip(ctx, &Deposit{Recipient: recipient, Envelope: envelope})
+// Deposit stores a sealed envelope in recipient's mailbox at this home,
+// with a deposit token the recipient handed out, and returns its id once
+// the home has it on disk. Refusals are [*RefusedError]s:
+// CodeTokenRequired (a zero token), CodeTokenRefused (a token the
+// recipient never registered, or revoked), CodeUnknownRecipient,
+// CodeQuotaExceeded, CodeRateLimited...
+func (c *Conn) Deposit(ctx context.Context, recipient keys.PublicKey, token Token, envelope []byte) (uint64, error) {
+	m, err := c.roundTrip(ctx, &Deposit{Recipient: recipient, Token: token, Envelope: envelope})
 	if err != nil {
 		return 0, err
 	}
@@ -96,6 +98,39 @@ func (c *Conn) Ack(ctx context.Context, ids ...uint64) error {
 		if err := c.expectOK(ctx, &Ack{IDs: chunk}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// AddTokens registers deposit tokens of the owner's mailbox (owner only),
+// in messages of up to [MaxTokensPerMessage]. Adding a token again is
+// harmless.
+func (c *Conn) AddTokens(ctx context.Context, entries []TokenEntry) error {
+	return c.tokens(ctx, TokensAdd, entries)
+}
+
+// RevokeTokens revokes deposit tokens of the owner's mailbox (owner
+// only): the home refuses later deposits with them (CodeTokenRefused).
+// Revoking an unknown token is harmless.
+func (c *Conn) RevokeTokens(ctx context.Context, tokens []Token) error {
+	entries := make([]TokenEntry, len(tokens))
+	for i, t := range tokens {
+		entries[i] = TokenEntry{Kind: TokenContact, Token: t} // the kind is not used
+	}
+	return c.tokens(ctx, TokensRevoke, entries)
+}
+
+func (c *Conn) tokens(ctx context.Context, op TokenOp, entries []TokenEntry) error {
+	for len(entries) > 0 {
+		n := min(len(entries), MaxTokensPerMessage)
+		m, err := c.roundTrip(ctx, &Tokens{Op: op, Entries: entries[:n]})
+		if err != nil {
+			return err
+		}
+		if _, ok := m.(*OK); !ok {
+			return c.unexpected(m)
+		}
+		entries = entries[n:]
 	}
 	return nil
 }

@@ -75,6 +75,16 @@ type Limits struct {
 	MaxTotalBytes int64 // bytes of envelopes in all mailboxes (default 8 GiB)
 	MaxMailboxes  int   // mailboxes (default 100,000)
 
+	// Deposit-token quotas, within the mailbox's: the deposits made with
+	// a mailbox's request tokens (its invite's) share one small quota, so
+	// that a flood of requests leaves the mailbox open to contacts; each
+	// contact token has its own (CodeQuotaExceeded beyond either).
+	MaxRequestEnvelopes int   // envelopes from request tokens per mailbox (default 200)
+	MaxRequestBytes     int64 // bytes from request tokens per mailbox (default 8 MiB)
+	MaxContactEnvelopes int   // envelopes per contact token (default 5,000)
+	MaxContactBytes     int64 // bytes per contact token (default 128 MiB)
+	MaxTokens           int   // tokens one owner registers (default 10,000)
+
 	// AnonTimeout closes an unauthenticated connection once this passes
 	// without a deposit or a bundle fetch it was allowed to make (default
 	// 10s). Pings and refused requests do not count: a connection that
@@ -207,5 +217,7 @@ func (c Config) check() (Config, error) {
 // mailboxOptions are the store's quotas.
 func (l Limits) mailboxOptions() mailbox.Options {
 	return mailbox.Options{MaxEnvelopes: l.MaxEnvelopes, MaxBytes: l.MaxBytes, MaxPreKeys: l.MaxPreKeys,
-		MaxTotalBytes: l.MaxTotalBytes, MaxMailboxes: l.MaxMailboxes}
+		MaxTotalBytes: l.MaxTotalBytes, MaxMailboxes: l.MaxMailboxes,
+		MaxRequestEnvelopes: l.MaxRequestEnvelopes, MaxRequestBytes: l.MaxRequestBytes,
+		MaxContactEnvelopes: l.MaxContactEnvelopes, MaxContactBytes: l.MaxContactBytes, MaxTokens: l.MaxTokens}
 }

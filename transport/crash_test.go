@@ -29,6 +29,16 @@ func TestRelayKillKeepsStored(t *testing.T) {
 	stored := map[uint64]int{} // id → recipient
 	acked := map[uint64]bool{} // sent in an Ack, answered or not
 	var wg sync.WaitGroup
+	for i := range n { // every mailbox and token exists before the deposits start
+		c, err := Dial(ctxT(t), relay.addr, ids[i], ClientOptions{HomeIdentity: &relay.home, KeepAlive: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.AddTokens(ctxT(t), []TokenEntry{{TokenContact, testToken}}); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
 	for i := range n {
 		c, err := Dial(ctxT(t), relay.addr, ids[i], ClientOptions{HomeIdentity: &relay.home, KeepAlive: -1})
 		if err != nil {
@@ -53,7 +63,7 @@ func TestRelayKillKeepsStored(t *testing.T) {
 		for range 4 { // 4 deposits in flight per connection
 			wg.Go(func() {
 				for {
-					id, err := c.Deposit(context.Background(), ids[to].Public, env)
+					id, err := c.Deposit(context.Background(), ids[to].Public, testToken, env)
 					if err != nil {
 						return // the relay is gone
 					}

@@ -28,6 +28,8 @@ func (c *serverConn) handle(id uint32, m Message) bool {
 		c.ownerOnly(id, func(keys.PublicKey) { c.handleFetch(id) })
 	case *Ack:
 		c.ownerOnly(id, func(owner keys.PublicKey) { c.handleAck(id, owner, m) })
+	case *Tokens:
+		c.ownerOnly(id, func(owner keys.PublicKey) { c.handleTokens(id, owner, m) })
 	default:
 		c.drop(id, CodeUnexpected, "not a request")
 		return false
@@ -134,6 +136,11 @@ func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 		c.fail(id, CodeRateLimited, "too many deposits from your address")
 		return
 	}
+	if d.Token.IsZero() {
+		c.srv.stats.refused.Add(1)
+		c.fail(id, CodeTokenRequired, "a deposit needs a token from the recipient")
+		return
+	}
 	c.worked()
 	c.inFlight <- struct{}{}
 	c.deposits.Add(1)
@@ -141,7 +148,7 @@ func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 	now := srv.cfg.Now()
 	received := time.UnixMilli(now.UnixMilli()).UTC() // as stored
 	res := make(chan mailbox.DepositResult, 1)
-	srv.store.DepositAsync(d.Recipient, d.Envelope, now, func(r mailbox.DepositResult) {
+	srv.store.DepositTokenAsync(d.Recipient, tokenHash(d.Recipient, d.Token), d.Envelope, now, func(r mailbox.DepositResult) {
 		if r.Err == nil {
 			srv.offer(d.Recipient, r.ID, received, d.Envelope)
 		}
@@ -243,11 +250,41 @@ func (c *serverConn) handleAck(id uint32, owner keys.PublicKey, a *Ack) {
 	}
 }
 
+// handleTokens registers or revokes the owner's deposit tokens, keeping
+// only their hashes.
+func (c *serverConn) handleTokens(id uint32, owner keys.PublicKey, t *Tokens) {
+	var err error
+	if t.Op == TokensAdd {
+		add := make([]mailbox.Token, len(t.Entries))
+		for i, e := range t.Entries {
+			add[i] = mailbox.Token{Hash: tokenHash(owner, e.Token), Kind: mailbox.TokenKind(e.Kind)}
+		}
+		err = c.srv.store.AddTokens(owner, add)
+	} else {
+		revoke := make([]mailbox.TokenHash, len(t.Entries))
+		for i, e := range t.Entries {
+			revoke[i] = tokenHash(owner, e.Token)
+		}
+		err = c.srv.store.RevokeTokens(owner, revoke)
+	}
+	if err != nil {
+		c.storeFailed(id, err)
+		return
+	}
+	c.send(id, &OK{})
+}
+
 // storeFailed answers a request the mailbox store refused or failed.
 func (c *serverConn) storeFailed(id uint32, err error) {
 	switch {
 	case errors.Is(err, mailbox.ErrUnknownMailbox):
 		c.fail(id, CodeUnknownRecipient, "no mailbox for that identity here")
+	case errors.Is(err, mailbox.ErrUnknownToken):
+		c.fail(id, CodeTokenRefused, "the recipient did not give out that token, or revoked it")
+	case errors.Is(err, mailbox.ErrRequestQuota):
+		c.fail(id, CodeQuotaExceeded, "the recipient's request quota is full")
+	case errors.Is(err, mailbox.ErrTokenQuota):
+		c.fail(id, CodeQuotaExceeded, "this token's quota is full")
 	case errors.Is(err, mailbox.ErrQuota):
 		c.fail(id, CodeQuotaExceeded, "mailbox full")
 	case errors.Is(err, mailbox.ErrFull):

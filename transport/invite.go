@@ -16,10 +16,15 @@ import (
 )
 
 // Invites. An invite is what one person gives another to become a
-// contact: their identity key and the address of their home, as a short
-// text that also fits a QR code:
+// contact: their identity key, the address of their home and a request
+// token for deposits there, as a short text that also fits a QR code:
 //
-//	RATCHAT1:<base32 of version || identity key || address || checksum>
+//	RATCHAT1:<base32 of version || identity key || [token] || address || checksum>
+//
+// Version 2 carries the 16-byte request token; version 1 (before deposit
+// tokens) has none, and still parses with a zero Token, so that a caller
+// can say what is wrong with it: a home refuses deposits without a token,
+// so an invite without one can start no conversation.
 //
 // Why upper-case base32 without padding: the whole text stays in QR
 // alphanumeric mode (a smaller code), survives being read aloud or typed,
@@ -34,14 +39,15 @@ const (
 
 	// MaxInviteSize bounds an invite's text, the QR payload. ParseInvite
 	// refuses a longer invite (white space aside) before decoding.
-	MaxInviteSize = 150
+	MaxInviteSize = 176
 
 	// MaxInviteInput bounds the text ParseInvite reads, white space
 	// included: room for an invite wrapped at 10 columns with CRLF line
 	// ends and indented, refused before anything is copied or decoded.
 	MaxInviteInput = 1024
 
-	inviteVersion = 1
+	inviteVersion1 = 1 // no token
+	inviteVersion  = 2 // with the request token
 	// checksumSize is how much of the SHA-256 checksum an invite keeps: a
 	// typo is caught with probability 1 - 2^-32. Why a checksum at all:
 	// the identity key is not secret and needs no MAC, but a mistyped one
@@ -55,10 +61,13 @@ const (
 
 var inviteEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// Invite is a contact's identity key and home address.
+// Invite is a contact's identity key, home address and request token.
 type Invite struct {
 	Identity keys.PublicKey
 	Address  string // host:port; host is an IP address or a lower-case DNS name
+	// Token is the request token for deposits at the home: the zero
+	// Token in an invite from before deposit tokens (version 1).
+	Token Token
 }
 
 // Encode returns the invite's text (also its QR payload). It fails with
@@ -70,8 +79,13 @@ func (inv Invite) Encode() (string, error) {
 	if err := checkAddress(inv.Address); err != nil {
 		return "", err
 	}
-	b := make([]byte, 0, inviteFixed+len(inv.Address))
-	b = append(append(b, inviteVersion), inv.Identity[:]...)
+	b := make([]byte, 0, inviteFixed+TokenSize+len(inv.Address))
+	if inv.Token.IsZero() {
+		b = append(append(b, inviteVersion1), inv.Identity[:]...)
+	} else {
+		b = append(append(b, inviteVersion), inv.Identity[:]...)
+		b = append(b, inv.Token[:]...)
+	}
 	b = append(b, inv.Address...)
 	b = append(b, inviteChecksum(b)...)
 	return InvitePrefix + inviteEncoding.EncodeToString(b), nil
@@ -106,14 +120,26 @@ func ParseInvite(text string) (Invite, error) {
 	if subtle.ConstantTimeCompare(sum, inviteChecksum(data)) != 1 {
 		return Invite{}, fmt.Errorf("%w: %w", ErrInvite, ErrInviteChecksum)
 	}
-	if data[0] != inviteVersion {
+	if data[0] != inviteVersion && data[0] != inviteVersion1 {
 		return Invite{}, fmt.Errorf("%w: version %d is not supported (update ratchat?)", ErrInvite, data[0])
 	}
 	id, err := keys.NewPublicKey(data[1 : 1+keys.KeySize])
 	if err != nil {
 		return Invite{}, fmt.Errorf("%w: identity key: %w", ErrInvite, err)
 	}
-	inv := Invite{Identity: id, Address: string(data[1+keys.KeySize:])}
+	inv := Invite{Identity: id}
+	rest := data[1+keys.KeySize:]
+	if data[0] == inviteVersion {
+		if len(rest) < TokenSize {
+			return Invite{}, fmt.Errorf("%w: too short (truncated?)", ErrInvite)
+		}
+		inv.Token = Token(rest[:TokenSize])
+		if inv.Token.IsZero() {
+			return Invite{}, fmt.Errorf("%w: zero request token", ErrInvite)
+		}
+		rest = rest[TokenSize:]
+	}
+	inv.Address = string(rest)
 	if err := checkAddress(inv.Address); err != nil {
 		return Invite{}, err
 	}

@@ -13,7 +13,33 @@ func TestInviteRoundTrip(t *testing.T) {
 	id := testIdentity(t, 1).Public
 	for _, addr := range []string{"127.0.0.1:7700", "[2001:db8::1]:443", "relay.example.org:65535",
 		"a:1", strings.Repeat("a", MaxInviteAddress-6) + ":65535"} {
-		inv := Invite{Identity: id, Address: addr}
+		for _, token := range []Token{{0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0xff}, {}} {
+			inviteRoundTrip(t, Invite{Identity: id, Address: addr, Token: token})
+		}
+	}
+}
+
+// TestOldInviteParses: an invite of version 1, from before deposit
+// tokens (this text was made by that version), still parses, with no
+// token.
+func TestOldInviteParses(t *testing.T) {
+	const old = "RATCHAT1:AEVJFNZUJYISZO6CYFTUWQJ2LI2TTGUXRYKKXRAN7U3LJL734JBGIMJSG4XDALRQFYYTUNZXGAYOMD3FDQ"
+	inv, err := ParseInvite(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !inv.Token.IsZero() || inv.Address != "127.0.0.1:7700" {
+		t.Fatalf("old invite parsed as %+v", inv)
+	}
+	if enc, err := inv.Encode(); err != nil || enc != old {
+		t.Fatalf("re-encodes as %q, %v", enc, err)
+	}
+}
+
+func inviteRoundTrip(t *testing.T, inv Invite) {
+	t.Helper()
+	addr := inv.Address
+	{
 		text, err := inv.Encode()
 		if err != nil {
 			t.Fatalf("%s: %v", addr, err)
@@ -134,6 +160,8 @@ func FuzzParseInvite(f *testing.F) {
 	f.Add("RATCHAT1:")
 	f.Add(strings.ToLower(good))
 	f.Add(wrap(good, 20, "\r\n"))
+	withToken, _ := Invite{Identity: testIdentity(f, 1).Public, Address: "1.2.3.4:5", Token: Token{1}}.Encode()
+	f.Add(withToken)
 	f.Fuzz(func(t *testing.T, text string) {
 		inv, err := ParseInvite(text)
 		if err != nil {

@@ -79,6 +79,9 @@ func runRelayLoad(tb testing.TB, relay loadRelay, n, perClient int, rate float64
 			tb.Fatal(err)
 		}
 		tb.Cleanup(func() { c.Close() })
+		if err := c.AddTokens(ctxT(tb), []TokenEntry{{TokenContact, testToken}}); err != nil {
+			tb.Fatal(err)
+		}
 		if err := c.Fetch(ctxT(tb)); err != nil {
 			tb.Fatal(err)
 		}
@@ -118,7 +121,7 @@ func drive(tb testing.TB, conns []*Conn, ids []*keys.KeyPair, envs [][]byte, per
 	start := time.Now()
 	var senders sync.WaitGroup
 	deposit := func(i, to int, t0 time.Time) {
-		id, err := conns[i].Deposit(context.Background(), ids[to].Public, envs[to])
+		id, err := conns[i].Deposit(context.Background(), ids[to].Public, testToken, envs[to])
 		if err != nil {
 			tb.Errorf("deposit: %v", err)
 			return

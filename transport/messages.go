@@ -27,6 +27,8 @@ const (
 	KindDeliver       Kind = 15 // home → owner: one envelope from the mailbox
 	KindAck           Kind = 16 // owner → home: delete these envelopes
 	KindCaughtUp      Kind = 17 // home → owner: the mailbox as it was at Fetch is all pushed
+	KindTokenDeposit  Kind = 18 // any → home: a Deposit with a deposit token
+	KindTokens        Kind = 19 // owner → home: register or revoke deposit tokens
 )
 
 // headerSize is the kind byte plus the 4-byte request id.
@@ -61,6 +63,8 @@ var parsers = map[Kind]func(*reader) Message{
 	KindDeliver:       parseDeliver,
 	KindAck:           parseAck,
 	KindCaughtUp:      func(*reader) Message { return &CaughtUp{} },
+	KindTokenDeposit:  parseTokenDeposit,
+	KindTokens:        parseTokens,
 }
 
 // MarshalMessage encodes m as a frame body: its kind byte, the request
@@ -119,4 +123,5 @@ var kindNames = map[Kind]string{
 	KindFetchBundle: "FetchBundle", KindBundle: "Bundle", KindCountPreKeys: "CountPreKeys",
 	KindPreKeyCounts: "PreKeyCounts", KindDeposit: "Deposit", KindStored: "Stored",
 	KindFetch: "Fetch", KindDeliver: "Deliver", KindAck: "Ack", KindCaughtUp: "CaughtUp",
+	KindTokenDeposit: "TokenDeposit", KindTokens: "Tokens",
 }

@@ -45,6 +45,8 @@ const (
 	CodeInternal         ErrorCode = 14 // the home failed (its disk, say); try later
 	CodeReplaced         ErrorCode = 15 // the owner connected again elsewhere
 	CodeHomeFull         ErrorCode = 16 // the home holds all the bytes or mailboxes it may; try later
+	CodeTokenRequired    ErrorCode = 17 // a deposit without a deposit token
+	CodeTokenRefused     ErrorCode = 18 // a deposit token the owner never registered, or revoked
 )
 
 var codeNames = map[ErrorCode]string{
@@ -54,7 +56,7 @@ var codeNames = map[ErrorCode]string{
 	CodeBadPreKeys: "bad prekeys", CodeQuotaExceeded: "quota exceeded",
 	CodeRateLimited: "rate limited", CodeBusy: "busy", CodeTimeout: "timeout",
 	CodeShuttingDown: "shutting down", CodeInternal: "internal error", CodeReplaced: "replaced",
-	CodeHomeFull: "home full",
+	CodeHomeFull: "home full", CodeTokenRequired: "token required", CodeTokenRefused: "token refused",
 }
 
 // String returns the code's name.

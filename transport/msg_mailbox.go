@@ -10,11 +10,18 @@ import (
 const MaxAckIDs = 1024
 
 // Deposit asks a home to store a sealed envelope in the mailbox of
-// Recipient. Anyone may deposit: the envelope says nothing about its
-// sender to the home. The home answers [Stored] once the envelope is on
-// disk.
+// Recipient. Anyone holding a token of the recipient's may deposit: the
+// envelope says nothing about its sender to the home, and the token only
+// which quota it counts against. The home answers [Stored] once the
+// envelope is on disk.
+//
+// On the wire a Deposit with a token is a [KindTokenDeposit]
+// (recipient, token, envelope); one without is the [KindDeposit] of
+// earlier versions (recipient, envelope), which parses but which a home
+// refuses with CodeTokenRequired.
 type Deposit struct {
 	Recipient keys.PublicKey
+	Token     Token  // a token the recipient handed out; zero for none
 	Envelope  []byte // a sealed envelope; see [SealEnvelope]
 }
 
@@ -56,11 +63,34 @@ type Ack struct {
 	IDs []uint64
 }
 
-// Kind returns [KindDeposit].
-func (*Deposit) Kind() Kind { return KindDeposit }
+// Kind returns [KindTokenDeposit], or [KindDeposit] for a Deposit
+// without a token.
+func (d *Deposit) Kind() Kind {
+	if d.Token.IsZero() {
+		return KindDeposit
+	}
+	return KindTokenDeposit
+}
 
 func (d *Deposit) appendBody(b []byte) []byte {
-	return append(appendKey(b, d.Recipient), d.Envelope...)
+	b = appendKey(b, d.Recipient)
+	if !d.Token.IsZero() {
+		b = append(b, d.Token[:]...)
+	}
+	return append(b, d.Envelope...)
+}
+
+// parseTokenDeposit reads a deposit with a token, which may not be zero.
+func parseTokenDeposit(r *reader) Message {
+	d := &Deposit{Recipient: r.publicKey()}
+	copy(d.Token[:], r.Bytes(TokenSize))
+	d.Envelope = r.Rest()
+	if d.Token.IsZero() {
+		r.fail("zero token")
+	} else if err := ParseEnvelope(d.Envelope); err != nil {
+		r.Fail(err)
+	}
+	return d
 }
 
 // parseDeposit checks the envelope's structure (see [ParseEnvelope]), not

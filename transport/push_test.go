@@ -19,7 +19,7 @@ func TestPushLiveOverflow(t *testing.T) {
 	dep := dialAnon(t, home)
 	var stored []uint64
 	for range 10 {
-		id, err := dep.Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, "x"))
+		id, err := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "x"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func TestPushLiveConcurrent(t *testing.T) {
 		dep := dialAnon(t, home)
 		wg.Go(func() {
 			for range each {
-				if _, err := dep.Deposit(context.Background(), alice.Public, env); err != nil {
+				if _, err := dep.Deposit(context.Background(), alice.Public, testToken, env); err != nil {
 					t.Error(err)
 				}
 			}
@@ -80,7 +80,7 @@ func TestAckEachWithSmallBuffer(t *testing.T) {
 	home := peerHome(t, alice, Limits{RequestRate: 1e6})
 	dep := dialAnon(t, home)
 	for range 40 {
-		if _, err := dep.Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, "x")); err != nil {
+		if _, err := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "x")); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -55,7 +55,7 @@ func TestMisbehavingPeers(t *testing.T) {
 	env := testEnvelope(t, bob, alice.Public, "still here")
 	check := func(what string) {
 		t.Helper()
-		if _, err := honest.Deposit(ctxT(t), alice.Public, env); err != nil {
+		if _, err := honest.Deposit(ctxT(t), alice.Public, testToken, env); err != nil {
 			t.Fatalf("honest client after %s: %v", what, err)
 		}
 	}
@@ -110,7 +110,7 @@ func TestCutMidFrame(t *testing.T) {
 	frame, _ := AppendFrame(nil, body)
 	r.Write(frame[:len(frame)/2])
 	r.Close()
-	if _, err := dialAnon(t, home).Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, "y")); err != nil {
+	if _, err := dialAnon(t, home).Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "y")); err != nil {
 		t.Fatal(err)
 	}
 	if n, _, _ := home.store.Usage(ctxT(t), alice.Public); n != 1 {
@@ -138,7 +138,7 @@ func TestCutMidFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	_, err = c.Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, "z"))
+	_, err = c.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "z"))
 	if !errors.Is(err, ErrConnectionLost) {
 		t.Fatalf("cut answer: %v", err)
 	}
@@ -154,11 +154,11 @@ func TestQuotaAndRateLimit(t *testing.T) {
 	c := dialAnon(t, home)
 	env := testEnvelope(t, bob, alice.Public, "x")
 	for range 2 {
-		if _, err := c.Deposit(ctxT(t), alice.Public, env); err != nil {
+		if _, err := c.Deposit(ctxT(t), alice.Public, testToken, env); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err := c.Deposit(ctxT(t), alice.Public, env)
+	_, err := c.Deposit(ctxT(t), alice.Public, testToken, env)
 	wantCode(t, err, CodeQuotaExceeded)
 	var r *RefusedError
 	errors.As(err, &r)
@@ -217,7 +217,7 @@ func TestShutdown(t *testing.T) {
 	owner := dialOwner(t, home, alice)
 	owner.Fetch(ctxT(t))
 	anon := dialAnon(t, home)
-	anon.Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, "x"))
+	anon.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "x"))
 	nextDelivery(t, owner)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

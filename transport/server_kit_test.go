@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ratchat/keys"
+	"ratchat/transport/mailbox"
 )
 
 // testClock is an injectable clock that tests move by hand.
@@ -55,6 +56,9 @@ func startHome(t testing.TB, cfg Config) *testHome {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cfg.Mode == PeerMode { // so that tests about other things can deposit before the owner comes
+		grantTestToken(t, s, cfg.Owner)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +67,16 @@ func startHome(t testing.TB, cfg Config) *testHome {
 	go func() { h.served <- s.Serve(l) }()
 	t.Cleanup(func() { s.Close() })
 	return h
+}
+
+// grantTestToken registers [testToken] as a contact token of owner's
+// mailbox, as the owner would.
+func grantTestToken(t testing.TB, s *Server, owner keys.PublicKey) {
+	t.Helper()
+	h := tokenHash(owner, testToken)
+	if err := s.store.AddTokens(owner, []mailbox.Token{{Hash: h, Kind: mailbox.TokenContact}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // peerHome starts a peer-mode home of owner.
@@ -92,6 +106,9 @@ func dialOwner(t testing.TB, h *testHome, identity *keys.KeyPair) *Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+	if err := c.AddTokens(ctxT(t), []TokenEntry{{TokenContact, testToken}}); err != nil {
+		t.Fatal(err)
+	}
 	return c
 }
 

@@ -166,7 +166,7 @@ func TestMailboxAndTotalQuota(t *testing.T) {
 		{alice.Public, CodeQuotaExceeded},
 	}
 	for i, s := range steps {
-		_, err := anon.Deposit(ctxT(t), s.to, testEnvelope(t, carol, s.to, "x"))
+		_, err := anon.Deposit(ctxT(t), s.to, testToken, testEnvelope(t, carol, s.to, "x"))
 		if s.want == 0 && err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
@@ -185,11 +185,11 @@ func TestMailboxAndTotalQuota(t *testing.T) {
 	if err := aliceConn.Ack(ctxT(t), nextDelivery(t, aliceConn).ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := anon.Deposit(ctxT(t), bob.Public, testEnvelope(t, carol, bob.Public, "y")); err != nil {
+	if _, err := anon.Deposit(ctxT(t), bob.Public, testToken, testEnvelope(t, carol, bob.Public, "y")); err != nil {
 		t.Fatalf("after an ack made room: %v", err)
 	}
 	var r *RefusedError
-	_, err := anon.Deposit(ctxT(t), alice.Public, testEnvelope(t, carol, alice.Public, "z"))
+	_, err := anon.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, carol, alice.Public, "z"))
 	if !errors.As(err, &r) || r.Code != CodeHomeFull || !r.Temporary() {
 		t.Fatalf("a full home is a temporary refusal: %v", err)
 	}
@@ -289,7 +289,7 @@ func TestUnfetchedMailboxExpires(t *testing.T) {
 	clock.Advance(12 * time.Hour)
 	anon := dialAnon(t, home)
 	for _, to := range []keys.PublicKey{alice.Public, bob.Public} {
-		if _, err := anon.Deposit(ctxT(t), to, testEnvelope(t, carol, to, "hi")); err != nil {
+		if _, err := anon.Deposit(ctxT(t), to, testToken, testEnvelope(t, carol, to, "hi")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -300,7 +300,7 @@ func TestUnfetchedMailboxExpires(t *testing.T) {
 	if ok, _ := home.store.Registered(ctxT(t), bob.Public); ok {
 		t.Fatal("bob's mailbox outlived the retention period")
 	}
-	_, err := anon.Deposit(ctxT(t), bob.Public, testEnvelope(t, carol, bob.Public, "late"))
+	_, err := anon.Deposit(ctxT(t), bob.Public, testToken, testEnvelope(t, carol, bob.Public, "late"))
 	wantCode(t, err, CodeUnknownRecipient)
 	if err := aliceConn.Fetch(ctxT(t)); err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ func TestDepositDeliverAck(t *testing.T) {
 	noDelivery(t, owner)
 
 	env := testEnvelope(t, bob, alice.Public, "hi alice")
-	id, err := dialAnon(t, home).Deposit(ctxT(t), alice.Public, env)
+	id, err := dialAnon(t, home).Deposit(ctxT(t), alice.Public, testToken, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestOfflineDeliveryInOrder(t *testing.T) {
 	dep := dialAnon(t, home)
 	var ids []uint64
 	for i := range 5 {
-		id, err := dep.Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, fmt.Sprint(i)))
+		id, err := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, fmt.Sprint(i)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestConcurrentDepositsKeepOrder(t *testing.T) {
 	results := make(chan uint64, n)
 	for range n {
 		go func() {
-			id, err := dep.Deposit(ctxT(t), alice.Public, env)
+			id, err := dep.Deposit(ctxT(t), alice.Public, testToken, env)
 			if err != nil {
 				t.Error(err)
 			}
@@ -127,7 +127,7 @@ func TestRestartKeepsEnvelopes(t *testing.T) {
 	relayKey := home.Identity()
 	dialOwner(t, home, alice).Close() // registers
 	env := testEnvelope(t, bob, alice.Public, "survive")
-	id, err := dialAnon(t, home).Deposit(ctxT(t), alice.Public, env)
+	id, err := dialAnon(t, home).Deposit(ctxT(t), alice.Public, testToken, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,11 +155,11 @@ func TestExpiry(t *testing.T) {
 	clock := newTestClock()
 	home := startHome(t, Config{Mode: PeerMode, Owner: alice.Public, Now: clock.Now})
 	dep := dialAnon(t, home)
-	if _, err := dep.Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, "old")); err != nil {
+	if _, err := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "old")); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(29 * 24 * time.Hour)
-	keep, _ := dep.Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, "new"))
+	keep, _ := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "new"))
 	if n, _ := home.Expire(); n != 0 {
 		t.Fatalf("expired %d after 29 days", n)
 	}
@@ -183,7 +183,7 @@ func TestPushWindow(t *testing.T) {
 	home := peerHome(t, alice, Limits{PushWindow: 2})
 	dep := dialAnon(t, home)
 	for range 5 {
-		dep.Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, "x"))
+		dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "x"))
 	}
 	owner := dialOwner(t, home, alice)
 	owner.Fetch(ctxT(t))
@@ -234,7 +234,7 @@ func TestOwnerOnly(t *testing.T) {
 	_, err = Dial(ctxT(t), home.addr, bob, ClientOptions{HomeIdentity: &home2})
 	wantCode(t, err, CodeForbidden)
 	// Bob's envelope cannot be deposited at Alice's home for Bob.
-	_, err = anon.Deposit(ctxT(t), bob.Public, testEnvelope(t, alice, bob.Public, "x"))
+	_, err = anon.Deposit(ctxT(t), bob.Public, testToken, testEnvelope(t, alice, bob.Public, "x"))
 	wantCode(t, err, CodeUnknownRecipient)
 
 	relay := startHome(t, Config{Mode: RelayMode, AllowList: []keys.PublicKey{alice.Public}})
@@ -253,7 +253,7 @@ func TestAckOnlyOwnEnvelopes(t *testing.T) {
 	relay := startHome(t, Config{Mode: RelayMode})
 	dialOwner(t, relay, alice).Close()
 	bobConn := dialOwner(t, relay, bob)
-	id, _ := dialAnon(t, relay).Deposit(ctxT(t), alice.Public, testEnvelope(t, bob, alice.Public, "x"))
+	id, _ := dialAnon(t, relay).Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "x"))
 	if err := bobConn.Ack(ctxT(t), id); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,10 @@ import (
 	"ratchat/keys"
 )
 
+// testToken is the contact token that [dialOwner] registers for every
+// owner, so that tests about other things can deposit.
+var testToken = Token{0x7e, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+
 // testRand returns a deterministic randomness source.
 func testRand(seed byte) io.Reader {
 	var s [32]byte
@@ -85,6 +89,9 @@ func sampleMessages(t testing.TB) []Message {
 		up, &FetchBundle{Identity: alice.Public}, &BundleReply{Bundle: bundle, OneTimeLeft: 2, KEMLeft: 1},
 		&CountPreKeys{}, &PreKeyCounts{OneTime: 5, KEM: 6},
 		&Deposit{Recipient: alice.Public, Envelope: env}, &Stored{ID: 42}, &Fetch{},
+		&Deposit{Recipient: alice.Public, Token: testToken, Envelope: env},
+		&Tokens{Op: TokensAdd, Entries: []TokenEntry{{TokenRequest, testToken}, {TokenContact, Token{9}}}},
+		&Tokens{Op: TokensRevoke, Entries: []TokenEntry{{TokenContact, testToken}}},
 		&Deliver{ID: 42, Received: time.UnixMilli(1767225600123).UTC(), Envelope: env},
 		&Ack{IDs: []uint64{1, 5, 1 << 40}}, &CaughtUp{},
 	}

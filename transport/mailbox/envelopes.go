@@ -140,6 +140,7 @@ func (s *Store) Ack(owner keys.PublicKey, ids []uint64) (int, error) {
 func (s *Store) Expire(cutoff time.Time) (n int, size int64, err error) {
 	err = s.write(func(tx *sql.Tx) error {
 		clear(s.usage) // simpler than adjusting: expiry is rare
+		clear(s.quotas)
 		n, size = 0, 0
 		rows, err := tx.Query(`DELETE FROM envelopes WHERE id < coalesce(
 			(SELECT id FROM envelopes WHERE received_ms >= ? ORDER BY id LIMIT 1), 9223372036854775807)

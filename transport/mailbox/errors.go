@@ -15,6 +15,18 @@ var (
 	// envelope count or byte quota, or an upload the prekey limit.
 	ErrQuota = errors.New("mailbox: quota exceeded")
 
+	// ErrUnknownToken is returned for a token deposit with a token the
+	// owner never registered, or revoked.
+	ErrUnknownToken = errors.New("mailbox: unknown deposit token")
+
+	// ErrTokenQuota is returned when a deposit would exceed its contact
+	// token's quota. It wraps [ErrQuota].
+	ErrTokenQuota = fmt.Errorf("%w: the token's quota is full", ErrQuota)
+
+	// ErrRequestQuota is returned when a deposit would exceed the quota
+	// that the mailbox's request tokens share. It wraps [ErrQuota].
+	ErrRequestQuota = fmt.Errorf("%w: the request quota is full", ErrQuota)
+
 	// ErrFull is returned when a deposit would take the envelopes of all
 	// mailboxes together past [Options.MaxTotalBytes], or a registration
 	// the number of mailboxes past [Options.MaxMailboxes]. Nothing stored

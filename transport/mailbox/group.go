@@ -13,7 +13,7 @@ import (
 	"ratchat/keys"
 )
 
-// maxInsertRows bounds the rows of one INSERT statement (5 parameters
+// maxInsertRows bounds the rows of one INSERT statement (6 parameters
 // each, far below SQLite's limit of 32,766).
 const maxInsertRows = 256
 
@@ -56,6 +56,18 @@ func (s *Store) insertDeposits(tx *sql.Tx, deposits []*op) error {
 		if err != nil {
 			return err
 		}
+		var quota *TokenHash
+		var qu *usage
+		if o.token != nil {
+			quota, qu, err = s.tokenQuota(tx, o)
+			if errors.Is(err, ErrUnknownToken) || errors.Is(err, ErrQuota) {
+				o.err = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
 		if u.count+1 > int64(s.opts.MaxEnvelopes) || u.bytes+int64(len(o.body)) > s.opts.MaxBytes {
 			o.err = ErrQuota
 			continue
@@ -72,6 +84,11 @@ func (s *Store) insertDeposits(tx *sql.Tx, deposits []*op) error {
 		}
 		u.count++
 		u.bytes += int64(len(o.body))
+		if qu != nil {
+			qu.count++
+			qu.bytes += int64(len(o.body))
+			o.quota = quota[:]
+		}
 		if s.totals.known {
 			s.totals.bytes += int64(len(o.body))
 		}
@@ -79,14 +96,14 @@ func (s *Store) insertDeposits(tx *sql.Tx, deposits []*op) error {
 		o.id = s.lastID
 		accepted = append(accepted, o)
 	}
-	args := make([]any, 0, 5*min(len(accepted), maxInsertRows))
+	args := make([]any, 0, 6*min(len(accepted), maxInsertRows))
 	for len(accepted) > 0 {
 		// Row counts are powers of two, so that a few prepared statements
 		// serve every batch size.
 		n := 1 << (bits.Len(uint(min(len(accepted), maxInsertRows))) - 1)
 		args = args[:0]
 		for _, o := range accepted[:n] {
-			args = append(args, o.id, o.owner[:], o.received, len(o.body), o.body)
+			args = append(args, o.id, o.owner[:], o.received, len(o.body), o.body, o.quota)
 		}
 		if _, err := s.exec(tx, insertQuery(n), args...); err != nil {
 			return fmt.Errorf("mailbox: storing envelopes: %w", err)
@@ -105,12 +122,12 @@ func insertQuery(n int) string {
 		return q.(string)
 	}
 	var b strings.Builder
-	b.WriteString(`INSERT INTO envelopes (id, owner, received_ms, size, body) VALUES `)
+	b.WriteString(`INSERT INTO envelopes (id, owner, received_ms, size, body, quota) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(`(?, ?, ?, ?, ?)`)
+		b.WriteString(`(?, ?, ?, ?, ?, ?)`)
 	}
 	q, _ := insertQueries.LoadOrStore(n, b.String())
 	return q.(string)
@@ -122,7 +139,7 @@ func insertQuery(n int) string {
 const deleteQuery = `DELETE FROM envelopes WHERE id IN (
 	SELECT e.id FROM json_each(?) AS j JOIN envelopes AS e ON e.id = j.value ->> 0
 	WHERE e.owner = unhex(j.value ->> 1))
-RETURNING id, owner, size`
+RETURNING id, owner, size, quota`
 
 // deleteAcked deletes what a run of Acks names, in one statement, and
 // counts what each Ack deleted.
@@ -171,7 +188,8 @@ func (s *Store) deleteAcked(tx *sql.Tx, acks []*op) error {
 		var k key
 		var owner []byte
 		var size int64
-		if err := rows.Scan(&k.id, &owner, &size); err != nil {
+		var quota []byte
+		if err := rows.Scan(&k.id, &owner, &size, &quota); err != nil {
 			return fmt.Errorf("mailbox: deleting envelopes: %w", err)
 		}
 		copy(k.owner[:], owner)
@@ -183,6 +201,12 @@ func (s *Store) deleteAcked(tx *sql.Tx, acks []*op) error {
 		if u, ok := s.usage[o.owner]; ok {
 			u.count--
 			u.bytes -= size
+		}
+		if len(quota) == len(TokenHash{}) {
+			if u, ok := s.quotas[quotaKey{o.owner, TokenHash(quota)}]; ok {
+				u.count--
+				u.bytes -= size
+			}
 		}
 		if s.totals.known {
 			s.totals.bytes -= size

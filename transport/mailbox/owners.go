@@ -99,7 +99,7 @@ func (s *Store) ExpireMailboxes(cutoff time.Time, keep []keys.PublicKey, now tim
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("mailbox: expiring mailboxes: %w", err)
 		}
-		for _, table := range []string{tableOneTime, tableKEM} {
+		for _, table := range []string{tableOneTime, tableKEM, tableTokens} {
 			if _, err := tx.Exec(`DELETE FROM `+table+` WHERE owner IN
 				(SELECT owner FROM mailboxes WHERE seen_ms < ?)`, ms); err != nil {
 				return fmt.Errorf("mailbox: expiring mailboxes: %w", err)
@@ -116,6 +116,8 @@ func (s *Store) ExpireMailboxes(cutoff time.Time, keep []keys.PublicKey, now tim
 		mailboxes = int(n)
 		if mailboxes > 0 {
 			clear(s.usage) // simpler than finding the owners: expiry is rare
+			clear(s.quotas)
+			clear(s.tokens)
 		}
 		if s.totals.known {
 			s.totals.mailboxes -= mailboxes

@@ -25,7 +25,7 @@ const FileName = "mailbox.db"
 const LockFileName = "mailbox.lock"
 
 // schemaVersion is the PRAGMA user_version this code writes and reads.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // schemaSQL creates version 1 of the schema; upgrades[v] takes it from
 // version v-1 to v.
@@ -36,8 +36,10 @@ var (
 	upgrade2SQL string
 	//go:embed upgrade3.sql
 	upgrade3SQL string
+	//go:embed upgrade4.sql
+	upgrade4SQL string
 
-	upgrades = []string{2: upgrade2SQL, 3: upgrade3SQL}
+	upgrades = []string{2: upgrade2SQL, 3: upgrade3SQL, 4: upgrade4SQL}
 )
 
 // Default quotas.
@@ -47,6 +49,18 @@ const (
 	DefaultMaxPreKeys    = 200
 	DefaultMaxTotalBytes = 8 << 30
 	DefaultMaxMailboxes  = 100_000
+
+	// DefaultMaxRequestEnvelopes and DefaultMaxRequestBytes are the
+	// quota that all deposits with an owner's request tokens share: small,
+	// so that a flood of requests fills only itself.
+	DefaultMaxRequestEnvelopes = 200
+	DefaultMaxRequestBytes     = 8 << 20
+	// DefaultMaxContactEnvelopes and DefaultMaxContactBytes are each
+	// contact token's own quota.
+	DefaultMaxContactEnvelopes = 5_000
+	DefaultMaxContactBytes     = 128 << 20
+	// DefaultMaxTokens bounds the tokens one owner registers.
+	DefaultMaxTokens = 10_000
 )
 
 // Options are the quotas of a [Store]; zero fields take the defaults.
@@ -61,6 +75,16 @@ type Options struct {
 	// a home must never be made to fill its disk. Negative: no limit.
 	MaxTotalBytes int64
 	MaxMailboxes  int
+
+	// The quotas of token deposits (see [Store.DepositTokenAsync]), on
+	// top of the mailbox's: all request tokens of a mailbox share one,
+	// each contact token has its own. MaxTokens bounds the tokens one
+	// owner registers.
+	MaxRequestEnvelopes int
+	MaxRequestBytes     int64
+	MaxContactEnvelopes int
+	MaxContactBytes     int64
+	MaxTokens           int
 }
 
 // Store is a home's mailbox database. It is safe for concurrent use.
@@ -83,6 +107,11 @@ type Store struct {
 	// counted from the database when first needed and again after a
 	// batch failed.
 	totals totals
+	// tokens caches each owner's registered token hashes, and quotas the
+	// usage of each token quota (only the writer touches them); emptied
+	// with usage.
+	tokens map[keys.PublicKey]map[TokenHash]TokenKind
+	quotas map[quotaKey]*usage
 
 	mu     sync.RWMutex // held (read) while queueing; (write) to close
 	closed bool
@@ -130,7 +159,8 @@ func openLocked(dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, opts: opts.withDefaults(), ops: make(chan *op, 1024), done: make(chan struct{}),
-		usage: map[keys.PublicKey]*usage{}}
+		usage: map[keys.PublicKey]*usage{}, tokens: map[keys.PublicKey]map[TokenHash]TokenKind{},
+		quotas: map[quotaKey]*usage{}}
 	if err := db.QueryRow(lastIDQuery).Scan(&s.lastID); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("mailbox: reading last envelope id: %w", err)
@@ -206,6 +236,21 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxMailboxes == 0 {
 		o.MaxMailboxes = DefaultMaxMailboxes
+	}
+	if o.MaxRequestEnvelopes <= 0 {
+		o.MaxRequestEnvelopes = DefaultMaxRequestEnvelopes
+	}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if o.MaxContactEnvelopes <= 0 {
+		o.MaxContactEnvelopes = DefaultMaxContactEnvelopes
+	}
+	if o.MaxContactBytes <= 0 {
+		o.MaxContactBytes = DefaultMaxContactBytes
+	}
+	if o.MaxTokens <= 0 {
+		o.MaxTokens = DefaultMaxTokens
 	}
 	return o
 }

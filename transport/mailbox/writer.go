@@ -40,6 +40,8 @@ type op struct {
 	id       uint64         // opDeposit: assigned by the writer
 	ids      []uint64       // opAck
 	deleted  int            // opAck: how many of ids were deleted
+	token    *TokenHash     // opDeposit: the token to check, or nil for none
+	quota    []byte         // opDeposit: the token quota it counts against, or nil
 	err      error          // its own failure (a refused deposit)
 }
 
@@ -140,6 +142,8 @@ func (s *Store) commit(batch []*op) {
 	if err != nil {
 		// The usage cache and totals counted writes that did not happen.
 		clear(s.usage)
+		clear(s.quotas)
+		clear(s.tokens)
 		s.totals = totals{}
 	}
 	for _, o := range batch {
