@@ -131,6 +131,16 @@ func (m *Messenger) acknowledgeAll(ctx context.Context, id store.ContactID) erro
 // are deleted, and its later envelopes are dropped unread and in silence.
 // The row stays (under its key) so that it is recognised.
 func (m *Messenger) Block(ctx context.Context, id store.ContactID) error {
+	if err := m.block(ctx, id); err != nil {
+		return err
+	}
+	// The home refuses its deposits from now on (the token it holds from
+	// us is revoked there): a blocked sender does not even fill our mailbox.
+	return m.RevokeToken(ctx, id)
+}
+
+// block marks a contact blocked and deletes its history, under the session lock.
+func (m *Messenger) block(ctx context.Context, id store.ContactID) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.st.Block(ctx, id); err != nil {

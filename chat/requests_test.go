@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -134,5 +135,32 @@ func TestBlockDropsLaterEnvelopes(t *testing.T) {
 	}
 	if requests, err := bob.m.Requests(ctx); err != nil || len(requests) != 0 {
 		t.Fatalf("requests after the block: %+v, %v", requests, err)
+	}
+}
+
+// Blocking a contact revokes the deposit token we gave it: its home (our
+// relay) refuses what it sends from then on.
+func TestBlockRevokesTheContactsToken(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t, t.TempDir(), "")
+	alice, bob := newProfile(t, "alice", relay.addr), newProfile(t, "bob", relay.addr)
+	ab, ba := connect(t, alice, bob)
+	first, err := alice.m.Send(ctx, ab.ID, "before")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.waitText("before")
+	alice.waitStatus(first.ID, store.StatusDelivered) // alice holds bob's contact token by now
+	if err := bob.m.Block(ctx, ba.ID); err != nil {
+		t.Fatal(err)
+	}
+	after, err := alice.m.Send(ctx, ab.ID, "after the block")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if st, err := alice.m.WaitSent(short, ab.ID, after.ID); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("a message to the one who blocked us left: %v, %v (the relay took it)", st, err)
 	}
 }

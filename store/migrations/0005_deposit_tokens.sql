@@ -1,4 +1,4 @@
--- ratchat profile schema, version 4.
+-- ratchat profile schema, version 5.
 --
 -- Deposit tokens (docs/TRANSPORT.md). issued_tokens are the tokens this
 -- profile handed out and registered at its home: its request token (the
