@@ -48,6 +48,16 @@ func (m *Messenger) MarkRead(ctx context.Context, id store.ContactID, upTo int64
 	if err != nil || upTo <= old {
 		return err
 	}
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return err
+	}
+	if c.State != store.StateContact {
+		// A request learns nothing, not even that it was read, until it
+		// is accepted (Accept sends the receipts then).
+		m.events.emit(ContactChanged{Contact: c})
+		return nil
+	}
 	var ids []store.MessageID
 	for after := old; after < upTo; {
 		rows, err := m.st.After(ctx, id, after, markReadPage)
@@ -68,10 +78,6 @@ func (m *Messenger) MarkRead(ctx context.Context, id store.ContactID, upTo int64
 		after = rows[len(rows)-1].Seq
 	}
 	if err := m.readReceipts(ctx, id, ids); err != nil {
-		return err
-	}
-	c, err := m.st.Contact(ctx, id)
-	if err != nil {
 		return err
 	}
 	m.events.emit(ContactChanged{Contact: c})

@@ -106,9 +106,15 @@ func (m *Messenger) Accept(ctx context.Context, id store.ContactID) error {
 	return m.acknowledgeAll(ctx, c.ID)
 }
 
-// acknowledgeAll queues delivery receipts for every incoming message of
-// the contact, which a request was not sent.
+// acknowledgeAll queues the receipts a request was not sent: delivered for
+// every incoming message, and read for those the user saw already (up to
+// the read marker).
 func (m *Messenger) acknowledgeAll(ctx context.Context, id store.ContactID) error {
+	marker, err := m.st.ReadMarker(ctx, id)
+	if err != nil {
+		return err
+	}
+	var read []store.MessageID
 	var before store.Cursor
 	for {
 		page, next, err := m.st.Messages(ctx, id, before, 500)
@@ -118,13 +124,17 @@ func (m *Messenger) acknowledgeAll(ctx context.Context, id store.ContactID) erro
 		for _, msg := range page {
 			if msg.Direction == store.Incoming && !msg.Kind.System() {
 				m.deliveryReceipt(id, msg.ID)
+				if msg.Seq <= marker {
+					read = append(read, msg.ID)
+				}
 			}
 		}
 		if next == 0 {
-			return nil
+			break
 		}
 		before = next
 	}
+	return m.readReceipts(ctx, id, read)
 }
 
 // Block blocks a contact or a request: its history, outbox and session

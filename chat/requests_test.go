@@ -86,10 +86,23 @@ func TestRequestGetsNoReceiptUntilAccepted(t *testing.T) {
 	if m, err := stranger.st.Message(ctx, sb.ID, hello.ID); err != nil || m.Status >= store.StatusDelivered {
 		t.Fatalf("the stranger's message: %+v, %v; want no receipt", m, err)
 	}
+	// Bob reads the request before accepting it: no read receipt yet
+	// either; accepting sends both.
+	if err := bob.m.MarkRead(ctx, req.Conversation, req.Seq); err != nil {
+		t.Fatal(err)
+	}
+	ping2, err := carol.m.Send(ctx, cb.ID, "ping again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol.waitStatus(ping2.ID, store.StatusDelivered)
+	if m, err := stranger.st.Message(ctx, sb.ID, hello.ID); err != nil || m.Status >= store.StatusDelivered {
+		t.Fatalf("the stranger's message after bob read it: %+v, %v; want no receipt", m, err)
+	}
 	if err := bob.m.Accept(ctx, req.Conversation); err != nil {
 		t.Fatal(err)
 	}
-	stranger.waitStatus(hello.ID, store.StatusDelivered)
+	stranger.waitStatus(hello.ID, store.StatusRead)
 }
 
 // TestBlockDropsLaterEnvelopes: blocking a request deletes its history,
