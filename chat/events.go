@@ -37,6 +37,10 @@ type StatusChanged struct {
 // verified mark).
 type ContactChanged struct {
 	Contact store.Contact
+	// MergedInto is set when Contact was a message request that
+	// [Messenger.AcceptAsKeyChange] merged into that contact: the request
+	// is gone, and its history is that contact's.
+	MergedInto store.ContactID
 }
 
 // IdentityChanged reports that a contact's identity key changed: the

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"ratchat/keys"
 	"ratchat/store"
 )
 
@@ -110,29 +111,12 @@ func (m *Messenger) Accept(ctx context.Context, id store.ContactID) error {
 // every incoming message, and read for those the user saw already (up to
 // the read marker).
 func (m *Messenger) acknowledgeAll(ctx context.Context, id store.ContactID) error {
-	marker, err := m.st.ReadMarker(ctx, id)
+	delivered, read, err := m.requestReceipts(ctx, id)
 	if err != nil {
 		return err
 	}
-	var read []store.MessageID
-	var before store.Cursor
-	for {
-		page, next, err := m.st.Messages(ctx, id, before, 500)
-		if err != nil {
-			return err
-		}
-		for _, msg := range page {
-			if msg.Direction == store.Incoming && !msg.Kind.System() {
-				m.deliveryReceipt(id, msg.ID)
-				if msg.Seq <= marker {
-					read = append(read, msg.ID)
-				}
-			}
-		}
-		if next == 0 {
-			break
-		}
-		before = next
+	for _, msgID := range delivered {
+		m.deliveryReceipt(id, msgID)
 	}
 	return m.readReceipts(ctx, id, read)
 }
@@ -180,4 +164,101 @@ func (m *Messenger) Unblock(ctx context.Context, id store.ContactID) error {
 	c.State = store.StateRequest
 	m.events.emit(ContactChanged{Contact: c})
 	return nil
+}
+
+// AcceptAsKeyChange accepts message request as contact on a new key: the
+// user says the request is the contact after a reinstall, and proves it
+// by comparing safety numbers made with the request's key (code: the 60
+// digits or the QR text, as for [Messenger.VerifyCode]).
+//
+// It fails with [ErrMalformedCode] for text that is no safety number,
+// with [ErrCodeMismatch] when the number is not the one made with the
+// request's key, and with [ErrNotRequest] when request is no request; in
+// each case nothing changes. Otherwise the request's messages move into
+// the contact's chat, the contact takes the request's key and session and
+// is verified, the request disappears, and the chat gets a key-changed
+// and a verified line. The request's messages get their delivery receipts,
+// as on [Messenger.Accept].
+func (m *Messenger) AcceptAsKeyChange(ctx context.Context, request, contact store.ContactID, code string) error {
+	if err := CheckCode(code); err != nil {
+		return err
+	}
+	req, err := m.st.Contact(ctx, request)
+	if err != nil {
+		return err
+	}
+	if req.State != store.StateRequest {
+		return fmt.Errorf("%w: %s", ErrNotRequest, DisplayName(req))
+	}
+	c, err := m.st.Contact(ctx, contact)
+	if err != nil {
+		return err
+	}
+	if !keys.NewSafetyNumber(m.identity.Public, req.Identity).Matches(code) {
+		return ErrCodeMismatch
+	}
+	delivered, read, err := m.requestReceipts(ctx, request)
+	if err != nil {
+		return err
+	}
+	if err := m.merge(ctx, request, contact, req.Identity); err != nil {
+		return err
+	}
+	merged, err := m.st.Contact(ctx, contact)
+	if err != nil {
+		return err
+	}
+	m.events.emit(ContactChanged{Contact: req, MergedInto: contact})
+	m.events.emit(ContactChanged{Contact: merged})
+	if err := m.systemLine(ctx, contact, store.KindKeyChanged, 0); err != nil {
+		return err
+	}
+	if !c.Verified {
+		if err := m.systemLine(ctx, contact, store.KindVerified, 0); err != nil {
+			return err
+		}
+	}
+	m.wakeOutbox()
+	if err := m.answerProfile(ctx, merged); err != nil {
+		return err
+	}
+	for _, id := range delivered {
+		m.deliveryReceipt(contact, id)
+	}
+	return m.readReceipts(ctx, contact, read)
+}
+
+// merge is [store.Store.MergeRequestInto] under the session lock.
+func (m *Messenger) merge(ctx context.Context, request, contact store.ContactID, key keys.PublicKey) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.st.MergeRequestInto(ctx, request, contact, key)
+}
+
+// requestReceipts lists the ids of a request's incoming messages, and of
+// those the user read already: the receipts a request was not sent.
+func (m *Messenger) requestReceipts(ctx context.Context, id store.ContactID) (delivered, read []store.MessageID, err error) {
+	marker, err := m.st.ReadMarker(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var before store.Cursor
+	for {
+		page, next, err := m.st.Messages(ctx, id, before, 500)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, msg := range page {
+			if msg.Direction == store.Incoming && !msg.Kind.System() {
+				delivered = append(delivered, msg.ID)
+				if msg.Seq <= marker {
+					read = append(read, msg.ID)
+				}
+			}
+		}
+		if next == 0 {
+			return delivered, read, nil
+		}
+		before = next
+	}
 }

@@ -1,0 +1,116 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"ratchat/keys"
+	"ratchat/store"
+)
+
+// TestAcceptAsKeyChange: in peer mode, bob verified alice; alice
+// reinstalls (a new profile, same name, new key, new port) and writes to
+// bob. Bob sees a request marked as not alice's key, and alice keeps her
+// old key. Accepting it as alice with a wrong code changes nothing; with
+// the number made with the new key, the request's history joins alice's
+// chat, alice has the new key and a key-changed line, and bob's next
+// message reaches the new alice.
+func TestAcceptAsKeyChange(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newProfile(t, "alice", ""), newProfile(t, "bob", "")
+	ab, ba := connect(t, alice, bob)
+	if _, err := alice.m.Send(ctx, ab.ID, "before the reinstall"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitText("before the reinstall")
+	if err := bob.m.SetVerified(ctx, ba.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	oldKey := alice.m.Identity()
+	alice.stop()
+
+	alice2 := newProfile(t, "alice", "")
+	a2b, err := alice2.m.AddContact(ctx, bob.invite(), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice2.m.Send(ctx, a2b.ID, "new phone, same alice"); err != nil {
+		t.Fatal(err)
+	}
+	req := bob.waitText("new phone, same alice").Conversation
+	requests, err := bob.m.Requests(ctx)
+	if err != nil || len(requests) != 1 || requests[0].Contact.ID != req ||
+		requests[0].SameName != ba.ID || requests[0].Mark != "not the same key as your contact alice" {
+		t.Fatalf("requests %+v, %v", requests, err)
+	}
+
+	unchanged := func(when string) {
+		t.Helper()
+		if c, err := bob.st.Contact(ctx, ba.ID); err != nil || c.Identity != oldKey || !c.Verified || c.Held {
+			t.Fatalf("%s: bob's alice %+v, %v", when, c, err)
+		}
+		if c, err := bob.st.Contact(ctx, req); err != nil || c.State != store.StateRequest {
+			t.Fatalf("%s: the request %+v, %v", when, c, err)
+		}
+	}
+	unchanged("after the request")
+
+	oldNumber := keys.NewSafetyNumber(bob.m.Identity(), oldKey).Display()
+	right := keys.NewSafetyNumber(bob.m.Identity(), alice2.m.Identity()).Display()
+	for _, tc := range []struct {
+		name string
+		code string
+		want error
+	}{
+		{"not a number", "12345", ErrMalformedCode},
+		{"an invite", bob.invite(), ErrMalformedCode},
+		{"the old key's number", oldNumber, ErrCodeMismatch},
+	} {
+		if err := bob.m.AcceptAsKeyChange(ctx, req, ba.ID, tc.code); !errors.Is(err, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+		}
+		unchanged(tc.name)
+	}
+
+	if err := bob.m.AcceptAsKeyChange(ctx, req, ba.ID, right); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.st.Contact(ctx, req); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the request is still there: %v", err)
+	}
+	c, err := bob.st.Contact(ctx, ba.ID)
+	if err != nil || c.Identity != alice2.m.Identity() || !c.Verified || c.Held || c.State != store.StateContact {
+		t.Fatalf("bob's alice after the merge: %+v, %v", c, err)
+	}
+	rows, _, err := bob.st.Messages(ctx, ba.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	keyChanged := false
+	for _, r := range rows {
+		if r.Kind == store.KindKeyChanged {
+			keyChanged = true
+		}
+		if !r.Kind.System() {
+			texts = append(texts, string(r.Body))
+		}
+	}
+	if !keyChanged {
+		t.Error("no key-changed line in alice's chat")
+	}
+	if len(texts) != 2 {
+		t.Errorf("alice's chat holds %q, want both messages", texts)
+	}
+	if requests, err := bob.m.Requests(ctx); err != nil || len(requests) != 0 {
+		t.Errorf("requests after the merge: %+v, %v", requests, err)
+	}
+
+	if _, err := bob.m.Send(ctx, ba.ID, "welcome back"); err != nil {
+		t.Fatal(err)
+	}
+	if got := alice2.waitText("welcome back"); got.Conversation != a2b.ID {
+		t.Errorf("bob's message landed in conversation %d, want %d", got.Conversation, a2b.ID)
+	}
+}
