@@ -45,9 +45,13 @@ type RequestsResult struct {
 }
 
 // RequestParams name a message request (or, for "block", any contact) by
-// its id.
+// its id. For "accept", As and Code accept the request as an existing
+// contact (by id or name) on a new key: Code is the safety number made
+// with the request's key, as compared with the person.
 type RequestParams struct {
 	Contact string `json:"contact"`
+	As      string `json:"as,omitempty"`
+	Code    string `json:"code,omitempty"`
 }
 
 // RequestResult is the contact after "accept" or "block".
@@ -169,7 +173,7 @@ func init() {
 		handle("invite", "Return the profile's invite.", invite),
 		handle("add", "Add a contact from its invite; send it our name and home.", add),
 		handle("requests", "List the message requests (people who wrote to us first), the most recent first.", requests),
-		handle("accept", "Accept a message request: it becomes a contact and gets receipts.", accept),
+		handle("accept", "Accept a message request: it becomes a contact and gets receipts; with as and code, it is that contact on a new key.", accept),
 		handle("block", "Block a contact or request: delete its history, drop its later messages.", block),
 		handle("backup.export", "Write an encrypted backup to path; return its recovery key.", backupExport),
 		handle("rpc.discover", "Describe the methods, their params and results.", discover),
@@ -221,13 +225,24 @@ func requestByID(ctx context.Context, m *chat.Messenger, id string) (chat.Summar
 	return findContact(ctx, m, id)
 }
 
-// accept accepts a message request.
+// accept accepts a message request, as a new contact or, with as and
+// code, as an existing contact's new key (the result is that contact).
 func accept(ctx context.Context, m *chat.Messenger, p RequestParams) (RequestResult, error) {
+	if (p.As == "") != (p.Code == "") {
+		return RequestResult{}, errorf(CodeInvalidParams, "api: invalid params: as and code go together")
+	}
 	s, err := requestByID(ctx, m, p.Contact)
 	if err != nil {
 		return RequestResult{}, err
 	}
-	return RequestResult{ID: int64(s.Contact.ID)}, m.Accept(ctx, s.Contact.ID)
+	if p.As == "" {
+		return RequestResult{ID: int64(s.Contact.ID)}, m.Accept(ctx, s.Contact.ID)
+	}
+	into, err := findContact(ctx, m, p.As)
+	if err != nil {
+		return RequestResult{}, err
+	}
+	return RequestResult{ID: int64(into.Contact.ID)}, m.AcceptAsKeyChange(ctx, s.Contact.ID, into.Contact.ID, p.Code)
 }
 
 // block blocks a contact or request.

@@ -97,6 +97,8 @@ func TestMethods(t *testing.T) {
 		{"unknown member", "contacts", map[string]int{"n": 1}, CodeInvalidParams, ErrInvalidParams},
 		{"params by position", "messages", []any{"1", 5}, CodeInvalidParams, ErrInvalidParams},
 		{"wrong type", "messages", map[string]string{"contact": "1", "n": "five"}, CodeInvalidParams, ErrInvalidParams},
+		{"code without as", "accept", RequestParams{Contact: "1", Code: "1234"}, CodeInvalidParams, ErrInvalidParams},
+		{"as without code", "accept", RequestParams{Contact: "1", As: "2"}, CodeInvalidParams, ErrInvalidParams},
 		{"no such method", "contacts.delete", nil, CodeMethodNotFound, ErrMethodNotFound},
 		{"internal", "backup.export", BackupExportParams{Path: "/nonexistent-folder/b.rcb"}, CodeInternal, ErrInternal},
 	}

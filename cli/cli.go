@@ -37,6 +37,7 @@ type globals struct {
 // flagValues holds the commands' own flags (each command uses a few).
 type flagValues struct {
 	name, code, scan, key    string
+	as                       string // accept --as
 	allow, newPassphraseFile string
 	folder, every, keep      string // of 'backup auto', parsed there
 	textOnly, json           bool

@@ -37,7 +37,12 @@ func TestRequestsAcceptBlock(t *testing.T) {
 		t.Fatalf("a request listed as a contact: %q", r.stdout)
 	}
 	check(t, run("Fay", "accept", "Eve"), 1, "", "must be an id")
+	check(t, run("Fay", "accept", "1", "--code", "1234"), 2, "", "go with --as")
+	check(t, run("Fay", "accept", "1", "--as", "Gus"), 2, "", "--as needs the safety number")
+	check(t, run("Fay", "accept", "1", "--as", "Nobody", "--code", strings.Repeat("0", 60)), 6, "", "")
 	check(t, run("Fay", "accept", "1"), 0, "accepted 1", "")
+	check(t, run("Fay", "accept", "2", "--as", "Eve", "--code", strings.Repeat("0", 60)), 7, "", "differ")
+	check(t, run("Fay", "requests"), 0, "Gus", "")
 	check(t, run("Fay", "contacts"), 0, "Eve", "")
 	check(t, run("Fay", "accept", "1"), 1, "", "not a message request")
 	check(t, run("Fay", "block", "2"), 0, "blocked 2", "")
