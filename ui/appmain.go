@@ -216,6 +216,9 @@ func (a *App) handleEvent(ev chat.Event) tea.Cmd {
 		_, cmd := a.chat.Update(ev)
 		return cmd
 	case chat.ContactChanged:
+		if ev.MergedInto != 0 { // a request merged into a contact: its row is gone
+			return ContactsCmd(a.core)
+		}
 		return SummaryCmd(a.core, ev.Contact.ID)
 	case chat.IdentityChanged:
 		return SummaryCmd(a.core, ev.Contact)
