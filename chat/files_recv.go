@@ -71,8 +71,9 @@ func (m *Messenger) prepareIncoming(ctx context.Context, contact store.ContactID
 	if err != nil {
 		return nil, err
 	}
-	defer part.Close()
-	if err := part.Truncate(int64(c.FileSize)); err != nil {
+	// No space is reserved: the part grows as chunks are written, so an
+	// offer's announced size costs nothing until its bytes arrive.
+	if err := part.Close(); err != nil {
 		return nil, err
 	}
 	bitmap := part.Name() + mapSuffix
