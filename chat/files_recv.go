@@ -41,11 +41,13 @@ type incomingFile struct {
 const (
 	// maxHeldBytes bounds what a waiting offer may hold before it is
 	// accepted: a larger file's chunks beyond it fail the file (its
-	// sender can send it again once it was accepted... or the user
-	// accepts in time). A stranger's offer thus costs at most this much.
+	// sender must send it again once the user accepts the contact's
+	// files, or the user accepts in time). A stranger's offer thus costs
+	// at most this much, in the store, never in the downloads folder.
 	maxHeldBytes = 16 << 20
-	// DownloadsQuota is how many bytes the downloads folder may hold: an
-	// offer that would take it past this fails at once.
+	// DownloadsQuota is how many bytes the downloads folder may hold by
+	// default (see [Config.DownloadsQuota]): an offer that would take it
+	// past this fails at once.
 	DownloadsQuota = 4 << 30
 )
 
@@ -138,8 +140,12 @@ func (m *Messenger) createPart(f *incomingFile) error {
 	if err != nil {
 		return err
 	}
-	if used+f.Size > DownloadsQuota {
-		return fmt.Errorf("%w: %d bytes offered, %d of %d used", ErrDownloadsFull, f.Size, used, int64(DownloadsQuota))
+	quota := m.cfg.DownloadsQuota
+	if quota <= 0 {
+		quota = DownloadsQuota
+	}
+	if used+f.Size > quota {
+		return fmt.Errorf("%w: %d bytes offered, %d of %d used", ErrDownloadsFull, f.Size, used, quota)
 	}
 	if err := os.MkdirAll(m.cfg.Downloads, 0o700); err != nil {
 		return err

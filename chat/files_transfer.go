@@ -194,6 +194,8 @@ func (m *Messenger) applyFileDone(ctx context.Context, contact store.ContactID, 
 			return false
 		case c.FileOK:
 			f.State, f.Done = store.FileComplete, f.Size
+		case f.State == store.FileTransferring && m.stopSending(contact, c.FileID):
+			f.State = store.FileFailed
 		case f.State == store.FileTransferring:
 			f.State = store.FileFailed
 		default:
@@ -300,4 +302,13 @@ func (m *Messenger) endInterruptedSends(ctx context.Context, settings map[string
 			m.log.Warn("cannot clear an interrupted transfer", "err", err)
 		}
 	}
+}
+
+// stopSending stops sending a file the receiver failed (it would throw
+// away every further chunk); it always reports true.
+func (m *Messenger) stopSending(contact store.ContactID, file store.MessageID) bool {
+	if o := m.files.active(file); o != nil && o.contact == contact {
+		o.cancel(errPeerFailed)
+	}
+	return true
 }
