@@ -152,6 +152,8 @@ func fileStateName(s chat.FileState) string {
 		return "complete"
 	case chat.FileCancelled:
 		return "cancelled"
+	case chat.FileWaiting:
+		return "waiting"
 	}
 	return "failed"
 }

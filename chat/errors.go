@@ -70,6 +70,9 @@ var (
 	// ErrNoTransfer is returned by [Messenger.CancelFile] when the message
 	// is not a file still being transferred.
 	ErrNoTransfer = errors.New("chat: no file transfer under way with that id")
+	// ErrDownloadsFull is why a received file fails when it would take
+	// the downloads folder past [DownloadsQuota].
+	ErrDownloadsFull = errors.New("chat: the downloads folder is full (quota)")
 	// ErrNotAccepted is returned when sending to a message request or a
 	// blocked sender: accept the request first.
 	ErrNotAccepted = errors.New("chat: that is a message request or a blocked sender; accept it first")

@@ -32,6 +32,10 @@ const progressSteps = 20
 // [KindFileCancel] stopped: nothing is sent back.
 var errPeerCancelled = errors.New("chat: the contact cancelled the transfer")
 
+// errPeerFailed is the cause of a sending context the receiver failed
+// (it could not or would not take the file).
+var errPeerFailed = errors.New("chat: the contact could not take the file")
+
 // SendFile sends the file at path to a contact: an offer (name, size,
 // chunk count, SHA-256), which is part of the history, then the file in
 // chunks of [ChunkSize], each its own ratchet message and so authenticated

@@ -40,7 +40,7 @@ func (p *profile) waitFileRow(id store.MessageID, st store.FileState) store.Mess
 
 func fileStateName(st store.FileState) string {
 	return map[store.FileState]string{store.FileTransferring: "transferring", store.FileComplete: "complete",
-		store.FileCancelled: "cancelled", store.FileFailed: "failed"}[st]
+		store.FileCancelled: "cancelled", store.FileFailed: "failed", store.FileWaiting: "waiting"}[st]
 }
 
 // fileRow reads p's row of a file from its store.

@@ -31,7 +31,43 @@ type incomingFile struct {
 	SHA256  string
 	Part    string
 	Map     string
+	// Waiting is set while the offer waits for the user's acceptance:
+	// there is no Part yet, and the chunks that arrive are held in the
+	// (encrypted) store, at most maxHeldBytes of them, until AcceptFile.
+	Waiting bool `json:",omitempty"`
 }
+
+// Consent and quota policy for received files.
+const (
+	// maxHeldBytes bounds what a waiting offer may hold before it is
+	// accepted: a larger file's chunks beyond it fail the file (its
+	// sender must send it again once the user accepts the contact's
+	// files, or the user accepts in time). A stranger's offer thus costs
+	// at most this much, in the store, never in the downloads folder.
+	maxHeldBytes = 16 << 20
+	// DownloadsQuota is how many bytes the downloads folder may hold by
+	// default (see [Config.DownloadsQuota]): an offer that would take it
+	// past this fails at once.
+	DownloadsQuota = 4 << 30
+)
+
+// acceptsFiles reports whether c's file offers download by themselves:
+// never a message request's; a contact's by its files policy, by default
+// only a verified contact's.
+func acceptsFiles(c store.Contact) bool {
+	if c.State != store.StateContact {
+		return false
+	}
+	switch c.Files {
+	case store.FilesAuto:
+		return true
+	case store.FilesAsk:
+		return false
+	}
+	return c.Verified
+}
+
+func heldPrefix(id store.MessageID) string { return "filechunk:" + hex.EncodeToString(id[:]) + ":" }
 
 func fileSetting(id store.MessageID) string { return "file:" + hex.EncodeToString(id[:]) }
 
@@ -47,12 +83,13 @@ const (
 // sender is told.
 // The offer is stored already (a redelivery would be a duplicate), so a
 // failure here is logged, not returned.
-func (m *Messenger) startIncomingFile(ctx context.Context, contact store.ContactID, c *Content) {
-	f, err := m.prepareIncoming(ctx, contact, c)
+func (m *Messenger) startIncomingFile(ctx context.Context, from store.Contact, c *Content) {
+	contact := from.ID
+	f, err := m.prepareIncoming(ctx, contact, c, !acceptsFiles(from))
 	if err != nil {
 		m.log.Warn("cannot receive file", "err", err)
 		err = m.failIncoming(ctx, contact, c.FileID)
-	} else if f.Chunks == 0 { // an empty file: no chunk will come
+	} else if f.Chunks == 0 && !f.Waiting { // an empty file: no chunk will come
 		err = m.completeIncoming(ctx, contact, c.FileID, f)
 	}
 	if err != nil {
@@ -60,32 +97,75 @@ func (m *Messenger) startIncomingFile(ctx context.Context, contact store.Contact
 	}
 }
 
-func (m *Messenger) prepareIncoming(ctx context.Context, contact store.ContactID, c *Content) (*incomingFile, error) {
+func (m *Messenger) prepareIncoming(ctx context.Context, contact store.ContactID, c *Content, waiting bool) (*incomingFile, error) {
 	if c.FileSize > MaxFileSize {
 		return nil, fmt.Errorf("chat: offered file of %d bytes is too large", c.FileSize)
 	}
-	if err := os.MkdirAll(m.cfg.Downloads, 0o700); err != nil {
-		return nil, err
-	}
-	part, err := os.CreateTemp(m.cfg.Downloads, partPattern)
-	if err != nil {
-		return nil, err
-	}
-	defer part.Close()
-	if err := part.Truncate(int64(c.FileSize)); err != nil {
-		return nil, err
-	}
-	bitmap := part.Name() + mapSuffix
-	if err := os.WriteFile(bitmap, make([]byte, c.FileChunks), 0o600); err != nil {
-		return nil, err
-	}
 	f := &incomingFile{Contact: contact, Name: SanitizeFileName(c.Name), Size: int64(c.FileSize), Chunks: c.FileChunks,
-		SHA256: hex.EncodeToString(c.FileSHA256[:]), Part: part.Name(), Map: bitmap}
+		SHA256: hex.EncodeToString(c.FileSHA256[:]), Waiting: waiting}
+	if !waiting {
+		if err := m.createPart(f); err != nil {
+			return nil, err
+		}
+	}
 	b, err := json.Marshal(f)
 	if err != nil {
 		return nil, err
 	}
 	return f, m.st.SetSetting(ctx, fileSetting(c.FileID), string(b))
+}
+
+// downloadsUsed is how many bytes the files in the downloads folder take.
+func (m *Messenger) downloadsUsed() (int64, error) {
+	entries, err := os.ReadDir(m.cfg.Downloads)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var used int64
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			used += info.Size()
+		}
+	}
+	return used, nil
+}
+
+// createPart creates f's partial file and chunk map, once the downloads
+// quota allows its size.
+func (m *Messenger) createPart(f *incomingFile) error {
+	used, err := m.downloadsUsed()
+	if err != nil {
+		return err
+	}
+	quota := m.cfg.DownloadsQuota
+	if quota <= 0 {
+		quota = DownloadsQuota
+	}
+	if used+f.Size > quota {
+		return fmt.Errorf("%w: %d bytes offered, %d of %d used", ErrDownloadsFull, f.Size, used, quota)
+	}
+	if err := os.MkdirAll(m.cfg.Downloads, 0o700); err != nil {
+		return err
+	}
+	part, err := os.CreateTemp(m.cfg.Downloads, partPattern)
+	if err != nil {
+		return err
+	}
+	// No space is reserved: the part grows as chunks are written, so an
+	// offer's announced size costs nothing until its bytes arrive.
+	if err := part.Close(); err != nil {
+		return err
+	}
+	bitmap := part.Name() + mapSuffix
+	if err := os.WriteFile(bitmap, make([]byte, f.Chunks), 0o600); err != nil {
+		os.Remove(part.Name())
+		return err
+	}
+	f.Part, f.Map = part.Name(), bitmap
+	return nil
 }
 
 // incomingFrom returns the file being received under id from contact;
@@ -111,9 +191,21 @@ func (m *Messenger) incomingFrom(ctx context.Context, contact store.ContactID, i
 // receiveChunk writes one chunk in place and finishes the file once every
 // chunk is there. A chunk that does not fit its offer fails the file.
 func (m *Messenger) receiveChunk(ctx context.Context, contact store.ContactID, c *Content) error {
+	m.files.recvMu.Lock()
+	defer m.files.recvMu.Unlock()
 	f, ok, err := m.incomingFrom(ctx, contact, c.FileID)
 	if err != nil || !ok {
 		return err
+	}
+	if f.Waiting && f.validChunk(c) {
+		if int64(c.ChunkIndex+1)*ChunkSize > maxHeldBytes {
+			m.log.Warn("a file waiting for acceptance is too large to hold: the file fails")
+			if err := m.removeIncoming(ctx, c.FileID, f); err != nil {
+				return err
+			}
+			return m.failIncoming(ctx, contact, c.FileID)
+		}
+		return m.st.SetSetting(ctx, heldPrefix(c.FileID)+fmt.Sprint(c.ChunkIndex), hex.EncodeToString(c.ChunkData))
 	}
 	if !f.validChunk(c) {
 		m.log.Warn("a chunk does not fit its file: the file fails")
@@ -188,7 +280,13 @@ func (m *Messenger) dropIncoming(ctx context.Context, contact store.ContactID, i
 
 // removeIncoming deletes a partial download and forgets it.
 func (m *Messenger) removeIncoming(ctx context.Context, id store.MessageID, f *incomingFile) error {
+	if err := m.dropHeld(ctx, id); err != nil {
+		return err
+	}
 	for _, p := range []string{f.Part, f.Map} {
+		if p == "" {
+			continue
+		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			m.log.Warn("cannot delete a partial download", "err", err)
 		}
@@ -334,4 +432,100 @@ func uniquePath(dir, name string) string {
 		}
 		path = filepath.Join(dir, fmt.Sprintf("%s (%d)%s", stem, n, ext))
 	}
+}
+
+// dropHeld deletes the chunks held for a waiting file.
+func (m *Messenger) dropHeld(ctx context.Context, id store.MessageID) error {
+	settings, err := m.st.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	for name := range settings {
+		if strings.HasPrefix(name, heldPrefix(id)) {
+			if err := m.st.DeleteSetting(ctx, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// AcceptFile accepts a file offer that waits for the user's acceptance
+// ([store.FileWaiting]): its partial file is created in the downloads
+// folder, the chunks held meanwhile are written to it, and the rest are
+// written as they come. It returns [ErrNoTransfer] when the row is not a
+// waiting file, and wraps [ErrDownloadsFull] when the file does not fit
+// the downloads quota (the file then fails, and the sender is told).
+func (m *Messenger) AcceptFile(ctx context.Context, contact store.ContactID, file store.MessageID) error {
+	m.files.recvMu.Lock()
+	defer m.files.recvMu.Unlock()
+	msg, err := m.st.Message(ctx, contact, file)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNoTransfer
+	}
+	if err != nil {
+		return err
+	}
+	if msg.Kind != store.KindFile || msg.File == nil || msg.File.State != store.FileWaiting || msg.Direction != store.Incoming {
+		return ErrNoTransfer
+	}
+	f, ok, err := m.incomingFrom(ctx, contact, file)
+	if err != nil {
+		return err
+	}
+	if !ok || !f.Waiting {
+		return ErrNoTransfer
+	}
+	if err := m.createPart(f); err != nil {
+		if ferr := m.removeIncoming(ctx, file, f); ferr != nil {
+			return ferr
+		}
+		if ferr := m.failIncoming(ctx, contact, file); ferr != nil {
+			return ferr
+		}
+		return err
+	}
+	f.Waiting = false
+	settings, err := m.st.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	var n uint32
+	for name, v := range settings {
+		idx, found := strings.CutPrefix(name, heldPrefix(file))
+		if !found {
+			continue
+		}
+		var c Content
+		c.FileID = file
+		if _, err := fmt.Sscan(idx, &c.ChunkIndex); err != nil {
+			continue
+		}
+		if c.ChunkData, err = hex.DecodeString(v); err != nil || !f.validChunk(&c) {
+			continue
+		}
+		if n, _, err = f.write(&c); err != nil {
+			return err
+		}
+	}
+	if err := m.dropHeld(ctx, file); err != nil {
+		return err
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	if err := m.st.SetSetting(ctx, fileSetting(file), string(b)); err != nil {
+		return err
+	}
+	if _, err := m.editFile(ctx, contact, file, func(_ store.Message, info *store.FileInfo) bool {
+		info.State, info.Done = store.FileTransferring, f.bytes(n)
+		return true
+	}); err != nil {
+		return err
+	}
+	if n == f.Chunks {
+		return m.completeIncoming(ctx, contact, file, f)
+	}
+	return nil
 }

@@ -21,6 +21,9 @@ type transfers struct {
 	// rowMu serializes the read-modify-write of file rows, so that a late
 	// progress update never undoes a completion or a cancellation.
 	rowMu sync.Mutex
+	// recvMu serializes the chunks of received files with AcceptFile, so
+	// that a chunk held while a file waited is not lost as it is accepted.
+	recvMu sync.Mutex
 }
 
 // outgoing is one file being sent.
@@ -154,7 +157,7 @@ func (m *Messenger) CancelFile(ctx context.Context, contact store.ContactID, fil
 	if err != nil {
 		return err
 	}
-	if msg.Kind != store.KindFile || msg.File == nil || msg.File.State != store.FileTransferring {
+	if msg.Kind != store.KindFile || msg.File == nil || (msg.File.State != store.FileTransferring && msg.File.State != store.FileWaiting) {
 		return ErrNoTransfer
 	}
 	if msg.Direction == store.Incoming {
@@ -191,6 +194,8 @@ func (m *Messenger) applyFileDone(ctx context.Context, contact store.ContactID, 
 			return false
 		case c.FileOK:
 			f.State, f.Done = store.FileComplete, f.Size
+		case f.State == store.FileTransferring && m.stopSending(contact, c.FileID):
+			f.State = store.FileFailed
 		case f.State == store.FileTransferring:
 			f.State = store.FileFailed
 		default:
@@ -227,7 +232,7 @@ func (m *Messenger) applyFileCancel(ctx context.Context, contact store.ContactID
 // whether it did.
 func (m *Messenger) endFileRow(ctx context.Context, contact store.ContactID, file store.MessageID, state store.FileState) (bool, error) {
 	return m.editFile(ctx, contact, file, func(_ store.Message, f *store.FileInfo) bool {
-		if f.State != store.FileTransferring {
+		if f.State != store.FileTransferring && f.State != store.FileWaiting {
 			return false
 		}
 		f.State = state
@@ -297,4 +302,13 @@ func (m *Messenger) endInterruptedSends(ctx context.Context, settings map[string
 			m.log.Warn("cannot clear an interrupted transfer", "err", err)
 		}
 	}
+}
+
+// stopSending stops sending a file the receiver failed (it would throw
+// away every further chunk); it always reports true.
+func (m *Messenger) stopSending(contact store.ContactID, file store.MessageID) bool {
+	if o := m.files.active(file); o != nil && o.contact == contact {
+		o.cancel(errPeerFailed)
+	}
+	return true
 }

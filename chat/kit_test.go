@@ -175,6 +175,17 @@ func connect(t testing.TB, a, b *profile) (store.Contact, store.Contact) {
 		t.Fatal(err)
 	}
 	ba.State = store.StateContact
+	// Files download by themselves between the test's contacts (they are
+	// not verified); consent is tested on its own (files_consent_test.go).
+	for _, pc := range []struct {
+		p  *profile
+		id store.ContactID
+	}{{a, ab.ID}, {b, ba.ID}} {
+		if err := pc.p.st.SetFilesPolicy(context.Background(), pc.id, store.FilesAuto); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ab.Files, ba.Files = store.FilesAuto, store.FilesAuto
 	return ab, ba
 }
 

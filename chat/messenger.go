@@ -36,6 +36,9 @@ type Config struct {
 	Relay string
 	// Downloads is the folder received files are saved in.
 	Downloads string
+	// DownloadsQuota bounds the bytes the downloads folder may hold; an
+	// offer that would pass it fails. 0 means [DownloadsQuota].
+	DownloadsQuota int64
 	// Retry bounds the outbox's backoff; defaults 500ms and 5 minutes.
 	RetryMin, RetryMax time.Duration
 	// Client configures connections to homes (timeouts; tests shorten them).

@@ -76,7 +76,7 @@ func (m *Messenger) receive(ctx context.Context, d *transport.Deliver) error {
 	if in.newFile {
 		// Outside the session lock: a file that cannot be received is
 		// answered at once.
-		m.startIncomingFile(ctx, in.contact.ID, in.content)
+		m.startIncomingFile(ctx, in.contact, in.content)
 	}
 	if !control {
 		return nil
@@ -193,6 +193,9 @@ func (m *Messenger) commit(ctx context.Context, in *incoming) (bool, error) {
 	}
 	if c.Kind == KindFileOffer {
 		msg.Kind, msg.File = store.KindFile, &store.FileInfo{Name: c.Name, Size: int64(c.FileSize)}
+		if !acceptsFiles(in.contact) {
+			msg.File.State = store.FileWaiting
+		}
 	}
 	if err := m.expiry(ctx, in.contact.ID, &msg); err != nil {
 		return false, err

@@ -64,4 +64,5 @@ const (
 	FileComplete     = store.FileComplete
 	FileCancelled    = store.FileCancelled
 	FileFailed       = store.FileFailed
+	FileWaiting      = store.FileWaiting
 )

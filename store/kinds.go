@@ -65,8 +65,13 @@ const (
 	// FileFailed: the file could not be received (bad hash, too large,
 	// refused).
 	FileFailed FileState = 3
+	// FileWaiting: an incoming offer waits for the user's acceptance (it
+	// came from a message request or from a contact whose files are not
+	// accepted automatically); nothing of it is in the downloads folder.
+	// Accepting it moves it to FileTransferring.
+	FileWaiting FileState = 4
 
-	lastFileState = FileFailed
+	lastFileState = FileWaiting
 )
 
 // FileInfo describes the file of a [KindFile] row. Its State, not the

@@ -143,6 +143,8 @@ func fileText(f chat.FileInfo, outgoing bool) string {
 		return s + " · cancelled"
 	case chat.FileFailed:
 		return s + " · failed"
+	case chat.FileWaiting:
+		return s + " · waiting for your acceptance (/acceptfile)"
 	}
 	return s
 }
