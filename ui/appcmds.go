@@ -31,7 +31,12 @@ func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
 			return a.composer.SetHint("Usage: /file PATH", true)
 		}
 		return a.sendFile(msg.Arg)
-	case "accept", "block":
+	case "accept":
+		if msg.Arg == "file" {
+			return a.acceptFile()
+		}
+		return a.decideRequest(msg.Name)
+	case "block":
 		return a.decideRequest(msg.Name)
 	case "timer":
 		return a.setTimer(msg.Arg)
@@ -158,4 +163,24 @@ func (a *App) handleResult(msg tea.Msg) tea.Cmd {
 func progressText(f float64) string {
 	bar := progress.New(progress.WithSolidFill("#5fafff"), progress.WithWidth(24))
 	return bar.ViewAs(f)
+}
+
+// acceptFile downloads the newest file of the open chat that waits for the
+// user's acceptance.
+func (a *App) acceptFile() tea.Cmd {
+	c, ok := a.chat.Contact()
+	if !ok {
+		return a.composer.SetHint("Open a chat first.", true)
+	}
+	f, ok := a.chat.waitingFile()
+	if !ok {
+		return a.composer.SetHint("No file here waits for your acceptance.", true)
+	}
+	core, id := a.core, c.Contact.ID
+	return func() tea.Msg {
+		if err := core.AcceptFile(context.Background(), id, f.ID); err != nil {
+			return errMsg{err}
+		}
+		return noticeMsg{"Downloading " + SanitizeLine(f.File.Name)}
+	}
 }

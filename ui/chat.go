@@ -268,3 +268,14 @@ func (v *ChatView) FullHelp() [][]key.Binding {
 	km := v.common.KeyMap
 	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown, km.Bottom}, {km.Verify, km.NextUnread}}
 }
+
+// waitingFile returns the newest loaded file row that waits for the
+// user's acceptance.
+func (v *ChatView) waitingFile() (chat.Message, bool) {
+	for i := len(v.msgs) - 1; i >= 0; i-- {
+		if m := v.msgs[i]; m.Kind == chat.RowFile && m.File != nil && m.File.State == chat.FileWaiting && m.Direction == chat.Incoming {
+			return m, true
+		}
+	}
+	return chat.Message{}, false
+}

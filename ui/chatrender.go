@@ -144,7 +144,7 @@ func fileText(f chat.FileInfo, outgoing bool) string {
 	case chat.FileFailed:
 		return s + " · failed"
 	case chat.FileWaiting:
-		return s + " · waiting for your acceptance (/acceptfile)"
+		return s + " · waiting for your acceptance: /accept file"
 	}
 	return s
 }

@@ -71,6 +71,8 @@ type Messenger interface {
 	SendFile(ctx context.Context, id chat.ContactID, path string, progress func(done, total int64)) (chat.Message, error)
 	// SetTimer sets a chat's disappearing-messages timer (zero: off).
 	SetTimer(ctx context.Context, id chat.ContactID, d time.Duration) error
+	// AcceptFile downloads a file that waits for the user's acceptance.
+	AcceptFile(ctx context.Context, id chat.ContactID, file chat.MessageID) error
 }
 
 // Verifier is what the verification screen needs.

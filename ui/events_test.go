@@ -63,3 +63,26 @@ func TestStaleCoreEventsIgnored(t *testing.T) {
 		t.Fatalf("the core's own channel closing is not reported:\n%s", a.View())
 	}
 }
+
+// "/accept file" downloads the newest file of the open chat that waits for
+// acceptance, and says so when none does.
+func TestAcceptFileCommand(t *testing.T) {
+	f := newFakeCore()
+	waiting := text(20, chat.Incoming, "", t0, 0)
+	waiting.Kind, waiting.File = chat.RowFile, &chat.FileInfo{Name: "big.iso", Size: 4096, State: chat.FileWaiting}
+	f.msgs[1] = append(f.msgs[1], waiting)
+	a := mainApp(t, f)
+	drive(a, keyMsgs("enter", "/accept file", "enter")...)
+	if len(f.accepted) != 1 || f.accepted[0] != msgID(20) {
+		t.Fatalf("AcceptFile asked for %v, want the waiting file", f.accepted)
+	}
+	if !strings.Contains(a.View(), "Downloading big.iso") {
+		t.Fatalf("no notice:\n%s", a.View())
+	}
+	f2 := newFakeCore()
+	b := mainApp(t, f2)
+	drive(b, keyMsgs("enter", "/accept file", "enter")...)
+	if len(f2.accepted) != 0 || !strings.Contains(b.View(), "No file here waits") {
+		t.Fatalf("with no waiting file: %v\n%s", f2.accepted, b.View())
+	}
+}

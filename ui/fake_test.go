@@ -43,6 +43,7 @@ type fakeCore struct {
 	sent      []string
 	marked    map[chat.ContactID]int64
 	verified  map[chat.ContactID]bool
+	accepted  []chat.MessageID // files AcceptFile was asked for
 	sn        keys.SafetyNumber
 	scan      string        // what a scanned QR image holds
 	backupKey string        // also the key of automatic backups
@@ -262,6 +263,13 @@ func (f *fakeCore) SendFile(ctx context.Context, id chat.ContactID, path string,
 }
 
 func (f *fakeCore) SetTimer(context.Context, chat.ContactID, time.Duration) error { return nil }
+
+func (f *fakeCore) AcceptFile(_ context.Context, _ chat.ContactID, file chat.MessageID) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.accepted = append(f.accepted, file)
+	return nil
+}
 
 func (f *fakeCore) SafetyNumber(context.Context, chat.ContactID) (keys.SafetyNumber, error) {
 	return f.sn, nil
