@@ -175,6 +175,7 @@ func init() {
 		handle("requests", "List the message requests (people who wrote to us first), the most recent first.", requests),
 		handle("accept", "Accept a message request: it becomes a contact and gets receipts; with as and code, it is that contact on a new key.", accept),
 		handle("block", "Block a contact or request: delete its history, drop its later messages.", block),
+		handle("files", "Set whether a contact's files download by themselves: auto, ask or default.", files),
 		handle("backup.export", "Write an encrypted backup to path; return its recovery key.", backupExport),
 		handle("rpc.discover", "Describe the methods, their params and results.", discover),
 	}
@@ -393,4 +394,34 @@ func backupExport(ctx context.Context, m *chat.Messenger, p BackupExportParams) 
 		return BackupExportResult{}, err
 	}
 	return BackupExportResult{RecoveryKey: key.Display()}, nil
+}
+
+// FilesParams name a contact (by id or name) and its file policy: "auto"
+// (its files download by themselves), "ask" (they wait for acceptance) or
+// "default" (auto for a verified contact, ask otherwise).
+type FilesParams struct {
+	Contact string `json:"contact"`
+	Policy  string `json:"policy"`
+}
+
+// FilesResult is the contact whose policy was set.
+type FilesResult struct {
+	ID     int64  `json:"id"`
+	Policy string `json:"policy"`
+}
+
+// filesPolicies are the policies by name.
+var filesPolicies = map[string]chat.FilesPolicy{"default": chat.FilesDefault, "auto": chat.FilesAuto, "ask": chat.FilesAsk}
+
+// files sets a contact's file policy.
+func files(ctx context.Context, m *chat.Messenger, p FilesParams) (FilesResult, error) {
+	policy, ok := filesPolicies[p.Policy]
+	if !ok {
+		return FilesResult{}, errorf(CodeInvalidParams, "api: invalid params: policy is auto, ask or default")
+	}
+	s, err := findContact(ctx, m, p.Contact)
+	if err != nil {
+		return FilesResult{}, err
+	}
+	return FilesResult{ID: int64(s.Contact.ID), Policy: p.Policy}, m.SetFilesPolicy(ctx, s.Contact.ID, policy)
 }

@@ -131,3 +131,27 @@ func TestDownloadsQuotaRefusesOffer(t *testing.T) {
 		t.Fatalf("a refused offer left %v in downloads", got)
 	}
 }
+
+// A verified contact's files download by themselves, unless the user set
+// its policy to ask (SetFilesPolicy).
+func TestFilesPolicyAskHoldsAVerifiedContactsFiles(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t, t.TempDir(), "")
+	alice, bob := newProfile(t, "alice", relay.addr), newProfile(t, "bob", relay.addr)
+	ab, ba := connect(t, alice, bob)
+	if err := bob.m.SetVerified(ctx, ba.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.m.SetFilesPolicy(ctx, ba.ID, FilesAsk); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := bob.st.Contact(ctx, ba.ID); err != nil || c.Files != FilesAsk {
+		t.Fatalf("policy after SetFilesPolicy: %v, %v", c.Files, err)
+	}
+	if _, err := alice.m.SendFile(ctx, ab.ID, writeRandomFile(t, "held.txt", 10<<10), nil); err != nil {
+		t.Fatal(err)
+	}
+	if offer := bob.waitOffer("held.txt"); offer.File.State != store.FileWaiting {
+		t.Fatalf("a verified contact's offer under ask is %s, want waiting", fileStateName(offer.File.State))
+	}
+}

@@ -54,6 +54,10 @@ func TestAddSendVerify(t *testing.T) {
 	check(t, runArgs(with("verify", "1", "--code", r.stdout)...), 0, "is verified", "")
 	check(t, runArgs(with("contacts")...), 0, "Bobby  yes", "")
 	check(t, runArgs(with("contacts", "--json")...), 0, `"name": "Bobby"`, "")
+	check(t, runArgs(with("files", "Bobby", "ask")...), 0, "files of 1: ask", "")
+	if r := runArgs(with("files", "Bobby", "sometimes")...); r.code == 0 || !strings.Contains(r.stderr, "auto, ask or default") {
+		t.Errorf("files with a bad policy: %+v", r)
+	}
 	r = runArgs(with("messages", "Bobby", "--json")...)
 	check(t, r, 0, `"text": "hello there"`, "")
 	for _, want := range []string{`"direction": "out"`, `"kind": "verified"`, `"direction": "local"`} {
