@@ -1,7 +1,9 @@
 package chat
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"os"
@@ -198,4 +200,43 @@ func written(rows []store.Message) []store.Message {
 		}
 	}
 	return out
+}
+
+// backup stops p and returns a backup of its profile, taken just before,
+// with its recovery key: p's machine is lost.
+func (p *profile) backup() (*bytes.Buffer, store.RecoveryKey) {
+	p.t.Helper()
+	key, err := store.NewRecoveryKey(rand.Reader)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := p.st.Export(context.Background(), &b, key, nil); err != nil {
+		p.t.Fatal(err)
+	}
+	p.stop()
+	p.st.Close()
+	return &b, key
+}
+
+// restoreProfile restores a backup into a new folder (a new machine),
+// starts it on home (a relay, or "" for a listener at listen) and returns it.
+func restoreProfile(t *testing.T, name string, backup *bytes.Buffer, key store.RecoveryKey, relay, listen string) *profile {
+	t.Helper()
+	dir := t.TempDir() + "/" + name + "2"
+	if err := store.Restore(context.Background(), dir, backup, key, []byte("new passphrase"), store.WithKDF(testKDF)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(dir, []byte("new passphrase"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p := &profile{t: t, name: name, dir: dir, st: st, cfg: testConfig(st, relay)}
+	if listen != "" {
+		p.cfg.Listen = listen
+	}
+	p.start()
+	t.Cleanup(p.stop)
+	return p
 }

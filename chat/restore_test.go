@@ -1,13 +1,9 @@
 package chat
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"testing"
 	"time"
-
-	"ratchat/store"
 )
 
 // TestRestoreResetsSessions: alice backs up, loses her machine, restores
@@ -21,32 +17,12 @@ func TestRestoreResetsSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob.waitText("before the backup")
-	key, err := store.NewRecoveryKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var backup bytes.Buffer
-	if err := alice.st.Export(ctx, &backup, key, nil); err != nil {
-		t.Fatal(err)
-	}
 	addr := alice.m.Home()
-	alice.stop()
-	alice.st.Close()
+	backup, key := alice.backup()
 
 	// The new machine: an empty folder, the backup and the recovery key.
-	dir := t.TempDir() + "/alice2"
-	if err := store.Restore(ctx, dir, &backup, key, []byte("new passphrase"), store.WithKDF(testKDF)); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(dir, []byte("new passphrase"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	alice2 := &profile{t: t, name: "alice", dir: dir, st: st, cfg: testConfig(st, "")}
-	alice2.cfg.Listen = addr
-	alice2.start()
-	t.Cleanup(alice2.stop)
+	alice2 := restoreProfile(t, "alice", backup, key, "", addr)
+	st := alice2.st
 
 	bob.waitFor("session reset", 10*time.Second, func(e Event) bool {
 		r, ok := e.(SessionReset)

@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -84,16 +83,7 @@ func TestRetryAfterRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice.waitText("hello")
-	key, err := store.NewRecoveryKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var backup bytes.Buffer
-	if err := bob.st.Export(ctx, &backup, key, nil); err != nil {
-		t.Fatal(err)
-	}
-	bob.stop()
-	bob.st.Close()
+	backup, key := bob.backup()
 
 	texts := []string{"while you were away 1", "while you were away 2", "while you were away 3"}
 	var ids []store.MessageID
@@ -106,18 +96,8 @@ func TestRetryAfterRestore(t *testing.T) {
 		ids = append(ids, msg.ID)
 	}
 
-	dir := t.TempDir() + "/bob2"
-	if err := store.Restore(ctx, dir, &backup, key, []byte("new passphrase"), store.WithKDF(testKDF)); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(dir, []byte("new passphrase"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	bob2 := &profile{t: t, name: "bob", dir: dir, st: st, cfg: testConfig(st, relay.addr)}
-	bob2.start()
-	t.Cleanup(bob2.stop)
+	bob2 := restoreProfile(t, "bob", backup, key, relay.addr, "")
+	st := bob2.st
 
 	bob2.waitTexts(texts...)
 	alice.waitDelivered(ids...)
