@@ -13,7 +13,20 @@ import (
 )
 
 // composerHeight is the composer's height: two lines of text and a hint.
-const composerHeight = 3
+// On a short screen (fewer than shortHeight rows) it keeps one line of
+// text, so the chat above it still shows messages and both borders fit.
+const (
+	composerHeight = 3
+	shortHeight    = 16
+)
+
+// composerLines is the composer's height on this screen.
+func (a *App) composerLines() int {
+	if a.common.Height < shortHeight {
+		return composerHeight - 1
+	}
+	return composerHeight
+}
 
 // openMain builds the main screen around an open core.
 func (a *App) openMain(core Core) {
@@ -55,8 +68,8 @@ func (a *App) layoutMain() {
 	} else {
 		a.contacts.SetSize(leftW-2, h-2)
 	}
-	a.chat.SetSize(w-leftW-2, h-composerHeight-4)
-	a.composer.SetSize(w-leftW-2, composerHeight)
+	a.chat.SetSize(w-leftW-2, h-a.composerLines()-4)
+	a.composer.SetSize(w-leftW-2, a.composerLines())
 }
 
 // setFocus gives the keyboard to a pane.

@@ -21,7 +21,7 @@ func (a *App) View() string {
 	var body string
 	switch {
 	case a.showHelp:
-		a.help.SetSize(w, h-2)
+		a.help.SetSize(w, h-1-len(keys))
 		body = a.help.View()
 	case a.screen == screenMain:
 		body = a.mainView()
@@ -53,8 +53,12 @@ func (a *App) hintLines(w int) []string {
 	if a.screen == screenMain && !a.showHelp {
 		most = mainHintLines
 	}
+	var km help.KeyMap = a.keys()
+	if a.showHelp {
+		km = a.help
+	}
 	lines := []string{""}
-	for _, b := range a.keys().ShortHelp() {
+	for _, b := range km.ShortHelp() {
 		if !b.Enabled() {
 			continue
 		}
@@ -91,7 +95,7 @@ func (a *App) mainView() string {
 	}
 	cw, ch := a.chat.common.Width, a.chat.common.Height
 	chat := pane(focusChat).Width(cw).Height(ch).Render(a.chat.View())
-	comp := pane(focusComposer).Width(cw).Height(composerHeight).Render(a.composer.View())
+	comp := pane(focusComposer).Width(cw).Height(a.composerLines()).Render(a.composer.View())
 	right := lipgloss.JoinVertical(lipgloss.Left, chat, comp)
 	if a.narrow() {
 		return right

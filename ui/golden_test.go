@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,9 @@ func runGoldenAt(t *testing.T, at [][2]int, mk func() tea.Model, steps ...step) 
 			}
 			if h := lipgloss.Height(view); h > sz[1] {
 				t.Errorf("view is %d lines high, more than the terminal's %d", h, sz[1])
+			}
+			if open, closed := strings.Count(view, "╭")+strings.Count(view, "┏"), strings.Count(view, "╰")+strings.Count(view, "┗"); open != closed {
+				t.Errorf("%d boxes open but %d close: a border is cut off", open, closed)
 			}
 			teatest.RequireEqualOutput(t, []byte(view))
 		})

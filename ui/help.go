@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -15,6 +16,9 @@ type HelpView struct {
 	common Common
 	keys   help.KeyMap
 	model  help.Model
+	// top is the first line shown when the overlay is taller than the
+	// screen and scrolls.
+	top int
 }
 
 var _ Component = (*HelpView)(nil)
@@ -26,14 +30,22 @@ func NewHelpView(c Common) *HelpView {
 	return h
 }
 
-// SetKeys sets the key map whose bindings the overlay lists.
-func (h *HelpView) SetKeys(k help.KeyMap) { h.keys = k }
+// SetKeys sets the key map whose bindings the overlay lists, and shows
+// the top of the overlay.
+func (h *HelpView) SetKeys(k help.KeyMap) { h.keys, h.top = k, 0 }
 
 // SetSize sets the overlay's size.
 func (h *HelpView) SetSize(width, height int) {
 	h.common.SetSize(width, height)
-	h.model.Width = max(20, width-6)
+	h.model.Width = max(20, h.innerWidth())
 }
+
+// innerWidth is the width of the overlay's text: the screen less the
+// box's border and padding.
+func (h *HelpView) innerWidth() int { return max(1, h.common.Width-4) }
+
+// innerHeight is how many lines of text the box shows at once.
+func (h *HelpView) innerHeight() int { return max(1, h.common.Height-2) }
 
 // Init does nothing.
 func (h *HelpView) Init() tea.Cmd { return nil }
@@ -42,15 +54,40 @@ func (h *HelpView) Init() tea.Cmd { return nil }
 func (h *HelpView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if msg, ok := msg.(tea.KeyMsg); ok {
 		km := h.common.KeyMap
-		if key.Matches(msg, km.Back) || key.Matches(msg, km.Help) || key.Matches(msg, km.HelpAnywhere) {
+		switch {
+		case key.Matches(msg, km.Back) || key.Matches(msg, km.Help) || key.Matches(msg, km.HelpAnywhere):
 			return h, func() tea.Msg { return BackMsg{} }
+		case key.Matches(msg, km.Up):
+			h.top--
+		case key.Matches(msg, km.Down):
+			h.top++
+		case key.Matches(msg, km.PageUp):
+			h.top -= h.innerHeight() - 1
+		case key.Matches(msg, km.PageDown):
+			h.top += h.innerHeight() - 1
 		}
 	}
 	return h, nil
 }
 
-// View renders the overlay box, centred.
+// View renders the overlay box, centred; text wider than the screen
+// wraps, and text taller than it scrolls with the arrow and page keys.
 func (h *HelpView) View() string {
+	lines := strings.Split(lipgloss.NewStyle().Width(h.innerWidth()).Render(h.text()), "\n")
+	if fit := h.innerHeight(); len(lines) > fit {
+		shown := max(1, fit-1) // the last line says there is more
+		h.top = min(max(0, h.top), len(lines)-shown)
+		more := h.common.Styles.Subtle.Render(truncate(fmt.Sprintf("↑/↓ scroll · lines %d–%d of %d", h.top+1, h.top+shown, len(lines)), h.innerWidth()))
+		lines = append(lines[h.top:h.top+shown:h.top+shown], more)
+	} else {
+		h.top = 0
+	}
+	box := h.common.Styles.Overlay.Render(strings.Join(lines, "\n"))
+	return lipgloss.Place(h.common.Width, h.common.Height, lipgloss.Center, lipgloss.Center, box)
+}
+
+// text is the overlay's whole text: the keys, the marks and the commands.
+func (h *HelpView) text() string {
 	st := h.common.Styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Keys") + "\n")
@@ -73,13 +110,12 @@ func (h *HelpView) View() string {
 		b.WriteString(st.Label.Render(padRight(names[i], width)) + c.Help + "\n")
 	}
 	b.WriteString("\n" + st.Subtle.Render("esc closes this help"))
-	box := st.Overlay.Render(b.String())
-	return lipgloss.Place(h.common.Width, h.common.Height, lipgloss.Center, lipgloss.Center, box)
+	return b.String()
 }
 
 // ShortHelp lists the overlay's keys.
 func (h *HelpView) ShortHelp() []key.Binding {
-	return []key.Binding{h.common.KeyMap.Back}
+	return []key.Binding{h.common.KeyMap.Back, h.common.KeyMap.PageUp, h.common.KeyMap.PageDown}
 }
 
 // FullHelp lists the overlay's keys.
