@@ -44,6 +44,10 @@ type App struct {
 	help     *HelpView
 	fileJob  *job
 	fatal    error
+	// hintRows is how many lines of keys the main screen was laid out
+	// around; View lays it out again when the focused pane's keys take
+	// another number of lines.
+	hintRows int
 }
 
 var _ tea.Model = (*App)(nil)

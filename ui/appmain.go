@@ -57,10 +57,8 @@ func (a *App) narrow() bool { return a.common.Width < narrowWidth }
 // over the composer on the right, each inside a border; on a narrow
 // screen each takes the whole width, and one shows at a time.
 func (a *App) layoutMain() {
-	w, h := a.common.Width, a.common.Height-2
-	if a.narrow() {
-		h -= mainHintLines - 1 // the keys take more than one line there
-	}
+	a.hintRows = len(a.hintLines(a.common.Width))
+	w, h := a.common.Width, a.common.Height-1-a.hintRows
 	leftW := min(max(w/4, 20), 32)
 	if a.narrow() {
 		a.contacts.SetSize(w-2, h-2)
@@ -99,6 +97,12 @@ func (a *App) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 		return a.setFocus(cycleFocus(a.focus, +1))
 	case key.Matches(msg, km.PrevFocus):
 		return a.setFocus(cycleFocus(a.focus, -1))
+	case a.focus != focusComposer && (msg.Paste || msg.Type == tea.KeyRunes && string(msg.Runes) == "/"):
+		// A command typed or text pasted from another pane goes to the
+		// composer rather than nowhere.
+		focus := a.setFocus(focusComposer)
+		_, cmd := a.composer.Update(msg)
+		return tea.Batch(focus, cmd)
 	case key.Matches(msg, km.PageUp), key.Matches(msg, km.PageDown),
 		key.Matches(msg, km.Bottom) && (a.focus != focusComposer || a.composer.Value() == ""):
 		_, cmd := a.chat.Update(msg) // the chat scrolls from any pane

@@ -18,6 +18,9 @@ func (a *App) View() string {
 		return a.common.Styles.Error.Render("ratchat: " + ErrorText(a.fatal))
 	}
 	keys := a.hintLines(w)
+	if a.screen == screenMain && !a.showHelp && len(keys) != a.hintRows {
+		a.layoutMain() // the focused pane's keys take another number of lines
+	}
 	var body string
 	switch {
 	case a.showHelp:

@@ -39,7 +39,7 @@ type step struct {
 // those that small terminals and split windows have.
 var (
 	sizes      = [][2]int{{80, 24}, {120, 40}}
-	smallSizes = [][2]int{{80, 24}, {50, 20}, {40, 12}}
+	smallSizes = [][2]int{{80, 24}, {60, 20}, {50, 20}, {40, 12}}
 )
 
 // runGolden runs a model made by mk at each of sizes through the steps
@@ -232,7 +232,7 @@ func TestGoldenChatNarrow(t *testing.T) {
 }
 
 func TestGoldenContactsNarrow(t *testing.T) {
-	runGoldenAt(t, smallSizes[1:], mainModel(newFakeCore()), loaded,
+	runGoldenAt(t, smallSizes[2:], mainModel(newFakeCore()), loaded,
 		chatOpen,
 		step{send: keyMsgs("esc"), wait: "Bob"})
 }

@@ -248,3 +248,32 @@ func TestTruncateWords(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandFromAnyPane checks that "/" typed, or text pasted, while the
+// contact list or the chat has the keyboard goes to the composer instead
+// of being dropped: a new user's first step is typing /add INVITE.
+func TestCommandFromAnyPane(t *testing.T) {
+	pasted := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("RATCHAT1:ABC"), Paste: true}
+	tests := []struct {
+		name  string
+		focus []string // keys that move the keyboard to the pane
+		msgs  []tea.Msg
+		want  string
+	}{
+		{"slash from the contact list", nil, words("/add RATCHAT1:ABC"), "/add RATCHAT1:ABC"},
+		{"slash from the chat", []string{"enter", "shift+tab"}, words("/help me"), "/help me"},
+		{"paste into the contact list", nil, []tea.Msg{pasted}, "RATCHAT1:ABC"},
+	}
+	for _, tt := range tests {
+		f := newFakeCore()
+		a := mainApp(t, f)
+		drive(a, keyMsgs(tt.focus...)...)
+		if a.focus == focusComposer {
+			t.Fatalf("%s: the composer had the keyboard before typing", tt.name)
+		}
+		update(t, a, tt.msgs...)
+		if a.composer.Value() != tt.want || a.focus != focusComposer {
+			t.Errorf("%s: composer %q, focus %d; want %q in the composer", tt.name, a.composer.Value(), a.focus, tt.want)
+		}
+	}
+}
