@@ -106,8 +106,24 @@ func (h *HelpView) text() string {
 		names[i] = strings.TrimSpace("/" + c.Name + " " + c.Args)
 		width = max(width, lipgloss.Width(names[i])+2)
 	}
+	// Each description wraps in its own column; on a screen too narrow
+	// for two columns it goes under its command, indented.
+	indent := width
+	if h.innerWidth()-width < 24 {
+		indent = 2
+	}
+	desc := lipgloss.NewStyle().Width(max(1, h.innerWidth()-indent))
 	for i, c := range Commands {
-		b.WriteString(st.Label.Render(padRight(names[i], width)) + c.Help + "\n")
+		lines := strings.Split(desc.Render(c.Help), "\n")
+		if indent == width {
+			b.WriteString(st.Label.Render(padRight(names[i], width)) + strings.TrimRight(lines[0], " ") + "\n")
+			lines = lines[1:]
+		} else {
+			b.WriteString(st.Label.Render(names[i]) + "\n")
+		}
+		for _, l := range lines {
+			b.WriteString(strings.Repeat(" ", indent) + strings.TrimRight(l, " ") + "\n")
+		}
 	}
 	b.WriteString("\n" + st.Subtle.Render("esc closes this help"))
 	return b.String()
