@@ -37,7 +37,7 @@ func Generate(rand io.Reader) (Keys, error) {
 	}
 	return Keys{
 		Header:           header,
-		EncapsulationKey: ek[:EncapsulationKeySize],
+		EncapsulationKey: ek[:EncapsulationKeySize:EncapsulationKeySize],
 		DecapsulationKey: seed,
 	}, nil
 }
