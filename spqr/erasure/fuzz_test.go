@@ -62,8 +62,8 @@ func checkDecoderAdd(t *testing.T, data []byte) {
 		d.Add(c)
 	}
 	for p := range lanes {
-		if len(d.pts[p]) > 2*d.need(p) {
-			t.Fatalf("lane %d holds %d points for %d elements", p, len(d.pts[p]), d.need(p))
+		if d.count[p] > 2*d.need(p) {
+			t.Fatalf("lane %d holds %d points for %d elements", p, d.count[p], d.need(p))
 		}
 	}
 	got, ok := d.Message()
@@ -109,8 +109,8 @@ func FuzzUnmarshalDecoder(f *testing.F) {
 			t.Fatalf("state %x saves back as %x", data, again)
 		}
 		for p := range lanes {
-			if len(d.pts[p]) > 2*d.need(p) {
-				t.Fatalf("lane %d holds %d points for %d elements", p, len(d.pts[p]), d.need(p))
+			if d.count[p] > 2*d.need(p) {
+				t.Fatalf("lane %d holds %d points for %d elements", p, d.count[p], d.need(p))
 			}
 		}
 		if got, ok := d.Message(); ok && len(got) != d.MessageLen() {
