@@ -45,6 +45,15 @@
 // pick the same points even when a chunk was corrupted (SPQR authenticates
 // the rebuilt message, never a chunk).
 //
+// # In SPQR
+//
+// SPQR v1 chunks four messages, each with its own Encoder and Decoder:
+// the header ‖ MAC (64 + 32 = 96 bytes, 3 chunks), the ML-KEM-768
+// encapsulation key (1,152 bytes, 36 chunks), ciphertext part 1 (960 bytes,
+// 30 chunks) and ciphertext part 2 ‖ MAC (128 + 32 = 160 bytes, 5 chunks).
+// On the wire a chunk is its index as a varint, at most 65535, followed by
+// its 32 data bytes; that framing belongs to the SPQR message, not here.
+//
 // # Saved state
 //
 // [Encoder.MarshalBinary] and [Decoder.MarshalBinary] write a versioned
