@@ -93,10 +93,11 @@ const (
 // States is one party's braid state. It is a value: [States.Send] and
 // [States.Recv] return the next state and never modify the one they are
 // called on, so a caller keeps the old state when a message is refused.
-// States derived from one another share an erasure encoder, which caches
-// its polynomials: use them from one goroutine at a time.
 // Which fields are set depends on the state (see fieldsOf); every other
 // field is nil, so that a secret is dropped as soon as it is not needed.
+//
+// States derived from one another share an erasure encoder, which caches
+// its polynomials: use them from one goroutine at a time.
 type States struct {
 	kind  kind
 	epoch uint64
