@@ -75,3 +75,16 @@ func (s States) addChunk(c erasure.Chunk, n int) (*chunkList, []byte, error) {
 	}
 	return got, msg, nil
 }
+
+// newEncoder returns an erasure encoder for msg with its parity tables
+// already made (by asking for the first parity chunk once). The encoder is
+// shared by every state derived from the one that made it, and Chunk then
+// only reads it, so those states may be used from several goroutines.
+func newEncoder(msg []byte) (*erasure.Encoder, error) {
+	enc, err := erasure.NewEncoder(msg)
+	if err != nil {
+		return nil, fmt.Errorf("braid: encoder: %w", err)
+	}
+	enc.Chunk(uint16(len(msg) / erasure.ChunkDataSize))
+	return enc, nil
+}

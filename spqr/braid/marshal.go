@@ -176,6 +176,7 @@ func UnmarshalStates(data []byte) (States, error) {
 		if s.enc, err = erasure.UnmarshalEncoder(v); err != nil {
 			return States{}, fmt.Errorf("%w: encoder: %w", ErrState, err)
 		}
+		s.enc.Chunk(uint16(s.enc.MessageLen() / erasure.ChunkDataSize)) // as newEncoder does
 		if s.enc.MessageLen() != codedLen[s.kind].enc {
 			return States{}, fmt.Errorf("%w: encoder of %d bytes", ErrState, s.enc.MessageLen())
 		}
