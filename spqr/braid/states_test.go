@@ -445,10 +445,7 @@ func TestConcurrentSends(t *testing.T) {
 		a.recv(t, b.send(t))
 	}
 	s := b.s
-	for s.next < 40 { // ct1 has 30 chunks of its own
-		s, _, _, _ = s.Send(nil)
-	}
-	want := s.enc.Chunk(s.next)
+	s.next = 40 // ct1 has 30 chunks of its own; this is the first parity chunk asked for
 	got := make(chan Message, 4)
 	for range 4 {
 		go func() {
@@ -456,8 +453,10 @@ func TestConcurrentSends(t *testing.T) {
 			got <- m
 		}()
 	}
-	for range 4 {
-		if m := <-got; m.Chunk != want || m.Type != TypeCt1 {
+	msgs := []Message{<-got, <-got, <-got, <-got}
+	want := s.enc.Chunk(s.next)
+	for _, m := range msgs {
+		if m.Chunk != want || m.Type != TypeCt1 {
 			t.Fatalf("concurrent Send gave chunk %d, want %d", m.Chunk.Index, want.Index)
 		}
 	}
