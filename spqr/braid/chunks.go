@@ -85,6 +85,12 @@ func newEncoder(msg []byte) (*erasure.Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("braid: encoder: %w", err)
 	}
-	enc.Chunk(uint16(len(msg) / erasure.ChunkDataSize))
+	warm(enc)
 	return enc, nil
+}
+
+// warm makes enc's parity tables, which the erasure encoder otherwise makes
+// on the first parity chunk asked for.
+func warm(enc *erasure.Encoder) {
+	enc.Chunk(uint16(enc.MessageLen() / erasure.ChunkDataSize))
 }
