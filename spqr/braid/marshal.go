@@ -1,0 +1,216 @@
+package braid
+
+import (
+	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+
+	"ratchat/spqr/erasure"
+	"ratchat/spqr/incmlkem"
+)
+
+// stateFormat is the first byte of a marshalled state: our own format, not
+// the reference's protobuf, versioned so that it can change.
+const stateFormat = 1
+
+// maxCoderBlob bounds a marshalled erasure encoder or decoder.
+const maxCoderBlob = 1 << 20
+
+// field is one optional part of a state; fieldsOf lists, per state, the
+// parts it holds, in the order they are marshalled.
+type field uint8
+
+const (
+	fieldDK field = 1 << iota
+	fieldEK
+	fieldHdr
+	fieldES
+	fieldCt1
+	fieldEnc
+	fieldDec
+)
+
+// codedLen gives, per state, the length of the message its encoder sends
+// and of the one its decoder receives.
+var codedLen = [kindCount]struct{ enc, dec int }{
+	kindKeysSampled:          {enc: hdrMsgSize},
+	kindHeaderSent:           {enc: incmlkem.EncapsulationKeySize, dec: incmlkem.Ciphertext1Size},
+	kindCt1Received:          {enc: incmlkem.EncapsulationKeySize},
+	kindEkSentCt1Received:    {dec: ct2MsgSize},
+	kindNoHeaderReceived:     {dec: hdrMsgSize},
+	kindHeaderReceived:       {dec: incmlkem.EncapsulationKeySize},
+	kindCt1Sampled:           {enc: incmlkem.Ciphertext1Size, dec: incmlkem.EncapsulationKeySize},
+	kindEkReceivedCt1Sampled: {enc: incmlkem.Ciphertext1Size},
+	kindCt1Acknowledged:      {dec: incmlkem.EncapsulationKeySize},
+	kindCt2Sampled:           {enc: ct2MsgSize},
+}
+
+var fieldsOf = [kindCount]field{
+	kindKeysUnsampled:        0,
+	kindKeysSampled:          fieldEK | fieldDK | fieldEnc,
+	kindHeaderSent:           fieldDK | fieldEnc | fieldDec,
+	kindCt1Received:          fieldDK | fieldCt1 | fieldEnc,
+	kindEkSentCt1Received:    fieldDK | fieldCt1 | fieldDec,
+	kindNoHeaderReceived:     fieldDec,
+	kindHeaderReceived:       fieldHdr | fieldDec,
+	kindCt1Sampled:           fieldHdr | fieldES | fieldCt1 | fieldEnc | fieldDec,
+	kindEkReceivedCt1Sampled: fieldES | fieldEK | fieldCt1 | fieldEnc,
+	kindCt1Acknowledged:      fieldHdr | fieldES | fieldCt1 | fieldDec,
+	kindCt2Sampled:           fieldEnc,
+}
+
+// blobField describes a byte-slice field and its exact size.
+type blobField struct {
+	f    field
+	get  func(*States) *[]byte
+	size int
+	name string
+}
+
+var blobFields = []blobField{
+	{fieldDK, func(s *States) *[]byte { return &s.dk }, incmlkem.DecapsulationKeySize, "dk"},
+	{fieldEK, func(s *States) *[]byte { return &s.ek }, incmlkem.EncapsulationKeySize, "ek"},
+	{fieldHdr, func(s *States) *[]byte { return &s.hdr }, incmlkem.HeaderSize, "header"},
+	{fieldES, func(s *States) *[]byte { return &s.es }, incmlkem.EncapsulationStateSize, "encapsulation state"},
+	{fieldCt1, func(s *States) *[]byte { return &s.ct1 }, incmlkem.Ciphertext1Size, "ct1"},
+}
+
+// MarshalBinary encodes the state for storage:
+//
+//	format (1) ‖ state (1) ‖ epoch (8, big-endian) ‖ auth root key (32) ‖ auth MAC key (32)
+//	‖ each field the state holds, in the order dk, ek, header, encapsulation
+//	  state, ct1 (2-byte length ‖ bytes), encoder (3-byte length ‖ erasure
+//	  encoder state ‖ 2-byte index of the next chunk to send), decoder
+//	  (3-byte length ‖ erasure decoder state)
+//
+// The result holds secret keys: store it encrypted.
+func (s States) MarshalBinary() ([]byte, error) {
+	if s.kind == kindInvalid || s.kind >= kindCount {
+		return nil, fmt.Errorf("%w: marshal state %v", ErrState, s.kind)
+	}
+	var b cryptobyte.Builder
+	b.AddUint8(stateFormat)
+	b.AddUint8(uint8(s.kind))
+	b.AddUint64(s.epoch)
+	b.AddBytes(s.auth.root[:])
+	b.AddBytes(s.auth.mac[:])
+	want := fieldsOf[s.kind]
+	for _, bf := range blobFields {
+		if want&bf.f != 0 {
+			v := *bf.get(&s)
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(v) })
+		}
+	}
+	if want&fieldEnc != 0 {
+		if err := addCoder(&b, s.enc); err != nil {
+			return nil, err
+		}
+		b.AddUint16(s.next)
+	}
+	if want&fieldDec != 0 {
+		if err := addCoder(&b, s.dec); err != nil {
+			return nil, err
+		}
+	}
+	return b.Bytes()
+}
+
+// binaryMarshaler is what the erasure encoder and decoder offer.
+type binaryMarshaler interface{ MarshalBinary() ([]byte, error) }
+
+func addCoder[T binaryMarshaler](b *cryptobyte.Builder, c T) error {
+	var zero T
+	if any(c) == any(zero) {
+		return fmt.Errorf("%w: missing erasure coder", ErrState)
+	}
+	v, err := c.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("braid: marshal erasure coder: %w", err)
+	}
+	if len(v) > maxCoderBlob {
+		return fmt.Errorf("%w: erasure coder of %d bytes", ErrState, len(v))
+	}
+	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(v) })
+	return nil
+}
+
+// UnmarshalStates decodes what [States.MarshalBinary] wrote, checking the
+// format, the state, every length and that nothing trails.
+func UnmarshalStates(data []byte) (States, error) {
+	in := cryptobyte.String(data)
+	var format, k uint8
+	var s States
+	if !in.ReadUint8(&format) || format != stateFormat {
+		return States{}, fmt.Errorf("%w: unknown format", ErrState)
+	}
+	if !in.ReadUint8(&k) || k == uint8(kindInvalid) || k >= uint8(kindCount) {
+		return States{}, fmt.Errorf("%w: unknown state", ErrState)
+	}
+	s.kind = kind(k)
+	if !in.ReadUint64(&s.epoch) || s.epoch == 0 {
+		return States{}, fmt.Errorf("%w: epoch", ErrState)
+	}
+	if !in.CopyBytes(s.auth.root[:]) || !in.CopyBytes(s.auth.mac[:]) {
+		return States{}, fmt.Errorf("%w: authenticator truncated", ErrState)
+	}
+	want := fieldsOf[s.kind]
+	for _, bf := range blobFields {
+		if want&bf.f == 0 {
+			continue
+		}
+		var v cryptobyte.String
+		if !in.ReadUint16LengthPrefixed(&v) || len(v) != bf.size {
+			return States{}, fmt.Errorf("%w: %s", ErrState, bf.name)
+		}
+		*bf.get(&s) = append([]byte(nil), v...)
+	}
+	var err error
+	if want&fieldEnc != 0 {
+		var v cryptobyte.String
+		if !in.ReadUint24LengthPrefixed(&v) || len(v) > maxCoderBlob {
+			return States{}, fmt.Errorf("%w: encoder", ErrState)
+		}
+		if s.enc, err = erasure.UnmarshalEncoder(v); err != nil {
+			return States{}, fmt.Errorf("%w: encoder: %w", ErrState, err)
+		}
+		if s.enc.MessageLen() != codedLen[s.kind].enc {
+			return States{}, fmt.Errorf("%w: encoder of %d bytes", ErrState, s.enc.MessageLen())
+		}
+		if !in.ReadUint16(&s.next) {
+			return States{}, fmt.Errorf("%w: next chunk index", ErrState)
+		}
+	}
+	if want&fieldDec != 0 {
+		var v cryptobyte.String
+		if !in.ReadUint24LengthPrefixed(&v) || len(v) > maxCoderBlob {
+			return States{}, fmt.Errorf("%w: decoder", ErrState)
+		}
+		if s.dec, err = erasure.UnmarshalDecoder(v); err != nil {
+			return States{}, fmt.Errorf("%w: decoder: %w", ErrState, err)
+		}
+		if s.dec.MessageLen() != codedLen[s.kind].dec {
+			return States{}, fmt.Errorf("%w: decoder of %d bytes", ErrState, s.dec.MessageLen())
+		}
+	}
+	if !in.Empty() {
+		return States{}, fmt.Errorf("%w: %d trailing bytes", ErrState, len(in))
+	}
+	return s, nil
+}
+
+// cloneDecoder copies an erasure decoder through its binary form, so that
+// Recv adds chunks to a copy and leaves its state as it was.
+func cloneDecoder(d *erasure.Decoder) (*erasure.Decoder, error) {
+	if d == nil {
+		return nil, fmt.Errorf("%w: no decoder", ErrState)
+	}
+	b, err := d.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("braid: copy decoder: %w", err)
+	}
+	c, err := erasure.UnmarshalDecoder(b)
+	if err != nil {
+		return nil, fmt.Errorf("braid: copy decoder: %w", err)
+	}
+	return c, nil
+}
