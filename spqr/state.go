@@ -115,9 +115,9 @@ func UnmarshalState(raw []byte) (State, error) {
 // unmarshalNegotiation reads the negotiation record.
 func unmarshalNegotiation(s *cryptobyte.String) (*negotiation, error) {
 	var (
-		n        negotiation
+		n         negotiation
 		dir, minV uint8
-		auth     []byte
+		auth      []byte
 	)
 	if !s.ReadUint8(&dir) || !s.ReadUint8(&minV) || !s.ReadUint32(&n.params.MaxJump) ||
 		!s.ReadUint32(&n.params.MaxOOOKeys) || !s.ReadBytes(&auth, KeySize) {
