@@ -23,4 +23,31 @@
 // (libsignal: 25,000 and 2,000); a key is handed out once. When our send
 // epoch moves on, the epoch before it keeps its receive chain for late
 // messages and older epochs are deleted.
+//
+// # Sending and receiving
+//
+// [InitialState] starts a party from [Params] (libsignal: V1, minimum V1,
+// the PQXDH authentication key, [DefaultChainParams]). [Send] returns the
+// SPQR message for SignalMessage field 5 and the key that becomes the HKDF
+// salt of that message's keys; [Recv] takes field 5 of a received message
+// and returns the same key. Braid epoch e (from 1) uses chain epoch e-1.
+// A message at braid epoch 1 with index 0 carries no key: a peer that still
+// allowed V0 sends those before it has heard from us.
+//
+// # Version negotiation
+//
+// An empty message is V0; a message whose first byte is above
+// [MaxVersion] is ignored (state unchanged, no key). A message of our
+// version or higher is processed. A lower version moves us down while
+// negotiation is open and MinVersion allows it, and fails with
+// [ErrMinimumVersion] or, once negotiation is over, [ErrVersionMismatch].
+// Receiving any message ends negotiation; [CurrentVersion] reports it.
+//
+// # State
+//
+// [State.MarshalBinary] and [UnmarshalState] are this package's own
+// versioned, bounded encoding of the negotiation record, the chain and the
+// braid; V0 encodes as no bytes, so a session saved without SPQR loads as
+// V0. A State is a value: a failed [Recv] leaves nothing changed, and the
+// caller commits the new state only after the message authenticated.
 package spqr
