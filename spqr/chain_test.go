@@ -273,3 +273,38 @@ func TestChainEpochPruning(t *testing.T) {
 		t.Errorf("receive in the epoch before the send epoch: %v", err)
 	}
 }
+
+// TestChainMatchesReferenceState checks the chain against bytes the
+// reference crate itself wrote: its regression states issue1275_a_state.in
+// and issue1275_b_state.in (SparsePostQuantumRatchet v1.5, src/), saved 30
+// lockstep messages into a session with authentication key [41; 32]. Their
+// chains hold, at counter 30 of epoch 0, these chain secrets and this root.
+func TestChainMatchesReferenceState(t *testing.T) {
+	var (
+		root = unhex(t, "c6f396ad3b038d7bb7eedbabd7c45c83eef0c9c42fca9f44d6f056e4b68be30c")
+		a2b  = unhex(t, "1815fd1120e70568c9f934a516710eb5a3684be81f46861ebbbeff10950bc3ef")
+		b2a  = unhex(t, "0f802ebf8df531826117ab3a65413f1e5badbac2cc277ea1fae382231194ea0f")
+	)
+	for _, initiator := range []bool{true, false} {
+		c, err := newChain(bytes.Repeat([]byte{41}, KeySize), initiator, ChainParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 30 {
+			if _, _, err := c.sendKey(0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := c.recvKey(0, 30); err != nil {
+			t.Fatal(err)
+		}
+		send, recv := a2b, b2a
+		if !initiator {
+			send, recv = b2a, a2b
+		}
+		l := c.links[0]
+		if c.nextRoot != root || l.send.next != send || l.recv.next != recv || l.send.ctr != 30 || l.recv.ctr != 30 {
+			t.Errorf("initiator %v: root %x, send %d %x, recv %d %x", initiator, c.nextRoot, l.send.ctr, l.send.next, l.recv.ctr, l.recv.next)
+		}
+	}
+}

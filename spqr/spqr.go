@@ -145,3 +145,13 @@ func (s State) chainFor() (*chain, error) {
 		return nil, ErrChainNotAvailable
 	}
 }
+
+// String describes the state without any of its secrets: version, epoch and
+// negotiation.
+func (s State) String() string {
+	v := CurrentVersion(s)
+	return fmt.Sprintf("spqr.State{version %d, epoch %d, negotiating %v}", v.Version, s.Epoch(), v.Negotiating)
+}
+
+// GoString is [State.String], so that %#v prints no secrets either.
+func (s State) GoString() string { return s.String() }

@@ -3,8 +3,10 @@ package spqr
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -179,6 +181,18 @@ func TestMinVersionKeys(t *testing.T) {
 		}
 		if _, _, err := Recv(initial(t, dir, V1, V1), m0); !errors.Is(err, ErrMinimumVersion) {
 			t.Errorf("strict side after V0: %v", err)
+		}
+	}
+}
+
+// TestStateRedacted: printing a state shows no secret.
+func TestStateRedacted(t *testing.T) {
+	s := initial(t, A2B, V1, V1)
+	s, _, _ = send(t, s, seeded(3))
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(format, s)
+		if strings.Contains(out, "41 41") || strings.Contains(out, "2929") || strings.Contains(out, "[41") || len(out) > 100 {
+			t.Errorf("%s prints %q", format, out)
 		}
 	}
 }
