@@ -80,8 +80,8 @@ var blobFields = []blobField{
 //	format (1) ‖ state (1) ‖ epoch (8, big-endian) ‖ auth root key (32) ‖ auth MAC key (32)
 //	‖ each field the state holds, in the order dk, ek, header, encapsulation
 //	  state, ct1 (2-byte length ‖ bytes), encoder (3-byte length ‖ erasure
-//	  encoder state ‖ 2-byte index of the next chunk to send), decoder
-//	  (3-byte length ‖ erasure decoder state)
+//	  encoder state ‖ 2-byte index of the next chunk to send), chunks
+//	  received (2-byte count ‖ per chunk, oldest first: 2-byte index ‖ 32 bytes)
 //
 // The result holds secret keys: store it encrypted.
 func (s States) MarshalBinary() ([]byte, error) {
@@ -108,8 +108,11 @@ func (s States) MarshalBinary() ([]byte, error) {
 		b.AddUint16(s.next)
 	}
 	if want&fieldDec != 0 {
-		if err := addCoder(&b, s.dec); err != nil {
-			return nil, err
+		chunks := s.got.chunks()
+		b.AddUint16(uint16(len(chunks)))
+		for _, c := range chunks {
+			b.AddUint16(c.Index)
+			b.AddBytes(c.Data[:])
 		}
 	}
 	return b.Bytes()
@@ -181,15 +184,8 @@ func UnmarshalStates(data []byte) (States, error) {
 		}
 	}
 	if want&fieldDec != 0 {
-		var v cryptobyte.String
-		if !in.ReadUint24LengthPrefixed(&v) || len(v) > maxCoderBlob {
-			return States{}, fmt.Errorf("%w: decoder", ErrState)
-		}
-		if s.dec, err = erasure.UnmarshalDecoder(v); err != nil {
-			return States{}, fmt.Errorf("%w: decoder: %w", ErrState, err)
-		}
-		if s.dec.MessageLen() != codedLen[s.kind].dec {
-			return States{}, fmt.Errorf("%w: decoder of %d bytes", ErrState, s.dec.MessageLen())
+		if s.got, err = readChunks(&in, codedLen[s.kind].dec); err != nil {
+			return States{}, err
 		}
 	}
 	if !in.Empty() {
@@ -198,19 +194,23 @@ func UnmarshalStates(data []byte) (States, error) {
 	return s, nil
 }
 
-// cloneDecoder copies an erasure decoder through its binary form, so that
-// Recv adds chunks to a copy and leaves its state as it was.
-func cloneDecoder(d *erasure.Decoder) (*erasure.Decoder, error) {
-	if d == nil {
-		return nil, fmt.Errorf("%w: no decoder", ErrState)
+// readChunks reads a chunk list: fewer chunks than twice what the message
+// needs (addChunk's bound), with distinct indices.
+func readChunks(in *cryptobyte.String, msgLen int) (*chunkList, error) {
+	var n uint16
+	if !in.ReadUint16(&n) || int(n) >= 2*(msgLen/erasure.ChunkDataSize) {
+		return nil, fmt.Errorf("%w: chunk count", ErrState)
 	}
-	b, err := d.MarshalBinary()
-	if err != nil {
-		return nil, fmt.Errorf("braid: copy decoder: %w", err)
+	var l *chunkList
+	for range n {
+		var c erasure.Chunk
+		if !in.ReadUint16(&c.Index) || !in.CopyBytes(c.Data[:]) {
+			return nil, fmt.Errorf("%w: chunks truncated", ErrState)
+		}
+		if l.has(c.Index) {
+			return nil, fmt.Errorf("%w: chunk %d twice", ErrState, c.Index)
+		}
+		l = l.with(c)
 	}
-	c, err := erasure.UnmarshalDecoder(b)
-	if err != nil {
-		return nil, fmt.Errorf("braid: copy decoder: %w", err)
-	}
-	return c, nil
+	return l, nil
 }

@@ -17,23 +17,19 @@ import (
 // header ‖ MAC and, once complete, checks the MAC under the epoch's
 // authenticator before the header is used.
 func (s States) recvHeaderChunk(c erasure.Chunk) (States, error) {
-	dec, msg, err := s.addChunk(c, hdrMsgSize)
+	got, msg, err := s.addChunk(c, hdrMsgSize)
 	if err != nil {
 		return s, err
 	}
 	if msg == nil {
-		s.dec = dec
+		s.got = got
 		return s, nil
 	}
 	hdr, mac := msg[:incmlkem.HeaderSize], msg[incmlkem.HeaderSize:]
 	if !s.auth.verifyHeader(s.epoch, hdr, mac) {
 		return s, fmt.Errorf("%w: header of epoch %d", ErrMAC, s.epoch)
 	}
-	ekDec, err := erasure.NewDecoder(incmlkem.EncapsulationKeySize)
-	if err != nil {
-		return s, fmt.Errorf("braid: ek decoder: %w", err)
-	}
-	return States{kind: kindHeaderReceived, epoch: s.epoch, auth: s.auth, hdr: hdr, dec: ekDec}, nil
+	return States{kind: kindHeaderReceived, epoch: s.epoch, auth: s.auth, hdr: hdr}, nil
 }
 
 // sendCt1 (HeaderReceived → Ct1Sampled) runs Encaps1 on the header: the
@@ -53,7 +49,7 @@ func (s States) sendCt1(rand io.Reader) (States, erasure.Chunk, *EpochSecret, er
 		return s, erasure.Chunk{}, nil, fmt.Errorf("braid: ct1 encoder: %w", err)
 	}
 	next := States{kind: kindCt1Sampled, epoch: s.epoch, auth: s.auth.update(s.epoch, secret),
-		hdr: s.hdr, es: es, ct1: ct1, enc: enc, next: 1, dec: s.dec}
+		hdr: s.hdr, es: es, ct1: ct1, enc: enc, next: 1, got: s.got}
 	return next, enc.Chunk(0), &EpochSecret{Epoch: s.epoch, Secret: secret}, nil
 }
 
@@ -64,7 +60,7 @@ func (s States) sendCt1(rand io.Reader) (States, erasure.Chunk, *EpochSecret, er
 // the completing chunk starts ct2. A complete key must match the header the
 // authenticator vouched for.
 func (s States) recvEkChunk(c erasure.Chunk, ack bool) (States, error) {
-	dec, ek, err := s.addChunk(c, incmlkem.EncapsulationKeySize)
+	got, ek, err := s.addChunk(c, incmlkem.EncapsulationKeySize)
 	if err != nil {
 		return s, err
 	}
@@ -72,9 +68,9 @@ func (s States) recvEkChunk(c erasure.Chunk, ack bool) (States, error) {
 	if ek == nil {
 		if ack {
 			return States{kind: kindCt1Acknowledged, epoch: s.epoch, auth: s.auth,
-				hdr: s.hdr, es: s.es, ct1: s.ct1, dec: dec}, nil
+				hdr: s.hdr, es: s.es, ct1: s.ct1, got: got}, nil
 		}
-		s.dec = dec
+		s.got = got
 		return s, nil
 	}
 	if !incmlkem.EncapsulationKeyMatchesHeader(ek, s.hdr) {

@@ -40,23 +40,18 @@ func (s States) sendHeader(rand io.Reader) (States, erasure.Chunk, error) {
 // ct1 moves us to Ct1Received, whose messages acknowledge it.
 func (s States) recvCt1Chunk(c erasure.Chunk) (States, error) {
 	if s.kind == kindKeysSampled {
-		dec, err := erasure.NewDecoder(incmlkem.Ciphertext1Size)
-		if err != nil {
-			return s, fmt.Errorf("braid: ct1 decoder: %w", err)
-		}
-		dec.Add(c) // one chunk never completes ct1
 		enc, err := erasure.NewEncoder(s.ek)
 		if err != nil {
 			return s, fmt.Errorf("braid: ek encoder: %w", err)
 		}
-		return States{kind: kindHeaderSent, epoch: s.epoch, auth: s.auth, dk: s.dk, enc: enc, dec: dec}, nil
+		return States{kind: kindHeaderSent, epoch: s.epoch, auth: s.auth, dk: s.dk, enc: enc, got: (*chunkList)(nil).with(c)}, nil // one chunk never completes ct1
 	}
-	dec, ct1, err := s.addChunk(c, incmlkem.Ciphertext1Size)
+	got, ct1, err := s.addChunk(c, incmlkem.Ciphertext1Size)
 	if err != nil {
 		return s, err
 	}
 	if ct1 == nil {
-		s.dec = dec
+		s.got = got
 		return s, nil
 	}
 	return States{kind: kindCt1Received, epoch: s.epoch, auth: s.auth, dk: s.dk, ct1: ct1, enc: s.enc, next: s.next}, nil
@@ -67,19 +62,16 @@ func (s States) recvCt1Chunk(c erasure.Chunk) (States, error) {
 // (→ EkSentCt1Received); the chunk that completes ct2 ‖ MAC ends the epoch.
 func (s States) recvCt2Chunk(c erasure.Chunk) (States, *EpochSecret, error) {
 	if s.kind == kindCt1Received {
-		dec, err := erasure.NewDecoder(ct2MsgSize)
-		if err != nil {
-			return s, nil, fmt.Errorf("braid: ct2 decoder: %w", err)
-		}
-		dec.Add(c) // one chunk never completes ct2 ‖ MAC
-		return States{kind: kindEkSentCt1Received, epoch: s.epoch, auth: s.auth, dk: s.dk, ct1: s.ct1, dec: dec}, nil, nil
+		// One chunk never completes ct2 ‖ MAC.
+		return States{kind: kindEkSentCt1Received, epoch: s.epoch, auth: s.auth, dk: s.dk, ct1: s.ct1,
+			got: (*chunkList)(nil).with(c)}, nil, nil
 	}
-	dec, msg, err := s.addChunk(c, ct2MsgSize)
+	got, msg, err := s.addChunk(c, ct2MsgSize)
 	if err != nil {
 		return s, nil, err
 	}
 	if msg == nil {
-		s.dec = dec
+		s.got = got
 		return s, nil, nil
 	}
 	return s.decapsulate(msg[:incmlkem.Ciphertext2Size], msg[incmlkem.Ciphertext2Size:])
@@ -103,10 +95,6 @@ func (s States) decapsulate(ct2, mac []byte) (States, *EpochSecret, error) {
 	if s.epoch == math.MaxUint64 {
 		return s, nil, fmt.Errorf("%w: epoch %d is the last", ErrEpochOutOfRange, s.epoch)
 	}
-	dec, err := erasure.NewDecoder(hdrMsgSize)
-	if err != nil {
-		return s, nil, fmt.Errorf("braid: header decoder: %w", err)
-	}
-	next := States{kind: kindNoHeaderReceived, epoch: s.epoch + 1, auth: auth, dec: dec}
+	next := States{kind: kindNoHeaderReceived, epoch: s.epoch + 1, auth: auth}
 	return next, &EpochSecret{Epoch: s.epoch, Secret: secret}, nil
 }

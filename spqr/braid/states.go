@@ -108,7 +108,7 @@ type States struct {
 	ct1   []byte           // send_ek: ct1 received; send_ct: ct1 sent (the ciphertext MAC covers it)
 	enc   *erasure.Encoder // what we are sending in chunks; shared between states, never advanced
 	next  uint16           // the index of the next chunk of enc to send
-	dec   *erasure.Decoder // what we are receiving in chunks; copied before every Add
+	got   *chunkList       // the chunks received of what the peer is sending us
 }
 
 // InitA returns the state of the party that started the session: it sends
@@ -121,11 +121,7 @@ func InitA(authKey []byte) States {
 // InitB returns the state of the party that accepted the session: it waits
 // for the first header, in epoch 1 (init_b).
 func InitB(authKey []byte) States {
-	dec, err := erasure.NewDecoder(hdrMsgSize)
-	if err != nil {
-		panic("braid: header decoder: " + err.Error()) // a constant size
-	}
-	return States{kind: kindNoHeaderReceived, epoch: 1, auth: newAuthenticator(authKey), dec: dec}
+	return States{kind: kindNoHeaderReceived, epoch: 1, auth: newAuthenticator(authKey)}
 }
 
 // Epoch returns the epoch the party is in: the epoch of the messages it sends.
@@ -237,22 +233,4 @@ func (s States) nextChunk() (States, erasure.Chunk, error) {
 	c := s.enc.Chunk(s.next)
 	s.next++ // wraps from 65535 to 0, like the reference's encoder
 	return s, c, nil
-}
-
-// addChunk returns a copy of s's decoder with c added, and the decoded
-// message once it is complete and exactly n bytes long.
-func (s States) addChunk(c erasure.Chunk, n int) (*erasure.Decoder, []byte, error) {
-	dec, err := cloneDecoder(s.dec)
-	if err != nil {
-		return nil, nil, err
-	}
-	dec.Add(c)
-	msg, ok := dec.Message()
-	if !ok {
-		return dec, nil, nil
-	}
-	if len(msg) != n {
-		return nil, nil, fmt.Errorf("%w: decoded %d bytes in state %v, want %d", ErrState, len(msg), s.kind, n)
-	}
-	return dec, msg, nil
 }

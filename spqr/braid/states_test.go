@@ -19,6 +19,8 @@ type party struct {
 	trail   []kind // the states in the order first entered
 	index   uint32
 	reload  bool // marshal and unmarshal the state after every step
+	onStep  func(States)
+	sent    []byte // the last message sent
 }
 
 func newParty(name string, s States, seed byte, reload bool) *party {
@@ -35,7 +37,7 @@ func newPair(reload bool) (a, b *party) {
 
 // step records a state change: the epoch never goes back, secrets come
 // epoch after epoch without a gap, and the state survives a save and load.
-func (p *party) step(t *testing.T, next States, key *EpochSecret) {
+func (p *party) step(t testing.TB, next States, key *EpochSecret) {
 	t.Helper()
 	if next.Epoch() < p.s.Epoch() {
 		t.Fatalf("%s: epoch went from %d to %d", p.name, p.s.Epoch(), next.Epoch())
@@ -63,9 +65,12 @@ func (p *party) step(t *testing.T, next States, key *EpochSecret) {
 	}
 	p.s = next
 	p.visited[next.kind] = true
+	if p.onStep != nil {
+		p.onStep(next)
+	}
 }
 
-func (p *party) send(t *testing.T) []byte {
+func (p *party) send(t testing.TB) []byte {
 	t.Helper()
 	next, msg, key, err := p.s.Send(p.rand)
 	if err != nil {
@@ -76,10 +81,11 @@ func (p *party) send(t *testing.T) []byte {
 	}
 	p.step(t, next, key)
 	p.index++
-	return msg.Serialize(p.index)
+	p.sent = msg.Serialize(p.index)
+	return p.sent
 }
 
-func (p *party) recv(t *testing.T, wire []byte) {
+func (p *party) recv(t testing.TB, wire []byte) {
 	t.Helper()
 	msg, _, err := ParseMessage(wire)
 	if err != nil {
