@@ -75,3 +75,22 @@ func (s States) addChunk(c erasure.Chunk, n int) (*chunkList, []byte, error) {
 	}
 	return got, msg, nil
 }
+
+// newEncoder returns an erasure encoder for msg with its parity tables
+// already made (by asking for the first parity chunk once). The encoder is
+// shared by every state derived from the one that made it, and Chunk then
+// only reads it, so those states may be used from several goroutines.
+func newEncoder(msg []byte) (*erasure.Encoder, error) {
+	enc, err := erasure.NewEncoder(msg)
+	if err != nil {
+		return nil, fmt.Errorf("braid: encoder: %w", err)
+	}
+	warm(enc)
+	return enc, nil
+}
+
+// warm makes enc's parity tables, which the erasure encoder otherwise makes
+// on the first parity chunk asked for.
+func warm(enc *erasure.Encoder) {
+	enc.Chunk(uint16(enc.MessageLen() / erasure.ChunkDataSize))
+}

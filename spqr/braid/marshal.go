@@ -13,9 +13,6 @@ import (
 // the reference's protobuf, versioned so that it can change.
 const stateFormat = 1
 
-// maxCoderBlob bounds a marshalled erasure encoder or decoder.
-const maxCoderBlob = 1 << 20
-
 // field is one optional part of a state; fieldsOf lists, per state, the
 // parts it holds, in the order they are marshalled.
 type field uint8
@@ -79,7 +76,7 @@ var blobFields = []blobField{
 //
 //	format (1) ‖ state (1) ‖ epoch (8, big-endian) ‖ auth root key (32) ‖ auth MAC key (32)
 //	‖ each field the state holds, in the order dk, ek, header, encapsulation
-//	  state, ct1 (2-byte length ‖ bytes), encoder (3-byte length ‖ erasure
+//	  state, ct1 (2-byte length ‖ bytes), encoder (2-byte length ‖ erasure
 //	  encoder state ‖ 2-byte index of the next chunk to send), chunks
 //	  received (2-byte count ‖ per chunk, oldest first: 2-byte index ‖ 32 bytes)
 //
@@ -102,9 +99,14 @@ func (s States) MarshalBinary() ([]byte, error) {
 		}
 	}
 	if want&fieldEnc != 0 {
-		if err := addCoder(&b, s.enc); err != nil {
-			return nil, err
+		if s.enc == nil {
+			return nil, fmt.Errorf("%w: %v without encoder", ErrState, s.kind)
 		}
+		enc, err := s.enc.MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("braid: marshal encoder: %w", err)
+		}
+		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(enc) })
 		b.AddUint16(s.next)
 	}
 	if want&fieldDec != 0 {
@@ -116,25 +118,6 @@ func (s States) MarshalBinary() ([]byte, error) {
 		}
 	}
 	return b.Bytes()
-}
-
-// binaryMarshaler is what the erasure encoder and decoder offer.
-type binaryMarshaler interface{ MarshalBinary() ([]byte, error) }
-
-func addCoder[T binaryMarshaler](b *cryptobyte.Builder, c T) error {
-	var zero T
-	if any(c) == any(zero) {
-		return fmt.Errorf("%w: missing erasure coder", ErrState)
-	}
-	v, err := c.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("braid: marshal erasure coder: %w", err)
-	}
-	if len(v) > maxCoderBlob {
-		return fmt.Errorf("%w: erasure coder of %d bytes", ErrState, len(v))
-	}
-	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(v) })
-	return nil
 }
 
 // UnmarshalStates decodes what [States.MarshalBinary] wrote, checking the
@@ -170,7 +153,7 @@ func UnmarshalStates(data []byte) (States, error) {
 	var err error
 	if want&fieldEnc != 0 {
 		var v cryptobyte.String
-		if !in.ReadUint24LengthPrefixed(&v) || len(v) > maxCoderBlob {
+		if !in.ReadUint16LengthPrefixed(&v) {
 			return States{}, fmt.Errorf("%w: encoder", ErrState)
 		}
 		if s.enc, err = erasure.UnmarshalEncoder(v); err != nil {
@@ -179,6 +162,7 @@ func UnmarshalStates(data []byte) (States, error) {
 		if s.enc.MessageLen() != codedLen[s.kind].enc {
 			return States{}, fmt.Errorf("%w: encoder of %d bytes", ErrState, s.enc.MessageLen())
 		}
+		warm(s.enc)
 		if !in.ReadUint16(&s.next) {
 			return States{}, fmt.Errorf("%w: next chunk index", ErrState)
 		}

@@ -44,9 +44,9 @@ func (s States) sendCt1(rand io.Reader) (States, erasure.Chunk, *EpochSecret, er
 		return s, erasure.Chunk{}, nil, fmt.Errorf("%w: ct1 size %d", ErrState, len(ct1))
 	}
 	secret := epochSecret(s.epoch, ss)
-	enc, err := erasure.NewEncoder(ct1)
+	enc, err := newEncoder(ct1)
 	if err != nil {
-		return s, erasure.Chunk{}, nil, fmt.Errorf("braid: ct1 encoder: %w", err)
+		return s, erasure.Chunk{}, nil, err
 	}
 	next := States{kind: kindCt1Sampled, epoch: s.epoch, auth: s.auth.update(s.epoch, secret),
 		hdr: s.hdr, es: es, ct1: ct1, enc: enc, next: 1, got: s.got}
@@ -97,9 +97,9 @@ func (s States) sendCt2() (States, error) {
 	}
 	ct := append(append(make([]byte, 0, len(s.ct1)+len(ct2)), s.ct1...), ct2...)
 	msg := append(ct2[:len(ct2):len(ct2)], s.auth.macCiphertext(s.epoch, ct)...)
-	enc, err := erasure.NewEncoder(msg)
+	enc, err := newEncoder(msg)
 	if err != nil {
-		return s, fmt.Errorf("braid: ct2 encoder: %w", err)
+		return s, err
 	}
 	return States{kind: kindCt2Sampled, epoch: s.epoch, auth: s.auth, enc: enc}, nil
 }

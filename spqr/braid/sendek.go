@@ -25,9 +25,9 @@ func (s States) sendHeader(rand io.Reader) (States, erasure.Chunk, error) {
 		return s, erasure.Chunk{}, fmt.Errorf("%w: generated key sizes", ErrState)
 	}
 	msg := append(append(make([]byte, 0, hdrMsgSize), keys.Header...), s.auth.macHeader(s.epoch, keys.Header)...)
-	enc, err := erasure.NewEncoder(msg)
+	enc, err := newEncoder(msg)
 	if err != nil {
-		return s, erasure.Chunk{}, fmt.Errorf("braid: header encoder: %w", err)
+		return s, erasure.Chunk{}, err
 	}
 	next := States{kind: kindKeysSampled, epoch: s.epoch, auth: s.auth,
 		ek: keys.EncapsulationKey, dk: keys.DecapsulationKey, enc: enc, next: 1}
@@ -40,9 +40,9 @@ func (s States) sendHeader(rand io.Reader) (States, erasure.Chunk, error) {
 // ct1 moves us to Ct1Received, whose messages acknowledge it.
 func (s States) recvCt1Chunk(c erasure.Chunk) (States, error) {
 	if s.kind == kindKeysSampled {
-		enc, err := erasure.NewEncoder(s.ek)
+		enc, err := newEncoder(s.ek)
 		if err != nil {
-			return s, fmt.Errorf("braid: ek encoder: %w", err)
+			return s, err
 		}
 		return States{kind: kindHeaderSent, epoch: s.epoch, auth: s.auth, dk: s.dk, enc: enc, got: (*chunkList)(nil).with(c)}, nil // one chunk never completes ct1
 	}

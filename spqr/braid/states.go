@@ -93,10 +93,10 @@ const (
 // States is one party's braid state. It is a value: [States.Send] and
 // [States.Recv] return the next state and never modify the one they are
 // called on, so a caller keeps the old state when a message is refused.
-// States derived from one another share an erasure encoder, which caches
-// its polynomials: use them from one goroutine at a time.
 // Which fields are set depends on the state (see fieldsOf); every other
 // field is nil, so that a secret is dropped as soon as it is not needed.
+// States derived from one another share their parts, which nothing
+// modifies once made, so they may be used from several goroutines.
 type States struct {
 	kind  kind
 	epoch uint64
@@ -106,7 +106,7 @@ type States struct {
 	hdr   []byte           // send_ct: the peer's authenticated header
 	es    []byte           // send_ct: the encapsulation state of Encaps1
 	ct1   []byte           // send_ek: ct1 received; send_ct: ct1 sent (the ciphertext MAC covers it)
-	enc   *erasure.Encoder // what we are sending in chunks; shared between states, never advanced
+	enc   *erasure.Encoder // what we are sending in chunks; shared, read only (see newEncoder)
 	next  uint16           // the index of the next chunk of enc to send
 	got   *chunkList       // the chunks received of what the peer is sending us
 }

@@ -434,3 +434,30 @@ func TestStringsRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentSends sends parity chunks (past the message's own chunks)
+// from one state in several goroutines: they share the encoder, and must
+// all get the same chunk (run with -race).
+func TestConcurrentSends(t *testing.T) {
+	a, b := newPair(false)
+	for b.s.kind != kindCt1Sampled {
+		b.recv(t, a.send(t))
+		a.recv(t, b.send(t))
+	}
+	s := b.s
+	s.next = 40 // ct1 has 30 chunks of its own; this is the first parity chunk asked for
+	got := make(chan Message, 4)
+	for range 4 {
+		go func() {
+			_, m, _, _ := s.Send(nil)
+			got <- m
+		}()
+	}
+	msgs := []Message{<-got, <-got, <-got, <-got}
+	want := s.enc.Chunk(s.next)
+	for _, m := range msgs {
+		if m.Chunk != want || m.Type != TypeCt1 {
+			t.Fatalf("concurrent Send gave chunk %d, want %d", m.Chunk.Index, want.Index)
+		}
+	}
+}

@@ -24,7 +24,7 @@ func TestDecoderBounded(t *testing.T) {
 				}
 			}
 			for p := range lanes {
-				if got, limit := len(d.pts[p]), 2*d.need(p); got > limit {
+				if got, limit := d.count[p], 2*d.need(p); got > limit {
 					t.Fatalf("lane %d holds %d points, limit %d", p, got, limit)
 				}
 			}
@@ -110,7 +110,7 @@ func TestDecoderPrefersMessagePositions(t *testing.T) {
 		t.Fatal("position 1 was not interpolated through chunk 0")
 	}
 	for p := range lanes {
-		if n := len(d.pts[p]); n != 37 {
+		if n := d.count[p]; n != 37 {
 			t.Fatalf("lane %d holds %d points, want 36 parity + chunk 0", p, n)
 		}
 	}

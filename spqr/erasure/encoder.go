@@ -4,14 +4,20 @@ import "bytes"
 
 // Encoder cuts one message into chunks. It hands chunks out in index order
 // with [Encoder.NextChunk], as SPQR does, or any chunk with [Encoder.Chunk].
-// An Encoder is not safe for concurrent use: it computes each lane's
-// polynomial on the first parity chunk and keeps it.
+// An Encoder is not safe for concurrent use: it prepares its interpolation
+// tables on the first parity chunk and keeps them.
 type Encoder struct {
 	msg  []byte
 	next uint16
-	// coef[p] holds the Newton coefficients of lane p's polynomial over
-	// positions, or nil until a parity chunk needs them.
-	coef [lanes][]gf
+	par  *parityTables // nil until a parity chunk is asked for
+}
+
+// parityTables is what an encoder needs to evaluate its lanes beyond the
+// message: the log of every element, lane by lane, and the log weights of
+// the points 0..n-1 for the (at most two) lane lengths n of the message.
+type parityTables struct {
+	logY [lanes][]int32
+	logW map[int][]int32
 }
 
 // NewEncoder returns an Encoder for a copy of msg, whose first chunk is
@@ -45,26 +51,57 @@ func (e *Encoder) Chunk(i uint16) Chunk {
 		return c
 	}
 	elems := len(e.msg) / 2
+	var t *parityTables
+	var basis [maxLaneLen]int32
+	basisLen := 0 // lanes come longest first, so the basis changes at most once
 	for p := range lanes {
-		v := e.value(p, laneLen(elems, p), i)
+		n := laneLen(elems, p)
+		var v gf
+		switch {
+		case int(i) < n:
+			v = element(e.msg, lanes*int(i)+p)
+		case n > 0:
+			if t == nil {
+				t = e.tables()
+			}
+			if basisLen != n {
+				logBasis(positions[:n], t.weights(n), gf(i), basis[:n])
+				basisLen = n
+			}
+			v = combine(basis[:n], t.logY[p])
+		}
 		c.Data[2*p] = byte(v >> 8)
 		c.Data[2*p+1] = byte(v)
 	}
 	return c
 }
 
-// value returns lane p's polynomial at x, where the lane holds n elements.
-func (e *Encoder) value(p, n int, x uint16) gf {
-	if int(x) < n {
-		return element(e.msg, lanes*int(x)+p)
+// tables returns the encoder's parity tables, making them on first use.
+func (e *Encoder) tables() *parityTables {
+	if e.par != nil {
+		return e.par
 	}
-	if e.coef[p] == nil && n > 0 {
-		c := make([]gf, n)
-		for j := range c {
-			c[j] = element(e.msg, lanes*j+p)
+	t := &parityTables{logW: make(map[int][]int32, 2)}
+	elems := len(e.msg) / 2
+	logs := make([]int32, elems)
+	for p := range lanes {
+		n := laneLen(elems, p)
+		t.logY[p], logs = logs[:n:n], logs[n:]
+		for j := range n {
+			t.logY[p][j] = logOf(element(e.msg, lanes*j+p))
 		}
-		newtonCoefficients(positions[:n], c)
-		e.coef[p] = c
 	}
-	return newtonEval(positions[:n], e.coef[p], gf(x))
+	e.par = t
+	return t
+}
+
+// weights returns the log weights of the points 0..n-1.
+func (t *parityTables) weights(n int) []int32 {
+	w, ok := t.logW[n]
+	if !ok {
+		w = make([]int32, n)
+		logWeights(positions[:n], w)
+		t.logW[n] = w
+	}
+	return w
 }

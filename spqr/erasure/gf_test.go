@@ -161,15 +161,16 @@ func TestFieldDivByZeroPanics(t *testing.T) {
 	gf(1).div(0)
 }
 
-// TestNewtonInterpolation checks that the Newton form goes through its
-// points and agrees with a polynomial evaluated directly.
-func TestNewtonInterpolation(t *testing.T) {
+// TestLagrangeInterpolation checks that the log-domain Lagrange form
+// agrees with a polynomial evaluated directly by Horner's rule.
+func TestLagrangeInterpolation(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{1, 2, 3, 5, 30, 36, 100} {
 		poly := make([]gf, n) // monomial coefficients, lowest first
 		for i := range poly {
 			poly[i] = gf(rng.Uint32())
 		}
+		poly[0] = 0 // so that some values are likely zero at x = 0
 		eval := func(x gf) gf {
 			var r gf
 			for i := len(poly) - 1; i >= 0; i-- {
@@ -177,19 +178,18 @@ func TestNewtonInterpolation(t *testing.T) {
 			}
 			return r
 		}
-		xs, ys := make([]gf, n), make([]gf, n)
-		for i, x := range rng.Perm(1 << 16)[:n] {
-			xs[i], ys[i] = gf(x), eval(gf(x))
+		perm := rng.Perm(1 << 16)
+		xs, logY := make([]gf, n), make([]int32, n)
+		for i, x := range perm[:n] {
+			xs[i], logY[i] = gf(x), logOf(eval(gf(x)))
 		}
-		newtonCoefficients(xs, ys)
-		for range 50 {
-			x := gf(rng.Uint32())
-			if got, want := newtonEval(xs, ys, x), eval(x); got != want {
+		logW, basis := make([]int32, n), make([]int32, n)
+		logWeights(xs, logW)
+		for _, x := range perm[n : n+50] {
+			logBasis(xs, logW, gf(x), basis)
+			if got, want := combine(basis, logY), eval(gf(x)); got != want {
 				t.Fatalf("n=%d: f(%#04x) = %#04x, want %#04x", n, x, got, want)
 			}
 		}
-	}
-	if got := newtonEval(nil, nil, 7); got != 0 {
-		t.Fatalf("empty polynomial gives %#04x, want 0", got)
 	}
 }

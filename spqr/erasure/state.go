@@ -59,16 +59,16 @@ func UnmarshalEncoder(data []byte) (*Encoder, error) {
 // kept. It never fails.
 func (d *Decoder) MarshalBinary() ([]byte, error) {
 	size := 4 + 2*lanes
-	for _, pts := range d.pts {
-		size += pointSize * len(pts)
+	for p := range lanes {
+		size += pointSize * d.count[p]
 	}
 	b := cryptobyte.NewFixedBuilder(make([]byte, 0, size))
 	b.AddUint8(stateVersion1)
 	b.AddUint8(kindDecoder)
 	b.AddUint16(uint16(d.length))
-	for _, pts := range d.pts {
+	for p := range lanes {
 		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-			for _, q := range pts {
+			for _, q := range d.lane(p) {
 				b.AddUint16(uint16(q.x))
 				b.AddUint16(uint16(q.y))
 			}
@@ -99,7 +99,7 @@ func UnmarshalDecoder(data []byte) (*Decoder, error) {
 		if !s.ReadUint16LengthPrefixed(&raw) {
 			return nil, fmt.Errorf("%w: decoder state is truncated in lane %d", ErrStateMalformed, p)
 		}
-		if d.pts[p], err = readLane(raw, d.need(p)); err != nil {
+		if d.count[p], err = readLane(raw, d.need(p), d.buf[d.start[p]:d.start[p+1]]); err != nil {
 			return nil, fmt.Errorf("%w: lane %d: %w", ErrStateMalformed, p, err)
 		}
 	}
@@ -123,36 +123,33 @@ func readHeader(s *cryptobyte.String, kind uint8) error {
 	return nil
 }
 
-// readLane parses one lane's points for a lane of need elements, checking
-// the invariants [Decoder.Add] keeps: strictly increasing x, and at most
-// need points at positions need or beyond.
-func readLane(raw cryptobyte.String, need int) ([]point, error) {
+// readLane parses one lane's points for a lane of need elements into room,
+// and returns how many there were. It checks the invariants [Decoder.Add]
+// keeps: strictly increasing x, at most need points at positions need or
+// beyond, and so at most 2·need points (the size of room).
+func readLane(raw cryptobyte.String, need int, room []point) (int, error) {
 	if len(raw)%pointSize != 0 {
-		return nil, fmt.Errorf("point list of %d bytes", len(raw))
+		return 0, fmt.Errorf("point list of %d bytes", len(raw))
 	}
 	n := len(raw) / pointSize
-	if n > 2*need {
-		return nil, fmt.Errorf("%d points for %d elements", n, need)
+	if n > len(room) {
+		return 0, fmt.Errorf("%d points for %d elements", n, need)
 	}
-	if n == 0 {
-		return nil, nil
-	}
-	pts := make([]point, 0, max(n, need))
 	high := 0
-	for range n {
+	for i := range n {
 		var x, y uint16
 		raw.ReadUint16(&x)
 		raw.ReadUint16(&y)
-		if len(pts) > 0 && gf(x) <= pts[len(pts)-1].x {
-			return nil, fmt.Errorf("point at %d out of order", x)
+		if i > 0 && gf(x) <= room[i-1].x {
+			return 0, fmt.Errorf("point at %d out of order", x)
 		}
 		if int(x) >= need {
 			high++
 		}
-		pts = append(pts, point{gf(x), gf(y)})
+		room[i] = point{gf(x), gf(y)}
 	}
 	if high > need {
-		return nil, fmt.Errorf("%d points beyond %d elements", high, need)
+		return 0, fmt.Errorf("%d points beyond %d elements", high, need)
 	}
-	return pts, nil
+	return n, nil
 }

@@ -15,7 +15,7 @@ type fixture struct {
 	ct1, ct2    []byte
 }
 
-func newFixture(t *testing.T) fixture {
+func newFixture(t testing.TB) fixture {
 	t.Helper()
 	r := testRand(9)
 	keys, err := Generate(r)

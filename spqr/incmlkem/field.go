@@ -4,19 +4,29 @@ package incmlkem
 type fieldElement uint16
 
 // reduce returns x mod q as a field element. Every product of two field
-// elements, and every sum of a few, fits in a uint32.
+// elements fits in a uint32. Division by a constant compiles to a
+// multiplication and shifts, so this takes the same time for every x: the
+// coefficients of r, e1, e2 and m are secret.
 func reduce(x uint32) fieldElement {
 	return fieldElement(x % q)
 }
 
+// reduceOnce returns x mod q for x < 2q, without a branch: x - q wraps to at
+// least 2^15 exactly when x < q, and then q is added back.
+func reduceOnce(x uint16) fieldElement {
+	y := x - q
+	y += (y >> 15) * q
+	return fieldElement(y)
+}
+
 // add returns a + b mod q.
 func add(a, b fieldElement) fieldElement {
-	return reduce(uint32(a) + uint32(b))
+	return reduceOnce(uint16(a) + uint16(b))
 }
 
 // sub returns a - b mod q.
 func sub(a, b fieldElement) fieldElement {
-	return reduce(uint32(a) + q - uint32(b))
+	return reduceOnce(uint16(a) + q - uint16(b))
 }
 
 // mul returns a · b mod q.

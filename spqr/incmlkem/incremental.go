@@ -37,7 +37,7 @@ func Generate(rand io.Reader) (Keys, error) {
 	}
 	return Keys{
 		Header:           header,
-		EncapsulationKey: ek[:EncapsulationKeySize],
+		EncapsulationKey: ek[:EncapsulationKeySize:EncapsulationKeySize],
 		DecapsulationKey: seed,
 	}, nil
 }
@@ -63,27 +63,31 @@ func HeaderFromKey(ek []byte) ([]byte, error) {
 // modulus check of FIPS 203 section 7.2). When it reports true, [Encaps2]
 // accepts ek with any state made from header.
 func EncapsulationKeyMatchesHeader(ek, header []byte) bool {
-	return checkKey(ek, header) == nil
+	_, err := parseKey(ek, header)
+	return err == nil
 }
 
-// checkKey returns [ErrKeyMismatch] or [ErrKeyModulus] if ek is not the
-// valid encapsulation key that header announces. The comparison is constant
-// time, although nothing here is secret, so that no reader has to ask.
-func checkKey(ek, header []byte) error {
+// parseKey decodes t̂ from ek after checking that ek is the valid
+// encapsulation key that header announces: [ErrKeyMismatch] if
+// SHA3-256(ek ‖ ρ) is not the header's H(ek), [ErrKeyModulus] if a
+// coefficient is not below q. The hash comparison is constant time,
+// although nothing here is secret, so that no reader has to ask.
+func parseKey(ek, header []byte) ([k]nttElement, error) {
 	if len(ek) != EncapsulationKeySize || len(header) != HeaderSize {
-		return ErrKeySize
+		return [k]nttElement{}, ErrKeySize
 	}
 	rho, hash := header[:seedSize], header[seedSize:]
 	full := make([]byte, 0, fullKeySize)
 	full = append(append(full, ek...), rho...)
 	h := sha3.Sum256(full)
 	if subtle.ConstantTimeCompare(h[:], hash) != 1 {
-		return ErrKeyMismatch
+		return [k]nttElement{}, ErrKeyMismatch
 	}
-	if _, ok := decodeKey(ek); !ok {
-		return ErrKeyModulus
+	tHat, ok := decodeKey(ek)
+	if !ok {
+		return [k]nttElement{}, ErrKeyModulus
 	}
-	return nil
+	return tHat, nil
 }
 
 // Encaps1 is the first half of ML-KEM.Encaps (FIPS 203 Algorithm 17 with
@@ -123,10 +127,10 @@ func Encaps2(ek, state []byte) (ct2 []byte, err error) {
 	if len(ek) != EncapsulationKeySize {
 		return nil, ErrKeySize
 	}
-	if err := checkKey(ek, st.header); err != nil {
+	tHat, err := parseKey(ek, st.header)
+	if err != nil {
 		return nil, err
 	}
-	tHat, _ := decodeKey(ek)
 	_, seed := st.derive()
 	return encrypt2(&tHat, st.m, seed), nil
 }

@@ -1,6 +1,7 @@
 package incmlkem
 
-// K-PKE.Encrypt (FIPS 203 Algorithm 14) in two halves. Both derive the same
+// K-PKE.Encrypt (FIPS 203 Algorithm 14) in two halves, for ML-KEM-768's
+// η1 = η2 = 2 (see [samplePolyCBD2]). Both derive the same
 // noise from the 32-byte seed r, the second half of G(m ‖ H(ek)) in
 // ML-KEM.Encaps_internal (Algorithm 17); the PRF counter N takes the values
 // 0..k-1 for the secret r, k..2k-1 for e1 and 2k for e2, as in Algorithm 14.
@@ -10,7 +11,7 @@ package incmlkem
 func sampleSecret(seed []byte) [k]nttElement {
 	var rHat [k]nttElement
 	for i := range k {
-		rHat[i] = ntt(samplePolyCBD(eta1, prf(eta1, seed, byte(i))))
+		rHat[i] = ntt(samplePolyCBD2(prf2(seed, byte(i))))
 	}
 	return rHat
 }
@@ -19,14 +20,14 @@ func sampleSecret(seed []byte) [k]nttElement {
 func sampleError1(seed []byte) [k]ringElement {
 	var e1 [k]ringElement
 	for i := range k {
-		e1[i] = samplePolyCBD(eta2, prf(eta2, seed, byte(k+i)))
+		e1[i] = samplePolyCBD2(prf2(seed, byte(k+i)))
 	}
 	return e1
 }
 
 // sampleError2 is Algorithm 14, line 17: the polynomial e2, sampled with η2.
 func sampleError2(seed []byte) ringElement {
-	return samplePolyCBD(eta2, prf(eta2, seed, byte(2*k)))
+	return samplePolyCBD2(prf2(seed, byte(2*k)))
 }
 
 // encrypt1 is the half of Algorithm 14 that needs only ρ of the key: it

@@ -31,6 +31,20 @@ func schoolbook(f, g ringElement) ringElement {
 	return h
 }
 
+// TestFieldArithmetic checks add, sub and mul against plain integer
+// arithmetic for every pair of field elements.
+func TestFieldArithmetic(t *testing.T) {
+	for a := range uint32(q) {
+		for b := range uint32(q) {
+			fa, fb := fieldElement(a), fieldElement(b)
+			if add(fa, fb) != fieldElement((a+b)%q) || sub(fa, fb) != fieldElement((a+q-b)%q) ||
+				mul(fa, fb) != fieldElement(a*b%q) {
+				t.Fatalf("a=%d b=%d: add %d sub %d mul %d", a, b, add(fa, fb), sub(fa, fb), mul(fa, fb))
+			}
+		}
+	}
+}
+
 // TestTables checks the first entries of FIPS 203 Appendix A.
 func TestTables(t *testing.T) {
 	wantZetas := []fieldElement{1, 1729, 2580, 3289, 2642, 630, 1897, 848}
@@ -126,16 +140,16 @@ func TestByteEncodeDecode(t *testing.T) {
 // TestSamplePolyCBD checks the coefficient range and one hand-computed case:
 // byte 0b1011_0111 gives (1+1)-(1+0) = 1 and (1+1)-(0+1) = 1, byte
 // 0b0000_1100 gives (0+0)-(1+1) = -2 and 0.
-func TestSamplePolyCBD(t *testing.T) {
-	b := make([]byte, 64*eta2)
+func TestSamplePolyCBD2(t *testing.T) {
+	b := make([]byte, 64*eta)
 	b[0], b[1] = 0b1011_0111, 0b0000_1100
-	f := samplePolyCBD(eta2, b)
+	f := samplePolyCBD2(b)
 	if f[0] != 1 || f[1] != 1 || f[2] != q-2 || f[3] != 0 {
 		t.Fatalf("got %d %d %d %d", f[0], f[1], f[2], f[3])
 	}
-	f = samplePolyCBD(eta1, prf(eta1, make([]byte, 32), 0))
+	f = samplePolyCBD2(prf2(make([]byte, 32), 0))
 	for i, c := range f {
-		if c > eta1 && c < q-eta1 {
+		if c > eta && c < q-eta {
 			t.Fatalf("coefficient %d = %d is outside [-η, η]", i, c)
 		}
 	}

@@ -26,13 +26,12 @@ const (
 
 // ML-KEM-768 parameters, FIPS 203 section 8, Table 2.
 const (
-	n    = 256  // coefficients of a polynomial
-	q    = 3329 // the prime modulus
-	k    = 3    // rank of the module
-	eta1 = 2    // η1, the noise of r
-	eta2 = 2    // η2, the noise of e1 and e2
-	du   = 10   // bits per coefficient of u in the ciphertext
-	dv   = 4    // bits per coefficient of v in the ciphertext
+	n   = 256  // coefficients of a polynomial
+	q   = 3329 // the prime modulus
+	k   = 3    // rank of the module
+	eta = 2    // η1 = η2, the noise of r, e1 and e2
+	du  = 10   // bits per coefficient of u in the ciphertext
+	dv  = 4    // bits per coefficient of v in the ciphertext
 
 	seedSize        = 32                              // ρ, H(ek), m, and the seed r of K-PKE
 	messageSize     = 32                              // m

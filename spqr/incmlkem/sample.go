@@ -34,25 +34,25 @@ func sampleNTT(rho []byte, b0, b1 byte) nttElement {
 	return a
 }
 
-// prf is PRF_η(s, b) of FIPS 203 section 4.1: SHAKE256(s ‖ b), 64·η bytes.
-func prf(eta int, s []byte, b byte) []byte {
+// prf2 is PRF_η(s, b) of FIPS 203 section 4.1 for η = 2: SHAKE256(s ‖ b),
+// 64·η = 128 bytes.
+func prf2(s []byte, b byte) []byte {
 	in := make([]byte, 0, len(s)+1)
 	in = append(in, s...)
 	in = append(in, b)
-	return sha3.SumSHAKE256(in, 64*eta)
+	return sha3.SumSHAKE256(in, 64*2)
 }
 
-// samplePolyCBD is FIPS 203 Algorithm 8, SamplePolyCBD_η(B): each
-// coefficient is the difference of two sums of η bits of B (64·η bytes).
-func samplePolyCBD(eta int, b []byte) ringElement {
-	bit := func(i int) uint32 { return uint32(b[i/8] >> (i % 8) & 1) }
+// samplePolyCBD2 is FIPS 203 Algorithm 8, SamplePolyCBD_η(B), for η = 2,
+// the only η of ML-KEM-768 (η1 = η2 = 2): each coefficient is (b0 + b1) -
+// (b2 + b3) for the next four bits of B (128 bytes), least significant bit
+// first, so one byte gives two coefficients.
+func samplePolyCBD2(b []byte) ringElement {
 	var f ringElement
 	for i := range f {
-		var x, y uint32
-		for j := range eta {
-			x += bit(2*i*eta + j)
-			y += bit(2*i*eta + eta + j)
-		}
+		bits := b[i/2] >> (4 * (i % 2))
+		x := bits&1 + bits>>1&1
+		y := bits>>2&1 + bits>>3&1
 		f[i] = sub(fieldElement(x), fieldElement(y))
 	}
 	return f
