@@ -8,15 +8,17 @@
 // # The chain
 //
 // The chain turns the braid's epoch secrets into one message key per
-// message. It starts from the authentication key of the key agreement
-// (PQXDH's third 32 bytes): HKDF-SHA256 with a zero salt and info
-// "Signal PQ Ratchet V1 Chain  Start" (two spaces, as the reference) gives
-// 96 bytes: the next root, the A2B chain and the B2A chain of epoch 0. Each
-// epoch secret is mixed in with HKDF-SHA256(salt = root, ikm = secret, info
-// "Signal PQ Ratchet V1 Chain Add Epoch"), split the same way. Each step of
-// a chain is HKDF-SHA256(zero salt, chain, BE32(counter) || "Signal PQ
-// Ratchet V1 Chain Next"): 32 bytes of new chain, 32 bytes of message key.
-// Counters start at 1 in every epoch.
+// message. Every derivation is HKDF-SHA256 with one of these infos (the
+// first has two spaces, as the reference spells it):
+//
+//	"Signal PQ Ratchet V1 Chain  Start"     salt 32 zero bytes, ikm the authentication key
+//	"Signal PQ Ratchet V1 Chain Add Epoch"  salt the root, ikm the braid's epoch secret
+//	BE32(counter) || "Signal PQ Ratchet V1 Chain Next"  salt 32 zero bytes, ikm the chain
+//
+// The first two give 96 bytes, split next root || A2B chain || B2A chain of
+// the epoch (epoch 0 from the authentication key, PQXDH's third 32 bytes);
+// the third gives 64 bytes, split new chain || message key. Counters start
+// at 1 in every epoch.
 //
 // A receive chain may jump ahead at most [ChainParams.MaxJump] keys and
 // keeps skipped keys back to [ChainParams.MaxOOOKeys] behind its counter

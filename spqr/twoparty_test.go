@@ -183,3 +183,51 @@ func TestUnmarshalStateRefuses(t *testing.T) {
 		t.Errorf("empty state: %+v, %v; want V0", CurrentVersion(s), err)
 	}
 }
+
+// TestStateSharedAcrossGoroutines: one State used by several goroutines at
+// once (Send and Recv from the same value) gives every goroutine the same
+// answers, because nothing a State points to is ever written in place.
+func TestStateSharedAcrossGoroutines(t *testing.T) {
+	a, b := initial(t, A2B, V1, V1), initial(t, B2A, V1, V1)
+	r := seeded(21)
+	var msgs [][]byte
+	for range 60 {
+		var m []byte
+		a, m, _ = send(t, a, r)
+		msgs = append(msgs, m)
+		b, m, _ = send(t, b, r)
+		a, _ = recv(t, a, m)
+	}
+	wantMsg, wantKey := sendOnce(t, a)
+	errs := make(chan error, 8)
+	for range 4 {
+		go func() {
+			for _, m := range msgs {
+				if _, _, err := Recv(b, m); err != nil {
+					errs <- err
+					return
+				}
+			}
+			m, k := sendOnce(t, a)
+			if !bytes.Equal(m, wantMsg) || !bytes.Equal(k, wantKey) {
+				errs <- errors.New("a concurrent Send gave another message")
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// sendOnce sends from s with fixed randomness.
+func sendOnce(t *testing.T, s State) ([]byte, []byte) {
+	_, m, k, err := Send(s, seeded(22))
+	if err != nil {
+		t.Error(err)
+	}
+	return m, k
+}
