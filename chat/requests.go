@@ -104,7 +104,10 @@ func (m *Messenger) Accept(ctx context.Context, id store.ContactID) error {
 	if err := m.answerProfile(ctx, c); err != nil {
 		return err
 	}
-	return m.acknowledgeAll(ctx, c.ID)
+	if err := m.acknowledgeAll(ctx, c.ID); err != nil {
+		return err
+	}
+	return m.askPendingResumes(ctx, c.ID)
 }
 
 // acknowledgeAll queues the receipts a request was not sent: delivered for
