@@ -178,6 +178,11 @@ func (m *Messenger) streamAgain(ctx context.Context, contact store.ContactID, fi
 	defer cancel(nil)
 	o := m.files.begin(contact, file, cancel)
 	defer m.files.end(o)
+	// A cancellation that came between the check of the row and begin
+	// found no transfer to stop: look again now that it would find one.
+	if msg, err := m.st.Message(ctx, contact, file); err != nil || msg.File == nil || msg.File.State != store.FileTransferring {
+		return
+	}
 	if err := m.st.SetSetting(ctx, sendingSetting(file), fmt.Sprint(contact)); err != nil {
 		m.log.Warn("cannot send a file again", "err", err)
 		return
