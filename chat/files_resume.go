@@ -66,6 +66,32 @@ func (m *Messenger) askRest(ctx context.Context, contact store.ContactID, id sto
 	return m.saveIncoming(ctx, id, f)
 }
 
+// repointFiles gives the files being received from a request merged into
+// contact (AcceptAsKeyChange) to the contact, whose chat now holds their
+// rows, and asks for what they lack.
+func (m *Messenger) repointFiles(ctx context.Context, request, contact store.ContactID) error {
+	m.files.recvMu.Lock()
+	settings, err := m.st.Settings(ctx)
+	if err == nil {
+		for name, v := range settings {
+			var f incomingFile
+			if !strings.HasPrefix(name, "file:") || json.Unmarshal([]byte(v), &f) != nil || f.Contact != request {
+				continue
+			}
+			f.Contact = contact
+			b, merr := json.Marshal(&f)
+			if err = errors.Join(merr, m.st.SetSetting(ctx, name, string(b))); err != nil {
+				break
+			}
+		}
+	}
+	m.files.recvMu.Unlock()
+	if err != nil {
+		return err
+	}
+	return m.askPendingResumes(ctx, contact)
+}
+
 // askPendingResumes asks for the rest of the files of contact accepted
 // while it was a message request (see askRest).
 func (m *Messenger) askPendingResumes(ctx context.Context, contact store.ContactID) error {
@@ -139,7 +165,8 @@ func (m *Messenger) applyFileResume(ctx context.Context, contact store.ContactID
 // transfer ended.
 func (m *Messenger) resendFile(ctx context.Context, contact store.ContactID, file store.MessageID, from uint32) {
 	if !m.files.claimResend(file) {
-		return // a resend is under way: it sends these chunks too
+		m.log.Warn("a file asked for again while it is being sent again, or too often: ignored")
+		return
 	}
 	defer m.files.releaseResend(file)
 	if o := m.files.active(file); o != nil {

@@ -25,10 +25,18 @@ type transfers struct {
 	// that a chunk held while a file waited is not lost as it is accepted.
 	recvMu sync.Mutex
 	// resending holds the files being sent again (files_resume.go), so
-	// that a request repeated meanwhile starts no second resend. Guarded
-	// by mu.
+	// that a request repeated meanwhile starts no second resend; resends
+	// counts the resends of each file since the start, at most
+	// maxResends. Guarded by mu.
 	resending map[store.MessageID]bool
+	resends   map[store.MessageID]int
 }
+
+// maxResends bounds how often one file is sent again in one run of the
+// process. Why: the requests come from the contact, and a hostile one must
+// not make us upload a large file over and over; an honest receiver asks
+// once.
+const maxResends = 3
 
 // outgoing is one file being sent.
 type outgoing struct {
@@ -55,17 +63,19 @@ func (t *transfers) begin(contact store.ContactID, file store.MessageID, cancel 
 	return o
 }
 
-// claimResend marks file as being sent again; false if it already is.
+// claimResend marks file as being sent again; false if it already is, or
+// was sent again maxResends times.
 func (t *transfers) claimResend(file store.MessageID) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.resending[file] {
+	if t.resending[file] || t.resends[file] >= maxResends {
 		return false
 	}
 	if t.resending == nil {
-		t.resending = map[store.MessageID]bool{}
+		t.resending, t.resends = map[store.MessageID]bool{}, map[store.MessageID]int{}
 	}
 	t.resending[file] = true
+	t.resends[file]++
 	return true
 }
 

@@ -207,6 +207,9 @@ func (m *Messenger) AcceptAsKeyChange(ctx context.Context, request, contact stor
 	if err := m.merge(ctx, request, contact, req.Identity); err != nil {
 		return err
 	}
+	if err := m.repointFiles(ctx, request, contact); err != nil {
+		return err
+	}
 	merged, err := m.st.Contact(ctx, contact)
 	if err != nil {
 		return err
