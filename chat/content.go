@@ -35,6 +35,8 @@ const (
 	// KindFileDone is the receiver's answer once a file's last chunk
 	// arrived: FileOK says whether the whole file matched the offer's hash
 	// and was saved. Only then does the sender count the file delivered.
+	// From the sender, without FileOK, it answers a [KindFileResume] it
+	// cannot serve: the receiver's file fails.
 	KindFileDone Kind = 8
 	// KindFileCancel says that the sender or the receiver cancelled a
 	// transfer: the other side stops sending or drops what it received.
@@ -44,7 +46,15 @@ const (
 	// travels only inside the session, so the home never learns who
 	// holds which token.
 	KindToken Kind = 10
-	lastKind       = KindToken
+	// KindFileResume is the receiver's request to send a file again from
+	// chunk ChunkIndex on: the chunks a file waiting for acceptance could
+	// not hold were dropped, and the user has since accepted it. The
+	// sender answers with the chunks, or with a failed [KindFileDone] when
+	// it no longer has the file as offered. A sender older than this kind
+	// ignores it (see [ErrUnknownKind]); the receiver's row then keeps
+	// what arrived until the user cancels it.
+	KindFileResume Kind = 11
+	lastKind            = KindFileResume
 	// maxWireKind bounds the kind a peer may send: kinds after lastKind
 	// come from a newer version and are ignored, not refused (see
 	// [ErrUnknownKind]).
@@ -97,13 +107,13 @@ type Content struct {
 	Name       string            // KindProfile: display name; KindFileOffer: file name
 	Home       string            // KindProfile: home address
 	Timer      time.Duration     // KindTimer, whole seconds; 0 turns it off
-	FileID     store.MessageID   // KindFileOffer, KindFileChunk, KindFileDone, KindFileCancel: the offer's message id
+	FileID     store.MessageID   // KindFileOffer, KindFileChunk, KindFileDone, KindFileCancel, KindFileResume: the offer's message id
 	FileSize   uint64            // KindFileOffer
 	FileChunks uint32            // KindFileOffer
 	FileSHA256 [32]byte          // KindFileOffer
-	ChunkIndex uint32            // KindFileChunk
+	ChunkIndex uint32            // KindFileChunk; KindFileResume: the first chunk to send again
 	ChunkData  []byte            // KindFileChunk
-	FileOK     bool              // KindFileDone: the file was whole and saved
+	FileOK     bool              // KindFileDone: the file was whole and saved (from the sender: never set)
 	Token      [TokenSize]byte   // KindToken: never all zero
 }
 
@@ -173,6 +183,9 @@ func (c *Content) Marshal() ([]byte, error) {
 		b = appendBytes(b, fFileID, c.FileID[:])
 	case KindToken:
 		b = appendBytes(b, fToken, c.Token[:])
+	case KindFileResume:
+		b = appendBytes(b, fFileID, c.FileID[:])
+		b = appendVarint(b, fChunkIndex, uint64(c.ChunkIndex))
 	}
 	return pad(b), nil
 }

@@ -25,6 +25,7 @@ var kindFields = map[Kind][]protowire.Number{
 	KindFileDone:   {fFileID, fFileOK},
 	KindFileCancel: {fFileID},
 	KindToken:      {fToken},
+	KindFileResume: {fFileID, fChunkIndex},
 }
 
 // contentPolicy reads a content's fields: each of its wire type and range,

@@ -31,6 +31,7 @@ func sampleContents() map[string]*Content {
 		"file fails": {Kind: KindFileDone, ID: id, Sent: when, FileID: id},
 		"cancel":     {Kind: KindFileCancel, ID: id, Sent: when, FileID: id},
 		"token":      {Kind: KindToken, ID: id, Sent: when, Token: [TokenSize]byte{1, 2, 3}},
+		"resume":     {Kind: KindFileResume, ID: id, Sent: when, FileID: id, ChunkIndex: 256},
 	}
 }
 
@@ -107,6 +108,7 @@ func TestContentRejects(t *testing.T) {
 		"ok of 2":               frame(kindField(KindFileDone), body[2:], field(fFileID, make([]byte, 16)), varintField(fFileOK, 2)),
 		"short file id in done": frame(kindField(KindFileDone), body[2:], field(fFileID, []byte{1})),
 		"unknown kind, no id":   frame(kindField(200), body[2+2+store.MessageIDSize:]),
+		"data in a resume":      frame(kindField(KindFileResume), body[2:], field(fFileID, make([]byte, 16)), field(fChunkData, []byte{1})),
 	}
 	for name, b := range tests {
 		if _, err := ParseContent(b); !errors.Is(err, ErrBadContent) {

@@ -39,6 +39,8 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 		return m.applyFileDone(ctx, contact.ID, c)
 	case KindFileCancel:
 		return m.applyFileCancel(ctx, contact.ID, c)
+	case KindFileResume:
+		return m.applyFileResume(ctx, contact.ID, c)
 	case KindToken:
 		return m.applyToken(ctx, contact, c)
 	}

@@ -73,6 +73,11 @@ var (
 	// ErrDownloadsFull is why a received file fails when it would take
 	// the downloads folder past [DownloadsQuota].
 	ErrDownloadsFull = errors.New("chat: the downloads folder is full (quota)")
+	// ErrFileChanged is the cause, in the log, of a file the receiver
+	// asked for again that is gone or no longer the file offered (its size
+	// or hash differs): nothing of it is sent, and the file fails on both
+	// sides.
+	ErrFileChanged = errors.New("chat: the file is gone or no longer the file offered")
 	// ErrNotAccepted is returned when sending to a message request or a
 	// blocked sender: accept the request first.
 	ErrNotAccepted = errors.New("chat: that is a message request or a blocked sender; accept it first")

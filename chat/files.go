@@ -60,18 +60,25 @@ func (m *Messenger) SendFile(ctx context.Context, id store.ContactID, path strin
 	if err != nil {
 		return store.Message{}, err
 	}
-	return m.sendFile(ctx, id, f, offer, progress)
+	source, err := filepath.Abs(path)
+	if err != nil {
+		return store.Message{}, err
+	}
+	return m.sendFile(ctx, id, f, offer, source, progress)
 }
 
 // sendFile sends f under offer: the offer as a history row, then its
-// chunks, then (on any failure) the cancellation.
-func (m *Messenger) sendFile(ctx context.Context, id store.ContactID, f io.ReadSeeker, offer *Content, progress func(done, total int64)) (store.Message, error) {
+// chunks, then (on any failure) the cancellation. source, if set, is
+// where f lives: the row keeps it, with the offer's hash, so that the
+// file can be sent again when the receiver asks (files_resume.go).
+func (m *Messenger) sendFile(ctx context.Context, id store.ContactID, f io.ReadSeeker, offer *Content, source string, progress func(done, total int64)) (store.Message, error) {
 	if err := m.stamp(offer); err != nil {
 		return store.Message{}, err
 	}
 	offer.FileID = offer.ID
 	msg, err := m.sendMessage(ctx, id, offer, func(msg *store.Message) {
-		msg.Kind, msg.File = store.KindFile, &store.FileInfo{Name: offer.Name, Size: int64(offer.FileSize)}
+		msg.Kind, msg.File = store.KindFile, &store.FileInfo{Name: offer.Name, Size: int64(offer.FileSize),
+			Source: source, SHA256: offer.FileSHA256}
 	})
 	if err != nil {
 		return store.Message{}, err
@@ -84,23 +91,25 @@ func (m *Messenger) sendFile(ctx context.Context, id store.ContactID, f io.ReadS
 		return msg, err
 	}
 	defer m.st.DeleteSetting(context.WithoutCancel(ctx), sendingSetting(offer.ID))
-	if err := m.sendChunks(ctx, o, f, offer, progress); err != nil {
+	if err := m.sendChunks(ctx, o, f, offer, 0, progress); err != nil {
 		m.abortSend(ctx, o, err)
 		return msg, err
 	}
 	return msg, nil
 }
 
-// sendChunks queues the chunks, at most fileWindow ahead of what the
-// contact's home accepted, and waits until it accepted them all.
-func (m *Messenger) sendChunks(ctx context.Context, o *outgoing, f io.ReadSeeker, offer *Content, progress func(done, total int64)) error {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+// sendChunks queues the chunks from chunk from on, at most fileWindow
+// ahead of what the contact's home accepted, and waits until it accepted
+// them all.
+func (m *Messenger) sendChunks(ctx context.Context, o *outgoing, f io.ReadSeeker, offer *Content, from uint32, progress func(done, total int64)) error {
+	base := int64(from) * ChunkSize
+	if _, err := f.Seek(base, io.SeekStart); err != nil {
 		return err
 	}
 	total := int64(offer.FileSize)
-	var reported int64
+	reported := min(base, total)
 	report := func() {
-		done := m.files.deposited(o)
+		done := min(base+m.files.deposited(o), total)
 		if done == reported {
 			return
 		}
@@ -114,7 +123,7 @@ func (m *Messenger) sendChunks(ctx context.Context, o *outgoing, f io.ReadSeeker
 		reported = done
 	}
 	buf := make([]byte, ChunkSize)
-	for i := uint32(0); i < offer.FileChunks; i++ {
+	for i := from; i < offer.FileChunks; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -233,23 +242,33 @@ func (m *Messenger) queueChunk(ctx context.Context, o *outgoing, index uint32, d
 	return nil
 }
 
-// sendFileControl sends a file's done or cancel message to a contact. It
-// is a best effort: a contact held or without a session gets nothing, and
-// a failure is logged.
+// sendFileControl sends a file's done, cancel or resume message to a
+// contact. It is a best effort: a contact held or without a session gets
+// nothing, and a failure is logged.
 func (m *Messenger) sendFileControl(ctx context.Context, id store.ContactID, content *Content) {
-	if err := m.stamp(content); err != nil {
-		m.log.Warn("cannot answer a file", "err", err)
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	c, err := m.st.Contact(ctx, id)
-	if err == nil && !c.Held {
-		err = m.sendControl(ctx, c, content)
+	if err == nil {
+		err = m.trySendFileControl(ctx, c, content)
 	}
 	if err != nil && !errors.Is(err, ErrNoSession) {
 		m.log.Warn("cannot answer a file", "err", err)
-		return
+	}
+}
+
+// trySendFileControl is sendFileControl returning its failure; a contact
+// held is no failure.
+func (m *Messenger) trySendFileControl(ctx context.Context, c store.Contact, content *Content) error {
+	if c.Held {
+		return nil
+	}
+	if err := m.stamp(content); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.sendControl(ctx, c, content); err != nil {
+		return err
 	}
 	m.wakeOutbox()
+	return nil
 }

@@ -43,10 +43,13 @@ func (p *profile) downloads() []string {
 // TestStrangerFileWritesNothing: a message request's offer of a 1 GiB
 // (sparse) file waits for acceptance and writes nothing to the downloads
 // folder, neither a file nor a partial; past what a waiting file may hold
-// it fails.
+// its chunks are dropped (to be asked for again on acceptance), so the
+// store holds no more than that either.
 func TestStrangerFileWritesNothing(t *testing.T) {
+	const held = 4 // chunks a waiting file may hold
 	relay := startRelay(t, t.TempDir(), "")
-	alice, bob := newProfile(t, "alice", relay.addr), newProfile(t, "bob", relay.addr)
+	alice := newProfile(t, "alice", relay.addr)
+	bob := newProfileWith(t, "bob", relay.addr, func(c *Config) { c.heldLimit = held * ChunkSize })
 	ab, err := alice.m.AddContact(context.Background(), bob.invite(), "bob")
 	if err != nil {
 		t.Fatal(err)
@@ -72,9 +75,23 @@ func TestStrangerFileWritesNothing(t *testing.T) {
 	if got := bob.downloads(); len(got) != 0 {
 		t.Fatalf("a stranger's waiting offer wrote %v to downloads", got)
 	}
-	bob.waitFileRow(offer.ID, store.FileFailed)
+	// Every chunk that arrives, held or dropped, reports what is held.
+	chunks := 0
+	bob.waitFor("chunks past the held limit", 30*time.Second, func(e Event) bool {
+		p, ok := e.(FileProgress)
+		if ok && p.File == offer.ID {
+			chunks++
+		}
+		return chunks == 2*held
+	})
 	if got := bob.downloads(); len(got) != 0 {
-		t.Fatalf("a stranger's failed offer left %v in downloads", got)
+		t.Fatalf("a stranger's waiting offer wrote %v to downloads", got)
+	}
+	if n := bob.heldChunks(offer.ID); n != held {
+		t.Fatalf("bob holds %d chunks of a stranger's file, want %d", n, held)
+	}
+	if f := bob.fileRow(offer.Conversation, offer.ID); f.State != store.FileWaiting {
+		t.Fatalf("the offer is %s past the held limit, want still waiting", fileStateName(f.State))
 	}
 }
 

@@ -234,7 +234,7 @@ func TestFileHashMismatchFailsBothSides(t *testing.T) {
 		t.Fatal(err)
 	}
 	offer.FileSHA256[0] ^= 0xff
-	msg, err := alice.m.sendFile(context.Background(), ab.ID, f, offer, nil)
+	msg, err := alice.m.sendFile(context.Background(), ab.ID, f, offer, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode"
 
 	"ratchat/store"
 )
@@ -33,17 +32,26 @@ type incomingFile struct {
 	Map     string
 	// Waiting is set while the offer waits for the user's acceptance:
 	// there is no Part yet, and the chunks that arrive are held in the
-	// (encrypted) store, at most maxHeldBytes of them, until AcceptFile.
+	// (encrypted) store, the first maxHeldBytes of them, until AcceptFile
+	// (see files_held.go).
 	Waiting bool `json:",omitempty"`
+	// Dropped is set once chunks of the waiting file arrived past what it
+	// may hold and were dropped; Ended once its last chunk arrived (held,
+	// dropped or written), so that the sender's stream is over; Asked once
+	// the sender was asked for the rest ([KindFileResume], files_resume.go).
+	Dropped bool `json:",omitempty"`
+	Ended   bool `json:",omitempty"`
+	Asked   bool `json:",omitempty"`
 }
 
 // Consent and quota policy for received files.
 const (
 	// maxHeldBytes bounds what a waiting offer may hold before it is
-	// accepted: a larger file's chunks beyond it fail the file (its
-	// sender must send it again once the user accepts the contact's
-	// files, or the user accepts in time). A stranger's offer thus costs
-	// at most this much, in the store, never in the downloads folder.
+	// accepted (Config.heldLimit lowers it in tests): a larger file's
+	// chunks beyond it are dropped, and once the user accepts the file its
+	// sender is asked to send them again ([KindFileResume]). A stranger's
+	// offer thus costs at most this much, in the store, never in the
+	// downloads folder.
 	maxHeldBytes = 16 << 20
 	// DownloadsQuota is how many bytes the downloads folder may hold by
 	// default (see [Config.DownloadsQuota]): an offer that would take it
@@ -66,8 +74,6 @@ func acceptsFiles(c store.Contact) bool {
 	}
 	return c.Verified
 }
-
-func heldPrefix(id store.MessageID) string { return "filechunk:" + hex.EncodeToString(id[:]) + ":" }
 
 func fileSetting(id store.MessageID) string { return "file:" + hex.EncodeToString(id[:]) }
 
@@ -108,11 +114,7 @@ func (m *Messenger) prepareIncoming(ctx context.Context, contact store.ContactID
 			return nil, err
 		}
 	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		return nil, err
-	}
-	return f, m.st.SetSetting(ctx, fileSetting(c.FileID), string(b))
+	return f, m.saveIncoming(ctx, c.FileID, f)
 }
 
 // downloadsUsed is how many bytes the files in the downloads folder take.
@@ -197,22 +199,15 @@ func (m *Messenger) receiveChunk(ctx context.Context, contact store.ContactID, c
 	if err != nil || !ok {
 		return err
 	}
-	if f.Waiting && f.validChunk(c) {
-		if int64(c.ChunkIndex+1)*ChunkSize > maxHeldBytes {
-			m.log.Warn("a file waiting for acceptance is too large to hold: the file fails")
-			if err := m.removeIncoming(ctx, c.FileID, f); err != nil {
-				return err
-			}
-			return m.failIncoming(ctx, contact, c.FileID)
-		}
-		return m.st.SetSetting(ctx, heldPrefix(c.FileID)+fmt.Sprint(c.ChunkIndex), hex.EncodeToString(c.ChunkData))
-	}
 	if !f.validChunk(c) {
 		m.log.Warn("a chunk does not fit its file: the file fails")
 		if err := m.removeIncoming(ctx, c.FileID, f); err != nil {
 			return err
 		}
 		return m.failIncoming(ctx, contact, c.FileID)
+	}
+	if f.Waiting {
+		return m.holdChunk(ctx, contact, c, f)
 	}
 	n, fresh, err := f.write(c)
 	if err != nil {
@@ -226,12 +221,45 @@ func (m *Messenger) receiveChunk(ctx context.Context, contact store.ContactID, c
 	if fresh && crossedStep(f.bytes(n-1), done, f.Size) {
 		m.fileProgressRow(ctx, contact, c.FileID, done)
 	}
+	if c.ChunkIndex == f.Chunks-1 && f.Dropped && !f.Asked {
+		// The sender's stream is over and chunks dropped while the file
+		// waited are missing: ask for them.
+		f.Ended = true
+		if err := m.askRest(ctx, contact, c.FileID, f); err != nil {
+			return err
+		}
+		return m.saveIncoming(ctx, c.FileID, f)
+	}
 	return nil
+}
+
+// saveIncoming records what we keep about a file being received.
+func (m *Messenger) saveIncoming(ctx context.Context, id store.MessageID, f *incomingFile) error {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return m.st.SetSetting(ctx, fileSetting(id), string(b))
 }
 
 // bytes is how many bytes n distinct chunks hold, at most (the last chunk
 // may be short).
 func (f *incomingFile) bytes(n uint32) int64 { return min(int64(n)*ChunkSize, f.Size) }
+
+// firstMissing returns the index of the first chunk not yet written, or
+// Chunks when every chunk is there.
+func (f *incomingFile) firstMissing() (uint32, error) {
+	bitmap, err := os.ReadFile(f.Map)
+	if err != nil {
+		return 0, fmt.Errorf("chat: transfer map: %w", err)
+	}
+	for i, b := range bitmap {
+		if b == 0 && uint32(i) < f.Chunks {
+			return uint32(i), nil
+		}
+	}
+	return f.Chunks, nil
+}
 
 // completeIncoming checks the whole file's hash, saves it under its final
 // name, records the row complete (with where it was saved) or failed, and
@@ -392,140 +420,4 @@ func (f *incomingFile) finish(dir string) (string, error) {
 	}
 	path := uniquePath(dir, f.Name)
 	return path, os.Rename(f.Part, path)
-}
-
-// SanitizeFileName makes a peer-supplied file name safe to create in the
-// downloads folder: no folders, no control or formatting characters, no
-// leading dot (hidden files), at most 100 characters.
-func SanitizeFileName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
-	if name == "/" || name == "." {
-		name = ""
-	}
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case r == '/' || r == 0 || unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			b.WriteRune('_')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	out := strings.TrimLeft(strings.TrimSpace(b.String()), ".")
-	if r := []rune(out); len(r) > 100 {
-		out = string(r[:100])
-	}
-	if out == "" {
-		out = "file"
-	}
-	return out
-}
-
-// uniquePath returns dir/name, or dir/"stem (n).ext" if that exists.
-func uniquePath(dir, name string) string {
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	path := filepath.Join(dir, name)
-	for n := 1; ; n++ {
-		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
-			return path
-		}
-		path = filepath.Join(dir, fmt.Sprintf("%s (%d)%s", stem, n, ext))
-	}
-}
-
-// dropHeld deletes the chunks held for a waiting file.
-func (m *Messenger) dropHeld(ctx context.Context, id store.MessageID) error {
-	settings, err := m.st.Settings(ctx)
-	if err != nil {
-		return err
-	}
-	for name := range settings {
-		if strings.HasPrefix(name, heldPrefix(id)) {
-			if err := m.st.DeleteSetting(ctx, name); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// AcceptFile accepts a file offer that waits for the user's acceptance
-// ([store.FileWaiting]): its partial file is created in the downloads
-// folder, the chunks held meanwhile are written to it, and the rest are
-// written as they come. It returns [ErrNoTransfer] when the row is not a
-// waiting file, and wraps [ErrDownloadsFull] when the file does not fit
-// the downloads quota (the file then fails, and the sender is told).
-func (m *Messenger) AcceptFile(ctx context.Context, contact store.ContactID, file store.MessageID) error {
-	m.files.recvMu.Lock()
-	defer m.files.recvMu.Unlock()
-	msg, err := m.st.Message(ctx, contact, file)
-	if errors.Is(err, store.ErrNotFound) {
-		return ErrNoTransfer
-	}
-	if err != nil {
-		return err
-	}
-	if msg.Kind != store.KindFile || msg.File == nil || msg.File.State != store.FileWaiting || msg.Direction != store.Incoming {
-		return ErrNoTransfer
-	}
-	f, ok, err := m.incomingFrom(ctx, contact, file)
-	if err != nil {
-		return err
-	}
-	if !ok || !f.Waiting {
-		return ErrNoTransfer
-	}
-	if err := m.createPart(f); err != nil {
-		if ferr := m.removeIncoming(ctx, file, f); ferr != nil {
-			return ferr
-		}
-		if ferr := m.failIncoming(ctx, contact, file); ferr != nil {
-			return ferr
-		}
-		return err
-	}
-	f.Waiting = false
-	settings, err := m.st.Settings(ctx)
-	if err != nil {
-		return err
-	}
-	var n uint32
-	for name, v := range settings {
-		idx, found := strings.CutPrefix(name, heldPrefix(file))
-		if !found {
-			continue
-		}
-		var c Content
-		c.FileID = file
-		if _, err := fmt.Sscan(idx, &c.ChunkIndex); err != nil {
-			continue
-		}
-		if c.ChunkData, err = hex.DecodeString(v); err != nil || !f.validChunk(&c) {
-			continue
-		}
-		if n, _, err = f.write(&c); err != nil {
-			return err
-		}
-	}
-	if err := m.dropHeld(ctx, file); err != nil {
-		return err
-	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		return err
-	}
-	if err := m.st.SetSetting(ctx, fileSetting(file), string(b)); err != nil {
-		return err
-	}
-	if _, err := m.editFile(ctx, contact, file, func(_ store.Message, info *store.FileInfo) bool {
-		info.State, info.Done = store.FileTransferring, f.bytes(n)
-		return true
-	}); err != nil {
-		return err
-	}
-	if n == f.Chunks {
-		return m.completeIncoming(ctx, contact, file, f)
-	}
-	return nil
 }

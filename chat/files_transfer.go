@@ -24,7 +24,19 @@ type transfers struct {
 	// recvMu serializes the chunks of received files with AcceptFile, so
 	// that a chunk held while a file waited is not lost as it is accepted.
 	recvMu sync.Mutex
+	// resending holds the files being sent again (files_resume.go), so
+	// that a request repeated meanwhile starts no second resend; resends
+	// counts the resends of each file since the start, at most
+	// maxResends. Guarded by mu.
+	resending map[store.MessageID]bool
+	resends   map[store.MessageID]int
 }
+
+// maxResends bounds how often one file is sent again in one run of the
+// process. Why: the requests come from the contact, and a hostile one must
+// not make us upload a large file over and over; an honest receiver asks
+// once.
+const maxResends = 3
 
 // outgoing is one file being sent.
 type outgoing struct {
@@ -49,6 +61,29 @@ func (t *transfers) begin(contact store.ContactID, file store.MessageID, cancel 
 	}
 	t.out[file] = o
 	return o
+}
+
+// claimResend marks file as being sent again; false if it already is, or
+// was sent again maxResends times.
+func (t *transfers) claimResend(file store.MessageID) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.resending[file] || t.resends[file] >= maxResends {
+		return false
+	}
+	if t.resending == nil {
+		t.resending, t.resends = map[store.MessageID]bool{}, map[store.MessageID]int{}
+	}
+	t.resending[file] = true
+	t.resends[file]++
+	return true
+}
+
+// releaseResend ends what claimResend started.
+func (t *transfers) releaseResend(file store.MessageID) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.resending, file)
 }
 
 // end forgets a transfer and wakes whoever waits for it to end.
@@ -186,9 +221,17 @@ func (m *Messenger) CancelFile(ctx context.Context, contact store.ContactID, fil
 
 // applyFileDone takes the receiver's answer about a file we sent: complete
 // when it was whole and saved (whatever this side thought meanwhile: the
-// receiver has it), failed otherwise.
+// receiver has it), failed otherwise. About a file we receive, it is the
+// sender's answer that it cannot send the file again (files_resume.go).
 func (m *Messenger) applyFileDone(ctx context.Context, contact store.ContactID, c *Content) error {
-	_, err := m.editFile(ctx, contact, c.FileID, func(msg store.Message, f *store.FileInfo) bool {
+	msg, err := m.st.Message(ctx, contact, c.FileID)
+	if err != nil {
+		return ignoreGone(err)
+	}
+	if msg.Direction == store.Incoming {
+		return m.applyResumeRefused(ctx, contact, c)
+	}
+	_, err = m.editFile(ctx, contact, c.FileID, func(msg store.Message, f *store.FileInfo) bool {
 		switch {
 		case msg.Direction != store.Outgoing || f.State == store.FileComplete:
 			return false

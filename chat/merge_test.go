@@ -1,8 +1,10 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
 	"testing"
 
 	"ratchat/keys"
@@ -113,4 +115,91 @@ func TestAcceptAsKeyChange(t *testing.T) {
 	if got := alice2.waitText("welcome back"); got.Conversation != a2b.ID {
 		t.Errorf("bob's message landed in conversation %d, want %d", got.Conversation, a2b.ID)
 	}
+}
+
+// TestAcceptAsKeyChangeKeepsReadState: the messages bob read while the
+// reinstalled alice was a request stay read in alice's merged chat, and
+// the one he had not read stays unread.
+func TestAcceptAsKeyChangeKeepsReadState(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newProfile(t, "alice", ""), newProfile(t, "bob", "")
+	ab, ba := connect(t, alice, bob)
+	if _, err := alice.m.Send(ctx, ab.ID, "before the reinstall"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.m.MarkRead(ctx, ba.ID, bob.waitText("before the reinstall").Seq); err != nil {
+		t.Fatal(err)
+	}
+	alice.stop()
+
+	alice2 := newProfile(t, "alice", "")
+	a2b, err := alice2.m.AddContact(ctx, bob.invite(), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []store.Message
+	for _, text := range []string{"new phone", "same alice", "unread one"} {
+		if _, err := alice2.m.Send(ctx, a2b.ID, text); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, bob.waitText(text))
+	}
+	req := rows[0].Conversation
+	if err := bob.m.MarkRead(ctx, req, rows[1].Seq); err != nil {
+		t.Fatal(err)
+	}
+	code := keys.NewSafetyNumber(bob.m.Identity(), alice2.m.Identity()).Display()
+	if err := bob.m.AcceptAsKeyChange(ctx, req, ba.ID, code); err != nil {
+		t.Fatal(err)
+	}
+	s, err := bob.m.Summary(ctx, ba.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Unread != 1 {
+		t.Fatalf("alice's merged chat has %d unread, want 1 (the request's unread one)", s.Unread)
+	}
+}
+
+// TestAcceptAsKeyChangeKeepsWaitingFile: a file the reinstalled alice sent
+// while she was a request, larger than a waiting file may hold and
+// accepted while still a request, is asked for again once the request is
+// merged into alice, and arrives whole.
+func TestAcceptAsKeyChangeKeepsWaitingFile(t *testing.T) {
+	ctx := context.Background()
+	alice := newProfile(t, "alice", "")
+	bob := newProfileWith(t, "bob", "", func(c *Config) { c.heldLimit = 2 * ChunkSize })
+	_, ba := connect(t, alice, bob)
+	alice.stop()
+
+	alice2 := newProfile(t, "alice", "")
+	a2b, err := alice2.m.AddContact(ctx, bob.invite(), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeRandomFile(t, "photos.tar", 5*ChunkSize+1)
+	msg, err := alice2.m.SendFile(ctx, a2b.ID, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice2.m.Send(ctx, a2b.ID, "after the file"); err != nil {
+		t.Fatal(err)
+	}
+	req := bob.waitText("after the file").Conversation
+	if err := bob.m.AcceptFile(ctx, req, msg.ID); err != nil {
+		t.Fatal(err)
+	}
+	code := keys.NewSafetyNumber(bob.m.Identity(), alice2.m.Identity()).Display()
+	if err := bob.m.AcceptAsKeyChange(ctx, req, ba.ID, code); err != nil {
+		t.Fatal(err)
+	}
+	got := bob.waitFileRow(msg.ID, store.FileComplete)
+	if got.Conversation != ba.ID {
+		t.Errorf("the file completed in conversation %d, want alice's %d", got.Conversation, ba.ID)
+	}
+	want, _ := os.ReadFile(path)
+	if have, err := os.ReadFile(got.File.Path); err != nil || !bytes.Equal(have, want) {
+		t.Fatalf("the file differs (%v)", err)
+	}
+	alice2.waitFileRow(msg.ID, store.FileComplete)
 }

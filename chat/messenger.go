@@ -49,6 +49,11 @@ type Config struct {
 	// whether it is online (default 10 s; see [Messenger.Online]).
 	PresenceInterval time.Duration
 
+	// heldLimit, when set, replaces maxHeldBytes: tests hold few chunks
+	// rather than sending 16 MiB. Unexported: no caller outside the
+	// package can change it.
+	heldLimit int64
+
 	Rand   io.Reader        // default crypto/rand
 	Now    func() time.Time // default time.Now
 	Logger *slog.Logger     // default: discard

@@ -104,7 +104,10 @@ func (m *Messenger) Accept(ctx context.Context, id store.ContactID) error {
 	if err := m.answerProfile(ctx, c); err != nil {
 		return err
 	}
-	return m.acknowledgeAll(ctx, c.ID)
+	if err := m.acknowledgeAll(ctx, c.ID); err != nil {
+		return err
+	}
+	return m.askPendingResumes(ctx, c.ID)
 }
 
 // acknowledgeAll queues the receipts a request was not sent: delivered for
@@ -202,6 +205,9 @@ func (m *Messenger) AcceptAsKeyChange(ctx context.Context, request, contact stor
 		return err
 	}
 	if err := m.merge(ctx, request, contact, req.Identity); err != nil {
+		return err
+	}
+	if err := m.repointFiles(ctx, request, contact); err != nil {
 		return err
 	}
 	merged, err := m.st.Contact(ctx, contact)

@@ -144,6 +144,9 @@ func FuzzFieldOpen(f *testing.F) {
 func FuzzRecordDecoder(f *testing.F) {
 	m := testMessage(1, 1)
 	f.Add(m.encodeRecord())
+	for _, r := range kindRows(1) { // every kind, an outgoing file with its source among them
+		f.Add(r.encodeRecord())
+	}
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got Message

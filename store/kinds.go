@@ -89,6 +89,14 @@ type FileInfo struct {
 	Path string
 	// State is where the transfer is.
 	State FileState
+	// Source is, for an outgoing file, the file it was sent from, and
+	// SHA256 the hash its offer announced: what the sender needs to send
+	// the rest again when the receiver asks for it (a file from someone
+	// whose files wait for acceptance), even after a restart. The file is
+	// sent again only if it still has Size bytes and this hash. Empty for
+	// an incoming file, and for files sent before they were kept.
+	Source string
+	SHA256 [32]byte
 }
 
 // encodeExtra appends the fields that only some rows have (kind, timer,
@@ -107,6 +115,12 @@ func (m *Message) encodeExtra(e *encoder) {
 		e.varint(f.Done)
 		e.str(f.Path)
 		e.uvarint(uint64(f.State))
+		// Only an outgoing file that knows its source writes more, so every
+		// other record keeps the bytes it had before sources were kept.
+		if f.Source != "" {
+			e.str(f.Source)
+			e.bytes(f.SHA256[:])
+		}
 	}
 }
 
@@ -130,6 +144,10 @@ func (m *Message) decodeExtra(d *decoder) {
 			return
 		}
 		f.State = FileState(state)
+		if d.d.Len() > 0 {
+			f.Source = d.str()
+			d.fixed(f.SHA256[:])
+		}
 		m.File = f
 	}
 }

@@ -22,7 +22,11 @@ func kindRows(conv ContactID) []Message {
 	file.Body = nil
 	file.Kind, file.File = KindFile, &FileInfo{Name: "report.pdf", Size: 1 << 20, Done: 4096,
 		Path: "/tmp/x/report.pdf", State: FileTransferring}
-	return []Message{testMessage(conv, 10), local(11, KindKeyChanged), timer, file,
+	sent := testMessage(conv, 18)
+	sent.Body, sent.Direction = nil, Outgoing
+	sent.Kind, sent.File = KindFile, &FileInfo{Name: "a.bin", Size: 300, Done: 300,
+		State: FileTransferring, Source: "/home/a/a.bin", SHA256: [32]byte{1, 2, 3}}
+	return []Message{testMessage(conv, 10), local(11, KindKeyChanged), timer, file, sent,
 		local(14, KindSessionReset), local(15, KindVerified), local(16, KindUnverified), local(17, KindDecryptFailed)}
 }
 

@@ -14,7 +14,9 @@ import (
 // that the request is the contact on a new key (a reinstall).
 //
 //   - the request's messages move to the contact's conversation (a message
-//     whose id the contact's conversation holds already is dropped);
+//     whose id the contact's conversation holds already is dropped); the
+//     read marker is set so that the messages read on either side stay
+//     read and the unread stay unread (merge_marker.go);
 //   - the contact takes newIdentity, which must be the request's key, and
 //     the change is appended to its identity history; it is verified (the
 //     numbers were just compared) and not held;
@@ -43,7 +45,14 @@ func (s *Store) MergeRequestInto(ctx context.Context, request, contact ContactID
 		case !req.Identity.Equal(newIdentity):
 			return fmt.Errorf("%w: the new key is not the request's", ErrInvalidArgument)
 		}
-		if err := s.moveMessages(ctx, tx, request, contact); err != nil {
+		span, err := s.contactSpan(ctx, tx, contact)
+		if err != nil {
+			return err
+		}
+		if err := s.moveMessages(ctx, tx, request, contact, &span); err != nil {
+			return err
+		}
+		if err := s.writeMarker(ctx, tx, contact, span.marker()); err != nil {
 			return err
 		}
 		// The old session was made with the old key: it goes, whether or
@@ -80,14 +89,21 @@ func (s *Store) MergeRequestInto(ctx context.Context, request, contact ContactID
 // moveMessages moves every message of conversation from into to,
 // recomputing each blind index; a message whose id to holds already is
 // deleted. Records stay sealed under their row id, which does not change.
-func (s *Store) moveMessages(ctx context.Context, tx querier, from, to ContactID) error {
+// Each incoming message moved is added to span, read or not as from's read
+// marker says (merge_marker.go).
+func (s *Store) moveMessages(ctx context.Context, tx querier, from, to ContactID, span *readSpan) error {
+	marker, err := s.readMarker(ctx, tx, from)
+	if err != nil {
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, record FROM messages WHERE conversation = ? ORDER BY id`, from)
 	if err != nil {
 		return fmt.Errorf("store: merging messages: %w", err)
 	}
 	type move struct {
-		row int64
-		id  MessageID
+		row      int64
+		id       MessageID
+		incoming bool
 	}
 	var moves []move
 	for rows.Next() {
@@ -107,7 +123,7 @@ func (s *Store) moveMessages(ctx context.Context, tx querier, from, to ContactID
 			rows.Close()
 			return err
 		}
-		moves = append(moves, move{row, m.ID})
+		moves = append(moves, move{row, m.ID, m.Direction == Incoming})
 	}
 	if err := rows.Err(); err != nil {
 		rows.Close()
@@ -123,6 +139,9 @@ func (s *Store) moveMessages(ctx context.Context, tx querier, from, to ContactID
 			_, err = tx.ExecContext(ctx, `DELETE FROM messages WHERE id = ?`, mv.row)
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `UPDATE messages SET conversation = ?, msgid_index = ? WHERE id = ?`, to, idx, mv.row)
+			if mv.incoming {
+				span.add(mv.row, mv.row <= marker)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("store: merging messages: %w", err)

@@ -113,3 +113,63 @@ func TestMergeRequestInto(t *testing.T) {
 		t.Errorf("token = %v, %v", got, err)
 	}
 }
+
+// TestMergeKeepsReadState: after a merge, the messages read on either side
+// stay read and the unread stay unread, whichever side's marker was ahead;
+// when the sides interleave so that one marker cannot keep both, an unread
+// message is never counted read.
+func TestMergeKeepsReadState(t *testing.T) {
+	type row struct {
+		request bool // the row is the request's, else the contact's
+		dir     Direction
+		marker  bool // its side's read marker is set at this row
+	}
+	tests := []struct {
+		name       string
+		rows       []row
+		wantUnread int
+	}{
+		{"both read", []row{{false, Incoming, true}, {true, Incoming, false}, {true, Incoming, true}}, 0},
+		{"request unread, contact read after it", []row{
+			{false, Incoming, false}, {true, Incoming, false}, {true, Incoming, false}, {false, Outgoing, true}}, 2},
+		{"request read up to one", []row{
+			{false, Incoming, true}, {true, Incoming, true}, {true, Incoming, false}}, 1},
+		{"contact unread, request read", []row{
+			{false, Incoming, true}, {false, Incoming, false}, {true, Incoming, true}}, 2},
+		{"nothing read", []row{{false, Incoming, false}, {true, Incoming, false}}, 2},
+		{"only outgoing after the marker", []row{
+			{true, Incoming, true}, {false, Outgoing, false}}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := newTestStore(t)
+			alice := addTestContact(t, s, 1, "alice")
+			newKey := testKey(t, 2)
+			req, err := s.AddContact(bg, Contact{Identity: newKey, Name: "alice", State: StateRequest})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range tc.rows {
+				conv := alice
+				if r.request {
+					conv = req
+				}
+				seq, _, err := s.InsertMessage(bg, msgWith(conv, byte(i+1), r.dir, "m"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.marker {
+					if _, err := s.AdvanceReadMarker(bg, conv, seq); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if err := s.MergeRequestInto(bg, req, alice, newKey); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.Unread(bg, alice); err != nil || n != tc.wantUnread {
+				t.Fatalf("unread after the merge = %d, %v; want %d", n, err, tc.wantUnread)
+			}
+		})
+	}
+}

@@ -56,18 +56,7 @@ func (s *Store) AdvanceReadMarker(ctx context.Context, conv ContactID, seq int64
 		if old, err = s.readMarker(ctx, tx, conv); err != nil || seq <= old {
 			return err
 		}
-		var pt [8]byte
-		binary.BigEndian.PutUint64(pt[:], uint64(seq))
-		ct, err := s.c.seal(tableReadMarkers, colMarker, int64(conv), pt[:])
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO read_markers (contact, marker) VALUES (?, ?)
-			ON CONFLICT (contact) DO UPDATE SET marker = excluded.marker`, conv, ct)
-		if err != nil {
-			return fmt.Errorf("store: writing read marker: %w", err)
-		}
-		return nil
+		return s.writeMarker(ctx, tx, conv, seq)
 	})
 	return old, err
 }
