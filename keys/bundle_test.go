@@ -64,8 +64,8 @@ func TestNewBundle(t *testing.T) {
 	}
 	// The bundle holds copies: changing it must not change the prekeys.
 	b.OneTimePreKey[0] ^= 1
-	b.KEMPreKey[0] ^= 1
-	if b.OneTimePreKey[0] == otks[0].Pair.Public[0] || b.KEMPreKey[0] == kem.Pair.Public[0] {
+	b.KEMPreKey.Key[0] ^= 1
+	if b.OneTimePreKey[0] == otks[0].Pair.Public[0] || b.KEMPreKey.Key[0] == kem.Pair.Public.Key[0] {
 		t.Fatal("bundle aliases the prekeys it was made from")
 	}
 }
@@ -106,7 +106,7 @@ func TestBundleVerifyTampered(t *testing.T) {
 		{"low-order identity", func(b *Bundle) { b.Identity = PublicKey{1} }, ErrLowOrderKey},
 		{"low-order signed prekey", func(b *Bundle) { b.SignedPreKey = PublicKey{} }, ErrLowOrderKey},
 		{"low-order one-time prekey", func(b *Bundle) { b.OneTimePreKey = &PublicKey{} }, ErrLowOrderKey},
-		{"KEM key failing the modulus check", func(b *Bundle) { b.KEMPreKey = &KEMPublicKey{0xff, 0xff} }, ErrBadKEMKey},
+		{"KEM key failing the modulus check", func(b *Bundle) { b.KEMPreKey = &KEMPublicKey{Type: TypeKyber1024, Key: [KEMPublicKeySize]byte{0xff, 0xff}} }, ErrBadKEMKey},
 		{"KEM signature without KEM key", func(b *Bundle) { b.KEMPreKey, b.KEMPreKeyID = nil, 0 }, ErrBadBundle},
 		{"one-time prekey id without key", func(b *Bundle) { b.OneTimePreKey = nil }, ErrBadBundle},
 		// As in libsignal, the one-time prekey and the ids are not signed.
@@ -192,7 +192,7 @@ func TestMarshalRejects(t *testing.T) {
 		{"KEM signature without key", func(b *Bundle) { b.KEMPreKey = nil; b.KEMPreKeyID = 0 }, ErrMalformedBundle},
 		{"low-order identity", func(b *Bundle) { b.Identity = PublicKey{} }, ErrLowOrderKey},
 		{"non-canonical signed prekey", func(b *Bundle) { b.SignedPreKey[31] |= 0x80 }, ErrNonCanonicalKey},
-		{"bad KEM key", func(b *Bundle) { b.KEMPreKey = &KEMPublicKey{0xff, 0xff} }, ErrBadKEMKey},
+		{"bad KEM key", func(b *Bundle) { b.KEMPreKey = &KEMPublicKey{Type: TypeKyber1024, Key: [KEMPublicKeySize]byte{0xff, 0xff}} }, ErrBadKEMKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
