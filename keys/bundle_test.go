@@ -106,7 +106,9 @@ func TestBundleVerifyTampered(t *testing.T) {
 		{"low-order identity", func(b *Bundle) { b.Identity = PublicKey{1} }, ErrLowOrderKey},
 		{"low-order signed prekey", func(b *Bundle) { b.SignedPreKey = PublicKey{} }, ErrLowOrderKey},
 		{"low-order one-time prekey", func(b *Bundle) { b.OneTimePreKey = &PublicKey{} }, ErrLowOrderKey},
-		{"KEM key failing the modulus check", func(b *Bundle) { b.KEMPreKey = &KEMPublicKey{Type: TypeKyber1024, Key: [KEMPublicKeySize]byte{0xff, 0xff}} }, ErrBadKEMKey},
+		{"KEM key failing the modulus check", func(b *Bundle) {
+			b.KEMPreKey = &KEMPublicKey{Type: TypeKyber1024, Key: [KEMPublicKeySize]byte{0xff, 0xff}}
+		}, ErrBadKEMKey},
 		{"KEM signature without KEM key", func(b *Bundle) { b.KEMPreKey, b.KEMPreKeyID = nil, 0 }, ErrBadBundle},
 		{"one-time prekey id without key", func(b *Bundle) { b.OneTimePreKey = nil }, ErrBadBundle},
 		// As in libsignal, the one-time prekey and the ids are not signed.
@@ -192,7 +194,9 @@ func TestMarshalRejects(t *testing.T) {
 		{"KEM signature without key", func(b *Bundle) { b.KEMPreKey = nil; b.KEMPreKeyID = 0 }, ErrMalformedBundle},
 		{"low-order identity", func(b *Bundle) { b.Identity = PublicKey{} }, ErrLowOrderKey},
 		{"non-canonical signed prekey", func(b *Bundle) { b.SignedPreKey[31] |= 0x80 }, ErrNonCanonicalKey},
-		{"bad KEM key", func(b *Bundle) { b.KEMPreKey = &KEMPublicKey{Type: TypeKyber1024, Key: [KEMPublicKeySize]byte{0xff, 0xff}} }, ErrBadKEMKey},
+		{"bad KEM key", func(b *Bundle) {
+			b.KEMPreKey = &KEMPublicKey{Type: TypeKyber1024, Key: [KEMPublicKeySize]byte{0xff, 0xff}}
+		}, ErrBadKEMKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
