@@ -23,6 +23,12 @@ var bundleShapes = []struct {
 // testBundle makes a correctly signed bundle with the chosen optional parts.
 func testBundle(t testing.TB, otk, kem bool) Bundle {
 	t.Helper()
+	return testBundleOfType(t, otk, kem, DefaultKEMType)
+}
+
+// testBundleOfType is testBundle with a KEM prekey of type typ.
+func testBundleOfType(t testing.TB, otk, kem bool, typ KEMType) Bundle {
+	t.Helper()
 	identity := mustGenerate(t)
 	spk, err := NewSignedPreKey(rand.Reader, identity.Private, 11)
 	if err != nil {
@@ -38,7 +44,7 @@ func testBundle(t testing.TB, otk, kem bool) Bundle {
 	}
 	var kemp *KEMPreKey
 	if kem {
-		k, err := NewKEMPreKey(rand.Reader, identity.Private, 33, true)
+		k, err := NewKEMPreKeyOfType(rand.Reader, typ, identity.Private, 33, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,6 +211,37 @@ func TestMarshalRejects(t *testing.T) {
 			enc, err := b.MarshalBinary()
 			if enc != nil || !errors.Is(err, ErrMalformedBundle) || !errors.Is(err, tt.want) {
 				t.Fatalf("MarshalBinary = %d bytes, %v; want ErrMalformedBundle and %v", len(enc), err, tt.want)
+			}
+		})
+	}
+}
+
+// TestBundleKEMTypes checks bundles of both KEMs: a Kyber-1024 bundle (what
+// ratchat publishes) and an ML-KEM-1024 one (what it published before)
+// round-trip and verify, each keeping its type; a bundle whose KEM key
+// was retyped fails its signature, which covers the type byte.
+func TestBundleKEMTypes(t *testing.T) {
+	for _, typ := range []KEMType{TypeKyber1024, TypeMLKEM1024} {
+		t.Run(typ.String(), func(t *testing.T) {
+			b := testBundleOfType(t, true, true, typ)
+			enc, err := b.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ParseBundle(enc)
+			if err != nil || got.KEMPreKey.Type != typ {
+				t.Fatalf("ParseBundle: %v, type %v", err, got.KEMPreKey.Type)
+			}
+			if err := got.Verify(); err != nil {
+				t.Fatal(err)
+			}
+			other := TypeKyber1024
+			if typ == TypeKyber1024 {
+				other = TypeMLKEM1024
+			}
+			got.KEMPreKey.Type = other
+			if err := got.Verify(); !errors.Is(err, ErrBadSignature) {
+				t.Fatalf("retyped KEM key: Verify = %v, want ErrBadSignature", err)
 			}
 		})
 	}

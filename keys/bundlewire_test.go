@@ -206,6 +206,10 @@ func FuzzParseBundle(f *testing.F) {
 		f.Add(enc)
 		f.Add(enc[:len(enc)-1])
 	}
+	mlkem := testBundleOfType(f, true, true, TypeMLKEM1024)
+	if enc, err := mlkem.MarshalBinary(); err == nil {
+		f.Add(enc)
+	}
 	f.Add([]byte{})
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, data []byte) {
