@@ -429,3 +429,45 @@ func TestCheckReduced(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseKEMPublicKey checks ParseKEMPublicKey against the standard
+// library: a 1,569-byte input parses exactly when its type byte is 0x08 or
+// 0x0A and crypto/mlkem accepts the key (the same modulus check), errors
+// are typed, and what parses serializes back to the input. The fuzzer's
+// bytes fill the key cyclically, so that short inputs reach full keys.
+func FuzzParseKEMPublicKey(f *testing.F) {
+	kp, err := GenerateKEMKeyPair(rand.Reader, TypeKyber1024)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(kp.Public.Bytes())
+	f.Add(append([]byte{byte(TypeMLKEM1024)}, kp.Public.Key[:]...))
+	f.Add([]byte{0x08, 0xff})
+	f.Add([]byte{0x07, 0x00})
+	f.Fuzz(func(t *testing.T, seed []byte) {
+		if len(seed) == 0 {
+			return
+		}
+		in := make([]byte, 1+KEMPublicKeySize)
+		for i := range in {
+			in[i] = seed[i%len(seed)]
+		}
+		k, err := ParseKEMPublicKey(in)
+		known := in[0] == byte(TypeKyber1024) || in[0] == byte(TypeMLKEM1024)
+		_, stdErr := mlkem.NewEncapsulationKey1024(in[1:])
+		switch {
+		case !known:
+			if !errors.Is(err, ErrKeyType) {
+				t.Fatalf("type 0x%02x: %v, want ErrKeyType", in[0], err)
+			}
+		case stdErr != nil:
+			if !errors.Is(err, ErrBadKEMKey) {
+				t.Fatalf("crypto/mlkem refuses (%v), we say %v", stdErr, err)
+			}
+		case err != nil:
+			t.Fatalf("crypto/mlkem accepts, we refuse: %v", err)
+		case !bytes.Equal(k.Bytes(), in):
+			t.Fatal("parsed key does not serialize back to the input")
+		}
+	})
+}
