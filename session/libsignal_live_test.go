@@ -220,6 +220,9 @@ type (
 		RegistrationID uint32      `json:"registrationId"`
 		PreKeyID       *uint32     `json:"preKeyId"`
 		SignedPreKeyID uint32      `json:"signedPreKeyId"`
+		Counter        uint32      `json:"counter"`
+		Ciphertext     []byte      `json:"ciphertext"`
+		PQRatchet      []byte      `json:"pqRatchet"`
 	}
 	lsFingerprint struct {
 		Display   string `json:"display"`

@@ -23,9 +23,12 @@
 //                   signedPreKey, signedPreKeySignature, kyberPreKeyId,
 //                   kyberPreKey, kyberPreKeySignature
 //   processBundle   name, peer, bundle (the fields above) → {}
-//   encrypt         name, to, plaintext          → type, body, and for a
-//                   PreKeySignalMessage: version, registrationId, preKeyId,
-//                   signedPreKeyId
+//   encrypt         name, to, plaintext          → type, body, and what
+//                   parse tells of the message
+//   parse           type, body                   → for a PreKeySignalMessage
+//                   (type 3): version, registrationId, preKeyId,
+//                   signedPreKeyId; for a SignalMessage (type 2): version,
+//                   counter, ciphertext, pqRatchet
 //   decrypt         name, from, type, body       → plaintext
 //   saveSession     name, peer                   → record
 //   loadSession     name, peer, record           → {}
@@ -218,6 +221,24 @@ async function decrypt(p, name, from, type, body) {
   throw new Error(`unknown message type ${type}`);
 }
 
+// describe parses a message with libsignal and returns what its accessors
+// show: for a PreKeySignalMessage the version, registration id and prekey
+// ids; for a SignalMessage the version, counter, ciphertext and SPQR message.
+function describe(type, body) {
+  if (type === CiphertextMessageType.PreKey) {
+    const m = PreKeySignalMessage.deserialize(body);
+    return {
+      version: m.version(), registrationId: m.registrationId(),
+      preKeyId: m.preKeyId(), signedPreKeyId: m.signedPreKeyId(),
+    };
+  }
+  if (type === CiphertextMessageType.Whisper) {
+    const m = SignalMessage.deserialize(body);
+    return { version: m.messageVersion(), counter: m.counter(), ciphertext: b64(m.body()), pqRatchet: b64(m.pqRatchet()) };
+  }
+  throw new Error(`unknown message type ${type}`);
+}
+
 // bench times n encrypt+decrypt of size bytes from alice to bob, after one
 // message each way has established the session (so every timed message is
 // a SignalMessage on an established chain, as ratchat's benchmark).
@@ -256,16 +277,9 @@ const commands = {
   processBundle: async (r) => { await processBundle(party(r.name), r.name, r.peer, r.bundle); return {}; },
   encrypt: async (r) => {
     const m = await encrypt(party(r.name), r.name, r.to, bytesOf(r.plaintext));
-    const out = { type: m.type, body: b64(m.body) };
-    if (m.type === CiphertextMessageType.PreKey) {
-      const pk = PreKeySignalMessage.deserialize(m.body);
-      Object.assign(out, {
-        version: pk.version(), registrationId: pk.registrationId(),
-        preKeyId: pk.preKeyId(), signedPreKeyId: pk.signedPreKeyId(),
-      });
-    }
-    return out;
+    return { type: m.type, body: b64(m.body), ...describe(m.type, m.body) };
   },
+  parse: (r) => describe(r.type, bytesOf(r.body)),
   decrypt: async (r) => ({ plaintext: b64(await decrypt(party(r.name), r.name, r.from, r.type, bytesOf(r.body))) }),
   saveSession: async (r) => {
     const rec = await party(r.name).sessionStore.getSession(address(r.peer));
