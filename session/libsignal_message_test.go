@@ -146,3 +146,39 @@ func TestRatchatMessagesParseInLibsignal(t *testing.T) {
 		}
 	}
 }
+
+// TestLibsignalSessionSaveLoad checks the driver's saveSession and
+// loadSession, which the live conversation tests use to save and load
+// sessions mid-conversation: a record saved before a message and loaded
+// after it takes the session back, so the next message reuses the counter.
+func TestLibsignalSessionSaveLoad(t *testing.T) {
+	d := startLibsignal(t)
+	lsConversation(t, d, []struct {
+		from, to string
+		n        int
+	}{{"alice", "bob", 1}, {"bob", "alice", 2}})
+	var saved struct {
+		Record []byte `json:"record"`
+	}
+	d.call("saveSession", map[string]any{"name": "bob", "peer": "alice"}, &saved)
+	if len(saved.Record) == 0 {
+		t.Fatal("empty session record")
+	}
+	send := func() lsCiphertext {
+		t.Helper()
+		var c lsCiphertext
+		d.call("encrypt", map[string]any{"name": "bob", "to": "alice", "plaintext": []byte("again")}, &c)
+		return c
+	}
+	before := send()
+	if before.Counter != 2 {
+		t.Fatalf("bob's third message has counter %d, want 2", before.Counter)
+	}
+	d.call("loadSession", map[string]any{"name": "bob", "peer": "alice", "record": saved.Record}, nil)
+	if after := send(); after.Counter != before.Counter {
+		t.Fatalf("after loading the saved session: counter %d, want %d again", after.Counter, before.Counter)
+	}
+	if err := d.try("saveSession", map[string]any{"name": "bob", "peer": "carol"}, nil); err == nil {
+		t.Fatal("saveSession of a session that does not exist succeeded")
+	}
+}
