@@ -157,11 +157,11 @@ func TestLibsignalSafetyNumber(t *testing.T) {
 }
 
 // TestLibsignalBundleKeysParse checks that the public keys of a
-// libsignal-client bundle (identity, signed and one-time prekeys, in
-// libsignal's serialization) parse in ratchat's keys package and that the
-// signed prekey's signature verifies under the identity key. The Kyber
-// prekey (type 0x08) is checked once ratchat parses Kyber-1024 (issue 10,
-// item 1).
+// libsignal-client bundle (identity, signed and one-time prekeys, and the
+// Kyber-1024 prekey, in libsignal's serialization) parse in ratchat's keys
+// package and serialize back to the same bytes, and that both prekey
+// signatures verify under the identity key. TestRatchatAcceptsLibsignalBundle
+// goes on to start a session from such a bundle.
 func TestLibsignalBundleKeysParse(t *testing.T) {
 	d := startLibsignal(t)
 	d.newIdentity("bob")
@@ -179,6 +179,13 @@ func TestLibsignalBundleKeysParse(t *testing.T) {
 			t.Fatalf("%s: serializes as %x, libsignal wrote %x", name, k.Bytes(), raw)
 		}
 		parsed[name] = k
+	}
+	kem, err := keys.ParseKEMPublicKey(b.KyberPreKey)
+	if err != nil {
+		t.Fatalf("Kyber prekey: %v", err)
+	}
+	if kem.Type != keys.TypeKyber1024 || !bytes.Equal(kem.Bytes(), b.KyberPreKey) {
+		t.Fatalf("Kyber prekey: type %v, serializes back equal: %v", kem.Type, bytes.Equal(kem.Bytes(), b.KyberPreKey))
 	}
 	if err := keys.Verify(parsed["identity"], b.SignedPreKey, b.SignedPreKeySignature); err != nil {
 		t.Fatalf("signed prekey signature: %v", err)

@@ -48,9 +48,9 @@ func lsConversation(t *testing.T, d *libsignalDriver, turns []struct {
 // previous chain (libsignal's index - 1, not the chain's length, as ratchat
 // writes it too).
 //
-// alice's first message is a PreKeySignalMessage carrying a Kyber-1024
-// (0x08) ciphertext, which ratchat parses once it speaks Kyber-1024 (issue
-// 10, item 1). Decrypting any of these in ratchat needs SPQR (items 3-5).
+// alice's first message, a PreKeySignalMessage, is TestLibsignalPreKeyMessageParses's.
+// Decrypting any of these in ratchat needs SPQR (issue 10, items 3-5): today
+// ratchat's MAC check fails, as the SPQR key salts libsignal's message keys.
 func TestLibsignalSignalMessagesParse(t *testing.T) {
 	d := startLibsignal(t)
 	msgs := lsConversation(t, d, []struct {
@@ -102,8 +102,8 @@ func TestLibsignalSignalMessagesParse(t *testing.T) {
 // TestRatchatMessagesParseInLibsignal checks the other way: the
 // PreKeySignalMessage and SignalMessages of a ratchat PQXDH session
 // deserialize in libsignal-client, which reads the same version, ids,
-// counters and ciphertexts. (libsignal then refuses to decrypt them: they
-// carry no SPQR message, and ratchat's KEM prekeys are ML-KEM-1024.)
+// counters and ciphertexts. (libsignal then refuses to decrypt them, with
+// "invalid PreKey message: decryption failed": they carry no SPQR message.)
 func TestRatchatMessagesParseInLibsignal(t *testing.T) {
 	d := startLibsignal(t)
 	alice, bob := newParty(t, 1), newParty(t, 2)
