@@ -18,7 +18,9 @@ const libsignalBenchSize = 1024
 // @signalapp/libsignal-client between two parties inside the Node driver
 // (sub-benchmark "libsignal-client": b.N messages timed by the driver's
 // bench command, reported as ns/op, so the pipe to node is not counted).
-// The second also reports "x-ratchat", how many times slower libsignal is.
+// The second also reports "x-ratchat", how many times slower libsignal is
+// than the last "ratchat" run (with -count N, go test runs each
+// sub-benchmark N times in a row).
 //
 // Not yet like for like: libsignal runs the triple ratchet (SPQR on every
 // message), ratchat the Double Ratchet until issue 10 lands.
