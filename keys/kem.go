@@ -190,8 +190,8 @@ func ParseKEMPublicKey(b []byte) (KEMPublicKey, error) {
 	if err := KEMType(b[0]).check("KEM key"); err != nil {
 		return k, err
 	}
-	if _, err := mlkem.NewEncapsulationKey1024(b[1:]); err != nil {
-		return k, fmt.Errorf("%w: %w", ErrBadKEMKey, err)
+	if err := checkReduced(b[1:]); err != nil {
+		return k, err
 	}
 	k.Type = KEMType(b[0])
 	copy(k.Key[:], b[1:])
@@ -226,14 +226,39 @@ func (k *KEMPublicKey) Encapsulate() (secret [KEMSecretSize]byte, ciphertext []b
 // (round 3's encapsulation randomness, hashed before use as the reference
 // does). Tests call it with known m to reproduce known answers.
 func (k *KEMPublicKey) encapsulateKyber(m *[kyber1024.EncapsulationSeedSize]byte) (secret [KEMSecretSize]byte, ciphertext []byte, err error) {
-	if _, err := mlkem.NewEncapsulationKey1024(k.Key[:]); err != nil {
-		return secret, nil, fmt.Errorf("%w: %w", ErrBadKEMKey, err)
+	if err := checkReduced(k.Key[:]); err != nil {
+		return secret, nil, err
 	}
 	var pk kyber1024.PublicKey
 	pk.Unpack(k.Key[:])
 	ct := make([]byte, KEMCiphertextSize)
 	pk.EncapsulateTo(ct, secret[:], m[:])
 	return secret, serializeCiphertext(TypeKyber1024, ct), nil
+}
+
+// kemPolyBytes is the length of the encoded vector t̂ that opens both
+// KEMs' public keys: k = 4 polynomials of 256 12-bit coefficients. The
+// 32-byte seed ρ follows it.
+const kemPolyBytes = 4 * 256 * 12 / 8
+
+// checkReduced is FIPS 203's modulus check (section 7.2) on a raw public
+// key of either KEM: every 12-bit coefficient of t̂ must be below q = 3329.
+// It reads the key directly: the standard library's check also expands
+// the key's matrix, which is most of an encapsulation's cost. Keys are
+// public, so it need not run in constant time.
+func checkReduced(key []byte) error {
+	const q = 3329
+	for i := 0; i < kemPolyBytes; i += 3 {
+		c0 := uint16(key[i]) | uint16(key[i+1]&0x0f)<<8
+		c1 := uint16(key[i+1])>>4 | uint16(key[i+2])<<4
+		if c0 >= q {
+			return fmt.Errorf("%w: coefficient %d is %d, not below %d", ErrBadKEMKey, 2*(i/3), c0, q)
+		}
+		if c1 >= q {
+			return fmt.Errorf("%w: coefficient %d is %d, not below %d", ErrBadKEMKey, 2*(i/3)+1, c1, q)
+		}
+	}
+	return nil
 }
 
 // serializeCiphertext returns t || ct.

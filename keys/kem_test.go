@@ -3,13 +3,19 @@ package keys
 import (
 	"bytes"
 	"crypto/aes"
+	"crypto/mlkem"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"hash"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/cloudflare/circl/kem/kyber/kyber1024"
 )
 
 // nistDRBG is the AES-256 CTR_DRBG (NIST SP 800-90A, no derivation
@@ -345,5 +351,81 @@ func BenchmarkKEMDecapsulate(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+var libsignalKEMData = flag.String("libsignal-kem-data", "",
+	"folder holding libsignal's rust/protocol/src/kem/test-data pk.dat and sk.dat (AGPL, never copied here)")
+
+// TestLibsignalKyberKey cross-checks with libsignal's Kyber-1024 test key
+// pair when -libsignal-kem-data names a folder holding it (a libsignal
+// checkout's rust/protocol/src/kem/test-data): its public key passes our
+// parse (modulus check included) under type 0x08, and every secret we
+// encapsulate to it is the one its private key, in libsignal's (and the
+// reference's) 3,168-byte form, decapsulates. The data is AGPL-licensed
+// and stays out of this repository, so the test is skipped without it.
+func TestLibsignalKyberKey(t *testing.T) {
+	if *libsignalKEMData == "" {
+		t.Skip("no -libsignal-kem-data")
+	}
+	pk, err1 := os.ReadFile(filepath.Join(*libsignalKEMData, "pk.dat"))
+	sk, err2 := os.ReadFile(filepath.Join(*libsignalKEMData, "sk.dat"))
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	k, err := ParseKEMPublicKey(append([]byte{byte(TypeKyber1024)}, pk...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sk) != kyber1024.PrivateKeySize || !bytes.Equal(sk[1536:1536+KEMPublicKeySize], pk) {
+		t.Fatal("sk.dat is not the private key of pk.dat")
+	}
+	var priv kyber1024.PrivateKey
+	priv.Unpack(sk)
+	for range 50 {
+		secret, ct, err := k.Encapsulate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [KEMSecretSize]byte
+		priv.DecapsulateTo(got[:], ct[1:])
+		if got != secret {
+			t.Fatal("libsignal's private key decapsulates another secret")
+		}
+	}
+}
+
+// TestCheckReduced holds our modulus check to the standard library's
+// (crypto/mlkem refuses exactly the keys with a coefficient >= q), at the
+// boundary in both halves of a 3-byte pair, in the first and the last pair.
+func TestCheckReduced(t *testing.T) {
+	kp, err := GenerateKEMKeyPair(rand.Reader, TypeMLKEM1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// set writes coefficient value v at index n (two per three bytes).
+	set := func(n int, v uint16) []byte {
+		key := bytes.Clone(kp.Public.Key[:])
+		i := 3 * (n / 2)
+		if n%2 == 0 {
+			key[i], key[i+1] = byte(v), key[i+1]&0xf0|byte(v>>8)
+		} else {
+			key[i+1], key[i+2] = key[i+1]&0x0f|byte(v<<4), byte(v>>4)
+		}
+		return key
+	}
+	last := 4*256 - 1
+	for _, n := range []int{0, 1, 2, 3, last - 1, last} {
+		for _, v := range []uint16{0, 3328, 3329, 4095} {
+			key := set(n, v)
+			_, stdErr := mlkem.NewEncapsulationKey1024(key)
+			ourErr := checkReduced(key)
+			if (stdErr == nil) != (ourErr == nil) || (v < 3329) != (ourErr == nil) {
+				t.Errorf("coefficient %d = %d: ours %v, crypto/mlkem %v", n, v, ourErr, stdErr)
+			}
+			if ourErr != nil && !errors.Is(ourErr, ErrBadKEMKey) {
+				t.Errorf("untyped error %v", ourErr)
+			}
+		}
 	}
 }
