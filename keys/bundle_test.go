@@ -23,6 +23,12 @@ var bundleShapes = []struct {
 // testBundle makes a correctly signed bundle with the chosen optional parts.
 func testBundle(t testing.TB, otk, kem bool) Bundle {
 	t.Helper()
+	return testBundleOfType(t, otk, kem, DefaultKEMType)
+}
+
+// testBundleOfType is testBundle with a KEM prekey of type typ.
+func testBundleOfType(t testing.TB, otk, kem bool, typ KEMType) Bundle {
+	t.Helper()
 	identity := mustGenerate(t)
 	spk, err := NewSignedPreKey(rand.Reader, identity.Private, 11)
 	if err != nil {
@@ -38,7 +44,7 @@ func testBundle(t testing.TB, otk, kem bool) Bundle {
 	}
 	var kemp *KEMPreKey
 	if kem {
-		k, err := NewKEMPreKey(rand.Reader, identity.Private, 33, true)
+		k, err := NewKEMPreKeyOfType(rand.Reader, typ, identity.Private, 33, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,8 +70,8 @@ func TestNewBundle(t *testing.T) {
 	}
 	// The bundle holds copies: changing it must not change the prekeys.
 	b.OneTimePreKey[0] ^= 1
-	b.KEMPreKey[0] ^= 1
-	if b.OneTimePreKey[0] == otks[0].Pair.Public[0] || b.KEMPreKey[0] == kem.Pair.Public[0] {
+	b.KEMPreKey.Key[0] ^= 1
+	if b.OneTimePreKey[0] == otks[0].Pair.Public[0] || b.KEMPreKey.Key[0] == kem.Pair.Public.Key[0] {
 		t.Fatal("bundle aliases the prekeys it was made from")
 	}
 }
@@ -106,7 +112,9 @@ func TestBundleVerifyTampered(t *testing.T) {
 		{"low-order identity", func(b *Bundle) { b.Identity = PublicKey{1} }, ErrLowOrderKey},
 		{"low-order signed prekey", func(b *Bundle) { b.SignedPreKey = PublicKey{} }, ErrLowOrderKey},
 		{"low-order one-time prekey", func(b *Bundle) { b.OneTimePreKey = &PublicKey{} }, ErrLowOrderKey},
-		{"KEM key failing the modulus check", func(b *Bundle) { b.KEMPreKey = &KEMPublicKey{0xff, 0xff} }, ErrBadKEMKey},
+		{"KEM key failing the modulus check", func(b *Bundle) {
+			b.KEMPreKey = &KEMPublicKey{Type: TypeKyber1024, Key: [KEMPublicKeySize]byte{0xff, 0xff}}
+		}, ErrBadKEMKey},
 		{"KEM signature without KEM key", func(b *Bundle) { b.KEMPreKey, b.KEMPreKeyID = nil, 0 }, ErrBadBundle},
 		{"one-time prekey id without key", func(b *Bundle) { b.OneTimePreKey = nil }, ErrBadBundle},
 		// As in libsignal, the one-time prekey and the ids are not signed.
@@ -192,7 +200,9 @@ func TestMarshalRejects(t *testing.T) {
 		{"KEM signature without key", func(b *Bundle) { b.KEMPreKey = nil; b.KEMPreKeyID = 0 }, ErrMalformedBundle},
 		{"low-order identity", func(b *Bundle) { b.Identity = PublicKey{} }, ErrLowOrderKey},
 		{"non-canonical signed prekey", func(b *Bundle) { b.SignedPreKey[31] |= 0x80 }, ErrNonCanonicalKey},
-		{"bad KEM key", func(b *Bundle) { b.KEMPreKey = &KEMPublicKey{0xff, 0xff} }, ErrBadKEMKey},
+		{"bad KEM key", func(b *Bundle) {
+			b.KEMPreKey = &KEMPublicKey{Type: TypeKyber1024, Key: [KEMPublicKeySize]byte{0xff, 0xff}}
+		}, ErrBadKEMKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,6 +211,37 @@ func TestMarshalRejects(t *testing.T) {
 			enc, err := b.MarshalBinary()
 			if enc != nil || !errors.Is(err, ErrMalformedBundle) || !errors.Is(err, tt.want) {
 				t.Fatalf("MarshalBinary = %d bytes, %v; want ErrMalformedBundle and %v", len(enc), err, tt.want)
+			}
+		})
+	}
+}
+
+// TestBundleKEMTypes checks bundles of both KEMs: a Kyber-1024 bundle (what
+// ratchat publishes) and an ML-KEM-1024 one (what it published before)
+// round-trip and verify, each keeping its type; a bundle whose KEM key
+// was retyped fails its signature, which covers the type byte.
+func TestBundleKEMTypes(t *testing.T) {
+	for _, typ := range []KEMType{TypeKyber1024, TypeMLKEM1024} {
+		t.Run(typ.String(), func(t *testing.T) {
+			b := testBundleOfType(t, true, true, typ)
+			enc, err := b.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ParseBundle(enc)
+			if err != nil || got.KEMPreKey.Type != typ {
+				t.Fatalf("ParseBundle: %v, type %v", err, got.KEMPreKey.Type)
+			}
+			if err := got.Verify(); err != nil {
+				t.Fatal(err)
+			}
+			other := TypeKyber1024
+			if typ == TypeKyber1024 {
+				other = TypeMLKEM1024
+			}
+			got.KEMPreKey.Type = other
+			if err := got.Verify(); !errors.Is(err, ErrBadSignature) {
+				t.Fatalf("retyped KEM key: Verify = %v, want ErrBadSignature", err)
 			}
 		})
 	}

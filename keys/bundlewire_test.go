@@ -150,17 +150,18 @@ func TestParseBundleFraming(t *testing.T) {
 func TestParseBundleValues(t *testing.T) {
 	full, _, f := wireFixture(t)
 	key := func(b byte, u ...byte) []byte { return append([]byte{b}, append(u, make([]byte, 32-len(u))...)...) }
-	badKEM := append([]byte{TypeMLKEM1024}, bytes.Repeat([]byte{0xff}, KEMPublicKeySize)...)
-	kyber := append([]byte{0x08}, full.KEMPreKey[:]...)
+	badKEM := append([]byte{byte(TypeKyber1024)}, bytes.Repeat([]byte{0xff}, KEMPublicKeySize)...)
+	kyber768 := append([]byte{0x07}, full.KEMPreKey.Key[:]...)
 	bit255 := append([]byte{TypeDJB}, bytes.Repeat([]byte{0xff}, 32)...)
 	runParseCases(t, []parseCase{
 		{"identity without type byte", encodeWire(1, setBytes(f, 7, full.Identity[:])), nil},
 		{"identity with extra byte", encodeWire(1, setBytes(f, 7, append(full.Identity.Bytes(), 0))), nil},
 		{"signature of 63 bytes", encodeWire(1, setBytes(f, 10, full.SignedPreKeySignature[:63])), nil},
-		{"KEM key without type byte", encodeWire(1, setBytes(f, 2, full.KEMPreKey[:])), nil},
+		{"KEM key without type byte", encodeWire(1, setBytes(f, 2, full.KEMPreKey.Key[:])), nil},
 		{"identity type byte 0x06", encodeWire(1, setBytes(f, 7, key(0x06, 9))), ErrKeyType},
 		{"signed prekey type byte 0x0A", encodeWire(1, setBytes(f, 9, key(0x0a, 9))), ErrKeyType},
-		{"KEM key type byte 0x08 (Kyber)", encodeWire(1, setBytes(f, 2, kyber)), ErrKeyType},
+		{"KEM key type byte 0x07 (Kyber-768)", encodeWire(1, setBytes(f, 2, kyber768)), ErrKeyType},
+		{"KEM key type byte 0x00", encodeWire(1, setBytes(f, 2, append([]byte{0}, full.KEMPreKey.Key[:]...))), ErrKeyType},
 		{"KEM key fails the modulus check", encodeWire(1, setBytes(f, 2, badKEM)), ErrBadKEMKey},
 		{"low-order identity (u = 0)", encodeWire(1, setBytes(f, 7, key(TypeDJB))), ErrLowOrderKey},
 		{"low-order signed prekey (u = 1)", encodeWire(1, setBytes(f, 9, key(TypeDJB, 1))), ErrLowOrderKey},
@@ -204,6 +205,10 @@ func FuzzParseBundle(f *testing.F) {
 		}
 		f.Add(enc)
 		f.Add(enc[:len(enc)-1])
+	}
+	mlkem := testBundleOfType(f, true, true, TypeMLKEM1024)
+	if enc, err := mlkem.MarshalBinary(); err == nil {
+		f.Add(enc)
 	}
 	f.Add([]byte{})
 	f.Add([]byte{1})

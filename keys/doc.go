@@ -1,6 +1,7 @@
 // Package keys holds ratchat's long-term key material and what is derived
 // from it: X25519 key pairs in libsignal's serialization, XEdDSA signatures,
-// ML-KEM-1024 key pairs, prekeys and prekey bundles, and safety numbers.
+// KEM key pairs (round-3 Kyber-1024 and ML-KEM-1024), prekeys and prekey
+// bundles, and safety numbers.
 //
 // # Keys
 //
@@ -11,8 +12,10 @@
 // session start must pass [PublicKey.CheckPrimeOrder] as well: canonical and
 // torsion-free, so that no tampered copy of an honest key (the same key to
 // X25519) can pass for another; [PublicKey.PrimeOrderPart] gives a key's
-// canonical form. [KEMPublicKey] and
-// [KEMKeyPair] are ML-KEM-1024 keys with the type byte [TypeMLKEM1024].
+// canonical form. [KEMPublicKey] and [KEMKeyPair] are KEM keys that carry
+// their [KEMType]: [TypeKyber1024] (0x08, what libsignal speaks and what
+// ratchat generates) or [TypeMLKEM1024] (0x0A, what ratchat generated
+// before, still accepted).
 // Private keys print as "redacted".
 //
 // # Signatures

@@ -9,7 +9,8 @@ var (
 	ErrKeyLength = errors.New("keys: wrong key length")
 
 	// ErrKeyType is returned when a serialized key does not start with the
-	// expected type byte (0x05 for X25519, 0x0A for ML-KEM-1024).
+	// expected type byte (0x05 for X25519; 0x08 for Kyber-1024 or 0x0A for
+	// ML-KEM-1024).
 	ErrKeyType = errors.New("keys: unknown key type")
 
 	// ErrNonCanonicalKey is returned for an X25519 public key whose
@@ -31,9 +32,13 @@ var (
 	ErrBadSignature = errors.New("keys: bad signature")
 )
 
-// ErrBadKEMKey is returned for an ML-KEM-1024 encapsulation key that fails
-// the modulus check of FIPS 203 section 7.2.
-var ErrBadKEMKey = errors.New("keys: invalid ML-KEM-1024 public key")
+// ErrBadKEMKey is returned for a Kyber-1024 or ML-KEM-1024 public key that
+// fails the modulus check of FIPS 203 section 7.2 (see [ParseKEMPublicKey]).
+var ErrBadKEMKey = errors.New("keys: invalid KEM public key")
+
+// ErrKEMMismatch is returned by [KEMKeyPair.Decapsulate] for a ciphertext
+// whose type byte names another KEM than the key pair's.
+var ErrKEMMismatch = errors.New("keys: KEM ciphertext of another type than the key")
 
 // Errors about prekeys, bundles and safety numbers.
 var (

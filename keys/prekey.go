@@ -23,9 +23,11 @@ type OneTimePreKey struct {
 	Pair KeyPair
 }
 
-// KEMPreKey is an ML-KEM-1024 prekey signed by the identity key (PQXDH's
-// PQSPK or PQOPK). A last-resort key is kept and reused when no one-time KEM
-// prekey is left; any other one is deleted after one use.
+// KEMPreKey is a KEM prekey signed by the identity key (PQXDH's PQSPK or
+// PQOPK): Kyber-1024 for the ones generated now, ML-KEM-1024 for older
+// ones (Pair.Public.Type says which). A last-resort key is kept and reused
+// when no one-time KEM prekey is left; any other one is deleted after one
+// use.
 type KEMPreKey struct {
 	ID         uint32
 	Pair       KEMKeyPair
@@ -67,12 +69,18 @@ func NewOneTimePreKeys(rand io.Reader, firstID uint32, n int) ([]OneTimePreKey, 
 	return out, nil
 }
 
-// NewKEMPreKey generates an ML-KEM-1024 prekey with the given id. The
-// signature is XEdDSA over the serialized public key 0x0A || key, as libsignal
-// signs Kyber prekeys, so the type byte (and with it the KEM) is authenticated
-// along with the key and cannot be swapped for a weaker one.
+// NewKEMPreKey generates a prekey of the default KEM ([DefaultKEMType],
+// Kyber-1024) with the given id. See [NewKEMPreKeyOfType].
 func NewKEMPreKey(rand io.Reader, identity PrivateKey, id uint32, lastResort bool) (KEMPreKey, error) {
-	pair, err := GenerateKEMKeyPair(rand)
+	return NewKEMPreKeyOfType(rand, DefaultKEMType, identity, id, lastResort)
+}
+
+// NewKEMPreKeyOfType generates a KEM prekey of type t with the given id.
+// The signature is XEdDSA over the serialized public key type || key, as
+// libsignal signs Kyber prekeys, so the type byte (and with it the KEM) is
+// authenticated along with the key and cannot be swapped for another.
+func NewKEMPreKeyOfType(rand io.Reader, t KEMType, identity PrivateKey, id uint32, lastResort bool) (KEMPreKey, error) {
+	pair, err := GenerateKEMKeyPair(rand, t)
 	if err != nil {
 		return KEMPreKey{}, err
 	}

@@ -39,18 +39,23 @@ func TestNewSignedPreKey(t *testing.T) {
 
 func TestNewKEMPreKey(t *testing.T) {
 	identity, other := mustGenerate(t), mustGenerate(t)
-	for _, lastResort := range []bool{false, true} {
-		kem, err := NewKEMPreKey(rand.Reader, identity.Private, 7, lastResort)
+	tests := []struct {
+		typ        KEMType
+		lastResort bool
+	}{{TypeKyber1024, false}, {TypeKyber1024, true}, {TypeMLKEM1024, false}, {TypeMLKEM1024, true}}
+	for _, tt := range tests {
+		typ, lastResort := tt.typ, tt.lastResort
+		kem, err := NewKEMPreKeyOfType(rand.Reader, typ, identity.Private, 7, lastResort)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if kem.ID != 7 || kem.LastResort != lastResort {
-			t.Errorf("id %d, last resort %v; want 7, %v", kem.ID, kem.LastResort, lastResort)
+		if kem.ID != 7 || kem.LastResort != lastResort || kem.Pair.Public.Type != typ {
+			t.Errorf("id %d, last resort %v, type %v; want 7, %v, %v", kem.ID, kem.LastResort, kem.Pair.Public.Type, lastResort, typ)
 		}
 		if err := Verify(identity.Public, kem.Pair.Public.Bytes(), kem.Signature[:]); err != nil {
-			t.Errorf("signature over 0x0A || key: %v", err)
+			t.Errorf("signature over type || key: %v", err)
 		}
-		if err := Verify(identity.Public, kem.Pair.Public[:], kem.Signature[:]); !errors.Is(err, ErrBadSignature) {
+		if err := Verify(identity.Public, kem.Pair.Public.Key[:], kem.Signature[:]); !errors.Is(err, ErrBadSignature) {
 			t.Errorf("signature verified over the raw key: %v", err)
 		}
 		if err := Verify(other.Public, kem.Pair.Public.Bytes(), kem.Signature[:]); !errors.Is(err, ErrBadSignature) {
@@ -60,10 +65,17 @@ func TestNewKEMPreKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if ct[0] != byte(typ) {
+			t.Errorf("ciphertext type 0x%02x, want 0x%02x", ct[0], byte(typ))
+		}
 		got, err := kem.Pair.Decapsulate(ct)
 		if err != nil || got != secret {
 			t.Errorf("decapsulated %x (%v), want %x", got, err, secret)
 		}
+	}
+	kem, err := NewKEMPreKey(rand.Reader, identity.Private, 1, false)
+	if err != nil || kem.Pair.Public.Type != TypeKyber1024 {
+		t.Errorf("NewKEMPreKey made a %v key (%v), want Kyber-1024 by default", kem.Pair.Public.Type, err)
 	}
 }
 

@@ -10,19 +10,31 @@ import (
 //
 //	signed   = version(1) id(4) private(32) public(32) signature(64)
 //	one-time = version(1) id(4) private(32) public(32)
-//	KEM      = version(1) id(4) last-resort(1) seed(64) signature(64)
+//	KEM v2   = version(1) id(4) last-resort(1) kem-type(1) seed(64) signature(64)
+//	KEM v1   = version(1) id(4) last-resort(1) seed(64) signature(64)
+//
+// The signed and one-time records are version 1. A KEM record is written
+// as version 2, whose kem-type is the [KEMType] byte (0x08 Kyber-1024,
+// 0x0A ML-KEM-1024); version 1, written before ratchat spoke Kyber, is
+// still read, as ML-KEM-1024. Both KEMs keep the same 64-byte seed, the
+// whole of what each needs to rebuild its private key.
 //
 // Parsing re-derives each public key from its private half (which also
 // fills the key pair's cache for the agreement to come) and refuses a
 // record whose stored public key differs: a damaged record fails loudly
 // rather than producing a session nobody can read.
-const recordVersion = 1
+const (
+	recordVersion      = 1
+	kemRecordVersionV1 = 1 // ML-KEM-1024 only, no kem-type byte
+	kemRecordVersion   = 2
+)
 
 // Record sizes.
 const (
 	signedRecordSize  = 1 + 4 + KeySize + KeySize + SignatureSize
 	oneTimeRecordSize = 1 + 4 + KeySize + KeySize
-	kemRecordSize     = 1 + 4 + 1 + KEMSeedSize + SignatureSize
+	kemRecordSizeV1   = 1 + 4 + 1 + KEMSeedSize + SignatureSize
+	kemRecordSize     = kemRecordSizeV1 + 1
 )
 
 // MarshalBinary encodes the prekey, private key included.
@@ -69,37 +81,61 @@ func ParseOneTimePreKey(b []byte) (OneTimePreKey, error) {
 	return OneTimePreKey{ID: id, Pair: pair}, nil
 }
 
-// MarshalBinary encodes the prekey, seed included.
+// MarshalBinary encodes the prekey, seed included, as a version-2 record.
 func (k *KEMPreKey) MarshalBinary() ([]byte, error) {
-	b := recordHeader(kemRecordSize, k.ID)
+	if err := k.Pair.Public.Type.check("KEM prekey"); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, kemRecordSize)
+	b = append(b, kemRecordVersion)
+	b = binary.BigEndian.AppendUint32(b, k.ID)
 	var lastResort byte
 	if k.LastResort {
 		lastResort = 1
 	}
-	b = append(b, lastResort)
+	b = append(b, lastResort, byte(k.Pair.Public.Type))
 	b = append(b, k.Pair.Seed[:]...)
 	return append(b, k.Signature[:]...), nil
 }
 
-// ParseKEMPreKey decodes what [KEMPreKey.MarshalBinary] wrote, deriving
+// ParseKEMPreKey decodes what [KEMPreKey.MarshalBinary] wrote (version 2)
+// or wrote before ratchat spoke Kyber (version 1, ML-KEM-1024), deriving
 // the public key from the seed.
 func ParseKEMPreKey(b []byte) (KEMPreKey, error) {
 	var k KEMPreKey
-	id, rest, err := parseRecordHeader(b, kemRecordSize)
-	if err != nil {
-		return k, err
+	if len(b) == 0 {
+		return k, fmt.Errorf("%w: empty KEM prekey record", ErrPreKeyRecord)
 	}
+	// flags is what precedes the seed after the id: last-resort, and in
+	// version 2 the KEM type.
+	t, size, flags := TypeMLKEM1024, kemRecordSizeV1, 1
+	switch b[0] {
+	case kemRecordVersionV1:
+	case kemRecordVersion:
+		size, flags = kemRecordSize, 2
+		if len(b) == size {
+			t = KEMType(b[5+1])
+		}
+	default:
+		return k, fmt.Errorf("%w: KEM prekey record version %d", ErrPreKeyRecord, b[0])
+	}
+	if len(b) != size {
+		return k, fmt.Errorf("%w: %d bytes, want %d", ErrPreKeyRecord, len(b), size)
+	}
+	id, rest := binary.BigEndian.Uint32(b[1:5]), b[5:]
 	if rest[0] > 1 {
 		return k, fmt.Errorf("%w: KEM prekey record flag %d", ErrPreKeyRecord, rest[0])
 	}
+	lastResort := rest[0] == 1
+	rest = rest[flags:]
 	var seed KEMSeed
-	copy(seed[:], rest[1:])
-	pair, err := NewKEMKeyPair(seed)
+	copy(seed[:], rest)
+	pair, err := NewKEMKeyPair(t, seed)
 	if err != nil {
 		return k, fmt.Errorf("%w: %w", ErrPreKeyRecord, err)
 	}
-	k.ID, k.Pair, k.LastResort = id, pair, rest[0] == 1
-	copy(k.Signature[:], rest[1+KEMSeedSize:])
+	k.ID, k.Pair, k.LastResort = id, pair, lastResort
+	copy(k.Signature[:], rest[KEMSeedSize:])
 	return k, nil
 }
 

@@ -13,6 +13,10 @@ var (
 	// bad key. The wrapping error says which part.
 	ErrMalformed = errors.New("session: malformed message")
 
+	// ErrNoCounter is returned, with [ErrMalformed], for a SignalMessage
+	// without its counter field, which libsignal refuses as well.
+	ErrNoCounter = errors.New("session: signal message without a counter")
+
 	// ErrVersion is returned for a message version ratchat does not speak
 	// (it speaks 3, X3DH, and 4, PQXDH).
 	ErrVersion = errors.New("session: unsupported message version")
@@ -66,7 +70,7 @@ var (
 // that fails with one of them fails the same way however often it comes.
 // A new error about a message or a bundle belongs in this list.
 var protocolErrors = []error{
-	ErrMalformed, ErrVersion, ErrBadMAC, ErrBadPadding, ErrDuplicate, ErrTooOld,
+	ErrMalformed, ErrNoCounter, ErrVersion, ErrBadMAC, ErrBadPadding, ErrDuplicate, ErrTooOld,
 	ErrTooFarAhead, ErrNoSession, ErrUnknownPreKey, ErrBadBundle, ErrUntrustedIdentity,
 }
 

@@ -11,9 +11,10 @@ const (
 	// labelX3DH derives the first root and chain keys of a version 3
 	// session (X3DH, section 3.3 of the X3DH specification).
 	labelX3DH = "WhisperText"
-	// labelPQXDH derives them for a version 4 session (PQXDH, section 3.3).
-	// libsignal kept the round-3 Kyber name when it moved to ML-KEM-1024;
-	// we use the same bytes so that the label never tells the two apart.
+	// labelPQXDH derives them, and the SPQR authentication key, for a
+	// version 4 session (PQXDH, section 3.3). It names round-3 Kyber-1024,
+	// libsignal's KEM; sessions over an ML-KEM-1024 prekey use the same
+	// bytes, as libsignal did when it spoke ML-KEM.
 	labelPQXDH = "WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024"
 	// labelRatchet is the info of KDF_RK, the DH ratchet step.
 	labelRatchet = "WhisperRatchet"
@@ -48,21 +49,32 @@ type messageKeys struct {
 	iv     [ivSize]byte
 }
 
+// pqAuthKey is the SPQR authentication key that PQXDH derives beside the
+// first root and chain keys: the triple ratchet's ML-KEM braid
+// authenticates its epochs with it (libsignal's pqr_key, the auth_key of
+// SPQR's initial state).
+type pqAuthKey [keySize]byte
+
 // deriveInitialKeys turns the X3DH/PQXDH master secret into the first root
-// key and chain key: HKDF-SHA256 with no salt, info [labelX3DH] or
-// [labelPQXDH], 64 bytes split root || chain.
-func deriveInitialKeys(pq bool, masterSecret []byte) (rootKey, chainKey) {
-	label := labelX3DH
-	if pq {
-		label = labelPQXDH
+// key and chain key: HKDF-SHA256 with no salt and info [labelX3DH] (64
+// bytes, root || chain; pq is nil) or [labelPQXDH] (96 bytes, root ||
+// chain || SPQR authentication key), as libsignal derives them. The first
+// 64 bytes of the 96 are the 64 that PQXDH derived before SPQR, since
+// HKDF-Expand's output for a longer length starts with the shorter one.
+func deriveInitialKeys(isPQ bool, masterSecret []byte) (root rootKey, chain chainKey, pq *pqAuthKey) {
+	label, n := labelX3DH, 2*keySize
+	if isPQ {
+		label, n = labelPQXDH, 3*keySize
 	}
-	out := mustHKDF(masterSecret, nil, label, 2*keySize)
-	var rk rootKey
-	var ck chainKey
-	copy(rk[:], out[:keySize])
-	copy(ck[:], out[keySize:])
+	out := mustHKDF(masterSecret, nil, label, n)
+	copy(root[:], out[:keySize])
+	copy(chain[:], out[keySize:2*keySize])
+	if isPQ {
+		pq = new(pqAuthKey)
+		copy(pq[:], out[2*keySize:])
+	}
 	clear(out)
-	return rk, ck
+	return root, chain, pq
 }
 
 // step is KDF_RK (Double Ratchet section 3.3 / 5.2): HKDF-SHA256 with the

@@ -28,15 +28,21 @@ const (
 	fieldCounter         protowire.Number = 2
 	fieldPreviousCounter protowire.Number = 3
 	fieldCiphertext      protowire.Number = 4
+	// fieldAddresses is libsignal's addresses (sender and recipient service
+	// ids), which its MAC check compares with the addresses it expects
+	// when the sender included them. ratchat has no service ids: it reads
+	// the field (once, as bytes) and ignores its value; the MAC covers it.
+	fieldAddresses protowire.Number = 6
 )
 
-// signalPolicy reads SignalMessage. Newer libsignal adds pq_ratchet (5)
-// and more: they are skipped as unknown.
+// signalPolicy reads SignalMessage. pq_ratchet (5) and any newer field are
+// skipped as unknown.
 var signalPolicy = wire.Policy{Fields: []wire.Spec{
 	fieldRatchetKey:      wire.Bytes(),
 	fieldCounter:         wire.Uint32(),
 	fieldPreviousCounter: wire.Uint32(),
 	fieldCiphertext:      wire.Bytes(),
+	fieldAddresses:       wire.Bytes(),
 }}
 
 // SignalMessage is a Double Ratchet message: libsignal's version byte, the
@@ -136,9 +142,9 @@ func computeMAC(macKey []byte, sender, receiver keys.PublicKey, covered []byte) 
 }
 
 // ParseSignalMessage parses a serialized SignalMessage strictly: size bound,
-// version 3 or 4 ([ErrVersion] otherwise), required ratchet key and
-// ciphertext, no repeated field, valid key, a ciphertext of whole AES blocks.
-// Other failures wrap [ErrMalformed]. It does not check the MAC: see
+// version 3 or 4 ([ErrVersion] otherwise), required ratchet key, counter
+// ([ErrNoCounter] when absent) and ciphertext, no repeated field, valid key,
+// a ciphertext of whole AES blocks. Other failures wrap [ErrMalformed]. It does not check the MAC: see
 // [SignalMessage.VerifyMAC].
 func ParseSignalMessage(b []byte) (*SignalMessage, error) {
 	if err := checkSize(b); err != nil {
@@ -181,12 +187,19 @@ func parseSignalMessage(raw []byte) (*SignalMessage, error) {
 			m.Ciphertext = f.Bytes
 		}
 	}
-	// Absent counters are zero, as in protobuf; the other fields are required.
+	// An absent previous counter is zero, as in protobuf and libsignal; the
+	// other fields are required.
 	if !r.Has(fieldRatchetKey) {
 		return nil, malformed("signal message: missing ratchet key")
 	}
 	if !r.Has(fieldCiphertext) {
 		return nil, malformed("signal message: missing ciphertext")
+	}
+	// Why refuse rather than read 0: libsignal refuses it too, and a
+	// missing counter taken as 0 would let an altered message pass for the
+	// chain's first before its MAC is ever checked.
+	if !r.Has(fieldCounter) {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, ErrNoCounter)
 	}
 	// Why check here: AES-CBC only decrypts whole blocks, and rejecting early
 	// keeps a malformed message from reaching the ratchet at all.

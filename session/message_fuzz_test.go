@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"ratchat/keys"
 )
 
 // checkParseError fails unless a parse failure is typed and returns no
@@ -28,7 +30,9 @@ func FuzzParseSignalMessage(f *testing.F) {
 		fx.signal(VersionX3DH, 0, 0).Bytes(),
 		fx.signal(VersionPQXDH, 300, 1<<32-1).Bytes(),
 		NewSignalMessage(VersionPQXDH, fx.ratchet, 1, 0, pattern(0, 1024), fx.macKey, fx.alice, fx.bob).Bytes(),
-		signalBytes(0x44, fb(1, fx.ratchet.Bytes()), fb(4, pattern(0, 16)), fb(5, pattern(0, 40))),
+		signalBytes(0x44, fb(1, fx.ratchet.Bytes()), fv(2, 0), fb(4, pattern(0, 16)), fb(5, pattern(0, 40))),
+		signalBytes(0x34, fb(1, fx.ratchet.Bytes()), fv(2, 1), fb(4, pattern(0, 16)), fb(6, pattern(0, 34))),
+		signalBytes(0x44, fb(1, fx.ratchet.Bytes()), fb(4, pattern(0, 16))), // no counter: refused
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -78,6 +82,9 @@ func FuzzParsePreKeySignalMessage(f *testing.F) {
 	f.Add(fx.preKey(VersionX3DH, false).Bytes())
 	f.Add(fx.preKey(VersionPQXDH, true).Bytes())
 	f.Add(cat(fx.preKey(VersionX3DH, false).Bytes(), fv(9, 5), fb(10, pattern(0, 33))))
+	kyber := fx.preKey(VersionPQXDH, true)
+	kyber.KEMCiphertext = append([]byte{byte(keys.TypeKyber1024)}, fx.kemCT[1:]...)
+	f.Add(kyber.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := ParsePreKeySignalMessage(b)
 		if err != nil {

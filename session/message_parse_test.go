@@ -51,6 +51,11 @@ func TestParseSignalMessageErrors(t *testing.T) {
 		{"version 3, low nibble 5", signalBytes(0x35, key, counters, ct), ErrVersion},
 		{"missing ratchet key", signalBytes(0x33, counters, ct), ErrMalformed},
 		{"missing ciphertext", signalBytes(0x33, key, counters), ErrMalformed},
+		// libsignal refuses a message without a counter; so do we.
+		{"missing counter", signalBytes(0x44, key, fv(3, 0), ct), ErrNoCounter},
+		{"missing both counters", signalBytes(0x33, key, ct), ErrNoCounter},
+		{"addresses repeated", signalBytes(0x44, key, counters, ct, fb(6, nil), fb(6, nil)), ErrMalformed},
+		{"addresses as varint", signalBytes(0x44, key, counters, ct, fv(6, 1)), ErrMalformed},
 		{"empty body", signalBytes(0x33), ErrMalformed},
 		{"counter repeated", signalBytes(0x33, key, counters, fv(2, 1), ct), ErrMalformed},
 		{"ratchet key repeated", signalBytes(0x33, key, key, counters, ct), ErrMalformed},
@@ -93,12 +98,18 @@ func TestParseSignalMessageAccepts(t *testing.T) {
 		// libsignal writes its own newest version in the low nibble, and
 		// ignores it when parsing.
 		{"version byte 0x34", signalBytes(0x34, key, fv(2, 7), ct), 3, 7, 0},
-		{"version byte 0x44", signalBytes(0x44, key, ct), 4, 0, 0},
-		{"counters absent", signalBytes(0x33, key, ct), 3, 0, 0},
+		{"version byte 0x33 (go.mau.fi, and ratchat's own)", signalBytes(0x33, key, fv(2, 7), ct), 3, 7, 0},
+		{"version byte 0x44", signalBytes(0x44, key, fv(2, 0), ct), 4, 0, 0},
+		{"previous counter absent", signalBytes(0x33, key, fv(2, 5), ct), 3, 5, 0},
+		{"counter 0 present", signalBytes(0x44, key, fv(2, 0), fv(3, 4), ct), 4, 0, 4},
 		{"fields out of order", signalBytes(0x33, ct, fv(3, 9), key, fv(2, 8)), 3, 8, 9},
 		{"unknown pq_ratchet field 5", signalBytes(0x44, key, fv(2, 1), ct, fb(5, pattern(0, 40))), 4, 1, 0},
-		{"unknown varint field 99", signalBytes(0x44, fv(99, 1<<63), key, ct), 4, 0, 0},
-		{"unknown repeated field", signalBytes(0x44, key, fb(6, nil), fb(6, nil), ct), 4, 0, 0},
+		{"unknown varint field 99", signalBytes(0x44, fv(99, 1<<63), key, fv(2, 0), ct), 4, 0, 0},
+		{"unknown repeated field", signalBytes(0x44, key, fv(2, 0), fb(7, nil), fb(7, nil), ct), 4, 0, 0},
+		// libsignal's addresses: read, and ignored.
+		{"addresses field 6", signalBytes(0x44, key, fv(2, 3), ct, fb(6, pattern(0x60, 34))), 4, 3, 0},
+		{"addresses field 6, empty", signalBytes(0x44, key, fv(2, 3), ct, fb(6, nil)), 4, 3, 0},
+		{"pq_ratchet and addresses", signalBytes(0x44, key, fv(2, 3), ct, fb(5, pattern(0, 40)), fb(6, pattern(0x60, 34))), 4, 3, 0},
 		{"overlong varint", signalBytes(0x33, key, []byte{0x10, 0x81, 0x80, 0x00}, ct), 3, 1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,7 +202,8 @@ func TestParsePreKeySignalMessageErrors(t *testing.T) {
 		{"v4 without KEM prekey id", v4(base, id, in4, reg, spk, kemCT), ErrMalformed},
 		{"v4 without KEM ciphertext", v4(base, id, in4, reg, spk, kemID), ErrMalformed},
 		{"v4 KEM ciphertext short", v4(base, id, in4, reg, spk, kemID, fb(8, fx.kemCT[:100])), ErrMalformed},
-		{"v4 KEM ciphertext of type 0x08", v4(base, id, in4, reg, spk, kemID, fb(8, append([]byte{8}, fx.kemCT[1:]...))), ErrMalformed},
+		{"v4 KEM ciphertext of type 0x07 (Kyber-768)", v4(base, id, in4, reg, spk, kemID, fb(8, append([]byte{7}, fx.kemCT[1:]...))), ErrMalformed},
+		{"v4 KEM ciphertext of type 0x05", v4(base, id, in4, reg, spk, kemID, fb(8, append([]byte{5}, fx.kemCT[1:]...))), ErrMalformed},
 		{"v4 KEM ciphertext without type byte", v4(base, id, in4, reg, spk, kemID, fb(8, fx.kemCT[1:])), ErrMalformed},
 		{"v4 holding a v3 message", v4(base, id, in3, reg, spk, kemID, kemCT), ErrMalformed},
 		{"v3 holding a v4 message", v3(base, id, in4, reg, spk), ErrMalformed},
@@ -279,5 +291,57 @@ func TestVerifyMAC(t *testing.T) {
 	}
 	if err := new(SignalMessage).VerifyMAC(fx.macKey, fx.alice, fx.bob); !errors.Is(err, ErrBadMAC) {
 		t.Errorf("zero message: got %v", err)
+	}
+}
+
+// TestMessageFormat is the table of what ratchat writes and reads of the
+// SignalMessage framing, beside libsignal's choices:
+//   - version byte written: 0x33 for version 3 and 0x44 for version 4.
+//     libsignal writes 0x34 for version 3, but go.mau.fi/libsignal (the
+//     version-3 peers ratchat still reads) recomputes the MAC over its own
+//     0x33 and refuses 0x34; libsignal reads only the high nibble, so 0x33
+//     suits both. Both 0x33 and 0x34 are read.
+//   - a message without a counter: refused, [ErrNoCounter] and [ErrMalformed].
+//   - addresses (field 6): read and ignored, and covered by the MAC.
+func TestMessageFormat(t *testing.T) {
+	fx := newFixture(t)
+	for _, tc := range []struct {
+		version uint8
+		want    byte
+	}{{VersionX3DH, 0x33}, {VersionPQXDH, 0x44}} {
+		if got := fx.signal(tc.version, 1, 0).Bytes()[0]; got != tc.want {
+			t.Errorf("version %d message starts 0x%02x, want 0x%02x", tc.version, got, tc.want)
+		}
+		if got := fx.preKey(tc.version, true).Bytes()[0]; got != tc.want {
+			t.Errorf("version %d prekey message starts 0x%02x, want 0x%02x", tc.version, got, tc.want)
+		}
+	}
+	key, ct := fb(1, fx.ratchet.Bytes()), fb(4, fx.ciphertext)
+	_, err := ParseSignalMessage(signalBytes(0x44, key, ct))
+	if !errors.Is(err, ErrNoCounter) || !errors.Is(err, ErrMalformed) || !IsProtocolError(err) {
+		t.Errorf("message without a counter: %v, want ErrNoCounter and ErrMalformed", err)
+	}
+
+	// A message with addresses, MACed as its sender would: it verifies,
+	// and altering the addresses fails the MAC.
+	for _, version := range []byte{0x34, 0x44} {
+		body := cat([]byte{version}, key, fv(2, 2), fv(3, 0), ct, fb(6, pattern(0x60, 34)))
+		mac := computeMAC(fx.macKey, fx.alice, fx.bob, body)
+		m, err := ParseSignalMessage(cat(body, mac[:]))
+		if err != nil || m.Counter != 2 || !bytes.Equal(m.Ciphertext, fx.ciphertext) {
+			t.Fatalf("version byte 0x%02x with addresses: %v", version, err)
+		}
+		if err := m.VerifyMAC(fx.macKey, fx.alice, fx.bob); err != nil {
+			t.Errorf("version byte 0x%02x with addresses: MAC %v", version, err)
+		}
+		altered := cat(body, mac[:])
+		altered[len(body)-1] ^= 1 // the last byte of the addresses
+		m, err = ParseSignalMessage(altered)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.VerifyMAC(fx.macKey, fx.alice, fx.bob); !errors.Is(err, ErrBadMAC) {
+			t.Errorf("altered addresses: MAC %v, want ErrBadMAC", err)
+		}
 	}
 }

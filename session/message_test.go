@@ -40,7 +40,7 @@ func newFixture(t testing.TB) testFixture {
 		ratchet: testKey(t, 1), base: testKey(t, 2), alice: testKey(t, 3), bob: testKey(t, 4),
 		macKey: bytes.Repeat([]byte{0x4d}, 32), ciphertext: pattern(0x10, 48),
 	}
-	fx.kemCT = append([]byte{keys.TypeMLKEM1024}, pattern(0x20, keys.KEMCiphertextSize)...)
+	fx.kemCT = append([]byte{byte(keys.TypeMLKEM1024)}, pattern(0x20, keys.KEMCiphertextSize)...)
 	return fx
 }
 

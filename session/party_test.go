@@ -72,8 +72,12 @@ func newParty(t testing.TB, seed uint64) *party {
 	}
 }
 
-// bundleOptions says which optional prekeys a bundle carries.
-type bundleOptions struct{ oneTime, kem bool }
+// bundleOptions says which optional prekeys a bundle carries, and of
+// which KEM its KEM prekey is (zero: the default, Kyber-1024).
+type bundleOptions struct {
+	oneTime, kem bool
+	kemType      keys.KEMType
+}
 
 // bundle makes fresh prekeys, remembers them, and returns the bundle.
 func (p *party) bundle(opt bundleOptions) *keys.Bundle {
@@ -94,7 +98,11 @@ func (p *party) bundle(opt bundleOptions) *keys.Bundle {
 	}
 	var kem *keys.KEMPreKey
 	if opt.kem {
-		k, err := keys.NewKEMPreKey(p.rand, p.local.Identity.Private, 9, false)
+		typ := opt.kemType
+		if typ == 0 {
+			typ = keys.DefaultKEMType
+		}
+		k, err := keys.NewKEMPreKeyOfType(p.rand, typ, p.local.Identity.Private, 9, false)
 		if err != nil {
 			p.t.Fatal(err)
 		}
@@ -211,5 +219,32 @@ func assertRootsMatch(t testing.TB, a, b *party) {
 	}
 	if x.sender.index == 0 && chain != x.sender.key {
 		t.Fatalf("first sending chain differs: %x vs %x", chain[:4], x.sender.key[:4])
+	}
+}
+
+// assertPQAuthKeysMatch checks that both sides hold the same SPQR
+// authentication key from PQXDH (none from X3DH), and that it survives a
+// round trip through the state encoding.
+func assertPQAuthKeysMatch(t testing.TB, a, b *party, pq bool) {
+	t.Helper()
+	ka, kb := a.session.current.pqRatchetAuthKey, b.session.current.pqRatchetAuthKey
+	if !pq {
+		if ka != nil || kb != nil {
+			t.Fatal("an X3DH session holds an SPQR authentication key")
+		}
+		return
+	}
+	if ka == nil || kb == nil || *ka != *kb || *ka == (pqAuthKey{}) {
+		t.Fatal("the two sides' SPQR authentication keys differ or are missing")
+	}
+	if *ka == pqAuthKey(a.session.current.root) {
+		t.Fatal("the SPQR authentication key equals the root key")
+	}
+	var s Session
+	if err := s.UnmarshalBinary(a.snapshot()); err != nil {
+		t.Fatal(err)
+	}
+	if k := s.current.pqRatchetAuthKey; k == nil || *k != *ka {
+		t.Fatal("the SPQR authentication key did not survive the state encoding")
 	}
 }

@@ -35,7 +35,7 @@ var preKeyPolicy = wire.Policy{Fields: []wire.Spec{
 }}
 
 // kemCiphertextSize is a serialized KEM ciphertext's length: type byte, then
-// the ML-KEM-1024 ciphertext.
+// the Kyber-1024 or ML-KEM-1024 ciphertext (both 1,568 bytes).
 const kemCiphertextSize = 1 + keys.KEMCiphertextSize
 
 // PreKeySignalMessage is the first message of a session, as its initiator
@@ -64,9 +64,11 @@ type PreKeySignalMessage struct {
 	SignedPreKeyID uint32
 	// BaseKey is the initiator's ephemeral key; Identity its identity key.
 	BaseKey, Identity keys.PublicKey
-	// KEMPreKeyID names the ML-KEM prekey used (version 4 only).
+	// KEMPreKeyID names the KEM prekey used (version 4 only).
 	KEMPreKeyID uint32
-	// KEMCiphertext is 0x0A || the ML-KEM-1024 ciphertext (version 4 only).
+	// KEMCiphertext is the KEM ciphertext with its type byte (version 4
+	// only): 0x08 || Kyber-1024 ciphertext, or 0x0A || ML-KEM-1024
+	// ciphertext for a prekey made before ratchat spoke Kyber.
 	KEMCiphertext []byte
 	// Message is the first SignalMessage of the session.
 	Message *SignalMessage
@@ -221,8 +223,11 @@ func (m *PreKeySignalMessage) checkFields(r *wire.Reader) error {
 	if len(m.KEMCiphertext) != kemCiphertextSize {
 		return malformed("prekey message: KEM ciphertext of %d bytes, want %d", len(m.KEMCiphertext), kemCiphertextSize)
 	}
-	if m.KEMCiphertext[0] != keys.TypeMLKEM1024 {
-		return malformed("prekey message: KEM ciphertext of type 0x%02x, want 0x%02x", m.KEMCiphertext[0], keys.TypeMLKEM1024)
+	// Why here: an unknown KEM is refused before any prekey is looked up.
+	// Whether the type is the named prekey's is Decapsulate's check.
+	if t := keys.KEMType(m.KEMCiphertext[0]); t != keys.TypeKyber1024 && t != keys.TypeMLKEM1024 {
+		return malformed("prekey message: KEM ciphertext of type 0x%02x, want 0x%02x (Kyber-1024) or 0x%02x (ML-KEM-1024)",
+			m.KEMCiphertext[0], byte(keys.TypeKyber1024), byte(keys.TypeMLKEM1024))
 	}
 	return nil
 }

@@ -35,6 +35,11 @@ type state struct {
 	// then every message goes out as a PreKeySignalMessage, so that
 	// whichever arrives first can start the session.
 	pending *pendingPreKey
+	// pqRatchetAuthKey is the SPQR authentication key PQXDH derived (the
+	// third 32 bytes of its HKDF output), kept for the triple ratchet. Nil
+	// for X3DH sessions, and for PQXDH sessions stored before ratchat kept
+	// it (session state formats 1 and 2).
+	pqRatchetAuthKey *pqAuthKey
 }
 
 // pendingPreKey is what the initiator repeats in each PreKeySignalMessage.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"ratchat/keys"
 )
 
 var handshakeCases = []struct {
@@ -16,6 +18,8 @@ var handshakeCases = []struct {
 	{"X3DH with one-time prekey", bundleOptions{oneTime: true}, VersionX3DH},
 	{"PQXDH", bundleOptions{kem: true}, VersionPQXDH},
 	{"PQXDH with one-time prekey", bundleOptions{oneTime: true, kem: true}, VersionPQXDH},
+	{"PQXDH over ML-KEM-1024", bundleOptions{kem: true, kemType: keys.TypeMLKEM1024}, VersionPQXDH},
+	{"PQXDH over ML-KEM-1024 with one-time prekey", bundleOptions{oneTime: true, kem: true, kemType: keys.TypeMLKEM1024}, VersionPQXDH},
 }
 
 // TestPingPongKeysAgree runs the handshake and then turns the DH ratchet on
@@ -42,6 +46,17 @@ func TestPingPongKeysAgree(t *testing.T) {
 			}
 			assertChainsMatch(t, alice, bob)
 			assertRootsMatch(t, alice, bob)
+			assertPQAuthKeysMatch(t, alice, bob, tc.version == VersionPQXDH)
+			if tc.opt.kem {
+				pm, err := ParsePreKeySignalMessage(first.body)
+				want := tc.opt.kemType
+				if want == 0 {
+					want = keys.TypeKyber1024
+				}
+				if err != nil || keys.KEMType(pm.KEMCiphertext[0]) != want {
+					t.Fatalf("KEM ciphertext of type 0x%02x (%v), want %v", pm.KEMCiphertext[0], err, want)
+				}
+			}
 			for turn := 0; turn < 20; turn++ {
 				from, to := bob, alice
 				if turn%2 == 1 {

@@ -9,10 +9,17 @@ import (
 	"ratchat/internal/wire"
 )
 
-// formatV1 re-encodes a state as format 1, as a version before skipped
-// keys expired wrote it: the same fields without the stored times. It is
-// [state.encode] as it was then, kept here as the outside truth.
-func formatV1(t testing.TB, b []byte) []byte {
+// formatV1 re-encodes a serialized session in format 1 (no skipped-key
+// dates, no SPQR authentication key), as ratchat wrote it before it dated
+// skipped keys.
+func formatV1(t testing.TB, b []byte) []byte { return formatOld(t, b, stateFormatV1) }
+
+// formatV2 re-encodes a serialized session in format 2 (no SPQR
+// authentication key), as ratchat wrote it before it kept that key.
+func formatV2(t testing.TB, b []byte) []byte { return formatOld(t, b, stateFormatV2) }
+
+// formatOld re-encodes a serialized session in the older format given.
+func formatOld(t testing.TB, b []byte, format uint8) []byte {
 	t.Helper()
 	var s Session
 	if err := s.UnmarshalBinary(b); err != nil {
@@ -20,20 +27,20 @@ func formatV1(t testing.TB, b []byte) []byte {
 	}
 	e := &encoder{Encoder: make(wire.Encoder, 0, len(b))}
 	e.Bytes([]byte(stateMagic))
-	e.U8(stateFormatV1)
+	e.U8(format)
 	e.Flag(s.current != nil)
 	if s.current != nil {
-		encodeV1(e, s.current)
+		encodeOld(e, s.current, format)
 	}
 	e.U16(uint16(len(s.archived)))
 	for _, st := range s.archived {
-		encodeV1(e, st)
+		encodeOld(e, st, format)
 	}
 	return []byte(e.Encoder)
 }
 
-// encodeV1 is one state in format 1.
-func encodeV1(e *encoder, st *state) {
+// encodeOld is one state in format 1 or 2.
+func encodeOld(e *encoder, st *state, format uint8) {
 	e.U8(st.version)
 	e.key(st.localIdentity)
 	e.key(st.remoteIdentity)
@@ -56,6 +63,9 @@ func encodeV1(e *encoder, st *state) {
 		e.U16(uint16(len(rc.skipped)))
 		for _, sk := range rc.skipped {
 			e.U32(sk.index)
+			if format >= stateFormatV2 {
+				e.U64(uint64(sk.stored))
+			}
 			e.key(sk.seed)
 		}
 	}
@@ -127,16 +137,20 @@ func TestSkippedKeyFormatV1(t *testing.T) {
 	bob.mustReceive(alice.send("start"))
 	m1, m2, m3 := alice.send("one"), alice.send("two"), alice.send("three")
 	bob.mustReceive(m3) // no clock: one and two kept undated
-	v2 := bob.snapshot()
+	v2 := formatV2(t, bob.snapshot())
 	v1 := formatV1(t, v2)
 	if len(v2)-len(v1) != 2*8 || v1[len(stateMagic)] != stateFormatV1 {
 		t.Fatalf("format 1 state is %d bytes, format 2 %d", len(v1), len(v2))
 	}
-	var s Session
+	var s, s2 Session
 	if err := s.UnmarshalBinary(v1); err != nil {
 		t.Fatalf("format 1 state: %v", err)
 	}
-	if again, _ := s.MarshalBinary(); !bytes.Equal(again, v2) {
+	if err := s2.UnmarshalBinary(v2); err != nil {
+		t.Fatalf("format 2 state: %v", err)
+	}
+	again, _ := s.MarshalBinary()
+	if again2, _ := s2.MarshalBinary(); !bytes.Equal(again, again2) {
 		t.Fatal("a format 1 state does not load as the same session")
 	}
 	bob.session = s

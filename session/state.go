@@ -16,7 +16,7 @@ import (
 //	           root(32) previous-counter(4)
 //	           sender-public(32) sender-private(32) sender-chain(32) sender-index(4)
 //	           n-receivers(2) receiver* n-retired(2) retired-key(32)*
-//	           has-pending(1) [pending]
+//	           has-pending(1) [pending] has-pq-auth(1) [pq-auth-key(32)]
 //	receiver = ratchet-key(32) chain(32) index(4) evicted-below(4) n-skipped(2) skipped*
 //	skipped  = index(4) stored(8) seed(32)
 //	pending  = has-prekey(1) prekey-id(4) signed-prekey-id(4) kem-prekey-id(4) kem-ciphertext(2+n)
@@ -28,11 +28,17 @@ import (
 // Format 1, written before skipped keys expired, has no stored field; it
 // still loads, its keys undated, and they are dated by the first decrypt
 // that comes with a clock (see [MaxSkippedKeyAge]): they expire 30 days
-// after the upgrade, not at once. Format 2 is always written.
+// after the upgrade, not at once.
+//
+// pq-auth-key is the SPQR authentication key PQXDH derived (has-pq-auth
+// is 1 only in version 4 states). Formats 1 and 2, written before ratchat
+// kept it, end the state after the pending part; they still load, without
+// the key. Format 3 is always written.
 const (
 	stateMagic    = "RCS\x00"
-	stateFormatV1 = 1
-	stateFormat   = 2
+	stateFormatV1 = 1 // no skipped-key dates, no SPQR authentication key
+	stateFormatV2 = 2 // no SPQR authentication key
+	stateFormat   = 3
 )
 
 // MarshalBinary encodes the session in the format above. It holds private
@@ -60,7 +66,7 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 		return malformed("not a session state")
 	}
 	format := d.U8()
-	if format != stateFormat && format != stateFormatV1 && d.Err() == nil {
+	if (format < stateFormatV1 || format > stateFormat) && d.Err() == nil {
 		return malformed("session state format %d", format)
 	}
 	var out Session
@@ -117,6 +123,10 @@ func (st *state) encode(e *encoder) {
 		e.U32(p.kemPreKeyID)
 		e.blob(p.kemCiphertext)
 	}
+	e.Flag(st.pqRatchetAuthKey != nil)
+	if st.pqRatchetAuthKey != nil {
+		e.key(*st.pqRatchetAuthKey)
+	}
 }
 
 func decodeState(d decoder, format uint8) *state {
@@ -145,6 +155,14 @@ func decodeState(d decoder, format uint8) *state {
 	if d.Flag() {
 		st.pending = decodePending(d, st.version)
 	}
+	if format >= stateFormat && d.Flag() {
+		// Why refuse it in a version 3 state: X3DH derives no such key.
+		if st.version != VersionPQXDH && d.Err() == nil {
+			d.fail("session state: SPQR authentication key in a version %d state", st.version)
+		}
+		k := pqAuthKey(d.key())
+		st.pqRatchetAuthKey = &k
+	}
 	return st
 }
 
@@ -156,7 +174,7 @@ func decodeReceiver(d decoder, format uint8) receiverChain {
 	}
 	for range n {
 		sk := skippedKey{index: d.U32()}
-		if format >= stateFormat {
+		if format >= stateFormatV2 {
 			sk.stored = int64(d.U64())
 			if sk.stored < 0 && d.Err() == nil {
 				d.fail("skipped key stored at %d", sk.stored)

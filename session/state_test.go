@@ -57,7 +57,8 @@ func TestSessionUnmarshalRejects(t *testing.T) {
 	cases := map[string][]byte{
 		"empty":          nil,
 		"wrong magic":    append([]byte("XXXX"), good[4:]...),
-		"future format":  append(append([]byte(stateMagic), 3), good[5:]...),
+		"future format":  append(append([]byte(stateMagic), stateFormat+1), good[5:]...),
+		"format 0":       append(append([]byte(stateMagic), 0), good[5:]...),
 		"trailing bytes": append(bytes.Clone(good), 0),
 	}
 	for n := 0; n < len(good); n += 1 + n/8 {
@@ -76,12 +77,13 @@ func TestSessionUnmarshalRejects(t *testing.T) {
 
 // FuzzUnmarshalSession feeds arbitrary bytes to the state decoder: it must
 // not panic, and whatever it accepts in the current format must re-encode
-// to the same bytes (a format 1 state re-encodes as format 2, stably).
+// to the same bytes (an older format re-encodes as the current one, stably).
 func FuzzUnmarshalSession(f *testing.F) {
 	alice, bob := establishedPair(f)
 	f.Add(alice.snapshot())
 	f.Add(bob.snapshot())
 	f.Add(formatV1(f, bob.snapshot()))
+	f.Add(formatV2(f, bob.snapshot()))
 	f.Add([]byte(stateMagic + "\x02\x00\x00\x00"))
 	f.Add([]byte(stateMagic + "\x01\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -96,10 +98,10 @@ func FuzzUnmarshalSession(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b[len(stateMagic)] == stateFormatV1 {
+		if b[len(stateMagic)] != stateFormat {
 			var s2 Session
 			if err := s2.UnmarshalBinary(again); err != nil {
-				t.Fatalf("a re-encoded format 1 state does not load: %v", err)
+				t.Fatalf("a re-encoded format %d state does not load: %v", b[len(stateMagic)], err)
 			}
 			b, _ = s2.MarshalBinary()
 		}
@@ -141,4 +143,37 @@ func FuzzDecrypt(f *testing.F) {
 			t.Fatalf("failed decrypt changed the session: %v", err)
 		}
 	})
+}
+
+// TestStatePQAuthKeyEncoding checks the SPQR authentication key's place in
+// format 3: present in a PQXDH state and read back, refused in an X3DH
+// state (X3DH derives none), and a flag other than 0 or 1 refused.
+func TestStatePQAuthKeyEncoding(t *testing.T) {
+	x3dh, bob := newParty(t, 71), newParty(t, 72)
+	startSession(t, x3dh, bob, bundleOptions{})
+	raw := x3dh.snapshot()
+	// The X3DH state ends has-pq-auth(1) = 0, then n-archived(2) = 0.
+	flag := len(raw) - 3
+	if raw[flag] != 0 || raw[flag+1] != 0 || raw[flag+2] != 0 {
+		t.Fatalf("X3DH state ends %x", raw[flag:])
+	}
+	withKey := append(append(append([]byte(nil), raw[:flag]...), 1), make([]byte, 32)...)
+	withKey = append(withKey, 0, 0)
+	badFlag := append([]byte(nil), raw...)
+	badFlag[flag] = 2
+	for name, b := range map[string][]byte{"X3DH state with a key": withKey, "flag 2": badFlag} {
+		var s Session
+		if err := s.UnmarshalBinary(b); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
+		}
+	}
+	pq, bob2 := newParty(t, 73), newParty(t, 74)
+	startSession(t, pq, bob2, bundleOptions{kem: true})
+	var s Session
+	if err := s.UnmarshalBinary(pq.snapshot()); err != nil {
+		t.Fatal(err)
+	}
+	if k := s.current.pqRatchetAuthKey; k == nil || *k != *pq.session.current.pqRatchetAuthKey {
+		t.Fatal("PQXDH state lost its SPQR authentication key")
+	}
 }

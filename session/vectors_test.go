@@ -76,7 +76,7 @@ func TestX3DHVector(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		root, chain := deriveInitialKeys(false, secret)
+		root, chain, _ := deriveInitialKeys(false, secret)
 		if hex.EncodeToString(chain[:]) != hex.EncodeToString(v["expected_chain_key"]) {
 			t.Errorf("%s: chain key %x, want %x", name, chain[:], v["expected_chain_key"])
 		}

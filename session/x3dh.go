@@ -94,7 +94,7 @@ func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error
 	if err != nil {
 		return nil, err
 	}
-	root, theirChain := deriveInitialKeys(version == VersionPQXDH, secret)
+	root, theirChain, pqAuth := deriveInitialKeys(version == VersionPQXDH, secret)
 	clear(secret)
 
 	// The responder's first ratchet key is its signed prekey: its first
@@ -119,6 +119,7 @@ func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error
 		sender:               senderChain{ratchet: ratchet, key: ourChain},
 		receivers:            []receiverChain{{ratchetKey: bundle.SignedPreKey, key: theirChain}},
 		pending:              p,
+		pqRatchetAuthKey:     pqAuth,
 	}
 	return &Session{current: st}, nil
 }
@@ -165,7 +166,7 @@ func respond(local Local, prekeys PreKeys, m *PreKeySignalMessage) (*state, *Dec
 	if err != nil {
 		return nil, nil, err
 	}
-	root, ourChain := deriveInitialKeys(m.Version == VersionPQXDH, secret)
+	root, ourChain, pqAuth := deriveInitialKeys(m.Version == VersionPQXDH, secret)
 	clear(secret)
 	st := &state{
 		version:              m.Version,
@@ -176,6 +177,7 @@ func respond(local Local, prekeys PreKeys, m *PreKeySignalMessage) (*state, *Dec
 		baseKey:              m.BaseKey,
 		root:                 root,
 		sender:               senderChain{ratchet: spk.Pair, key: ourChain},
+		pqRatchetAuthKey:     pqAuth,
 	}
 	return st, used, nil
 }

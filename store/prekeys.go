@@ -22,7 +22,8 @@ const (
 	KindSignedPreKey PreKeyKind = 1
 	// OneTimePreKey is an X25519 one-time prekey (deleted once used).
 	KindOneTimePreKey PreKeyKind = 2
-	// KEMPreKey is an ML-KEM-1024 prekey, one-time or last-resort.
+	// KEMPreKey is a KEM prekey (Kyber-1024, or ML-KEM-1024 for one made
+	// before ratchat spoke Kyber), one-time or last-resort.
 	KindKEMPreKey PreKeyKind = 3
 )
 

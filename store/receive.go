@@ -11,7 +11,7 @@ type Received struct {
 	Message Message
 	// Session is the ratchet state after decryption.
 	Session []byte
-	// UsedPreKeys are the one-time prekeys (X25519 and ML-KEM) the
+	// UsedPreKeys are the one-time prekeys (X25519 and KEM) the
 	// message's key agreement consumed; a last-resort key is not listed.
 	UsedPreKeys []PreKeyRef
 }

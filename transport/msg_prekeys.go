@@ -26,7 +26,8 @@ type PublicOneTimePreKey struct {
 	Key keys.PublicKey
 }
 
-// PublicKEMPreKey is the public half of a signed ML-KEM-1024 prekey.
+// PublicKEMPreKey is the public half of a signed KEM prekey (Kyber-1024,
+// or ML-KEM-1024 for one made before ratchat spoke Kyber).
 type PublicKEMPreKey struct {
 	ID        uint32
 	Key       keys.KEMPublicKey

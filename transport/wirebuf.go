@@ -31,7 +31,8 @@ func (r *reader) publicKey() keys.PublicKey {
 	return k
 }
 
-// kemKey reads a serialized ML-KEM-1024 key (0x0A || key), checked.
+// kemKey reads a serialized KEM key (type || key: 0x08 Kyber-1024 or 0x0A
+// ML-KEM-1024), checked.
 func (r *reader) kemKey() keys.KEMPublicKey {
 	b := r.Bytes(1 + keys.KEMPublicKeySize)
 	if b == nil {
@@ -58,9 +59,9 @@ func appendKey(b []byte, k keys.PublicKey) []byte {
 	return append(append(b, keys.TypeDJB), k[:]...)
 }
 
-// appendKEMKey appends a serialized ML-KEM-1024 public key.
+// appendKEMKey appends a serialized KEM public key, type byte first.
 func appendKEMKey(b []byte, k *keys.KEMPublicKey) []byte {
-	return append(append(b, keys.TypeMLKEM1024), k[:]...)
+	return append(append(b, byte(k.Type)), k.Key[:]...)
 }
 
 // appendU16 appends v big-endian.

@@ -1,0 +1,320 @@
+// driver.mjs runs Signal's own library, @signalapp/libsignal-client, for
+// ratchat's live interop tests (session/libsignal_live_test.go). It is test
+// code only: nothing here is part of the Go module or the ratchat binary, and
+// the AGPL package it loads is installed by `npm ci` into node_modules/,
+// which git ignores.
+//
+// Protocol: one JSON object per line on stdin, one JSON object per line on
+// stdout, in order. A request is {"cmd": NAME, ...arguments}; the answer is
+// {"ok": true, ...results} or {"ok": false, "error": MESSAGE}. Bytes travel
+// as standard base64 (what Go's encoding/json does with []byte). The driver
+// keeps any number of named parties in memory, each with its own identity,
+// prekeys and sessions; the address of party NAME is (NAME, device 1).
+//
+// Commands (arguments → results):
+//   newIdentity     name, registrationId?        → identityKey
+//   identityKey     name                         → identityKey
+//   signedPreKey    name, id                     → id, publicKey, signature
+//   kyberPreKey     name, id                     → id, publicKey, signature
+//   preKey          name, id                     → id, publicKey
+//   bundle          name                         → the last of each prekey, as
+//                   libsignal's public types serialize: registrationId,
+//                   deviceId, identityKey, preKeyId?, preKey?, signedPreKeyId,
+//                   signedPreKey, signedPreKeySignature, kyberPreKeyId,
+//                   kyberPreKey, kyberPreKeySignature
+//   processBundle   name, peer, bundle (the fields above) → {}
+//   encrypt         name, to, plaintext          → type, body, and what
+//                   parse tells of the message
+//   parse           type, body                   → for a PreKeySignalMessage
+//                   (type 3): version, registrationId, preKeyId,
+//                   signedPreKeyId; for a SignalMessage (type 2): version,
+//                   counter, ciphertext, pqRatchet
+//   decrypt         name, from, type, body       → plaintext
+//   saveSession     name, peer                   → record
+//   loadSession     name, peer, record           → {}
+//   fingerprint     iterations, version, localId, localKey, remoteId,
+//                   remoteKey                    → display, scannable
+//   sign            name, message                → signature
+//   verify          key, message, signature      → valid
+//   bench           n, size                      → n, size, totalNs, nsPerMessage:
+//                   n encrypt+decrypt of size bytes between two fresh
+//                   in-process parties on an established session
+//   exit                                         → {} and the driver ends
+
+import { createInterface } from 'node:readline';
+import * as SignalClient from '@signalapp/libsignal-client';
+
+const {
+  CiphertextMessageType,
+  Fingerprint,
+  IdentityChange,
+  IdentityKeyPair,
+  IdentityKeyStore,
+  KEMKeyPair,
+  KEMPublicKey,
+  KyberPreKeyRecord,
+  KyberPreKeyStore,
+  PreKeyBundle,
+  PreKeyRecord,
+  PreKeySignalMessage,
+  PreKeyStore,
+  PrivateKey,
+  ProtocolAddress,
+  PublicKey,
+  SessionRecord,
+  SessionStore,
+  SignalMessage,
+  SignedPreKeyRecord,
+  SignedPreKeyStore,
+} = SignalClient;
+
+const deviceId = 1;
+const b64 = (bytes) => Buffer.from(bytes).toString('base64');
+const bytesOf = (s) => new Uint8Array(Buffer.from(s ?? '', 'base64'));
+
+// Stores is one party's in-memory implementation of libsignal's store
+// interfaces. It trusts every identity: the tests decide about trust.
+class Stores {
+  constructor(identity, registrationId) {
+    this.identity = identity;
+    this.registrationId = registrationId;
+    this.sessions = new Map();
+    this.identities = new Map();
+    this.preKeys = new Map();
+    this.signedPreKeys = new Map();
+    this.kyberPreKeys = new Map();
+    const self = this;
+    this.sessionStore = new (class extends SessionStore {
+      async saveSession(addr, record) { self.sessions.set(addr.toString(), record.serialize()); }
+      async getSession(addr) {
+        const r = self.sessions.get(addr.toString());
+        return r ? SessionRecord.deserialize(r) : null;
+      }
+      async getExistingSessions(addrs) {
+        return addrs.map((a) => SessionRecord.deserialize(self.sessions.get(a.toString())));
+      }
+    })();
+    this.identityStore = new (class extends IdentityKeyStore {
+      async getIdentityKey() { return self.identity.privateKey; }
+      async getLocalRegistrationId() { return self.registrationId; }
+      async saveIdentity(addr, key) {
+        const old = self.identities.get(addr.toString());
+        self.identities.set(addr.toString(), key);
+        return old && !old.equals(key) ? IdentityChange.ReplacedExisting : IdentityChange.NewOrUnchanged;
+      }
+      async isTrustedIdentity() { return true; }
+      async getIdentity(addr) { return self.identities.get(addr.toString()) ?? null; }
+    })();
+    this.preKeyStore = new (class extends PreKeyStore {
+      async savePreKey(id, r) { self.preKeys.set(id, r); }
+      async getPreKey(id) { return need(self.preKeys, id, 'prekey'); }
+      async removePreKey(id) { self.preKeys.delete(id); }
+    })();
+    this.signedPreKeyStore = new (class extends SignedPreKeyStore {
+      async saveSignedPreKey(id, r) { self.signedPreKeys.set(id, r); }
+      async getSignedPreKey(id) { return need(self.signedPreKeys, id, 'signed prekey'); }
+    })();
+    this.kyberPreKeyStore = new (class extends KyberPreKeyStore {
+      async saveKyberPreKey(id, r) { self.kyberPreKeys.set(id, r); }
+      async getKyberPreKey(id) { return need(self.kyberPreKeys, id, 'kyber prekey'); }
+      async markKyberPreKeyUsed() {}
+    })();
+  }
+}
+
+function need(map, id, what) {
+  const r = map.get(id);
+  if (!r) throw new Error(`no ${what} ${id}`);
+  return r;
+}
+
+const parties = new Map();
+
+function party(name) {
+  const p = parties.get(name);
+  if (!p) throw new Error(`no party ${JSON.stringify(name)}`);
+  return p;
+}
+
+function newParty(name, registrationId) {
+  const p = new Stores(IdentityKeyPair.generate(), registrationId ?? 1 + Math.floor(Math.random() * 16000));
+  parties.set(name, p);
+  return p;
+}
+
+const address = (name) => ProtocolAddress.new(name, deviceId);
+
+function makeSignedPreKey(p, id) {
+  const priv = PrivateKey.generate();
+  const pub = priv.getPublicKey();
+  const sig = p.identity.privateKey.sign(pub.serialize());
+  p.signedPreKeys.set(id, SignedPreKeyRecord.new(id, Date.now(), pub, priv, sig));
+  p.lastSigned = id;
+  return { id, publicKey: b64(pub.serialize()), signature: b64(sig) };
+}
+
+function makeKyberPreKey(p, id) {
+  const pair = KEMKeyPair.generate();
+  const sig = p.identity.privateKey.sign(pair.getPublicKey().serialize());
+  p.kyberPreKeys.set(id, KyberPreKeyRecord.new(id, Date.now(), pair, sig));
+  p.lastKyber = id;
+  return { id, publicKey: b64(pair.getPublicKey().serialize()), signature: b64(sig) };
+}
+
+function makePreKey(p, id) {
+  const priv = PrivateKey.generate();
+  p.preKeys.set(id, PreKeyRecord.new(id, priv.getPublicKey(), priv));
+  p.lastPreKey = id;
+  return { id, publicKey: b64(priv.getPublicKey().serialize()) };
+}
+
+function bundleOf(p) {
+  const spk = need(p.signedPreKeys, p.lastSigned, 'signed prekey');
+  const kyber = need(p.kyberPreKeys, p.lastKyber, 'kyber prekey');
+  const out = {
+    registrationId: p.registrationId,
+    deviceId,
+    identityKey: b64(p.identity.publicKey.serialize()),
+    signedPreKeyId: spk.id(),
+    signedPreKey: b64(spk.publicKey().serialize()),
+    signedPreKeySignature: b64(spk.signature()),
+    kyberPreKeyId: kyber.id(),
+    kyberPreKey: b64(kyber.publicKey().serialize()),
+    kyberPreKeySignature: b64(kyber.signature()),
+  };
+  if (p.lastPreKey !== undefined && p.preKeys.has(p.lastPreKey)) {
+    out.preKeyId = p.lastPreKey;
+    out.preKey = b64(p.preKeys.get(p.lastPreKey).publicKey().serialize());
+  }
+  return out;
+}
+
+function parseBundle(b) {
+  const hasPreKey = b.preKey !== undefined && b.preKey !== null && b.preKey !== '';
+  return PreKeyBundle.new(
+    b.registrationId, b.deviceId ?? deviceId,
+    hasPreKey ? b.preKeyId : null, hasPreKey ? PublicKey.deserialize(bytesOf(b.preKey)) : null,
+    b.signedPreKeyId, PublicKey.deserialize(bytesOf(b.signedPreKey)), bytesOf(b.signedPreKeySignature),
+    PublicKey.deserialize(bytesOf(b.identityKey)),
+    b.kyberPreKeyId, KEMPublicKey.deserialize(bytesOf(b.kyberPreKey)), bytesOf(b.kyberPreKeySignature));
+}
+
+async function processBundle(p, name, peer, bundle) {
+  await SignalClient.processPreKeyBundle(parseBundle(bundle), address(peer), address(name),
+    p.sessionStore, p.identityStore);
+}
+
+async function encrypt(p, name, to, plaintext) {
+  const m = await SignalClient.signalEncrypt(plaintext, address(to), address(name), p.sessionStore, p.identityStore);
+  return { type: m.type(), body: m.serialize() };
+}
+
+async function decrypt(p, name, from, type, body) {
+  if (type === CiphertextMessageType.PreKey) {
+    return SignalClient.signalDecryptPreKey(PreKeySignalMessage.deserialize(body), address(from), address(name),
+      p.sessionStore, p.identityStore, p.preKeyStore, p.signedPreKeyStore, p.kyberPreKeyStore);
+  }
+  if (type === CiphertextMessageType.Whisper) {
+    return SignalClient.signalDecrypt(SignalMessage.deserialize(body), address(from), address(name),
+      p.sessionStore, p.identityStore);
+  }
+  throw new Error(`unknown message type ${type}`);
+}
+
+// describe parses a message with libsignal and returns what its accessors
+// show: for a PreKeySignalMessage the version, registration id and prekey
+// ids; for a SignalMessage the version, counter, ciphertext and SPQR message.
+function describe(type, body) {
+  if (type === CiphertextMessageType.PreKey) {
+    const m = PreKeySignalMessage.deserialize(body);
+    return {
+      version: m.version(), registrationId: m.registrationId(),
+      preKeyId: m.preKeyId(), signedPreKeyId: m.signedPreKeyId(),
+    };
+  }
+  if (type === CiphertextMessageType.Whisper) {
+    const m = SignalMessage.deserialize(body);
+    return { version: m.messageVersion(), counter: m.counter(), ciphertext: b64(m.body()), pqRatchet: b64(m.pqRatchet()) };
+  }
+  throw new Error(`unknown message type ${type}`);
+}
+
+// bench times n encrypt+decrypt of size bytes from alice to bob, after one
+// message each way has established the session (so every timed message is
+// a SignalMessage on an established chain, as ratchat's benchmark).
+async function bench(n, size) {
+  const a = newParty('\u0000bench-alice', 1);
+  const b = newParty('\u0000bench-bob', 2);
+  makeSignedPreKey(b, 1);
+  makeKyberPreKey(b, 1);
+  makePreKey(b, 1);
+  await processBundle(a, '\u0000bench-alice', '\u0000bench-bob', bundleOf(b));
+  const hello = new Uint8Array([104, 105]);
+  let m = await encrypt(a, '\u0000bench-alice', '\u0000bench-bob', hello);
+  await decrypt(b, '\u0000bench-bob', '\u0000bench-alice', m.type, m.body);
+  m = await encrypt(b, '\u0000bench-bob', '\u0000bench-alice', hello);
+  await decrypt(a, '\u0000bench-alice', '\u0000bench-bob', m.type, m.body);
+  const pt = new Uint8Array(size).fill(0x61);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    m = await encrypt(a, '\u0000bench-alice', '\u0000bench-bob', pt);
+    const out = await decrypt(b, '\u0000bench-bob', '\u0000bench-alice', m.type, m.body);
+    if (out.length !== size) throw new Error(`bench: decrypted ${out.length} bytes, want ${size}`);
+  }
+  const totalNs = Number(process.hrtime.bigint() - start);
+  parties.delete('\u0000bench-alice');
+  parties.delete('\u0000bench-bob');
+  return { n, size, totalNs, nsPerMessage: n > 0 ? totalNs / n : 0 };
+}
+
+const commands = {
+  newIdentity: (r) => ({ identityKey: b64(newParty(r.name, r.registrationId).identity.publicKey.serialize()) }),
+  identityKey: (r) => ({ identityKey: b64(party(r.name).identity.publicKey.serialize()) }),
+  signedPreKey: (r) => makeSignedPreKey(party(r.name), r.id),
+  kyberPreKey: (r) => makeKyberPreKey(party(r.name), r.id),
+  preKey: (r) => makePreKey(party(r.name), r.id),
+  bundle: (r) => bundleOf(party(r.name)),
+  processBundle: async (r) => { await processBundle(party(r.name), r.name, r.peer, r.bundle); return {}; },
+  encrypt: async (r) => {
+    const m = await encrypt(party(r.name), r.name, r.to, bytesOf(r.plaintext));
+    return { type: m.type, body: b64(m.body), ...describe(m.type, m.body) };
+  },
+  parse: (r) => describe(r.type, bytesOf(r.body)),
+  decrypt: async (r) => ({ plaintext: b64(await decrypt(party(r.name), r.name, r.from, r.type, bytesOf(r.body))) }),
+  saveSession: async (r) => {
+    const rec = await party(r.name).sessionStore.getSession(address(r.peer));
+    if (!rec) throw new Error(`no session with ${r.peer}`);
+    return { record: b64(rec.serialize()) };
+  },
+  loadSession: async (r) => {
+    await party(r.name).sessionStore.saveSession(address(r.peer), SessionRecord.deserialize(bytesOf(r.record)));
+    return {};
+  },
+  fingerprint: (r) => {
+    const f = Fingerprint.new(r.iterations, r.version, bytesOf(r.localId), PublicKey.deserialize(bytesOf(r.localKey)),
+      bytesOf(r.remoteId), PublicKey.deserialize(bytesOf(r.remoteKey)));
+    return { display: f.displayableFingerprint().toString(), scannable: b64(f.scannableFingerprint().toBuffer()) };
+  },
+  sign: (r) => ({ signature: b64(party(r.name).identity.privateKey.sign(bytesOf(r.message))) }),
+  verify: (r) => ({ valid: PublicKey.deserialize(bytesOf(r.key)).verify(bytesOf(r.message), bytesOf(r.signature)) }),
+  bench: (r) => bench(r.n, r.size ?? 1024),
+  exit: () => ({}),
+};
+
+// Requests are handled one at a time, in order, so answers never interleave.
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+for await (const line of lines) {
+  if (line.trim() === '') continue;
+  let answer;
+  let req = {};
+  try {
+    req = JSON.parse(line);
+    const fn = commands[req.cmd];
+    if (!fn) throw new Error(`unknown command ${JSON.stringify(req.cmd)}`);
+    answer = { ok: true, ...(await fn(req)) };
+  } catch (err) {
+    answer = { ok: false, error: String(err?.message ?? err) };
+  }
+  process.stdout.write(JSON.stringify(answer) + '\n');
+  if (req.cmd === 'exit') break;
+}
