@@ -82,7 +82,7 @@ func (m *Messenger) seal(c store.Contact, s *session.Session, content *Content) 
 	if err != nil {
 		return nil, nil, err
 	}
-	typ, msg, err := s.Encrypt(plaintext)
+	typ, msg, err := s.Encrypt(m.rand, plaintext)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -34,7 +34,7 @@ func BenchmarkLibsignalClient1KB(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(libsignalBenchSize)
 		for b.Loop() {
-			typ, body, err := alice.session.Encrypt(pt)
+			typ, body, err := alice.session.Encrypt(alice.rand, pt)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -121,7 +121,7 @@ func TestRatchatAcceptsLibsignalBundle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ratchat's session start refused libsignal's bundle: %v", err)
 	}
-	typ, body, err := s.Encrypt([]byte("hello"))
+	typ, body, err := s.Encrypt(rand.Reader, []byte("hello"))
 	if err != nil {
 		t.Fatal(err)
 	}

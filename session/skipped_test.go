@@ -132,8 +132,9 @@ func TestSkippedKeyExpiry(t *testing.T) {
 // dated: it loads, its keys still decrypt, and they are dated by the first
 // decrypt with a clock, expiring 30 days after it.
 func TestSkippedKeyFormatV1(t *testing.T) {
+	// X3DH: a session without SPQR, whose state formats 1 and 2 hold all.
 	alice, bob := newParty(t, 63), newParty(t, 64)
-	startSession(t, alice, bob, bundleOptions{kem: true})
+	startSession(t, alice, bob, bundleOptions{})
 	bob.mustReceive(alice.send("start"))
 	m1, m2, m3 := alice.send("one"), alice.send("two"), alice.send("three")
 	bob.mustReceive(m3) // no clock: one and two kept undated
