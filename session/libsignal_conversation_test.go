@@ -147,8 +147,14 @@ func (l *lsEnd) saveLoad(t *testing.T) {
 
 // convStats counts what a conversation did.
 type convStats struct {
-	sent, delivered, dropped, duplicates, tampered, saves int
+	sent, delivered, dropped, duplicates, tampered, saves, late int
 	pqBytes                                               int // SPQR bytes on the wire (field 5 with its tag and length)
+}
+
+// heldMsg is a message kept back to arrive in a later turn.
+type heldMsg struct {
+	msg       convMsg
+	plaintext []byte
 }
 
 // delivery is one message handed to a receiver, and what should happen.
@@ -167,7 +173,8 @@ const (
 // runConversation runs turns between a (which sent first, or starts) and b:
 // each turn one side sends a run of 1 to 40 messages, which reach the other
 // in a shuffled order, some dropped, some twice, some first in a tampered
-// copy. It checks that every message delivered decrypts exactly once, to
+// copy, and some only in the receiver's next receiving turn (after both
+// ratchets turned). It checks that every message delivered decrypts exactly once, to
 // its plaintext, that copies are refused as duplicates, and that tampered
 // copies are refused with the session intact (the good copy decrypts
 // after). Every few turns both sides save and load their sessions.
@@ -176,6 +183,10 @@ func runConversation(t *testing.T, rng *rand.Rand, a, b convEnd, total int) conv
 	var st convStats
 	ends := [2]convEnd{a, b}
 	names := [2]string{"a", "b"}
+	// held are messages kept back, by receiver, to arrive in its next
+	// receiving turn: after the other side's ratchet turned, and often
+	// after an SPQR epoch changed.
+	var held [2][]heldMsg
 	for turn := 0; st.sent < total; turn++ {
 		from, to := turn%2, 1-turn%2
 		n := min(1+rng.IntN(40), total-st.sent)
@@ -188,6 +199,8 @@ func runConversation(t *testing.T, rng *rand.Rand, a, b convEnd, total int) conv
 		}
 		msgs := ends[from].encrypt(t, pts)
 		st.sent += n
+		late := held[to]
+		held[to] = nil
 		var plan []delivery
 		for i := range msgs {
 			msgs[i].id = i
@@ -195,6 +208,10 @@ func runConversation(t *testing.T, rng *rand.Rand, a, b convEnd, total int) conv
 			// Nothing of the first turn is lost: its messages start the session.
 			if turn > 0 && rng.IntN(20) == 0 {
 				st.dropped++
+				continue
+			}
+			if turn > 1 && rng.IntN(30) == 0 {
+				held[to] = append(held[to], heldMsg{msgs[i], pts[msgs[i].id]})
 				continue
 			}
 			plan = append(plan, delivery{msg: msgs[i], kind: deliverFirst})
@@ -208,6 +225,14 @@ func runConversation(t *testing.T, rng *rand.Rand, a, b convEnd, total int) conv
 		rng.Shuffle(len(plan), func(i, j int) { plan[i], plan[j] = plan[j], plan[i] })
 		// A copy comes after the first delivery, a tampered one before it.
 		plan = orderPlan(plan)
+		// Late messages from the sender's previous turn arrive first; their
+		// ids are negative, -1-i for lateText[i].
+		var lateText [][]byte
+		for _, h := range late {
+			h.msg.id = -1 - len(lateText)
+			lateText = append(lateText, h.plaintext)
+			plan = append([]delivery{{msg: h.msg, kind: deliverFirst}}, plan...)
+		}
 		batch := make([]convMsg, len(plan))
 		for i, p := range plan {
 			batch[i] = p.msg
@@ -225,7 +250,13 @@ func runConversation(t *testing.T, rng *rand.Rand, a, b convEnd, total int) conv
 				if res.err != nil {
 					t.Fatalf("turn %d: %s could not decrypt %s's message %d (type %d): %v", turn, names[to], names[from], p.msg.id, p.msg.typ, res.err)
 				}
-				if !bytes.Equal(res.plaintext, pts[p.msg.id]) {
+				want := lateText
+				if p.msg.id >= 0 {
+					want = pts
+				} else {
+					st.late++
+				}
+				if !bytes.Equal(res.plaintext, want[max(p.msg.id, -1-p.msg.id)]) {
 					t.Fatalf("turn %d: %s decrypted message %d as %q", turn, names[to], p.msg.id, res.plaintext)
 				}
 				if seen[p.msg.id] {
@@ -363,9 +394,9 @@ func TestLibsignalConversationRatchatStarts(t *testing.T) {
 func reportConversation(t *testing.T, st convStats, r *party) {
 	t.Helper()
 	epoch := r.session.SPQREpoch()
-	t.Logf("%d messages sent, %d delivered, %d dropped, %d copies and %d tampered refused, %d saves; SPQR epoch %d; SPQR adds %.1f bytes per message",
-		st.sent, st.delivered, st.dropped, st.duplicates, st.tampered, st.saves, epoch, float64(st.pqBytes)/float64(st.sent))
-	if st.dropped == 0 || st.duplicates == 0 || st.tampered == 0 || st.saves == 0 {
+	t.Logf("%d messages sent, %d delivered (%d late, a turn later), %d dropped, %d copies and %d tampered refused, %d saves; SPQR epoch %d; SPQR adds %.1f bytes per message",
+		st.sent, st.delivered, st.late, st.dropped, st.duplicates, st.tampered, st.saves, epoch, float64(st.pqBytes)/float64(st.sent))
+	if st.dropped == 0 || st.duplicates == 0 || st.tampered == 0 || st.saves == 0 || st.late == 0 {
 		t.Errorf("conversation without drops, copies, tampering or saves: %+v", st)
 	}
 	// An epoch grows only when both sides complete an ML-KEM exchange: an
