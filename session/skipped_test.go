@@ -39,7 +39,11 @@ func formatOld(t testing.TB, b []byte, format uint8) []byte {
 	return []byte(e.Encoder)
 }
 
-// encodeOld is one state in format 1 or 2.
+// formatV3 re-encodes a serialized session in format 3 (no SPQR state), as
+// ratchat wrote it before it spoke SPQR.
+func formatV3(t testing.TB, b []byte) []byte { return formatOld(t, b, stateFormatV3) }
+
+// encodeOld is one state in format 1, 2 or 3.
 func encodeOld(e *encoder, st *state, format uint8) {
 	e.U8(st.version)
 	e.key(st.localIdentity)
@@ -80,6 +84,12 @@ func encodeOld(e *encoder, st *state, format uint8) {
 		e.U32(p.signedPreKeyID)
 		e.U32(p.kemPreKeyID)
 		e.blob(p.kemCiphertext)
+	}
+	if format >= stateFormatV3 {
+		e.Flag(st.pqRatchetAuthKey != nil)
+		if st.pqRatchetAuthKey != nil {
+			e.key(*st.pqRatchetAuthKey)
+		}
 	}
 }
 

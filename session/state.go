@@ -185,7 +185,7 @@ func decodeState(d decoder, format uint8) *state {
 	if d.Flag() {
 		st.pending = decodePending(d, st.version)
 	}
-	if format >= stateFormat && d.Flag() {
+	if format >= stateFormatV3 && d.Flag() {
 		// Why refuse it in a version 3 state: X3DH derives no such key.
 		if st.version != VersionPQXDH && d.Err() == nil {
 			d.fail("session state: SPQR authentication key in a version %d state", st.version)
