@@ -148,7 +148,7 @@ func (l *lsEnd) saveLoad(t *testing.T) {
 // convStats counts what a conversation did.
 type convStats struct {
 	sent, delivered, dropped, duplicates, tampered, saves, late int
-	pqBytes                                               int // SPQR bytes on the wire (field 5 with its tag and length)
+	pqBytes                                                     int // SPQR bytes on the wire (field 5 with its tag and length)
 }
 
 // heldMsg is a message kept back to arrive in a later turn.
