@@ -116,8 +116,11 @@ func (s *Session) Encrypt(rand io.Reader, plaintext []byte) (MessageType, []byte
 // that is not "usable" (SessionUsabilityRequirements::Spqr), and
 // [Session.Supersede] keeps the old one to read late messages.
 func (s *Session) SPQR() bool {
-	return s.current != nil && spqr.CurrentVersion(s.current.pq).Version >= spqr.V1
+	return s.current != nil && s.current.hasSPQR()
 }
+
+// hasSPQR reports whether the state runs SPQR V1.
+func (st *state) hasSPQR() bool { return spqr.CurrentVersion(st.pq).Version >= spqr.V1 }
 
 // SPQREpoch returns the current state's SPQR braid epoch: 1 when a session
 // starts, one more for every ML-KEM exchange the two sides completed; 0
@@ -260,9 +263,18 @@ func (s *Session) findBaseKey(version uint8, base keys.PublicKey) (int, *state) 
 	return -1, nil
 }
 
-// promote makes archived state i current, archiving the current one.
+// promote makes archived state i current, archiving the current one, as
+// libsignal does for a state that decrypted a message, with one exception:
+// a state without SPQR never displaces a current one with it. Why: a peer
+// that still sends on its old session (a message in flight when we started
+// the new one) would otherwise move us back to a session libsignal and we
+// refuse to send on, and every message after it would start yet another
+// session. It stays archived and keeps decrypting.
 func (s *Session) promote(i int) {
 	st := s.archived[i]
+	if s.current != nil && s.current.hasSPQR() && !st.hasSPQR() {
+		return
+	}
 	s.archived = append(s.archived[:i], s.archived[i+1:]...)
 	s.archiveCurrent()
 	s.current = st

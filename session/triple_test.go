@@ -166,3 +166,37 @@ func TestSPQRStateFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyStateRenewed: a session without SPQR (X3DH here) is replaced
+// before sending, as chat does: the new PQXDH session supersedes it, the
+// peer's messages still in flight on the old one decrypt (without moving
+// the session back to it), and both sides end on the triple ratchet.
+func TestLegacyStateRenewed(t *testing.T) {
+	alice, bob := newParty(t, 87), newParty(t, 88)
+	startSession(t, alice, bob, bundleOptions{oneTime: true})
+	bob.mustReceive(alice.send("on the old session"))
+	alice.mustReceive(bob.send("reply on it"))
+	if alice.session.SPQR() || bob.session.SPQR() {
+		t.Fatal("an X3DH session with SPQR")
+	}
+	late := bob.send("in flight on the old session")
+
+	next, err := Initiate(alice.rand, alice.local, bob.bundle(bundleOptions{oneTime: true, kem: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.session.Supersede(next)
+	renewed := alice.send("on the new session")
+	alice.mustReceive(late)
+	if !alice.session.SPQR() {
+		t.Fatal("a message on the old session moved alice back to it")
+	}
+	if d := bob.mustReceive(renewed); !d.NewSession || !bob.session.SPQR() {
+		t.Fatalf("bob on the new session: new %v, SPQR %v", d.NewSession, bob.session.SPQR())
+	}
+	alice.mustReceive(bob.send("answer on the new session"))
+	bob.mustReceive(alice.send("and on"))
+	if alice.session.Version() != VersionPQXDH || !alice.session.SPQR() || !bob.session.SPQR() {
+		t.Fatal("not both on the triple ratchet")
+	}
+}
