@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"ratchat/spqr/braid"
 )
 
 // The live triple-ratchet conversations with libsignal-client: ratchat
@@ -149,6 +151,9 @@ func (l *lsEnd) saveLoad(t *testing.T) {
 type convStats struct {
 	sent, delivered, dropped, duplicates, tampered, saves, late int
 	pqBytes                                                     int // SPQR bytes on the wire (field 5 with its tag and length)
+	// epochs is the highest braid epoch each side's SPQR messages carried:
+	// the epoch that side sends in, read off the wire.
+	epochs [2]uint64
 }
 
 // heldMsg is a message kept back to arrive in a later turn.
@@ -205,6 +210,7 @@ func runConversation(t *testing.T, rng *rand.Rand, a, b convEnd, total int) conv
 		for i := range msgs {
 			msgs[i].id = i
 			st.pqBytes += pqFieldSize(t, msgs[i])
+			st.epochs[from] = max(st.epochs[from], wireEpoch(t, msgs[i]))
 			// Nothing of the first turn is lost: its messages start the session.
 			if turn > 0 && rng.IntN(20) == 0 {
 				st.dropped++
@@ -321,6 +327,24 @@ func orderPlan(plan []delivery) []delivery {
 // tag, length and the SPQR message.
 func pqFieldSize(t *testing.T, m convMsg) int {
 	t.Helper()
+	n := len(signalOf(t, m).PQRatchet)
+	return 1 + varintLen(n) + n // field 5's tag is one byte
+}
+
+// wireEpoch is the braid epoch of a message's SPQR message.
+func wireEpoch(t *testing.T, m convMsg) uint64 {
+	t.Helper()
+	bm, _, err := braid.ParseMessage(signalOf(t, m).PQRatchet)
+	if err != nil {
+		t.Fatalf("SPQR message on the wire: %v", err)
+	}
+	return bm.Epoch
+}
+
+// signalOf parses a message of either type and returns its SignalMessage,
+// which must carry an SPQR message.
+func signalOf(t *testing.T, m convMsg) *SignalMessage {
+	t.Helper()
 	var sm *SignalMessage
 	switch m.typ {
 	case TypeSignal:
@@ -338,8 +362,7 @@ func pqFieldSize(t *testing.T, m convMsg) int {
 	if len(sm.PQRatchet) == 0 {
 		t.Fatalf("a message without SPQR (field 5) on the wire")
 	}
-	n := len(sm.PQRatchet)
-	return 1 + varintLen(n) + n // field 5's tag is one byte
+	return sm
 }
 
 // varintLen is the length of n as a protobuf varint.
@@ -371,7 +394,7 @@ func TestLibsignalConversationLibsignalStarts(t *testing.T) {
 		"bundle": lsBundleOf(rbob.bundle(bundleOptions{oneTime: true, kem: true}))}, nil)
 	r := &ratchatEnd{rbob}
 	st := runConversation(t, rand.New(rand.NewPCG(1, 2)), &lsEnd{d, "alice", "rbob"}, r, liveMessages())
-	reportConversation(t, st, rbob)
+	reportConversation(t, st, rbob, 0)
 }
 
 // TestLibsignalConversationRatchatStarts: ratchat starts a session from a
@@ -386,16 +409,24 @@ func TestLibsignalConversationRatchatStarts(t *testing.T) {
 	}
 	ralice.session = *s
 	st := runConversation(t, rand.New(rand.NewPCG(3, 4)), &ratchatEnd{ralice}, &lsEnd{d, "bob", "ralice"}, liveMessages())
-	reportConversation(t, st, ralice)
+	reportConversation(t, st, ralice, 1)
 }
 
 // reportConversation checks that the conversation did what it was meant
 // to (drops, copies, tampering, saves, SPQR epochs) and logs its figures.
-func reportConversation(t *testing.T, st convStats, r *party) {
+// ls is the position of libsignal's end in the conversation (0: it sent
+// first).
+func reportConversation(t *testing.T, st convStats, r *party, ls int) {
 	t.Helper()
 	epoch := r.session.SPQREpoch()
-	t.Logf("%d messages sent, %d delivered (%d late, a turn later), %d dropped, %d copies and %d tampered refused, %d saves; SPQR epoch %d; SPQR adds %.1f bytes per message",
-		st.sent, st.delivered, st.late, st.dropped, st.duplicates, st.tampered, st.saves, epoch, float64(st.pqBytes)/float64(st.sent))
+	lsEpoch := st.epochs[ls]
+	t.Logf("%d messages sent, %d delivered (%d late, a turn later), %d dropped, %d copies and %d tampered refused, %d saves; SPQR epoch %d at ratchat, libsignal sending in epoch %d; SPQR adds %.1f bytes per message",
+		st.sent, st.delivered, st.late, st.dropped, st.duplicates, st.tampered, st.saves, epoch, lsEpoch, float64(st.pqBytes)/float64(st.sent))
+	// libsignal's side, as its own SPQR messages show it: its epoch moves
+	// with ratchat's.
+	if lsEpoch+1 < epoch || lsEpoch > epoch+1 || lsEpoch < 3 {
+		t.Errorf("libsignal sends in SPQR epoch %d, ratchat is in %d", lsEpoch, epoch)
+	}
 	if st.dropped == 0 || st.duplicates == 0 || st.tampered == 0 || st.saves == 0 || st.late == 0 {
 		t.Errorf("conversation without drops, copies, tampering or saves: %+v", st)
 	}
