@@ -95,7 +95,7 @@ func (o *preKeyOwner) firstMessage(bundle *keys.Bundle) error {
 	if err != nil {
 		o.t.Fatal(err)
 	}
-	typ, msg, err := s.Encrypt([]byte("late"))
+	typ, msg, err := s.Encrypt(rand.Reader, []byte("late"))
 	if err != nil {
 		o.t.Fatal(err)
 	}

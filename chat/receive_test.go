@@ -161,7 +161,7 @@ func sendTampered(t *testing.T, from *profile, c store.Contact, text string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	typ, msg, err := s.Encrypt(plaintext)
+	typ, msg, err := s.Encrypt(m.rand, plaintext)
 	if err != nil || typ != session.TypeSignal {
 		t.Fatalf("encrypt: type %d, %v; want a SignalMessage", typ, err)
 	}

@@ -127,7 +127,7 @@ func sendTamperedRow(t *testing.T, p *profile, id store.ContactID, text string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	typ, msg, err := s.Encrypt(plaintext)
+	typ, msg, err := s.Encrypt(rand.Reader, plaintext)
 	if err != nil || typ != session.TypeSignal {
 		t.Fatalf("encrypt: type %d, %v", typ, err)
 	}

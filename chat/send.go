@@ -24,11 +24,17 @@ func (m *Messenger) Send(ctx context.Context, id store.ContactID, text string) (
 // sendMessage encrypts content c for contact id and commits it as a row of
 // the history, which fill completes (its text, or its file).
 func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Content, fill func(*store.Message)) (store.Message, error) {
+	renewed := m.renewalFor(ctx, id)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	contact, s, err := m.sendable(ctx, id)
 	if err != nil {
 		return store.Message{}, err
+	}
+	if renewed != nil && !s.SPQR() {
+		// The old state stays, archived, to read what the contact still
+		// sends on it; the next message starts the new session.
+		s.Supersede(renewed)
 	}
 	payload, state, err := m.seal(contact, s, c)
 	if err != nil {
@@ -51,6 +57,32 @@ func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Cont
 	m.events.emit(MessageStored{Contact: id, Message: msg})
 	m.wakeOutbox()
 	return msg, nil
+}
+
+// renewalFor returns a new session with contact id when the stored one
+// lacks SPQR (an X3DH session, or a PQXDH session stored before ratchat
+// spoke the triple ratchet), and nil otherwise. libsignal's clients do the
+// same: a session that is not "usable" (SessionUsabilityRequirements::Spqr)
+// is replaced by a new one from a fresh bundle before anything is sent.
+// It fetches the bundle without holding m.mu. When the contact's home
+// cannot be reached now, it returns nil and the message goes on the old
+// session, which the contact still reads: nothing is held back or lost,
+// and the next message tries again.
+func (m *Messenger) renewalFor(ctx context.Context, id store.ContactID) *session.Session {
+	c, err := m.st.Contact(ctx, id)
+	if err != nil || c.Held || c.State != store.StateContact {
+		return nil
+	}
+	var s session.Session
+	if err := m.loadSession(ctx, id, &s); err != nil || !s.Established() || s.SPQR() {
+		return nil
+	}
+	fresh, err := m.freshSession(ctx, c)
+	if err != nil {
+		m.log.Info("cannot renew a session without SPQR now; sending on it", "contact", id, "err", err)
+		return nil
+	}
+	return fresh
 }
 
 // sendable loads a contact we may send to and its session.
@@ -82,7 +114,7 @@ func (m *Messenger) seal(c store.Contact, s *session.Session, content *Content) 
 	if err != nil {
 		return nil, nil, err
 	}
-	typ, msg, err := s.Encrypt(plaintext)
+	typ, msg, err := s.Encrypt(m.rand, plaintext)
 	if err != nil {
 		return nil, nil, err
 	}

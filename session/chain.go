@@ -44,9 +44,10 @@ type receiverChain struct {
 
 // advance is the symmetric ratchet (Double Ratchet section 2.2) run forward
 // from (ck, index) to the message numbered counter, without changing
-// anything: it returns that message's keys, the chain key that follows it,
-// and the seeds of the messages skipped on the way.
-func advance(ck chainKey, index, counter uint32) (messageKeys, chainKey, []skippedKey) {
+// anything: it returns that message's key seed (expanded with the SPQR key
+// once that is known), the chain key that follows it, and the seeds of the
+// messages skipped on the way.
+func advance(ck chainKey, index, counter uint32) ([keySize]byte, chainKey, []skippedKey) {
 	var skipped []skippedKey
 	if counter > index {
 		skipped = make([]skippedKey, 0, min(counter-index, MaxSkippedKeys))
@@ -59,6 +60,5 @@ func advance(ck chainKey, index, counter uint32) (messageKeys, chainKey, []skipp
 		ck = next
 	}
 	seed, next := ck.step()
-	mk := newMessageKeys(&seed)
-	return mk, next, skipped
+	return seed, next, skipped
 }

@@ -64,6 +64,14 @@ var (
 	// ErrUntrustedIdentity is returned when a message's identity key differs
 	// from the one the caller expects for the contact.
 	ErrUntrustedIdentity = errors.New("session: untrusted identity")
+
+	// ErrPQRatchet is returned when the SPQR message of a SignalMessage
+	// (field 5) is refused by the session's SPQR state: a message without
+	// one in a session that requires SPQR (wrapping
+	// [spqr.ErrMinimumVersion], as libsignal's "post-quantum ratchet
+	// error: Minimum version"), a forged or garbled braid message, a key
+	// out of the SPQR chain's range. The spqr error is wrapped too.
+	ErrPQRatchet = errors.New("session: post-quantum ratchet error")
 )
 
 // protocolErrors are the errors that judge what a peer sent: a message
@@ -71,7 +79,7 @@ var (
 // A new error about a message or a bundle belongs in this list.
 var protocolErrors = []error{
 	ErrMalformed, ErrNoCounter, ErrVersion, ErrBadMAC, ErrBadPadding, ErrDuplicate, ErrTooOld,
-	ErrTooFarAhead, ErrNoSession, ErrUnknownPreKey, ErrBadBundle, ErrUntrustedIdentity,
+	ErrTooFarAhead, ErrNoSession, ErrUnknownPreKey, ErrBadBundle, ErrUntrustedIdentity, ErrPQRatchet,
 }
 
 // IsProtocolError reports whether err is this package's verdict on a

@@ -103,10 +103,14 @@ func (ck *chainKey) step() (seed [keySize]byte, next chainKey) {
 	return seed, next
 }
 
-// newMessageKeys expands a message-key seed: HKDF-SHA256 with no salt, info
-// [labelMessageKeys], 80 bytes split cipher key || MAC key || IV.
-func newMessageKeys(seed *[keySize]byte) messageKeys {
-	out := mustHKDF(seed[:], nil, labelMessageKeys, messageKeysBytes)
+// newMessageKeys expands a message-key seed: HKDF-SHA256 with the SPQR
+// message key as salt (nil: none, as in a session without SPQR), info
+// [labelMessageKeys], 80 bytes split cipher key || MAC key || IV. This is
+// libsignal's MessageKeys::derive_keys: the triple ratchet's message keys
+// depend on both the Double Ratchet's chain and SPQR's, so breaking one
+// ratchet alone reveals no message.
+func newMessageKeys(seed *[keySize]byte, pqKey []byte) messageKeys {
+	out := mustHKDF(seed[:], pqKey, labelMessageKeys, messageKeysBytes)
 	var mk messageKeys
 	copy(mk.cipher[:], out[:keySize])
 	copy(mk.mac[:], out[keySize:2*keySize])

@@ -121,7 +121,7 @@ func TestRatchatAcceptsLibsignalBundle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ratchat's session start refused libsignal's bundle: %v", err)
 	}
-	typ, body, err := s.Encrypt([]byte("hello"))
+	typ, body, err := s.Encrypt(rand.Reader, []byte("hello"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestRatchatAcceptsLibsignalBundle(t *testing.T) {
 		t.Fatalf("first message: version %d, prekeys %d/%d/%d, KEM ciphertext type 0x%02x",
 			m.Version, m.SignedPreKeyID, m.PreKeyID, m.KEMPreKeyID, m.KEMCiphertext[0])
 	}
-	// libsignal reads it too (decrypting it needs SPQR: issue 10).
+	// libsignal reads it too (and decrypts it: libsignal_conversation_test.go).
 	var c lsCiphertext
 	d.call("parse", map[string]any{"type": typ, "body": body}, &c)
 	if c.Version != VersionPQXDH || c.SignedPreKeyID != 7 || c.PreKeyID == nil || *c.PreKeyID != 3 {

@@ -7,20 +7,10 @@ package session
 // testdata/libsignal-node/node_modules (installed by `npm ci` there, ignored
 // by git, invisible to the go tool), never in go.mod or the binary.
 //
-// What the full message exchange still needs: libsignal 0.103 refuses every
-// session without SPQR (SignalMessage field 5, "post-quantum ratchet error:
-// Minimum version") and mixes the SPQR key into every message key, so no
-// message passes either way until ratchat speaks the triple ratchet (issue
-// 10, items 3-5): today libsignal answers a ratchat first message with
-// "invalid PreKey message: decryption failed" and ratchat answers
-// libsignal's with ErrBadMAC. Until then these tests cover what does not
-// depend on it: keys, signatures, safety numbers, bundles both ways (Kyber
-// prekeys included), and both kinds of message parsed both ways. With SPQR,
-// the conversation tests of issue 10 item 6 go here: both directions through
-// ratchat's public API, 10,000 messages with reordering, drops and
-// duplicates, tampering refused with the session intact, SPQR epochs
-// advancing on both sides, sessions saved and loaded mid-conversation (the
-// driver's saveSession and loadSession).
+// The conversations themselves, both ways through the triple ratchet, are
+// libsignal_conversation_test.go's; the other files check keys, signatures,
+// safety numbers, bundles both ways (Kyber prekeys included), and both kinds
+// of message parsed both ways.
 
 import (
 	"bufio"

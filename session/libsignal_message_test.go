@@ -49,8 +49,7 @@ func lsConversation(t *testing.T, d *libsignalDriver, turns []struct {
 // writes it too).
 //
 // alice's first message, a PreKeySignalMessage, is TestLibsignalPreKeyMessageParses's.
-// Decrypting any of these in ratchat needs SPQR (issue 10, items 3-5): today
-// ratchat's MAC check fails, as the SPQR key salts libsignal's message keys.
+// Decrypting them is libsignal_conversation_test.go's.
 func TestLibsignalSignalMessagesParse(t *testing.T) {
 	d := startLibsignal(t)
 	msgs := lsConversation(t, d, []struct {
@@ -102,8 +101,7 @@ func TestLibsignalSignalMessagesParse(t *testing.T) {
 // TestRatchatMessagesParseInLibsignal checks the other way: the
 // PreKeySignalMessage and SignalMessages of a ratchat PQXDH session
 // deserialize in libsignal-client, which reads the same version, ids,
-// counters and ciphertexts. (libsignal then refuses to decrypt them, with
-// "invalid PreKey message: decryption failed": they carry no SPQR message.)
+// counters and ciphertexts, and the same SPQR message (field 5).
 func TestRatchatMessagesParseInLibsignal(t *testing.T) {
 	d := startLibsignal(t)
 	alice, bob := newParty(t, 1), newParty(t, 2)
@@ -140,8 +138,9 @@ func TestRatchatMessagesParseInLibsignal(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := parse(m)
-		if c.Version != sm.Version || c.Counter != sm.Counter || !bytes.Equal(c.Ciphertext, sm.Ciphertext) {
-			t.Errorf("message %d: libsignal reads version %d counter %d, ratchat wrote %d and %d (or the ciphertexts differ)",
+		if c.Version != sm.Version || c.Counter != sm.Counter || !bytes.Equal(c.Ciphertext, sm.Ciphertext) ||
+			len(sm.PQRatchet) == 0 || !bytes.Equal(c.PQRatchet, sm.PQRatchet) {
+			t.Errorf("message %d: libsignal reads version %d counter %d, ratchat wrote %d and %d (or the ciphertexts or SPQR messages differ)",
 				i, c.Version, c.Counter, sm.Version, sm.Counter)
 		}
 	}

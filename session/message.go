@@ -28,6 +28,10 @@ const (
 	fieldCounter         protowire.Number = 2
 	fieldPreviousCounter protowire.Number = 3
 	fieldCiphertext      protowire.Number = 4
+	// fieldPQRatchet is libsignal's pq_ratchet: the SPQR message of the
+	// triple ratchet, written only when not empty (a session without SPQR
+	// sends none).
+	fieldPQRatchet protowire.Number = 5
 	// fieldAddresses is libsignal's addresses (sender and recipient service
 	// ids), which its MAC check compares with the addresses it expects
 	// when the sender included them. ratchat has no service ids: it reads
@@ -35,13 +39,13 @@ const (
 	fieldAddresses protowire.Number = 6
 )
 
-// signalPolicy reads SignalMessage. pq_ratchet (5) and any newer field are
-// skipped as unknown.
+// signalPolicy reads SignalMessage. Any newer field is skipped as unknown.
 var signalPolicy = wire.Policy{Fields: []wire.Spec{
 	fieldRatchetKey:      wire.Bytes(),
 	fieldCounter:         wire.Uint32(),
 	fieldPreviousCounter: wire.Uint32(),
 	fieldCiphertext:      wire.Bytes(),
+	fieldPQRatchet:       wire.Bytes(),
 	fieldAddresses:       wire.Bytes(),
 }}
 
@@ -63,6 +67,9 @@ type SignalMessage struct {
 	// Ciphertext is the AES-256-CBC ciphertext. It aliases the message's
 	// serialization.
 	Ciphertext []byte
+	// PQRatchet is the SPQR message (field 5), empty when absent. It
+	// aliases the message's serialization.
+	PQRatchet []byte
 
 	// raw is version || protobuf || MAC; the MAC covers all but its last
 	// MACSize bytes.
@@ -76,10 +83,21 @@ type SignalMessage struct {
 // for the whole message to fit [MaxMessageSize], or the peer refuses it.
 func NewSignalMessage(version uint8, ratchetKey keys.PublicKey, counter, previous uint32,
 	ciphertext, macKey []byte, sender, receiver keys.PublicKey) *SignalMessage {
+	return newSignalMessage(version, ratchetKey, counter, previous, ciphertext, nil, macKey, sender, receiver)
+}
+
+// newSignalMessage is [NewSignalMessage] with the SPQR message pq, written
+// as field 5 after the ciphertext when not empty, as libsignal writes it;
+// the MAC covers it.
+func newSignalMessage(version uint8, ratchetKey keys.PublicKey, counter, previous uint32,
+	ciphertext, pq, macKey []byte, sender, receiver keys.PublicKey) *SignalMessage {
 	mustVersion(version)
 	size := 1 + sizeKeyField(fieldRatchetKey) +
 		sizeUint32Field(fieldCounter, counter) + sizeUint32Field(fieldPreviousCounter, previous) +
 		protowire.SizeTag(fieldCiphertext) + protowire.SizeBytes(len(ciphertext)) + MACSize
+	if len(pq) > 0 {
+		size += protowire.SizeTag(fieldPQRatchet) + protowire.SizeBytes(len(pq))
+	}
 	raw := make([]byte, 0, size)
 	raw = append(raw, versionByte(version))
 	raw = appendKeyField(raw, fieldRatchetKey, ratchetKey)
@@ -90,6 +108,14 @@ func NewSignalMessage(version uint8, ratchetKey keys.PublicKey, counter, previou
 	start := len(raw)
 	raw = append(raw, ciphertext...)
 	end := len(raw)
+	var pqRatchet []byte
+	if len(pq) > 0 {
+		raw = protowire.AppendTag(raw, fieldPQRatchet, protowire.BytesType)
+		raw = protowire.AppendVarint(raw, uint64(len(pq)))
+		pqStart := len(raw)
+		raw = append(raw, pq...)
+		pqRatchet = raw[pqStart:len(raw):len(raw)]
+	}
 	mac := computeMAC(macKey, sender, receiver, raw)
 	raw = append(raw, mac[:]...)
 	return &SignalMessage{
@@ -98,6 +124,7 @@ func NewSignalMessage(version uint8, ratchetKey keys.PublicKey, counter, previou
 		Counter:         counter,
 		PreviousCounter: previous,
 		Ciphertext:      raw[start:end:end],
+		PQRatchet:       pqRatchet,
 		raw:             raw,
 	}
 }
@@ -185,6 +212,8 @@ func parseSignalMessage(raw []byte) (*SignalMessage, error) {
 			m.PreviousCounter = uint32(f.Value)
 		case fieldCiphertext:
 			m.Ciphertext = f.Bytes
+		case fieldPQRatchet:
+			m.PQRatchet = f.Bytes
 		}
 	}
 	// An absent previous counter is zero, as in protobuf and libsignal; the

@@ -3,10 +3,12 @@ package session
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"testing"
 
 	"ratchat/keys"
+	"ratchat/spqr"
 )
 
 // oldFixture is testdata/state_format2.json: sessions, prekey records and
@@ -87,9 +89,10 @@ func loadState(t *testing.T, b []byte) Session {
 
 // TestOldSessionsKeepWorking loads what a profile held before the change:
 // an established session in format 2 decrypts a message sent across the
-// upgrade and talks on both ways, with no SPQR authentication key; and a
-// pending PQXDH session's first message (ML-KEM-1024 ciphertext) starts a
-// session on a responder whose KEM prekey is a version-1 record.
+// upgrade and talks on both ways, with no SPQR authentication key and no
+// SPQR (both sides V0); and a pending PQXDH session's first message
+// (ML-KEM-1024 ciphertext, no SPQR message) is refused by a responder that
+// now requires SPQR, with nothing kept, and a new session works.
 func TestOldSessionsKeepWorking(t *testing.T) {
 	fx := loadOldFixture(t)
 	if fx.kem.Pair.Public.Type != keys.TypeMLKEM1024 {
@@ -122,17 +125,25 @@ func TestOldSessionsKeepWorking(t *testing.T) {
 		}
 		alice := &party{t: t, rand: seededRand(3), local: fx.alice, session: loadState(t, fx.alicePending)}
 		bob := &party{t: t, rand: seededRand(4), local: fx.bob, prekeys: fx.bobPreKeys()}
-		d := bob.mustReceive(sent{TypePreKey, fx.preKeyMessage, []byte("first, before the upgrade")})
-		if !d.NewSession || !d.UsedKEMPreKey || d.KEMPreKeyID != fx.kem.ID {
-			t.Fatalf("decrypted %+v", d)
+		// A first message written before ratchat spoke SPQR carries no
+		// field 5: the responder, which now requires SPQR as libsignal
+		// does, refuses it (its sender gets a decryption error and sends
+		// again over a new session) and keeps no state from it.
+		bob.mustRejectUnchanged(sent{TypePreKey, fx.preKeyMessage, nil}, ErrPQRatchet)
+		_, err = bob.receive(sent{TypePreKey, fx.preKeyMessage, nil})
+		if !errors.Is(err, spqr.ErrMinimumVersion) || bob.session.Established() {
+			t.Fatalf("old first message: %v, established %v; want spqr's minimum version refused, no session", err, bob.session.Established())
 		}
-		// The responder derives the key now; the initiator, stored before,
-		// has none. Both keep talking: the Double Ratchet does not use it.
-		if bob.session.current.pqRatchetAuthKey == nil || alice.session.current.pqRatchetAuthKey != nil {
-			t.Fatal("SPQR authentication keys: want the responder's only")
+		if alice.session.SPQR() || !alice.session.Established() {
+			t.Fatal("an old pending session loads with SPQR, or not at all")
 		}
+		// Started over, the session speaks SPQR both ways.
+		startSession(t, alice, bob, bundleOptions{kem: true})
+		bob.mustReceive(alice.send("again, over a new session"))
 		alice.mustReceive(bob.send("reply"))
-		bob.mustReceive(alice.send("and on"))
+		if !alice.session.SPQR() || !bob.session.SPQR() {
+			t.Fatal("new session without SPQR")
+		}
 		assertRootsMatch(t, alice, bob)
 	})
 }

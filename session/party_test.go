@@ -132,7 +132,7 @@ type sent struct {
 
 func (p *party) send(text string) sent {
 	p.t.Helper()
-	typ, body, err := p.session.Encrypt([]byte(text))
+	typ, body, err := p.session.Encrypt(p.rand, []byte(text))
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ratchat/keys"
+	"ratchat/spqr"
 )
 
 // Message versions: 3 is a session started with X3DH, 4 with PQXDH.
@@ -40,6 +41,11 @@ type state struct {
 	// for X3DH sessions, and for PQXDH sessions stored before ratchat kept
 	// it (session state formats 1 and 2).
 	pqRatchetAuthKey *pqAuthKey
+	// pq is the SPQR state of the triple ratchet: V1 for every PQXDH
+	// session ratchat starts or accepts, V0 (the zero value) for X3DH
+	// sessions and for PQXDH sessions stored before ratchat spoke SPQR,
+	// which send no field 5 and mix no SPQR key into their message keys.
+	pq spqr.State
 }
 
 // pendingPreKey is what the initiator repeats in each PreKeySignalMessage.
@@ -51,20 +57,28 @@ type pendingPreKey struct {
 	kemCiphertext  []byte // nil for version 3
 }
 
-// encrypt is RatchetEncrypt (Double Ratchet section 3.4): the next message
-// key of the sending chain encrypts plaintext, and the chain moves on, so
-// that key can never be derived again from the state.
-func (st *state) encrypt(plaintext []byte) (MessageType, []byte, error) {
+// encrypt is RatchetEncrypt (Double Ratchet section 3.4) of the triple
+// ratchet: SPQR's send step gives the SPQR message and key, the next
+// message key seed of the sending chain is expanded with that key as salt
+// and encrypts plaintext, and both chains move on, so that key can never
+// be derived again from the state. rand feeds SPQR's ML-KEM work. On error
+// the state is unchanged.
+func (st *state) encrypt(rand io.Reader, plaintext []byte) (MessageType, []byte, error) {
 	if st.sender.index == ^uint32(0) {
 		return 0, nil, fmt.Errorf("session: sending chain exhausted")
 	}
+	pq, pqMsg, pqKey, err := spqr.Send(st.pq, rand)
+	if err != nil {
+		return 0, nil, fmt.Errorf("session: %w", err)
+	}
 	seed, next := st.sender.key.step()
-	mk := newMessageKeys(&seed)
+	mk := newMessageKeys(&seed, pqKey)
 	ciphertext := encryptCBC(&mk, plaintext)
-	msg := NewSignalMessage(st.version, st.sender.ratchet.Public, st.sender.index,
-		st.previousCounter, ciphertext, mk.mac[:], st.localIdentity, st.remoteIdentity)
+	msg := newSignalMessage(st.version, st.sender.ratchet.Public, st.sender.index,
+		st.previousCounter, ciphertext, pqMsg, mk.mac[:], st.localIdentity, st.remoteIdentity)
 	st.sender.key = next
 	st.sender.index++
+	st.pq = pq
 	if st.pending == nil {
 		return TypeSignal, msg.Bytes(), nil
 	}
@@ -119,14 +133,15 @@ func (st *state) decryptAt(rand io.Reader, now time.Time, m *SignalMessage) (pla
 	if m.Counter-rc.index > MaxForwardJump {
 		return nil, nil, fmt.Errorf("%w: counter %d, chain at %d", ErrTooFarAhead, m.Counter, rc.index)
 	}
-	mk, next, skipped := advance(rc.key, rc.index, m.Counter)
-	plaintext, err = st.open(&mk, m)
+	seed, next, skipped := advance(rc.key, rc.index, m.Counter)
+	plaintext, pq, err := st.open(&seed, m)
 	if err != nil {
 		return nil, nil, err
 	}
 	return plaintext, func() {
 		rc.moveTo(next, m.Counter, skipped)
 		st.pending = nil
+		st.pq = pq
 	}, nil
 }
 
@@ -143,14 +158,14 @@ func (st *state) decryptSkipped(rc *receiverChain, now time.Time, m *SignalMessa
 	if rc.skipped[j].expired(now) {
 		return nil, nil, fmt.Errorf("%w: counter %d, its key kept longer than %v", ErrTooOld, m.Counter, MaxSkippedKeyAge)
 	}
-	mk := newMessageKeys(&rc.skipped[j].seed)
-	plaintext, err := st.open(&mk, m)
+	plaintext, pq, err := st.open(&rc.skipped[j].seed, m)
 	if err != nil {
 		return nil, nil, err
 	}
 	return plaintext, func() {
 		rc.removeSkipped(rc.findSkipped(m.Counter))
 		st.pending = nil
+		st.pq = pq
 	}, nil
 }
 
@@ -167,8 +182,8 @@ func (st *state) decryptNewChain(rand io.Reader, m *SignalMessage) ([]byte, func
 		return nil, nil, fmt.Errorf("%w: ratchet key: %w", ErrMalformed, err)
 	}
 	root, recvKey := st.root.step(&dh)
-	mk, next, skipped := advance(recvKey, 0, m.Counter)
-	plaintext, err := st.open(&mk, m)
+	seed, next, skipped := advance(recvKey, 0, m.Counter)
+	plaintext, pq, err := st.open(&seed, m)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -191,15 +206,30 @@ func (st *state) decryptNewChain(rand io.Reader, m *SignalMessage) ([]byte, func
 		st.previousCounter = max(st.sender.index, 1) - 1
 		st.sender = senderChain{ratchet: ratchet, key: sendKey}
 		st.pending = nil
+		st.pq = pq
 	}, nil
 }
 
-// open verifies the MAC of m under mk and then decrypts it.
-func (st *state) open(mk *messageKeys, m *SignalMessage) ([]byte, error) {
-	if err := m.VerifyMAC(mk.mac[:], st.remoteIdentity, st.localIdentity); err != nil {
-		return nil, err
+// open is the triple ratchet's receive step for the message key seed the
+// Double Ratchet found for m: SPQR's receive step on m's field 5 gives the
+// SPQR key (as libsignal does, also for a message that arrives out of
+// order: the seed is kept, the SPQR key is found at receipt), the seed is
+// expanded with it as salt, the MAC is verified and m decrypted. It
+// returns the SPQR state to commit with the rest; st is unchanged.
+func (st *state) open(seed *[keySize]byte, m *SignalMessage) ([]byte, spqr.State, error) {
+	pq, pqKey, err := spqr.Recv(st.pq, m.PQRatchet)
+	if err != nil {
+		return nil, st.pq, fmt.Errorf("%w: %w", ErrPQRatchet, err)
 	}
-	return decryptCBC(mk, m.Ciphertext)
+	mk := newMessageKeys(seed, pqKey)
+	if err := m.VerifyMAC(mk.mac[:], st.remoteIdentity, st.localIdentity); err != nil {
+		return nil, st.pq, err
+	}
+	plaintext, err := decryptCBC(&mk, m.Ciphertext)
+	if err != nil {
+		return nil, st.pq, err
+	}
+	return plaintext, pq, nil
 }
 
 // moveTo records that the message numbered counter was received: the chain

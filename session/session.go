@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ratchat/keys"
+	"ratchat/spqr"
 )
 
 // MaxArchivedStates is how many earlier sessions with the same contact are
@@ -97,12 +98,38 @@ func (s *Session) Version() uint8 {
 }
 
 // Encrypt encrypts plaintext with the next message key of the current
-// sending chain.
-func (s *Session) Encrypt(plaintext []byte) (MessageType, []byte, error) {
+// sending chain, salted with the next SPQR key in a session with SPQR
+// (the triple ratchet). rand feeds SPQR's ML-KEM work; a session without
+// SPQR draws nothing from it. On error the session is unchanged.
+func (s *Session) Encrypt(rand io.Reader, plaintext []byte) (MessageType, []byte, error) {
 	if s.current == nil {
 		return 0, nil, ErrNoSession
 	}
-	return s.current.encrypt(plaintext)
+	return s.current.encrypt(rand, plaintext)
+}
+
+// SPQR reports whether the current state runs the triple ratchet (SPQR V1
+// beside the Double Ratchet). A state without it (an X3DH session, or a
+// PQXDH session stored before ratchat spoke SPQR) still decrypts what the
+// peer sends on it, but libsignal will not talk to it: the caller starts a
+// new session before sending, as libsignal's clients do for a session
+// that is not "usable" (SessionUsabilityRequirements::Spqr), and
+// [Session.Supersede] keeps the old one to read late messages.
+func (s *Session) SPQR() bool {
+	return s.current != nil && s.current.hasSPQR()
+}
+
+// hasSPQR reports whether the state runs SPQR V1.
+func (st *state) hasSPQR() bool { return spqr.CurrentVersion(st.pq).Version >= spqr.V1 }
+
+// SPQREpoch returns the current state's SPQR braid epoch: 1 when a session
+// starts, one more for every ML-KEM exchange the two sides completed; 0
+// without SPQR. It tells how far the post-quantum ratchet has turned.
+func (s *Session) SPQREpoch() uint64 {
+	if s.current == nil {
+		return 0
+	}
+	return s.current.pq.Epoch()
 }
 
 // Decrypt decrypts a message of the given type. A PreKeySignalMessage may
@@ -236,9 +263,18 @@ func (s *Session) findBaseKey(version uint8, base keys.PublicKey) (int, *state) 
 	return -1, nil
 }
 
-// promote makes archived state i current, archiving the current one.
+// promote makes archived state i current, archiving the current one, as
+// libsignal does for a state that decrypted a message, with one exception:
+// a state without SPQR never displaces a current one with it. Why: a peer
+// that still sends on its old session (a message in flight when we started
+// the new one) would otherwise move us back to a session libsignal and we
+// refuse to send on, and every message after it would start yet another
+// session. It stays archived and keeps decrypting.
 func (s *Session) promote(i int) {
 	st := s.archived[i]
+	if s.current != nil && s.current.hasSPQR() && !st.hasSPQR() {
+		return
+	}
 	s.archived = append(s.archived[:i], s.archived[i+1:]...)
 	s.archiveCurrent()
 	s.current = st

@@ -5,6 +5,7 @@ import (
 
 	"ratchat/internal/wire"
 	"ratchat/keys"
+	"ratchat/spqr"
 )
 
 // Serialized session format. The store keeps it as an opaque, encrypted
@@ -17,6 +18,7 @@ import (
 //	           sender-public(32) sender-private(32) sender-chain(32) sender-index(4)
 //	           n-receivers(2) receiver* n-retired(2) retired-key(32)*
 //	           has-pending(1) [pending] has-pq-auth(1) [pq-auth-key(32)]
+//	           spqr-length(4) spqr-state
 //	receiver = ratchet-key(32) chain(32) index(4) evicted-below(4) n-skipped(2) skipped*
 //	skipped  = index(4) stored(8) seed(32)
 //	pending  = has-prekey(1) prekey-id(4) signed-prekey-id(4) kem-prekey-id(4) kem-ciphertext(2+n)
@@ -33,27 +35,45 @@ import (
 // pq-auth-key is the SPQR authentication key PQXDH derived (has-pq-auth
 // is 1 only in version 4 states). Formats 1 and 2, written before ratchat
 // kept it, end the state after the pending part; they still load, without
-// the key. Format 3 is always written.
+// the key.
+//
+// spqr-state is the triple ratchet's SPQR state, in package spqr's own
+// versioned encoding ([spqr.State.MarshalBinary]; empty for a state
+// without SPQR), at most [maxSPQRState] bytes. Formats 1 to 3, written
+// before ratchat spoke SPQR, end the state before it; they load without
+// SPQR (V0): such a session still decrypts what the peer sends on it, and
+// the caller starts a new one before sending (see [Session.SPQR]). Format
+// 4 is always written.
 const (
 	stateMagic    = "RCS\x00"
 	stateFormatV1 = 1 // no skipped-key dates, no SPQR authentication key
 	stateFormatV2 = 2 // no SPQR authentication key
-	stateFormat   = 3
+	stateFormatV3 = 3 // no SPQR state
+	stateFormat   = 4
+	// maxSPQRState bounds one state's SPQR encoding: the braid's largest
+	// state (an ML-KEM-768 key pair, a ciphertext, erasure decoders) and
+	// the chain's kept keys (two epochs of at most 2,000 each, plus the
+	// skipped ones) fit well under it.
+	maxSPQRState = 1 << 20
 )
 
 // MarshalBinary encodes the session in the format above. It holds private
 // keys: only the encrypted store may keep it.
 func (s *Session) MarshalBinary() ([]byte, error) {
-	e := &encoder{Encoder: make(wire.Encoder, 0, 512)}
+	e := &encoder{Encoder: make(wire.Encoder, 0, 4096)}
 	e.Bytes([]byte(stateMagic))
 	e.U8(stateFormat)
 	e.Flag(s.current != nil)
 	if s.current != nil {
-		s.current.encode(e)
+		if err := s.current.encode(e); err != nil {
+			return nil, err
+		}
 	}
 	e.U16(uint16(len(s.archived)))
 	for _, st := range s.archived {
-		st.encode(e)
+		if err := st.encode(e); err != nil {
+			return nil, err
+		}
 	}
 	return []byte(e.Encoder), nil
 }
@@ -84,7 +104,7 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-func (st *state) encode(e *encoder) {
+func (st *state) encode(e *encoder) error {
 	e.U8(st.version)
 	e.key(st.localIdentity)
 	e.key(st.remoteIdentity)
@@ -127,6 +147,16 @@ func (st *state) encode(e *encoder) {
 	if st.pqRatchetAuthKey != nil {
 		e.key(*st.pqRatchetAuthKey)
 	}
+	pq, err := st.pq.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	if len(pq) > maxSPQRState {
+		return fmt.Errorf("session: SPQR state of %d bytes, at most %d", len(pq), maxSPQRState)
+	}
+	e.U32(uint32(len(pq)))
+	e.Bytes(pq)
+	return nil
 }
 
 func decodeState(d decoder, format uint8) *state {
@@ -155,7 +185,7 @@ func decodeState(d decoder, format uint8) *state {
 	if d.Flag() {
 		st.pending = decodePending(d, st.version)
 	}
-	if format >= stateFormat && d.Flag() {
+	if format >= stateFormatV3 && d.Flag() {
 		// Why refuse it in a version 3 state: X3DH derives no such key.
 		if st.version != VersionPQXDH && d.Err() == nil {
 			d.fail("session state: SPQR authentication key in a version %d state", st.version)
@@ -163,7 +193,35 @@ func decodeState(d decoder, format uint8) *state {
 		k := pqAuthKey(d.key())
 		st.pqRatchetAuthKey = &k
 	}
+	if format >= stateFormat {
+		st.pq = decodePQ(d, st.version)
+	}
 	return st
+}
+
+// decodePQ reads a state's SPQR part, which only a version 4 state may
+// have.
+func decodePQ(d decoder, version uint8) spqr.State {
+	n := d.U32()
+	if n > maxSPQRState {
+		d.fail("%w: SPQR state of %d bytes, at most %d", wire.ErrRange, n, maxSPQRState)
+		return spqr.State{}
+	}
+	raw := d.Bytes(int(n))
+	if d.Err() != nil || n == 0 {
+		return spqr.State{}
+	}
+	// Why refuse it in a version 3 state: X3DH derives no authentication
+	// key, so such a state was never written by ratchat.
+	if version != VersionPQXDH {
+		d.fail("session state: SPQR state in a version %d state", version)
+		return spqr.State{}
+	}
+	pq, err := spqr.UnmarshalState(raw)
+	if err != nil {
+		d.Fail(err)
+	}
+	return pq
 }
 
 func decodeReceiver(d decoder, format uint8) receiverChain {

@@ -84,6 +84,7 @@ func FuzzUnmarshalSession(f *testing.F) {
 	f.Add(bob.snapshot())
 	f.Add(formatV1(f, bob.snapshot()))
 	f.Add(formatV2(f, bob.snapshot()))
+	f.Add(formatV3(f, bob.snapshot()))
 	f.Add([]byte(stateMagic + "\x02\x00\x00\x00"))
 	f.Add([]byte(stateMagic + "\x01\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -146,19 +147,20 @@ func FuzzDecrypt(f *testing.F) {
 }
 
 // TestStatePQAuthKeyEncoding checks the SPQR authentication key's place in
-// format 3: present in a PQXDH state and read back, refused in an X3DH
+// formats 3 and 4: present in a PQXDH state and read back, refused in an X3DH
 // state (X3DH derives none), and a flag other than 0 or 1 refused.
 func TestStatePQAuthKeyEncoding(t *testing.T) {
 	x3dh, bob := newParty(t, 71), newParty(t, 72)
 	startSession(t, x3dh, bob, bundleOptions{})
 	raw := x3dh.snapshot()
-	// The X3DH state ends has-pq-auth(1) = 0, then n-archived(2) = 0.
-	flag := len(raw) - 3
-	if raw[flag] != 0 || raw[flag+1] != 0 || raw[flag+2] != 0 {
+	// The X3DH state ends has-pq-auth(1) = 0, spqr-length(4) = 0, then
+	// n-archived(2) = 0.
+	flag := len(raw) - 7
+	if !bytes.Equal(raw[flag:], make([]byte, 7)) {
 		t.Fatalf("X3DH state ends %x", raw[flag:])
 	}
 	withKey := append(append(append([]byte(nil), raw[:flag]...), 1), make([]byte, 32)...)
-	withKey = append(withKey, 0, 0)
+	withKey = append(withKey, 0, 0, 0, 0, 0, 0)
 	badFlag := append([]byte(nil), raw...)
 	badFlag[flag] = 2
 	for name, b := range map[string][]byte{"X3DH state with a key": withKey, "flag 2": badFlag} {

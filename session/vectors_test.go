@@ -22,7 +22,7 @@ func TestChainKeyVector(t *testing.T) {
 	var ck chainKey
 	copy(ck[:], v["chain_key_index0"])
 	seed, next := ck.step()
-	mk := newMessageKeys(&seed)
+	mk := newMessageKeys(&seed, nil)
 	for _, c := range []struct {
 		field string
 		got   []byte

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"ratchat/keys"
+	"ratchat/spqr"
 )
 
 // discontinuity is the 32 0xFF bytes that open the master secret (X3DH
@@ -108,6 +109,10 @@ func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error
 		return nil, fmt.Errorf("%w: %w", ErrBadBundle, err)
 	}
 	nextRoot, ourChain := root.step(&dh)
+	pq, err := initialPQ(spqr.A2B, pqAuth, local.Identity.Public == bundle.Identity)
+	if err != nil {
+		return nil, err
+	}
 	st := &state{
 		version:              version,
 		localIdentity:        local.Identity.Public,
@@ -120,6 +125,7 @@ func Initiate(rand io.Reader, local Local, bundle *keys.Bundle) (*Session, error
 		receivers:            []receiverChain{{ratchetKey: bundle.SignedPreKey, key: theirChain}},
 		pending:              p,
 		pqRatchetAuthKey:     pqAuth,
+		pq:                   pq,
 	}
 	return &Session{current: st}, nil
 }
@@ -168,6 +174,10 @@ func respond(local Local, prekeys PreKeys, m *PreKeySignalMessage) (*state, *Dec
 	}
 	root, ourChain, pqAuth := deriveInitialKeys(m.Version == VersionPQXDH, secret)
 	clear(secret)
+	pq, err := initialPQ(spqr.B2A, pqAuth, local.Identity.Public == m.Identity)
+	if err != nil {
+		return nil, nil, err
+	}
 	st := &state{
 		version:              m.Version,
 		localIdentity:        local.Identity.Public,
@@ -178,6 +188,7 @@ func respond(local Local, prekeys PreKeys, m *PreKeySignalMessage) (*state, *Dec
 		root:                 root,
 		sender:               senderChain{ratchet: spk.Pair, key: ourChain},
 		pqRatchetAuthKey:     pqAuth,
+		pq:                   pq,
 	}
 	return st, used, nil
 }
@@ -193,4 +204,32 @@ func preKeyError(what string, id uint32, err error) error {
 		return fmt.Errorf("%w: %s %d: %w", ErrUnknownPreKey, what, id, err)
 	}
 	return fmt.Errorf("session: reading %s %d: %w", what, id, err)
+}
+
+// initialPQ starts the SPQR state of a new session, as libsignal 0.103
+// does (ratchet.rs, initialize_alice_session and initialize_bob_session):
+// version V1, minimum version V1 (a peer without SPQR is refused), the
+// PQXDH authentication key, direction A2B for the initiator and B2A for
+// the responder, and the chain limits of [spqr.DefaultChainParams], whose
+// jump limit is lifted to 2^32-1 for a session with oneself (self). An
+// X3DH session (auth nil) has no SPQR: the zero state, V0.
+func initialPQ(dir spqr.Direction, auth *pqAuthKey, self bool) (spqr.State, error) {
+	if auth == nil {
+		return spqr.State{}, nil
+	}
+	params := spqr.DefaultChainParams()
+	if self {
+		params.MaxJump = ^uint32(0)
+	}
+	pq, err := spqr.InitialState(spqr.Params{
+		Direction:   dir,
+		Version:     spqr.V1,
+		MinVersion:  spqr.V1,
+		AuthKey:     auth[:],
+		ChainParams: params,
+	})
+	if err != nil {
+		return spqr.State{}, fmt.Errorf("session: %w", err)
+	}
+	return pq, nil
 }

@@ -46,7 +46,7 @@ func (r *ratchatBenchSide) reload(b *testing.B) {
 
 // ratchatSend encrypts pt at from and decrypts it at to.
 func ratchatSend(b *testing.B, from, to *ratchatBenchSide, pt []byte) {
-	typ, msg, err := from.s.Encrypt(pt)
+	typ, msg, err := from.s.Encrypt(rand.Reader, pt)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -121,7 +121,7 @@ func (e *ratchatEndpoint) encrypt(pt []byte) (uint8, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	typ, msg, err := s.Encrypt(pt)
+	typ, msg, err := s.Encrypt(rand.Reader, pt)
 	if err != nil {
 		return 0, nil, err
 	}

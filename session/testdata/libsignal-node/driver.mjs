@@ -30,6 +30,12 @@
 //                   signedPreKeyId; for a SignalMessage (type 2): version,
 //                   counter, ciphertext, pqRatchet
 //   decrypt         name, from, type, body       → plaintext
+//   encryptMany     name, to, plaintexts (list)  → messages: [{type, body}],
+//                   in order: one request for a run of messages
+//   decryptMany     name, from, messages: [{type, body}] → results, one per
+//                   message in order: {plaintext} or {error, code} (code is
+//                   libsignal's ErrorCode, 1 for DuplicatedMessage); a
+//                   failure does not stop the run
 //   saveSession     name, peer                   → record
 //   loadSession     name, peer, record           → {}
 //   fingerprint     iterations, version, localId, localKey, remoteId,
@@ -278,6 +284,27 @@ const commands = {
   encrypt: async (r) => {
     const m = await encrypt(party(r.name), r.name, r.to, bytesOf(r.plaintext));
     return { type: m.type, body: b64(m.body), ...describe(m.type, m.body) };
+  },
+  encryptMany: async (r) => {
+    const p = party(r.name);
+    const messages = [];
+    for (const pt of r.plaintexts) {
+      const m = await encrypt(p, r.name, r.to, bytesOf(pt));
+      messages.push({ type: m.type, body: b64(m.body) });
+    }
+    return { messages };
+  },
+  decryptMany: async (r) => {
+    const p = party(r.name);
+    const results = [];
+    for (const m of r.messages) {
+      try {
+        results.push({ plaintext: b64(await decrypt(p, r.name, r.from, m.type, bytesOf(m.body))) });
+      } catch (err) {
+        results.push({ error: String(err?.message ?? err), code: err?.code ?? null });
+      }
+    }
+    return { results };
   },
   parse: (r) => describe(r.type, bytesOf(r.body)),
   decrypt: async (r) => ({ plaintext: b64(await decrypt(party(r.name), r.name, r.from, r.type, bytesOf(r.body))) }),
