@@ -268,6 +268,10 @@ func (m *Messenger) Identity() keys.PublicKey { return m.identity.Public }
 // Home returns the address of the profile's home.
 func (m *Messenger) Home() string { return m.home }
 
+// ViaRelay reports whether the profile's home is a relay rather than a
+// listener of its own.
+func (m *Messenger) ViaRelay() bool { return m.cfg.Relay != "" }
+
 // Invite returns the profile's invite text, for others to add it.
 func (m *Messenger) Invite() (string, error) {
 	token, err := m.requestToken(context.Background())
