@@ -2,6 +2,7 @@ package ui
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -58,8 +59,8 @@ func (k *KeyMap) Apply(keys map[string]config.KeyList) {
 	all := k.bindings()
 	for name, list := range keys {
 		b, ok := all[name]
-		if !ok || len(list) == 0 {
-			continue
+		if !ok || len(list) == 0 || slices.Equal(list, b.Keys()) {
+			continue // unknown, or unchanged: its help keeps its arrows
 		}
 		b.SetKeys(list...)
 		b.SetHelp(strings.Join(list, "/"), b.Help().Desc)
