@@ -176,6 +176,7 @@ func init() {
 		handle("accept", "Accept a message request: it becomes a contact and gets receipts; with as and code, it is that contact on a new key.", accept),
 		handle("block", "Block a contact or request: delete its history, drop its later messages.", block),
 		handle("files", "Set whether a contact's files download by themselves: auto, ask or default.", files),
+		handle("mute", "Mute a contact's notifications for 1h, 8h, 1w, always, or off.", mute),
 		handle("backup.export", "Write an encrypted backup to path; return its recovery key.", backupExport),
 		handle("rpc.discover", "Describe the methods, their params and results.", discover),
 	}
@@ -424,4 +425,30 @@ func files(ctx context.Context, m *chat.Messenger, p FilesParams) (FilesResult, 
 		return FilesResult{}, err
 	}
 	return FilesResult{ID: int64(s.Contact.ID), Policy: p.Policy}, m.SetFilesPolicy(ctx, s.Contact.ID, policy)
+}
+
+// MuteParams name a contact (by id or name) and how long to mute its
+// notifications: "1h", "8h", "1w", "always" or "off".
+type MuteParams struct {
+	Contact string `json:"contact"`
+	For     string `json:"for"`
+}
+
+// MuteResult is the contact and until when it is muted (absent: not muted).
+type MuteResult struct {
+	ID    int64     `json:"id"`
+	Until time.Time `json:"until,omitzero"`
+}
+
+// mute mutes or unmutes a contact's notifications.
+func mute(ctx context.Context, m *chat.Messenger, p MuteParams) (MuteResult, error) {
+	until, err := chat.ParseMute(p.For, time.Now())
+	if err != nil {
+		return MuteResult{}, errorf(CodeInvalidParams, "api: invalid params: for is 1h, 8h, 1w, always or off")
+	}
+	s, err := findContact(ctx, m, p.Contact)
+	if err != nil {
+		return MuteResult{}, err
+	}
+	return MuteResult{ID: int64(s.Contact.ID), Until: until}, m.Mute(ctx, s.Contact.ID, until)
 }

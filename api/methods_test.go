@@ -60,6 +60,19 @@ func TestMethods(t *testing.T) {
 		t.Errorf("verify with the code: %+v", ok)
 	}
 
+	muted := call[MuteResult](t, c, "mute", MuteParams{Contact: "1", For: "always"})
+	if muted.ID != 1 || !muted.Until.Equal(chat.MuteForever) {
+		t.Errorf("mute: %+v", muted)
+	}
+	if l := call[ContactsResult](t, c, "contacts", nil); !l.Contacts[0].MutedUntil.Equal(chat.MuteForever) && !l.Contacts[1].MutedUntil.Equal(chat.MuteForever) {
+		t.Errorf("contacts after mute: %+v", l)
+	}
+	if r := call[MuteResult](t, c, "mute", MuteParams{Contact: "1", For: "off"}); !r.Until.IsZero() {
+		t.Errorf("mute off: %+v", r)
+	}
+	var bad MuteResult
+	wantCode(t, c.Call(context.Background(), "mute", MuteParams{Contact: "1", For: "2h"}, &bad), CodeInvalidParams, nil)
+
 	path := filepath.Join(t.TempDir(), "alice.rcb")
 	key := call[BackupExportResult](t, c, "backup.export", BackupExportParams{Path: path})
 	if !regexp.MustCompile(`^(\d{4} ){15}\d{4}$`).MatchString(key.RecoveryKey) {
@@ -142,7 +155,7 @@ func TestDiscover(t *testing.T) {
 	for _, m := range d.Methods {
 		names = append(names, m.Name)
 	}
-	want := []string{"contacts", "messages", "send", "verify", "invite", "add", "requests", "accept", "block", "files", "backup.export", "rpc.discover"}
+	want := []string{"contacts", "messages", "send", "verify", "invite", "add", "requests", "accept", "block", "files", "mute", "backup.export", "rpc.discover"}
 	if !slices.Equal(names, want) || d.OpenRPC != OpenRPCVersion {
 		t.Fatalf("methods %v, want %v", names, want)
 	}

@@ -30,6 +30,9 @@ type Contact struct {
 	// same key as your contact X"; SameName is that contact's id.
 	Mark     string `json:"mark,omitempty"`
 	SameName int64  `json:"same_name,omitempty"`
+	// MutedUntil is until when its notifications are muted (absent: not
+	// muted; 9999-12-31: always).
+	MutedUntil time.Time `json:"muted_until,omitzero"`
 }
 
 // Message is one row of a chat's history: a message, a file or one of the
@@ -75,7 +78,7 @@ func newContact(s chat.Summary) Contact {
 	return Contact{ID: int64(s.Contact.ID), Name: chat.DisplayName(s.Contact), Unnamed: s.Contact.Name == "",
 		Verified:   s.Contact.Verified,
 		KeyChanged: s.Contact.Held, Unread: s.Unread, Last: s.LastAt(), Online: s.Online,
-		Mark: s.Mark, SameName: int64(s.SameName)}
+		Mark: s.Mark, SameName: int64(s.SameName), MutedUntil: s.MutedUntil}
 }
 
 // newMessage is a row as the api shows it.

@@ -54,7 +54,11 @@ const (
 	// ignores it (see [ErrUnknownKind]); the receiver's row then keeps
 	// what arrived until the user cancels it.
 	KindFileResume Kind = 11
-	lastKind            = KindFileResume
+	// KindTyping says the sender started (Typing set) or stopped typing
+	// to us. It is never stored and never queued: sent only while the
+	// contact's home answers, dropped when it cannot go at once, and
+	// ignored when it arrives late (see [Messenger.SetTyping]).
+	KindTyping Kind = 15
 	// maxWireKind bounds the kind a peer may send: kinds after lastKind
 	// come from a newer version and are ignored, not refused (see
 	// [ErrUnknownKind]).
@@ -115,6 +119,7 @@ type Content struct {
 	ChunkData  []byte            // KindFileChunk
 	FileOK     bool              // KindFileDone: the file was whole and saved (from the sender: never set)
 	Token      [TokenSize]byte   // KindToken: never all zero
+	Typing     bool              // KindTyping: started (true) or stopped
 }
 
 // TokenSize is the length of the deposit token a [KindToken] carries.
@@ -139,6 +144,9 @@ const (
 	fChunkData
 	fFileOK
 	fToken
+	// Fields from here on are numbered explicitly: kinds added in
+	// parallel take numbers of their own.
+	fTyping protowire.Number = 21
 )
 
 // Marshal encodes c: version byte, fields, padding. It checks c first, so
@@ -186,6 +194,12 @@ func (c *Content) Marshal() ([]byte, error) {
 	case KindFileResume:
 		b = appendBytes(b, fFileID, c.FileID[:])
 		b = appendVarint(b, fChunkIndex, uint64(c.ChunkIndex))
+	case KindTyping:
+		var started uint64
+		if c.Typing {
+			started = 1
+		}
+		b = appendVarint(b, fTyping, started)
 	}
 	return pad(b), nil
 }
@@ -220,7 +234,7 @@ func (c *Content) check() error {
 		return fmt.Errorf("%w: %s", ErrBadContent, fmt.Sprintf(format, args...))
 	}
 	switch {
-	case c.Kind < KindText || c.Kind > lastKind:
+	case !knownKind(c.Kind):
 		return bad("kind %d", c.Kind)
 	case len(c.Text) > MaxTextSize || !utf8.ValidString(c.Text):
 		return bad("text of %d bytes or not UTF-8", len(c.Text))
@@ -255,4 +269,11 @@ func (c *Content) check() error {
 		}
 	}
 	return nil
+}
+
+// knownKind reports whether this version knows kind k: kinds it does not
+// know come from a newer version (see [ErrUnknownKind]).
+func knownKind(k Kind) bool {
+	_, ok := kindFields[k]
+	return ok
 }

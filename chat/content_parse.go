@@ -26,6 +26,7 @@ var kindFields = map[Kind][]protowire.Number{
 	KindFileCancel: {fFileID},
 	KindToken:      {fToken},
 	KindFileResume: {fFileID, fChunkIndex},
+	KindTyping:     {fTyping},
 }
 
 // contentPolicy reads a content's fields: each of its wire type and range,
@@ -49,6 +50,7 @@ var contentPolicy = wire.Policy{Fields: []wire.Spec{
 	fChunkData:  wire.Bytes(),
 	fFileOK:     wire.Varint(1),
 	fToken:      wire.Fixed(TokenSize),
+	fTyping:     wire.Varint(1),
 }}
 
 // ParseContent decodes what [Content.Marshal] wrote. It is strict: the
@@ -85,7 +87,7 @@ func ParseContent(b []byte) (*Content, error) {
 	if !r.Has(fKind) || !r.Has(fID) || !r.Has(fSent) {
 		return nil, fmt.Errorf("%w: kind, id or time missing", ErrBadContent)
 	}
-	if c.Kind > lastKind {
+	if !knownKind(c.Kind) {
 		return nil, fmt.Errorf("%w: %w %d", ErrBadContent, ErrUnknownKind, c.Kind)
 	}
 	if err := c.checkFields(r); err != nil {
@@ -113,6 +115,8 @@ func (c *Content) setField(f wire.Field) error {
 		c.ChunkIndex = uint32(f.Value)
 	case fFileOK:
 		c.FileOK = f.Value == 1
+	case fTyping:
+		c.Typing = f.Value == 1
 	case fID:
 		copy(c.ID[:], f.Bytes)
 	case fFileID:
@@ -144,8 +148,8 @@ func (c *Content) checkFields(r *wire.Reader) error {
 	for _, f := range kindFields[c.Kind] {
 		allowed[f] = true
 	}
-	for f := fKind; f <= fToken; f++ {
-		if r.Has(f) && !allowed[f] {
+	for n := range contentPolicy.Fields {
+		if f := protowire.Number(n); r.Has(f) && !allowed[f] {
 			return fmt.Errorf("%w: field %d in a kind %d content", ErrBadContent, f, c.Kind)
 		}
 	}

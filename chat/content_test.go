@@ -32,6 +32,8 @@ func sampleContents() map[string]*Content {
 		"cancel":     {Kind: KindFileCancel, ID: id, Sent: when, FileID: id},
 		"token":      {Kind: KindToken, ID: id, Sent: when, Token: [TokenSize]byte{1, 2, 3}},
 		"resume":     {Kind: KindFileResume, ID: id, Sent: when, FileID: id, ChunkIndex: 256},
+		"typing":     {Kind: KindTyping, ID: id, Sent: when, Typing: true},
+		"stopped":    {Kind: KindTyping, ID: id, Sent: when},
 	}
 }
 
@@ -108,6 +110,7 @@ func TestContentRejects(t *testing.T) {
 		"ok of 2":               frame(kindField(KindFileDone), body[2:], field(fFileID, make([]byte, 16)), varintField(fFileOK, 2)),
 		"short file id in done": frame(kindField(KindFileDone), body[2:], field(fFileID, []byte{1})),
 		"unknown kind, no id":   frame(kindField(200), body[2+2+store.MessageIDSize:]),
+		"data in a typing":      frame(kindField(KindTyping), body[2:], field(fChunkData, []byte{1})),
 		"data in a resume":      frame(kindField(KindFileResume), body[2:], field(fFileID, make([]byte, 16)), field(fChunkData, []byte{1})),
 	}
 	for name, b := range tests {
@@ -131,7 +134,8 @@ func kindField(k Kind) []byte { return varintField(fKind, uint64(k)) }
 func TestContentUnknownKind(t *testing.T) {
 	good, _ := sampleContents()["text"].Marshal()
 	body, _ := unpad(good[1:])
-	for _, k := range []Kind{lastKind + 1, maxWireKind} {
+	// 16: after KindTyping, the last kind this version knows.
+	for _, k := range []Kind{KindTyping + 1, maxWireKind} {
 		b := pad(append([]byte{contentVersion}, append(kindField(k), body[2:]...)...))
 		_, err := ParseContent(b)
 		if !errors.Is(err, ErrUnknownKind) || !errors.Is(err, ErrBadContent) {

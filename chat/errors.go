@@ -100,3 +100,6 @@ var ErrShortPassphrase = errors.New("chat: the passphrase is too short")
 // invite that cannot be read: transport's own error, named here for the
 // front ends.
 var ErrInvalidInvite = transport.ErrInvite
+
+// ErrBadMute is returned by [ParseMute] for a duration it does not know.
+var ErrBadMute = errors.New("chat: mute for 1h, 8h, 1w, always or off")

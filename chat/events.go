@@ -97,6 +97,15 @@ type PresenceChanged struct {
 	Online  bool
 }
 
+// TypingChanged reports that a contact started or stopped typing to us. A
+// front end shows "typing…" until a TypingChanged with Typing false, or
+// for [TypingExpiry] without a new one.
+type TypingChanged struct {
+	Contact store.ContactID
+	Typing  bool
+}
+
+func (TypingChanged) isEvent()   {}
 func (MessageReceived) isEvent() {}
 func (MessageStored) isEvent()   {}
 func (StatusChanged) isEvent()   {}

@@ -48,6 +48,8 @@ type Config struct {
 	// PresenceInterval is how often each contact's home is pinged to tell
 	// whether it is online (default 10 s; see [Messenger.Online]).
 	PresenceInterval time.Duration
+	// Privacy says whether read receipts and typing indicators are sent.
+	Privacy Privacy
 
 	// heldLimit, when set, replaces maxHeldBytes: tests hold few chunks
 	// rather than sending 16 MiB. Unexported: no caller outside the
@@ -63,14 +65,16 @@ type Config struct {
 // home running, sends, receives, and reports what happened as [Event]s.
 // All methods are safe for concurrent use.
 type Messenger struct {
-	tokens   tokenState // deposit tokens; see tokens.go
-	cfg      Config
-	st       *store.Store
-	rand     io.Reader
-	now      func() time.Time
-	log      *slog.Logger
-	identity keys.KeyPair
-	local    session.Local
+	tokens tokenState // deposit tokens; see tokens.go
+	cfg    Config
+	// privacyMu guards cfg.Privacy, which SetPrivacy changes.
+	privacyMu sync.Mutex
+	st        *store.Store
+	rand      io.Reader
+	now       func() time.Time
+	log       *slog.Logger
+	identity  keys.KeyPair
+	local     session.Local
 
 	// mu serializes everything that reads and writes ratchet sessions, so
 	// that a session is never used by two operations at once.
@@ -263,6 +267,10 @@ func (m *Messenger) Identity() keys.PublicKey { return m.identity.Public }
 
 // Home returns the address of the profile's home.
 func (m *Messenger) Home() string { return m.home }
+
+// ViaRelay reports whether the profile's home is a relay rather than a
+// listener of its own.
+func (m *Messenger) ViaRelay() bool { return m.cfg.Relay != "" }
 
 // Invite returns the profile's invite text, for others to add it.
 func (m *Messenger) Invite() (string, error) {

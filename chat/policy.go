@@ -38,3 +38,27 @@ const (
 	// requests drains the home, but never grows the owner's disk.
 	MaxStoredPreKeys = 200
 )
+
+// Privacy says what the messenger tells contacts about the user's reading
+// and typing. The zero value tells both, as Signal does by default.
+type Privacy struct {
+	// NoReadReceipts stops sending read receipts: contacts see their
+	// messages delivered (✓✓), never read. Messages are still marked read
+	// here.
+	NoReadReceipts bool
+	// NoTyping stops sending typing indicators.
+	NoTyping bool
+}
+
+// Typing indicators (typing.go).
+const (
+	// TypingRefresh is the shortest interval between two "started typing"
+	// indicators to one contact while the user keeps typing.
+	TypingRefresh = 3 * time.Second
+	// TypingIdle is how long the composer may sit unchanged before a
+	// "stopped typing" goes out.
+	TypingIdle = 5 * time.Second
+	// TypingExpiry is how long a "started typing" is shown without a new
+	// one: a "stopped" that was lost does not leave it on for ever.
+	TypingExpiry = 6 * time.Second
+)

@@ -171,7 +171,8 @@ func (m *Messenger) queueReceipt(ctx context.Context, c store.Contact, t Receipt
 	return err
 }
 
-// readReceipts marks these incoming messages read and tells the contact.
+// readReceipts marks these incoming messages read and tells the contact,
+// unless [Privacy.NoReadReceipts].
 func (m *Messenger) readReceipts(ctx context.Context, id store.ContactID, ids []store.MessageID) error {
 	if len(ids) == 0 {
 		return nil
@@ -184,6 +185,9 @@ func (m *Messenger) readReceipts(ctx context.Context, id store.ContactID, ids []
 	}
 	if _, err := m.st.SetStatuses(ctx, id, ids, store.StatusRead); err != nil {
 		return err
+	}
+	if m.Privacy().NoReadReceipts {
+		return nil // read here, but the contact is not told
 	}
 	for len(ids) > 0 {
 		n := min(len(ids), MaxReceiptIDs)

@@ -31,7 +31,13 @@ type Summary struct {
 	SameName store.ContactID
 	// Mark says so for the user: "not the same key as your contact X".
 	Mark string
+	// MutedUntil is until when the chat is muted ([Messenger.Mute]); zero
+	// when it is not. [MuteForever] for always.
+	MutedUntil time.Time
 }
+
+// Muted reports whether the chat was muted when the summary was made.
+func (s Summary) Muted() bool { return !s.MutedUntil.IsZero() }
 
 // LastAt is when the chat last changed: its newest row's time, zero for an
 // empty chat.
@@ -77,7 +83,10 @@ func (m *Messenger) summary(ctx context.Context, c store.Contact) (Summary, erro
 	if s.Unread, err = m.st.Unread(ctx, c.ID); err != nil {
 		return s, err
 	}
-	s.Timer, err = m.Timer(ctx, c.ID)
+	if s.Timer, err = m.Timer(ctx, c.ID); err != nil {
+		return s, err
+	}
+	s.MutedUntil, err = m.MutedUntil(ctx, c.ID)
 	return s, err
 }
 

@@ -32,6 +32,7 @@ type globals struct {
 	profile, data            string
 	listen, relay, advertise string
 	passphraseFile           string
+	config                   string // --config: the configuration file
 }
 
 // flagValues holds the commands' own flags (each command uses a few).
@@ -65,6 +66,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.relay, "relay", "", "use the relay at `ADDR` as the profile's home")
 	fs.StringVar(&g.advertise, "advertise", "", "home `ADDR` to put in invites (host:port others reach)")
 	fs.StringVar(&g.passphraseFile, "passphrase-file", "", "read the passphrase from `FILE` (mode 0600)")
+	fs.StringVar(&g.config, "config", "", "read the configuration from `FILE` (default $XDG_CONFIG_HOME/ratchat/config.toml)")
 }
 
 // dispatch parses the global flags, finds the command and runs it.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"ratchat/chat"
+	"ratchat/config"
 	"ratchat/store"
 	"ratchat/ui"
 )
@@ -83,6 +84,15 @@ func exitCode(err error) int {
 // exit prints an error as one line on standard error and returns its code.
 func (c *cli) exit(err error) int {
 	code := exitCode(err)
+	var bad *config.Error
+	if errors.As(err, &bad) {
+		// One line per problem, each with the file and its line.
+		for _, p := range bad.Problems {
+			fmt.Fprintf(c.stderr, "ratchat: %s\n", (&config.Error{File: bad.File, Problems: []config.Problem{p}}).Error())
+		}
+		fmt.Fprintf(c.stderr, "ratchat: fix the configuration file ('ratchat config' prints the names and defaults)\n")
+		return code
+	}
 	if err != nil {
 		msg := strings.Join(strings.Fields(ui.ErrorText(err)), " ")
 		fmt.Fprintf(c.stderr, "ratchat: %s\n", hint(msg, code))

@@ -58,6 +58,8 @@ Global flags (before or after the command):
   --relay ADDR            use a relay as the profile's home instead
   --advertise ADDR        the home address put in invites (e.g. your LAN address)
   --passphrase-file FILE  read the passphrase from FILE (mode 0600)
+  --config FILE           the configuration file (default
+                          $XDG_CONFIG_HOME/ratchat/config.toml; see 'ratchat config')
 
 Environment:
   RATCHAT_PASSPHRASE      the passphrase, for scripts (else a hidden prompt)

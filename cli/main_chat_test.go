@@ -58,6 +58,11 @@ func TestAddSendVerify(t *testing.T) {
 	if r := runArgs(with("files", "Bobby", "sometimes")...); r.code == 0 || !strings.Contains(r.stderr, "auto, ask or default") {
 		t.Errorf("files with a bad policy: %+v", r)
 	}
+	check(t, runArgs(with("mute", "Bobby", "always")...), 0, "1: muted", "")
+	check(t, runArgs(with("contacts", "--json")...), 0, `"muted_until": "9999-12-31T00:00:00Z"`, "")
+	check(t, runArgs(with("mute", "Bobby", "8h")...), 0, "1: muted until", "")
+	check(t, runArgs(with("mute", "Bobby", "off")...), 0, "1: notifications on", "")
+	check(t, runArgs(with("mute", "Bobby", "2h")...), exitUsage, "", "1h, 8h, 1w, always or off")
 	r = runArgs(with("messages", "Bobby", "--json")...)
 	check(t, r, 0, `"text": "hello there"`, "")
 	for _, want := range []string{`"direction": "out"`, `"kind": "verified"`, `"direction": "local"`} {

@@ -41,7 +41,11 @@ func (c *cli) serve(ctx context.Context) error {
 		return err
 	}
 	p.Logger = log
-	m, err := c.openProfile(p)
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	m, err := c.openProfile(withPrivacy(p, cfg))
 	if err != nil {
 		return err
 	}

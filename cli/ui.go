@@ -8,6 +8,7 @@ import (
 
 	"ratchat/api"
 	"ratchat/chat"
+	"ratchat/config"
 	"ratchat/store"
 	"ratchat/ui"
 )
@@ -87,8 +88,14 @@ func runUI(c *cli, _ []string) error {
 	if err != nil {
 		return err
 	}
-	o := &opener{p: p}
-	model, err := c.uiModel(o)
+	// A configuration with a mistake stops the interface before it takes
+	// the terminal: the message, with the file and line, stays readable.
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	o := &opener{p: withPrivacy(p, cfg)}
+	model, err := c.uiModel(o, cfg)
 	if err != nil {
 		return err
 	}
@@ -110,13 +117,13 @@ func runUI(c *cli, _ []string) error {
 
 // uiModel opens the profile first when a passphrase was given without the
 // terminal, and otherwise lets the interface ask.
-func (c *cli) uiModel(o *opener) (tea.Model, error) {
+func (c *cli) uiModel(o *opener, cfg config.Config) (tea.Model, error) {
 	exists, err := o.Exists()
 	if err != nil {
 		return nil, err
 	}
 	if !exists || (c.g.passphraseFile == "" && !hasEnvPassphrase()) {
-		return ui.NewApp(c.uiCommon(o), o), nil
+		return ui.NewApp(c.uiCommon(o, cfg), o), nil
 	}
 	pass, err := c.passphrase()
 	if err != nil {
@@ -128,7 +135,7 @@ func (c *cli) uiModel(o *opener) (tea.Model, error) {
 		return nil, err
 	}
 	o.own(m)
-	return ui.NewMainApp(c.uiCommon(o), m), nil
+	return ui.NewMainApp(c.uiCommon(o, cfg), m), nil
 }
 
 // hasEnvPassphrase reports whether $RATCHAT_PASSPHRASE is set.
@@ -140,8 +147,8 @@ func hasEnvPassphrase() bool {
 // uiCommon is the interface's shared state: it writes its own escape
 // sequences (the clipboard's) where the program writes, and tells the
 // opener of a messenger a restore put in place.
-func (c *cli) uiCommon(o *opener) ui.Common {
-	common := ui.NewCommon()
+func (c *cli) uiCommon(o *opener, cfg config.Config) ui.Common {
+	common := ui.NewCommonFrom(cfg)
 	common.Terminal = c.stdout
 	common.CoreChanged = func(core ui.Core) {
 		if m, ok := core.(*chat.Messenger); ok {

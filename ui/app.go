@@ -48,6 +48,8 @@ type App struct {
 	// around; View lays it out again when the focused pane's keys take
 	// another number of lines.
 	hintRows int
+	// typingOut is what the open chat's contact knows of our typing.
+	typingOut typingOut
 }
 
 var _ tea.Model = (*App)(nil)
@@ -125,6 +127,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.handleResult(msg)
 	case noticeExpiredMsg:
 		msg.n.expire(msg.id)
+	case typingExpiredMsg:
+		if a.chat != nil {
+			a.chat.expireTyping(msg)
+		}
+	case typingIdleMsg:
+		return a, a.typingIdle(msg)
 	default:
 		return a, a.forward(msg)
 	}

@@ -40,6 +40,10 @@ func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
 		return a.decideRequest(msg.Name)
 	case "timer":
 		return a.setTimer(msg.Arg)
+	case "mute":
+		return a.mute(msg.Arg)
+	case "quit":
+		return tea.Quit
 	case "backup":
 		return a.openBackup(msg.Arg)
 	case "help":
@@ -109,6 +113,31 @@ func (a *App) setTimer(arg string) tea.Cmd {
 			return noticeMsg{"Disappearing messages off"}
 		}
 		return noticeMsg{"Disappearing messages: " + shortDuration(d)}
+	}
+}
+
+// mute mutes or unmutes the open chat's notifications.
+func (a *App) mute(arg string) tea.Cmd {
+	c, ok := a.chat.Contact()
+	if !ok {
+		return a.composer.SetHint("Open a chat first.", true)
+	}
+	until, err := chat.ParseMute(arg, a.common.Now())
+	if err != nil {
+		return a.composer.SetHint("Usage: /mute 1h|8h|1w|always|off", true)
+	}
+	core, id := a.core, c.Contact.ID
+	return func() tea.Msg {
+		if err := core.Mute(context.Background(), id, until); err != nil {
+			return errMsg{err}
+		}
+		switch {
+		case until.IsZero():
+			return noticeMsg{"Notifications on"}
+		case until.Equal(chat.MuteForever):
+			return noticeMsg{"Muted"}
+		}
+		return noticeMsg{"Muted until " + until.In(a.common.Location).Format("Mon 15:04")}
 	}
 }
 

@@ -122,6 +122,7 @@ func (a *App) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 		_, cmd = a.chat.Update(msg)
 	default:
 		_, cmd = a.composer.Update(msg)
+		cmd = tea.Batch(cmd, a.composerChanged())
 	}
 	return cmd
 }
@@ -172,7 +173,7 @@ func (a *App) handleMain(msg tea.Msg) tea.Cmd {
 	case CommandMsg:
 		return a.handleCommand(msg)
 	case OpenChatMsg:
-		return a.openChat(msg.Contact)
+		return tea.Batch(a.openChat(msg.Contact), a.composerChanged())
 	case sentMsg:
 		note := a.handleSent(msg)
 		_, cmd := a.chat.Update(msg)
@@ -184,6 +185,7 @@ func (a *App) handleMain(msg tea.Msg) tea.Cmd {
 			return errCmd(msg.err)
 		}
 		a.status.SetProfile(msg.status.Profile, msg.status.Home)
+		a.status.SetViaRelay(msg.status.ViaRelay)
 	}
 	return nil
 }
@@ -226,7 +228,10 @@ func (a *App) handleContacts(msg contactsMsg) tea.Cmd {
 func (a *App) handleEvent(ev chat.Event) tea.Cmd {
 	switch ev := ev.(type) {
 	case chat.MessageReceived:
-		return a.updateChat(ev, ev.Contact)
+		a.chat.setTyping(ev.Contact, false) // the message is what was typed
+		return tea.Batch(a.updateChat(ev, ev.Contact), a.notifyNewMessage(ev))
+	case chat.TypingChanged:
+		return a.handleTypingIn(ev)
 	case chat.MessageStored:
 		return a.updateChat(ev, ev.Contact)
 	case chat.StatusChanged, chat.FileProgress:

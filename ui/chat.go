@@ -31,6 +31,10 @@ type ChatView struct {
 	hasOlder bool
 	loading  bool
 	readUpTo int64
+	// typing holds the contacts shown "typing…", each with the number of
+	// its last indicator (see setTyping).
+	typing    map[chat.ContactID]int
+	typingGen int
 }
 
 var _ Component = (*ChatView)(nil)

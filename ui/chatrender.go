@@ -57,6 +57,9 @@ func renderMessage(c Common, peer string, m chat.Message, at time.Time, width in
 		}
 		lines[i] = prefix + lines[i]
 	}
+	if m.Status == chat.StatusRead && !c.Settings.Receipts.Show {
+		m.Status = chat.StatusDelivered // the user chose not to see read receipts
+	}
 	if tick := ticks(st, m); tick != "" {
 		last := len(lines) - 1
 		if lipgloss.Width(lines[last])+1+lipgloss.Width(tick) <= width {
@@ -213,6 +216,12 @@ func (v *ChatView) header() string {
 	}
 	if c.Timer > 0 {
 		h += st.Subtle.Render(" · timer " + shortDuration(c.Timer))
+	}
+	if c.Muted() {
+		h += st.Subtle.Render(" · muted")
+	}
+	if v.typing[c.Contact.ID] != 0 {
+		h += st.Success.Render(" · typing…")
 	}
 	return truncate(h, v.common.Width)
 }

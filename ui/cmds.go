@@ -87,7 +87,7 @@ func SummaryCmd(c Messenger, id chat.ContactID) tea.Cmd {
 func StatusCmd(c Messenger) tea.Cmd {
 	return func() tea.Msg {
 		name, err := c.Name(context.Background())
-		return statusMsg{Status{Profile: name, Home: c.Home()}, err}
+		return statusMsg{Status{Profile: name, Home: c.Home(), ViaRelay: c.ViaRelay()}, err}
 	}
 }
 

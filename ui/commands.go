@@ -30,9 +30,12 @@ var Commands = []Command{
 		Choices: []string{"file"}},
 	{Name: "block", Help: "block this contact: delete the chat, drop its messages"},
 	{Name: "timer", Args: "DURATION|off", Help: "disappearing messages in this chat"},
+	{Name: "mute", Args: "1h|8h|1w|always|off", Help: "mute this chat's notifications",
+		Choices: []string{"1h", "8h", "1w", "always", "off"}},
 	{Name: "backup", Args: "[export|restore|auto]", Help: "back up, restore, or set automatic backups",
 		Choices: []string{"export", "restore", "auto"}},
 	{Name: "help", Help: "show the keys and commands"},
+	{Name: "quit", Help: "quit ratchat"},
 }
 
 // CommandMsg is a /command the user entered in the composer.

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ratchat/chat"
+	"ratchat/config"
 )
 
 // Common is what every component shares: its size, the styles, the key map
@@ -35,6 +36,13 @@ type Common struct {
 	// ScanQR decodes the QR code in an image file ([chat.ScanQR]);
 	// injected so that tests need no image.
 	ScanQR func(path string) (string, error)
+	// Settings is the configuration: notifications, whether receipts and
+	// typing indicators are shown and sent (the key map and styles above
+	// were made from it).
+	Settings config.Config
+	// DesktopNotify, if set, shows a desktop notification by a program of
+	// the system's (notify-send); nil when there is none.
+	DesktopNotify func(title, body string)
 	// CoreChanged, if set, is told of the core a restore put in place of
 	// the one the interface had, so that whoever serves the profile's
 	// socket answers for the new one.
@@ -52,6 +60,9 @@ func NewCommon() Common {
 		After:    after,
 		Terminal: os.Stdout,
 		ScanQR:   chat.ScanQR,
+		Settings: defaultSettings(),
+
+		DesktopNotify: notifySend(),
 	}
 }
 

@@ -174,6 +174,9 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 	case c.Contact.Verified:
 		mark = st.Verified.Render(" ✔")
 	}
+	if c.Muted() {
+		mark += st.Subtle.Render(" muted")
+	}
 	nameW := w - 2 - lipgloss.Width(mark) - lipgloss.Width(right)
 	name := truncate(SanitizeLine(chat.DisplayName(c.Contact)), nameW)
 	line1 := dot + " " + name + mark

@@ -38,6 +38,8 @@ type Messenger interface {
 	Name(ctx context.Context) (string, error)
 	// Home is the address of the profile's home.
 	Home() string
+	// ViaRelay reports whether that home is a relay.
+	ViaRelay() bool
 	// Invite returns the user's own invite text (shown as text and QR).
 	Invite() (string, error)
 	// Summaries lists the contacts with their unread counts and newest
@@ -73,6 +75,11 @@ type Messenger interface {
 	SetTimer(ctx context.Context, id chat.ContactID, d time.Duration) error
 	// AcceptFile downloads a file that waits for the user's acceptance.
 	AcceptFile(ctx context.Context, id chat.ContactID, file chat.MessageID) error
+	// SetTyping tells a contact the user started or stopped typing; it is
+	// dropped when it cannot go at once.
+	SetTyping(ctx context.Context, id chat.ContactID, typing bool) error
+	// Mute mutes a chat's notifications until a time (zero: unmute).
+	Mute(ctx context.Context, id chat.ContactID, until time.Time) error
 }
 
 // Verifier is what the verification screen needs.

@@ -27,6 +27,7 @@ func testCommon(w, h int) Common {
 	c.Location = time.UTC
 	c.After = func(time.Duration, tea.Msg) tea.Cmd { return nil } // see TestNoticesExpire
 	c.Terminal = io.Discard
+	c.DesktopNotify = nil // never the system's notify-send in a test
 	c.SetSize(w, h)
 	return c
 }
@@ -54,6 +55,8 @@ type fakeCore struct {
 	otherIdentity bool
 	restores      int // Restore calls
 	pages         int // Messages calls
+	viaRelay      bool
+	typing        []bool // SetTyping calls, in order
 }
 
 var _ Core = (*fakeCore)(nil)
@@ -171,6 +174,26 @@ func (f *fakeCore) Name(context.Context) (string, error) {
 }
 
 func (f *fakeCore) Home() string { return f.home }
+
+func (f *fakeCore) ViaRelay() bool { return f.viaRelay }
+
+func (f *fakeCore) SetTyping(_ context.Context, id chat.ContactID, on bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.typing = append(f.typing, on)
+	return nil
+}
+
+func (f *fakeCore) Mute(_ context.Context, id chat.ContactID, until time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.contacts {
+		if f.contacts[i].Contact.ID == id {
+			f.contacts[i].MutedUntil = until
+		}
+	}
+	return nil
+}
 
 func (f *fakeCore) Invite() (string, error) {
 	return "ratchat:v1:127.0.0.1:7070:BXNlY3JldC1pZGVudGl0eS1rZXktZm9yLXRlc3Rz", nil

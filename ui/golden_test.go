@@ -113,6 +113,17 @@ func TestGoldenScrolledUp(t *testing.T) {
 		step{send: append(keyMsgs("pgup", "pgup"), news), wait: "new message below"})
 }
 
+// TestGoldenTypingMutedRelay: a contact typing (in the chat's header), a
+// muted chat (in the list), a home that is a relay (in the status bar).
+func TestGoldenTypingMutedRelay(t *testing.T) {
+	f := newFakeCore()
+	f.viaRelay = true
+	f.contacts[1].MutedUntil = chat.MuteForever
+	runGolden(t, mainModel(f), loaded,
+		step{send: keyMsgs("enter"), wait: "map.png"},
+		step{send: []tea.Msg{chat.TypingChanged{Contact: 1, Typing: true}}, wait: "typing…"})
+}
+
 func TestGoldenHelp(t *testing.T) {
 	runGolden(t, mainModel(newFakeCore()), loaded, step{send: keyMsgs("?"), wait: "Commands"})
 }

@@ -40,6 +40,9 @@ type Status struct {
 	Home string
 	// Connection is the state of the connection to the home.
 	Connection ConnState
+	// ViaRelay says the home is a relay: messages wait there while the
+	// profile is away.
+	ViaRelay bool
 }
 
 // StatusBar is the bottom line: the profile, its home, the connection
@@ -68,6 +71,9 @@ func (s *StatusBar) SetStatus(st Status) { s.status = st }
 func (s *StatusBar) SetProfile(name, home string) {
 	s.status.Profile, s.status.Home = name, home
 }
+
+// SetViaRelay marks the home a relay.
+func (s *StatusBar) SetViaRelay(v bool) { s.status.ViaRelay = v }
 
 // SetConnection sets the connection state the core reported.
 func (s *StatusBar) SetConnection(connected bool) {
@@ -129,7 +135,11 @@ func (s *StatusBar) profile(withHome bool) string {
 	if s.status.Connection == ConnOnline {
 		dot = "● "
 	}
-	return left + " · " + dot + s.status.Connection.String() + " "
+	left += " · " + dot + s.status.Connection.String()
+	if s.status.ViaRelay {
+		left += " via relay"
+	}
+	return left + " "
 }
 
 // ShortHelp lists no keys: the bar has none.

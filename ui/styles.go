@@ -1,6 +1,10 @@
 package ui
 
-import "github.com/charmbracelet/lipgloss"
+import (
+	"github.com/charmbracelet/lipgloss"
+
+	"ratchat/config"
+)
 
 // Styles is the interface's style sheet. Colours are adaptive, so that the
 // interface reads on dark and light terminals alike; meaning never rests on
@@ -24,13 +28,18 @@ type Styles struct {
 	QR lipgloss.Style
 }
 
-// DefaultStyles returns ratchat's style sheet.
-func DefaultStyles() *Styles {
-	subtle := lipgloss.AdaptiveColor{Light: "#6c6c6c", Dark: "#8a8a8a"}
-	accent := lipgloss.AdaptiveColor{Light: "#005fd7", Dark: "#5fafff"}
-	red := lipgloss.AdaptiveColor{Light: "#d70000", Dark: "#ff5f5f"}
-	green := lipgloss.AdaptiveColor{Light: "#008700", Dark: "#5fd75f"}
-	yellow := lipgloss.AdaptiveColor{Light: "#af5f00", Dark: "#ffd75f"}
+// DefaultStyles returns ratchat's style sheet: the default theme, adapting
+// to the terminal's background.
+func DefaultStyles() *Styles { return StylesFor(config.Default().Theme) }
+
+// palette is the colours a style sheet is made of.
+type palette struct {
+	subtle, accent, red, green, yellow lipgloss.TerminalColor
+}
+
+// stylesWith returns the style sheet in the palette's colours.
+func stylesWith(p palette) *Styles {
+	subtle, accent, red, green, yellow := p.subtle, p.accent, p.red, p.green, p.yellow
 	border := lipgloss.RoundedBorder()
 	s := &Styles{
 		Title:   lipgloss.NewStyle().Bold(true).Foreground(accent),

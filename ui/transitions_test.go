@@ -85,6 +85,7 @@ func TestChatScrollKeys(t *testing.T) {
 		{"page up and down", []string{"pgup", "pgdown"}, 0},
 		{"not below the bottom", []string{"pgdown", "down"}, 0},
 		{"line by line", []string{"up", "up", "up", "down"}, 2},
+		{"vim keys", []string{"k", "k", "k", "j"}, 2},
 		{"end jumps to the newest", []string{"pgup", "pgup", "end"}, 0},
 	}
 	for _, tt := range tests {
