@@ -15,7 +15,7 @@ import (
 // common three (kind, id, sent). Any other field is refused: a content is
 // exactly what its kind says.
 var kindFields = map[Kind][]protowire.Number{
-	KindText:       {fText},
+	KindText:       {fText, fQuoteID},
 	KindReceipt:    {fReceipt, fAcked},
 	KindProfile:    {fName, fHome},
 	KindTimer:      {fTimer},
@@ -26,6 +26,9 @@ var kindFields = map[Kind][]protowire.Number{
 	KindFileCancel: {fFileID},
 	KindToken:      {fToken},
 	KindFileResume: {fFileID, fChunkIndex},
+	KindReaction:   {fTargetID, fEmoji},
+	KindEdit:       {fTargetID, fText},
+	KindDelete:     {fTargetID},
 }
 
 // contentPolicy reads a content's fields: each of its wire type and range,
@@ -49,6 +52,9 @@ var contentPolicy = wire.Policy{Fields: []wire.Spec{
 	fChunkData:  wire.Bytes(),
 	fFileOK:     wire.Varint(1),
 	fToken:      wire.Fixed(TokenSize),
+	fQuoteID:    wire.Fixed(store.MessageIDSize),
+	fTargetID:   wire.Fixed(store.MessageIDSize),
+	fEmoji:      wire.Bytes(),
 }}
 
 // ParseContent decodes what [Content.Marshal] wrote. It is strict: the
@@ -58,6 +64,17 @@ var contentPolicy = wire.Policy{Fields: []wire.Spec{
 // [ErrBadContent] and [ErrUnknownKind]: the receiver keeps its session in
 // step and ignores the content.
 func ParseContent(b []byte) (*Content, error) {
+	c, err := parseContent(b)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parseContent is ParseContent, but a content of an unknown kind comes
+// back with its error, holding the kind, id and time it was sent: the
+// receiver records that something it cannot show arrived.
+func parseContent(b []byte) (*Content, error) {
 	if len(b) > session.MaxMessageSize {
 		return nil, fmt.Errorf("%w: %d bytes", ErrBadContent, len(b))
 	}
@@ -86,7 +103,8 @@ func ParseContent(b []byte) (*Content, error) {
 		return nil, fmt.Errorf("%w: kind, id or time missing", ErrBadContent)
 	}
 	if c.Kind > lastKind {
-		return nil, fmt.Errorf("%w: %w %d", ErrBadContent, ErrUnknownKind, c.Kind)
+		unknown := &Content{Kind: c.Kind, ID: c.ID, Sent: c.Sent}
+		return unknown, fmt.Errorf("%w: %w %d", ErrBadContent, ErrUnknownKind, c.Kind)
 	}
 	if err := c.checkFields(r); err != nil {
 		return nil, err
@@ -121,6 +139,12 @@ func (c *Content) setField(f wire.Field) error {
 		copy(c.FileSHA256[:], f.Bytes)
 	case fToken:
 		copy(c.Token[:], f.Bytes)
+	case fQuoteID:
+		copy(c.QuoteID[:], f.Bytes)
+	case fTargetID:
+		copy(c.TargetID[:], f.Bytes)
+	case fEmoji:
+		c.Emoji = string(f.Bytes)
 	case fAcked:
 		if len(c.Acked) == MaxReceiptIDs {
 			return fmt.Errorf("%w: too many receipt ids", ErrBadContent)
@@ -144,7 +168,7 @@ func (c *Content) checkFields(r *wire.Reader) error {
 	for _, f := range kindFields[c.Kind] {
 		allowed[f] = true
 	}
-	for f := fKind; f <= fToken; f++ {
+	for f := fKind; f <= lastField; f++ {
 		if r.Has(f) && !allowed[f] {
 			return fmt.Errorf("%w: field %d in a kind %d content", ErrBadContent, f, c.Kind)
 		}

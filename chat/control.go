@@ -43,6 +43,8 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 		return m.applyFileResume(ctx, contact.ID, c)
 	case KindToken:
 		return m.applyToken(ctx, contact, c)
+	case KindEdit, KindDelete, KindReaction:
+		return m.applyAction(ctx, contact.ID, c)
 	}
 	return nil
 }

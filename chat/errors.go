@@ -14,7 +14,9 @@ var (
 	ErrBadContent = errors.New("chat: malformed content")
 	// ErrUnknownKind is returned (with [ErrBadContent]) by [ParseContent]
 	// for a well-formed content of a kind from a newer version; the
-	// receiver ignores such content rather than dropping the envelope.
+	// receiver keeps its session in step rather than dropping the
+	// envelope, and shows an "unsupported message" line for kinds below
+	// [firstSilentKind] (see docs/PROTOCOL.md).
 	ErrUnknownKind = errors.New("chat: content of a kind this version does not know")
 )
 
@@ -100,3 +102,23 @@ var ErrShortPassphrase = errors.New("chat: the passphrase is too short")
 // invite that cannot be read: transport's own error, named here for the
 // front ends.
 var ErrInvalidInvite = transport.ErrInvite
+
+// Errors of message actions: replies, edits, deletions and reactions.
+var (
+	// ErrNotOwnMessage is returned when editing, or deleting for everyone,
+	// a message the profile did not write; a contact's edit or deletion of
+	// a message it did not write is refused with it too.
+	ErrNotOwnMessage = errors.New("chat: only the sender of a message can edit it or delete it for everyone")
+	// ErrEditWindow is returned when a message is older than [EditWindow]:
+	// it can no longer be edited or deleted for everyone.
+	ErrEditWindow = errors.New("chat: the message is older than 24 hours")
+	// ErrTooManyEdits is returned when a message was edited
+	// [store.MaxVersions] times already.
+	ErrTooManyEdits = errors.New("chat: the message was edited too many times")
+	// ErrNotActionable is returned for a row the action does not apply to:
+	// a line of the messenger's own, a deleted message, a file to edit.
+	ErrNotActionable = errors.New("chat: that message cannot be replied to, edited or reacted to")
+	// ErrBadEmoji is returned by [Messenger.React] for a reaction that is
+	// not one emoji.
+	ErrBadEmoji = errors.New("chat: a reaction is one emoji")
+)

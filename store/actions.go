@@ -44,20 +44,23 @@ type StatusTimes struct {
 }
 
 // mark records that the message reached st at t, unless it had already.
+// Reaching a status implies the ones before it: a message read before its
+// delivery receipt arrived was delivered by then at the latest.
 func (t *StatusTimes) mark(st Status, at time.Time) {
-	var p *time.Time
-	switch st {
-	case StatusSent:
-		p = &t.Sent
-	case StatusDelivered:
-		p = &t.Delivered
-	case StatusRead:
-		p = &t.Read
-	default:
-		return
+	set := func(p *time.Time) {
+		if p.IsZero() {
+			*p = at
+		}
 	}
-	if p.IsZero() {
-		*p = at
+	switch st {
+	case StatusRead:
+		set(&t.Read)
+		fallthrough
+	case StatusDelivered:
+		set(&t.Delivered)
+		fallthrough
+	case StatusSent:
+		set(&t.Sent)
 	}
 }
 
@@ -171,26 +174,53 @@ func (s *Store) UpdateMessage(ctx context.Context, conv ContactID, id MessageID,
 	var m Message
 	err := s.write(ctx, func(tx querier) error {
 		var err error
-		m, err = s.scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+`
-			WHERE m.conversation = ? AND m.msgid_index = ?`, conv, s.messageIndex(conv, id)))
-		if err != nil {
-			return err
-		}
-		if err := change(&m); err != nil {
-			return err
-		}
-		if !m.valid() || m.ID != id || m.Conversation != conv {
-			return ErrInvalidArgument
-		}
-		if err := s.rewriteRecord(ctx, tx, &m); err != nil {
-			return err
-		}
-		if m.Kind == KindDeleted {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE message = ?`, m.Seq); err != nil {
-				return fmt.Errorf("store: deleting attachments: %w", err)
-			}
-		}
-		return nil
+		m, err = s.updateMessage(ctx, tx, conv, id, change)
+		return err
 	})
 	return m, err
+}
+
+// UpdateMessageSent is [Store.UpdateMessage] and [Store.CommitControlSent]
+// in one transaction: a change to a message (an edit, a deletion, a
+// reaction) with the session state after encrypting the message that
+// tells the contact, and the outbox item that delivers it. Either both
+// sides' records move, or neither does.
+func (s *Store) UpdateMessageSent(ctx context.Context, conv ContactID, id MessageID, change func(*Message) error, session, payload []byte) (Message, error) {
+	var m Message
+	err := s.write(ctx, func(tx querier) error {
+		var err error
+		if m, err = s.updateMessage(ctx, tx, conv, id, change); err != nil {
+			return err
+		}
+		if err := s.putSession(ctx, tx, conv, session); err != nil {
+			return err
+		}
+		_, err = s.enqueue(ctx, tx, OutboxItem{Contact: conv, Payload: payload})
+		return err
+	})
+	return m, err
+}
+
+// updateMessage is UpdateMessage inside a transaction.
+func (s *Store) updateMessage(ctx context.Context, tx querier, conv ContactID, id MessageID, change func(*Message) error) (Message, error) {
+	m, err := s.scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+`
+		WHERE m.conversation = ? AND m.msgid_index = ?`, conv, s.messageIndex(conv, id)))
+	if err != nil {
+		return m, err
+	}
+	if err := change(&m); err != nil {
+		return m, err
+	}
+	if !m.valid() || m.ID != id || m.Conversation != conv {
+		return m, ErrInvalidArgument
+	}
+	if err := s.rewriteRecord(ctx, tx, &m); err != nil {
+		return m, err
+	}
+	if m.Kind == KindDeleted {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE message = ?`, m.Seq); err != nil {
+			return m, fmt.Errorf("store: deleting attachments: %w", err)
+		}
+	}
+	return m, nil
 }
