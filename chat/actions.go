@@ -28,13 +28,13 @@ const (
 )
 
 // Reply sends text to a contact quoting the earlier message quote of the
-// same chat. It fails with [store.ErrNotFound] when the chat has no such
+// same chat. It fails with [ErrNoMessage] when the chat has no such
 // message and [ErrNotActionable] when it is a line of the messenger's own
 // or a deleted message.
 func (m *Messenger) Reply(ctx context.Context, id store.ContactID, quote store.MessageID, text string) (store.Message, error) {
 	q, err := m.st.Message(ctx, id, quote)
 	if err != nil {
-		return store.Message{}, fmt.Errorf("chat: the quoted message: %w", err)
+		return store.Message{}, fmt.Errorf("chat: the quoted message: %w", noMessage(err))
 	}
 	if !personal(q) {
 		return store.Message{}, ErrNotActionable
@@ -67,7 +67,7 @@ func (m *Messenger) Delete(ctx context.Context, id store.ContactID, target store
 	if !forEveryone {
 		msg, err := m.st.UpdateMessage(ctx, id, target, deleteForMe)
 		if err != nil {
-			return msg, fmt.Errorf("chat: deleting: %w", err)
+			return msg, fmt.Errorf("chat: deleting: %w", noMessage(err))
 		}
 		m.events.emit(MessageStored{Contact: id, Message: msg})
 		return msg, nil
@@ -105,7 +105,7 @@ func (m *Messenger) act(ctx context.Context, id store.ContactID, c *Content, cha
 	}
 	msg, err := m.st.UpdateMessageSent(ctx, id, c.TargetID, change, state, payload)
 	if err != nil {
-		return msg, fmt.Errorf("chat: message action: %w", err)
+		return msg, fmt.Errorf("chat: message action: %w", noMessage(err))
 	}
 	m.events.emit(MessageStored{Contact: id, Message: msg})
 	m.wakeOutbox()
@@ -255,7 +255,7 @@ type Info struct {
 func (m *Messenger) MessageInfo(ctx context.Context, id store.ContactID, target store.MessageID) (Info, error) {
 	msg, err := m.st.Message(ctx, id, target)
 	if err != nil {
-		return Info{}, fmt.Errorf("chat: message info: %w", err)
+		return Info{}, fmt.Errorf("chat: message info: %w", noMessage(err))
 	}
 	info := Info{Message: msg, Written: msg.Sent, Received: msg.Received,
 		Sent: msg.Times.Sent, Delivered: msg.Times.Delivered, Read: msg.Times.Read,
@@ -267,9 +267,10 @@ func (m *Messenger) MessageInfo(ctx context.Context, id store.ContactID, target 
 }
 
 // Message returns one message of a chat by its id: a quote's original,
-// say. It fails with [store.ErrNotFound] when the chat has none.
+// say. It fails with [ErrNoMessage] when the chat has none.
 func (m *Messenger) Message(ctx context.Context, id store.ContactID, msgID store.MessageID) (store.Message, error) {
-	return m.st.Message(ctx, id, msgID)
+	msg, err := m.st.Message(ctx, id, msgID)
+	return msg, noMessage(err)
 }
 
 // checkQuote keeps a received reply's quote only if this chat has the
@@ -286,4 +287,29 @@ func (m *Messenger) checkQuote(ctx context.Context, id store.ContactID, msg *sto
 		return err
 	}
 	return nil
+}
+
+// ReactionCount is one emoji on a message and how many people chose it.
+type ReactionCount struct {
+	Emoji string
+	Count int
+}
+
+// CountReactions summarizes reactions as the front ends show them under a
+// message: each emoji once, with its count, in the order first chosen.
+func CountReactions(rs []store.Reaction) []ReactionCount {
+	var out []ReactionCount
+	for _, r := range rs {
+		found := false
+		for i := range out {
+			if out[i].Emoji == r.Emoji {
+				out[i].Count++
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, ReactionCount{Emoji: r.Emoji, Count: 1})
+		}
+	}
+	return out
 }

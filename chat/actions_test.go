@@ -2,7 +2,9 @@ package chat
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -200,7 +202,7 @@ func TestMessageActionRefusals(t *testing.T) {
 	if _, err := alice.m.Delete(ctx, ab.ID, theirs.ID, true); !errors.Is(err, ErrNotOwnMessage) {
 		t.Fatalf("Delete for everyone of bob's message: %v", err)
 	}
-	if _, err := alice.m.React(ctx, ab.ID, carols.ID, "👍"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := alice.m.React(ctx, ab.ID, carols.ID, "👍"); !errors.Is(err, ErrNoMessage) {
 		t.Fatalf("React in bob's chat to carol's message: %v", err)
 	}
 	offset.Store(int64(EditWindow + time.Hour))
@@ -291,5 +293,44 @@ func TestUnsupportedKind(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("%d unsupported rows, want 1 (the control kind shows nothing)", n)
+	}
+}
+
+// TestFindMessage finds messages by whole id and by prefix, and refuses
+// what is no id, no message of the chat, or too short.
+func TestFindMessage(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newProfile(t, "alice", ""), newProfile(t, "bob", "")
+	ab, _ := connect(t, alice, bob)
+	msg, err := alice.m.Send(ctx, ab.ID, "find me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := hex.EncodeToString(msg.ID[:])
+	for ref, want := range map[string]error{
+		full:                   nil,
+		ShortID(msg.ID):        nil,
+		strings.ToUpper(full):  nil,
+		full[:ShortIDLen+1]:    nil,
+		full[:ShortIDLen-1]:    ErrNoMessage,
+		"zzzzzzzzzz":           ErrNoMessage,
+		"0123456789abcdef0123": ErrNoMessage,
+		full + "00":            ErrNoMessage,
+	} {
+		got, err := alice.m.FindMessage(ctx, ab.ID, ref)
+		if !errors.Is(err, want) || err == nil && got.ID != msg.ID {
+			t.Errorf("FindMessage(%q) = %x, %v; want %v", ref, got.ID, err, want)
+		}
+	}
+	// Ambiguity needs two ids sharing a prefix: write them directly.
+	twin := store.Message{Conversation: ab.ID, Direction: store.Local, Kind: store.KindVerified,
+		Status: store.StatusSent, Sent: msg.Sent, Received: msg.Sent, StatusAt: msg.Sent}
+	twin.ID = msg.ID
+	twin.ID[15] ^= 1
+	if _, _, err := alice.st.InsertMessage(ctx, twin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.m.FindMessage(ctx, ab.ID, ShortID(msg.ID)); !errors.Is(err, ErrAmbiguousMessage) {
+		t.Fatalf("FindMessage of a shared prefix: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"fmt"
 
 	"ratchat/store"
 	"ratchat/transport"
@@ -122,3 +123,21 @@ var (
 	// not one emoji.
 	ErrBadEmoji = errors.New("chat: a reaction is one emoji")
 )
+
+// Errors of message look-ups.
+var (
+	// ErrNoMessage is returned when a chat has no message with the id
+	// given (or no id starts so).
+	ErrNoMessage = errors.New("chat: no such message in this chat")
+	// ErrAmbiguousMessage is returned by [Messenger.FindMessage] when
+	// several messages' ids start with the prefix given: give more of it.
+	ErrAmbiguousMessage = errors.New("chat: several messages have ids starting so; give more of the id")
+)
+
+// noMessage marks the store's not-found as [ErrNoMessage], keeping it.
+func noMessage(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %w", ErrNoMessage, err)
+	}
+	return err
+}
