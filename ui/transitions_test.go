@@ -84,7 +84,7 @@ func TestChatScrollKeys(t *testing.T) {
 		{"two pages up", []string{"pgup", "pgup"}, 34},
 		{"page up and down", []string{"pgup", "pgdown"}, 0},
 		{"not below the bottom", []string{"pgdown", "down"}, 0},
-		{"line by line", []string{"up", "up", "up", "down"}, 2},
+		{"up selects, the view stays", []string{"up", "up", "up", "down"}, 0},
 		{"end jumps to the newest", []string{"pgup", "pgup", "end"}, 0},
 	}
 	for _, tt := range tests {
