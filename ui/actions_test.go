@@ -134,6 +134,10 @@ func TestMessageActionKeys(t *testing.T) {
 			return !ok
 		}},
 		{"info", []string{"up", "i"}, func(_ *fakeCore, a *App) bool { return a.chat.info != nil }},
+		{"enter on a reply jumps to the original", []string{"up", "up", "up", "enter"}, func(_ *fakeCore, a *App) bool {
+			m, ok := a.chat.Selected()
+			return ok && m.Seq == 2
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

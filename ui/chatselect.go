@@ -57,7 +57,7 @@ func (v *ChatView) Captures(msg tea.KeyMsg) bool {
 		return true
 	}
 	km := v.common.KeyMap
-	return v.selSeq != 0 && (key.Matches(msg, km.Reply, km.Edit, km.Delete, km.React, km.Info, km.Back))
+	return v.selSeq != 0 && (key.Matches(msg, km.Reply, km.Edit, km.Delete, km.React, km.Info, km.Back, km.Open))
 }
 
 // setSelection selects row i (-1: none), redrawing the rows it changes.
@@ -153,6 +153,13 @@ func (v *ChatView) handleSelectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		}
 	case key.Matches(msg, km.Info):
 		return InfoCmd(v.core, v.contact.Contact.ID, m.ID), true
+	case key.Matches(msg, km.Open) && m.Quote != (chat.MessageID{}):
+		// Jump to the quoted original, when it is loaded.
+		if j := v.find(m.Quote); j >= 0 {
+			v.setSelection(j)
+			return v.showRow(j), true
+		}
+		v.note = "The quoted message is further up: scroll up to load it."
 	default:
 		return nil, false
 	}
