@@ -220,11 +220,13 @@ func TestMessageActionRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	late.Sent = theirs.Sent.Add(EditWindow + time.Minute)
+	quoteElsewhere := &Content{Kind: KindText, Text: "quoting carol", QuoteID: carols.ID}
 	for _, c := range []*Content{
 		{Kind: KindEdit, TargetID: mine.ID, Text: "forged"},
 		{Kind: KindDelete, TargetID: mine.ID},
 		{Kind: KindReaction, TargetID: carols.ID, Emoji: "💩"},
 		late,
+		quoteElsewhere,
 	} {
 		if c.ID == (store.MessageID{}) {
 			if err := bob.m.stamp(c); err != nil {
@@ -249,6 +251,10 @@ func TestMessageActionRefusals(t *testing.T) {
 		if err != nil || string(m.Body) != check.text || m.Kind != RowText || len(m.Versions) != 0 || len(m.Reactions) != check.reactions {
 			t.Fatalf("after forgeries, %q reads %+v, %v", check.text, m, err)
 		}
+	}
+	// A reply quoting a message of another chat keeps its text, not the quote.
+	if m, err := alice.st.Message(ctx, ab.ID, quoteElsewhere.ID); err != nil || string(m.Body) != "quoting carol" || m.Quote != (store.MessageID{}) {
+		t.Fatalf("a quote of another chat's message: %+v, %v", m, err)
 	}
 	// Delete for me still works on anything.
 	if _, err := alice.m.Delete(ctx, ab.ID, mine.ID, false); err != nil {

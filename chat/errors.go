@@ -17,7 +17,7 @@ var (
 	// for a well-formed content of a kind from a newer version; the
 	// receiver keeps its session in step rather than dropping the
 	// envelope, and shows an "unsupported message" line for kinds below
-	// [firstSilentKind] (see docs/PROTOCOL.md).
+	// 128, the kinds a person sends (see docs/PROTOCOL.md).
 	ErrUnknownKind = errors.New("chat: content of a kind this version does not know")
 )
 
