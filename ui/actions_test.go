@@ -39,39 +39,40 @@ func actionsCore() *fakeCore {
 	return f
 }
 
-// openActions opens Alice's chat in the main screen and gives the chat
-// pane the keyboard.
+// openActions waits for the contacts and the status bar, opens Alice's
+// chat in the main screen and gives the chat pane the keyboard.
 var openActions = []step{
+	{wait: "Carol", also: []string{"Mallory"}},
 	{send: keyMsgs("enter"), wait: "bringing the book"},
 	{send: keyMsgs("shift+tab"), wait: "select message"},
 }
 
 func TestGoldenMessageActions(t *testing.T) {
-	runGolden(t, mainModel(actionsCore()), append([]step{loaded}, openActions...)...)
+	runGolden(t, mainModel(actionsCore()), openActions...)
 }
 
 func TestGoldenMessageSelected(t *testing.T) {
-	runGolden(t, mainModel(actionsCore()), append(append([]step{loaded}, openActions...),
+	runGolden(t, mainModel(actionsCore()), append(openActions,
 		step{send: keyMsgs("up", "up"), wait: "▸"})...)
 }
 
 func TestGoldenDeletePrompt(t *testing.T) {
-	runGolden(t, mainModel(actionsCore()), append(append([]step{loaded}, openActions...),
+	runGolden(t, mainModel(actionsCore()), append(openActions,
 		step{send: keyMsgs("up", "d"), wait: "for everyone"})...)
 }
 
 func TestGoldenReactPicker(t *testing.T) {
-	runGolden(t, mainModel(actionsCore()), append(append([]step{loaded}, openActions...),
+	runGolden(t, mainModel(actionsCore()), append(openActions,
 		step{send: keyMsgs("up", "+"), wait: "0 remove"})...)
 }
 
 func TestGoldenMessageInfo(t *testing.T) {
-	runGolden(t, mainModel(actionsCore()), append(append([]step{loaded}, openActions...),
+	runGolden(t, mainModel(actionsCore()), append(openActions,
 		step{send: keyMsgs("up", "up", "up", "up", "i"), wait: "Earlier versions"})...)
 }
 
 func TestGoldenReplyComposer(t *testing.T) {
-	runGolden(t, mainModel(actionsCore()), append(append([]step{loaded}, openActions...),
+	runGolden(t, mainModel(actionsCore()), append(openActions,
 		step{send: keyMsgs("up", "up", "up", "r"), wait: "replying to"})...)
 }
 
