@@ -58,6 +58,16 @@ const (
 	CodeKeyChanged    = 8  // the contact's key changed; accept it first
 	CodeNotAccepted   = 9  // a message request or blocked sender: accept it first
 	CodeNotRequest    = 10 // accept: that is no message request
+
+	// Message actions (reply, edit, delete, react, info). They start at
+	// 20, leaving 11 to 19 to the contact methods.
+	CodeNoMessage        = 20 // the chat has no message with that id
+	CodeAmbiguousMessage = 21 // several ids start so: give more of the id
+	CodeNotOwnMessage    = 22 // only the sender edits or deletes for everyone
+	CodeEditWindow       = 23 // the message is older than 24 hours
+	CodeTooManyEdits     = 24 // the message was edited too often
+	CodeNotActionable    = 25 // a line of the messenger's own, or deleted
+	CodeBadEmoji         = 26 // a reaction is one emoji
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -81,6 +91,13 @@ var causes = []cause{
 	{CodeKeyChanged, "key_changed", errKeyChanged},
 	{CodeNotAccepted, "not_accepted", chat.ErrNotAccepted},
 	{CodeNotRequest, "not_request", chat.ErrNotRequest},
+	{CodeNoMessage, "no_such_message", chat.ErrNoMessage},
+	{CodeAmbiguousMessage, "ambiguous_message", chat.ErrAmbiguousMessage},
+	{CodeNotOwnMessage, "not_own_message", chat.ErrNotOwnMessage},
+	{CodeEditWindow, "edit_window", chat.ErrEditWindow},
+	{CodeTooManyEdits, "too_many_edits", chat.ErrTooManyEdits},
+	{CodeNotActionable, "not_actionable", chat.ErrNotActionable},
+	{CodeBadEmoji, "bad_emoji", chat.ErrBadEmoji},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},

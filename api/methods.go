@@ -177,6 +177,11 @@ func init() {
 		handle("block", "Block a contact or request: delete its history, drop its later messages.", block),
 		handle("files", "Set whether a contact's files download by themselves: auto, ask or default.", files),
 		handle("mute", "Mute a contact's notifications for 1h, 8h, 1w, always, or off.", mute),
+		handle("reply", "Send a text that replies to (quotes) a message of the chat.", reply),
+		handle("edit", "Change the text of one of our messages, within 24 hours of sending it.", edit),
+		handle("delete", "Delete a message here, or for everyone (our own, within 24 hours).", deleteMessage),
+		handle("react", "Set our reaction to a message: one emoji, or \"\" to remove it.", react),
+		handle("info", "Return message info: sent, delivered and read times, earlier versions.", info),
 		handle("backup.export", "Write an encrypted backup to path; return its recovery key.", backupExport),
 		handle("rpc.discover", "Describe the methods, their params and results.", discover),
 	}

@@ -38,12 +38,17 @@ type Contact struct {
 // Message is one row of a chat's history: a message, a file or one of the
 // messenger's own lines.
 type Message struct {
-	// Seq orders the rows of a chat; ID is the message's id (hex).
+	// Seq orders the rows of a chat; ID is the message's id (hex), which
+	// reply, edit, delete, react and info take (whole, or its first 8
+	// digits).
 	Seq int64  `json:"seq"`
 	ID  string `json:"id"`
 	// Direction is "in", "out" or "local" (the messenger's own lines);
 	// Kind is "text", "file", "key changed", "session reset", "verified",
-	// "unverified", "timer" or "a message could not be decrypted".
+	// "unverified", "timer", "a message could not be decrypted",
+	// "deleted" (a message deleted, for everyone or here) or
+	// "unsupported" (something a newer ratchat sent that this one cannot
+	// show).
 	Direction string `json:"direction"`
 	Kind      string `json:"kind"`
 	// Text is a text message's text, as the peer wrote it (sanitize it
@@ -58,6 +63,13 @@ type Message struct {
 	Timer string `json:"timer,omitempty"`
 	// File describes a file row's file.
 	File *File `json:"file,omitempty"`
+	// Quote is, for a reply, the id of the message it quotes.
+	Quote string `json:"quote,omitempty"`
+	// Edited is when the message was last edited (see info for its
+	// earlier texts).
+	Edited time.Time `json:"edited,omitzero"`
+	// Reactions are the emoji on the message, one per person.
+	Reactions []Reaction `json:"reactions,omitempty"`
 }
 
 // File is the file of a file row.
@@ -94,6 +106,7 @@ func newMessage(r chat.Message) Message {
 	if f := r.File; f != nil {
 		j.File = &File{Name: f.Name, Path: f.Path, Size: f.Size, Done: f.Done, State: fileStateName(f.State)}
 	}
+	addActions(&j, r)
 	return j
 }
 
@@ -142,6 +155,10 @@ func kindName(k chat.RowKind) string {
 		return "timer"
 	case chat.RowDecryptFailed:
 		return "a message could not be decrypted"
+	case chat.RowDeleted:
+		return "deleted"
+	case chat.RowUnsupported:
+		return "unsupported"
 	}
 	return "unknown"
 }

@@ -54,15 +54,30 @@ const (
 	// ignores it (see [ErrUnknownKind]); the receiver's row then keeps
 	// what arrived until the user cancels it.
 	KindFileResume Kind = 11
+	// KindReaction sets the sender's reaction to message TargetID of the
+	// conversation: Emoji, one emoji; an empty Emoji removes it.
+	KindReaction Kind = 12
+	// KindEdit replaces the text of the sender's own message TargetID
+	// with Text, within [EditWindow] of sending it.
+	KindEdit Kind = 13
+	// KindDelete deletes the sender's own message TargetID for everyone,
+	// within [EditWindow] of sending it.
+	KindDelete Kind = 14
 	// KindTyping says the sender started (Typing set) or stopped typing
 	// to us. It is never stored and never queued: sent only while the
 	// contact's home answers, dropped when it cannot go at once, and
 	// ignored when it arrives late (see [Messenger.SetTyping]).
 	KindTyping Kind = 15
-	// maxWireKind bounds the kind a peer may send: kinds after lastKind
-	// come from a newer version and are ignored, not refused (see
+	// maxWireKind bounds the kind a peer may send: kinds after
+	// KindTyping come from a newer version and are not refused (see
 	// [ErrUnknownKind]).
 	maxWireKind = 255
+	// firstSilentKind splits the kinds a newer version may add: an
+	// unknown kind below it is something a person sent, and the chat
+	// shows an "unsupported message" line for it; from it on, an unknown
+	// kind is a control message (a typing indicator, say), ignored in
+	// silence so that it never floods an older peer's chat.
+	firstSilentKind = 128
 )
 
 // ReceiptType tells a delivery receipt from a read receipt.
@@ -119,8 +134,14 @@ type Content struct {
 	ChunkData  []byte            // KindFileChunk
 	FileOK     bool              // KindFileDone: the file was whole and saved (from the sender: never set)
 	Token      [TokenSize]byte   // KindToken: never all zero
+	QuoteID    store.MessageID   // KindText: the earlier message of the conversation a reply quotes (zero: none)
+	TargetID   store.MessageID   // KindReaction, KindEdit, KindDelete: the message acted on
+	Emoji      string            // KindReaction: one emoji, at most MaxEmojiSize bytes; empty removes the reaction
 	Typing     bool              // KindTyping: started (true) or stopped
 }
+
+// MaxEmojiSize bounds a reaction's emoji, in bytes of UTF-8.
+const MaxEmojiSize = store.MaxEmojiSize
 
 // TokenSize is the length of the deposit token a [KindToken] carries.
 const TokenSize = 16
@@ -146,7 +167,10 @@ const (
 	fToken
 	// Fields from here on are numbered explicitly: kinds added in
 	// parallel take numbers of their own.
-	fTyping protowire.Number = 21
+	fQuoteID  protowire.Number = 18
+	fTargetID protowire.Number = 19
+	fEmoji    protowire.Number = 20
+	fTyping   protowire.Number = 21
 )
 
 // Marshal encodes c: version byte, fields, padding. It checks c first, so
@@ -162,6 +186,9 @@ func (c *Content) Marshal() ([]byte, error) {
 	switch c.Kind {
 	case KindText:
 		b = appendBytes(b, fText, []byte(c.Text))
+		if c.QuoteID != (store.MessageID{}) {
+			b = appendBytes(b, fQuoteID, c.QuoteID[:])
+		}
 	case KindReceipt:
 		b = appendVarint(b, fReceipt, uint64(c.Receipt))
 		for _, id := range c.Acked {
@@ -194,6 +221,14 @@ func (c *Content) Marshal() ([]byte, error) {
 	case KindFileResume:
 		b = appendBytes(b, fFileID, c.FileID[:])
 		b = appendVarint(b, fChunkIndex, uint64(c.ChunkIndex))
+	case KindReaction:
+		b = appendBytes(b, fTargetID, c.TargetID[:])
+		b = appendBytes(b, fEmoji, []byte(c.Emoji))
+	case KindEdit:
+		b = appendBytes(b, fTargetID, c.TargetID[:])
+		b = appendBytes(b, fText, []byte(c.Text))
+	case KindDelete:
+		b = appendBytes(b, fTargetID, c.TargetID[:])
 	case KindTyping:
 		var started uint64
 		if c.Typing {
@@ -248,6 +283,8 @@ func (c *Content) check() error {
 		return bad("chunk of %d bytes", len(c.ChunkData))
 	case c.Timer < 0 || c.Timer%time.Second != 0:
 		return bad("timer %v", c.Timer)
+	case len(c.Emoji) > MaxEmojiSize || !validEmoji(c.Emoji):
+		return bad("reaction of %d bytes or not one emoji", len(c.Emoji))
 	}
 	switch c.Kind {
 	case KindReceipt:
@@ -266,6 +303,14 @@ func (c *Content) check() error {
 	case KindToken:
 		if c.Token == [TokenSize]byte{} {
 			return bad("zero token")
+		}
+	case KindReaction, KindDelete:
+		if c.TargetID == (store.MessageID{}) {
+			return bad("no target")
+		}
+	case KindEdit:
+		if c.TargetID == (store.MessageID{}) || c.Text == "" {
+			return bad("edit without a target or a text")
 		}
 	}
 	return nil

@@ -15,7 +15,7 @@ import (
 // common three (kind, id, sent). Any other field is refused: a content is
 // exactly what its kind says.
 var kindFields = map[Kind][]protowire.Number{
-	KindText:       {fText},
+	KindText:       {fText, fQuoteID},
 	KindReceipt:    {fReceipt, fAcked},
 	KindProfile:    {fName, fHome},
 	KindTimer:      {fTimer},
@@ -26,6 +26,9 @@ var kindFields = map[Kind][]protowire.Number{
 	KindFileCancel: {fFileID},
 	KindToken:      {fToken},
 	KindFileResume: {fFileID, fChunkIndex},
+	KindReaction:   {fTargetID, fEmoji},
+	KindEdit:       {fTargetID, fText},
+	KindDelete:     {fTargetID},
 	KindTyping:     {fTyping},
 }
 
@@ -50,6 +53,9 @@ var contentPolicy = wire.Policy{Fields: []wire.Spec{
 	fChunkData:  wire.Bytes(),
 	fFileOK:     wire.Varint(1),
 	fToken:      wire.Fixed(TokenSize),
+	fQuoteID:    wire.Fixed(store.MessageIDSize),
+	fTargetID:   wire.Fixed(store.MessageIDSize),
+	fEmoji:      wire.Bytes(),
 	fTyping:     wire.Varint(1),
 }}
 
@@ -60,6 +66,17 @@ var contentPolicy = wire.Policy{Fields: []wire.Spec{
 // [ErrBadContent] and [ErrUnknownKind]: the receiver keeps its session in
 // step and ignores the content.
 func ParseContent(b []byte) (*Content, error) {
+	c, err := parseContent(b)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parseContent is ParseContent, but a content of an unknown kind comes
+// back with its error, holding the kind, id and time it was sent: the
+// receiver records that something it cannot show arrived.
+func parseContent(b []byte) (*Content, error) {
 	if len(b) > session.MaxMessageSize {
 		return nil, fmt.Errorf("%w: %d bytes", ErrBadContent, len(b))
 	}
@@ -88,7 +105,8 @@ func ParseContent(b []byte) (*Content, error) {
 		return nil, fmt.Errorf("%w: kind, id or time missing", ErrBadContent)
 	}
 	if !knownKind(c.Kind) {
-		return nil, fmt.Errorf("%w: %w %d", ErrBadContent, ErrUnknownKind, c.Kind)
+		unknown := &Content{Kind: c.Kind, ID: c.ID, Sent: c.Sent}
+		return unknown, fmt.Errorf("%w: %w %d", ErrBadContent, ErrUnknownKind, c.Kind)
 	}
 	if err := c.checkFields(r); err != nil {
 		return nil, err
@@ -125,6 +143,12 @@ func (c *Content) setField(f wire.Field) error {
 		copy(c.FileSHA256[:], f.Bytes)
 	case fToken:
 		copy(c.Token[:], f.Bytes)
+	case fQuoteID:
+		copy(c.QuoteID[:], f.Bytes)
+	case fTargetID:
+		copy(c.TargetID[:], f.Bytes)
+	case fEmoji:
+		c.Emoji = string(f.Bytes)
 	case fAcked:
 		if len(c.Acked) == MaxReceiptIDs {
 			return fmt.Errorf("%w: too many receipt ids", ErrBadContent)

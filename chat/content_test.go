@@ -34,6 +34,14 @@ func sampleContents() map[string]*Content {
 		"resume":     {Kind: KindFileResume, ID: id, Sent: when, FileID: id, ChunkIndex: 256},
 		"typing":     {Kind: KindTyping, ID: id, Sent: when, Typing: true},
 		"stopped":    {Kind: KindTyping, ID: id, Sent: when},
+		"reply":      {Kind: KindText, ID: id, Sent: when, Text: "yes", QuoteID: store.MessageID{4}},
+		"reaction":   {Kind: KindReaction, ID: id, Sent: when, TargetID: store.MessageID{4}, Emoji: "👍🏽"},
+		"family":     {Kind: KindReaction, ID: id, Sent: when, TargetID: store.MessageID{4}, Emoji: "👨‍👩‍👧‍👦"},
+		"flag":       {Kind: KindReaction, ID: id, Sent: when, TargetID: store.MessageID{4}, Emoji: "🇳🇱"},
+		"keycap":     {Kind: KindReaction, ID: id, Sent: when, TargetID: store.MessageID{4}, Emoji: "1️⃣"},
+		"unreact":    {Kind: KindReaction, ID: id, Sent: when, TargetID: store.MessageID{4}},
+		"edit":       {Kind: KindEdit, ID: id, Sent: when, TargetID: store.MessageID{4}, Text: "fixed"},
+		"delete":     {Kind: KindDelete, ID: id, Sent: when, TargetID: store.MessageID{4}},
 	}
 }
 
@@ -112,6 +120,28 @@ func TestContentRejects(t *testing.T) {
 		"unknown kind, no id":   frame(kindField(200), body[2+2+store.MessageIDSize:]),
 		"data in a typing":      frame(kindField(KindTyping), body[2:], field(fChunkData, []byte{1})),
 		"data in a resume":      frame(kindField(KindFileResume), body[2:], field(fFileID, make([]byte, 16)), field(fChunkData, []byte{1})),
+		"short quote":           frame(body, field(fQuoteID, []byte{1, 2})),
+		"emoji in a text":       frame(body, field(fEmoji, []byte("👍"))),
+		"quote in a reaction":   frame(kindField(KindReaction), body[2:], field(fTargetID, make([]byte, 16)), field(fQuoteID, make([]byte, 16))),
+		"text in a delete":      frame(kindField(KindDelete), body[2:], field(fTargetID, make([]byte, 16))),
+		"reaction, no target":   frame(kindField(KindReaction), body[2+2+store.MessageIDSize:], field(fEmoji, []byte("👍"))),
+		"edit, no text":         mustMarshalUnchecked(&Content{Kind: KindEdit, TargetID: store.MessageID{1}}),
+		"delete, zero target":   mustMarshalUnchecked(&Content{Kind: KindDelete}),
+	}
+	react := func(emoji string) []byte {
+		return mustMarshalUnchecked(&Content{Kind: KindReaction, TargetID: store.MessageID{1}, Emoji: emoji})
+	}
+	for name, emoji := range map[string]string{
+		"letters":          "ab",
+		"two emoji":        "👍👍",
+		"bidi override":    "\u202e👍",
+		"newline":          "👍\n",
+		"emoji then space": "👍 ",
+		"a digit":          "1",
+		"not UTF-8":        "\xff",
+		"too long":         strings.Repeat("👍", MaxEmojiSize),
+	} {
+		tests["reaction of "+name] = react(emoji)
 	}
 	for name, b := range tests {
 		if _, err := ParseContent(b); !errors.Is(err, ErrBadContent) {
@@ -134,12 +164,24 @@ func kindField(k Kind) []byte { return varintField(fKind, uint64(k)) }
 func TestContentUnknownKind(t *testing.T) {
 	good, _ := sampleContents()["text"].Marshal()
 	body, _ := unpad(good[1:])
-	// 16: after KindTyping, the last kind this version knows.
-	for _, k := range []Kind{KindTyping + 1, maxWireKind} {
+	// Kinds 1 to 15 (KindTyping) are this version's; 16 to 127 show an
+	// "unsupported message" line and 128 to 255 are ignored, but both
+	// parse as unknown here.
+	for k := KindText; k <= KindTyping; k++ {
+		if !knownKind(k) {
+			t.Errorf("kind %d unknown", k)
+		}
+	}
+	for _, k := range []Kind{KindTyping + 1, firstSilentKind - 1, firstSilentKind, maxWireKind} {
 		b := pad(append([]byte{contentVersion}, append(kindField(k), body[2:]...)...))
 		_, err := ParseContent(b)
 		if !errors.Is(err, ErrUnknownKind) || !errors.Is(err, ErrBadContent) {
 			t.Errorf("kind %d: err = %v, want ErrUnknownKind and ErrBadContent", k, err)
+		}
+		// The receiver learns the kind, id and time, to show a line.
+		c, err := parseContent(b)
+		if !errors.Is(err, ErrUnknownKind) || c == nil || c.Kind != k || c.ID != (store.MessageID{1, 2, 3}) || c.Text != "" {
+			t.Errorf("kind %d: parseContent = %+v, %v", k, c, err)
 		}
 	}
 	b := pad(append([]byte{contentVersion}, append(varintField(fKind, maxWireKind+1), body[2:]...)...))
@@ -158,6 +200,10 @@ func mustMarshalUnchecked(c *Content) []byte {
 	if c.Kind == KindReceipt {
 		b = appendVarint(b, fReceipt, uint64(c.Receipt))
 	}
+	if c.Kind == KindEdit || c.Kind == KindDelete || c.Kind == KindReaction {
+		b = appendBytes(b, fTargetID, c.TargetID[:])
+		b = appendBytes(b, fEmoji, []byte(c.Emoji))
+	}
 	if c.Kind == KindFileOffer {
 		b = appendBytes(b, fFileID, c.FileID[:])
 		b = appendBytes(b, fName, []byte(c.Name))
@@ -175,6 +221,8 @@ func TestMarshalRefusesWhatParseWould(t *testing.T) {
 		"bad utf-8 name": {Kind: KindProfile, Name: "\xff"},
 		"fraction timer": {Kind: KindTimer, Timer: time.Millisecond},
 		"huge chunk":     {Kind: KindFileChunk, ChunkData: make([]byte, ChunkSize+1)},
+		"two emoji":      {Kind: KindReaction, TargetID: store.MessageID{1}, Emoji: "👍👎"},
+		"empty edit":     {Kind: KindEdit, TargetID: store.MessageID{1}},
 	} {
 		if _, err := c.Marshal(); !errors.Is(err, ErrBadContent) {
 			t.Errorf("%s: err = %v", name, err)

@@ -45,6 +45,8 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 		return m.applyToken(ctx, contact, c)
 	case KindTyping:
 		m.applyTyping(contact, c, in.received)
+	case KindEdit, KindDelete, KindReaction:
+		return m.applyAction(ctx, contact.ID, c)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"fmt"
 
 	"ratchat/store"
 	"ratchat/transport"
@@ -14,7 +15,9 @@ var (
 	ErrBadContent = errors.New("chat: malformed content")
 	// ErrUnknownKind is returned (with [ErrBadContent]) by [ParseContent]
 	// for a well-formed content of a kind from a newer version; the
-	// receiver ignores such content rather than dropping the envelope.
+	// receiver keeps its session in step rather than dropping the
+	// envelope, and shows an "unsupported message" line for kinds below
+	// 128, the kinds a person sends (see docs/PROTOCOL.md).
 	ErrUnknownKind = errors.New("chat: content of a kind this version does not know")
 )
 
@@ -103,3 +106,41 @@ var ErrInvalidInvite = transport.ErrInvite
 
 // ErrBadMute is returned by [ParseMute] for a duration it does not know.
 var ErrBadMute = errors.New("chat: mute for 1h, 8h, 1w, always or off")
+
+// Errors of message actions: replies, edits, deletions and reactions.
+var (
+	// ErrNotOwnMessage is returned when editing, or deleting for everyone,
+	// a message the profile did not write; a contact's edit or deletion of
+	// a message it did not write is refused with it too.
+	ErrNotOwnMessage = errors.New("chat: only the sender of a message can edit it or delete it for everyone")
+	// ErrEditWindow is returned when a message is older than [EditWindow]:
+	// it can no longer be edited or deleted for everyone.
+	ErrEditWindow = errors.New("chat: the message is older than 24 hours")
+	// ErrTooManyEdits is returned when a message was edited
+	// [store.MaxVersions] times already.
+	ErrTooManyEdits = errors.New("chat: the message was edited too many times")
+	// ErrNotActionable is returned for a row the action does not apply to:
+	// a line of the messenger's own, a deleted message, a file to edit.
+	ErrNotActionable = errors.New("chat: that message cannot be replied to, edited or reacted to")
+	// ErrBadEmoji is returned by [Messenger.React] for a reaction that is
+	// not one emoji.
+	ErrBadEmoji = errors.New("chat: a reaction is one emoji")
+)
+
+// Errors of message look-ups.
+var (
+	// ErrNoMessage is returned when a chat has no message with the id
+	// given (or no id starts so).
+	ErrNoMessage = errors.New("chat: no such message in this chat")
+	// ErrAmbiguousMessage is returned by [Messenger.FindMessage] when
+	// several messages' ids start with the prefix given: give more of it.
+	ErrAmbiguousMessage = errors.New("chat: several messages have ids starting so; give more of the id")
+)
+
+// noMessage marks the store's not-found as [ErrNoMessage], keeping it.
+func noMessage(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %w", ErrNoMessage, err)
+	}
+	return err
+}

@@ -19,7 +19,9 @@ type MessageReceived struct {
 }
 
 // MessageStored reports a message we wrote, now in the history, or a row
-// that changed (a file's progress or state: redraw the row).
+// that changed (a file's progress or state; an edit, a deletion or a
+// reaction, ours or the contact's: redraw the row, and the replies that
+// quote it).
 type MessageStored struct {
 	Contact store.ContactID
 	Message store.Message

@@ -52,6 +52,9 @@ type incoming struct {
 	result  *session.Decrypted
 	content *Content
 	newFile bool // a file offer stored for the first time: prepare its download
+	// unsupported is a newer sender's kind this version cannot show:
+	// content holds only its kind, id and time.
+	unsupported bool
 	// received is when our home stored the envelope: the time a decryption
 	// error names the message by.
 	received time.Time
@@ -115,12 +118,15 @@ func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *
 	if err != nil {
 		return false, fmt.Errorf("chat: decrypting: %w", err) // our store failed: retry
 	}
-	in.content, err = ParseContent(in.result.Plaintext)
+	in.content, err = parseContent(in.result.Plaintext)
 	if errors.Is(err, ErrUnknownKind) {
 		// A newer sender's kind: keep the session in step (the message was
-		// authentic) and ignore what it says, as a control message of no
-		// kind we act on.
-		in.content = &Content{}
+		// authentic). Something a person sent shows as a line saying this
+		// version cannot show it; a control message is ignored.
+		in.unsupported = in.content.Kind < firstSilentKind
+		if !in.unsupported {
+			in.content = &Content{}
+		}
 	} else if err != nil {
 		return false, undeliverable(err)
 	}
@@ -183,13 +189,21 @@ func (m *Messenger) commit(ctx context.Context, in *incoming) (bool, error) {
 		}
 	}
 	c := in.content
-	if c.Kind != KindText && c.Kind != KindFileOffer {
+	if c.Kind != KindText && c.Kind != KindFileOffer && !in.unsupported {
 		return true, m.st.CommitControl(ctx, in.contact.ID, state, used)
 	}
 	msg := store.Message{
 		Conversation: in.contact.ID, ID: c.ID, Direction: store.Incoming,
 		Body: []byte(c.Text), Sent: c.Sent, Received: m.now(),
 		Status: store.StatusDelivered, StatusAt: m.now(),
+	}
+	if in.unsupported {
+		msg.Kind = store.KindUnsupported
+	}
+	if c.QuoteID != (store.MessageID{}) {
+		if err := m.checkQuote(ctx, in.contact.ID, &msg, c.QuoteID); err != nil {
+			return false, err
+		}
 	}
 	if c.Kind == KindFileOffer {
 		msg.Kind, msg.File = store.KindFile, &store.FileInfo{Name: c.Name, Size: int64(c.FileSize)}

@@ -45,6 +45,7 @@ type flagValues struct {
 	count                    int // messages -n
 	timeout, retention       time.Duration
 	yes                      bool             // backup restore --yes
+	everyone                 bool             // delete --everyone
 	force                    bool             // backup restore --force
 	limits                   transport.Limits // relay's limits, set in relay.go
 }

@@ -19,7 +19,7 @@ const (
 	exitWrongPassphrase = 3 // the passphrase does not open the profile
 	exitLocked          = 4 // the profile is open in another ratchat
 	exitNoProfile       = 5 // no profile there yet (or one exists already, for init)
-	exitNotFound        = 6 // no such contact, or several of that name
+	exitNotFound        = 6 // no such contact or message, or several of that name or id
 	exitMismatch        = 7 // the safety numbers differ
 	exitTimeout         = 8 // the message was not sent in time; it stays queued
 	exitBackup          = 9 // the backup cannot be opened (wrong key, altered or cut short) or is of another identity
@@ -33,7 +33,8 @@ const exitCodes = `Exit codes:
   3  wrong passphrase
   4  profile is open in another ratchat
   5  no profile there (or, for init, one exists already)
-  6  no such contact (or several of that name: use the id)
+  6  no such contact or message (or several of that name or id: give
+     the contact's id, or more of the message's id)
   7  the safety numbers differ
   8  not sent in time (the message stays queued)
   9  the backup cannot be opened (wrong key, altered, truncated),
@@ -64,8 +65,11 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, store.ErrNoProfile), errors.Is(err, store.ErrExists):
 		return exitNoProfile
-	case errors.Is(err, chat.ErrNoContact), errors.Is(err, chat.ErrAmbiguous):
+	case errors.Is(err, chat.ErrNoContact), errors.Is(err, chat.ErrAmbiguous),
+		errors.Is(err, chat.ErrNoMessage), errors.Is(err, chat.ErrAmbiguousMessage):
 		return exitNotFound
+	case errors.Is(err, chat.ErrBadEmoji):
+		return exitUsage
 	case errors.Is(err, chat.ErrMalformedCode):
 		return exitUsage // a typo is no "different number"
 	case errors.Is(err, chat.ErrCodeMismatch):

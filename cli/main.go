@@ -10,8 +10,8 @@ var Version = "0.1.0-dev"
 // name is the interface.
 var commands = []*command{
 	uiCommand, initCommand, inviteCommand, addCommand, contactsCommand, requestsCommand, acceptCommand, blockCommand,
-	sendCommand, messagesCommand, verifyCommand, filesCommand, muteCommand, backupCommand, passwdCommand, serveCommand, relayCommand,
-	configCommand, versionCommand, helpCommand,
+	sendCommand, messagesCommand, replyCommand, editCommand, deleteCommand, reactCommand, verifyCommand, filesCommand, muteCommand,
+	backupCommand, passwdCommand, serveCommand, relayCommand, configCommand, versionCommand, helpCommand,
 }
 
 // Main executes one command line and returns the process exit code (see

@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"flag"
+	"fmt"
+	"strings"
 
 	"ratchat/api"
+	"ratchat/chat"
 	"ratchat/ui"
 )
 
@@ -36,8 +39,11 @@ func runMessages(c *cli, args []string) error {
 		if c.o.json {
 			return c.printJSON(r.Messages)
 		}
+		// Each row starts with the short id that reply, edit, delete and
+		// react take.
 		for _, m := range r.Messages {
-			c.printf("%s  %s\n", m.Sent.Local().Format("2006-01-02 15:04"), ui.SanitizeLine(rowText(m, r.Contact.Name)))
+			c.printf("%s  %s  %s\n", m.Sent.Local().Format("2006-01-02 15:04"), m.ID[:chat.ShortIDLen],
+				ui.SanitizeLine(rowText(m, r.Contact.Name)))
 		}
 		return nil
 	})
@@ -49,14 +55,21 @@ func rowText(r api.Message, name string) string {
 	if r.Direction == "out" {
 		who = "me"
 	}
+	if r.Quote != "" {
+		who += " (reply to " + r.Quote[:chat.ShortIDLen] + ")"
+	}
 	switch r.Kind {
 	case "text":
-		return who + ": " + r.Text
+		return who + ": " + r.Text + actionsText(r)
 	case "file":
 		if r.File == nil {
-			return who + ": [file]"
+			return who + ": [file]" + actionsText(r)
 		}
-		return who + ": [file] " + r.File.Name
+		return who + ": [file] " + r.File.Name + actionsText(r)
+	case "deleted":
+		return who + ": this message was deleted"
+	case "unsupported":
+		return who + ": [a newer ratchat sent something this version cannot show]"
 	case "timer":
 		if r.Timer == "0s" {
 			return "* disappearing messages off"
@@ -64,4 +77,30 @@ func rowText(r api.Message, name string) string {
 		return "* disappearing messages: " + r.Timer
 	}
 	return "* " + r.Kind
+}
+
+// actionsText is what follows a message's text: whether it was edited and
+// its reactions with their counts.
+func actionsText(r api.Message) string {
+	var b strings.Builder
+	if !r.Edited.IsZero() {
+		b.WriteString(" (edited)")
+	}
+	for _, x := range chat.CountReactions(reactionsOf(r)) {
+		fmt.Fprintf(&b, "  %s %d", x.Emoji, x.Count)
+	}
+	return b.String()
+}
+
+// reactionsOf turns the api's reactions into the messenger's.
+func reactionsOf(r api.Message) []chat.Reaction {
+	out := make([]chat.Reaction, 0, len(r.Reactions))
+	for _, x := range r.Reactions {
+		from := chat.Incoming
+		if x.From == "out" {
+			from = chat.Outgoing
+		}
+		out = append(out, chat.Reaction{From: from, Emoji: x.Emoji})
+	}
+	return out
 }

@@ -253,7 +253,7 @@ func BenchmarkMessageCrypto(b *testing.B) {
 	k, _ := deriveSubkeys(make([]byte, dataKeySize))
 	m := benchMessage(1)
 	rec := m.encodeRecord()
-	st := encodeStatus(m.Status, m.StatusAt)
+	st := encodeStatus(m.Status, m.StatusAt, m.Times)
 	for b.Loop() {
 		c.seal(tableMessages, colRecord, 1, rec)
 		c.seal(tableMessages, colStatus, 1, st)

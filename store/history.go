@@ -56,7 +56,7 @@ func (s *Store) scanMessage(sc interface{ Scan(...any) error }) (Message, error)
 	if pt, err = s.c.open(tableMessages, colStatus, m.Seq, st); err != nil {
 		return m, err
 	}
-	if m.Status, m.StatusAt, err = decodeStatus(pt); err != nil {
+	if m.Status, m.StatusAt, m.Times, err = decodeStatus(pt); err != nil {
 		return m, err
 	}
 	if exp != nil {

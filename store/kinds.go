@@ -31,13 +31,22 @@ const (
 	KindTimer Kind = 6
 	// KindDecryptFailed: a message from the contact could not be decrypted.
 	KindDecryptFailed Kind = 7
+	// KindDeleted: a message (text or file) that was deleted, for everyone
+	// or for this profile only. The row keeps its id, direction and times
+	// so the chat shows where it was; its text, file, versions, quote and
+	// reactions are gone from the record.
+	KindDeleted Kind = 8
+	// KindUnsupported: the contact's newer ratchat sent something this
+	// version cannot show.
+	KindUnsupported Kind = 9
 
-	lastKind = KindDecryptFailed
+	lastKind = KindUnsupported
 )
 
 // System reports whether rows of kind k are lines the messenger wrote
-// rather than messages a person wrote.
-func (k Kind) System() bool { return k != KindText && k != KindFile }
+// rather than messages a person wrote. A deleted message is still the
+// person's (it keeps its place and direction).
+func (k Kind) System() bool { return k != KindText && k != KindFile && k != KindDeleted }
 
 // FileState is where a file transfer is.
 //
@@ -103,7 +112,8 @@ type FileInfo struct {
 // file) after a record's body. A text message writes nothing, so records
 // written before kinds existed read as text.
 func (m *Message) encodeExtra(e *encoder) {
-	if m.Kind == KindText && m.Timer == 0 && m.File == nil {
+	acts := m.hasActions()
+	if m.Kind == KindText && m.Timer == 0 && m.File == nil && !acts {
 		return
 	}
 	e.uvarint(uint64(m.Kind))
@@ -117,10 +127,15 @@ func (m *Message) encodeExtra(e *encoder) {
 		e.uvarint(uint64(f.State))
 		// Only an outgoing file that knows its source writes more, so every
 		// other record keeps the bytes it had before sources were kept.
-		if f.Source != "" {
+		// Actions follow the source, so a file with actions writes its
+		// (maybe empty) source too.
+		if f.Source != "" || acts {
 			e.str(f.Source)
 			e.bytes(f.SHA256[:])
 		}
+	}
+	if acts {
+		m.encodeActions(e)
 	}
 }
 
@@ -149,5 +164,8 @@ func (m *Message) decodeExtra(d *decoder) {
 			d.fixed(f.SHA256[:])
 		}
 		m.File = f
+	}
+	if d.d.Err() == nil && d.d.Len() > 0 {
+		m.decodeActions(d)
 	}
 }

@@ -26,8 +26,23 @@ func kindRows(conv ContactID) []Message {
 	sent.Body, sent.Direction = nil, Outgoing
 	sent.Kind, sent.File = KindFile, &FileInfo{Name: "a.bin", Size: 300, Done: 300,
 		State: FileTransferring, Source: "/home/a/a.bin", SHA256: [32]byte{1, 2, 3}}
+	reply := testMessage(conv, 19)
+	reply.Quote = msgID(10)
+	edited := testMessage(conv, 20)
+	edited.Edited = at.Add(time.Minute)
+	edited.Versions = []Version{{Body: []byte("first"), At: at}}
+	edited.Reactions = []Reaction{{From: Incoming, Emoji: "👍"}, {From: Outgoing, Emoji: "👨‍👩‍👧"}}
+	reacted := testMessage(conv, 21) // a file without a source, with a reaction
+	reacted.Body, reacted.Kind = nil, KindFile
+	reacted.File = &FileInfo{Name: "b.txt", Size: 3, Done: 3, State: FileComplete}
+	reacted.Reactions = []Reaction{{From: Outgoing, Emoji: "❤"}}
+	deleted := testMessage(conv, 22)
+	deleted.Clear()
+	unsupported := testMessage(conv, 23)
+	unsupported.Body, unsupported.Kind = nil, KindUnsupported
 	return []Message{testMessage(conv, 10), local(11, KindKeyChanged), timer, file, sent,
-		local(14, KindSessionReset), local(15, KindVerified), local(16, KindUnverified), local(17, KindDecryptFailed)}
+		local(14, KindSessionReset), local(15, KindVerified), local(16, KindUnverified), local(17, KindDecryptFailed),
+		reply, edited, reacted, deleted, unsupported}
 }
 
 // sameExtra fails the test unless got has want's kind, timer and file.
@@ -37,6 +52,16 @@ func sameExtra(t testing.TB, got, want Message) {
 	if got.Kind != want.Kind || got.Timer != want.Timer || !reflect.DeepEqual(got.File, want.File) {
 		t.Fatalf("kind, timer, file = %v %v %+v, want %v %v %+v", got.Kind, got.Timer, got.File,
 			want.Kind, want.Timer, want.File)
+	}
+	if got.Quote != want.Quote || !got.Edited.Equal(want.Edited) || len(got.Versions) != len(want.Versions) ||
+		!reflect.DeepEqual(got.Reactions, want.Reactions) {
+		t.Fatalf("actions = %x %v %+v %+v, want %x %v %+v %+v", got.Quote, got.Edited, got.Versions, got.Reactions,
+			want.Quote, want.Edited, want.Versions, want.Reactions)
+	}
+	for i, v := range want.Versions {
+		if g := got.Versions[i]; string(g.Body) != string(v.Body) || !g.At.Equal(v.At) {
+			t.Fatalf("version %d = %+v, want %+v", i, g, v)
+		}
 	}
 }
 

@@ -81,6 +81,17 @@ type Message struct {
 	Timer time.Duration
 	// File describes the file of a [KindFile] row, nil otherwise.
 	File *FileInfo
+	// Quote is, for a reply, the id of the message of the same
+	// conversation it quotes; zero when it quotes none.
+	Quote MessageID
+	// Edited is when the message was last edited (zero: never); Versions
+	// are its earlier texts, oldest first.
+	Edited   time.Time
+	Versions []Version
+	// Reactions are the emoji on the message, at most one per person.
+	Reactions []Reaction
+	// Times are when the message reached each status (kept with Status).
+	Times StatusTimes
 }
 
 // valid reports whether the enumerations hold known values.
@@ -114,20 +125,32 @@ func (m *Message) decodeRecord(b []byte) error {
 	return d.done()
 }
 
-// encodeStatus is the plaintext of the status column.
-func encodeStatus(st Status, at time.Time) []byte {
+// encodeStatus is the plaintext of the status column: the status, when it
+// was set, and when the message reached each status (written only once
+// one is known, so a queued message's status keeps its old bytes).
+func encodeStatus(st Status, at time.Time, times StatusTimes) []byte {
 	var e encoder
 	e.uvarint(uint64(st))
 	e.time(at)
+	times.mark(st, at)
+	if !times.zero() {
+		e.time(times.Sent)
+		e.time(times.Delivered)
+		e.time(times.Read)
+	}
 	return e.b
 }
 
 // decodeStatus parses the status column.
-func decodeStatus(b []byte) (Status, time.Time, error) {
+func decodeStatus(b []byte) (Status, time.Time, StatusTimes, error) {
 	d := newDecoder(b)
 	st := Status(d.uvarint())
 	at := d.time()
-	return st, at, d.done()
+	var times StatusTimes
+	if d.d.Err() == nil && d.d.Len() > 0 {
+		times = StatusTimes{Sent: d.time(), Delivered: d.time(), Read: d.time()}
+	}
+	return st, at, times, d.done()
 }
 
 // messageIndex is the blind index of a message id within a conversation.
@@ -187,7 +210,7 @@ func (s *Store) sealMessage(m *Message, row int64) (idx, rec, st []byte, err err
 	if rec, err = s.c.seal(tableMessages, colRecord, row, m.encodeRecord()); err != nil {
 		return nil, nil, nil, err
 	}
-	st, err = s.c.seal(tableMessages, colStatus, row, encodeStatus(m.Status, m.StatusAt))
+	st, err = s.c.seal(tableMessages, colStatus, row, encodeStatus(m.Status, m.StatusAt, m.Times))
 	return idx, rec, st, err
 }
 

@@ -48,14 +48,14 @@ func (s *Store) advanceStatus(ctx context.Context, tx querier, seq int64, ct []b
 	if err != nil {
 		return false, err
 	}
-	old, _, err := decodeStatus(pt)
+	old, _, times, err := decodeStatus(pt)
 	if err != nil {
 		return false, err
 	}
 	if !statusAdvances(old, st) {
 		return false, nil
 	}
-	sealed, err := s.c.seal(tableMessages, colStatus, seq, encodeStatus(st, s.now()))
+	sealed, err := s.c.seal(tableMessages, colStatus, seq, encodeStatus(st, s.now(), times))
 	if err != nil {
 		return false, err
 	}
@@ -158,14 +158,14 @@ func (s *Store) planStatuses(ctx context.Context, conv ContactID, ids []MessageI
 		if err != nil {
 			return nil, err
 		}
-		old, _, err := decodeStatus(pt)
+		old, _, times, err := decodeStatus(pt)
 		if err != nil {
 			return nil, err
 		}
 		if !statusAdvances(old, st) {
 			continue
 		}
-		if c.sealed, err = s.c.seal(tableMessages, colStatus, c.seq, encodeStatus(st, s.now())); err != nil {
+		if c.sealed, err = s.c.seal(tableMessages, colStatus, c.seq, encodeStatus(st, s.now(), times)); err != nil {
 			return nil, err
 		}
 		plan = append(plan, c)

@@ -121,7 +121,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.swapCore(msg.Core)
 	case summaryMsg:
 		return a, a.handleSummary(msg)
-	case SubmitMsg, CommandMsg, OpenChatMsg, sentMsg, contactsMsg, statusMsg:
+	case SubmitMsg, ComposeMsg, CommandMsg, OpenChatMsg, sentMsg, contactsMsg, statusMsg:
 		return a, a.handleMain(msg)
 	case contactAddedMsg, VerifiedMsg, RestoredMsg, errMsg, noticeMsg:
 		return a, a.handleResult(msg)

@@ -67,6 +67,7 @@ func (a *App) layoutMain() {
 		a.contacts.SetSize(leftW-2, h-2)
 	}
 	a.chat.SetSize(w-leftW-2, h-a.composerLines()-4)
+	a.chat.SetOrigin(leftW+1, 1) // inside the chat pane's border
 	a.composer.SetSize(w-leftW-2, a.composerLines())
 }
 
@@ -88,6 +89,11 @@ func (a *App) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, km.NextUnread):
 		return a.jumpUnread()
+	case a.focus == focusChat && a.chat.Captures(msg):
+		// A selected message's action keys, or the answer to its
+		// question, before the shortcuts the same letters are.
+		_, cmd := a.chat.Update(msg)
+		return cmd
 	case key.Matches(msg, km.Back) && a.fileJob != nil:
 		a.fileJob.cancel()
 		return nil
@@ -169,7 +175,17 @@ func (a *App) handleMain(msg tea.Msg) tea.Cmd {
 		if !ok {
 			return a.composer.SetHint("Open a chat first (tab to the contact list).", true)
 		}
-		return SendCmd(a.core, c.Contact.ID, msg.Text)
+		switch {
+		case msg.Target == (chat.MessageID{}):
+			return SendCmd(a.core, c.Contact.ID, msg.Text)
+		case msg.Edit:
+			return EditCmd(a.core, c.Contact.ID, msg.Target, msg.Text)
+		}
+		return ReplyCmd(a.core, c.Contact.ID, msg.Target, msg.Text)
+	case ComposeMsg:
+		c, _ := a.chat.Contact()
+		a.composer.StartAction(msg.Edit, msg.Message, chat.DisplayName(c.Contact))
+		return a.setFocus(focusComposer)
 	case CommandMsg:
 		return a.handleCommand(msg)
 	case OpenChatMsg:

@@ -35,6 +35,14 @@ type ChatView struct {
 	// its last indicator (see setTyping).
 	typing    map[chat.ContactID]int
 	typingGen int
+	// selSeq is the selected row's Seq (0: none); prompt the question
+	// asked about it; info the message info shown in place of the chat;
+	// note a line about the last action key.
+	selSeq           int64
+	prompt           prompt
+	info             *chat.Info
+	note             string
+	originX, originY int // where the header is on the screen
 }
 
 var _ Component = (*ChatView)(nil)
@@ -63,7 +71,7 @@ func (v *ChatView) SetContact(c chat.Summary) {
 
 // Open shows a contact's chat and loads its newest page.
 func (v *ChatView) Open(c chat.Summary) tea.Cmd {
-	*v = ChatView{common: v.common, core: v.core, contact: c, open: true, loading: true}
+	*v = ChatView{common: v.common, core: v.core, contact: c, open: true, loading: true, originX: v.originX, originY: v.originY}
 	return PageCmd(v.core, c.Contact.ID, 0, v.pageSize())
 }
 
@@ -94,6 +102,10 @@ func (v *ChatView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		v.handleStatus(msg)
 	case chat.FileProgress:
 		v.handleFileProgress(msg)
+	case actedMsg:
+		return v, v.handleActed(msg)
+	case infoMsg:
+		v.handleInfo(msg)
 	case tea.KeyMsg:
 		return v, v.handleKey(msg)
 	case tea.MouseMsg:
@@ -155,12 +167,27 @@ func (v *ChatView) handleMessage(contact chat.ContactID, m chat.Message) tea.Cmd
 	return v.markRead()
 }
 
-// replace swaps in a changed message, keeping the scroll position.
+// replace swaps in a changed message, keeping the scroll position. The
+// replies that quote it are drawn anew too.
 func (v *ChatView) replace(i int, m chat.Message) {
-	before := len(v.block(i))
+	before := 0
+	for j := i; j < len(v.msgs); j++ {
+		if j == i || v.msgs[j].Quote == m.ID {
+			before += len(v.block(j))
+		}
+	}
 	v.msgs[i], v.blocks[i] = m, nil
+	after := 0
+	for j := i; j < len(v.msgs); j++ {
+		if j != i && v.msgs[j].Quote == m.ID {
+			v.blocks[j] = nil
+		}
+		if j == i || v.msgs[j].Quote == m.ID {
+			after += len(v.block(j))
+		}
+	}
 	if v.offset > 0 {
-		v.offset += len(v.block(i)) - before
+		v.offset += after - before
 	}
 }
 
@@ -243,7 +270,14 @@ func (v *ChatView) block(i int) []string {
 		if i > 0 {
 			prev = &v.msgs[i-1]
 		}
-		v.blocks[i] = renderBlock(v.common, chat.DisplayName(v.contact.Contact), v.msgs[i], prev, v.common.Width)
+		x := blockExtras{selected: v.msgs[i].Seq == v.selSeq}
+		if q := v.msgs[i].Quote; q != (chat.MessageID{}) {
+			x.quote = true
+			if j := v.find(q); j >= 0 {
+				x.quoted = &v.msgs[j]
+			}
+		}
+		v.blocks[i] = renderBlockWith(v.common, chat.DisplayName(v.contact.Contact), v.msgs[i], prev, v.common.Width, x)
 	}
 	return v.blocks[i]
 }
@@ -254,6 +288,10 @@ func (v *ChatView) View() string {
 		return v.common.Styles.Subtle.Render("Select a chat and press enter.")
 	}
 	lines, _, _ := v.window(v.offset, v.area())
+	if v.info != nil {
+		lines = v.infoView()
+		lines = lines[:min(len(lines), v.area())]
+	}
 	pad := make([]string, v.area()-len(lines))
 	out := append([]string{v.header()}, pad...)
 	out = append(out, lines...)
@@ -261,16 +299,29 @@ func (v *ChatView) View() string {
 	return strings.Join(out, "\n")
 }
 
-// ShortHelp lists the chat view's main keys.
+// ShortHelp lists the chat view's main keys: with a message selected,
+// what can be done with it.
 func (v *ChatView) ShortHelp() []key.Binding {
 	km := v.common.KeyMap
-	return []key.Binding{km.PageUp, km.PageDown, km.Bottom, km.Verify}
+	switch {
+	case v.info != nil, v.prompt != promptNone:
+		return []key.Binding{km.Back}
+	case v.selSeq != 0:
+		return []key.Binding{km.Reply, km.Edit, km.Delete, km.React, km.Info, km.Back}
+	}
+	return []key.Binding{selectKey(km), km.PageUp, km.PageDown, km.Bottom, km.Verify}
 }
 
 // FullHelp lists all of the chat view's keys.
 func (v *ChatView) FullHelp() [][]key.Binding {
 	km := v.common.KeyMap
-	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown, km.Bottom}, {km.Verify, km.NextUnread}}
+	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown, km.Bottom},
+		{km.Reply, km.Edit, km.Delete, km.React, km.Info}, {km.Verify, km.NextUnread}}
+}
+
+// selectKey is the up and down keys as the short help shows them.
+func selectKey(km *KeyMap) key.Binding {
+	return key.NewBinding(key.WithKeys(km.Up.Keys()...), key.WithHelp("↑/↓", "select message"))
 }
 
 // waitingFile returns the newest loaded file row that waits for the

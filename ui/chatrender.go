@@ -21,6 +21,20 @@ const indent = 6
 // before any styling or wrapping, which would otherwise read escape
 // sequences in it as their own.
 func renderBlock(c Common, peer string, m chat.Message, prev *chat.Message, width int) []string {
+	return renderBlockWith(c, peer, m, prev, width, blockExtras{})
+}
+
+// blockExtras is what a block shows beyond its own row: whether it is
+// selected, and for a reply (quote set) the message it quotes, when that
+// is loaded.
+type blockExtras struct {
+	selected bool
+	quote    bool
+	quoted   *chat.Message
+}
+
+// renderBlockWith is renderBlock with the selection and the quoted message.
+func renderBlockWith(c Common, peer string, m chat.Message, prev *chat.Message, width int, x blockExtras) []string {
 	var lines []string
 	at := shownAt(m).In(c.Location)
 	if prev == nil || !sameDay(shownAt(*prev).In(c.Location), at) {
@@ -33,7 +47,52 @@ func renderBlock(c Common, peer string, m chat.Message, prev *chat.Message, widt
 		}
 		return lines
 	}
-	return append(lines, renderMessage(c, peer, m, at, width)...)
+	if x.quote {
+		lines = append(lines, quoteLine(c, peer, x.quoted, width))
+	}
+	msg := renderMessage(c, peer, m, at, width)
+	if x.selected {
+		// Marked by shape, not by colour alone: an arrow in place of the
+		// space after the time.
+		msg[0] = strings.Replace(msg[0], " ", "▸", 1)
+		for i := range msg {
+			msg[i] = c.Styles.Selected.Render(msg[i])
+		}
+	}
+	lines = append(lines, msg...)
+	if r := reactionLine(m); r != "" {
+		lines = append(lines, strings.Repeat(" ", indent)+truncate(r, max(1, width-indent)))
+	}
+	return lines
+}
+
+// quoteLine renders the message a reply quotes, on one line above it.
+func quoteLine(c Common, peer string, q *chat.Message, width int) string {
+	text := "an earlier message"
+	if q != nil {
+		who := SanitizeLine(peer)
+		if q.Direction == chat.Outgoing {
+			who = "me"
+		}
+		body := SanitizeLine(string(q.Body))
+		switch {
+		case q.Kind == chat.RowDeleted:
+			body = "This message was deleted"
+		case q.File != nil:
+			body = "[file] " + SanitizeLine(q.File.Name)
+		}
+		text = who + ": " + body
+	}
+	return strings.Repeat(" ", indent) + c.Styles.Subtle.Render(truncate("┌ "+text, max(1, width-indent)))
+}
+
+// reactionLine renders a message's reactions with their counts.
+func reactionLine(m chat.Message) string {
+	var parts []string
+	for _, r := range chat.CountReactions(m.Reactions) {
+		parts = append(parts, fmt.Sprintf("%s %d", SanitizeLine(r.Emoji), r.Count))
+	}
+	return strings.Join(parts, "  ")
 }
 
 // renderMessage renders a message: time, sender, wrapped text with a
@@ -47,6 +106,12 @@ func renderMessage(c Common, peer string, m chat.Message, at time.Time, width in
 	text := strings.ReplaceAll(Sanitize(string(m.Body)), "\t", "    ")
 	if m.File != nil {
 		text = strings.TrimSpace(fileText(*m.File, m.Direction == chat.Outgoing) + " " + text)
+	}
+	switch {
+	case m.Kind == chat.RowDeleted:
+		text = st.System.Render("This message was deleted")
+	case !m.Edited.IsZero():
+		text += " " + st.Subtle.Render("(edited)")
 	}
 	body := ansi.Wrap(name+" "+text, max(1, width-indent), "")
 	lines := strings.Split(body, "\n")
@@ -126,6 +191,8 @@ func systemText(m chat.Message, peer string) string {
 		return "Disappearing messages: " + shortDuration(m.Timer)
 	case chat.RowDecryptFailed:
 		return fmt.Sprintf("! A message from %s could not be decrypted", peer)
+	case chat.RowUnsupported:
+		return fmt.Sprintf("Unsupported message: %s's newer ratchat sent something this version cannot show", peer)
 	}
 	return Sanitize(string(m.Body))
 }
@@ -231,6 +298,10 @@ func (v *ChatView) header() string {
 func (v *ChatView) footer() string {
 	st, w := v.common.Styles, v.common.Width
 	switch {
+	case v.prompt != promptNone:
+		return st.Cue.Render(truncate(v.promptLine(), w))
+	case v.note != "":
+		return st.Warning.Render(truncate(v.note, w))
 	case v.newBelow > 0:
 		s := "new messages"
 		if v.newBelow == 1 {

@@ -9,8 +9,12 @@ import (
 // the bottom, so that new messages and older pages change nothing on
 // screen unless the user is at the bottom.
 
-// handleKey scrolls by page, by line, or to the newest message.
+// handleKey selects messages and acts on them (chatselect.go), or
+// scrolls by page or to the newest message.
 func (v *ChatView) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if cmd, ok := v.handleSelectKey(msg); ok {
+		return cmd
+	}
 	km := v.common.KeyMap
 	page := max(1, v.area()-1)
 	switch {
@@ -18,18 +22,17 @@ func (v *ChatView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return v.scroll(page)
 	case key.Matches(msg, km.PageDown):
 		return v.scroll(-page)
-	case key.Matches(msg, km.Up):
-		return v.scroll(1)
-	case key.Matches(msg, km.Down):
-		return v.scroll(-1)
 	case key.Matches(msg, km.Bottom):
 		return v.scroll(-v.offset)
 	}
 	return nil
 }
 
-// handleMouse scrolls with the wheel.
+// handleMouse scrolls with the wheel and selects with a click.
 func (v *ChatView) handleMouse(msg tea.MouseMsg) tea.Cmd {
+	if msg.Button == tea.MouseButtonLeft && msg.Action == tea.MouseActionPress {
+		return v.click(msg)
+	}
 	switch msg.Button {
 	case tea.MouseButtonWheelUp:
 		return v.scroll(wheelLines)

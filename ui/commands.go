@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"ratchat/chat"
 )
 
 // Command is one /command the composer understands.
@@ -50,6 +52,10 @@ type CommandMsg struct {
 type SubmitMsg struct {
 	// Text is the message as typed.
 	Text string
+	// Target, when set, is the message Text replies to or, with Edit, the
+	// message whose text it replaces.
+	Target chat.MessageID
+	Edit   bool
 }
 
 // errUnknownCommand is returned by parseInput for a /word that is not one

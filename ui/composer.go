@@ -7,6 +7,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textarea"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"ratchat/chat"
 )
 
 // maxMessageChars bounds a message typed in the composer.
@@ -20,6 +22,49 @@ type Composer struct {
 	input   textarea.Model
 	history history
 	hint    notice
+	// action is the reply or edit being written, if any: shown on the
+	// hint line, attached to what is submitted, dropped by esc.
+	action *composeAction
+}
+
+// composeAction is a reply to, or an edit of, one message.
+type composeAction struct {
+	edit   bool
+	target chat.MessageID
+	line   string // what the hint line shows meanwhile
+}
+
+// StartAction starts writing a reply to m (its quote on the hint line)
+// or, with edit, a new text for it (the text in the input). peer is the
+// contact's name.
+func (c *Composer) StartAction(edit bool, m chat.Message, peer string) {
+	who := SanitizeLine(peer)
+	if m.Direction == chat.Outgoing {
+		who = "me"
+	}
+	body := SanitizeLine(string(m.Body))
+	if m.File != nil {
+		body = "[file] " + SanitizeLine(m.File.Name)
+	}
+	a := &composeAction{edit: edit, target: m.ID, line: "┌ replying to " + who + ": " + body}
+	if edit {
+		a.line = "editing your message · enter saves"
+		c.SetValue(string(m.Body))
+	}
+	a.line += " · esc cancels"
+	c.action = a
+	c.hint.hold("", false)
+}
+
+// Action reports whether a reply or an edit is being written.
+func (c *Composer) Action() bool { return c.action != nil }
+
+// cancelAction drops the reply or edit being written; an edit's text goes.
+func (c *Composer) cancelAction() {
+	if c.action.edit {
+		c.input.Reset()
+	}
+	c.action = nil
 }
 
 var _ Component = (*Composer)(nil)
@@ -101,6 +146,9 @@ func (c *Composer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (c *Composer) handleKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	km := c.common.KeyMap
 	switch {
+	case key.Matches(msg, km.Back) && c.action != nil:
+		c.cancelAction()
+		return nil, true
 	case key.Matches(msg, km.Send):
 		return c.submit(), true
 	case key.Matches(msg, km.Complete) && c.Completing():
@@ -131,6 +179,10 @@ func (c *Composer) submit() tea.Cmd {
 	if out == nil {
 		return nil
 	}
+	if sub, ok := out.(SubmitMsg); ok && c.action != nil {
+		sub.Edit, sub.Target = c.action.edit, c.action.target
+		out, c.action = sub, nil
+	}
 	c.history.push(v)
 	c.input.Reset()
 	c.hint.hold("", false)
@@ -155,6 +207,9 @@ func (c *Composer) handleComplete() tea.Cmd {
 func (c *Composer) View() string {
 	st := c.common.Styles
 	text := truncateWords(c.hint.text, c.common.Width)
+	if text == "" && c.action != nil {
+		text = truncate(c.action.line, c.common.Width)
+	}
 	hint := st.Subtle.Render(text)
 	if c.hint.isErr {
 		hint = st.Error.Render(text)

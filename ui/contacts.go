@@ -235,6 +235,8 @@ func previewText(s chat.Summary) string {
 		return ""
 	case m.Kind.System():
 		return systemText(*m, chat.DisplayName(s.Contact))
+	case m.Kind == chat.RowDeleted:
+		return "This message was deleted"
 	case m.File != nil:
 		return "[file] " + m.File.Name
 	}

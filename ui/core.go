@@ -80,6 +80,22 @@ type Messenger interface {
 	SetTyping(ctx context.Context, id chat.ContactID, typing bool) error
 	// Mute mutes a chat's notifications until a time (zero: unmute).
 	Mute(ctx context.Context, id chat.ContactID, until time.Time) error
+	Actions
+}
+
+// Actions is what the chat view's message actions need.
+type Actions interface {
+	// Reply sends text quoting message quote of the chat.
+	Reply(ctx context.Context, id chat.ContactID, quote chat.MessageID, text string) (chat.Message, error)
+	// Edit replaces the text of one of our messages (within 24 hours).
+	Edit(ctx context.Context, id chat.ContactID, target chat.MessageID, text string) (chat.Message, error)
+	// Delete deletes a message here, or for everyone (ours, within 24
+	// hours); the row that stays is returned.
+	Delete(ctx context.Context, id chat.ContactID, target chat.MessageID, forEveryone bool) (chat.Message, error)
+	// React sets our reaction to a message ("" removes it).
+	React(ctx context.Context, id chat.ContactID, target chat.MessageID, emoji string) (chat.Message, error)
+	// MessageInfo returns a message's times and earlier versions.
+	MessageInfo(ctx context.Context, id chat.ContactID, target chat.MessageID) (chat.Info, error)
 }
 
 // Verifier is what the verification screen needs.

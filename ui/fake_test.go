@@ -432,3 +432,62 @@ func drive(m tea.Model, msgs ...tea.Msg) tea.Model {
 	}
 	return m
 }
+
+// change applies fn to message target of chat id, as the core would.
+func (f *fakeCore) change(id chat.ContactID, target chat.MessageID, fn func(*chat.Message) error) (chat.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, m := range f.msgs[id] {
+		if m.ID == target {
+			if err := fn(&m); err != nil {
+				return chat.Message{}, err
+			}
+			f.msgs[id][i] = m
+			return m, nil
+		}
+	}
+	return chat.Message{}, chat.ErrNoMessage
+}
+
+func (f *fakeCore) Reply(ctx context.Context, id chat.ContactID, quote chat.MessageID, text string) (chat.Message, error) {
+	m, err := f.Send(ctx, id, text)
+	if err != nil {
+		return m, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	all := f.msgs[id]
+	all[len(all)-1].Quote = quote
+	return all[len(all)-1], nil
+}
+
+func (f *fakeCore) Edit(_ context.Context, id chat.ContactID, target chat.MessageID, text string) (chat.Message, error) {
+	return f.change(id, target, func(m *chat.Message) error {
+		m.Versions = append(m.Versions, chat.Version{Body: m.Body, At: m.Sent})
+		m.Body, m.Edited = []byte(text), t0.Add(time.Minute)
+		return nil
+	})
+}
+
+func (f *fakeCore) Delete(_ context.Context, id chat.ContactID, target chat.MessageID, forEveryone bool) (chat.Message, error) {
+	return f.change(id, target, func(m *chat.Message) error {
+		if forEveryone && m.Direction != chat.Outgoing {
+			return chat.ErrNotOwnMessage
+		}
+		m.Clear()
+		return nil
+	})
+}
+
+func (f *fakeCore) React(_ context.Context, id chat.ContactID, target chat.MessageID, emoji string) (chat.Message, error) {
+	return f.change(id, target, func(m *chat.Message) error {
+		m.SetReaction(chat.Outgoing, emoji)
+		return nil
+	})
+}
+
+func (f *fakeCore) MessageInfo(_ context.Context, id chat.ContactID, target chat.MessageID) (chat.Info, error) {
+	m, err := f.change(id, target, func(*chat.Message) error { return nil })
+	return chat.Info{Message: m, Written: m.Sent, Received: m.Received, Sent: m.Sent.Add(time.Second),
+		Delivered: m.Sent.Add(2 * time.Second), Read: m.StatusAt, Edited: m.Edited, Versions: m.Versions}, err
+}

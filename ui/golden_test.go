@@ -29,10 +29,11 @@ func TestMain(m *testing.M) {
 }
 
 // step sends messages to a running program, then waits until its output
-// shows text.
+// shows text (and each of also).
 type step struct {
 	send []tea.Msg
 	wait string
+	also []string
 }
 
 // sizes are the terminal sizes every screen is checked at; smallSizes
@@ -59,7 +60,12 @@ func runGoldenAt(t *testing.T, at [][2]int, mk func() tea.Model, steps ...step) 
 				}
 				if s.wait != "" {
 					teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-						return bytes.Contains(b, []byte(s.wait))
+						for _, w := range append([]string{s.wait}, s.also...) {
+							if !bytes.Contains(b, []byte(w)) {
+								return false
+							}
+						}
+						return true
 					}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 				}
 			}

@@ -34,6 +34,10 @@ type KeyMap struct {
 	// Shortcuts from the contact list and the chat view (not from text
 	// fields, where these letters are typed).
 	Verify, Backup, Restore key.Binding
+	// Message actions, on the message selected in the chat pane (up and
+	// down select there): reply, edit, delete, react, info; then, in the
+	// delete prompt, for me or for everyone.
+	Reply, Edit, Delete, React, Info, DeleteForMe, DeleteForAll key.Binding
 }
 
 // DefaultKeyMap returns ratchat's key bindings.
@@ -85,6 +89,14 @@ func DefaultKeyMap() *KeyMap {
 		Verify:  b([]string{"v"}, "v", "verify contact"),
 		Backup:  b([]string{"b"}, "b", "export backup"),
 		Restore: b([]string{"r"}, "r", "restore backup"),
+
+		Reply:        b([]string{"r"}, "r", "reply"),
+		Edit:         b([]string{"e"}, "e", "edit"),
+		Delete:       b([]string{"d"}, "d", "delete"),
+		React:        b([]string{"+"}, "+", "react"),
+		Info:         b([]string{"i"}, "i", "info"),
+		DeleteForMe:  b([]string{"m"}, "m", "for me"),
+		DeleteForAll: b([]string{"a"}, "a", "for everyone"),
 	}
 }
 

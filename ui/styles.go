@@ -16,8 +16,9 @@ type Styles struct {
 	Pane, FocusedPane lipgloss.Style
 	// Contact list.
 	Contact, SelectedContact, Unread, Verified, Online, Offline lipgloss.Style
-	// Chat view; Cue is the "new messages below" line.
-	DaySeparator, Time, OwnName, PeerName, System, Tick, ReadTick, Cue lipgloss.Style
+	// Chat view; Cue is the "new messages below" line; Selected the
+	// selected message (also marked by an arrow).
+	DaySeparator, Time, OwnName, PeerName, System, Tick, ReadTick, Cue, Selected lipgloss.Style
 	// Status bar.
 	StatusBar, StatusKey lipgloss.Style
 	// Overlay and forms.
@@ -66,6 +67,7 @@ func stylesWith(p palette) *Styles {
 		Tick:         lipgloss.NewStyle().Foreground(subtle),
 		ReadTick:     lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Cue:          lipgloss.NewStyle().Bold(true).Reverse(true),
+		Selected:     lipgloss.NewStyle().Bold(true),
 
 		StatusBar: lipgloss.NewStyle().Reverse(true),
 		StatusKey: lipgloss.NewStyle().Reverse(true).Bold(true),

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,27 +73,38 @@ func openChat(t *testing.T, n, h int) (*ChatView, *fakeCore) {
 	return v, f
 }
 
+// TestChatScrollKeys: page up, page down and end scroll; up and down (and
+// vim's k and j) select messages, and the view follows the selection,
+// which scrolls it once the selection leaves the screen.
 func TestChatScrollKeys(t *testing.T) {
 	// 20 lines tall: 18 message lines; a page moves 17.
+	k := func(n int) []string { return slices.Repeat([]string{"k"}, n) }
 	tests := []struct {
-		name   string
-		keys   []string
-		offset int
+		name     string
+		keys     []string
+		offset   int
+		selected int // rows above the newest; -1: none
 	}{
-		{"starts at the bottom", nil, 0},
-		{"page up", []string{"pgup"}, 17},
-		{"two pages up", []string{"pgup", "pgup"}, 34},
-		{"page up and down", []string{"pgup", "pgdown"}, 0},
-		{"not below the bottom", []string{"pgdown", "down"}, 0},
-		{"line by line", []string{"up", "up", "up", "down"}, 2},
-		{"vim keys", []string{"k", "k", "k", "j"}, 2},
-		{"end jumps to the newest", []string{"pgup", "pgup", "end"}, 0},
+		{"starts at the bottom", nil, 0, -1},
+		{"page up", []string{"pgup"}, 17, -1},
+		{"two pages up", []string{"pgup", "pgup"}, 34, -1},
+		{"page up and down", []string{"pgup", "pgdown"}, 0, -1},
+		{"not below the bottom", []string{"pgdown", "down"}, 0, -1},
+		{"up selects, the view stays", []string{"up", "up", "up", "down"}, 0, 1},
+		{"vim keys select", []string{"k", "k", "k", "j"}, 0, 1},
+		{"down past the newest clears", []string{"k", "j", "j"}, 0, -1},
+		{"the view follows the selection", k(12), 6, 11},
+		{"end jumps to the newest", []string{"pgup", "pgup", "end"}, 0, -1},
 	}
 	for _, tt := range tests {
 		v, _ := openChat(t, 500, 20)
 		drive(v, keyMsgs(tt.keys...)...)
-		if v.offset != tt.offset {
-			t.Errorf("%s: offset %d, want %d", tt.name, v.offset, tt.offset)
+		selected := -1
+		if i := v.selIndex(); i >= 0 {
+			selected = len(v.msgs) - 1 - i
+		}
+		if v.offset != tt.offset || selected != tt.selected {
+			t.Errorf("%s: offset %d, selected %d; want %d, %d", tt.name, v.offset, selected, tt.offset, tt.selected)
 		}
 	}
 }
