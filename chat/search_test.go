@@ -89,7 +89,7 @@ func TestSearchTwoParty(t *testing.T) {
 	if _, err := closed.Search(ctx, "cafe", SearchOptions{}); !errors.Is(err, ErrSearchClosed) {
 		t.Errorf("search after close: %v, want ErrSearchClosed", err)
 	}
-	if closed.search.idx.docs != nil || closed.search.idx.postings != nil {
+	if closed.search.idx.docs != nil || closed.search.idx.words != nil {
 		t.Error("the index outlived Close")
 	}
 }

@@ -28,7 +28,8 @@ type searchIndex struct {
 	mu       sync.RWMutex
 	docs     []searchDoc
 	bySeq    map[int64]uint32    // document number of a row
-	postings map[string][]uint32 // word → document numbers, ascending
+	words    map[string]uint32 // word → its number in lists
+	lists    [][]uint32        // a word's documents, ascending
 	sorted   []string            // the vocabulary, sorted
 	tail     []string            // words not yet merged into sorted
 	expiring map[int64]time.Time // rows that disappear, and when
@@ -44,7 +45,7 @@ type searchDoc struct {
 }
 
 func newSearchIndex() *searchIndex {
-	return &searchIndex{bySeq: map[int64]uint32{}, postings: map[string][]uint32{}, expiring: map[int64]time.Time{}}
+	return &searchIndex{bySeq: map[int64]uint32{}, words: map[string]uint32{}, expiring: map[int64]time.Time{}}
 }
 
 // indexedText is what of a row is searchable: a text message's text, a
@@ -108,24 +109,25 @@ func (x *searchIndex) upsertLocked(m *store.Message) {
 // addWords adds document n to the postings of the words of text.
 func (x *searchIndex) addWords(n uint32, text string) {
 	eachWord(text, func(s span) {
-		p, ok := x.postings[s.word]
+		id, ok := x.words[s.word]
 		if !ok {
 			w := strings.Clone(s.word) // not a slice of a folded copy of the text
-			x.postings[w] = []uint32{n}
+			x.words[w] = uint32(len(x.lists))
+			x.lists = append(x.lists, []uint32{n})
 			x.tail = append(x.tail, w)
 			x.mergeTail()
 			return
 		}
+		p := x.lists[id]
 		if last := p[len(p)-1]; last == n {
 			return // the word again in the same text
 		} else if last < n {
-			x.postings[s.word] = append(p, n)
+			x.lists[id] = append(p, n)
 			return
 		}
 		// An edit of an older row: keep the postings sorted.
-		i, found := slices.BinarySearch(p, n)
-		if !found {
-			x.postings[s.word] = slices.Insert(p, i, n)
+		if i, found := slices.BinarySearch(p, n); !found {
+			x.lists[id] = slices.Insert(p, i, n)
 		}
 	})
 }
@@ -220,7 +222,7 @@ func (x *searchIndex) expire(now time.Time) {
 func (x *searchIndex) drop() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.docs, x.bySeq, x.postings, x.sorted, x.tail, x.expiring = nil, nil, nil, nil, nil, nil
+	x.docs, x.bySeq, x.words, x.lists, x.sorted, x.tail, x.expiring = nil, nil, nil, nil, nil, nil, nil
 	x.gone, x.closed = 0, true
 }
 
@@ -272,7 +274,7 @@ func (x *searchIndex) query(q searchQuery, contact store.ContactID, limit int) (
 func (x *searchIndex) candidates(prefix string) []uint64 {
 	set := make([]uint64, (len(x.docs)+63)/64)
 	add := func(w string) {
-		for _, n := range x.postings[w] {
+		for _, n := range x.lists[x.words[w]] {
 			set[n/64] |= 1 << (n % 64)
 		}
 	}

@@ -142,7 +142,7 @@ func TestSearchIndexChanges(t *testing.T) {
 		t.Error("a dropped index answered")
 	}
 	x.upsert(&store.Message{Seq: 12, Conversation: 2, Body: []byte("after the drop")})
-	if x.docs != nil || x.postings != nil {
+	if x.docs != nil || x.words != nil {
 		t.Error("a dropped index took a row")
 	}
 }

@@ -91,6 +91,16 @@ func eachWord(text string, fn func(span)) {
 		}
 	}
 	for i, r := range text {
+		if r < utf8.RuneSelf { // ASCII: no table look-ups
+			if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+				if start < 0 {
+					start = i
+				}
+			} else {
+				emit(i)
+			}
+			continue
+		}
 		switch {
 		case ideographic(r):
 			emit(i)
