@@ -28,8 +28,8 @@ type searchIndex struct {
 	mu       sync.RWMutex
 	docs     []searchDoc
 	bySeq    map[int64]uint32    // document number of a row
-	words    map[string]uint32 // word → its number in lists
-	lists    [][]uint32        // a word's documents, ascending
+	words    map[string]uint32   // word → its number in lists
+	lists    [][]uint32          // a word's documents, ascending
 	sorted   []string            // the vocabulary, sorted
 	tail     []string            // words not yet merged into sorted
 	expiring map[int64]time.Time // rows that disappear, and when

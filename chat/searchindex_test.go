@@ -181,7 +181,7 @@ func TestParseQuery(t *testing.T) {
 		{"  ,.!? ", ErrEmptyQuery},
 		{strings.Repeat("a", MaxSearchQuery+1), ErrQueryTooLong},
 		{"a b c d e f g h i j k l m n o p q", ErrQueryTooLong}, // 17 words
-		{strings.Repeat("same ", 40), nil}, // one distinct word
+		{strings.Repeat("same ", 40), nil},                     // one distinct word
 		{"ok", nil},
 	}
 	for _, tt := range tests {
