@@ -142,7 +142,7 @@ func TestDiscover(t *testing.T) {
 	for _, m := range d.Methods {
 		names = append(names, m.Name)
 	}
-	want := []string{"contacts", "messages", "send", "verify", "invite", "add", "requests", "accept", "block", "files", "backup.export", "rpc.discover"}
+	want := []string{"contacts", "messages", "send", "verify", "invite", "add", "requests", "accept", "block", "files", "backup.export", "search", "rename", "remove", "unblock", "export", "rpc.discover"}
 	if !slices.Equal(names, want) || d.OpenRPC != OpenRPCVersion {
 		t.Fatalf("methods %v, want %v", names, want)
 	}

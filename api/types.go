@@ -30,6 +30,8 @@ type Contact struct {
 	// same key as your contact X"; SameName is that contact's id.
 	Mark     string `json:"mark,omitempty"`
 	SameName int64  `json:"same_name,omitempty"`
+	// Blocked marks a blocked sender (listed by contacts with blocked).
+	Blocked bool `json:"blocked,omitempty"`
 }
 
 // Message is one row of a chat's history: a message, a file or one of the
@@ -75,7 +77,7 @@ func newContact(s chat.Summary) Contact {
 	return Contact{ID: int64(s.Contact.ID), Name: chat.DisplayName(s.Contact), Unnamed: s.Contact.Name == "",
 		Verified:   s.Contact.Verified,
 		KeyChanged: s.Contact.Held, Unread: s.Unread, Last: s.LastAt(), Online: s.Online,
-		Mark: s.Mark, SameName: int64(s.SameName)}
+		Mark: s.Mark, SameName: int64(s.SameName), Blocked: s.Contact.State == chat.StateBlocked}
 }
 
 // newMessage is a row as the api shows it.
