@@ -3,18 +3,25 @@ package api
 import (
 	"context"
 	"errors"
+	"time"
 
 	"ratchat/chat"
 )
 
 // SearchParams are a search's words, and optionally the chat to search
-// (a contact's id or name; all chats when absent) and how many results
-// to return (default 50, at most 1,000).
+// (a contact's id or name; all chats when absent), how many results to
+// return (default 50, at most 1,000), and whether to wait (up to
+// [SearchWait]) for the index to hold the whole history rather than
+// answer from what it holds so far.
 type SearchParams struct {
 	Query   string `json:"query"`
 	Contact string `json:"contact,omitempty"`
 	Limit   int    `json:"limit,omitempty"`
+	Wait    bool   `json:"wait,omitempty"`
 }
+
+// SearchWait bounds how long search waits for the index with wait.
+const SearchWait = 2 * time.Minute
 
 // SearchResult lists the rows found, newest first, and whether the index
 // held the whole history yet (it is built in the background after
@@ -46,6 +53,15 @@ func search(ctx context.Context, m *chat.Messenger, p SearchParams) (SearchResul
 			return SearchResult{}, err
 		}
 		opts.Contact = s.Contact.ID
+	}
+	if p.Wait {
+		t := time.NewTimer(SearchWait)
+		select {
+		case <-m.SearchReady():
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
 	}
 	r, err := m.Search(ctx, p.Query, opts)
 	if errors.Is(err, chat.ErrEmptyQuery) || errors.Is(err, chat.ErrQueryTooLong) {

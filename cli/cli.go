@@ -46,6 +46,9 @@ type flagValues struct {
 	yes                      bool             // backup restore --yes
 	force                    bool             // backup restore --force
 	limits                   transport.Limits // relay's limits, set in relay.go
+	contact                  string           // search --contact
+	format, out              string           // export --format, --out
+	keepHistory              bool             // remove --keep-history
 }
 
 // cli is one invocation: its streams and flags.
