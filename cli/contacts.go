@@ -12,9 +12,9 @@ import (
 )
 
 var contactsCommand = &command{
-	brief:   "list contacts with unread counts and marks",
-	name:    "contacts",
-	args:    "",
+	brief: "list contacts with unread counts and marks",
+	name:  "contacts",
+	args:  "",
 	summary: "List your contacts: id, name, verification, unread messages and the last one's time;\n" +
 		"then the senders you blocked (unblock one with 'ratchat unblock ID').",
 	example: "ratchat contacts --profile work",
