@@ -42,6 +42,8 @@ func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
 		return a.setTimer(msg.Arg)
 	case "backup":
 		return a.openBackup(msg.Arg)
+	case "search", "rename", "remove", "unblock", "export":
+		return a.handleManage(msg)
 	case "help":
 		a.help.SetKeys(a.keys())
 		a.showHelp = true

@@ -54,6 +54,10 @@ type fakeCore struct {
 	otherIdentity bool
 	restores      int // Restore calls
 	pages         int // Messages calls
+	// See fake_manage_test.go.
+	blocked  []chat.Summary // what Blocked lists
+	removed  []string       // Remove calls, "id:keep"
+	indexing bool           // Search says the index is not complete
 }
 
 var _ Core = (*fakeCore)(nil)
