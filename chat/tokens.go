@@ -180,15 +180,12 @@ func (m *Messenger) applyToken(ctx context.Context, contact store.Contact, c *Co
 }
 
 // keepInviteToken keeps the request token of a contact's invite, to
-// deposit with until the contact gives us a token of its own.
+// deposit with until the contact gives us a token of its own. An invite
+// added again replaces the token we hold: the contact token it gave us
+// may have been revoked since (it removed or blocked us), and the invite
+// is what it hands out now; if it still counts us as a contact, the new
+// session brings a fresh contact token ([Messenger.answerProfile]).
 func (m *Messenger) keepInviteToken(ctx context.Context, id store.ContactID, t transport.Token) error {
-	have, err := m.st.ContactToken(ctx, id)
-	if err == nil && have.Kind == uint8(transport.TokenContact) {
-		return nil
-	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
 	return m.st.SetContactToken(ctx, store.DepositToken{Contact: id, Kind: uint8(transport.TokenRequest), Token: t})
 }
 
