@@ -28,8 +28,11 @@ const (
 	messagesPage = 1000
 )
 
-// ContactsParams are the params of contacts: none.
-type ContactsParams struct{}
+// ContactsParams are the params of contacts: with blocked, the blocked
+// senders are listed too, after the contacts (marked blocked).
+type ContactsParams struct {
+	Blocked bool `json:"blocked,omitempty"`
+}
 
 // ContactsResult lists every contact, the most recent chat first.
 type ContactsResult struct {
@@ -183,6 +186,11 @@ func init() {
 		handle("react", "Set our reaction to a message: one emoji, or \"\" to remove it.", react),
 		handle("info", "Return message info: sent, delivered and read times, earlier versions.", info),
 		handle("backup.export", "Write an encrypted backup to path; return its recovery key.", backupExport),
+		handle("search", "Search the history of every chat, or of one, newest first.", search),
+		handle("rename", "Give a contact a local name.", rename),
+		handle("remove", "Remove a contact, revoking its tokens; with keep_history its chat stays.", remove),
+		handle("unblock", "Unblock a blocked sender: its next message arrives as a request.", unblock),
+		handle("export", "Export a chat as text or json, to path or in the result; the export is not encrypted.", export),
 		handle("rpc.discover", "Describe the methods, their params and results.", discover),
 	}
 }
@@ -198,10 +206,17 @@ func find(name string) (method, bool) {
 }
 
 // contacts lists the contacts.
-func contacts(ctx context.Context, m *chat.Messenger, _ ContactsParams) (ContactsResult, error) {
+func contacts(ctx context.Context, m *chat.Messenger, p ContactsParams) (ContactsResult, error) {
 	all, err := m.Summaries(ctx)
 	if err != nil {
 		return ContactsResult{}, err
+	}
+	if p.Blocked {
+		blocked, err := m.Blocked(ctx)
+		if err != nil {
+			return ContactsResult{}, err
+		}
+		all = append(all, blocked...)
 	}
 	out := ContactsResult{Contacts: make([]Contact, 0, len(all))}
 	for _, s := range all {

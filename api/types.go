@@ -33,6 +33,8 @@ type Contact struct {
 	// MutedUntil is until when its notifications are muted (absent: not
 	// muted; 9999-12-31: always).
 	MutedUntil time.Time `json:"muted_until,omitzero"`
+	// Blocked marks a blocked sender (listed by contacts with blocked).
+	Blocked bool `json:"blocked,omitempty"`
 }
 
 // Message is one row of a chat's history: a message, a file or one of the
@@ -90,7 +92,7 @@ func newContact(s chat.Summary) Contact {
 	return Contact{ID: int64(s.Contact.ID), Name: chat.DisplayName(s.Contact), Unnamed: s.Contact.Name == "",
 		Verified:   s.Contact.Verified,
 		KeyChanged: s.Contact.Held, Unread: s.Unread, Last: s.LastAt(), Online: s.Online,
-		Mark: s.Mark, SameName: int64(s.SameName), MutedUntil: s.MutedUntil}
+		Mark: s.Mark, SameName: int64(s.SameName), MutedUntil: s.MutedUntil, Blocked: s.Contact.State == chat.StateBlocked}
 }
 
 // newMessage is a row as the api shows it.

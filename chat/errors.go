@@ -144,3 +144,25 @@ func noMessage(err error) error {
 	}
 	return err
 }
+
+// Errors of search, contact management and export.
+var (
+	// ErrEmptyQuery is returned by [Messenger.Search] for a query with no
+	// word in it (only spaces or punctuation).
+	ErrEmptyQuery = errors.New("chat: the search has no word in it")
+	// ErrQueryTooLong is returned by [Messenger.Search] for a query over
+	// [MaxSearchQuery] bytes or of more than 16 words.
+	ErrQueryTooLong = errors.New("chat: the search is too long")
+	// ErrSearchClosed is returned by [Messenger.Search] once the messenger
+	// is closed: the index was dropped with it.
+	ErrSearchClosed = errors.New("chat: search is closed with the profile")
+	// ErrSearchIndex is returned by [Messenger.Search] when building the
+	// index failed; it wraps the cause.
+	ErrSearchIndex = errors.New("chat: the search index could not be built")
+	// ErrBadName is returned by [Messenger.Rename] for an empty name, one
+	// over [MaxContactName] bytes, or one with control characters.
+	ErrBadName = errors.New("chat: a contact's name must be 1 to 64 bytes without control characters")
+	// ErrExportFormat is returned by [Messenger.Export] for a format other
+	// than text and json.
+	ErrExportFormat = errors.New("chat: export format must be text or json")
+)

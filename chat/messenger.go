@@ -55,6 +55,9 @@ type Config struct {
 	// rather than sending 16 MiB. Unexported: no caller outside the
 	// package can change it.
 	heldLimit int64
+	// searchGate, when set, holds the search index's build until it is
+	// closed: tests see a messenger whose index is not built yet.
+	searchGate chan struct{}
 
 	Rand   io.Reader        // default crypto/rand
 	Now    func() time.Time // default time.Now
@@ -105,7 +108,8 @@ type Messenger struct {
 	presence  *presence
 	files     transfers // files being sent
 	pool      *connPool
-	retry     retries // decryption errors answered: resets and re-sends, per contact
+	retry     retries      // decryption errors answered: resets and re-sends, per contact
+	search    *searchState // the in-memory search index (search.go)
 	ctx       context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -178,6 +182,7 @@ func Start(ctx context.Context, cfg Config) (*Messenger, error) {
 	m.run(m.resetLoop)
 	m.run(m.autoBackupLoop)
 	m.run(m.presenceLoop)
+	m.run(m.buildSearch) // in the background: nothing waits for it
 	return m, nil
 }
 
@@ -221,7 +226,11 @@ func newMessenger(ctx context.Context, cfg Config) (*Messenger, error) {
 	m.events = newEventQueue()
 	m.ready = make(chan struct{})
 	m.presence = newPresence(m.cfg.PresenceInterval)
-	m.events.observe = func(e Event) { m.presence.observe(m.now(), e) }
+	m.search = newSearchState()
+	m.events.observe = func(e Event) {
+		m.presence.observe(m.now(), e)
+		m.observeSearch(e)
+	}
 	m.wake = make(chan struct{}, 1)
 	m.timerWake = make(chan struct{}, 1)
 	m.refill = make(chan struct{}, 1)
@@ -249,6 +258,7 @@ func (m *Messenger) Close() error {
 		m.cancel()
 		err = m.stopHome()
 		m.wg.Wait()
+		m.search.idx.drop() // plaintext leaves memory with the profile
 		m.pool.closeAll()
 		m.events.close()
 		if m.owned {

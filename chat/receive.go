@@ -105,7 +105,8 @@ func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *
 		// Nothing is dropped in silence: the chat says a message was lost
 		// (a redelivered duplicate lost nothing), and the sender is asked
 		// to send it again.
-		if in.known && !errors.Is(err, session.ErrDuplicate) {
+		// A removed contact is told nothing, as someone unknown.
+		if in.known && in.contact.State != store.StateRemoved && !errors.Is(err, session.ErrDuplicate) {
 			if lineErr := m.systemLine(ctx, in.contact.ID, store.KindDecryptFailed, 0); lineErr != nil {
 				return false, lineErr
 			}
@@ -134,6 +135,9 @@ func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *
 		if err := m.addIncomingContact(ctx, in); err != nil {
 			return false, err
 		}
+	}
+	if err := m.revive(ctx, in); err != nil {
+		return false, err
 	}
 	return m.commit(ctx, in)
 }

@@ -81,10 +81,16 @@ func (m *Messenger) requestToken(ctx context.Context) (transport.Token, error) {
 // revokes the revoked ones (both idempotent), on every connection: a
 // token made or revoked while the home was away reaches it now. From
 // then on until the connection ends, new tokens are registered at once.
+// It holds m.tokens.mu from reading the tokens until the connection is
+// set, so that a token issued meanwhile ([Messenger.giveToken] stores it,
+// then takes the lock to register it) is either read here or registered
+// on the new connection, never missed by both.
 func (m *Messenger) syncTokens(ctx context.Context, conn *transport.Conn) error {
 	if _, err := m.requestToken(ctx); err != nil {
 		return err
 	}
+	m.tokens.mu.Lock()
+	defer m.tokens.mu.Unlock()
 	all, err := m.st.IssuedTokens(ctx)
 	if err != nil {
 		return err
@@ -108,9 +114,7 @@ func (m *Messenger) syncTokens(ctx context.Context, conn *transport.Conn) error 
 			return err
 		}
 	}
-	m.tokens.mu.Lock()
 	m.tokens.conn = conn
-	m.tokens.mu.Unlock()
 	return nil
 }
 
@@ -180,15 +184,12 @@ func (m *Messenger) applyToken(ctx context.Context, contact store.Contact, c *Co
 }
 
 // keepInviteToken keeps the request token of a contact's invite, to
-// deposit with until the contact gives us a token of its own.
+// deposit with until the contact gives us a token of its own. An invite
+// added again replaces the token we hold: the contact token it gave us
+// may have been revoked since (it removed or blocked us), and the invite
+// is what it hands out now; if it still counts us as a contact, the new
+// session brings a fresh contact token ([Messenger.answerProfile]).
 func (m *Messenger) keepInviteToken(ctx context.Context, id store.ContactID, t transport.Token) error {
-	have, err := m.st.ContactToken(ctx, id)
-	if err == nil && have.Kind == uint8(transport.TokenContact) {
-		return nil
-	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
 	return m.st.SetContactToken(ctx, store.DepositToken{Contact: id, Kind: uint8(transport.TokenRequest), Token: t})
 }
 

@@ -48,6 +48,9 @@ type flagValues struct {
 	everyone                 bool             // delete --everyone
 	force                    bool             // backup restore --force
 	limits                   transport.Limits // relay's limits, set in relay.go
+	contact                  string           // search --contact
+	format, out              string           // export --format, --out
+	keepHistory              bool             // remove --keep-history
 }
 
 // cli is one invocation: its streams and flags.

@@ -10,6 +10,7 @@ var Version = "0.1.0-dev"
 // name is the interface.
 var commands = []*command{
 	uiCommand, initCommand, inviteCommand, addCommand, contactsCommand, requestsCommand, acceptCommand, blockCommand,
+	unblockCommand, renameCommand, removeCommand, searchCommand, exportCommand,
 	sendCommand, messagesCommand, replyCommand, editCommand, deleteCommand, reactCommand, verifyCommand, filesCommand, muteCommand,
 	backupCommand, passwdCommand, serveCommand, relayCommand, configCommand, versionCommand, helpCommand,
 }

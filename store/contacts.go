@@ -60,6 +60,11 @@ const (
 	StateRequest ContactState = 1
 	// StateBlocked is a blocked sender: its envelopes are dropped.
 	StateBlocked ContactState = 2
+	// StateRemoved is a contact the user removed but whose history was
+	// kept ([Store.Forget]): listed nowhere, written to by no one; its
+	// next message makes it a request again. (A contact removed with its
+	// history has no row at all.)
+	StateRemoved ContactState = 3
 )
 
 // FilesPolicy is whether a contact's file offers download by themselves.
@@ -174,7 +179,7 @@ func (s *Store) sealContact(row int64, c Contact) ([4][]byte, error) {
 	if c.Held {
 		trust[0] |= trustHeld
 	}
-	if c.State > StateBlocked || c.Files > FilesAsk {
+	if c.State > StateRemoved || c.Files > FilesAsk {
 		return out, fmt.Errorf("%w: contact state %d, files %d", ErrCorrupt, c.State, c.Files)
 	}
 	trust[0] |= byte(c.State)<<trustStateShift | byte(c.Files)<<trustFilesShift
@@ -215,7 +220,7 @@ func (s *Store) scanContact(sc interface{ Scan(...any) error }) (Contact, error)
 	}
 	t := pt[3][0]
 	c.State, c.Files = ContactState(t>>trustStateShift&3), FilesPolicy(t>>trustFilesShift&3)
-	if c.State > StateBlocked || c.Files > FilesAsk {
+	if c.State > StateRemoved || c.Files > FilesAsk {
 		return c, ErrCorrupt
 	}
 	c.ID = ContactID(row)

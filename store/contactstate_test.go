@@ -21,6 +21,7 @@ func TestContactState(t *testing.T) {
 		{"request", StateRequest, FilesDefault, false},
 		{"blocked, asks for files", StateBlocked, FilesAsk, false},
 		{"request, files always", StateRequest, FilesAuto, true},
+		{"removed, history kept", StateRemoved, FilesDefault, false},
 	}
 	ids := make([]ContactID, len(cases))
 	for i, tc := range cases {
@@ -35,8 +36,8 @@ func TestContactState(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.SetContactState(bg, ids[0], 3); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("state 3: %v, want ErrCorrupt", err)
+	if err := s.SetContactState(bg, ids[0], 4); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("state 4: %v, want ErrCorrupt", err)
 	}
 	s = reopen(t, s)
 	rk, _ := NewRecoveryKey(rand.Reader)

@@ -219,7 +219,7 @@ func (s *Store) restoreContact(ctx context.Context, tx querier, st *restoreState
 	c.Name, c.Address, c.Verified, c.Held = d.str(), d.str(), d.bool(), d.bool()
 	if d.d.Len() > 0 { // state and files policy, written since schema 4
 		state, files := d.uvarint(), d.uvarint()
-		if state > uint64(StateBlocked) || files > uint64(FilesAsk) {
+		if state > uint64(StateRemoved) || files > uint64(FilesAsk) {
 			return ErrBackupCorrupt
 		}
 		c.State, c.Files = ContactState(state), FilesPolicy(files)

@@ -121,6 +121,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.swapCore(msg.Core)
 	case summaryMsg:
 		return a, a.handleSummary(msg)
+	case OpenAtMsg:
+		return a, a.openAt(msg)
 	case SubmitMsg, ComposeMsg, CommandMsg, OpenChatMsg, sentMsg, contactsMsg, statusMsg:
 		return a, a.handleMain(msg)
 	case contactAddedMsg, VerifiedMsg, RestoredMsg, errMsg, noticeMsg:

@@ -46,6 +46,8 @@ func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
 		return tea.Quit
 	case "backup":
 		return a.openBackup(msg.Arg)
+	case "search", "rename", "remove", "unblock", "export":
+		return a.handleManage(msg)
 	case "help":
 		a.help.SetKeys(a.keys())
 		a.showHelp = true

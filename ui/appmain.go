@@ -148,8 +148,11 @@ func (a *App) jumpUnread() tea.Cmd {
 // openChat opens a contact's chat and gives the composer the keyboard.
 func (a *App) openChat(c chat.Summary) tea.Cmd {
 	a.contacts.Select(c.Contact.ID)
-	if c.Contact.State == chat.StateRequest {
+	switch c.Contact.State {
+	case chat.StateRequest:
 		a.composer.holdHint(requestHint(c))
+	case chat.StateBlocked:
+		a.composer.holdHint(blockedHint)
 	}
 	return tea.Batch(a.chat.Open(c), a.setFocus(focusComposer))
 }
@@ -258,6 +261,8 @@ func (a *App) handleEvent(ev chat.Event) tea.Cmd {
 			return ContactsCmd(a.core)
 		}
 		return SummaryCmd(a.core, ev.Contact.ID)
+	case chat.ContactRemoved:
+		return a.contactRemoved(ev)
 	case chat.IdentityChanged:
 		return SummaryCmd(a.core, ev.Contact)
 	case chat.TimerChanged:

@@ -42,7 +42,9 @@ type ChatView struct {
 	prompt           prompt
 	info             *chat.Info
 	note             string
-	originX, originY int // where the header is on the screen
+	originX, originY int   // where the header is on the screen
+	target           int64 // the row OpenAt scrolls to (chatjump.go)
+	reached          bool  // the target was reached: paging is back to normal
 }
 
 var _ Component = (*ChatView)(nil)
@@ -57,6 +59,9 @@ func (v *ChatView) SetSize(width, height int) {
 	v.common.SetSize(width, height)
 	v.clamp()
 }
+
+// Close shows no chat (its contact was removed).
+func (v *ChatView) Close() { *v = ChatView{common: v.common, core: v.core} }
 
 // Contact returns the contact whose chat is open.
 func (v *ChatView) Contact() (chat.Summary, bool) { return v.contact, v.open }
@@ -135,6 +140,9 @@ func (v *ChatView) handlePage(msg pageMsg) tea.Cmd {
 	}
 	v.msgs = append(append([]chat.Message(nil), older...), v.msgs...)
 	v.blocks = append(make([][]string, len(older)), v.blocks...)
+	if cmd, ok := v.seekTarget(); ok {
+		return tea.Batch(v.markRead(), cmd)
+	}
 	return tea.Batch(v.markRead(), v.maybeLoadOlder())
 }
 

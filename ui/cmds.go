@@ -68,9 +68,14 @@ func ContactsCmd(c Messenger) tea.Cmd {
 		if err != nil {
 			return contactsMsg{nil, err}
 		}
-		// The requests follow the contacts, in a section of their own.
+		// The requests follow the contacts, in a section of their own,
+		// and the blocked senders come last.
 		requests, err := c.Requests(context.Background())
-		return contactsMsg{append(items, requests...), err}
+		if err != nil {
+			return contactsMsg{nil, err}
+		}
+		blocked, err := c.Blocked(context.Background())
+		return contactsMsg{append(append(items, requests...), blocked...), err}
 	}
 }
 

@@ -43,9 +43,12 @@ func TestComplete(t *testing.T) {
 		{"/v", "/verify ", nil, true},
 		{"/b", "/b", []string{"/backup", "/block"}, true},
 		{"/ba", "/backup ", nil, true},
-		{"/", "/", []string{"/accept", "/add", "/backup", "/block", "/file", "/help", "/invite", "/mute", "/quit", "/timer", "/verify"}, true},
+		{"/", "/", []string{"/accept", "/add", "/backup", "/block", "/export", "/file", "/help", "/invite", "/mute", "/quit",
+			"/remove", "/rename", "/search", "/timer", "/unblock", "/verify"}, true},
 		{"/mute a", "/mute always ", nil, true},
 		{"/q", "/quit ", nil, true},
+		{"/rem", "/remove ", nil, true},
+		{"/remove k", "/remove keep ", nil, true},
 		{"/x", "/x", nil, true},
 		{"/add ", "/add ", nil, false}, // free-text arguments are not completed
 		{"/timer 1", "/timer 1", nil, false},

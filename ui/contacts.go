@@ -62,12 +62,13 @@ func (l *ContactList) SetItems(items []chat.Summary) {
 }
 
 // Upsert adds a contact or replaces the one with the same ID; a blocked
-// one leaves the list.
+// one moves to the blocked section at the end, a removed one leaves the
+// list.
 func (l *ContactList) Upsert(c chat.Summary) {
 	items := append([]chat.Summary(nil), l.items...)
 	for i := range items {
 		if items[i].Contact.ID == c.Contact.ID {
-			if c.Contact.State == chat.StateBlocked {
+			if c.Contact.State == chat.StateRemoved {
 				items = append(items[:i], items[i+1:]...)
 			} else {
 				items[i] = c
@@ -76,8 +77,19 @@ func (l *ContactList) Upsert(c chat.Summary) {
 			return
 		}
 	}
-	if c.Contact.State != chat.StateBlocked {
+	if c.Contact.State != chat.StateRemoved {
 		l.SetItems(append(items, c))
+	}
+}
+
+// Remove takes a contact off the list.
+func (l *ContactList) Remove(id chat.ContactID) {
+	items := append([]chat.Summary(nil), l.items...)
+	for i := range items {
+		if items[i].Contact.ID == id {
+			l.SetItems(append(items[:i], items[i+1:]...))
+			return
+		}
 	}
 }
 
@@ -169,6 +181,8 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 	switch {
 	case c.Contact.State == chat.StateRequest:
 		mark = st.Warning.Render(" request")
+	case c.Contact.State == chat.StateBlocked:
+		mark = st.Error.Render(" blocked")
 	case c.Contact.Held:
 		mark = st.Warning.Render(" !")
 	case c.Contact.Verified:
@@ -200,12 +214,13 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 
 // sortContacts orders contacts by their last message, newest first, then
 // by name; message requests come after every contact, in their own
-// section, so that a request named like a contact never sits in its place.
+// section, so that a request named like a contact never sits in its place,
+// and blocked senders come last.
 func sortContacts(items []chat.Summary) {
 	sort.SliceStable(items, func(i, j int) bool {
 		a, b := items[i], items[j]
-		if ar, br := a.Contact.State == chat.StateRequest, b.Contact.State == chat.StateRequest; ar != br {
-			return br
+		if as, bs := section(a.Contact), section(b.Contact); as != bs {
+			return as < bs
 		}
 		if at, bt := a.LastAt(), b.LastAt(); !at.Equal(bt) {
 			return at.After(bt)
@@ -241,4 +256,16 @@ func previewText(s chat.Summary) string {
 		return "[file] " + m.File.Name
 	}
 	return string(m.Body)
+}
+
+// section is where a contact is listed: contacts, then requests, then
+// blocked senders.
+func section(c chat.Contact) int {
+	switch c.State {
+	case chat.StateRequest:
+		return 1
+	case chat.StateBlocked:
+		return 2
+	}
+	return 0
 }

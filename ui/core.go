@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"io"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -23,6 +24,7 @@ type Core interface {
 	Messenger
 	Verifier
 	Backups
+	Manager
 	// Events returns the channel on which the core reports what happens
 	// on its own (the types of [chat.Event]). The channel is read by one
 	// goroutine at a time; closing it stops the reading.
@@ -52,6 +54,8 @@ type Messenger interface {
 	Accept(ctx context.Context, id chat.ContactID) error
 	// Block blocks a contact or request, deleting its chat.
 	Block(ctx context.Context, id chat.ContactID) error
+	// Blocked lists the blocked senders, shown last in the contact list.
+	Blocked(ctx context.Context) ([]chat.Summary, error)
 	// Summary returns one contact's summary.
 	Summary(ctx context.Context, id chat.ContactID) (chat.Summary, error)
 	// AddContact adds the contact an invite names and starts a session.
@@ -96,6 +100,21 @@ type Actions interface {
 	React(ctx context.Context, id chat.ContactID, target chat.MessageID, emoji string) (chat.Message, error)
 	// MessageInfo returns a message's times and earlier versions.
 	MessageInfo(ctx context.Context, id chat.ContactID, target chat.MessageID) (chat.Info, error)
+}
+
+// Manager is what search, contact management and export need.
+type Manager interface {
+	// Search finds the rows that hold every word of query, newest first,
+	// from the in-memory index (which may still be building).
+	Search(ctx context.Context, query string, opts chat.SearchOptions) (chat.SearchResults, error)
+	// Rename gives a contact a local name.
+	Rename(ctx context.Context, id chat.ContactID, name string) (chat.Contact, error)
+	// Remove removes a contact, with or without its chat.
+	Remove(ctx context.Context, id chat.ContactID, keepHistory bool) error
+	// Unblock lifts a block: the sender's next message is a request.
+	Unblock(ctx context.Context, id chat.ContactID) error
+	// Export writes a chat as text or JSON to w.
+	Export(ctx context.Context, id chat.ContactID, format string, w io.Writer) (int, error)
 }
 
 // Verifier is what the verification screen needs.

@@ -57,6 +57,10 @@ type fakeCore struct {
 	pages         int // Messages calls
 	viaRelay      bool
 	typing        []bool // SetTyping calls, in order
+	// See fake_manage_test.go.
+	blocked  []chat.Summary // what Blocked lists
+	removed  []string       // Remove calls, "id:keep"
+	indexing bool           // Search says the index is not complete
 }
 
 var _ Core = (*fakeCore)(nil)

@@ -174,7 +174,8 @@ func TestShortDuration(t *testing.T) {
 }
 
 // TestRequestsSortAfterContacts: a message request, even the newest, is
-// listed after every contact, and a blocked one leaves the list.
+// listed after every contact, a blocked one after the requests, and a
+// removed one leaves the list.
 func TestRequestsSortAfterContacts(t *testing.T) {
 	now := time.Now()
 	old := chat.Message{Received: now.Add(-time.Hour)}
@@ -187,9 +188,17 @@ func TestRequestsSortAfterContacts(t *testing.T) {
 	if got := l.Items(); len(got) != 2 || got[0].Contact.ID != 1 || got[1].Contact.ID != 2 {
 		t.Fatalf("order %+v, want alice then the request", got)
 	}
+	bob := chat.Summary{Contact: chat.Contact{ID: 3, Name: "bob", State: chat.StateRequest}, Last: &old}
+	l.Upsert(bob)
 	impostor.Contact.State = chat.StateBlocked
 	l.Upsert(impostor)
+	if got := l.Items(); len(got) != 3 || got[0].Contact.ID != 1 || got[1].Contact.ID != 3 || got[2].Contact.ID != 2 {
+		t.Fatalf("after the block: %+v, want alice, bob's request, the blocked one", got)
+	}
+	impostor.Contact.State = chat.StateRemoved
+	l.Upsert(impostor)
+	l.Remove(3)
 	if got := l.Items(); len(got) != 1 || got[0].Contact.ID != 1 {
-		t.Fatalf("after the block: %+v", got)
+		t.Fatalf("after the removals: %+v", got)
 	}
 }
