@@ -42,11 +42,13 @@
 //                   remoteKey                    → display, scannable
 //   sign            name, message                → signature
 //   verify          key, message, signature      → valid
-//   bench           n, size, settle?             → n, size, totalNs, nsPerMessage:
+//   bench           n, size, settle?, pair?      → n, size, totalNs, nsPerMessage:
 //                   n encrypt+decrypt of size bytes between two fresh
 //                   in-process parties on an established session (one
-//                   message each way, then settle more alternating)
-//   benchPingPong   n, size, settle?             → as bench, the direction
+//                   message each way, then settle more alternating); with
+//                   a pair name, the pair is kept and reused by later
+//                   calls with that name (one conversation across rounds)
+//   benchPingPong   n, size, settle?, pair?      → as bench, the direction
 //                   alternating on every message
 //   benchSessionStart n, size                    → as bench, for n session
 //                   starts (bundle → first message of size bytes →
@@ -257,8 +259,8 @@ function describe(type, body) {
 // directions, as ratchat's benchmarks settle the braid. It returns a
 // function that sends one message of plaintext pt from one to the other
 // (true: alice to bob) and checks its decryption.
-async function benchPair(settle) {
-  const names = ['\u0000bench-alice', '\u0000bench-bob'];
+async function benchPair(settle, tag) {
+  const names = [`\u0000bench-alice${tag ?? ''}`, `\u0000bench-bob${tag ?? ''}`];
   const a = newParty(names[0], 1);
   const b = newParty(names[1], 2);
   makeSignedPreKey(b, 1);
@@ -288,30 +290,43 @@ async function timed(n, size, fn) {
   return { n, size, totalNs, nsPerMessage: n > 0 ? totalNs / n : 0 };
 }
 
+// keptPairs holds the bench pairs that callers asked to keep by name, so
+// that rounds of a benchmark continue one conversation.
+const keptPairs = new Map();
+
+// pairFor returns the kept pair called name (made and settled on first
+// use), or a fresh pair for one call if name is empty.
+async function pairFor(name, settle) {
+  if (!name) return { pair: await benchPair(settle), fresh: true };
+  if (!keptPairs.has(name)) keptPairs.set(name, await benchPair(settle, name));
+  return { pair: keptPairs.get(name), fresh: false };
+}
+
 // bench times n encrypt+decrypt of size bytes from alice to bob, after one
 // message each way (and settle more, alternating) has established the
 // session (so every timed message is a SignalMessage on an established
-// chain, as ratchat's benchmark).
-async function bench(n, size, settle) {
-  const p = await benchPair(settle);
+// chain, as ratchat's benchmark). With a pair name, the session is kept
+// for the next call with that name.
+async function bench(n, size, settle, pairName) {
+  const { pair, fresh } = await pairFor(pairName, settle);
   const pt = new Uint8Array(size).fill(0x61);
   try {
-    return await timed(n, size, () => p.send(true, pt));
+    return await timed(n, size, () => pair.send(true, pt));
   } finally {
-    p.done();
+    if (fresh) pair.done();
   }
 }
 
 // benchPingPong is bench with the direction alternating on every message,
 // so that every message turns the Double Ratchet (and the braid's ML-KEM
 // exchanges complete).
-async function benchPingPong(n, size, settle) {
-  const p = await benchPair(settle);
+async function benchPingPong(n, size, settle, pairName) {
+  const { pair, fresh } = await pairFor(pairName, settle);
   const pt = new Uint8Array(size).fill(0x61);
   try {
-    return await timed(n, size, (i) => p.send(i % 2 === 0, pt));
+    return await timed(n, size, (i) => pair.send(i % 2 === 0, pt));
   } finally {
-    p.done();
+    if (fresh) pair.done();
   }
 }
 
@@ -400,8 +415,8 @@ const commands = {
   },
   sign: (r) => ({ signature: b64(party(r.name).identity.privateKey.sign(bytesOf(r.message))) }),
   verify: (r) => ({ valid: PublicKey.deserialize(bytesOf(r.key)).verify(bytesOf(r.message), bytesOf(r.signature)) }),
-  bench: (r) => bench(r.n, r.size ?? 1024, r.settle),
-  benchPingPong: (r) => benchPingPong(r.n, r.size ?? 1024, r.settle),
+  bench: (r) => bench(r.n, r.size ?? 1024, r.settle, r.pair),
+  benchPingPong: (r) => benchPingPong(r.n, r.size ?? 1024, r.settle, r.pair),
   benchSessionStart: (r) => benchSessionStart(r.n, r.size ?? 1024),
   exit: () => ({}),
 };
