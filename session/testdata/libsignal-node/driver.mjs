@@ -42,9 +42,18 @@
 //                   remoteKey                    → display, scannable
 //   sign            name, message                → signature
 //   verify          key, message, signature      → valid
-//   bench           n, size                      → n, size, totalNs, nsPerMessage:
+//   bench           n, size, settle?, pair?      → n, size, totalNs, nsPerMessage:
 //                   n encrypt+decrypt of size bytes between two fresh
-//                   in-process parties on an established session
+//                   in-process parties on an established session (one
+//                   message each way, then settle more alternating); with
+//                   a pair name, the pair is kept and reused by later
+//                   calls with that name (one conversation across rounds)
+//   benchPingPong   n, size, settle?, pair?      → as bench, the direction
+//                   alternating on every message
+//   benchSessionStart n, size                    → as bench, for n session
+//                   starts (bundle → first message of size bytes →
+//                   responder decrypts → reply → decrypted), each between
+//                   two parties whose keys were made before the timer
 //   exit                                         → {} and the driver ends
 
 import { createInterface } from 'node:readline';
@@ -245,32 +254,114 @@ function describe(type, body) {
   throw new Error(`unknown message type ${type}`);
 }
 
-// bench times n encrypt+decrypt of size bytes from alice to bob, after one
-// message each way has established the session (so every timed message is
-// a SignalMessage on an established chain, as ratchat's benchmark).
-async function bench(n, size) {
-  const a = newParty('\u0000bench-alice', 1);
-  const b = newParty('\u0000bench-bob', 2);
+// benchPair makes two fresh in-process parties with an established
+// session: one message each way, then settle more messages alternating
+// directions, as ratchat's benchmarks settle the braid. It returns a
+// function that sends one message of plaintext pt from one to the other
+// (true: alice to bob) and checks its decryption.
+async function benchPair(settle, tag) {
+  const names = [`\u0000bench-alice${tag ?? ''}`, `\u0000bench-bob${tag ?? ''}`];
+  const a = newParty(names[0], 1);
+  const b = newParty(names[1], 2);
   makeSignedPreKey(b, 1);
   makeKyberPreKey(b, 1);
   makePreKey(b, 1);
-  await processBundle(a, '\u0000bench-alice', '\u0000bench-bob', bundleOf(b));
+  await processBundle(a, names[0], names[1], bundleOf(b));
+  const send = async (fromAlice, pt) => {
+    const [from, to] = fromAlice ? [a, b] : [b, a];
+    const [fromName, toName] = fromAlice ? names : [names[1], names[0]];
+    const m = await encrypt(from, fromName, toName, pt);
+    const out = await decrypt(to, toName, fromName, m.type, m.body);
+    if (out.length !== pt.length) throw new Error(`bench: decrypted ${out.length} bytes, want ${pt.length}`);
+  };
   const hello = new Uint8Array([104, 105]);
-  let m = await encrypt(a, '\u0000bench-alice', '\u0000bench-bob', hello);
-  await decrypt(b, '\u0000bench-bob', '\u0000bench-alice', m.type, m.body);
-  m = await encrypt(b, '\u0000bench-bob', '\u0000bench-alice', hello);
-  await decrypt(a, '\u0000bench-alice', '\u0000bench-bob', m.type, m.body);
-  const pt = new Uint8Array(size).fill(0x61);
+  await send(true, hello);
+  await send(false, hello);
+  for (let i = 0; i < (settle ?? 0); i++) await send(i % 2 === 0, hello);
+  const done = () => { parties.delete(names[0]); parties.delete(names[1]); };
+  return { send, done };
+}
+
+// timed runs fn n times and reports the time inside node only.
+async function timed(n, size, fn) {
   const start = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
-    m = await encrypt(a, '\u0000bench-alice', '\u0000bench-bob', pt);
-    const out = await decrypt(b, '\u0000bench-bob', '\u0000bench-alice', m.type, m.body);
-    if (out.length !== size) throw new Error(`bench: decrypted ${out.length} bytes, want ${size}`);
-  }
+  for (let i = 0; i < n; i++) await fn(i);
   const totalNs = Number(process.hrtime.bigint() - start);
-  parties.delete('\u0000bench-alice');
-  parties.delete('\u0000bench-bob');
   return { n, size, totalNs, nsPerMessage: n > 0 ? totalNs / n : 0 };
+}
+
+// keptPairs holds the bench pairs that callers asked to keep by name, so
+// that rounds of a benchmark continue one conversation.
+const keptPairs = new Map();
+
+// pairFor returns the kept pair called name (made and settled on first
+// use), or a fresh pair for one call if name is empty.
+async function pairFor(name, settle) {
+  if (!name) return { pair: await benchPair(settle), fresh: true };
+  if (!keptPairs.has(name)) keptPairs.set(name, await benchPair(settle, name));
+  return { pair: keptPairs.get(name), fresh: false };
+}
+
+// bench times n encrypt+decrypt of size bytes from alice to bob, after one
+// message each way (and settle more, alternating) has established the
+// session (so every timed message is a SignalMessage on an established
+// chain, as ratchat's benchmark). With a pair name, the session is kept
+// for the next call with that name.
+async function bench(n, size, settle, pairName) {
+  const { pair, fresh } = await pairFor(pairName, settle);
+  const pt = new Uint8Array(size).fill(0x61);
+  try {
+    return await timed(n, size, () => pair.send(true, pt));
+  } finally {
+    if (fresh) pair.done();
+  }
+}
+
+// benchPingPong is bench with the direction alternating on every message,
+// so that every message turns the Double Ratchet (and the braid's ML-KEM
+// exchanges complete).
+async function benchPingPong(n, size, settle, pairName) {
+  const { pair, fresh } = await pairFor(pairName, settle);
+  const pt = new Uint8Array(size).fill(0x61);
+  try {
+    return await timed(n, size, (i) => pair.send(i % 2 === 0, pt));
+  } finally {
+    if (fresh) pair.done();
+  }
+}
+
+// benchSessionStart times n session starts, each between two parties of
+// its own whose identities and prekeys (signed, Kyber-1024, one-time) are
+// made before the timer starts: alice processes bob's bundle, encrypts a
+// first message of size bytes, bob decrypts it (PQXDH's responder half)
+// and answers, alice decrypts the answer.
+async function benchSessionStart(n, size) {
+  const pairs = [];
+  for (let i = 0; i < n; i++) {
+    const names = [`\u0000start-alice-${i}`, `\u0000start-bob-${i}`];
+    const a = newParty(names[0], 1);
+    const b = newParty(names[1], 2);
+    makeSignedPreKey(b, 1);
+    makeKyberPreKey(b, 1);
+    makePreKey(b, 1);
+    pairs.push({ names, a, b, bundle: bundleOf(b) });
+  }
+  const pt = new Uint8Array(size).fill(0x61);
+  try {
+    return await timed(n, size, async (i) => {
+      const { names: [an, bn], a, b, bundle } = pairs[i];
+      await processBundle(a, an, bn, bundle);
+      let m = await encrypt(a, an, bn, pt);
+      if (m.type !== CiphertextMessageType.PreKey) throw new Error(`bench: first message of type ${m.type}`);
+      let out = await decrypt(b, bn, an, m.type, m.body);
+      if (out.length !== size) throw new Error(`bench: decrypted ${out.length} bytes, want ${size}`);
+      m = await encrypt(b, bn, an, pt);
+      out = await decrypt(a, an, bn, m.type, m.body);
+      if (out.length !== size) throw new Error(`bench: decrypted ${out.length} bytes, want ${size}`);
+    });
+  } finally {
+    for (const { names } of pairs) { parties.delete(names[0]); parties.delete(names[1]); }
+  }
 }
 
 const commands = {
@@ -324,7 +415,9 @@ const commands = {
   },
   sign: (r) => ({ signature: b64(party(r.name).identity.privateKey.sign(bytesOf(r.message))) }),
   verify: (r) => ({ valid: PublicKey.deserialize(bytesOf(r.key)).verify(bytesOf(r.message), bytesOf(r.signature)) }),
-  bench: (r) => bench(r.n, r.size ?? 1024),
+  bench: (r) => bench(r.n, r.size ?? 1024, r.settle, r.pair),
+  benchPingPong: (r) => benchPingPong(r.n, r.size ?? 1024, r.settle, r.pair),
+  benchSessionStart: (r) => benchSessionStart(r.n, r.size ?? 1024),
   exit: () => ({}),
 };
 
