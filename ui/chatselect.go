@@ -258,7 +258,7 @@ func (v *ChatView) promptLine() string {
 		var b strings.Builder
 		b.WriteString("React:")
 		for i, e := range quickEmoji {
-			fmt.Fprintf(&b, " %d %s", i+1, e)
+			fmt.Fprintf(&b, " %d %s", i+1, Sanitize(e))
 		}
 		b.WriteString(" · 0 remove · or type one · esc")
 		return b.String()

@@ -25,6 +25,13 @@ import (
 //     them costs right-to-left writers at most the placement of
 //     punctuation in mixed-direction text, which we accept.
 //
+// It also removes the emoji presentation selector VS16 (U+FE0F, as in
+// "❤️"): terminals disagree on the width of a character it follows (one
+// cell by wcwidth, two by Unicode's emoji rules, which the layout uses),
+// and a width the layout and the terminal disagree on shifts a pane's
+// border. Without it, both see the character in its one-cell text
+// presentation.
+//
 // Invalid UTF-8 becomes U+FFFD, so that a stray byte cannot act as a C1
 // control either. Other invisible characters (zero-width space and
 // joiners) cannot move the cursor or reorder text, and the joiners are
@@ -80,6 +87,8 @@ func forbidden(r rune) bool {
 		return true // LRI, RLI, FSI, PDI
 	case r == 0x200e || r == 0x200f || r == 0x061c:
 		return true // LRM, RLM, ALM
+	case r == 0xfe0f:
+		return true // VS16: see Sanitize
 	}
 	return false
 }

@@ -29,6 +29,7 @@ func TestSanitize(t *testing.T) {
 		{"marks", "\u200ea\u200fb\u061c", "ab"},
 		{"invalid utf-8", "a\xffb", "a\ufffdb"},
 		{"zero-width joiner kept", "a\u200db", "a\u200db"},
+		{"VS16 removed: one width everywhere", "I \u2764\ufe0f it \u263a\ufe0f", "I \u2764 it \u263a"},
 		{"empty", "", ""},
 	}
 	for _, tt := range tests {
