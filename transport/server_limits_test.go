@@ -246,10 +246,13 @@ func TestBundleFlood(t *testing.T) {
 // authenticating is closed after AnonTimeout; an owner pinging alike
 // stays.
 func TestAnonymousPingerClosed(t *testing.T) {
-	const timeout = 300 * time.Millisecond
+	const timeout = 600 * time.Millisecond
 	alice := testIdentity(t, 1)
 	home := peerHome(t, alice, Limits{AnonTimeout: timeout})
-	opts := ClientOptions{KeepAlive: 30 * time.Millisecond}
+	// Four pings before the timeout; the client's own idle limit (three
+	// keep-alives) stays wide enough that a loaded machine's late pong
+	// does not end the connection before the home does.
+	opts := ClientOptions{KeepAlive: 150 * time.Millisecond}
 	// The home's clock starts when it accepts the connection, after this
 	// (the owner's dial below may take long on a loaded machine).
 	start := time.Now()
