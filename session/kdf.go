@@ -1,9 +1,10 @@
 package session
 
 import (
-	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
+
+	"ratchat/internal/hkdf256"
 )
 
 // HKDF info labels, exactly as libsignal spells them.
@@ -110,22 +111,25 @@ func (ck *chainKey) step() (seed [keySize]byte, next chainKey) {
 // depend on both the Double Ratchet's chain and SPQR's, so breaking one
 // ratchet alone reveals no message.
 func newMessageKeys(seed *[keySize]byte, pqKey []byte) messageKeys {
-	out := mustHKDF(seed[:], pqKey, labelMessageKeys, messageKeysBytes)
+	var out [messageKeysBytes]byte
+	hkdf256.Key(out[:], seed[:], pqKey, labelMessageKeysBytes)
 	var mk messageKeys
 	copy(mk.cipher[:], out[:keySize])
 	copy(mk.mac[:], out[keySize:2*keySize])
 	copy(mk.iv[:], out[2*keySize:])
-	clear(out)
+	clear(out[:])
 	return mk
 }
 
-// mustHKDF runs HKDF-SHA256. It only fails for lengths over 255·32 bytes,
-// which no caller asks for: that would be a broken invariant.
+// labelMessageKeysBytes is [labelMessageKeys] as the bytes written to the
+// HMAC, made once: it is derived with for every message.
+var labelMessageKeysBytes = []byte(labelMessageKeys)
+
+// mustHKDF runs HKDF-SHA256 into a new slice. Lengths over 255·32 bytes,
+// which no caller asks for, are a broken invariant and panic.
 func mustHKDF(secret, salt []byte, info string, length int) []byte {
-	out, err := hkdf.Key(sha256.New, secret, salt, info, length)
-	if err != nil {
-		panic("session: hkdf: " + err.Error())
-	}
+	out := make([]byte, length)
+	hkdf256.Key(out, secret, salt, []byte(info))
 	return out
 }
 
