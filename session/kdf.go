@@ -1,7 +1,6 @@
 package session
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 
 	"ratchat/internal/hkdf256"
@@ -95,12 +94,8 @@ func (rk *rootKey) step(dh *[keySize]byte) (rootKey, chainKey) {
 // HMAC-SHA256(ck, 0x01) and the next chain key HMAC-SHA256(ck, 0x02). One
 // keyed HMAC serves both, so the key schedule is computed once.
 func (ck *chainKey) step() (seed [keySize]byte, next chainKey) {
-	mac := hmac.New(sha256.New, ck[:])
-	mac.Write(messageKeySeedInput)
-	mac.Sum(seed[:0])
-	mac.Reset()
-	mac.Write(chainKeySeedInput)
-	mac.Sum(next[:0])
+	hkdf256.SumEach(ck[:], [][]byte{messageKeySeedInput, chainKeySeedInput},
+		[]*[keySize]byte{&seed, (*[keySize]byte)(&next)})
 	return seed, next
 }
 
@@ -136,10 +131,6 @@ func mustHKDF(secret, salt []byte, info string, length int) []byte {
 // hmacSHA256 returns HMAC-SHA256(key, parts[0] || parts[1] || ...).
 func hmacSHA256(key []byte, parts ...[]byte) [sha256.Size]byte {
 	var out [sha256.Size]byte
-	mac := hmac.New(sha256.New, key)
-	for _, p := range parts {
-		mac.Write(p)
-	}
-	mac.Sum(out[:0])
+	hkdf256.Sum(&out, key, parts...)
 	return out
 }

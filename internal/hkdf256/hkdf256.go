@@ -1,9 +1,11 @@
-// Package hkdf256 is HKDF-SHA256 (RFC 5869) for the ratchets' per-message
-// key derivations. It computes exactly the bytes of crypto/hkdf.Key with
-// sha256.New, out of crypto/hmac and crypto/sha256 alone, but writes into
-// the caller's buffer and keeps its scratch space and the zero-salt
-// extractor in a pool, so a derivation costs a handful of allocations
-// instead of some twenty. It adds no primitive of its own.
+// Package hkdf256 is HKDF-SHA256 (RFC 5869) and HMAC-SHA256 for the
+// ratchets' per-message key derivations. It computes exactly the bytes of
+// crypto/hkdf.Key and crypto/hmac with sha256.New, out of crypto/hmac and
+// crypto/sha256 alone, and adds no primitive of its own. What it saves is
+// allocations: it writes into the caller's buffer, and a pool keeps its
+// scratch space, the SHA-256 digests that crypto/hmac runs on and an HMAC
+// keyed for HKDF-Extract's default salt, so a derivation costs a handful
+// of allocations instead of some twenty.
 package hkdf256
 
 import (
@@ -13,23 +15,72 @@ import (
 	"sync"
 )
 
-// maxOut is the longest output HKDF-SHA256 can give: 255 blocks.
-const maxOut = 255 * sha256.Size
+// Size is the size of an HMAC-SHA256 output and of a pseudorandom key.
+const Size = sha256.Size
 
-// scratch is one derivation's working space. Its zero extractor is
-// HMAC-SHA256 keyed with no key, which is the same key as HashLen zero
-// bytes (RFC 2104 pads a short key with zeros), and so HKDF-Extract's
-// default salt (RFC 5869 section 2.2); it is reset after every use.
+// maxOut is the longest output HKDF-SHA256 can give: 255 blocks.
+const maxOut = 255 * Size
+
+// digestsPerCall is how many digests one call hands to crypto/hmac: two
+// per HMAC, and Key makes two HMACs (extract and expand).
+const digestsPerCall = 4
+
+// scratch is one call's working space, taken from the pool for the call.
 type scratch struct {
+	// zero is HMAC-SHA256 keyed with no key, which is the same key as
+	// HashLen zero bytes (RFC 2104 pads a short key with zeros), and so
+	// HKDF-Extract's default salt (RFC 5869 section 2.2). It is reset
+	// after every use, so that no secret-dependent state waits in the pool.
 	zero hash.Hash
-	prk  [sha256.Size]byte
-	t    [sha256.Size]byte
-	ctr  [1]byte
+	// digests are fresh SHA-256 states that newHash hands to hmac.New in
+	// turn; used counts those handed out in this call.
+	digests [digestsPerCall]hash.Hash
+	used    int
+	// newHash is the method value s.digest, made once: a method value
+	// made at each call would be an allocation.
+	newHash func() hash.Hash
+	prk     [Size]byte
+	t       [Size]byte
+	ctr     [1]byte
 }
 
 var pool = sync.Pool{New: func() any {
-	return &scratch{zero: hmac.New(sha256.New, nil)}
+	s := &scratch{zero: hmac.New(sha256.New, nil)}
+	for i := range s.digests {
+		s.digests[i] = sha256.New()
+	}
+	s.newHash = s.digest
+	return s
 }}
+
+// get takes a scratch from the pool.
+func get() *scratch {
+	return pool.Get().(*scratch)
+}
+
+// put wipes s and returns it to the pool. The HMACs made on its digests
+// must no longer be in use.
+func put(s *scratch) {
+	for _, d := range s.digests[:s.used] {
+		d.Reset()
+	}
+	s.used = 0
+	clear(s.prk[:])
+	clear(s.t[:])
+	pool.Put(s)
+}
+
+// digest hands out the next unused digest, reset. Asking for more than a
+// call's share is a broken invariant.
+func (s *scratch) digest() hash.Hash {
+	if s.used == len(s.digests) {
+		panic("hkdf256: out of digests")
+	}
+	d := s.digests[s.used]
+	s.used++
+	d.Reset()
+	return d
+}
 
 // Key fills out with HKDF-SHA256(salt, secret, info) where info is the
 // concatenation of the info parts. A nil or empty salt is RFC 5869's
@@ -39,22 +90,22 @@ func Key(out, secret, salt []byte, info ...[]byte) {
 	if len(out) > maxOut {
 		panic("hkdf256: output too long")
 	}
-	s := pool.Get().(*scratch)
-	defer pool.Put(s)
+	s := get()
+	defer put(s)
 
 	// HKDF-Extract: PRK = HMAC-SHA256(salt, secret).
 	if len(salt) > 0 {
-		ext := hmac.New(sha256.New, salt)
+		ext := hmac.New(s.newHash, salt)
 		ext.Write(secret)
 		ext.Sum(s.prk[:0])
 	} else {
 		s.zero.Write(secret)
 		s.zero.Sum(s.prk[:0])
-		s.zero.Reset() // so that no secret-dependent state waits in the pool
+		s.zero.Reset()
 	}
 
 	// HKDF-Expand: T(i) = HMAC-SHA256(PRK, T(i-1) || info || i).
-	exp := hmac.New(sha256.New, s.prk[:])
+	exp := hmac.New(s.newHash, s.prk[:])
 	for i := 1; len(out) > 0; i++ {
 		if i > 1 {
 			exp.Reset()
@@ -68,6 +119,36 @@ func Key(out, secret, salt []byte, info ...[]byte) {
 		exp.Sum(s.t[:0])
 		out = out[copy(out, s.t[:]):]
 	}
-	clear(s.prk[:])
-	clear(s.t[:])
+}
+
+// Sum sets out to HMAC-SHA256(key, parts[0] || parts[1] || ...).
+func Sum(out *[Size]byte, key []byte, parts ...[]byte) {
+	s := get()
+	defer put(s)
+	mac := hmac.New(s.newHash, key)
+	for _, p := range parts {
+		mac.Write(p)
+	}
+	mac.Sum(s.t[:0])
+	*out = s.t
+}
+
+// SumEach sets *outs[i] to HMAC-SHA256(key, msgs[i]) for every i, with one
+// keyed HMAC: the key schedule is computed once. outs and msgs must have
+// the same length.
+func SumEach(key []byte, msgs [][]byte, outs []*[Size]byte) {
+	if len(msgs) != len(outs) {
+		panic("hkdf256: SumEach of different lengths")
+	}
+	s := get()
+	defer put(s)
+	mac := hmac.New(s.newHash, key)
+	for i, m := range msgs {
+		if i > 0 {
+			mac.Reset()
+		}
+		mac.Write(m)
+		mac.Sum(s.t[:0])
+		*outs[i] = s.t
+	}
 }

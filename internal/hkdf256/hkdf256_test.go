@@ -3,6 +3,7 @@ package hkdf256
 import (
 	"bytes"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/sha256"
 	"strings"
 	"testing"
@@ -87,6 +88,58 @@ func TestKeyTooLongPanics(t *testing.T) {
 	Key(make([]byte, maxOut+1), nil, nil)
 }
 
+// refMAC is crypto/hmac's answer.
+func refMAC(key []byte, parts ...[]byte) [Size]byte {
+	m := hmac.New(sha256.New, key)
+	for _, p := range parts {
+		m.Write(p)
+	}
+	return [Size]byte(m.Sum(nil))
+}
+
+func TestSumMatchesCryptoHMAC(t *testing.T) {
+	tests := []struct {
+		name  string
+		key   []byte
+		parts [][]byte
+	}{
+		{"no key, no parts", nil, nil},
+		{"chain key, one byte", bytes.Repeat([]byte{7}, 32), [][]byte{{0x01}}},
+		{"MAC key, identities and message", bytes.Repeat([]byte{9}, 32), [][]byte{make([]byte, 66), bytes.Repeat([]byte{1}, 1100)}},
+		{"key longer than the block", bytes.Repeat([]byte{3}, 65), [][]byte{[]byte("abc"), nil, []byte("def")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got [Size]byte
+			Sum(&got, tt.key, tt.parts...)
+			if want := refMAC(tt.key, tt.parts...); got != want {
+				t.Fatalf("Sum = %x, want %x", got, want)
+			}
+			// SumEach over the same message twice and each part alone.
+			msgs := append([][]byte{bytes.Join(tt.parts, nil)}, tt.parts...)
+			outs := make([]*[Size]byte, len(msgs))
+			for i := range outs {
+				outs[i] = new([Size]byte)
+			}
+			SumEach(tt.key, msgs, outs)
+			for i, m := range msgs {
+				if want := refMAC(tt.key, m); *outs[i] != want {
+					t.Fatalf("SumEach[%d] = %x, want %x", i, *outs[i], want)
+				}
+			}
+		})
+	}
+}
+
+func TestSumEachLengthMismatchPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("SumEach of 1 message and 0 outputs did not panic")
+		}
+	}()
+	SumEach(nil, [][]byte{nil}, nil)
+}
+
 func FuzzKey(f *testing.F) {
 	f.Add([]byte("secret"), []byte("salt"), "info", uint16(80))
 	f.Add([]byte{}, []byte{}, "", uint16(0))
@@ -96,6 +149,22 @@ func FuzzKey(f *testing.F) {
 		Key(got, secret, salt, []byte(info))
 		if want := reference(t, secret, salt, info, size); !bytes.Equal(got, want) {
 			t.Fatalf("Key = %x, want %x", got, want)
+		}
+	})
+}
+
+func FuzzSum(f *testing.F) {
+	f.Add([]byte("key"), []byte("a"), []byte("b"))
+	f.Fuzz(func(t *testing.T, key, a, b []byte) {
+		var got [Size]byte
+		Sum(&got, key, a, b)
+		if want := refMAC(key, a, b); got != want {
+			t.Fatalf("Sum = %x, want %x", got, want)
+		}
+		var x, y [Size]byte
+		SumEach(key, [][]byte{a, b}, []*[Size]byte{&x, &y})
+		if x != refMAC(key, a) || y != refMAC(key, b) {
+			t.Fatalf("SumEach = %x, %x", x, y)
 		}
 	})
 }
