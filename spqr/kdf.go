@@ -57,7 +57,9 @@ func deriveRoot(salt, ikm []byte, label string) (root, a2b, b2a [KeySize]byte) {
 // use a prepared HMAC.
 func deriveNext(next [KeySize]byte, ctr uint32) (newNext, key [KeySize]byte) {
 	var out [nextOutputSize]byte
-	hkdf256.Key(out[:], next[:], nil, binary.BigEndian.AppendUint32(nil, ctr), labelChainNextBytes)
+	var ctrBE [4]byte
+	binary.BigEndian.PutUint32(ctrBE[:], ctr)
+	hkdf256.Key(out[:], next[:], nil, ctrBE[:], labelChainNextBytes)
 	copy(newNext[:], out[:KeySize])
 	copy(key[:], out[KeySize:])
 	clear(out[:])

@@ -42,10 +42,16 @@ type scratch struct {
 	prk     [Size]byte
 	t       [Size]byte
 	ctr     [1]byte
+	// buf carries every input to the hash, and key every HMAC key (it
+	// grows past a block only for a longer key): hash.Hash is an
+	// interface, so a slice written to it directly escapes, and the
+	// caller's keys and stack arrays would all be moved to the heap.
+	buf [4 * 64]byte
+	key []byte
 }
 
 var pool = sync.Pool{New: func() any {
-	s := &scratch{zero: hmac.New(sha256.New, nil)}
+	s := &scratch{zero: hmac.New(sha256.New, nil), key: make([]byte, 0, sha256.BlockSize)}
 	for i := range s.digests {
 		s.digests[i] = sha256.New()
 	}
@@ -67,7 +73,25 @@ func put(s *scratch) {
 	s.used = 0
 	clear(s.prk[:])
 	clear(s.t[:])
+	clear(s.buf[:])
+	clear(s.key[:cap(s.key)])
+	s.key = s.key[:0]
 	pool.Put(s)
+}
+
+// write writes p to h through s.buf, so that p does not escape.
+func (s *scratch) write(h hash.Hash, p []byte) {
+	for len(p) > 0 {
+		n := copy(s.buf[:], p)
+		h.Write(s.buf[:n])
+		p = p[n:]
+	}
+}
+
+// newHMAC returns HMAC-SHA256 keyed with a copy of key, on s's digests.
+func (s *scratch) newHMAC(key []byte) hash.Hash {
+	s.key = append(s.key[:0], key...)
+	return hmac.New(s.newHash, s.key)
 }
 
 // digest hands out the next unused digest, reset. Asking for more than a
@@ -95,11 +119,11 @@ func Key(out, secret, salt []byte, info ...[]byte) {
 
 	// HKDF-Extract: PRK = HMAC-SHA256(salt, secret).
 	if len(salt) > 0 {
-		ext := hmac.New(s.newHash, salt)
-		ext.Write(secret)
+		ext := s.newHMAC(salt)
+		s.write(ext, secret)
 		ext.Sum(s.prk[:0])
 	} else {
-		s.zero.Write(secret)
+		s.write(s.zero, secret)
 		s.zero.Sum(s.prk[:0])
 		s.zero.Reset()
 	}
@@ -112,7 +136,7 @@ func Key(out, secret, salt []byte, info ...[]byte) {
 			exp.Write(s.t[:])
 		}
 		for _, p := range info {
-			exp.Write(p)
+			s.write(exp, p)
 		}
 		s.ctr[0] = byte(i)
 		exp.Write(s.ctr[:])
@@ -125,9 +149,9 @@ func Key(out, secret, salt []byte, info ...[]byte) {
 func Sum(out *[Size]byte, key []byte, parts ...[]byte) {
 	s := get()
 	defer put(s)
-	mac := hmac.New(s.newHash, key)
+	mac := s.newHMAC(key)
 	for _, p := range parts {
-		mac.Write(p)
+		s.write(mac, p)
 	}
 	mac.Sum(s.t[:0])
 	*out = s.t
@@ -142,12 +166,12 @@ func SumEach(key []byte, msgs [][]byte, outs []*[Size]byte) {
 	}
 	s := get()
 	defer put(s)
-	mac := hmac.New(s.newHash, key)
+	mac := s.newHMAC(key)
 	for i, m := range msgs {
 		if i > 0 {
 			mac.Reset()
 		}
-		mac.Write(m)
+		s.write(mac, m)
 		mac.Sum(s.t[:0])
 		*outs[i] = s.t
 	}
