@@ -4,24 +4,39 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/subtle"
+	"slices"
 )
 
 // encryptCBC encrypts plaintext with AES-256-CBC and PKCS#7 padding, as the
 // Signal message format requires. The IV is the message key's derived IV,
 // used once, since every message key is.
 func encryptCBC(mk *messageKeys, plaintext []byte) []byte {
+	return appendCBC(make([]byte, 0, cbcLen(len(plaintext))), mk, plaintext)
+}
+
+// appendCBC appends [encryptCBC] of plaintext to dst, encrypting in place
+// in dst's spare room, and returns the extended slice.
+func appendCBC(dst []byte, mk *messageKeys, plaintext []byte) []byte {
 	block, err := aes.NewCipher(mk.cipher[:])
 	if err != nil {
 		panic("session: aes: " + err.Error()) // a 32-byte key cannot fail
 	}
+	start := len(dst)
+	dst = slices.Grow(dst, cbcLen(len(plaintext)))
+	dst = append(dst, plaintext...)
 	pad := aes.BlockSize - len(plaintext)%aes.BlockSize
-	out := make([]byte, len(plaintext)+pad)
-	copy(out, plaintext)
-	for i := len(plaintext); i < len(out); i++ {
-		out[i] = byte(pad)
+	for range pad {
+		dst = append(dst, byte(pad))
 	}
+	out := dst[start:]
 	cipher.NewCBCEncrypter(block, mk.iv[:]).CryptBlocks(out, out)
-	return out
+	return dst
+}
+
+// cbcLen is the length of [encryptCBC] of n bytes: PKCS#7 always pads, by 1
+// to 16 bytes.
+func cbcLen(n int) int {
+	return n + aes.BlockSize - n%aes.BlockSize
 }
 
 // decryptCBC reverses [encryptCBC]. It runs only after the MAC verified, so

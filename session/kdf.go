@@ -1,9 +1,9 @@
 package session
 
 import (
-	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/sha256"
+
+	"ratchat/internal/hkdf256"
 )
 
 // HKDF info labels, exactly as libsignal spells them.
@@ -94,12 +94,8 @@ func (rk *rootKey) step(dh *[keySize]byte) (rootKey, chainKey) {
 // HMAC-SHA256(ck, 0x01) and the next chain key HMAC-SHA256(ck, 0x02). One
 // keyed HMAC serves both, so the key schedule is computed once.
 func (ck *chainKey) step() (seed [keySize]byte, next chainKey) {
-	mac := hmac.New(sha256.New, ck[:])
-	mac.Write(messageKeySeedInput)
-	mac.Sum(seed[:0])
-	mac.Reset()
-	mac.Write(chainKeySeedInput)
-	mac.Sum(next[:0])
+	hkdf256.SumEach(ck[:], [][]byte{messageKeySeedInput, chainKeySeedInput},
+		[]*[keySize]byte{&seed, (*[keySize]byte)(&next)})
 	return seed, next
 }
 
@@ -110,32 +106,31 @@ func (ck *chainKey) step() (seed [keySize]byte, next chainKey) {
 // depend on both the Double Ratchet's chain and SPQR's, so breaking one
 // ratchet alone reveals no message.
 func newMessageKeys(seed *[keySize]byte, pqKey []byte) messageKeys {
-	out := mustHKDF(seed[:], pqKey, labelMessageKeys, messageKeysBytes)
+	var out [messageKeysBytes]byte
+	hkdf256.Key(out[:], seed[:], pqKey, labelMessageKeysBytes)
 	var mk messageKeys
 	copy(mk.cipher[:], out[:keySize])
 	copy(mk.mac[:], out[keySize:2*keySize])
 	copy(mk.iv[:], out[2*keySize:])
-	clear(out)
+	clear(out[:])
 	return mk
 }
 
-// mustHKDF runs HKDF-SHA256. It only fails for lengths over 255·32 bytes,
-// which no caller asks for: that would be a broken invariant.
+// labelMessageKeysBytes is [labelMessageKeys] as the bytes written to the
+// HMAC, made once: it is derived with for every message.
+var labelMessageKeysBytes = []byte(labelMessageKeys)
+
+// mustHKDF runs HKDF-SHA256 into a new slice. Lengths over 255·32 bytes,
+// which no caller asks for, are a broken invariant and panic.
 func mustHKDF(secret, salt []byte, info string, length int) []byte {
-	out, err := hkdf.Key(sha256.New, secret, salt, info, length)
-	if err != nil {
-		panic("session: hkdf: " + err.Error())
-	}
+	out := make([]byte, length)
+	hkdf256.Key(out, secret, salt, []byte(info))
 	return out
 }
 
 // hmacSHA256 returns HMAC-SHA256(key, parts[0] || parts[1] || ...).
 func hmacSHA256(key []byte, parts ...[]byte) [sha256.Size]byte {
 	var out [sha256.Size]byte
-	mac := hmac.New(sha256.New, key)
-	for _, p := range parts {
-		mac.Write(p)
-	}
-	mac.Sum(out[:0])
+	hkdf256.Sum(&out, key, parts...)
 	return out
 }

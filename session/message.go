@@ -91,10 +91,27 @@ func NewSignalMessage(version uint8, ratchetKey keys.PublicKey, counter, previou
 // the MAC covers it.
 func newSignalMessage(version uint8, ratchetKey keys.PublicKey, counter, previous uint32,
 	ciphertext, pq, macKey []byte, sender, receiver keys.PublicKey) *SignalMessage {
+	return buildSignalMessage(version, ratchetKey, counter, previous, len(ciphertext),
+		func(dst []byte) []byte { return append(dst, ciphertext...) }, pq, macKey, sender, receiver)
+}
+
+// sealSignalMessage is newSignalMessage of [encryptCBC] of plaintext under
+// mk, MACed with mk's MAC key: the ciphertext is encrypted in place in the
+// serialization, with no buffer of its own.
+func sealSignalMessage(version uint8, ratchetKey keys.PublicKey, counter, previous uint32,
+	mk *messageKeys, plaintext, pq []byte, sender, receiver keys.PublicKey) *SignalMessage {
+	return buildSignalMessage(version, ratchetKey, counter, previous, cbcLen(len(plaintext)),
+		func(dst []byte) []byte { return appendCBC(dst, mk, plaintext) }, pq, mk.mac[:], sender, receiver)
+}
+
+// buildSignalMessage serializes a message whose ciphertext of ctLen bytes
+// appendCiphertext appends, and MACs it.
+func buildSignalMessage(version uint8, ratchetKey keys.PublicKey, counter, previous uint32,
+	ctLen int, appendCiphertext func([]byte) []byte, pq, macKey []byte, sender, receiver keys.PublicKey) *SignalMessage {
 	mustVersion(version)
 	size := 1 + sizeKeyField(fieldRatchetKey) +
 		sizeUint32Field(fieldCounter, counter) + sizeUint32Field(fieldPreviousCounter, previous) +
-		protowire.SizeTag(fieldCiphertext) + protowire.SizeBytes(len(ciphertext)) + MACSize
+		protowire.SizeTag(fieldCiphertext) + protowire.SizeBytes(ctLen) + MACSize
 	if len(pq) > 0 {
 		size += protowire.SizeTag(fieldPQRatchet) + protowire.SizeBytes(len(pq))
 	}
@@ -104,10 +121,13 @@ func newSignalMessage(version uint8, ratchetKey keys.PublicKey, counter, previou
 	raw = appendUint32Field(raw, fieldCounter, counter)
 	raw = appendUint32Field(raw, fieldPreviousCounter, previous)
 	raw = protowire.AppendTag(raw, fieldCiphertext, protowire.BytesType)
-	raw = protowire.AppendVarint(raw, uint64(len(ciphertext)))
+	raw = protowire.AppendVarint(raw, uint64(ctLen))
 	start := len(raw)
-	raw = append(raw, ciphertext...)
+	raw = appendCiphertext(raw)
 	end := len(raw)
+	if end-start != ctLen {
+		panic(fmt.Sprintf("session: ciphertext of %d bytes, %d announced", end-start, ctLen))
+	}
 	var pqRatchet []byte
 	if len(pq) > 0 {
 		raw = protowire.AppendTag(raw, fieldPQRatchet, protowire.BytesType)

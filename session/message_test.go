@@ -278,3 +278,45 @@ func checkPreKeyWire(t *testing.T, fx testFixture, b []byte) {
 	}
 	checkSignalWire(t, fx, f[4])
 }
+
+// TestSealSignalMessage checks that encrypting in place in the serialization
+// gives byte for byte the message that encrypting first and serializing
+// the ciphertext gives, for plaintexts around the AES block boundaries.
+func TestSealSignalMessage(t *testing.T) {
+	fx := newFixture(t)
+	mk := messageKeys{}
+	copy(mk.cipher[:], pattern(0x30, keySize))
+	copy(mk.mac[:], pattern(0x50, keySize))
+	copy(mk.iv[:], pattern(0x70, ivSize))
+	tests := []struct {
+		name      string
+		plaintext []byte
+		pq        []byte
+	}{
+		{"empty", nil, nil},
+		{"one byte", []byte{1}, nil},
+		{"block minus one", pattern(0, 15), pattern(9, 3)},
+		{"one block", pattern(0, 16), nil},
+		{"block plus one", pattern(0, 17), pattern(1, 40)},
+		{"1 KiB with SPQR", pattern(0, 1024), pattern(2, 70)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := newSignalMessage(VersionPQXDH, fx.ratchet, 7, 3, encryptCBC(&mk, tt.plaintext), tt.pq, mk.mac[:], fx.alice, fx.bob)
+			got := sealSignalMessage(VersionPQXDH, fx.ratchet, 7, 3, &mk, tt.plaintext, tt.pq, fx.alice, fx.bob)
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Fatalf("sealed %x\nwant   %x", got.Bytes(), want.Bytes())
+			}
+			if !bytes.Equal(got.Ciphertext, want.Ciphertext) || !bytes.Equal(got.PQRatchet, want.PQRatchet) {
+				t.Fatalf("fields differ: ciphertext %x / %x, pq %x / %x", got.Ciphertext, want.Ciphertext, got.PQRatchet, want.PQRatchet)
+			}
+			if err := got.VerifyMAC(mk.mac[:], fx.alice, fx.bob); err != nil {
+				t.Fatalf("VerifyMAC: %v", err)
+			}
+			plain, err := decryptCBC(&mk, got.Ciphertext)
+			if err != nil || !bytes.Equal(plain, tt.plaintext) {
+				t.Fatalf("decryptCBC = %x, %v; want %x", plain, err, tt.plaintext)
+			}
+		})
+	}
+}

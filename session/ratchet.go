@@ -73,9 +73,8 @@ func (st *state) encrypt(rand io.Reader, plaintext []byte) (MessageType, []byte,
 	}
 	seed, next := st.sender.key.step()
 	mk := newMessageKeys(&seed, pqKey)
-	ciphertext := encryptCBC(&mk, plaintext)
-	msg := newSignalMessage(st.version, st.sender.ratchet.Public, st.sender.index,
-		st.previousCounter, ciphertext, pqMsg, mk.mac[:], st.localIdentity, st.remoteIdentity)
+	msg := sealSignalMessage(st.version, st.sender.ratchet.Public, st.sender.index,
+		st.previousCounter, &mk, plaintext, pqMsg, st.localIdentity, st.remoteIdentity)
 	st.sender.key = next
 	st.sender.index++
 	st.pq = pq

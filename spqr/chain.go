@@ -50,11 +50,28 @@ func (c *chain) newLink(ab, ba [KeySize]byte) link {
 }
 
 // clone returns a copy that can be changed without changing c. Histories
-// are shared: they are never written in place.
+// are shared: they are never written in place. [Send] and [Recv] clone the
+// chain for every message, so a chain of a few links (the usual case: the
+// send epoch and the one after it) comes with its links in one allocation.
 func (c *chain) clone() *chain {
+	if len(c.links) < clonedLinks {
+		b := &chainBlock{c: *c}
+		b.c.links = append(b.links[:0], c.links...)
+		return &b.c
+	}
 	d := *c
 	d.links = append(make([]link, 0, len(c.links)+1), c.links...)
 	return &d
+}
+
+// clonedLinks is how many links a chainBlock has room for: the links of a
+// usual chain and one epoch more.
+const clonedLinks = 3
+
+// chainBlock is a chain and its links in one allocation.
+type chainBlock struct {
+	c     chain
+	links [clonedLinks]link
 }
 
 // addEpoch mixes the braid's secret for epoch currentEpoch+1 into the root:

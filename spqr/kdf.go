@@ -1,9 +1,9 @@
 package spqr
 
 import (
-	"crypto/hkdf"
-	"crypto/sha256"
 	"encoding/binary"
+
+	"ratchat/internal/hkdf256"
 )
 
 // HKDF-SHA256 info labels of the symmetric chain, byte for byte as
@@ -40,30 +40,31 @@ var zeroSalt [KeySize]byte
 // chains: HKDF-SHA256(salt, ikm, label) of 96 bytes, split
 // root [0,32) || A2B [32,64) || B2A [64,96).
 func deriveRoot(salt, ikm []byte, label string) (root, a2b, b2a [KeySize]byte) {
-	out := mustHKDF(salt, ikm, label, rootOutputSize)
+	var out [rootOutputSize]byte
+	hkdf256.Key(out[:], ikm, salt, []byte(label))
 	copy(root[:], out[:KeySize])
 	copy(a2b[:], out[KeySize:2*KeySize])
 	copy(b2a[:], out[2*KeySize:])
+	clear(out[:])
 	return root, a2b, b2a
 }
 
 // deriveNext steps a chain to counter ctr: HKDF-SHA256(zero salt, next,
 // BE32(ctr) || labelChainNext) of 64 bytes, split next || message key.
+//
+// The zero salt is passed as none: RFC 5869 defines the missing salt as
+// HashLen zero bytes, so the bytes are the same and the extract step can
+// use a prepared HMAC.
 func deriveNext(next [KeySize]byte, ctr uint32) (newNext, key [KeySize]byte) {
-	info := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(labelChainNext)), ctr)
-	info = append(info, labelChainNext...)
-	out := mustHKDF(zeroSalt[:], next[:], string(info), nextOutputSize)
+	var out [nextOutputSize]byte
+	var ctrBE [4]byte
+	binary.BigEndian.PutUint32(ctrBE[:], ctr)
+	hkdf256.Key(out[:], next[:], nil, ctrBE[:], labelChainNextBytes)
 	copy(newNext[:], out[:KeySize])
 	copy(key[:], out[KeySize:])
+	clear(out[:])
 	return newNext, key
 }
 
-// mustHKDF runs HKDF-SHA256. It only fails for an output longer than 255
-// hash lengths, which no caller asks for.
-func mustHKDF(salt, ikm []byte, info string, n int) []byte {
-	out, err := hkdf.Key(sha256.New, ikm, salt, info, n)
-	if err != nil {
-		panic("spqr: hkdf: " + err.Error())
-	}
-	return out
-}
+// labelChainNextBytes is [labelChainNext] as the bytes written to the HMAC.
+var labelChainNextBytes = []byte(labelChainNext)
