@@ -196,6 +196,6 @@ func addActions(j *Message, r chat.Message) {
 	}
 	j.Edited = r.Edited
 	for _, x := range r.Reactions {
-		j.Reactions = append(j.Reactions, Reaction{From: directionName(x.From), Emoji: x.Emoji})
+		j.Reactions = append(j.Reactions, Reaction{From: x.From.String(), Emoji: x.Emoji})
 	}
 }

@@ -334,14 +334,14 @@ func send(ctx context.Context, m *chat.Messenger, p SendParams) (SendResult, err
 	if err != nil {
 		return SendResult{}, err
 	}
-	out := SendResult{ID: newMessage(msg).ID, Seq: msg.Seq, Status: statusName(msg.Status)}
+	out := SendResult{ID: newMessage(msg).ID, Seq: msg.Seq, Status: msg.Status.String()}
 	if wait == 0 {
 		return out, nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	status, err := m.WaitSent(wctx, s.Contact.ID, msg.ID)
-	out.Status = statusName(status)
+	out.Status = status.String()
 	if errors.Is(err, chat.ErrTimeout) {
 		e := toError(fmt.Errorf("%w: not sent within %v", err, wait))
 		e.Data.Message = &out

@@ -97,10 +97,10 @@ func newContact(s chat.Summary) Contact {
 
 // newMessage is a row as the api shows it.
 func newMessage(r chat.Message) Message {
-	j := Message{Seq: r.Seq, ID: hex.EncodeToString(r.ID[:]), Direction: directionName(r.Direction),
+	j := Message{Seq: r.Seq, ID: hex.EncodeToString(r.ID[:]), Direction: r.Direction.String(),
 		Kind: kindName(r.Kind), Text: string(r.Body), Sent: r.Sent, Received: r.Received}
 	if r.Direction == chat.Outgoing {
-		j.Status = statusName(r.Status)
+		j.Status = r.Status.String()
 	}
 	if r.Kind == chat.RowTimer {
 		j.Timer = r.Timer.String()
@@ -110,32 +110,6 @@ func newMessage(r chat.Message) Message {
 	}
 	addActions(&j, r)
 	return j
-}
-
-// statusName is a message status as the api names it.
-func statusName(s chat.Status) string {
-	switch s {
-	case chat.StatusQueued:
-		return "queued"
-	case chat.StatusSent:
-		return "sent"
-	case chat.StatusDelivered:
-		return "delivered"
-	case chat.StatusRead:
-		return "read"
-	}
-	return "failed"
-}
-
-// directionName names who wrote a row.
-func directionName(d chat.Direction) string {
-	switch d {
-	case chat.Incoming:
-		return "in"
-	case chat.Outgoing:
-		return "out"
-	}
-	return "local"
 }
 
 // kindName is a row's kind as the api names it.

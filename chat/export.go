@@ -149,13 +149,9 @@ func exportLine(r *store.Message, name string) string {
 // exportRow is one row of the JSON export.
 func exportRow(r *store.Message) ExportedMessage {
 	e := ExportedMessage{Seq: r.Seq, ID: hex.EncodeToString(r.ID[:]), Sent: r.Sent, Received: r.Received,
-		Direction: map[store.Direction]string{store.Incoming: "in", store.Outgoing: "out"}[r.Direction],
-		Kind:      exportKind(r.Kind), Text: string(r.Body)}
-	if e.Direction == "" {
-		e.Direction = "local"
-	}
+		Direction: r.Direction.String(), Kind: exportKind(r.Kind), Text: string(r.Body)}
 	if r.Direction == store.Outgoing {
-		e.Status = exportStatus(r.Status)
+		e.Status = r.Status.String()
 	}
 	if r.Kind == store.KindTimer {
 		e.Timer = r.Timer.String()
@@ -195,21 +191,6 @@ func exportKind(k store.Kind) string {
 		return "unsupported"
 	}
 	return "unknown"
-}
-
-// exportStatus names an outgoing row's status.
-func exportStatus(s store.Status) string {
-	switch s {
-	case store.StatusQueued:
-		return "queued"
-	case store.StatusSent:
-		return "sent"
-	case store.StatusDelivered:
-		return "delivered"
-	case store.StatusRead:
-		return "read"
-	}
-	return "failed"
 }
 
 // plainText is peer text made safe to print on a terminal: control

@@ -36,6 +36,18 @@ const (
 	Local Direction = 3
 )
 
+// String names the direction as the api and exports spell it: "in",
+// "out" or "local".
+func (d Direction) String() string {
+	switch d {
+	case Incoming:
+		return "in"
+	case Outgoing:
+		return "out"
+	}
+	return "local"
+}
+
 // Status is where a message is on its way.
 type Status uint8
 
@@ -52,6 +64,22 @@ const (
 	// StatusFailed is an outgoing message given up on.
 	StatusFailed Status = 5
 )
+
+// String names the status as the api and exports spell it: "queued",
+// "sent", "delivered", "read" or "failed".
+func (s Status) String() string {
+	switch s {
+	case StatusQueued:
+		return "queued"
+	case StatusSent:
+		return "sent"
+	case StatusDelivered:
+		return "delivered"
+	case StatusRead:
+		return "read"
+	}
+	return "failed"
+}
 
 // Message is one message of a conversation.
 type Message struct {
