@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"context"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"ratchat/chat"
 )
 
 // TestMessageActionCommands scripts reply, edit, react and delete with the
@@ -15,17 +12,7 @@ import (
 // reads the results back with messages, whose rows carry the short ids.
 func TestMessageActionCommands(t *testing.T) {
 	testEnv(t)
-	bob, err := chat.Create(context.Background(), chat.Profile{Dir: filepath.Join(t.TempDir(), "bob"), Store: extraStoreOptions},
-		"Bob", []byte("correct horse"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bob.Close()
-	waitOnline(t, bob)
-	invite, err := bob.Invite()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, invite := startBob(t, filepath.Join(t.TempDir(), "bob"))
 	d := []string{"--data", filepath.Join(t.TempDir(), "alice")}
 	with := func(args ...string) []string { return append(append([]string(nil), args...), d...) }
 	check(t, runArgs(with("init", "--name", "Alice")...), 0, "", "")

@@ -16,17 +16,7 @@ import (
 func TestAddSendVerify(t *testing.T) {
 	testEnv(t)
 	bobDir := filepath.Join(t.TempDir(), "bob")
-	bob, err := chat.Create(context.Background(), chat.Profile{Dir: bobDir, Store: extraStoreOptions},
-		"Bob", []byte("correct horse"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bob.Close()
-	waitOnline(t, bob)
-	invite, err := bob.Invite()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bob, invite := startBob(t, bobDir)
 	d := []string{"--data", filepath.Join(t.TempDir(), "alice")}
 	with := func(args ...string) []string { return append(append([]string(nil), args...), d...) }
 	check(t, runArgs(with("init", "--name", "Alice")...), 0, "", "")
@@ -80,6 +70,24 @@ func TestAddSendVerify(t *testing.T) {
 	if last := contacts[0].Last; last == nil || string(last.Body) != "hello there" {
 		t.Errorf("Bob's last message %+v", last)
 	}
+}
+
+// startBob creates Bob's profile in dir, online at its home in this
+// process until the test ends, and returns it with its invite.
+func startBob(t *testing.T, dir string) (*chat.Messenger, string) {
+	t.Helper()
+	bob, err := chat.Create(context.Background(), chat.Profile{Dir: dir, Store: extraStoreOptions},
+		"Bob", []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bob.Close() })
+	waitOnline(t, bob)
+	invite, err := bob.Invite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bob, invite
 }
 
 // waitOnline waits until a core is online at its home (its prekeys are

@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"ratchat/chat"
 )
 
 // TestSearchRenameExportRemove scripts search, rename, export, block,
@@ -16,17 +13,7 @@ import (
 // this process.
 func TestSearchRenameExportRemove(t *testing.T) {
 	testEnv(t)
-	bob, err := chat.Create(context.Background(), chat.Profile{Dir: filepath.Join(t.TempDir(), "bob"), Store: extraStoreOptions},
-		"Bob", []byte("correct horse"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bob.Close()
-	waitOnline(t, bob)
-	invite, err := bob.Invite()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, invite := startBob(t, filepath.Join(t.TempDir(), "bob"))
 	dir := t.TempDir()
 	with := func(args ...string) []string { return append(args, "--data", filepath.Join(dir, "alice")) }
 	check(t, runArgs(with("init", "--name", "Alice")...), 0, "", "")

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"ratchat/api"
-	"ratchat/chat"
 )
 
 // signalWriter collects what is written to it and closes seen once the
@@ -66,14 +65,7 @@ func startServe(t *testing.T, dir string) (stop func() error) {
 // themselves again.
 func TestCommandsThroughServe(t *testing.T) {
 	testEnv(t)
-	bob, err := chat.Create(context.Background(), chat.Profile{Dir: filepath.Join(t.TempDir(), "bob"),
-		Store: extraStoreOptions}, "Bob", []byte("correct horse"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bob.Close()
-	waitOnline(t, bob)
-	invite, _ := bob.Invite()
+	_, invite := startBob(t, filepath.Join(t.TempDir(), "bob"))
 	dir := filepath.Join(t.TempDir(), "alice")
 	with := func(args ...string) []string { return append(append([]string(nil), args...), "--data", dir) }
 	check(t, runArgs(with("init", "--name", "Alice")...), 0, "", "")
