@@ -72,6 +72,13 @@ var (
 	// error: Minimum version"), a forged or garbled braid message, a key
 	// out of the SPQR chain's range. The spqr error is wrapped too.
 	ErrPQRatchet = errors.New("session: post-quantum ratchet error")
+
+	// ErrNoSenderKey is returned when a SenderKeyMessage names a
+	// distribution or chain the [SenderKeyRecord] holds no state for (the
+	// sender's distribution message has not arrived, or its chain was
+	// dropped), and by [SenderKeyRecord.Encrypt] on a record that holds no
+	// sender key of our own. The remedy is a (new) distribution message.
+	ErrNoSenderKey = errors.New("session: no sender key for message")
 )
 
 // protocolErrors are the errors that judge what a peer sent: a message
@@ -80,6 +87,7 @@ var (
 var protocolErrors = []error{
 	ErrMalformed, ErrNoCounter, ErrVersion, ErrBadMAC, ErrBadPadding, ErrDuplicate, ErrTooOld,
 	ErrTooFarAhead, ErrNoSession, ErrUnknownPreKey, ErrBadBundle, ErrUntrustedIdentity, ErrPQRatchet,
+	ErrNoSenderKey,
 }
 
 // IsProtocolError reports whether err is this package's verdict on a
