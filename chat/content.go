@@ -68,6 +68,19 @@ const (
 	// contact's home answers, dropped when it cannot go at once, and
 	// ignored when it arrives late (see [Messenger.SetTyping]).
 	KindTyping Kind = 15
+	// KindGroupUpdate carries one signed version of a group's state
+	// (GroupState, see [GroupState]) pairwise to a member. Below
+	// firstSilentKind on purpose: an older peer shows "unsupported
+	// message" rather than silently missing a group.
+	KindGroupUpdate Kind = 16
+	// KindSenderKey carries our sender key for group GroupID (SenderKey,
+	// a libsignal SenderKeyDistributionMessage), pairwise to a member.
+	KindSenderKey Kind = 128
+	// KindGroupFetch asks a member for every version of group GroupID
+	// after GroupVersion (a gap in the versions we received) or, with
+	// SenderKeyWanted, for its sender key again (a group message of its
+	// did not decrypt).
+	KindGroupFetch Kind = 129
 	// maxWireKind bounds the kind a peer may send: kinds after
 	// KindTyping come from a newer version and are not refused (see
 	// [ErrUnknownKind]).
@@ -138,7 +151,21 @@ type Content struct {
 	TargetID   store.MessageID   // KindReaction, KindEdit, KindDelete: the message acted on
 	Emoji      string            // KindReaction: one emoji, at most MaxEmojiSize bytes; empty removes the reaction
 	Typing     bool              // KindTyping: started (true) or stopped
+
+	GroupState      []byte        // KindGroupUpdate: one signed group state
+	GroupID         store.GroupID // KindSenderKey, KindGroupFetch; KindReceipt: the group of the acknowledged messages
+	SenderKey       []byte        // KindSenderKey: a SenderKeyDistributionMessage
+	GroupVersion    uint64        // KindGroupFetch: the version we have
+	SenderKeyWanted bool          // KindGroupFetch: send your sender key again
 }
+
+// MaxGroupStateSize bounds a [KindGroupUpdate]'s state: 1,024 members of
+// a key, a home and a flag, with room to spare.
+const MaxGroupStateSize = 512 << 10
+
+// maxSenderKeySize bounds a [KindSenderKey]'s distribution message
+// (libsignal's is under 100 bytes).
+const maxSenderKeySize = 1024
 
 // MaxEmojiSize bounds a reaction's emoji, in bytes of UTF-8.
 const MaxEmojiSize = store.MaxEmojiSize
@@ -171,6 +198,12 @@ const (
 	fTargetID protowire.Number = 19
 	fEmoji    protowire.Number = 20
 	fTyping   protowire.Number = 21
+	// Groups (docs/PROTOCOL.md "Groups").
+	fGroupState      protowire.Number = 22
+	fGroupID         protowire.Number = 23
+	fSenderKey       protowire.Number = 24
+	fGroupVersion    protowire.Number = 25
+	fSenderKeyWanted protowire.Number = 26
 )
 
 // Marshal encodes c: version byte, fields, padding. It checks c first, so
@@ -193,6 +226,9 @@ func (c *Content) Marshal() ([]byte, error) {
 		b = appendVarint(b, fReceipt, uint64(c.Receipt))
 		for _, id := range c.Acked {
 			b = appendBytes(b, fAcked, id[:])
+		}
+		if c.GroupID != (store.GroupID{}) {
+			b = appendBytes(b, fGroupID, c.GroupID[:])
 		}
 	case KindProfile:
 		b = appendBytes(b, fName, []byte(c.Name))
@@ -235,6 +271,17 @@ func (c *Content) Marshal() ([]byte, error) {
 			started = 1
 		}
 		b = appendVarint(b, fTyping, started)
+	case KindGroupUpdate:
+		b = appendBytes(b, fGroupState, c.GroupState)
+	case KindSenderKey:
+		b = appendBytes(b, fGroupID, c.GroupID[:])
+		b = appendBytes(b, fSenderKey, c.SenderKey)
+	case KindGroupFetch:
+		b = appendBytes(b, fGroupID, c.GroupID[:])
+		b = appendVarint(b, fGroupVersion, c.GroupVersion)
+		if c.SenderKeyWanted {
+			b = appendVarint(b, fSenderKeyWanted, 1)
+		}
 	}
 	return pad(b), nil
 }
@@ -311,6 +358,18 @@ func (c *Content) check() error {
 	case KindEdit:
 		if c.TargetID == (store.MessageID{}) || c.Text == "" {
 			return bad("edit without a target or a text")
+		}
+	case KindGroupUpdate:
+		if len(c.GroupState) == 0 || len(c.GroupState) > MaxGroupStateSize {
+			return bad("group state of %d bytes", len(c.GroupState))
+		}
+	case KindSenderKey:
+		if c.GroupID == (store.GroupID{}) || len(c.SenderKey) == 0 || len(c.SenderKey) > maxSenderKeySize {
+			return bad("sender key of %d bytes", len(c.SenderKey))
+		}
+	case KindGroupFetch:
+		if c.GroupID == (store.GroupID{}) {
+			return bad("group fetch without a group")
 		}
 	}
 	return nil

@@ -16,7 +16,7 @@ import (
 // exactly what its kind says.
 var kindFields = map[Kind][]protowire.Number{
 	KindText:       {fText, fQuoteID},
-	KindReceipt:    {fReceipt, fAcked},
+	KindReceipt:    {fReceipt, fAcked, fGroupID},
 	KindProfile:    {fName, fHome},
 	KindTimer:      {fTimer},
 	KindReset:      {},
@@ -30,6 +30,10 @@ var kindFields = map[Kind][]protowire.Number{
 	KindEdit:       {fTargetID, fText},
 	KindDelete:     {fTargetID},
 	KindTyping:     {fTyping},
+	// Groups.
+	KindGroupUpdate: {fGroupState},
+	KindSenderKey:   {fGroupID, fSenderKey},
+	KindGroupFetch:  {fGroupID, fGroupVersion, fSenderKeyWanted},
 }
 
 // contentPolicy reads a content's fields: each of its wire type and range,
@@ -57,6 +61,12 @@ var contentPolicy = wire.Policy{Fields: []wire.Spec{
 	fTargetID:   wire.Fixed(store.MessageIDSize),
 	fEmoji:      wire.Bytes(),
 	fTyping:     wire.Varint(1),
+	// Groups.
+	fGroupState:      wire.Bytes(),
+	fGroupID:         wire.Fixed(len(store.GroupID{})),
+	fSenderKey:       wire.Bytes(),
+	fGroupVersion:    wire.Varint(1 << 62),
+	fSenderKeyWanted: wire.Varint(1),
 }}
 
 // ParseContent decodes what [Content.Marshal] wrote. It is strict: the
@@ -135,6 +145,16 @@ func (c *Content) setField(f wire.Field) error {
 		c.FileOK = f.Value == 1
 	case fTyping:
 		c.Typing = f.Value == 1
+	case fGroupVersion:
+		c.GroupVersion = f.Value
+	case fSenderKeyWanted:
+		c.SenderKeyWanted = f.Value == 1
+	case fGroupID:
+		copy(c.GroupID[:], f.Bytes)
+	case fGroupState:
+		c.GroupState = append([]byte(nil), f.Bytes...)
+	case fSenderKey:
+		c.SenderKey = append([]byte(nil), f.Bytes...)
 	case fID:
 		copy(c.ID[:], f.Bytes)
 	case fFileID:

@@ -42,6 +42,12 @@ func sampleContents() map[string]*Content {
 		"unreact":    {Kind: KindReaction, ID: id, Sent: when, TargetID: store.MessageID{4}},
 		"edit":       {Kind: KindEdit, ID: id, Sent: when, TargetID: store.MessageID{4}, Text: "fixed"},
 		"delete":     {Kind: KindDelete, ID: id, Sent: when, TargetID: store.MessageID{4}},
+		// Groups.
+		"group update":  {Kind: KindGroupUpdate, ID: id, Sent: when, GroupState: []byte{1, 2, 3}},
+		"sender key":    {Kind: KindSenderKey, ID: id, Sent: when, GroupID: store.GroupID{5}, SenderKey: []byte{0x33, 1}},
+		"group fetch":   {Kind: KindGroupFetch, ID: id, Sent: when, GroupID: store.GroupID{5}, GroupVersion: 7},
+		"key wanted":    {Kind: KindGroupFetch, ID: id, Sent: when, GroupID: store.GroupID{5}, SenderKeyWanted: true},
+		"group receipt": {Kind: KindReceipt, ID: id, Sent: when, Receipt: ReceiptDelivered, Acked: []store.MessageID{{9}}, GroupID: store.GroupID{5}},
 	}
 }
 
@@ -164,15 +170,21 @@ func kindField(k Kind) []byte { return varintField(fKind, uint64(k)) }
 func TestContentUnknownKind(t *testing.T) {
 	good, _ := sampleContents()["text"].Marshal()
 	body, _ := unpad(good[1:])
-	// Kinds 1 to 15 (KindTyping) are this version's; 16 to 127 show an
-	// "unsupported message" line and 128 to 255 are ignored, but both
-	// parse as unknown here.
-	for k := KindText; k <= KindTyping; k++ {
+	// Kinds 1 to 16 (KindGroupUpdate) and 128, 129 (KindSenderKey,
+	// KindGroupFetch) are this version's; 17 to 127 show an "unsupported
+	// message" line and 130 to 255 are ignored, but both parse as
+	// unknown here.
+	for k := KindText; k <= KindGroupUpdate; k++ {
 		if !knownKind(k) {
 			t.Errorf("kind %d unknown", k)
 		}
 	}
-	for _, k := range []Kind{KindTyping + 1, firstSilentKind - 1, firstSilentKind, maxWireKind} {
+	for _, k := range []Kind{KindSenderKey, KindGroupFetch} {
+		if !knownKind(k) {
+			t.Errorf("kind %d unknown", k)
+		}
+	}
+	for _, k := range []Kind{KindGroupUpdate + 1, firstSilentKind - 1, KindGroupFetch + 1, maxWireKind} {
 		b := pad(append([]byte{contentVersion}, append(kindField(k), body[2:]...)...))
 		_, err := ParseContent(b)
 		if !errors.Is(err, ErrUnknownKind) || !errors.Is(err, ErrBadContent) {

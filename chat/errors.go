@@ -166,3 +166,27 @@ var (
 	// than text and json.
 	ErrExportFormat = errors.New("chat: export format must be text or json")
 )
+
+// Errors of groups.
+var (
+	// ErrNotGroup is returned by a group operation on a conversation that
+	// is not a group.
+	ErrNotGroup = errors.New("chat: not a group")
+	// ErrNotMember is returned when we are not (or no longer) a member of
+	// the group, or when the contact named is not a member.
+	ErrNotMember = errors.New("chat: not a member of the group")
+	// ErrNotAdmin is returned when changing a group we are no admin of.
+	ErrNotAdmin = errors.New("chat: only a group's admins can change it")
+	// ErrBadGroupState is returned for a group state that does not parse,
+	// breaks a bound, does not verify, or may not follow the version
+	// before it (see [ParseGroupState]).
+	ErrBadGroupState = errors.New("chat: bad group state")
+	// ErrGroupSize is returned when a group would pass [MaxGroupMembers].
+	ErrGroupSize = errors.New("chat: too many members for a group")
+	// ErrBadGroupName is returned for a group name over [MaxGroupName]
+	// bytes, empty, or with control characters.
+	ErrBadGroupName = errors.New("chat: a group's name must be 1 to 255 bytes without control characters")
+)
+
+// errGroupsNotYet is what the group API returns until it is built.
+var errGroupsNotYet = errors.New("chat: groups are not built yet")

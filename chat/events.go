@@ -107,6 +107,13 @@ type TypingChanged struct {
 	Typing  bool
 }
 
+// GroupChanged reports that a group's state changed (members, admins,
+// name), or that we joined, left or were removed from it.
+type GroupChanged struct {
+	Contact store.ContactID
+}
+
+func (GroupChanged) isEvent()    {}
 func (TypingChanged) isEvent()   {}
 func (MessageReceived) isEvent() {}
 func (MessageStored) isEvent()   {}

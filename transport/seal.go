@@ -19,8 +19,13 @@ import (
 const (
 	TypeSignal    uint8 = 2 // a SignalMessage
 	TypePreKey    uint8 = 3 // a PreKeySignalMessage
+	TypeSenderKey uint8 = 7 // a group message: group id (32) || SenderKeyMessage
 	TypePlaintext uint8 = 8 // a PlaintextContent: a decryption error, outside any session
 )
+
+// GroupIDSize is the length of the group id that starts a
+// [TypeSenderKey] message.
+const GroupIDSize = 32
 
 // MaxPlaintextMessageSize bounds the message of a [TypePlaintext]
 // envelope: it carries one small decryption error, never content.
@@ -30,6 +35,10 @@ const MaxPlaintextMessageSize = 512
 func checkMessage(msgType uint8, n int) error {
 	switch msgType {
 	case TypeSignal, TypePreKey:
+	case TypeSenderKey:
+		if n <= GroupIDSize {
+			return fmt.Errorf("%w: group message of %d bytes", ErrMessageSize, n)
+		}
 	case TypePlaintext:
 		if n > MaxPlaintextMessageSize {
 			return fmt.Errorf("%w: plaintext content of %d bytes", ErrMessageSize, n)
@@ -69,7 +78,7 @@ const (
 // OpenedEnvelope is what the recipient learns from an envelope.
 type OpenedEnvelope struct {
 	Sender  keys.PublicKey // the sender's identity key, authenticated
-	Type    uint8          // TypeSignal, TypePreKey or TypePlaintext
+	Type    uint8          // TypeSignal, TypePreKey, TypeSenderKey or TypePlaintext
 	Message []byte         // the ratchet message
 }
 
@@ -173,11 +182,14 @@ func ParseEnvelope(envelope []byte) error {
 func unpad(sender keys.PublicKey, content []byte) (*OpenedEnvelope, error) {
 	msgType := content[0]
 	n := binary.BigEndian.Uint32(content[1:contentHeader])
-	if msgType != TypeSignal && msgType != TypePreKey && msgType != TypePlaintext {
+	if msgType != TypeSignal && msgType != TypePreKey && msgType != TypePlaintext && msgType != TypeSenderKey {
 		return nil, ErrMessageType
 	}
 	if msgType == TypePlaintext && n > MaxPlaintextMessageSize {
 		return nil, fmt.Errorf("%w: plaintext content of %d bytes", ErrEnvelope, n)
+	}
+	if msgType == TypeSenderKey && n <= GroupIDSize {
+		return nil, fmt.Errorf("%w: group message of %d bytes", ErrEnvelope, n)
 	}
 	if n == 0 || n > uint32(len(content)-contentHeader) || paddedSize(contentHeader+int(n)) != len(content) {
 		return nil, fmt.Errorf("%w: bad content length", ErrEnvelope)
