@@ -31,9 +31,11 @@ type Version struct {
 
 // Reaction is one person's emoji on a message. In a conversation of two,
 // From tells whose: [Incoming] the contact's, [Outgoing] ours.
+// In a group, Member is who reacted (0: us, From [Outgoing]).
 type Reaction struct {
-	From  Direction
-	Emoji string
+	From   Direction
+	Member ContactID
+	Emoji  string
 }
 
 // StatusTimes records when a message reached each status, for message

@@ -47,6 +47,9 @@ type Contact struct {
 	// Files is the contact's "accept files automatically" setting; only
 	// [Store.SetFilesPolicy] changes it.
 	Files FilesPolicy
+	// GroupID is non-zero for a group conversation ([Store.AddGroup]),
+	// whose Identity is then zero.
+	GroupID GroupID
 }
 
 // ContactState is where a contact stands with the user.

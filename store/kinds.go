@@ -39,8 +39,11 @@ const (
 	// KindUnsupported: the contact's newer ratchat sent something this
 	// version cannot show.
 	KindUnsupported Kind = 9
+	// KindMembership: a change of a group's membership or name; Body is
+	// the line's text ("Alice added Bob").
+	KindMembership Kind = 10
 
-	lastKind = KindUnsupported
+	lastKind = KindMembership
 )
 
 // System reports whether rows of kind k are lines the messenger wrote

@@ -120,6 +120,9 @@ type Message struct {
 	Reactions []Reaction
 	// Times are when the message reached each status (kept with Status).
 	Times StatusTimes
+	// Sender is, for an incoming row of a group conversation, the member
+	// who wrote it; 0 otherwise.
+	Sender ContactID
 }
 
 // valid reports whether the enumerations hold known values.
