@@ -117,7 +117,7 @@ func findMessage(ctx context.Context, m *chat.Messenger, contact, message string
 	if message == "" {
 		return 0, chat.Message{}, errorf(CodeInvalidParams, "api: invalid params: message is missing")
 	}
-	s, err := findContact(ctx, m, contact)
+	s, err := findChat(ctx, m, contact)
 	if err != nil {
 		return 0, chat.Message{}, err
 	}

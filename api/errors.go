@@ -68,6 +68,11 @@ const (
 	CodeTooManyEdits     = 24 // the message was edited too often
 	CodeNotActionable    = 25 // a line of the messenger's own, or deleted
 	CodeBadEmoji         = 26 // a reaction is one emoji
+
+	// Groups.
+	CodeNotGroup  = 27 // no such group, or we are not (or no more) a member, or that is no member
+	CodeNotAdmin  = 28 // only a group's admins change it
+	CodeGroupHeld = 29 // a member's identity key changed: accept it (verify) first
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -98,6 +103,10 @@ var causes = []cause{
 	{CodeTooManyEdits, "too_many_edits", chat.ErrTooManyEdits},
 	{CodeNotActionable, "not_actionable", chat.ErrNotActionable},
 	{CodeBadEmoji, "bad_emoji", chat.ErrBadEmoji},
+	{CodeNotGroup, "not_group", chat.ErrNotGroup},
+	{CodeNotGroup, "not_member", chat.ErrNotMember},
+	{CodeNotAdmin, "not_admin", chat.ErrNotAdmin},
+	{CodeGroupHeld, "group_held", errGroupHeld},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},

@@ -34,7 +34,7 @@ func export(ctx context.Context, m *chat.Messenger, p ExportParams) (ExportResul
 	if p.Path != "" && !filepath.IsAbs(p.Path) {
 		return ExportResult{}, errorf(CodeInvalidParams, "api: invalid params: path must be absolute")
 	}
-	s, err := findContact(ctx, m, p.Contact)
+	s, err := findChat(ctx, m, p.Contact)
 	if err != nil {
 		return ExportResult{}, err
 	}

@@ -191,6 +191,14 @@ func init() {
 		handle("remove", "Remove a contact, revoking its tokens; with keep_history its chat stays.", remove),
 		handle("unblock", "Unblock a blocked sender: its next message arrives as a request.", unblock),
 		handle("export", "Export a chat as text or json, to path or in the result; the export is not encrypted.", export),
+		handle("group.create", "Create a group of contacts, with us as its admin.", groupCreate),
+		handle("group.add", "Add members to a group (admins only).", groupAdd),
+		handle("group.remove", "Remove a member from a group (admins only); every member's sender key is renewed.", groupRemove),
+		handle("group.leave", "Leave a group; its chat stays.", groupLeave),
+		handle("group.rename", "Rename a group for every member (admins only).", groupRename),
+		handle("group.promote", "Make a member an admin of a group (admins only).", groupPromote),
+		handle("group.members", "Return a group and its members: verification, admin, and whether a key change holds it.", groupMembers),
+		handle("group.list", "List the groups, those we left included.", groupList),
 		handle("rpc.discover", "Describe the methods, their params and results.", discover),
 	}
 }
@@ -220,7 +228,9 @@ func contacts(ctx context.Context, m *chat.Messenger, p ContactsParams) (Contact
 	}
 	out := ContactsResult{Contacts: make([]Contact, 0, len(all))}
 	for _, s := range all {
-		out.Contacts = append(out.Contacts, newContact(s))
+		if !isGroup(s) { // people only: group.list lists the groups
+			out.Contacts = append(out.Contacts, newContact(s))
+		}
 	}
 	return out, nil
 }
@@ -288,12 +298,42 @@ func findContact(ctx context.Context, m *chat.Messenger, nameOrID string) (chat.
 	return m.Summary(ctx, c.ID)
 }
 
+// findChat looks a chat up by id or name: a contact's or a group's. A
+// name that is both a contact's and a group's is ambiguous (use the id):
+// a message meant for a group must never reach one person, nor the
+// other way round.
+func findChat(ctx context.Context, m *chat.Messenger, nameOrID string) (chat.Summary, error) {
+	s, err := findContact(ctx, m, nameOrID)
+	if err != nil && !errors.Is(err, chat.ErrNoContact) {
+		return s, err
+	}
+	groups, gerr := m.Groups(ctx)
+	if gerr != nil {
+		return chat.Summary{}, gerr
+	}
+	found := matchGroups(groups, nameOrID)
+	switch {
+	case len(found) == 0:
+		return s, err
+	case err == nil:
+		return chat.Summary{}, fmt.Errorf("%w (%q is a contact and a group: use the id)", chat.ErrAmbiguous, nameOrID)
+	case len(found) > 1:
+		return chat.Summary{}, fmt.Errorf("%w (%q: several groups have that name; use the id)", chat.ErrAmbiguous, nameOrID)
+	}
+	return groupSummary(ctx, m, found[0])
+}
+
+// groupSummary is a group's summary, as the contact list has it.
+func groupSummary(ctx context.Context, m *chat.Messenger, g chat.GroupInfo) (chat.Summary, error) {
+	return m.Summary(ctx, g.Conversation)
+}
+
 // messages returns a chat's newest rows, a page at a time.
 func messages(ctx context.Context, m *chat.Messenger, p MessagesParams) (MessagesResult, error) {
 	if p.N < 1 || p.N > MaxMessages {
 		return MessagesResult{}, errorf(CodeInvalidParams, "api: invalid params: n must be from 1 to %d", MaxMessages)
 	}
-	s, err := findContact(ctx, m, p.Contact)
+	s, err := findChat(ctx, m, p.Contact)
 	if err != nil {
 		return MessagesResult{}, err
 	}
@@ -311,8 +351,20 @@ func messages(ctx context.Context, m *chat.Messenger, p MessagesParams) (Message
 		cur = prev
 	}
 	out := MessagesResult{Contact: newContact(s), Messages: make([]Message, 0, len(rows))}
+	name := func(chat.ContactID) string { return "" }
+	if isGroup(s) {
+		g, err := m.Group(ctx, s.Contact.ID)
+		if err != nil {
+			return MessagesResult{}, err
+		}
+		name = senderNames(ctx, m, g)
+	}
 	for _, r := range rows {
-		out.Messages = append(out.Messages, newMessage(r))
+		j := newMessage(r)
+		if r.Sender != 0 {
+			j.Sender, j.SenderID = name(r.Sender), int64(r.Sender)
+		}
+		out.Messages = append(out.Messages, j)
 	}
 	return out, nil
 }
@@ -326,12 +378,14 @@ func send(ctx context.Context, m *chat.Messenger, p SendParams) (SendResult, err
 	if p.Text == "" {
 		return SendResult{}, errorf(CodeInvalidParams, "api: invalid params: text is empty")
 	}
-	s, err := findContact(ctx, m, p.Contact)
+	s, err := findChat(ctx, m, p.Contact)
 	if err != nil {
 		return SendResult{}, err
 	}
 	msg, err := m.Send(ctx, s.Contact.ID, p.Text)
-	if err != nil {
+	if err != nil && isGroup(s) {
+		return SendResult{}, heldErr(err)
+	} else if err != nil {
 		return SendResult{}, err
 	}
 	out := SendResult{ID: newMessage(msg).ID, Seq: msg.Seq, Status: msg.Status.String()}
@@ -466,7 +520,7 @@ func mute(ctx context.Context, m *chat.Messenger, p MuteParams) (MuteResult, err
 	if err != nil {
 		return MuteResult{}, errorf(CodeInvalidParams, "api: invalid params: for is 1h, 8h, 1w, always or off")
 	}
-	s, err := findContact(ctx, m, p.Contact)
+	s, err := findChat(ctx, m, p.Contact)
 	if err != nil {
 		return MuteResult{}, err
 	}

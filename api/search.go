@@ -48,7 +48,7 @@ func search(ctx context.Context, m *chat.Messenger, p SearchParams) (SearchResul
 	var opts chat.SearchOptions
 	opts.Limit = p.Limit
 	if p.Contact != "" {
-		s, err := findContact(ctx, m, p.Contact)
+		s, err := findChat(ctx, m, p.Contact)
 		if err != nil {
 			return SearchResult{}, err
 		}

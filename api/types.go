@@ -35,6 +35,8 @@ type Contact struct {
 	MutedUntil time.Time `json:"muted_until,omitzero"`
 	// Blocked marks a blocked sender (listed by contacts with blocked).
 	Blocked bool `json:"blocked,omitempty"`
+	// Group marks a group's chat (see group.members for its members).
+	Group bool `json:"group,omitempty"`
 }
 
 // Message is one row of a chat's history: a message, a file or one of the
@@ -48,11 +50,16 @@ type Message struct {
 	// Direction is "in", "out" or "local" (the messenger's own lines);
 	// Kind is "text", "file", "key changed", "session reset", "verified",
 	// "unverified", "timer", "a message could not be decrypted",
-	// "deleted" (a message deleted, for everyone or here) or
+	// "deleted" (a message deleted, for everyone or here),
 	// "unsupported" (something a newer ratchat sent that this one cannot
-	// show).
+	// show) or "membership" (a group's member or name changed; Text says
+	// how).
 	Direction string `json:"direction"`
 	Kind      string `json:"kind"`
+	// Sender is, in a group's chat, the name of the member who wrote an
+	// incoming row, and SenderID its contact id.
+	Sender   string `json:"sender,omitempty"`
+	SenderID int64  `json:"sender_id,omitempty"`
 	// Text is a text message's text, as the peer wrote it (sanitize it
 	// before showing it on a terminal).
 	Text     string    `json:"text,omitempty"`
@@ -92,7 +99,8 @@ func newContact(s chat.Summary) Contact {
 	return Contact{ID: int64(s.Contact.ID), Name: chat.DisplayName(s.Contact), Unnamed: s.Contact.Name == "",
 		Verified:   s.Contact.Verified,
 		KeyChanged: s.Contact.Held, Unread: s.Unread, Last: s.LastAt(), Online: s.Online,
-		Mark: s.Mark, SameName: int64(s.SameName), MutedUntil: s.MutedUntil, Blocked: s.Contact.State == chat.StateBlocked}
+		Mark: s.Mark, SameName: int64(s.SameName), MutedUntil: s.MutedUntil, Blocked: s.Contact.State == chat.StateBlocked,
+		Group: isGroup(s)}
 }
 
 // newMessage is a row as the api shows it.
@@ -111,6 +119,10 @@ func newMessage(r chat.Message) Message {
 	addActions(&j, r)
 	return j
 }
+
+// rowMembership is store.KindMembership, a group's membership line (chat
+// names no alias for it yet).
+const rowMembership chat.RowKind = 10
 
 // kindName is a row's kind as the api names it.
 func kindName(k chat.RowKind) string {
@@ -135,6 +147,8 @@ func kindName(k chat.RowKind) string {
 		return "deleted"
 	case chat.RowUnsupported:
 		return "unsupported"
+	case rowMembership:
+		return "membership"
 	}
 	return "unknown"
 }

@@ -33,8 +33,8 @@ const exitCodes = `Exit codes:
   3  wrong passphrase
   4  profile is open in another ratchat
   5  no profile there (or, for init, one exists already)
-  6  no such contact or message (or several of that name or id: give
-     the contact's id, or more of the message's id)
+  6  no such contact, group, member or message (or several of that name
+     or id: give the contact's id, or more of the message's id)
   7  the safety numbers differ
   8  not sent in time (the message stays queued)
   9  the backup cannot be opened (wrong key, altered, truncated),
@@ -66,7 +66,8 @@ func exitCode(err error) int {
 	case errors.Is(err, store.ErrNoProfile), errors.Is(err, store.ErrExists):
 		return exitNoProfile
 	case errors.Is(err, chat.ErrNoContact), errors.Is(err, chat.ErrAmbiguous),
-		errors.Is(err, chat.ErrNoMessage), errors.Is(err, chat.ErrAmbiguousMessage):
+		errors.Is(err, chat.ErrNoMessage), errors.Is(err, chat.ErrAmbiguousMessage),
+		errors.Is(err, chat.ErrNotGroup), errors.Is(err, chat.ErrNotMember):
 		return exitNotFound
 	case errors.Is(err, chat.ErrBadEmoji):
 		return exitUsage

@@ -11,6 +11,7 @@ var Version = "0.1.0-dev"
 var commands = []*command{
 	uiCommand, initCommand, inviteCommand, addCommand, contactsCommand, requestsCommand, acceptCommand, blockCommand,
 	unblockCommand, renameCommand, removeCommand, searchCommand, exportCommand,
+	groupsCommand, groupCommand,
 	sendCommand, messagesCommand, replyCommand, editCommand, deleteCommand, reactCommand, verifyCommand, filesCommand, muteCommand,
 	backupCommand, passwdCommand, serveCommand, relayCommand, configCommand, versionCommand, helpCommand,
 }

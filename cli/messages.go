@@ -14,8 +14,9 @@ import (
 var messagesCommand = &command{
 	brief:   "print a chat's history, oldest first",
 	name:    "messages",
-	args:    "CONTACT [-n N] [--json]",
-	summary: "Print the newest N rows of a chat (messages, files and the messenger's own lines), oldest first.",
+	args:    "CONTACT|GROUP [-n N] [--json]",
+	summary: "Print the newest N rows of a chat (messages, files and the messenger's own lines), oldest first.\n" +
+		"In a group's chat each message names its sender (\"sender\" in JSON).",
 	example: "ratchat messages Bob -n 20 --json",
 	flags: func(fs *flag.FlagSet, o *flagValues) {
 		fs.IntVar(&o.count, "n", 50, "how many of the newest rows to print")
@@ -52,8 +53,11 @@ func runMessages(c *cli, args []string) error {
 // rowText is one row as a line of text.
 func rowText(r api.Message, name string) string {
 	who := name
-	if r.Direction == "out" {
+	switch {
+	case r.Direction == "out":
 		who = "me"
+	case r.Sender != "":
+		who = r.Sender
 	}
 	if r.Quote != "" {
 		who += " (reply to " + r.Quote[:chat.ShortIDLen] + ")"
@@ -75,6 +79,8 @@ func rowText(r api.Message, name string) string {
 			return "* disappearing messages off"
 		}
 		return "* disappearing messages: " + r.Timer
+	case "membership":
+		return "* " + r.Text
 	}
 	return "* " + r.Kind
 }
