@@ -12,9 +12,9 @@ import (
 )
 
 var messagesCommand = &command{
-	brief:   "print a chat's history, oldest first",
-	name:    "messages",
-	args:    "CONTACT|GROUP [-n N] [--json]",
+	brief: "print a chat's history, oldest first",
+	name:  "messages",
+	args:  "CONTACT|GROUP [-n N] [--json]",
 	summary: "Print the newest N rows of a chat (messages, files and the messenger's own lines), oldest first.\n" +
 		"In a group's chat each message names its sender (\"sender\" in JSON).",
 	example: "ratchat messages Bob -n 20 --json",

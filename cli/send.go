@@ -13,9 +13,9 @@ import (
 )
 
 var sendCommand = &command{
-	brief:   "send a message and wait until it has left",
-	name:    "send",
-	args:    "CONTACT|GROUP TEXT...",
+	brief: "send a message and wait until it has left",
+	name:  "send",
+	args:  "CONTACT|GROUP TEXT...",
 	summary: "Send a message to a contact or a group (by name or id) and wait until their home\n" +
 		"accepted it (a group's: every member's home).",
 	example: "ratchat send Bob 'see you at 6' --timeout 10s",
