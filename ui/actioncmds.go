@@ -6,6 +6,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ratchat/chat"
+	"ratchat/store"
 )
 
 // actedMsg carries the result of a message action (edit, delete, react):
@@ -16,10 +17,12 @@ type actedMsg struct {
 	err     error
 }
 
-// infoMsg carries a message's info.
+// infoMsg carries a message's info, and for our message to a group
+// where it is at each member.
 type infoMsg struct {
 	contact chat.ContactID
 	info    chat.Info
+	members []store.MemberStatus
 	err     error
 }
 
@@ -67,6 +70,6 @@ func ReactCmd(c Actions, contact chat.ContactID, target chat.MessageID, emoji st
 func InfoCmd(c Actions, contact chat.ContactID, target chat.MessageID) tea.Cmd {
 	return func() tea.Msg {
 		info, err := c.MessageInfo(context.Background(), contact, target)
-		return infoMsg{contact, info, err}
+		return infoMsg{contact: contact, info: info, err: err}
 	}
 }

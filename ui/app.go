@@ -121,6 +121,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.swapCore(msg.Core)
 	case summaryMsg:
 		return a, a.handleSummary(msg)
+	case groupMsg:
+		if a.chat != nil {
+			_, cmd := a.chat.Update(msg)
+			return a, cmd
+		}
+	case groupDoneMsg:
+		return a, a.handleGroupDone(msg)
 	case OpenAtMsg:
 		return a, a.openAt(msg)
 	case SubmitMsg, ComposeMsg, CommandMsg, OpenChatMsg, sentMsg, contactsMsg, statusMsg:

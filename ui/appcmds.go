@@ -48,6 +48,12 @@ func (a *App) handleCommand(msg CommandMsg) tea.Cmd {
 		return a.openBackup(msg.Arg)
 	case "search", "rename", "remove", "unblock", "export":
 		return a.handleManage(msg)
+	case "group":
+		cmd := a.handleGroup(msg.Arg)
+		if a.chat.members {
+			return tea.Batch(cmd, a.setFocus(focusChat)) // esc closes the list there
+		}
+		return cmd
 	case "help":
 		a.help.SetKeys(a.keys())
 		a.showHelp = true

@@ -33,6 +33,7 @@ func (a *App) openMain(core Core) {
 	a.core, a.screen, a.page = core, screenMain, nil
 	a.contacts = NewContactList(a.common)
 	a.chat = NewChatView(a.common, core)
+	a.chat.names = a.nameOf
 	a.composer = NewComposer(a.common)
 	a.setFocus(focusContacts)
 	if a.common.Width > 0 {
@@ -115,6 +116,8 @@ func (a *App) handleMainKey(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	case a.focus != focusComposer && key.Matches(msg, km.Verify):
 		return a.openVerify()
+	case a.focus != focusComposer && key.Matches(msg, km.Members):
+		return a.showMembers()
 	case a.focus != focusComposer && key.Matches(msg, km.Backup):
 		return a.setPage(NewBackupView(a.common, a.core), screenPage)
 	case a.focus != focusComposer && key.Matches(msg, km.Restore):
@@ -165,6 +168,9 @@ func (a *App) openVerify() tea.Cmd {
 	}
 	if !ok {
 		return a.status.SetNotice("Open a chat to verify its contact", true)
+	}
+	if isGroup(c.Contact) {
+		return a.status.SetNotice("A group has no safety number: g lists its members; verify each in their chat", true)
 	}
 	return a.setPage(NewVerifyView(a.common, a.core, c.Contact), screenPage)
 }
@@ -219,6 +225,10 @@ func (a *App) handleSent(msg sentMsg) tea.Cmd {
 		a.composer.SetValue(msg.text)
 	}
 	if held := (*chat.IdentityChangedError)(nil); errors.As(msg.err, &held) {
+		if c, ok := a.chat.Contact(); ok && isGroup(c.Contact) {
+			return a.composer.SetHint("Not sent: "+SanitizeLine(a.chat.memberName(held.Contact))+
+				"'s key changed. Verify them in their chat; g lists the members.", true)
+		}
 		return a.composer.SetHint("Not sent: their key changed. Tab to the chat and press v to verify.", true)
 	}
 	return a.composer.SetHint("Not sent: "+ErrorText(msg.err), true)
@@ -258,13 +268,15 @@ func (a *App) handleEvent(ev chat.Event) tea.Cmd {
 		return cmd
 	case chat.ContactChanged:
 		if ev.MergedInto != 0 { // a request merged into a contact: its row is gone
-			return ContactsCmd(a.core)
+			return tea.Batch(ContactsCmd(a.core), a.reloadGroup(0))
 		}
-		return SummaryCmd(a.core, ev.Contact.ID)
+		return tea.Batch(SummaryCmd(a.core, ev.Contact.ID), a.reloadGroup(0))
+	case chat.GroupChanged:
+		return tea.Batch(SummaryCmd(a.core, ev.Contact), a.reloadGroup(ev.Contact))
 	case chat.ContactRemoved:
 		return a.contactRemoved(ev)
 	case chat.IdentityChanged:
-		return SummaryCmd(a.core, ev.Contact)
+		return tea.Batch(SummaryCmd(a.core, ev.Contact), a.reloadGroup(0))
 	case chat.TimerChanged:
 		return SummaryCmd(a.core, ev.Contact) // its line comes as MessageStored
 	case chat.MessagesExpired:

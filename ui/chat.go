@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ratchat/chat"
+	"ratchat/store"
 )
 
 // wheelLines is how far one mouse-wheel step scrolls.
@@ -41,10 +42,18 @@ type ChatView struct {
 	selSeq           int64
 	prompt           prompt
 	info             *chat.Info
+	memberStatus     []store.MemberStatus // with info, of our message to a group
 	note             string
 	originX, originY int   // where the header is on the screen
 	target           int64 // the row OpenAt scrolls to (chatjump.go)
 	reached          bool  // the target was reached: paging is back to normal
+	// group is the open group's info (nil: not a group, or not loaded
+	// yet); members shows its member list in place of the messages.
+	group   *chat.GroupInfo
+	members bool
+	// names finds a person's name among the chats the main screen lists
+	// (a former member of a group).
+	names func(chat.ContactID) (string, bool)
 }
 
 var _ Component = (*ChatView)(nil)
@@ -61,7 +70,7 @@ func (v *ChatView) SetSize(width, height int) {
 }
 
 // Close shows no chat (its contact was removed).
-func (v *ChatView) Close() { *v = ChatView{common: v.common, core: v.core} }
+func (v *ChatView) Close() { *v = ChatView{common: v.common, core: v.core, names: v.names} }
 
 // Contact returns the contact whose chat is open.
 func (v *ChatView) Contact() (chat.Summary, bool) { return v.contact, v.open }
@@ -76,7 +85,11 @@ func (v *ChatView) SetContact(c chat.Summary) {
 
 // Open shows a contact's chat and loads its newest page.
 func (v *ChatView) Open(c chat.Summary) tea.Cmd {
-	*v = ChatView{common: v.common, core: v.core, contact: c, open: true, loading: true, originX: v.originX, originY: v.originY}
+	*v = ChatView{common: v.common, core: v.core, contact: c, open: true, loading: true, originX: v.originX, originY: v.originY,
+		names: v.names}
+	if isGroup(c.Contact) {
+		return tea.Batch(PageCmd(v.core, c.Contact.ID, 0, v.pageSize()), GroupCmd(v.core, c.Contact.ID))
+	}
 	return PageCmd(v.core, c.Contact.ID, 0, v.pageSize())
 }
 
@@ -111,6 +124,8 @@ func (v *ChatView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return v, v.handleActed(msg)
 	case infoMsg:
 		v.handleInfo(msg)
+	case groupMsg:
+		return v, v.handleGroup(msg)
 	case tea.KeyMsg:
 		return v, v.handleKey(msg)
 	case tea.MouseMsg:
@@ -283,9 +298,10 @@ func (v *ChatView) block(i int) []string {
 			x.quote = true
 			if j := v.find(q); j >= 0 {
 				x.quoted = &v.msgs[j]
+				x.quotedPeer = v.senderName(v.msgs[j])
 			}
 		}
-		v.blocks[i] = renderBlockWith(v.common, chat.DisplayName(v.contact.Contact), v.msgs[i], prev, v.common.Width, x)
+		v.blocks[i] = renderBlockWith(v.common, v.senderName(v.msgs[i]), v.msgs[i], prev, v.common.Width, x)
 	}
 	return v.blocks[i]
 }
@@ -296,8 +312,12 @@ func (v *ChatView) View() string {
 		return v.common.Styles.Subtle.Render("Select a chat and press enter.")
 	}
 	lines, _, _ := v.window(v.offset, v.area())
-	if v.info != nil {
+	switch {
+	case v.info != nil:
 		lines = v.infoView()
+		lines = lines[:min(len(lines), v.area())]
+	case v.members:
+		lines = v.membersView()
 		lines = lines[:min(len(lines), v.area())]
 	}
 	pad := make([]string, v.area()-len(lines))
@@ -312,7 +332,7 @@ func (v *ChatView) View() string {
 func (v *ChatView) ShortHelp() []key.Binding {
 	km := v.common.KeyMap
 	switch {
-	case v.info != nil, v.prompt != promptNone:
+	case v.info != nil, v.members, v.prompt != promptNone:
 		return []key.Binding{km.Back}
 	case v.selSeq != 0:
 		return []key.Binding{km.Reply, km.Edit, km.Delete, km.React, km.Info, km.Back}
@@ -324,7 +344,7 @@ func (v *ChatView) ShortHelp() []key.Binding {
 func (v *ChatView) FullHelp() [][]key.Binding {
 	km := v.common.KeyMap
 	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown, km.Bottom},
-		{km.Reply, km.Edit, km.Delete, km.React, km.Info}, {km.Verify, km.NextUnread}}
+		{km.Reply, km.Edit, km.Delete, km.React, km.Info}, {km.Verify, km.Members, km.NextUnread}}
 }
 
 // selectKey is the up and down keys as the short help shows them.

@@ -31,6 +31,9 @@ type blockExtras struct {
 	selected bool
 	quote    bool
 	quoted   *chat.Message
+	// quotedPeer is who wrote the quoted message, when not peer (a
+	// group's member).
+	quotedPeer string
 }
 
 // renderBlockWith is renderBlock with the selection and the quoted message.
@@ -48,7 +51,11 @@ func renderBlockWith(c Common, peer string, m chat.Message, prev *chat.Message, 
 		return lines
 	}
 	if x.quote {
-		lines = append(lines, quoteLine(c, peer, x.quoted, width))
+		qpeer := peer
+		if x.quotedPeer != "" {
+			qpeer = x.quotedPeer
+		}
+		lines = append(lines, quoteLine(c, qpeer, x.quoted, width))
 	}
 	msg := renderMessage(c, peer, m, at, width)
 	if x.selected {
@@ -267,6 +274,16 @@ func byteSize(n int64) string {
 // header renders the chat's top line: the contact, its marks and presence.
 func (v *ChatView) header() string {
 	st, c := v.common.Styles, v.contact
+	if isGroup(c.Contact) {
+		h := v.groupHeader()
+		if c.Timer > 0 {
+			h += st.Subtle.Render(" · timer " + shortDuration(c.Timer))
+		}
+		if c.Muted() {
+			h += st.Subtle.Render(" · muted")
+		}
+		return truncate(h, v.common.Width)
+	}
 	h := st.Title.Render(SanitizeLine(chat.DisplayName(c.Contact)))
 	switch {
 	case c.Contact.Held:
@@ -314,6 +331,8 @@ func (v *ChatView) footer() string {
 		return st.Subtle.Render("loading…")
 	case v.contact.Contact.Held:
 		return st.Warning.Render(truncate("Sending waits: press v to compare safety numbers and accept.", w))
+	case v.heldLine() != "":
+		return st.Warning.Render(truncate(v.heldLine(), w))
 	}
 	return ""
 }

@@ -53,7 +53,7 @@ func (v *ChatView) selIndex() int {
 // screen's shortcuts: while it asks a question or shows message info,
 // every key; while a message is selected, the action keys and esc.
 func (v *ChatView) Captures(msg tea.KeyMsg) bool {
-	if v.prompt != promptNone || v.info != nil {
+	if v.prompt != promptNone || v.info != nil || v.members {
 		return true
 	}
 	km := v.common.KeyMap
@@ -116,9 +116,9 @@ func (v *ChatView) showRow(i int) tea.Cmd {
 // for keys it leaves to scrolling.
 func (v *ChatView) handleSelectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	km := v.common.KeyMap
-	if v.info != nil {
+	if v.info != nil || v.members {
 		if key.Matches(msg, km.Back) {
-			v.info = nil
+			v.info, v.members = nil, false
 		}
 		return nil, true
 	}
@@ -152,6 +152,9 @@ func (v *ChatView) handleSelectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 			v.prompt = promptReact
 		}
 	case key.Matches(msg, km.Info):
+		if isGroup(v.contact.Contact) && m.Direction == chat.Outgoing {
+			return GroupInfoCmd(v.core, v.contact.Contact.ID, m.ID), true
+		}
 		return InfoCmd(v.core, v.contact.Contact.ID, m.ID), true
 	case key.Matches(msg, km.Open) && m.Quote != (chat.MessageID{}):
 		// Jump to the quoted original, when it is loaded.
@@ -242,7 +245,7 @@ func (v *ChatView) handleInfo(msg infoMsg) {
 		v.note = "No info: " + ErrorText(msg.err)
 		return
 	}
-	v.info = &msg.info
+	v.info, v.memberStatus = &msg.info, msg.members
 }
 
 // promptLine is the footer while the view asks a question.
@@ -293,6 +296,7 @@ func (v *ChatView) infoView() []string {
 			lines = append(lines, "    "+ver.At.In(v.common.Location).Format("15:04")+"  "+text)
 		}
 	}
+	lines = append(lines, v.memberStatusLines()...)
 	lines = append(lines, "", st.Subtle.Render("esc: back to the chat"))
 	for j := range lines {
 		lines[j] = truncate(lines[j], v.common.Width)
@@ -307,7 +311,7 @@ func (v *ChatView) SetOrigin(x, y int) { v.originX, v.originY = x, y }
 // click selects the message under a left click.
 func (v *ChatView) click(msg tea.MouseMsg) tea.Cmd {
 	row, col := msg.Y-v.originY-1, msg.X-v.originX
-	if !v.open || v.info != nil || row < 0 || row >= v.area() || col < 0 || col >= v.common.Width {
+	if !v.open || v.info != nil || v.members || row < 0 || row >= v.area() || col < 0 || col >= v.common.Width {
 		return nil
 	}
 	lines, _, _ := v.window(v.offset, v.area())

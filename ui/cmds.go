@@ -75,8 +75,37 @@ func ContactsCmd(c Messenger) tea.Cmd {
 			return contactsMsg{nil, err}
 		}
 		blocked, err := c.Blocked(context.Background())
-		return contactsMsg{append(append(items, requests...), blocked...), err}
+		if err != nil {
+			return contactsMsg{nil, err}
+		}
+		groups, err := groupSummaries(c, items)
+		return contactsMsg{append(append(append(items, groups...), requests...), blocked...), err}
 	}
+}
+
+// groupSummaries are the summaries of the groups, each as the contact
+// list shows it (those already among listed are not repeated).
+func groupSummaries(c Messenger, listed []chat.Summary) ([]chat.Summary, error) {
+	groups, err := c.Groups(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	seen := map[chat.ContactID]bool{}
+	for _, s := range listed {
+		seen[s.Contact.ID] = true
+	}
+	var out []chat.Summary
+	for _, g := range groups {
+		if seen[g.Conversation] {
+			continue
+		}
+		s, err := c.Summary(context.Background(), g.Conversation)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // SummaryCmd loads one contact's summary, after a change.

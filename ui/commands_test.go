@@ -43,7 +43,7 @@ func TestComplete(t *testing.T) {
 		{"/v", "/verify ", nil, true},
 		{"/b", "/b", []string{"/backup", "/block"}, true},
 		{"/ba", "/backup ", nil, true},
-		{"/", "/", []string{"/accept", "/add", "/backup", "/block", "/export", "/file", "/help", "/invite", "/mute", "/quit",
+		{"/", "/", []string{"/accept", "/add", "/backup", "/block", "/export", "/file", "/group", "/help", "/invite", "/mute", "/quit",
 			"/remove", "/rename", "/search", "/timer", "/unblock", "/verify"}, true},
 		{"/mute a", "/mute always ", nil, true},
 		{"/q", "/quit ", nil, true},
@@ -58,6 +58,10 @@ func TestComplete(t *testing.T) {
 		{"/backup x", "/backup x", nil, true},
 		{"/backup auto ", "/backup auto ", nil, false}, // one argument only
 		{"hello", "hello", nil, false},
+		{"/gr", "/group ", nil, true},
+		{"/group p", "/group promote ", nil, true},
+		{"/group re", "/group re", []string{"/group remove", "/group rename"}, true},
+		{"/group create ", "/group create ", nil, false}, // its name and members are free text
 	}
 	for _, tt := range tests {
 		got, cands, ok := complete(tt.in)

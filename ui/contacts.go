@@ -68,7 +68,7 @@ func (l *ContactList) Upsert(c chat.Summary) {
 	items := append([]chat.Summary(nil), l.items...)
 	for i := range items {
 		if items[i].Contact.ID == c.Contact.ID {
-			if c.Contact.State == chat.StateRemoved {
+			if c.Contact.State == chat.StateRemoved && !isGroup(c.Contact) {
 				items = append(items[:i], items[i+1:]...)
 			} else {
 				items[i] = c
@@ -77,7 +77,7 @@ func (l *ContactList) Upsert(c chat.Summary) {
 			return
 		}
 	}
-	if c.Contact.State != chat.StateRemoved {
+	if c.Contact.State != chat.StateRemoved || isGroup(c.Contact) {
 		l.SetItems(append(items, c))
 	}
 }
@@ -170,7 +170,10 @@ func (l *ContactList) View() string {
 func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 	st, w := l.common.Styles, l.common.Width
 	dot := st.Offline.Render("○")
-	if c.Online {
+	switch {
+	case isGroup(c.Contact):
+		dot = st.Title.Render("#") // a group: no presence of its own
+	case c.Online:
 		dot = st.Online.Render("●")
 	}
 	right := ""
@@ -179,6 +182,8 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 	}
 	mark := ""
 	switch {
+	case isGroup(c.Contact) && c.Contact.State == chat.StateRemoved:
+		mark = st.Subtle.Render(" left")
 	case c.Contact.State == chat.StateRequest:
 		mark = st.Warning.Render(" request")
 	case c.Contact.State == chat.StateBlocked:
@@ -258,8 +263,8 @@ func previewText(s chat.Summary) string {
 	return string(m.Body)
 }
 
-// section is where a contact is listed: contacts, then requests, then
-// blocked senders.
+// section is where a contact is listed: contacts and groups, then
+// requests, then blocked senders.
 func section(c chat.Contact) int {
 	switch c.State {
 	case chat.StateRequest:

@@ -9,6 +9,7 @@ import (
 
 	"ratchat/chat"
 	"ratchat/keys"
+	"ratchat/store" // for store.MemberStatus alone, which chat names no alias for
 )
 
 // Core is everything the interface asks of the messenger core: the
@@ -25,6 +26,7 @@ type Core interface {
 	Verifier
 	Backups
 	Manager
+	Grouper
 	// Events returns the channel on which the core reports what happens
 	// on its own (the types of [chat.Event]). The channel is read by one
 	// goroutine at a time; closing it stops the reading.
@@ -100,6 +102,15 @@ type Actions interface {
 	React(ctx context.Context, id chat.ContactID, target chat.MessageID, emoji string) (chat.Message, error)
 	// MessageInfo returns a message's times and earlier versions.
 	MessageInfo(ctx context.Context, id chat.ContactID, target chat.MessageID) (chat.Info, error)
+	// MemberStatuses returns where our message id in group g is at each
+	// member (a group message's info).
+	MemberStatuses(ctx context.Context, g chat.ContactID, id chat.MessageID) ([]store.MemberStatus, error)
+	// Group returns group g: its name, members, admins and held members
+	// (a group's chat shows who wrote each message).
+	Group(ctx context.Context, g chat.ContactID) (chat.GroupInfo, error)
+	// Groups returns every group, those we left included; the contact
+	// list shows each with its summary.
+	Groups(ctx context.Context) ([]chat.GroupInfo, error)
 }
 
 // Manager is what search, contact management and export need.
@@ -115,6 +126,24 @@ type Manager interface {
 	Unblock(ctx context.Context, id chat.ContactID) error
 	// Export writes a chat as text or JSON to w.
 	Export(ctx context.Context, id chat.ContactID, format string, w io.Writer) (int, error)
+}
+
+// Grouper is what the group commands, the member list and a group
+// message's info need. A group is a chat like a contact's: its
+// conversation id is what Messages, Send, MarkRead ... take.
+type Grouper interface {
+	// CreateGroup makes a group of us (its admin) and members.
+	CreateGroup(ctx context.Context, name string, members []chat.ContactID) (chat.GroupInfo, error)
+	// AddGroupMembers adds members to group g (admins only).
+	AddGroupMembers(ctx context.Context, g chat.ContactID, members []chat.ContactID) (chat.GroupInfo, error)
+	// RemoveGroupMember removes a member from group g (admins only).
+	RemoveGroupMember(ctx context.Context, g, member chat.ContactID) (chat.GroupInfo, error)
+	// PromoteGroupMember makes a member an admin of group g.
+	PromoteGroupMember(ctx context.Context, g, member chat.ContactID) (chat.GroupInfo, error)
+	// RenameGroup renames group g for every member (admins only).
+	RenameGroup(ctx context.Context, g chat.ContactID, name string) (chat.GroupInfo, error)
+	// LeaveGroup takes us out of group g; its chat stays.
+	LeaveGroup(ctx context.Context, g chat.ContactID) error
 }
 
 // Verifier is what the verification screen needs.

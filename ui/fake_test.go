@@ -61,6 +61,10 @@ type fakeCore struct {
 	blocked  []chat.Summary // what Blocked lists
 	removed  []string       // Remove calls, "id:keep"
 	indexing bool           // Search says the index is not complete
+	// See fake_group_test.go.
+	groups    []chat.GroupInfo
+	groupRows []chat.Summary   // the groups' summaries
+	created   []chat.GroupInfo // CreateGroup calls
 }
 
 var _ Core = (*fakeCore)(nil)
@@ -220,7 +224,7 @@ func (f *fakeCore) Block(context.Context, chat.ContactID) error { return nil }
 func (f *fakeCore) Summary(_ context.Context, id chat.ContactID) (chat.Summary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, c := range f.contacts {
+	for _, c := range append(f.contacts, f.groupRows...) {
 		if c.Contact.ID == id {
 			return c, nil
 		}
@@ -273,6 +277,9 @@ func (f *fakeCore) Send(_ context.Context, id chat.ContactID, body string) (chat
 		if c.Contact.ID == id && c.Contact.Held {
 			return chat.Message{}, &chat.IdentityChangedError{Contact: id}
 		}
+	}
+	if err := f.groupHeld(id); err != nil {
+		return chat.Message{}, err
 	}
 	f.sent = append(f.sent, body)
 	seq := int64(1)

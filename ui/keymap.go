@@ -34,6 +34,9 @@ type KeyMap struct {
 	// Shortcuts from the contact list and the chat view (not from text
 	// fields, where these letters are typed).
 	Verify, Backup, Restore key.Binding
+	// Members lists the open group's members (from the contact list
+	// and the chat view).
+	Members key.Binding
 	// Message actions, on the message selected in the chat pane (up and
 	// down select there): reply, edit, delete, react, info; then, in the
 	// delete prompt, for me or for everyone.
@@ -89,6 +92,7 @@ func DefaultKeyMap() *KeyMap {
 		Verify:  b([]string{"v"}, "v", "verify contact"),
 		Backup:  b([]string{"b"}, "b", "export backup"),
 		Restore: b([]string{"r"}, "r", "restore backup"),
+		Members: b([]string{"g"}, "g", "group members"),
 
 		Reply:        b([]string{"r"}, "r", "reply"),
 		Edit:         b([]string{"e"}, "e", "edit"),

@@ -36,6 +36,13 @@ func (a *App) notifyNewMessage(ev chat.MessageReceived) tea.Cmd {
 	if known {
 		name = chat.DisplayName(s.Contact)
 	}
+	if known && isGroup(s.Contact) && ev.Message.Sender != 0 {
+		who, _ := a.nameOf(ev.Message.Sender)
+		if who == "" {
+			who = "someone"
+		}
+		name = who + " in " + name
+	}
 	n := a.common.Settings.Notifications
 	title, body := "ratchat", "New message from "+name
 	if n.Previews && len(ev.Message.Body) > 0 {

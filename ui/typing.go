@@ -73,7 +73,9 @@ func (a *App) composerChanged() tea.Cmd {
 	}
 	c, open := a.chat.Contact()
 	text := a.composer.Value()
-	typing := open && text != "" && !strings.HasPrefix(text, "/")
+	// No indicators in a group: a member would be told of each word
+	// typed to many.
+	typing := open && text != "" && !strings.HasPrefix(text, "/") && !isGroup(c.Contact)
 	t := &a.typingOut
 	var stop tea.Cmd
 	if t.active && (!typing || t.contact != c.Contact.ID) {
