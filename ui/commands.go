@@ -36,7 +36,7 @@ var Commands = []Command{
 	{Name: "remove", Args: "[yes|keep]", Help: "remove this contact, with or without the chat",
 		Choices: []string{"yes", "keep"}},
 	{Name: "group", Args: "create NAME MEMBER…",
-		Help: "make a group; in one: add, remove, leave, rename, promote, members (g)",
+		Help:    "make a group; in one: add, remove, leave, rename, promote, members (g)",
 		Choices: []string{"create", "add", "remove", "leave", "rename", "promote", "members"}},
 	{Name: "search", Args: "TEXT", Help: "search every chat; enter opens the chat at the message"},
 	{Name: "export", Args: "PATH", Help: "export this chat (.json: JSON, else text; not encrypted)"},
