@@ -100,7 +100,11 @@ func TestSenderKeyOrders(t *testing.T) {
 	}{
 		{"in order", func(*rand.Rand) []int { return seq(0, n) }},
 		{"reversed", func(*rand.Rand) []int { s := seq(0, n); slicesReverse(s); return s }},
-		{"shuffled", func(r *rand.Rand) []int { s := seq(0, n); r.Shuffle(n, func(i, j int) { s[i], s[j] = s[j], s[i] }); return s }},
+		{"shuffled", func(r *rand.Rand) []int {
+			s := seq(0, n)
+			r.Shuffle(n, func(i, j int) { s[i], s[j] = s[j], s[i] })
+			return s
+		}},
 		{"last first", func(*rand.Rand) []int { return append([]int{n - 1}, seq(0, n-1)...) }},
 	}
 	for _, tt := range tests {
@@ -215,7 +219,9 @@ func TestSenderKeyTamper(t *testing.T) {
 		{"signature s", flip(last - 1), ErrBadMAC},
 		{"signature sign bit", flip(last), ErrBadMAC},
 		{"ciphertext", flip(ctEnd - 5), ErrBadMAC},
-		{"iteration", func(_ *testing.T, m []byte) []byte { return bytes.Replace(m, []byte{0x18, 0x00}, []byte{0x18, 0x01}, 1) }, ErrBadMAC},
+		{"iteration", func(_ *testing.T, m []byte) []byte {
+			return bytes.Replace(m, []byte{0x18, 0x00}, []byte{0x18, 0x01}, 1)
+		}, ErrBadMAC},
 		{"version byte", func(_ *testing.T, m []byte) []byte { m[0] = 0x34; return m }, ErrBadMAC},
 		{"old version", func(_ *testing.T, m []byte) []byte { m[0] = 0x22; return m }, ErrVersion},
 		{"truncated signature", func(_ *testing.T, m []byte) []byte { return m[:last] }, ErrMalformed},
