@@ -230,7 +230,7 @@ func TestGroupState(t *testing.T) {
 		want    error
 	}{
 		{2, "state v2", nil},
-		{2, "again v2", ErrInvalidArgument},  // not newer
+		{2, "again v2", ErrInvalidArgument},   // not newer
 		{1, "back to v1", ErrInvalidArgument}, // older
 		{5, "state v5", nil},                  // a gap is the caller's to fetch
 		{0, "zero", ErrInvalidArgument},
@@ -311,8 +311,8 @@ func TestSenderKeys(t *testing.T) {
 		{g, 0, "ours 1"},
 		{g, bob, "bob's 1"},
 		{g, carol, "carol's 1"},
-		{g, 0, "ours 2"},           // replaced
-		{g, bob, "bob's 2"},        // replaced
+		{g, 0, "ours 2"},            // replaced
+		{g, bob, "bob's 2"},         // replaced
 		{other, bob, "bob's other"}, // another group, same member
 	}
 	for _, st := range steps {
