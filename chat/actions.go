@@ -93,6 +93,11 @@ func (m *Messenger) act(ctx context.Context, id store.ContactID, c *Content, cha
 	if err := m.stamp(c); err != nil {
 		return store.Message{}, err
 	}
+	if g, err := m.groupOf(ctx, id); err != nil {
+		return store.Message{}, err
+	} else if g != nil {
+		return m.actInGroup(ctx, g, c, change)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	contact, s, err := m.sendable(ctx, id)

@@ -269,7 +269,7 @@ func TestUnsupportedKind(t *testing.T) {
 	ctx := context.Background()
 	alice, bob := newProfile(t, "alice", ""), newProfile(t, "bob", "")
 	_, ba := connect(t, alice, bob)
-	for _, k := range []Kind{KindTyping + 1, firstSilentKind} {
+	for _, k := range []Kind{KindGroupUpdate + 1, KindGroupFetch + 1} {
 		c := &Content{Kind: k}
 		if err := bob.m.stamp(c); err != nil {
 			t.Fatal(err)

@@ -17,7 +17,16 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 	// A contact that lost its session (a restore) says so with KindReset.
 	switch c.Kind {
 	case KindReceipt:
+		if c.GroupID != (store.GroupID{}) {
+			return m.applyGroupReceipt(ctx, contact, c)
+		}
 		return m.applyReceipt(ctx, contact.ID, c)
+	case KindGroupUpdate:
+		return m.receiveGroupUpdate(ctx, contact, c)
+	case KindSenderKey:
+		return m.receiveSenderKey(ctx, contact, c)
+	case KindGroupFetch:
+		return m.receiveGroupFetch(ctx, contact, c)
 	case KindProfile:
 		if err := m.applyProfile(ctx, contact, c); err != nil {
 			return err

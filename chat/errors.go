@@ -188,5 +188,6 @@ var (
 	ErrBadGroupName = errors.New("chat: a group's name must be 1 to 255 bytes without control characters")
 )
 
-// errGroupsNotYet is what the group API returns until it is built.
-var errGroupsNotYet = errors.New("chat: groups are not built yet")
+// ErrGroupFiles is returned by [Messenger.SendFile] for a group: files to
+// groups are not built yet.
+var ErrGroupFiles = errors.New("chat: files cannot be sent to a group yet")

@@ -51,6 +51,12 @@ var errPeerFailed = errors.New("chat: the contact could not take the file")
 // chunks not yet accepted are dropped from the outbox, the row becomes
 // [store.FileCancelled] and the contact is told to drop what it received.
 func (m *Messenger) SendFile(ctx context.Context, id store.ContactID, path string, progress func(done, total int64)) (store.Message, error) {
+	if g, err := m.groupOf(ctx, id); err != nil || g != nil {
+		if err == nil {
+			err = ErrGroupFiles
+		}
+		return store.Message{}, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return store.Message{}, err

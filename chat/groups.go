@@ -2,15 +2,21 @@ package chat
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
 
+	"ratchat/keys"
 	"ratchat/store"
+	"ratchat/transport"
 )
 
 // GroupMember is one member of a group as the front ends show it.
 type GroupMember struct {
 	// Contact is the member's contact row: a contact, a message request
 	// (a member we know only through the group), or, for ourselves, a
-	// row with ID 0 holding our identity and home.
+	// row with ID 0 holding our identity, name and home.
 	Contact store.Contact
 	// Self marks ourselves; Admin an admin of the group.
 	Self, Admin bool
@@ -33,53 +39,175 @@ type GroupInfo struct {
 	Held []store.ContactID
 }
 
-// CreateGroup makes a group named name of us (its admin) and members,
-// who must be contacts or requests we can reach, and tells each of them.
-func (m *Messenger) CreateGroup(ctx context.Context, name string, members []store.ContactID) (GroupInfo, error) {
-	return GroupInfo{}, errGroupsNotYet
+// groupRuntime is what the messenger keeps in memory about groups.
+type groupRuntime struct {
+	// change serializes changes of group states, ours and received, so
+	// that versions are applied one at a time.
+	change sync.Mutex
+
+	mu sync.Mutex // guards what follows
+	// tokens maps a member's identity to the deposit token of a group we
+	// share with it, for members who gave us no token of their own; nil
+	// until built, and dropped on every change of a group.
+	tokens map[keys.PublicKey]transport.Token
+	// pending holds group messages that did not decrypt, per group and
+	// member, until the member's sender key arrives (groupreceive.go).
+	pending map[memberKey][]pendingGroupMessage
+	// asked is when we last asked a member for its sender key, or for
+	// versions of a group, so that a burst of failures asks once.
+	asked map[askKey]time.Time
 }
 
-// AddGroupMembers adds members to group g (we must be an admin) and
-// tells every member, the new ones included.
-func (m *Messenger) AddGroupMembers(ctx context.Context, g store.ContactID, members []store.ContactID) (GroupInfo, error) {
-	return GroupInfo{}, errGroupsNotYet
+// memberKey names a member of a group.
+type memberKey struct{ conv, member store.ContactID }
+
+// group is a group conversation and its current state.
+type group struct {
+	conv  store.Contact
+	state *GroupState
 }
 
-// RemoveGroupMember removes member from group g (we must be an admin);
-// the member is told, and every member rotates its sender key so that
-// the member cannot read what is sent after.
-func (m *Messenger) RemoveGroupMember(ctx context.Context, g, member store.ContactID) (GroupInfo, error) {
-	return GroupInfo{}, errGroupsNotYet
+// groupOf returns the group conversation id is, or nil when it is a
+// person.
+func (m *Messenger) groupOf(ctx context.Context, id store.ContactID) (*group, error) {
+	c, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.GroupID == (store.GroupID{}) {
+		return nil, nil
+	}
+	return m.loadState(ctx, c)
 }
 
-// PromoteGroupMember makes member an admin of group g (we must be one).
-func (m *Messenger) PromoteGroupMember(ctx context.Context, g, member store.ContactID) (GroupInfo, error) {
-	return GroupInfo{}, errGroupsNotYet
+// loadGroup returns group conversation id, or [ErrNotGroup].
+func (m *Messenger) loadGroup(ctx context.Context, id store.ContactID) (*group, error) {
+	g, err := m.groupOf(ctx, id)
+	if err == nil && g == nil {
+		err = ErrNotGroup
+	}
+	return g, err
 }
 
-// RenameGroup renames group g (we must be an admin).
-func (m *Messenger) RenameGroup(ctx context.Context, g store.ContactID, name string) (GroupInfo, error) {
-	return GroupInfo{}, errGroupsNotYet
-}
-
-// LeaveGroup takes us out of group g and tells every member. The history
-// stays; nothing more is sent or received in the group.
-func (m *Messenger) LeaveGroup(ctx context.Context, g store.ContactID) error {
-	return errGroupsNotYet
+// loadState reads the current state of group conversation c.
+func (m *Messenger) loadState(ctx context.Context, c store.Contact) (*group, error) {
+	_, b, err := m.st.GroupState(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("chat: the state of group %d: %w", c.ID, err)
+	}
+	s, err := ParseGroupState(b)
+	if err != nil {
+		return nil, fmt.Errorf("chat: the stored state of group %d: %w", c.ID, err)
+	}
+	return &group{conv: c, state: s}, nil
 }
 
 // Group returns group g.
 func (m *Messenger) Group(ctx context.Context, g store.ContactID) (GroupInfo, error) {
-	return GroupInfo{}, errGroupsNotYet
+	grp, err := m.loadGroup(ctx, g)
+	if err != nil {
+		return GroupInfo{}, err
+	}
+	return m.groupInfo(ctx, grp)
 }
 
 // Groups returns every group, those we left included.
 func (m *Messenger) Groups(ctx context.Context) ([]GroupInfo, error) {
-	return nil, errGroupsNotYet
+	rows, err := m.st.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]GroupInfo, 0, len(rows))
+	for _, c := range rows {
+		if c.State == store.StateBlocked {
+			continue
+		}
+		g, err := m.loadState(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		info, err := m.groupInfo(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// groupInfo describes g for the front ends.
+func (m *Messenger) groupInfo(ctx context.Context, g *group) (GroupInfo, error) {
+	info := GroupInfo{Conversation: g.conv.ID, ID: g.state.ID, Name: g.state.Name, Version: g.state.Version}
+	for _, sm := range g.state.Members {
+		gm := GroupMember{Admin: sm.Admin}
+		if sm.Identity == m.identity.Public {
+			name, err := m.st.DisplayName(ctx)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return GroupInfo{}, err
+			}
+			gm.Self, gm.Contact = true, store.Contact{Identity: sm.Identity, Address: m.home, Name: name}
+			info.Member, info.Admin = true, sm.Admin
+		} else {
+			c, err := m.st.ContactByIdentity(ctx, sm.Identity)
+			if errors.Is(err, store.ErrNotFound) {
+				c = store.Contact{Identity: sm.Identity, Address: sm.Home, State: store.StateRequest}
+			} else if err != nil {
+				return GroupInfo{}, err
+			}
+			gm.Contact = c
+			if c.Held {
+				info.Held = append(info.Held, c.ID)
+			}
+		}
+		info.Members = append(info.Members, gm)
+	}
+	if g.conv.State == store.StateRemoved {
+		info.Member, info.Admin = false, false
+	}
+	return info, nil
 }
 
 // MemberStatuses returns, for our message id in group g, where it is at
 // each member (message info).
 func (m *Messenger) MemberStatuses(ctx context.Context, g store.ContactID, id store.MessageID) ([]store.MemberStatus, error) {
-	return nil, errGroupsNotYet
+	if _, err := m.loadGroup(ctx, g); err != nil {
+		return nil, err
+	}
+	return m.st.MemberStatuses(ctx, g, id)
+}
+
+// memberContact returns the contact row of member sm, making a message
+// request row for someone we know only through a group: its identity and
+// home are what we need to open a session with it.
+func (m *Messenger) memberContact(ctx context.Context, sm StateMember) (store.Contact, error) {
+	c, err := m.st.ContactByIdentity(ctx, sm.Identity)
+	if !errors.Is(err, store.ErrNotFound) {
+		return c, err
+	}
+	c = store.Contact{Identity: sm.Identity, Address: sm.Home, State: store.StateRequest}
+	if c.ID, err = m.st.AddContact(ctx, c); err != nil {
+		if again, err2 := m.st.ContactByIdentity(ctx, sm.Identity); err2 == nil {
+			return again, nil // added meanwhile by a message of its own
+		}
+		return store.Contact{}, err
+	}
+	m.events.emit(ContactChanged{Contact: c})
+	return c, nil
+}
+
+// otherMembers returns the contact rows of the state's members but us,
+// making rows for members we do not know.
+func (m *Messenger) otherMembers(ctx context.Context, s *GroupState) ([]store.Contact, error) {
+	out := make([]store.Contact, 0, len(s.Members))
+	for _, sm := range s.Members {
+		if sm.Identity == m.identity.Public {
+			continue
+		}
+		c, err := m.memberContact(ctx, sm)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -51,8 +51,9 @@ type GroupState struct {
 	Name    string
 	// Token is the deposit token every member registers at its home for
 	// the group's traffic, so that members who are not one another's
-	// contacts can reach each other's homes (docs/TRANSPORT.md). An admin
-	// replaces it when it removes someone.
+	// contacts can reach each other's homes (docs/TRANSPORT.md). The
+	// creator draws it; it stays for the group's life, and a member that
+	// leaves or is removed revokes it at its home.
 	Token   [TokenSize]byte
 	Members []StateMember
 	Author  keys.PublicKey

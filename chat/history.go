@@ -58,6 +58,13 @@ func (m *Messenger) MarkRead(ctx context.Context, id store.ContactID, upTo int64
 		m.events.emit(ContactChanged{Contact: c})
 		return nil
 	}
+	if c.GroupID != (store.GroupID{}) {
+		if err := m.groupReadReceipts(ctx, c, old, upTo); err != nil {
+			return err
+		}
+		m.events.emit(ContactChanged{Contact: c})
+		return nil
+	}
 	var ids []store.MessageID
 	for after := old; after < upTo; {
 		rows, err := m.st.After(ctx, id, after, markReadPage)

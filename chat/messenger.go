@@ -109,6 +109,7 @@ type Messenger struct {
 	files     transfers // files being sent
 	pool      *connPool
 	retry     retries      // decryption errors answered: resets and re-sends, per contact
+	groups    groupRuntime // groups' state changes, tokens and waiting messages (groups.go)
 	search    *searchState // the in-memory search index (search.go)
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -255,6 +256,7 @@ func (m *Messenger) Close() error {
 	var err error
 	m.closeOnce.Do(func() {
 		m.flushReceipts() // queue what is pending; the outbox sends it next time
+		m.dropPending(context.Background())
 		m.cancel()
 		err = m.stopHome()
 		m.wg.Wait()

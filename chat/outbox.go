@@ -125,9 +125,19 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.Out
 	msg, changed, err := m.st.DequeueDelivered(ctx, item, store.StatusSent)
 	m.changes.notify()
 	if err == nil && changed {
-		m.events.emit(StatusChanged{Contact: c.ID, ID: msg.ID, Status: store.StatusSent})
+		// A group message's row is the group's, its status the summary.
+		m.events.emit(StatusChanged{Contact: conversationOf(msg, c.ID), ID: msg.ID, Status: msg.Status})
 	}
 	return err
+}
+
+// conversationOf is the conversation of a row an outbox item carried to
+// contact: the contact's own, or a group's.
+func conversationOf(msg store.Message, contact store.ContactID) store.ContactID {
+	if msg.Conversation != 0 {
+		return msg.Conversation
+	}
+	return contact
 }
 
 // retryLater schedules the next attempt, or gives the item up once it is
@@ -138,7 +148,7 @@ func (m *Messenger) retryLater(ctx context.Context, item store.OutboxItem, cause
 		msg, changed, err := m.st.DequeueDelivered(ctx, item, store.StatusFailed)
 		m.changes.notify()
 		if err == nil && changed {
-			m.events.emit(StatusChanged{Contact: item.Contact, ID: msg.ID, Status: store.StatusFailed})
+			m.events.emit(StatusChanged{Contact: conversationOf(msg, item.Contact), ID: msg.ID, Status: msg.Status})
 		}
 		return err
 	}

@@ -71,6 +71,10 @@ func (m *Messenger) receive(ctx context.Context, d *transport.Deliver) error {
 		// reports is broken.
 		return m.receiveDecryptionError(ctx, opened)
 	}
+	if opened.Type == transport.TypeSenderKey {
+		// A group message: the member's sender key, not a session.
+		return m.receiveGroupMessage(ctx, opened)
+	}
 	in := &incoming{sender: opened.Sender, received: d.Received}
 	control, err := m.decryptAndCommit(ctx, in, opened)
 	if err != nil {

@@ -24,6 +24,11 @@ func (m *Messenger) Send(ctx context.Context, id store.ContactID, text string) (
 // sendMessage encrypts content c for contact id and commits it as a row of
 // the history, which fill completes (its text, or its file).
 func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Content, fill func(*store.Message)) (store.Message, error) {
+	if g, err := m.groupOf(ctx, id); err != nil {
+		return store.Message{}, err
+	} else if g != nil {
+		return m.sendGroupMessage(ctx, g, c, fill)
+	}
 	renewed := m.renewalFor(ctx, id)
 	m.mu.Lock()
 	defer m.mu.Unlock()

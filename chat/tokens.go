@@ -198,7 +198,8 @@ func (m *Messenger) keepInviteToken(ctx context.Context, id store.ContactID, t t
 func (m *Messenger) depositToken(ctx context.Context, c store.Contact) (transport.Token, error) {
 	t, err := m.st.ContactToken(ctx, c.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return transport.Token{}, errNoToken
+		// A member we know only through a group: the group's token.
+		return m.groupToken(ctx, c)
 	}
 	return t.Token, err
 }

@@ -79,6 +79,11 @@ var (
 	// dropped), and by [SenderKeyRecord.Encrypt] on a record that holds no
 	// sender key of our own. The remedy is a (new) distribution message.
 	ErrNoSenderKey = errors.New("session: no sender key for message")
+
+	// ErrWrongDistribution is returned by [SenderKeyRecord.Process] for a
+	// distribution message of another distribution than the record's:
+	// a record holds one distribution of one member.
+	ErrWrongDistribution = errors.New("session: sender key of another distribution")
 )
 
 // protocolErrors are the errors that judge what a peer sent: a message
@@ -87,7 +92,7 @@ var (
 var protocolErrors = []error{
 	ErrMalformed, ErrNoCounter, ErrVersion, ErrBadMAC, ErrBadPadding, ErrDuplicate, ErrTooOld,
 	ErrTooFarAhead, ErrNoSession, ErrUnknownPreKey, ErrBadBundle, ErrUntrustedIdentity, ErrPQRatchet,
-	ErrNoSenderKey,
+	ErrNoSenderKey, ErrWrongDistribution,
 }
 
 // IsProtocolError reports whether err is this package's verdict on a

@@ -17,8 +17,14 @@ const (
 	// MaxEmojiSize bounds a reaction, in bytes of UTF-8: one emoji, even a
 	// long sequence joined by zero-width joiners.
 	MaxEmojiSize = 64
-	// actionsVersion starts the actions part of a record.
-	actionsVersion = 1
+	// MaxReactions bounds the reactions on a message: one per person, in
+	// a group of 1,024 members and us.
+	MaxReactions = 1025
+	// actionsVersion starts the actions part of a record. Version 2 adds
+	// the row's sender and each reaction's member (groups); a record
+	// without either keeps version 1 and its old bytes.
+	actionsVersion      = 1
+	actionsVersionGroup = 2
 )
 
 // Version is an earlier text of an edited message.
@@ -72,16 +78,37 @@ func (t StatusTimes) zero() bool {
 }
 
 // hasActions reports whether m carries anything of message actions: a
-// quote, an edit or reactions.
+// quote, an edit, reactions, or (in a group) its sender.
 func (m *Message) hasActions() bool {
-	return m.Quote != (MessageID{}) || !m.Edited.IsZero() || len(m.Versions) > 0 || len(m.Reactions) > 0
+	return m.Quote != (MessageID{}) || !m.Edited.IsZero() || len(m.Versions) > 0 || len(m.Reactions) > 0 ||
+		m.Sender != 0
+}
+
+// groupActions reports whether the actions part needs version 2: the row
+// has a sender, or a reaction has a member.
+func (m *Message) groupActions() bool {
+	if m.Sender != 0 {
+		return true
+	}
+	for _, r := range m.Reactions {
+		if r.Member != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // encodeActions appends the actions part of a record: a version, the
-// quote (empty when none), the last edit's time, the earlier versions and
-// the reactions.
+// quote (empty when none), the last edit's time, the earlier versions,
+// (version 2) the sender, and the reactions (version 2: with their
+// member).
 func (m *Message) encodeActions(e *encoder) {
-	e.uvarint(actionsVersion)
+	group := m.groupActions()
+	if group {
+		e.uvarint(actionsVersionGroup)
+	} else {
+		e.uvarint(actionsVersion)
+	}
 	if m.Quote != (MessageID{}) {
 		e.bytes(m.Quote[:])
 	} else {
@@ -93,24 +120,37 @@ func (m *Message) encodeActions(e *encoder) {
 		e.bytes(v.Body)
 		e.time(v.At)
 	}
+	if group {
+		e.uvarint(uint64(m.Sender))
+	}
 	e.uvarint(uint64(len(m.Reactions)))
 	for _, r := range m.Reactions {
 		e.uvarint(uint64(r.From))
+		if group {
+			e.uvarint(uint64(r.Member))
+		}
 		e.str(r.Emoji)
 	}
 }
 
+// maxContactID bounds a contact id read from a record: a row id is
+// positive and fits an int64.
+const maxContactID = 1<<63 - 1
+
 // decodeActions reads what encodeActions wrote, checking its bounds: at
-// most MaxVersions versions, one reaction each from the contact and from
-// us, each a short UTF-8 string.
+// most MaxVersions versions, at most one reaction per person (version 1:
+// the contact and us; version 2: each member and us, at most
+// MaxReactions), each a short UTF-8 string.
 func (m *Message) decodeActions(d *decoder) {
 	fail := func(format string, args ...any) {
 		d.d.Fail(fmt.Errorf("%w: %s", wire.ErrRange, fmt.Sprintf(format, args...)))
 	}
-	if v := d.uvarint(); v != actionsVersion {
-		fail("actions version %d", v)
+	version := d.uvarint()
+	if version != actionsVersion && version != actionsVersionGroup {
+		fail("actions version %d", version)
 		return
 	}
+	group := version == actionsVersionGroup
 	if q := d.d.UvarintBytes(); len(q) == MessageIDSize {
 		copy(m.Quote[:], q)
 	} else if len(q) != 0 {
@@ -126,15 +166,35 @@ func (m *Message) decodeActions(d *decoder) {
 	for range n {
 		m.Versions = append(m.Versions, Version{Body: d.bytes(), At: d.time()})
 	}
+	if group {
+		sender := d.uvarint()
+		if sender > maxContactID {
+			fail("sender %d", sender)
+			return
+		}
+		m.Sender = ContactID(sender)
+	}
 	n = d.uvarint()
-	if n > 2 {
+	if !group && n > 2 || n > MaxReactions {
 		fail("%d reactions", n)
 		return
 	}
+	var seen map[reactionKey]bool
 	for range n {
-		r := Reaction{From: Direction(d.uvarint()), Emoji: d.str()}
-		if r.From != Incoming && r.From != Outgoing || r.Emoji == "" || len(r.Emoji) > MaxEmojiSize ||
-			!utf8.ValidString(r.Emoji) || len(m.Reactions) == 1 && m.Reactions[0].From == r.From {
+		r := Reaction{From: Direction(d.uvarint())}
+		if group {
+			member := d.uvarint()
+			if member > maxContactID {
+				fail("reaction member %d", member)
+				return
+			}
+			r.Member = ContactID(member)
+		}
+		r.Emoji = d.str()
+		if d.d.Err() != nil {
+			return
+		}
+		if !r.valid() || r.duplicateIn(m.Reactions, &seen) {
 			fail("reaction")
 			return
 		}
@@ -142,23 +202,109 @@ func (m *Message) decodeActions(d *decoder) {
 	}
 }
 
+// reactionKey is whose a reaction is: one per person.
+type reactionKey struct {
+	from   Direction
+	member ContactID
+}
+
+// valid reports whether r is a well-formed reaction: a direction, a
+// member only on someone else's, a short UTF-8 emoji.
+func (r Reaction) valid() bool {
+	return (r.From == Incoming || r.From == Outgoing && r.Member == 0) && r.Member >= 0 &&
+		r.Emoji != "" && len(r.Emoji) <= MaxEmojiSize && utf8.ValidString(r.Emoji)
+}
+
+// duplicateIn reports whether the person of r has a reaction in rs
+// already. Up to two are compared directly; past that, seen (built on
+// first use) keeps it linear.
+func (r Reaction) duplicateIn(rs []Reaction, seen *map[reactionKey]bool) bool {
+	k := reactionKey{r.From, r.Member}
+	if len(rs) < 2 {
+		for _, x := range rs {
+			if (reactionKey{x.From, x.Member}) == k {
+				return true
+			}
+		}
+		return false
+	}
+	if *seen == nil {
+		*seen = make(map[reactionKey]bool, len(rs)+1)
+		for _, x := range rs {
+			(*seen)[reactionKey{x.From, x.Member}] = true
+		}
+	}
+	if (*seen)[k] {
+		return true
+	}
+	(*seen)[k] = true
+	return false
+}
+
+// actionsValid reports whether m's actions are what a record can hold:
+// at most MaxVersions versions, valid reactions, one per person, at most
+// MaxReactions, and a sender that is a row id or 0.
+func (m *Message) actionsValid() bool {
+	if len(m.Versions) > MaxVersions || len(m.Reactions) > MaxReactions || m.Sender < 0 {
+		return false
+	}
+	var seen map[reactionKey]bool
+	for i, r := range m.Reactions {
+		if !r.valid() || r.duplicateIn(m.Reactions[:i], &seen) {
+			return false
+		}
+	}
+	return true
+}
+
 // SetReaction sets the reaction from one side on m: emoji replaces what
 // that side had, and an empty emoji removes it.
 func (m *Message) SetReaction(from Direction, emoji string) {
+	m.setReaction(Reaction{From: from, Emoji: emoji})
+}
+
+// SetMemberReaction sets the reaction of one person on a message of a
+// group: ours (member 0) or a member's. emoji replaces what that person
+// had, and an empty emoji removes it. It fails with [ErrInvalidArgument]
+// for a malformed emoji, or when the message holds [MaxReactions]
+// reactions already (members who left keep theirs).
+func (m *Message) SetMemberReaction(member ContactID, emoji string) error {
+	r := Reaction{From: Outgoing, Member: member, Emoji: emoji}
+	if member != 0 {
+		r.From = Incoming
+	}
+	if emoji != "" && !r.valid() || member < 0 {
+		return fmt.Errorf("%w: reaction", ErrInvalidArgument)
+	}
+	var had bool
+	for _, x := range m.Reactions {
+		had = had || x.From == r.From && x.Member == r.Member
+	}
+	if emoji != "" && !had && len(m.Reactions) >= MaxReactions {
+		return fmt.Errorf("%w: %d reactions", ErrInvalidArgument, len(m.Reactions))
+	}
+	m.setReaction(r)
+	return nil
+}
+
+// setReaction replaces the reaction of r's person with r, or removes it
+// when r.Emoji is empty.
+func (m *Message) setReaction(r Reaction) {
 	out := m.Reactions[:0:0]
-	for _, r := range m.Reactions {
-		if r.From != from {
-			out = append(out, r)
+	for _, x := range m.Reactions {
+		if x.From != r.From || x.Member != r.Member {
+			out = append(out, x)
 		}
 	}
-	if emoji != "" {
-		out = append(out, Reaction{From: from, Emoji: emoji})
+	if r.Emoji != "" {
+		out = append(out, r)
 	}
 	m.Reactions = out
 }
 
 // Clear makes m a deleted message: its kind is [KindDeleted], and its
-// text, file, versions, quote and reactions are gone.
+// text, file, versions, quote and reactions are gone (its sender stays:
+// a group shows whose message was deleted).
 func (m *Message) Clear() {
 	m.Kind, m.Body, m.File = KindDeleted, nil, nil
 	m.Quote, m.Edited, m.Versions, m.Reactions = MessageID{}, time.Time{}, nil, nil

@@ -34,9 +34,13 @@ func TestUpdateMessageActions(t *testing.T) {
 		{"react", func(m *Message) error { m.SetReaction(Incoming, "👍"); return nil },
 			func(m Message) bool { return len(m.Reactions) == 1 && m.Reactions[0].Emoji == "👍" }},
 		{"change reaction", func(m *Message) error { m.SetReaction(Incoming, "😂"); m.SetReaction(Outgoing, "👍"); return nil },
-			func(m Message) bool { return len(m.Reactions) == 2 && m.Reactions[0] == Reaction{From: Incoming, Emoji: "😂"} }},
+			func(m Message) bool {
+				return len(m.Reactions) == 2 && m.Reactions[0] == Reaction{From: Incoming, Emoji: "😂"}
+			}},
 		{"remove reaction", func(m *Message) error { m.SetReaction(Incoming, ""); return nil },
-			func(m Message) bool { return len(m.Reactions) == 1 && m.Reactions[0] == Reaction{From: Outgoing, Emoji: "👍"} }},
+			func(m Message) bool {
+				return len(m.Reactions) == 1 && m.Reactions[0] == Reaction{From: Outgoing, Emoji: "👍"}
+			}},
 		{"delete", func(m *Message) error { m.Clear(); return nil }, func(m Message) bool {
 			return m.Kind == KindDeleted && m.Body == nil && m.Versions == nil && m.Reactions == nil && m.Edited.IsZero()
 		}},

@@ -84,13 +84,14 @@ const (
 )
 
 // Bits of the sealed trust byte: verified, held, the state (2 bits) and
-// the files policy (2 bits), since schema 4.
+// the files policy (2 bits), since schema 4; the group mark since schema 8.
 const (
 	trustVerified   = 1 << 0
 	trustHeld       = 1 << 1
 	trustStateShift = 2
 	trustFilesShift = 4
-	trustKnown      = 0x3f
+	trustGroup      = 1 << 6
+	trustKnown      = 0x7f
 )
 
 // IdentityChange is one change of a contact's identity key.
@@ -108,7 +109,8 @@ type ContactStore interface {
 	Contact(ctx context.Context, id ContactID) (Contact, error)
 	// ContactByIdentity finds a contact by identity key, or ErrNotFound.
 	ContactByIdentity(ctx context.Context, identity keys.PublicKey) (Contact, error)
-	// Contacts returns every contact, in the order they were added.
+	// Contacts returns every person (never a group), in the order they
+	// were added.
 	Contacts(ctx context.Context) ([]Contact, error)
 	// UpdateContact changes a contact's name and address.
 	UpdateContact(ctx context.Context, c Contact) error
@@ -162,7 +164,7 @@ func (s *Store) insertContact(ctx context.Context, tx querier, row int64, c Cont
 		return 0, err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO contacts (id, identity_index, identity, name, address, trust)
-		VALUES (?, ?, ?, ?, ?, ?)`, row, s.identityIndex(c.Identity), f[0], f[1], f[2], f[3])
+		VALUES (?, ?, ?, ?, ?, ?)`, row, s.contactIndex(c), f[0], f[1], f[2], f[3])
 	if isUniqueViolation(err) {
 		return 0, ErrContactExists
 	}
@@ -186,8 +188,18 @@ func (s *Store) sealContact(row int64, c Contact) ([4][]byte, error) {
 		return out, fmt.Errorf("%w: contact state %d, files %d", ErrCorrupt, c.State, c.Files)
 	}
 	trust[0] |= byte(c.State)<<trustStateShift | byte(c.Files)<<trustFilesShift
+	identity := c.Identity[:]
+	if c.IsGroup() {
+		// A group has no key to verify or hold, and is never blocked
+		// (a group one does not want is left or deleted).
+		if c.Identity != (keys.PublicKey{}) || c.Verified || c.Held || c.State == StateBlocked {
+			return out, fmt.Errorf("%w: a group with a key, verified, held or blocked", ErrIsGroup)
+		}
+		trust[0] |= trustGroup
+		identity = c.GroupID[:]
+	}
 	cols := [4]string{colIdentity, colName, colAddress, colTrust}
-	vals := [4][]byte{c.Identity[:], []byte(c.Name), []byte(c.Address), trust}
+	vals := [4][]byte{identity, []byte(c.Name), []byte(c.Address), trust}
 	for i := range cols {
 		ct, err := s.c.seal(tableContacts, cols[i], row, vals[i])
 		if err != nil {
@@ -227,7 +239,14 @@ func (s *Store) scanContact(sc interface{ Scan(...any) error }) (Contact, error)
 		return c, ErrCorrupt
 	}
 	c.ID = ContactID(row)
-	copy(c.Identity[:], pt[0])
+	if t&trustGroup != 0 {
+		copy(c.GroupID[:], pt[0])
+		if c.GroupID == (GroupID{}) || t&(trustVerified|trustHeld) != 0 || c.State == StateBlocked {
+			return c, ErrCorrupt
+		}
+	} else {
+		copy(c.Identity[:], pt[0])
+	}
 	c.Name, c.Address = string(pt[1]), string(pt[2])
 	c.Verified, c.Held = t&trustVerified != 0, t&trustHeld != 0
 	return c, nil
@@ -258,16 +277,37 @@ func (s *Store) ContactByIdentity(ctx context.Context, identity keys.PublicKey) 
 		`SELECT `+contactColumns+` FROM contacts WHERE identity_index = ?`, s.identityIndex(identity)))
 }
 
-// Contacts returns every contact in the order they were added.
+// Contacts returns every person in the order they were added: contacts,
+// requests, blocked and removed ones, never a group ([Store.Groups]).
+//
+// Why apart: every caller of Contacts walks people (to send presence, to
+// match a name, to list requests); a group row among them would be taken
+// for a person with the zero key.
 func (s *Store) Contacts(ctx context.Context) ([]Contact, error) {
+	return s.contactRows(ctx, false)
+}
+
+// contactRows returns the people (groups false) or the groups.
+func (s *Store) contactRows(ctx context.Context, groups bool) ([]Contact, error) {
 	q, err := s.reader()
 	if err != nil {
 		return nil, err
 	}
-	return s.contacts(ctx, q)
+	all, err := s.contacts(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, c := range all {
+		if c.IsGroup() == groups {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
-// contacts is Contacts on q.
+// contacts returns every row of the contacts table, people and groups,
+// on q.
 func (s *Store) contacts(ctx context.Context, q querier) ([]Contact, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts ORDER BY id`)
 	if err != nil {
@@ -289,6 +329,29 @@ func (s *Store) contacts(ctx context.Context, q querier) ([]Contact, error) {
 func (s *Store) identityIndex(pub keys.PublicKey) []byte {
 	return s.c.blind(s.keys.blindIdentity, pub[:])
 }
+
+// groupIndex is the blind index of a group id: the identity key's blind
+// key, in a domain of its own. The parts are length-prefixed, so a
+// (domain, id) pair never gives the input of a key's one-part index:
+// no group id can be looked up as a person's key or the other way round.
+func (s *Store) groupIndex(id GroupID) []byte {
+	return s.c.blind(s.keys.blindIdentity, []byte(blindDomainGroup), id[:])
+}
+
+// blindDomainGroup is the domain of the group ids' blind index.
+const blindDomainGroup = "group"
+
+// contactIndex is the blind index of a contacts row: its key's or its
+// group id's.
+func (s *Store) contactIndex(c Contact) []byte {
+	if c.IsGroup() {
+		return s.groupIndex(c.GroupID)
+	}
+	return s.identityIndex(c.Identity)
+}
+
+// IsGroup reports whether c is a group conversation.
+func (c Contact) IsGroup() bool { return c.GroupID != (GroupID{}) }
 
 // isUniqueViolation reports whether err is a UNIQUE constraint failure.
 func isUniqueViolation(err error) bool {

@@ -74,7 +74,29 @@ var (
 
 	// ErrClosed is returned by every method after [Store.Close].
 	ErrClosed = errors.New("store: closed")
+
+	// ErrIsGroup is returned for what only a person has, asked of a group
+	// conversation: a session, a deposit token, an identity key to change,
+	// verify or accept, a block, a merge.
+	ErrIsGroup = errors.New("store: not possible for a group")
+
+	// ErrNotGroup is returned by the group methods for a conversation that
+	// is not a group, and for a member that is not a person.
+	ErrNotGroup = errors.New("store: not a group")
+
+	// ErrGroupExists is returned by [Store.AddGroup] for a group id that is
+	// known already. It matches [ErrExists] too.
+	ErrGroupExists error = groupExistsError{}
 )
+
+// groupExistsError is [ErrGroupExists].
+type groupExistsError struct{}
+
+// Error says what exists.
+func (groupExistsError) Error() string { return "store: a group with this id exists" }
+
+// Is makes [ErrGroupExists] match [ErrExists].
+func (groupExistsError) Is(target error) bool { return target == ErrExists }
 
 // Errors returned while reading a backup. Each one leaves the existing
 // profile exactly as it was.

@@ -21,6 +21,7 @@ const (
 	recAttachment     = 6 // message seq, name, type, data
 	recEnd            = 7 // counts: contacts, messages; nothing may follow
 	recDepositToken   = 8 // role, contact, kind, token, revoked (before recEnd)
+	recGroupState     = 9 // conversation, version, state: a group's kept versions, oldest first, after its contact
 	// maxBackupRecord bounds a record's length before it is allocated.
 	maxBackupRecord = 64 << 20
 	// progressEvery is how many records pass between progress reports.
@@ -104,7 +105,7 @@ func countRecords(ctx context.Context, q querier) (int64, error) {
 	var n int64
 	err := q.QueryRowContext(ctx, `SELECT 2 + (SELECT count(*) FROM settings) + (SELECT count(*) FROM contacts)
 		+ (SELECT count(*) FROM identity_history) + (SELECT count(*) FROM messages)
-		+ (SELECT count(*) FROM attachments)`).Scan(&n)
+		+ (SELECT count(*) FROM attachments) + (SELECT count(*) FROM group_history)`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: counting rows: %w", err)
 	}
@@ -174,7 +175,8 @@ func (s *Store) exportProfile(ctx context.Context, tx querier, rw *recordWriter)
 	return nil
 }
 
-// exportContacts writes every contact and its identity history.
+// exportContacts writes every contact and its identity history, and
+// every group with its kept states.
 func (s *Store) exportContacts(ctx context.Context, tx querier, rw *recordWriter) (int, error) {
 	contacts, err := s.contacts(ctx, tx)
 	if err != nil {
@@ -183,18 +185,31 @@ func (s *Store) exportContacts(ctx context.Context, tx querier, rw *recordWriter
 	for _, c := range contacts {
 		var e encoder
 		e.uvarint(uint64(c.ID))
-		e.bytes(c.Identity[:])
+		if c.IsGroup() {
+			e.bytes(c.GroupID[:])
+		} else {
+			e.bytes(c.Identity[:])
+		}
 		e.str(c.Name)
 		e.str(c.Address)
 		e.bool(c.Verified)
 		e.bool(c.Held)
-		if c.State != StateContact || c.Files != FilesDefault {
+		if c.State != StateContact || c.Files != FilesDefault || c.IsGroup() {
 			// Optional since schema 4: an older backup ends after Held.
 			e.uvarint(uint64(c.State))
 			e.uvarint(uint64(c.Files))
 		}
+		if c.IsGroup() {
+			e.bool(true) // since schema 8: the identity is a group id
+		}
 		if err := rw.write(recContact, &e); err != nil {
 			return 0, err
+		}
+		if c.IsGroup() {
+			if err := s.exportGroupStates(ctx, tx, rw, c.ID); err != nil {
+				return 0, err
+			}
+			continue
 		}
 		history, err := s.identityHistory(ctx, tx, c.ID)
 		if err != nil {
@@ -212,6 +227,19 @@ func (s *Store) exportContacts(ctx context.Context, tx querier, rw *recordWriter
 		}
 	}
 	return len(contacts), nil
+}
+
+// exportGroupStates writes a record per kept version of a group's state,
+// oldest first. Sender keys are never exported: like sessions, they are
+// ratchet state, and a restored profile starts new ones.
+func (s *Store) exportGroupStates(ctx context.Context, tx querier, rw *recordWriter, conv ContactID) error {
+	return s.groupHistory(ctx, tx, conv, func(version uint64, state []byte) error {
+		var e encoder
+		e.uvarint(uint64(conv))
+		e.uvarint(version)
+		e.bytes(state)
+		return rw.write(recGroupState, &e)
+	})
 }
 
 // exportMessages streams every message, in sequence order.

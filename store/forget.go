@@ -10,7 +10,8 @@ import (
 // and the token we deposit with at its home go, in one transaction. The row stays under its identity key's blind index, with
 // the messages, so that the history can still be read, searched and
 // exported, and so that the sender's next message arrives as a request
-// in the same chat.
+// in the same chat. For a group (we left it), its state and state
+// history, sender keys, member statuses and queued deliveries go too.
 func (s *Store) Forget(ctx context.Context, id ContactID) error {
 	return s.write(ctx, func(tx querier) error {
 		c, err := s.contact(ctx, tx, id)
@@ -24,6 +25,11 @@ func (s *Store) Forget(ctx context.Context, id ContactID) error {
 		} {
 			if _, err := tx.ExecContext(ctx, stmt, id); err != nil {
 				return fmt.Errorf("store: removing contact: %w", err)
+			}
+		}
+		if c.IsGroup() {
+			if err := forgetGroup(ctx, tx, id); err != nil {
+				return err
 			}
 		}
 		c.State = StateRemoved

@@ -27,7 +27,7 @@ func (s *Store) UpdateContact(ctx context.Context, c Contact) error {
 // SetVerified sets or clears the verified mark of a contact.
 func (s *Store) SetVerified(ctx context.Context, id ContactID, verified bool) error {
 	return s.write(ctx, func(tx querier) error {
-		c, err := s.contact(ctx, tx, id)
+		c, err := s.person(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -43,7 +43,7 @@ func (s *Store) SetVerified(ctx context.Context, id ContactID, verified bool) er
 // another contact has the new key.
 func (s *Store) ChangeIdentity(ctx context.Context, id ContactID, identity keys.PublicKey) error {
 	return s.write(ctx, func(tx querier) error {
-		c, err := s.contact(ctx, tx, id)
+		c, err := s.person(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func (s *Store) ChangeIdentity(ctx context.Context, id ContactID, identity keys.
 // the user has seen the change, and sending may resume.
 func (s *Store) AcceptIdentity(ctx context.Context, id ContactID) error {
 	return s.write(ctx, func(tx querier) error {
-		c, err := s.contact(ctx, tx, id)
+		c, err := s.person(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (s *Store) rewriteContact(ctx context.Context, tx querier, c Contact) error
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE contacts SET identity_index = ?, identity = ?, name = ?, address = ?,
-		trust = ? WHERE id = ?`, s.identityIndex(c.Identity), f[0], f[1], f[2], f[3], c.ID)
+		trust = ? WHERE id = ?`, s.contactIndex(c), f[0], f[1], f[2], f[3], c.ID)
 	if isUniqueViolation(err) {
 		return ErrContactExists
 	}
@@ -152,7 +152,9 @@ func (s *Store) identityHistory(ctx context.Context, q querier, id ContactID) ([
 
 // DeleteContact deletes a contact; its session, identity history,
 // messages, outbox items, attachments and timers go with it (foreign keys
-// cascade, and secure_delete overwrites the freed bytes).
+// cascade, and secure_delete overwrites the freed bytes). For a group
+// conversation, its state and history, sender keys and member statuses
+// go too; for a person, its sender keys and statuses in every group.
 func (s *Store) DeleteContact(ctx context.Context, id ContactID) error {
 	return s.write(ctx, func(tx querier) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = ?`, id)
@@ -202,7 +204,7 @@ func (s *Store) SetFilesPolicy(ctx context.Context, id ContactID, p FilesPolicy)
 // again, a fresh request on its next message.
 func (s *Store) Block(ctx context.Context, id ContactID) error {
 	return s.write(ctx, func(tx querier) error {
-		c, err := s.contact(ctx, tx, id)
+		c, err := s.person(ctx, tx, id)
 		if err != nil {
 			return err
 		}

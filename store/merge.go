@@ -29,11 +29,11 @@ import (
 // contact is not in [StateContact], or newIdentity is not the request's key.
 func (s *Store) MergeRequestInto(ctx context.Context, request, contact ContactID, newIdentity keys.PublicKey) error {
 	return s.write(ctx, func(tx querier) error {
-		req, err := s.contact(ctx, tx, request)
+		req, err := s.person(ctx, tx, request)
 		if err != nil {
 			return err
 		}
-		c, err := s.contact(ctx, tx, contact)
+		c, err := s.person(ctx, tx, contact)
 		if err != nil {
 			return err
 		}

@@ -129,7 +129,7 @@ type Message struct {
 func (m *Message) valid() bool {
 	return m.Direction >= Incoming && m.Direction <= Local &&
 		m.Status >= StatusQueued && m.Status <= StatusFailed &&
-		m.Kind <= lastKind && (m.Kind == KindFile) == (m.File != nil)
+		m.Kind <= lastKind && (m.Kind == KindFile) == (m.File != nil) && m.actionsValid()
 }
 
 // encodeRecord is the plaintext of the record column.

@@ -209,10 +209,21 @@ func (s *Store) Dequeue(ctx context.Context, id int64) error {
 // status st. It returns that message (zero when the item carried none, or
 // the message is gone) and whether its status changed. One transaction
 // instead of three: this runs once per message sent, on the send path.
+//
+// An item whose Contact is not the message's conversation is a group
+// delivery ([Store.CommitGroupSent]): st moves that member's status, and
+// the message's status becomes the summary (see [Store.SetMemberStatus]).
 func (s *Store) DequeueDelivered(ctx context.Context, item OutboxItem, st Status) (Message, bool, error) {
 	var msg Message
 	var changed bool
 	err := s.write(ctx, func(tx querier) error {
+		// The stored item says whom it went to; the caller's copy may
+		// leave Contact out, and a redelivery finds no row.
+		to := item.Contact
+		err := tx.QueryRowContext(ctx, `SELECT contact FROM outbox WHERE id = ?`, item.ID).Scan(&to)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: reading outbox: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, item.ID); err != nil {
 			return fmt.Errorf("store: dequeueing: %w", err)
 		}
@@ -224,6 +235,16 @@ func (s *Store) DequeueDelivered(ctx context.Context, item OutboxItem, st Status
 			return nil // expired meanwhile
 		}
 		if err != nil {
+			return err
+		}
+		msg = m
+		if to != 0 && to != m.Conversation {
+			// A group delivery: the member's status moves, and the
+			// row's follows as the summary.
+			msg.Status, changed, err = s.advanceMember(ctx, tx, m, to, st)
+			if errors.Is(err, ErrNotFound) {
+				return nil // the member's status went with the member
+			}
 			return err
 		}
 		var ct []byte

@@ -163,6 +163,8 @@ func (s *Store) applyRecord(ctx context.Context, tx querier, st *restoreState, k
 		err = s.restoreAttachment(ctx, tx, d)
 	case recDepositToken:
 		err = s.restoreToken(ctx, tx, d)
+	case recGroupState:
+		err = s.restoreGroupState(ctx, tx, d)
 	case recEnd:
 		c, m := d.uvarint(), d.uvarint()
 		if err = d.done(); err == nil && (c != st.contacts || m != st.messages) {
@@ -224,16 +226,49 @@ func (s *Store) restoreContact(ctx context.Context, tx querier, st *restoreState
 		}
 		c.State, c.Files = ContactState(state), FilesPolicy(files)
 	}
+	group := d.d.Len() > 0 && d.bool() // since schema 8
 	if err := d.done(); err != nil {
 		return err
 	}
 	if id <= st.lastContact {
 		return ErrBackupCorrupt
 	}
+	if group {
+		c.GroupID, c.Identity = GroupID(c.Identity), keys.PublicKey{}
+		if !c.IsGroup() {
+			return ErrBackupCorrupt
+		}
+	}
 	st.lastContact = id
 	st.contacts++
-	_, err := s.insertContact(ctx, tx, id, c)
-	return err
+	if _, err := s.insertContact(ctx, tx, id, c); err != nil {
+		return err
+	}
+	if group {
+		return insertGroupRow(ctx, tx, ContactID(id))
+	}
+	return nil
+}
+
+// restoreGroupState applies a record of a group's state: versions come
+// oldest first, after the group's contact record.
+func (s *Store) restoreGroupState(ctx context.Context, tx querier, d *decoder) error {
+	conv, version, state := ContactID(d.uvarint()), d.uvarint(), d.bytes()
+	if err := d.done(); err != nil {
+		return err
+	}
+	if conv <= 0 || version == 0 || len(state) == 0 || len(state) > MaxGroupStateSize {
+		return ErrBackupCorrupt
+	}
+	cur, _, err := s.groupState(ctx, tx, conv)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return err
+	case version <= cur:
+		return ErrBackupCorrupt
+	}
+	return s.putGroupState(ctx, tx, conv, version, state)
 }
 
 // restoreIdentityChange applies an identity-history record.

@@ -65,6 +65,9 @@ func (s *Store) putSession(ctx context.Context, tx querier, contact ContactID, s
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO sessions (contact, state) VALUES (?, ?)
 		ON CONFLICT (contact) DO UPDATE SET state = excluded.state`, contact, ct)
+	if isGroupRefusal(err) {
+		return ErrIsGroup
+	}
 	if err != nil {
 		return fmt.Errorf("store: writing session: %w", err)
 	}
@@ -105,10 +108,12 @@ func (s *Store) SessionResets(ctx context.Context) ([]ContactID, error) {
 	return out, rows.Err()
 }
 
-// markSessionsForReset marks every contact's session to be reset. ("WHERE
-// true" is SQLite's required disambiguation of an upsert from a SELECT.)
+// markSessionsForReset marks every person's session to be reset (a group
+// has none). ("WHERE" is also SQLite's required disambiguation of an
+// upsert from a SELECT.)
 func markSessionsForReset(ctx context.Context, tx querier) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (contact, state) SELECT id, NULL FROM contacts WHERE true
+	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (contact, state) SELECT id, NULL FROM contacts
+		WHERE id NOT IN (SELECT conversation FROM groups)
 		ON CONFLICT (contact) DO UPDATE SET state = NULL`)
 	if err != nil {
 		return fmt.Errorf("store: marking sessions: %w", err)

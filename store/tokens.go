@@ -42,6 +42,9 @@ func (s *Store) IssueToken(ctx context.Context, t DepositToken) error {
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO issued_tokens (id, contact, revoked, token) VALUES (?, ?, 0, ?)`,
 			id, t.Contact, ct)
+		if isGroupRefusal(err) {
+			return ErrIsGroup
+		}
 		if err != nil {
 			return fmt.Errorf("store: issuing token: %w", err)
 		}
@@ -115,6 +118,9 @@ func (s *Store) SetContactToken(ctx context.Context, t DepositToken) error {
 	return s.write(ctx, func(tx querier) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO contact_tokens (contact, token) VALUES (?, ?)
 			ON CONFLICT (contact) DO UPDATE SET token = excluded.token`, t.Contact, ct)
+		if isGroupRefusal(err) {
+			return ErrIsGroup
+		}
 		if err != nil {
 			return fmt.Errorf("store: storing token: %w", err)
 		}

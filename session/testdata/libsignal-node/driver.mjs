@@ -54,7 +54,29 @@
 //                   starts (bundle → first message of size bytes →
 //                   responder decrypts → reply → decrypted), each between
 //                   two parties whose keys were made before the timer
+//   senderKeyCreate name, distributionId         → distribution: the
+//                   SenderKeyDistributionMessage of name's sender key for
+//                   the distribution (made on first use; the same key
+//                   afterwards, at its current iteration)
+//   senderKeyProcess name, from, distribution    → {}: name stores from's
+//                   sender key
+//   parseSenderKeyDistribution distribution      → distributionId, chainId,
+//                   iteration, chainKey, as libsignal's accessors show them
+//   parseSenderKeyMessage message, key?          → distributionId, chainId,
+//                   iteration, ciphertext, and with a signing key, valid
+//   groupEncrypt    name, distributionId, plaintexts (list) → messages:
+//                   the SenderKeyMessages, in order
+//   groupDecrypt    name, from, messages (list)  → results, one per message
+//                   in order: {plaintext} or {error, code} (code is
+//                   libsignal's ErrorCode, 1 for DuplicatedMessage); a
+//                   failure does not stop the run
+//   benchGroupEncrypt n, size, pair?             → n, size, totalNs,
+//                   nsPerMessage: n groupEncrypt of size bytes by one
+//                   in-process party (its sender key made before the timer;
+//                   with a pair name, kept for later calls with that name)
 //   exit                                         → {} and the driver ends
+//
+// Distribution ids travel as base64 of their 16 bytes, like other bytes.
 
 import { createInterface } from 'node:readline';
 import * as SignalClient from '@signalapp/libsignal-client';
@@ -76,6 +98,10 @@ const {
   PrivateKey,
   ProtocolAddress,
   PublicKey,
+  SenderKeyDistributionMessage,
+  SenderKeyMessage,
+  SenderKeyRecord,
+  SenderKeyStore,
   SessionRecord,
   SessionStore,
   SignalMessage,
@@ -128,6 +154,14 @@ class Stores {
     this.signedPreKeyStore = new (class extends SignedPreKeyStore {
       async saveSignedPreKey(id, r) { self.signedPreKeys.set(id, r); }
       async getSignedPreKey(id) { return need(self.signedPreKeys, id, 'signed prekey'); }
+    })();
+    this.senderKeys = new Map();
+    this.senderKeyStore = new (class extends SenderKeyStore {
+      async saveSenderKey(addr, id, r) { self.senderKeys.set(`${addr.toString()}/${id}`, r.serialize()); }
+      async getSenderKey(addr, id) {
+        const r = self.senderKeys.get(`${addr.toString()}/${id}`);
+        return r ? SenderKeyRecord.deserialize(r) : null;
+      }
     })();
     this.kyberPreKeyStore = new (class extends KyberPreKeyStore {
       async saveKyberPreKey(id, r) { self.kyberPreKeys.set(id, r); }
@@ -364,6 +398,60 @@ async function benchSessionStart(n, size) {
   }
 }
 
+// uuidOf turns a distribution id's 16 bytes (base64) into the UUID string
+// libsignal's API takes; bytesOfUuid is the reverse.
+function uuidOf(s) {
+  const h = Buffer.from(bytesOf(s)).toString('hex');
+  if (h.length !== 32) throw new Error(`distribution id of ${h.length / 2} bytes`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+const bytesOfUuid = (u) => b64(Buffer.from(u.replaceAll('-', ''), 'hex'));
+
+async function senderKeyCreate(p, name, distributionId) {
+  const m = await SenderKeyDistributionMessage.create(address(name), uuidOf(distributionId), p.senderKeyStore);
+  return { distribution: b64(m.serialize()) };
+}
+
+async function groupEncryptMany(p, name, distributionId, plaintexts) {
+  const id = uuidOf(distributionId);
+  const messages = [];
+  for (const pt of plaintexts) {
+    const m = await SignalClient.groupEncrypt(address(name), id, p.senderKeyStore, bytesOf(pt));
+    messages.push(b64(m.serialize()));
+  }
+  return { messages };
+}
+
+async function groupDecryptMany(p, from, messages) {
+  const results = [];
+  for (const m of messages) {
+    try {
+      results.push({ plaintext: b64(await SignalClient.groupDecrypt(address(from), p.senderKeyStore, bytesOf(m))) });
+    } catch (err) {
+      results.push({ error: String(err?.message ?? err), code: err?.code ?? null });
+    }
+  }
+  return { results };
+}
+
+// benchGroupEncrypt times n groupEncrypt of size bytes by one party whose
+// sender key was made before the timer.
+async function benchGroupEncrypt(n, size, pairName) {
+  const name = `\u0000group-bench${pairName ?? ''}`;
+  const id = '0badc0de-0000-4000-8000-000000000001';
+  let p = parties.get(name);
+  if (!p) {
+    p = newParty(name, 1);
+    await SenderKeyDistributionMessage.create(address(name), id, p.senderKeyStore);
+  }
+  const pt = new Uint8Array(size).fill(0x61);
+  try {
+    return await timed(n, size, () => SignalClient.groupEncrypt(address(name), id, p.senderKeyStore, pt));
+  } finally {
+    if (!pairName) parties.delete(name);
+  }
+}
+
 const commands = {
   newIdentity: (r) => ({ identityKey: b64(newParty(r.name, r.registrationId).identity.publicKey.serialize()) }),
   identityKey: (r) => ({ identityKey: b64(party(r.name).identity.publicKey.serialize()) }),
@@ -418,6 +506,25 @@ const commands = {
   bench: (r) => bench(r.n, r.size ?? 1024, r.settle, r.pair),
   benchPingPong: (r) => benchPingPong(r.n, r.size ?? 1024, r.settle, r.pair),
   benchSessionStart: (r) => benchSessionStart(r.n, r.size ?? 1024),
+  senderKeyCreate: (r) => senderKeyCreate(party(r.name), r.name, r.distributionId),
+  senderKeyProcess: async (r) => {
+    const m = SenderKeyDistributionMessage.deserialize(bytesOf(r.distribution));
+    await SignalClient.processSenderKeyDistributionMessage(address(r.from), m, party(r.name).senderKeyStore);
+    return {};
+  },
+  parseSenderKeyDistribution: (r) => {
+    const m = SenderKeyDistributionMessage.deserialize(bytesOf(r.distribution));
+    return { distributionId: bytesOfUuid(m.distributionId()), chainId: m.chainId(), iteration: m.iteration(), chainKey: b64(m.chainKey()) };
+  },
+  parseSenderKeyMessage: (r) => {
+    const m = SenderKeyMessage.deserialize(bytesOf(r.message));
+    const out = { distributionId: bytesOfUuid(m.distributionId()), chainId: m.chainId(), iteration: m.iteration(), ciphertext: b64(m.ciphertext()) };
+    if (r.key) out.valid = m.verifySignature(PublicKey.deserialize(bytesOf(r.key)));
+    return out;
+  },
+  groupEncrypt: (r) => groupEncryptMany(party(r.name), r.name, r.distributionId, r.plaintexts),
+  groupDecrypt: (r) => groupDecryptMany(party(r.name), r.from, r.messages),
+  benchGroupEncrypt: (r) => benchGroupEncrypt(r.n, r.size ?? 1024, r.pair),
   exit: () => ({}),
 };
 

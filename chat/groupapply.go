@@ -1,0 +1,331 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"ratchat/keys"
+	"ratchat/store"
+)
+
+// Receiving and applying versions of a group's state. Versions are
+// applied in order, each checked against the one before ([checkNext]);
+// a version past the next one means we missed some, and we ask the
+// member who sent it for every version after ours ([KindGroupFetch]).
+
+// askInterval is the least time between two questions of one kind to one
+// member about one group: a burst of undecryptable messages, or of
+// versions past a gap, asks once.
+const askInterval = 10 * time.Second
+
+// askKey names a question to a member about a group, or our answer to
+// one.
+type askKey struct {
+	conv, member store.ContactID
+	kind         uint8
+}
+
+// The kinds of [askKey].
+const (
+	askVersions uint8 = iota
+	askSenderKey
+	answerVersions
+	answerSenderKey
+)
+
+// mayAsk reports whether we may ask k now, and records that we do.
+func (m *Messenger) mayAsk(k askKey) bool {
+	m.groups.mu.Lock()
+	defer m.groups.mu.Unlock()
+	if m.groups.asked == nil {
+		m.groups.asked = map[askKey]time.Time{}
+	}
+	now := m.now()
+	if at, ok := m.groups.asked[k]; ok && now.Sub(at) < askInterval {
+		return false
+	}
+	m.groups.asked[k] = now
+	return true
+}
+
+// forgetAsk lets the next question k go at once (its answer came).
+func (m *Messenger) forgetAsk(k askKey) {
+	m.groups.mu.Lock()
+	delete(m.groups.asked, k)
+	m.groups.mu.Unlock()
+}
+
+// receiveGroupUpdate handles a version of a group's state a member sent.
+// What breaks a rule is refused and logged: the envelope was authentic.
+func (m *Messenger) receiveGroupUpdate(ctx context.Context, from store.Contact, c *Content) error {
+	next, err := ParseGroupState(c.GroupState)
+	if err != nil {
+		m.log.Warn("refusing a group state", "contact", from.ID, "err", err)
+		return nil
+	}
+	m.groups.change.Lock()
+	defer m.groups.change.Unlock()
+	conv, err := m.st.GroupByID(ctx, next.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return m.joinGroup(ctx, from, next, c.GroupState)
+	}
+	if err != nil {
+		return err
+	}
+	g, err := m.loadState(ctx, conv)
+	if err != nil {
+		return err
+	}
+	switch {
+	case next.Version <= g.state.Version:
+		return nil // known already: a fetch's answer, or a redelivery
+	case next.Version > g.state.Version+1:
+		return m.askVersions(ctx, conv, from, g.state.Version)
+	}
+	if err := checkNext(g.state, next); err != nil {
+		m.log.Warn("refusing a group state", "contact", from.ID, "group", conv.ID, "err", err)
+		return nil
+	}
+	return m.applyState(ctx, conv, g.state, next, c.GroupState)
+}
+
+// askVersions asks member from for every version of group conv after
+// have: we received one past the next.
+func (m *Messenger) askVersions(ctx context.Context, conv, from store.Contact, have uint64) error {
+	if !m.mayAsk(askKey{conv: conv.ID, member: from.ID, kind: askVersions}) {
+		return nil
+	}
+	content := &Content{Kind: KindGroupFetch, GroupID: conv.GroupID, GroupVersion: have}
+	if err := m.stamp(content); err != nil {
+		return err
+	}
+	return m.sendToMembers(ctx, []store.Contact{from}, content)
+}
+
+// joinGroup takes the state of a group we do not know: we were added to
+// it. It must name us, and its author must be one of its admins. Added
+// by someone who is not an accepted contact, the group is a request
+// until the user accepts it.
+func (m *Messenger) joinGroup(ctx context.Context, from store.Contact, s *GroupState, raw []byte) error {
+	if s.member(m.identity.Public) < 0 || !s.isAdmin(s.Author) {
+		m.log.Info("ignoring the state of a group we are not in", "contact", from.ID)
+		return nil
+	}
+	state := store.StateRequest
+	if from.State == store.StateContact && !from.Held {
+		state = store.StateContact
+	}
+	id, err := m.st.AddGroup(ctx, s.ID, s.Name, state)
+	if err != nil {
+		return err
+	}
+	conv, err := m.st.Contact(ctx, id)
+	if err != nil {
+		return err
+	}
+	return m.applyState(ctx, conv, nil, s, raw)
+}
+
+// applyState stores version next of group conv (prev is the version
+// before it, nil for the first we have) and does what it says: a line
+// per change, rows for members we did not know, our deposit token, and
+// our sender key: rotated when someone left, handed to whoever joined.
+// The caller holds m.groups.change.
+func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, next *GroupState, raw []byte) error {
+	if err := m.st.SaveGroupState(ctx, conv.ID, next.Version, raw); err != nil {
+		return err
+	}
+	if conv.Name != next.Name {
+		conv.Name = next.Name
+		if err := m.st.UpdateContact(ctx, conv); err != nil {
+			return err
+		}
+	}
+	members, err := m.otherMembers(ctx, next)
+	if err != nil {
+		return err
+	}
+	if err := m.membershipLines(ctx, conv.ID, prev, next); err != nil {
+		return err
+	}
+	m.groupsChanged()
+	if next.member(m.identity.Public) < 0 {
+		if err := m.groupLeft(ctx, conv); err != nil {
+			return err
+		}
+		m.events.emit(GroupChanged{Contact: conv.ID})
+		return nil
+	}
+	if err := m.registerGroupToken(ctx, conv.ID, next.Token); err != nil {
+		return err
+	}
+	m.wakeOutbox() // items that waited for a member's token
+	if prev != nil {
+		if err := m.keysAfterChange(ctx, conv, prev, next, members); err != nil {
+			return err
+		}
+	}
+	m.events.emit(GroupChanged{Contact: conv.ID})
+	return nil
+}
+
+// groupLeft closes our side of a group we left or were removed from: the
+// row stays with its history, nothing more goes out or comes in, and our
+// home refuses the group's deposits.
+func (m *Messenger) groupLeft(ctx context.Context, conv store.Contact) error {
+	if conv.State != store.StateRemoved {
+		if err := m.st.SetContactState(ctx, conv.ID, store.StateRemoved); err != nil {
+			return err
+		}
+	}
+	if err := m.st.DeleteSenderKeys(ctx, conv.ID); err != nil {
+		return err
+	}
+	return m.revokeGroupToken(ctx, conv.ID)
+}
+
+// membershipLines writes a line into the group's history per change
+// from prev to next ("Alice added Bob").
+func (m *Messenger) membershipLines(ctx context.Context, conv store.ContactID, prev, next *GroupState) error {
+	author, err := m.memberName(ctx, next.Author, true)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	if prev == nil {
+		if next.Version == 1 {
+			lines = append(lines, fmt.Sprintf("%s created the group %q", author, next.Name))
+		} else {
+			lines = append(lines, fmt.Sprintf("%s added you to the group %q", author, next.Name))
+		}
+	} else {
+		if prev.Name != next.Name {
+			lines = append(lines, fmt.Sprintf("%s renamed the group to %q", author, next.Name))
+		}
+		for _, sm := range prev.Members {
+			if next.member(sm.Identity) >= 0 {
+				continue
+			}
+			name, err := m.memberName(ctx, sm.Identity, false)
+			if err != nil {
+				return err
+			}
+			if sm.Identity == next.Author {
+				lines = append(lines, name+" left")
+			} else {
+				lines = append(lines, fmt.Sprintf("%s removed %s", author, name))
+			}
+		}
+		for _, sm := range next.Members {
+			i := prev.member(sm.Identity)
+			if i >= 0 && (prev.Members[i].Admin || !sm.Admin) {
+				continue
+			}
+			name, err := m.memberName(ctx, sm.Identity, false)
+			if err != nil {
+				return err
+			}
+			if i < 0 {
+				lines = append(lines, fmt.Sprintf("%s added %s", author, name))
+			}
+			if sm.Admin && (i < 0 || !prev.Members[i].Admin) {
+				lines = append(lines, fmt.Sprintf("%s made %s an admin", author, name))
+			}
+		}
+	}
+	for _, l := range lines {
+		if err := m.membershipLine(ctx, conv, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memberName is how a line names a member: "You" or "you" for us, the
+// contact's display name otherwise.
+func (m *Messenger) memberName(ctx context.Context, k keys.PublicKey, subject bool) (string, error) {
+	if k == m.identity.Public {
+		if subject {
+			return "You", nil
+		}
+		return "you", nil
+	}
+	c, err := m.st.ContactByIdentity(ctx, k)
+	if errors.Is(err, store.ErrNotFound) {
+		return "someone", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return DisplayName(c), nil
+}
+
+// membershipLine writes one line into the group's history.
+func (m *Messenger) membershipLine(ctx context.Context, conv store.ContactID, text string) error {
+	now := m.now()
+	msg := store.Message{Conversation: conv, Direction: store.Local, Kind: store.KindMembership,
+		Body: []byte(text), Sent: now, Received: now, Status: store.StatusSent, StatusAt: now}
+	if _, err := io.ReadFull(m.rand, msg.ID[:]); err != nil {
+		return err
+	}
+	seq, _, err := m.st.InsertMessage(ctx, msg)
+	if err != nil {
+		return fmt.Errorf("chat: writing a membership line: %w", err)
+	}
+	msg.Seq = seq
+	m.events.emit(MessageStored{Contact: conv, Message: msg})
+	return nil
+}
+
+// receiveGroupFetch answers a member's [KindGroupFetch]: our sender key
+// again (SenderKeyWanted), or every version after the one it has.
+func (m *Messenger) receiveGroupFetch(ctx context.Context, from store.Contact, c *Content) error {
+	conv, err := m.st.GroupByID(ctx, c.GroupID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	g, err := m.loadState(ctx, conv)
+	if err != nil {
+		return err
+	}
+	if c.SenderKeyWanted {
+		return m.resendSenderKey(ctx, g, from)
+	}
+	if !m.mayAsk(askKey{conv: conv.ID, member: from.ID, kind: answerVersions}) {
+		return nil // answered a moment ago
+	}
+	states, err := m.st.GroupStatesAfter(ctx, conv.ID, c.GroupVersion)
+	if err != nil {
+		return err
+	}
+	in := g.state.member(from.Identity) >= 0
+	for _, b := range states {
+		if s, err := ParseGroupState(b); err == nil && s.member(from.Identity) >= 0 {
+			in = true // it was a member, and is to learn it was removed
+		}
+	}
+	if !in {
+		m.log.Warn("refusing a group fetch from someone not in the group", "contact", from.ID, "group", conv.ID)
+		return nil
+	}
+	m.ensureSessions(ctx, []store.Contact{from})
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, b := range states {
+		content := &Content{Kind: KindGroupUpdate, GroupState: b}
+		if err := m.stamp(content); err != nil {
+			return err
+		}
+		if err := m.sendGroupControl(ctx, from, content); err != nil && !errors.Is(err, ErrNoSession) {
+			return err
+		}
+	}
+	m.wakeOutbox()
+	return nil
+}

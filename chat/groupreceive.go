@@ -1,0 +1,396 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"ratchat/session"
+	"ratchat/store"
+	"ratchat/transport"
+)
+
+// Receiving a group message: the envelope names the group; its sender
+// must be a member of the group's current state; the message decrypts
+// with the member's sender key, and is stored with that key in one
+// transaction. A message that does not decrypt (the member's key has not
+// reached us yet, or was lost) waits in memory while we ask the member
+// for its key; when the key comes it is decrypted after all. What still
+// does not decrypt, overflows the wait list, or is waiting when the
+// messenger closes becomes a "could not be decrypted" line: nothing is
+// dropped in silence.
+
+// maxPendingPerMember bounds the messages of one member of one group
+// waiting for its sender key.
+const maxPendingPerMember = 64
+
+// pendingGroupMessage is a group message waiting for its sender's key.
+type pendingGroupMessage struct {
+	body     []byte // the SenderKeyMessage
+	received time.Time
+}
+
+// receiveGroupMessage handles a [transport.TypeSenderKey] envelope.
+func (m *Messenger) receiveGroupMessage(ctx context.Context, opened *transport.OpenedEnvelope) error {
+	var gid store.GroupID
+	copy(gid[:], opened.Message)
+	body := opened.Message[len(gid):]
+	sender, err := m.st.ContactByIdentity(ctx, opened.Sender)
+	if errors.Is(err, store.ErrNotFound) {
+		return undeliverable(fmt.Errorf("%w: a group message from a stranger", ErrNotMember))
+	}
+	if err != nil {
+		return err
+	}
+	if sender.State == store.StateBlocked {
+		return undeliverable(errBlocked)
+	}
+	conv, err := m.st.GroupByID(ctx, gid)
+	if errors.Is(err, store.ErrNotFound) {
+		return undeliverable(fmt.Errorf("%w: a message for a group we do not know", ErrNotGroup))
+	}
+	if err != nil {
+		return err
+	}
+	g, err := m.loadState(ctx, conv)
+	if err != nil {
+		return err
+	}
+	if conv.State == store.StateRemoved || conv.State == store.StateBlocked {
+		return undeliverable(fmt.Errorf("%w: a message for a group we left", ErrNotMember))
+	}
+	if g.state.member(sender.Identity) < 0 {
+		m.log.Warn("refusing a group message from someone not in the group", "contact", sender.ID, "group", conv.ID)
+		return undeliverable(ErrNotMember)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.decryptGroupMessage(ctx, g, sender, pendingGroupMessage{body: body, received: m.now()}, true)
+}
+
+// decryptGroupMessage decrypts and stores one message of member sender.
+// When it does not decrypt, wait holds it for the member's key (and asks
+// for it); without wait it becomes a line. The caller holds m.mu.
+func (m *Messenger) decryptGroupMessage(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage, wait bool) error {
+	rec := new(session.SenderKeyRecord)
+	b, err := m.st.SenderKey(ctx, g.conv.ID, sender.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		if err := rec.UnmarshalBinary(b); err != nil {
+			return fmt.Errorf("chat: the sender key of member %d: %w", sender.ID, err)
+		}
+	}
+	plaintext, err := rec.Decrypt(p.body)
+	if errors.Is(err, session.ErrDuplicate) {
+		return undeliverable(err) // a redelivery: stored already
+	}
+	if session.IsProtocolError(err) {
+		if wait {
+			return m.holdGroupMessage(ctx, g, sender, p, err)
+		}
+		if lineErr := m.systemLine(ctx, g.conv.ID, store.KindDecryptFailed, 0); lineErr != nil {
+			return lineErr
+		}
+		return undeliverable(err)
+	}
+	if err != nil {
+		return fmt.Errorf("chat: decrypting a group message: %w", err)
+	}
+	if b, err = rec.MarshalBinary(); err != nil {
+		return err
+	}
+	return m.storeGroupMessage(ctx, g, sender, plaintext, b)
+}
+
+// holdGroupMessage keeps a message that did not decrypt until the
+// member's key comes, and asks the member for it.
+func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage, cause error) error {
+	m.log.Info("a group message waits for its sender key", "contact", sender.ID, "group", g.conv.ID, "err", cause)
+	k := memberKey{conv: g.conv.ID, member: sender.ID}
+	m.groups.mu.Lock()
+	if m.groups.pending == nil {
+		m.groups.pending = map[memberKey][]pendingGroupMessage{}
+	}
+	list := append(m.groups.pending[k], p)
+	overflow := len(list) > maxPendingPerMember
+	if overflow {
+		list = list[1:]
+	}
+	m.groups.pending[k] = list
+	m.groups.mu.Unlock()
+	if overflow {
+		if err := m.systemLine(ctx, g.conv.ID, store.KindDecryptFailed, 0); err != nil {
+			return err
+		}
+	}
+	if !m.mayAsk(askKey{conv: g.conv.ID, member: sender.ID, kind: askSenderKey}) {
+		return nil
+	}
+	content := &Content{Kind: KindGroupFetch, GroupID: g.state.ID, GroupVersion: g.state.Version, SenderKeyWanted: true}
+	if err := m.stamp(content); err != nil {
+		return err
+	}
+	err := m.sendGroupControl(ctx, sender, content)
+	if errors.Is(err, ErrNoSession) {
+		m.log.Info("cannot ask for a sender key without a session", "contact", sender.ID)
+		return nil
+	}
+	m.wakeOutbox()
+	return err
+}
+
+// retryPending decrypts the messages of member from in group conv that
+// waited for its key. The caller holds m.mu.
+func (m *Messenger) retryPending(ctx context.Context, conv store.Contact, from store.Contact) error {
+	k := memberKey{conv: conv.ID, member: from.ID}
+	m.groups.mu.Lock()
+	list := m.groups.pending[k]
+	delete(m.groups.pending, k)
+	m.groups.mu.Unlock()
+	if len(list) == 0 {
+		return nil
+	}
+	g, err := m.loadState(ctx, conv)
+	if err != nil {
+		return err
+	}
+	for _, p := range list {
+		err := m.decryptGroupMessage(ctx, g, from, p, false)
+		if err != nil && !errors.Is(err, errUndeliverable) {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropPending writes a line for every group message still waiting for
+// its key: the messenger is closing, and they are gone with it.
+func (m *Messenger) dropPending(ctx context.Context) {
+	m.groups.mu.Lock()
+	pending := m.groups.pending
+	m.groups.pending = nil
+	m.groups.mu.Unlock()
+	for k, list := range pending {
+		for range list {
+			if err := m.systemLine(ctx, k.conv, store.KindDecryptFailed, 0); err != nil {
+				m.log.Warn("a group message lost at close", "err", err)
+			}
+		}
+	}
+}
+
+// storeGroupMessage stores what a member wrote to the group, with the
+// member's sender key after decrypting it, and acknowledges it. The
+// caller holds m.mu.
+func (m *Messenger) storeGroupMessage(ctx context.Context, g *group, sender store.Contact, plaintext, record []byte) error {
+	c, err := parseContent(plaintext)
+	unsupported := errors.Is(err, ErrUnknownKind) && c.Kind < firstSilentKind
+	if err != nil && !unsupported {
+		if saveErr := m.st.SaveSenderKey(ctx, g.conv.ID, sender.ID, record); saveErr != nil {
+			return saveErr
+		}
+		return undeliverable(err)
+	}
+	switch {
+	case unsupported, c.Kind == KindText:
+	case c.Kind == KindReaction || c.Kind == KindEdit || c.Kind == KindDelete:
+		if err := m.applyGroupAction(ctx, g.conv.ID, sender.ID, c); err != nil {
+			return err
+		}
+		return m.st.SaveSenderKey(ctx, g.conv.ID, sender.ID, record)
+	default:
+		m.log.Warn("ignoring a group message of a kind groups do not carry", "contact", sender.ID, "kind", c.Kind)
+		return m.st.SaveSenderKey(ctx, g.conv.ID, sender.ID, record)
+	}
+	msg := store.Message{
+		Conversation: g.conv.ID, ID: c.ID, Direction: store.Incoming, Sender: sender.ID,
+		Body: []byte(c.Text), Sent: c.Sent, Received: m.now(),
+		Status: store.StatusDelivered, StatusAt: m.now(),
+	}
+	if unsupported {
+		msg.Kind, msg.Body = store.KindUnsupported, nil
+	}
+	if c.QuoteID != (store.MessageID{}) {
+		if err := m.checkQuote(ctx, g.conv.ID, &msg, c.QuoteID); err != nil {
+			return err
+		}
+	}
+	if err := m.expiry(ctx, g.conv.ID, &msg); err != nil {
+		return err
+	}
+	seq, dup, err := m.st.CommitGroupReceived(ctx, msg, sender.ID, record)
+	if err != nil {
+		return err
+	}
+	msg.Seq = seq
+	m.expiryStored(&msg)
+	if !dup {
+		m.events.emit(MessageReceived{Contact: g.conv.ID, Message: msg})
+	}
+	if g.conv.State != store.StateContact {
+		return nil // a group request learns nothing until accepted
+	}
+	return m.groupReceipt(ctx, g, sender, ReceiptDelivered, c.ID)
+}
+
+// groupReceipt acknowledges group messages to the member who wrote them,
+// pairwise. The caller holds m.mu.
+func (m *Messenger) groupReceipt(ctx context.Context, g *group, to store.Contact, t ReceiptType, ids ...store.MessageID) error {
+	if to.Held {
+		return nil
+	}
+	content := &Content{Kind: KindReceipt, Receipt: t, Acked: ids, GroupID: g.state.ID}
+	if err := m.stamp(content); err != nil {
+		return err
+	}
+	err := m.sendGroupControl(ctx, to, content)
+	if errors.Is(err, ErrNoSession) {
+		return nil
+	}
+	m.wakeOutbox()
+	return err
+}
+
+// applyGroupReceipt moves a member's status of our group messages
+// forward; the row's summary (the least advanced member) is what the
+// StatusChanged event carries.
+func (m *Messenger) applyGroupReceipt(ctx context.Context, from store.Contact, c *Content) error {
+	conv, err := m.st.GroupByID(ctx, c.GroupID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	status := store.StatusDelivered
+	if c.Receipt == ReceiptRead {
+		status = store.StatusRead
+	}
+	for _, id := range c.Acked {
+		summary, changed, err := m.st.SetMemberStatus(ctx, conv.ID, id, from.ID, status)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // a message since deleted, or not one of ours
+		}
+		if err != nil {
+			return err
+		}
+		if changed {
+			m.events.emit(StatusChanged{Contact: conv.ID, ID: id, Status: summary})
+		}
+	}
+	return nil
+}
+
+// applyGroupAction applies a member's edit, deletion or reaction to a
+// message of the group: an edit or a deletion only to the member's own
+// message. What breaks a rule is refused and logged.
+func (m *Messenger) applyGroupAction(ctx context.Context, conv, member store.ContactID, c *Content) error {
+	own := func(msg *store.Message) error {
+		if msg.Direction != store.Incoming || msg.Sender != member {
+			return ErrNotOwnMessage
+		}
+		return nil
+	}
+	var change func(*store.Message) error
+	switch c.Kind {
+	case KindEdit:
+		change = func(msg *store.Message) error {
+			if err := own(msg); err != nil {
+				return err
+			}
+			return applyEdit(msg, store.Incoming, c.Text, c.Sent)
+		}
+	case KindDelete:
+		change = func(msg *store.Message) error {
+			if err := own(msg); err != nil {
+				return err
+			}
+			return applyDelete(msg, store.Incoming, c.Sent)
+		}
+	case KindReaction:
+		change = func(msg *store.Message) error {
+			if !personal(*msg) {
+				return ErrNotActionable
+			}
+			setMemberReaction(msg, member, c.Emoji)
+			return nil
+		}
+	}
+	msg, err := m.st.UpdateMessage(ctx, conv, c.TargetID, change)
+	if errors.Is(err, store.ErrNotFound) || isRuleError(err) {
+		m.log.Warn("refusing a member's message action", "contact", member, "kind", c.Kind, "err", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m.events.emit(MessageStored{Contact: conv, Message: msg})
+	return nil
+}
+
+// setMemberReaction makes emoji member's one reaction to msg (empty:
+// none), keeping everyone else's.
+func setMemberReaction(msg *store.Message, member store.ContactID, emoji string) {
+	out := msg.Reactions[:0:0]
+	for _, r := range msg.Reactions {
+		if r.From != store.Incoming || r.Member != member {
+			out = append(out, r)
+		}
+	}
+	if emoji != "" {
+		out = append(out, store.Reaction{From: store.Incoming, Member: member, Emoji: emoji})
+	}
+	msg.Reactions = out
+}
+
+// groupReadReceipts marks the members' messages of group conv between
+// the read markers after and upTo read, and tells each member which of
+// its own were read, unless [Privacy.NoReadReceipts].
+func (m *Messenger) groupReadReceipts(ctx context.Context, conv store.Contact, after, upTo int64) error {
+	bySender := map[store.ContactID][]store.MessageID{}
+	for after < upTo {
+		rows, err := m.st.After(ctx, conv.ID, after, markReadPage)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.Seq <= upTo && r.Direction == store.Incoming && r.Status != store.StatusRead && r.Sender != 0 {
+				bySender[r.Sender] = append(bySender[r.Sender], r.ID)
+			}
+		}
+		if len(rows) < markReadPage {
+			break
+		}
+		after = rows[len(rows)-1].Seq
+	}
+	g, err := m.loadState(ctx, conv)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for sender, ids := range bySender {
+		if _, err := m.st.SetStatuses(ctx, conv.ID, ids, store.StatusRead); err != nil {
+			return err
+		}
+		if m.Privacy().NoReadReceipts || conv.State != store.StateContact {
+			continue
+		}
+		to, err := m.st.Contact(ctx, sender)
+		if err != nil {
+			return err
+		}
+		for len(ids) > 0 {
+			n := min(len(ids), MaxReceiptIDs)
+			if err := m.groupReceipt(ctx, g, to, ReceiptRead, ids[:n]...); err != nil {
+				return err
+			}
+			ids = ids[n:]
+		}
+	}
+	return nil
+}
