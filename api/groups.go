@@ -362,4 +362,4 @@ func senderNames(ctx context.Context, m *chat.Messenger, g chat.GroupInfo) func(
 }
 
 // isGroup reports whether a summary is a group's conversation.
-func isGroup(s chat.Summary) bool { return s.Contact.GroupID != [32]byte{} }
+func isGroup(s chat.Summary) bool { return s.Contact.IsGroup() }

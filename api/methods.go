@@ -323,9 +323,25 @@ func findChat(ctx context.Context, m *chat.Messenger, nameOrID string) (chat.Sum
 	return groupSummary(ctx, m, found[0])
 }
 
-// groupSummary is a group's summary, as the contact list has it.
+// groupSummary is a group's summary: the messenger's, or while it keeps
+// none for groups, one made of the group and its chat's newest row
+// (without an unread count, which only the messenger knows).
 func groupSummary(ctx context.Context, m *chat.Messenger, g chat.GroupInfo) (chat.Summary, error) {
-	return m.Summary(ctx, g.Conversation)
+	if s, err := m.Summary(ctx, g.Conversation); err == nil {
+		return s, nil
+	}
+	s := chat.Summary{Contact: chat.Contact{ID: g.Conversation, Name: g.Name, GroupID: g.ID, State: chat.StateContact}}
+	if !g.Member {
+		s.Contact.State = chat.StateRemoved
+	}
+	last, _, err := m.Messages(ctx, g.Conversation, 0, 1)
+	if err != nil {
+		return chat.Summary{}, err
+	}
+	if len(last) == 1 {
+		s.Last = &last[0]
+	}
+	return s, nil
 }
 
 // messages returns a chat's newest rows, a page at a time.

@@ -99,7 +99,7 @@ func groupSummaries(c Messenger, listed []chat.Summary) ([]chat.Summary, error) 
 		if seen[g.Conversation] {
 			continue
 		}
-		s, err := c.Summary(context.Background(), g.Conversation)
+		s, err := groupSummary(context.Background(), c, g)
 		if err != nil {
 			return nil, err
 		}
@@ -108,10 +108,44 @@ func groupSummaries(c Messenger, listed []chat.Summary) ([]chat.Summary, error) 
 	return out, nil
 }
 
+// loadSummary returns the summary of a contact's or a group's chat.
+func loadSummary(ctx context.Context, c Messenger, id chat.ContactID) (chat.Summary, error) {
+	s, err := c.Summary(ctx, id)
+	if err == nil {
+		return s, nil
+	}
+	g, gerr := c.Group(ctx, id)
+	if gerr != nil {
+		return s, err // no group either: the summary's own error
+	}
+	return groupSummary(ctx, c, g)
+}
+
+// groupSummary is a group's summary: the core's, or while the core keeps
+// none for groups, one made of the group and its chat's newest row
+// (without an unread count, which only the core knows).
+func groupSummary(ctx context.Context, c Messenger, g chat.GroupInfo) (chat.Summary, error) {
+	if s, err := c.Summary(ctx, g.Conversation); err == nil {
+		return s, nil
+	}
+	s := chat.Summary{Contact: chat.Contact{ID: g.Conversation, Name: g.Name, GroupID: g.ID, State: chat.StateContact}}
+	if !g.Member {
+		s.Contact.State = chat.StateRemoved
+	}
+	last, _, err := c.Messages(ctx, g.Conversation, 0, 1)
+	if err != nil {
+		return chat.Summary{}, err
+	}
+	if len(last) == 1 {
+		s.Last = &last[0]
+	}
+	return s, nil
+}
+
 // SummaryCmd loads one contact's summary, after a change.
 func SummaryCmd(c Messenger, id chat.ContactID) tea.Cmd {
 	return func() tea.Msg {
-		s, err := c.Summary(context.Background(), id)
+		s, err := loadSummary(context.Background(), c, id)
 		return summaryMsg{s, err}
 	}
 }

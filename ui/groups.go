@@ -34,7 +34,7 @@ type groupDoneMsg struct {
 }
 
 // isGroup reports whether a contact row is a group's conversation.
-func isGroup(c chat.Contact) bool { return c.GroupID != [32]byte{} }
+func isGroup(c chat.Contact) bool { return c.IsGroup() }
 
 // GroupCmd loads a group's info.
 func GroupCmd(c Actions, id chat.ContactID) tea.Cmd {
