@@ -227,7 +227,7 @@ func (a *App) handleSent(msg sentMsg) tea.Cmd {
 	if held := (*chat.IdentityChangedError)(nil); errors.As(msg.err, &held) {
 		if c, ok := a.chat.Contact(); ok && isGroup(c.Contact) {
 			return a.composer.SetHint("Not sent: "+SanitizeLine(a.chat.memberName(held.Contact))+
-				"'s key changed. Verify them in their chat; g lists the members.", true)
+				"'s key changed (verify them)", true)
 		}
 		return a.composer.SetHint("Not sent: their key changed. Tab to the chat and press v to verify.", true)
 	}

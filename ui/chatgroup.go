@@ -123,7 +123,7 @@ func (v *ChatView) heldLine() string {
 	if len(names) == 0 {
 		return ""
 	}
-	return "Sending waits: " + strings.Join(names, ", ") + "'s safety number changed. g: members; verify in their chat"
+	return "Sending waits: " + strings.Join(names, ", ") + "'s key changed · g: members"
 }
 
 // membersView renders the member list in place of the messages: each
@@ -154,7 +154,10 @@ func (v *ChatView) membersView() []string {
 		name += strings.Repeat(" ", max(0, nameW-len([]rune(name))))
 		lines = append(lines, "  "+name+"  "+memberMarks(st, m, held[m.Contact.ID] && !m.Self))
 	}
-	lines = append(lines, "", st.Subtle.Render("✔ verified · ★ admin · ! key changed: sending waits"))
+	lines = append(lines, "", st.Subtle.Render("✔ verified · ★ admin · ! key changed"))
+	if len(g.Held) > 0 {
+		lines = append(lines, st.Subtle.Render("Verify a changed key in the member's chat (v)."))
+	}
 	if !g.Admin && g.Member {
 		lines = append(lines, st.Subtle.Render("Only admins change the group."))
 	}
