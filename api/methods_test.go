@@ -156,7 +156,9 @@ func TestDiscover(t *testing.T) {
 		names = append(names, m.Name)
 	}
 	want := []string{"contacts", "messages", "send", "verify", "invite", "add", "requests", "accept", "block", "files", "mute",
-		"reply", "edit", "delete", "react", "info", "backup.export", "search", "rename", "remove", "unblock", "export", "rpc.discover"}
+		"reply", "edit", "delete", "react", "info", "backup.export", "search", "rename", "remove", "unblock", "export",
+		"group.create", "group.add", "group.remove", "group.leave", "group.rename", "group.promote", "group.members", "group.list",
+		"rpc.discover"}
 	if !slices.Equal(names, want) || d.OpenRPC != OpenRPCVersion {
 		t.Fatalf("methods %v, want %v", names, want)
 	}
