@@ -102,7 +102,7 @@ func TestGroupCommands(t *testing.T) {
 	}
 
 	check(t, runArgs(with("group", "leave", "Crag rats")...), 0, "left Crag rats (its chat stays)", "")
-	check(t, runArgs(with("groups")...), 0, "left", "")
+	check(t, runArgs(with("groups")...), 0, "not a member", "")
 	check(t, runArgs(with("send", "3", "still there?")...), exitNotFound, "", "not a member")
 	check(t, runArgs(with("help", "group")...), 0, "Usage: ratchat group create NAME MEMBER...", "")
 }

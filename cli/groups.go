@@ -15,7 +15,7 @@ var groupsCommand = &command{
 	brief:   "list your groups",
 	name:    "groups",
 	args:    "[--json]",
-	summary: "List your groups: id, name, members, unread messages, and whether you are an admin\nor left (the chat of a group you left stays).",
+	summary: "List your groups: id, name, members, unread messages, and whether you are an admin,\na member, or no more a member (the chat of a group you left stays).",
 	example: "ratchat groups --json",
 	flags: func(fs *flag.FlagSet, o *flagValues) {
 		fs.BoolVar(&o.json, "json", false, "print JSON, one object per group")
@@ -77,7 +77,7 @@ func (c *cli) groupMembers(group string) error {
 func roleText(g api.Group) string {
 	switch {
 	case !g.Member:
-		return "left"
+		return "not a member" // left, or removed
 	case g.Held:
 		return "HELD"
 	case g.Admin:

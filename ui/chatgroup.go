@@ -102,7 +102,7 @@ func (v *ChatView) groupHeader() string {
 	switch {
 	case g == nil:
 	case !g.Member:
-		h += " " + st.Warning.Render("you left this group")
+		h += " " + st.Warning.Render("you are not in this group any more")
 	case len(g.Held) > 0:
 		h += " " + st.Warning.Render("! held")
 		fallthrough
@@ -140,9 +140,11 @@ func (v *ChatView) membersView() []string {
 	for _, id := range g.Held {
 		held[id] = true
 	}
-	nameW := 4
+	nameW := len("me")
 	for _, m := range g.Members {
-		nameW = max(nameW, len([]rune(SanitizeLine(chat.DisplayName(m.Contact)))))
+		if !m.Self {
+			nameW = max(nameW, len([]rune(SanitizeLine(chat.DisplayName(m.Contact)))))
+		}
 	}
 	nameW = min(nameW, max(4, w/3))
 	for _, m := range g.Members {
@@ -156,7 +158,7 @@ func (v *ChatView) membersView() []string {
 	}
 	lines = append(lines, "", st.Subtle.Render("✔ verified · ★ admin · ! key changed"))
 	if len(g.Held) > 0 {
-		lines = append(lines, st.Subtle.Render("Verify a changed key in the member's chat (v)."))
+		lines = append(lines, st.Subtle.Render("Verify a changed key in their chat (v)."))
 	}
 	if !g.Admin && g.Member {
 		lines = append(lines, st.Subtle.Render("Only admins change the group."))
@@ -186,7 +188,7 @@ func memberMarks(st *Styles, m chat.GroupMember, held bool) string {
 	if !m.Self && m.Contact.State == chat.StateRequest {
 		marks = append(marks, st.Subtle.Render("not a contact"))
 	}
-	return strings.Join(marks, " ")
+	return strings.Join(marks, " · ")
 }
 
 // GroupInfoCmd loads the info of our message to a group, with where it

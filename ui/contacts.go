@@ -183,7 +183,7 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 	mark := ""
 	switch {
 	case isGroup(c.Contact) && c.Contact.State == chat.StateRemoved:
-		mark = st.Subtle.Render(" left")
+		mark = st.Subtle.Render(" out") // we left, or were removed
 	case c.Contact.State == chat.StateRequest:
 		mark = st.Warning.Render(" request")
 	case c.Contact.State == chat.StateBlocked:
@@ -205,6 +205,9 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 		when = " " + shortTime(l.common, at)
 	}
 	text := previewText(c)
+	if isGroup(c.Contact) && c.Last != nil && c.Last.Sender != 0 && !c.Last.Kind.System() {
+		text = l.nameOf(c.Last.Sender) + ": " + text // who wrote it, in a group
+	}
 	if c.Mark != "" { // a request named like a contact: say so first
 		text = c.Mark
 	}
@@ -215,6 +218,16 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 		return st.SelectedContact.Render(line1) + "\n" + line2
 	}
 	return line1 + "\n" + line2
+}
+
+// nameOf is the name of a person the list shows, or a stand-in.
+func (l *ContactList) nameOf(id chat.ContactID) string {
+	for _, s := range l.items {
+		if s.Contact.ID == id && !isGroup(s.Contact) {
+			return chat.DisplayName(s.Contact)
+		}
+	}
+	return chat.DisplayName(chat.Contact{ID: id})
 }
 
 // sortContacts orders contacts by their last message, newest first, then
