@@ -60,7 +60,7 @@ func (a *App) handleGroup(arg string) tea.Cmd {
 	case sub == "" || sub == "members":
 		return a.chat.ShowMembers()
 	case sub == "leave":
-		return groupCall("Left the group (its chat stays)", false, func(ctx context.Context) (chat.GroupInfo, error) {
+		return groupCall("Left the group", false, func(ctx context.Context) (chat.GroupInfo, error) {
 			if err := core.LeaveGroup(ctx, id); err != nil {
 				return chat.GroupInfo{}, err
 			}
@@ -127,7 +127,7 @@ func groupCall(notice string, open bool, fn func(ctx context.Context) (chat.Grou
 // chat (opened for a new group), or why it failed.
 func (a *App) handleGroupDone(msg groupDoneMsg) tea.Cmd {
 	if msg.err != nil {
-		return a.status.SetNotice("Not done: "+groupErrorText(msg.err), true)
+		return a.composer.SetHint("Not done: "+groupErrorText(msg.err), true) // wider than the status bar's notice
 	}
 	id := msg.info.Conversation
 	note := a.status.SetNotice(msg.notice, false)
@@ -144,7 +144,7 @@ func (a *App) handleGroupDone(msg groupDoneMsg) tea.Cmd {
 func groupErrorText(err error) string {
 	switch {
 	case errors.Is(err, chat.ErrNotAdmin):
-		return "only the group's admins can do that"
+		return "only admins change the group"
 	case errors.Is(err, chat.ErrNotMember):
 		return "you are not in this group any more"
 	}

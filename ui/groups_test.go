@@ -196,3 +196,15 @@ func TestSplitArgs(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupNotAdmin: a member who is no admin is told so, in the
+// composer's hint (wider than the status bar), and nothing changes.
+func TestGroupNotAdmin(t *testing.T) {
+	f := withGroup(newFakeCore())
+	f.groups[0].Admin = false
+	a := groupApp(t, f)
+	drive(a, keyMsgs("/group rename Mine", "enter")...)
+	if f.groups[0].Name != "Climbing" || !strings.Contains(a.View(), "Not done: only admins change the group") {
+		t.Errorf("a member's rename: %q\n%s", f.groups[0].Name, a.View())
+	}
+}
