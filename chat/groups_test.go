@@ -494,3 +494,42 @@ func TestGroupRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupRequest: added by someone who is not an accepted contact, a
+// group is a request: kept, silent, and closed to sending until accepted.
+func TestGroupRequest(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t, t.TempDir(), "")
+	alice, bob := newProfile(t, "alice", relay.addr), newProfile(t, "bob", relay.addr)
+	ab, err := alice.m.AddContact(ctx, bob.invite(), "bob") // bob never accepts alice
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobG := bob.groupConv(info.ID)
+	if bobG.State != store.StateRequest {
+		t.Fatalf("group from a stranger in state %d", bobG.State)
+	}
+	sent, err := alice.m.Send(ctx, info.Conversation, "join us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.waitRows(bobG.ID, 1, texts)
+	if _, err := bob.m.Send(ctx, bobG.ID, "who are you?"); !errors.Is(err, ErrNotAccepted) {
+		t.Fatalf("sending to a group request: %v", err)
+	}
+	if err := bob.m.Accept(ctx, bobG.ID); err != nil {
+		t.Fatal(err)
+	}
+	alice.until("bob's receipt", func() bool {
+		msg, err := alice.st.Message(ctx, info.Conversation, sent.ID)
+		return err == nil && msg.Status >= store.StatusDelivered
+	})
+	if _, err := bob.m.Send(ctx, bobG.ID, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitRows(info.Conversation, 1, texts)
+}
