@@ -393,3 +393,55 @@ func (m *Messenger) groupReadReceipts(ctx context.Context, conv store.Contact, a
 	}
 	return nil
 }
+
+// acceptGroup makes a group we were added to by someone who is not a
+// contact ours: its members get the delivery receipts (and read receipts,
+// up to the read marker) a request was not sent.
+func (m *Messenger) acceptGroup(ctx context.Context, conv store.Contact) error {
+	m.events.emit(GroupChanged{Contact: conv.ID})
+	g, err := m.loadState(ctx, conv)
+	if err != nil {
+		return err
+	}
+	marker, err := m.st.ReadMarker(ctx, conv.ID)
+	if err != nil {
+		return err
+	}
+	delivered := map[store.ContactID][]store.MessageID{}
+	for after := int64(0); ; {
+		rows, err := m.st.After(ctx, conv.ID, after, markReadPage)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.Direction == store.Incoming && r.Sender != 0 {
+				delivered[r.Sender] = append(delivered[r.Sender], r.ID)
+			}
+		}
+		if len(rows) < markReadPage {
+			break
+		}
+		after = rows[len(rows)-1].Seq
+	}
+	m.mu.Lock()
+	for sender, ids := range delivered {
+		to, err := m.st.Contact(ctx, sender)
+		if err != nil {
+			m.mu.Unlock()
+			return err
+		}
+		for len(ids) > 0 {
+			n := min(len(ids), MaxReceiptIDs)
+			if err := m.groupReceipt(ctx, g, to, ReceiptDelivered, ids[:n]...); err != nil {
+				m.mu.Unlock()
+				return err
+			}
+			ids = ids[n:]
+		}
+	}
+	m.mu.Unlock()
+	if marker > 0 {
+		return m.groupReadReceipts(ctx, conv, 0, marker)
+	}
+	return nil
+}
