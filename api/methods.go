@@ -341,7 +341,11 @@ func groupSummary(ctx context.Context, m *chat.Messenger, g chat.GroupInfo) (cha
 	if len(last) == 1 {
 		s.Last = &last[0]
 	}
-	return s, nil
+	if s.Timer, err = m.Timer(ctx, g.Conversation); err != nil {
+		return chat.Summary{}, err
+	}
+	s.MutedUntil, err = m.MutedUntil(ctx, g.Conversation)
+	return s, err
 }
 
 // messages returns a chat's newest rows, a page at a time.

@@ -170,7 +170,7 @@ func (a *App) openVerify() tea.Cmd {
 		return a.status.SetNotice("Open a chat to verify its contact", true)
 	}
 	if isGroup(c.Contact) {
-		return a.status.SetNotice("A group has no safety number: g lists its members; verify each in their chat", true)
+		return a.status.SetNotice("No safety number for a group: g lists members", true)
 	}
 	return a.setPage(NewVerifyView(a.common, a.core, c.Contact), screenPage)
 }

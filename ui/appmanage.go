@@ -25,6 +25,10 @@ func (a *App) handleManage(msg CommandMsg) tea.Cmd {
 	if !ok {
 		return a.composer.SetHint("Open a chat first.", true)
 	}
+	if isGroup(c.Contact) && (msg.Name == "rename" || msg.Name == "remove" || msg.Name == "unblock") {
+		// A group's name is every member's, and one leaves a group.
+		return a.composer.SetHint("In a group: /group rename NAME, /group leave", true)
+	}
 	switch msg.Name {
 	case "rename":
 		if msg.Arg == "" {

@@ -78,7 +78,9 @@ func TestGroupCommands(t *testing.T) {
 		{"rename", `/group rename "Crag rats"`, func(f *fakeCore) bool { return f.groups[0].Name == "Crag rats" }, "Renamed the group"},
 		{"leave", "/group leave", func(f *fakeCore) bool { return !f.groups[0].Member }, "Left the group"},
 		{"unknown", "/group join", func(f *fakeCore) bool { return f.groups[0].Version == 3 }, "Usage: /group"},
-		{"members", "/group members", func(f *fakeCore) bool { return true }, ""},
+		{"members", "/group members", func(f *fakeCore) bool { return true }, "Members of Climbing"},
+		{"a contact's rename", "/rename Crag", func(f *fakeCore) bool { return f.groups[0].Name == "Climbing" }, "In a group: /group rename"},
+		{"a contact's remove", "/remove yes", func(f *fakeCore) bool { return len(f.removed) == 0 }, "/group leave"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
