@@ -256,7 +256,7 @@ func (l *ContactList) ShortHelp() []key.Binding {
 // FullHelp lists all of the list's keys.
 func (l *ContactList) FullHelp() [][]key.Binding {
 	km := l.common.KeyMap
-	return [][]key.Binding{{km.Up, km.Down, km.Open}, {km.NextUnread, km.Verify, km.Backup, km.Restore}}
+	return [][]key.Binding{{km.Up, km.Down, km.Open}, {km.NextUnread, km.Verify, km.Members, km.Backup, km.Restore}}
 }
 
 // previewText is the start of a chat's newest row, as the contact list
