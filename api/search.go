@@ -71,9 +71,20 @@ func search(ctx context.Context, m *chat.Messenger, p SearchParams) (SearchResul
 		return SearchResult{}, err
 	}
 	out := SearchResult{Results: make([]SearchHit, 0, len(r.Results)), Complete: r.Complete, Indexed: r.Indexed}
+	names := map[chat.ContactID]func(chat.ContactID) string{} // a group's senders, by group
 	for _, h := range r.Results {
-		out.Results = append(out.Results, SearchHit{Contact: newContact(chat.Summary{Contact: h.Contact}),
-			Message: newMessage(h.Message), Snippet: h.Snippet})
+		hit := SearchHit{Contact: newContact(chat.Summary{Contact: h.Contact}), Message: newMessage(h.Message), Snippet: h.Snippet}
+		if h.Message.Sender != 0 && h.Contact.IsGroup() {
+			if names[h.Contact.ID] == nil {
+				g, err := m.Group(ctx, h.Contact.ID)
+				if err != nil {
+					return SearchResult{}, err
+				}
+				names[h.Contact.ID] = senderNames(ctx, m, g)
+			}
+			hit.Message.Sender, hit.Message.SenderID = names[h.Contact.ID](h.Message.Sender), int64(h.Message.Sender)
+		}
+		out.Results = append(out.Results, hit)
 	}
 	return out, nil
 }
