@@ -307,6 +307,9 @@ func findChat(ctx context.Context, m *chat.Messenger, nameOrID string) (chat.Sum
 	if err != nil && !errors.Is(err, chat.ErrNoContact) {
 		return s, err
 	}
+	if _, numErr := strconv.ParseInt(nameOrID, 10, 64); err == nil && numErr == nil {
+		return s, nil // an id names one row: no group has it
+	}
 	groups, gerr := m.Groups(ctx)
 	if gerr != nil {
 		return chat.Summary{}, gerr
