@@ -124,6 +124,14 @@ func TestGroupMethods(t *testing.T) {
 		})
 	}
 
+	// A group named like a contact: the name is ambiguous, the ids are not.
+	named := call[GroupResult](t, c, "group.create", GroupCreateParams{Name: "Bob", Members: []string{"Carol"}})
+	var amb SendResult
+	wantCode(t, c.Call(ctx, "send", SendParams{Contact: "bob", Text: "which?"}, &amb), CodeAmbiguous, chat.ErrAmbiguous)
+	if h := call[MessagesResult](t, c, "messages", MessagesParams{Contact: itoaID(named.Group.ID), N: 5}); !h.Contact.Group {
+		t.Errorf("messages by the group's id: %+v", h.Contact)
+	}
+
 	left := call[GroupResult](t, c, "group.leave", GroupParams{Group: "Crag"})
 	if left.Group.Member || left.Group.Admin {
 		t.Errorf("group.leave: %+v", left)
