@@ -60,13 +60,30 @@ func (m *Messenger) receiveGroupMessage(ctx context.Context, opened *transport.O
 	if conv.State == store.StateRemoved || conv.State == store.StateBlocked {
 		return undeliverable(fmt.Errorf("%w: a message for a group we left", ErrNotMember))
 	}
+	p := pendingGroupMessage{body: body, received: m.now()}
 	if g.state.member(sender.Identity) < 0 {
-		m.log.Warn("refusing a group message from someone not in the group", "contact", sender.ID, "group", conv.ID)
-		return undeliverable(ErrNotMember)
+		return m.notYetMember(ctx, g, sender, p)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.decryptGroupMessage(ctx, g, sender, pendingGroupMessage{body: body, received: m.now()}, true)
+	return m.decryptGroupMessage(ctx, g, sender, p, true)
+}
+
+// notYetMember handles a group message from someone not in our version of
+// the group. A member who joined in a version we have not received yet
+// may write before that version reaches us: its message waits, and we
+// ask it for the versions after ours; applying the version that adds it
+// decrypts what waited. Anyone else's waits in vain, is refused, and is
+// logged (a line at close: nothing is dropped in silence).
+func (m *Messenger) notYetMember(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage) error {
+	m.log.Warn("a group message from someone not in our version of the group", "contact", sender.ID, "group", g.conv.ID, "version", g.state.Version)
+	m.mu.Lock()
+	err := m.holdGroupMessage(ctx, g, sender, p, ErrNotMember, false)
+	m.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return m.askVersions(ctx, g.conv, sender, g.state.Version)
 }
 
 // decryptGroupMessage decrypts and stores one message of member sender.
@@ -90,7 +107,7 @@ func (m *Messenger) decryptGroupMessage(ctx context.Context, g *group, sender st
 	}
 	if session.IsProtocolError(err) {
 		if wait {
-			return m.holdGroupMessage(ctx, g, sender, p, err)
+			return m.holdGroupMessage(ctx, g, sender, p, err, true)
 		}
 		if lineErr := m.systemLine(ctx, g.conv.ID, store.KindDecryptFailed, 0); lineErr != nil {
 			return lineErr
@@ -107,8 +124,9 @@ func (m *Messenger) decryptGroupMessage(ctx context.Context, g *group, sender st
 }
 
 // holdGroupMessage keeps a message that did not decrypt until the
-// member's key comes, and asks the member for it.
-func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage, cause error) error {
+// member's key comes and, with ask, asks the member for it. The caller
+// holds m.mu.
+func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage, cause error, ask bool) error {
 	m.log.Info("a group message waits for its sender key", "contact", sender.ID, "group", g.conv.ID, "err", cause)
 	k := memberKey{conv: g.conv.ID, member: sender.ID}
 	m.groups.mu.Lock()
@@ -126,6 +144,9 @@ func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store
 		if err := m.systemLine(ctx, g.conv.ID, store.KindDecryptFailed, 0); err != nil {
 			return err
 		}
+	}
+	if !ask {
+		return nil
 	}
 	if !m.mayAsk(askKey{conv: g.conv.ID, member: sender.ID, kind: askSenderKey}) {
 		return nil

@@ -299,6 +299,21 @@ func TestGroupMembership(t *testing.T) {
 	if ls := alice.waitRows(info.Conversation, 6, lines); string(ls[5].Body) != "bob left" {
 		t.Fatalf("alice reads %q", ls[5].Body)
 	}
+	// Alice adds carol back: carol, at version 5, fetches 6 and 7 from
+	// her, and is a member again.
+	if _, err := alice.m.AddGroupMembers(ctx, info.Conversation, []store.ContactID{ac.ID}); err != nil {
+		t.Fatal(err)
+	}
+	back := carol.groupAt(info.ID, 7)
+	if !back.Member || len(back.Members) != 2 {
+		t.Fatalf("carol added back: %+v", back)
+	}
+	if _, err := carol.m.Send(ctx, carolG, "back"); err != nil {
+		t.Fatal(err)
+	}
+	if got := alice.waitRows(info.Conversation, 3, texts); string(got[2].Body) != "back" {
+		t.Fatalf("alice got %q", got[2].Body)
+	}
 }
 
 // sealForGroup encrypts content for group conv and returns the envelope
