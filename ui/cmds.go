@@ -78,8 +78,9 @@ func ContactsCmd(c Messenger) tea.Cmd {
 		if err != nil {
 			return contactsMsg{nil, err}
 		}
-		groups, err := groupSummaries(c, items)
-		return contactsMsg{append(append(append(items, groups...), requests...), blocked...), err}
+		listed := append(append(items, requests...), blocked...)
+		groups, err := groupSummaries(c, listed)
+		return contactsMsg{append(listed, groups...), err}
 	}
 }
 

@@ -210,3 +210,36 @@ func TestGroupNotAdmin(t *testing.T) {
 		t.Errorf("a member's rename: %q\n%s", f.groups[0].Name, a.View())
 	}
 }
+
+// TestGroupSummaryFallback: while the core keeps no summary of a group,
+// the list shows it from its info and newest row, and a group we are out
+// of is marked so.
+func TestGroupSummaryFallback(t *testing.T) {
+	f := withGroup(newFakeCore())
+	f.groupRows = nil // the core's Summary knows no group
+	f.groups[0].Member = false
+	msg := ContactsCmd(f)().(contactsMsg)
+	if msg.err != nil {
+		t.Fatal(msg.err)
+	}
+	i := slices.IndexFunc(msg.items, func(s chat.Summary) bool { return s.Contact.ID == climbing })
+	if i < 0 {
+		t.Fatalf("no group in %+v", msg.items)
+	}
+	s := msg.items[i]
+	if s.Contact.Name != "Climbing" || !s.Contact.IsGroup() || s.Contact.State != chat.StateRemoved ||
+		s.Last == nil || string(s.Last.Body) != "count me in" {
+		t.Errorf("fallback summary %+v", s)
+	}
+	if got := SummaryCmd(f, climbing)().(summaryMsg); got.err != nil || got.summary.Contact.ID != climbing {
+		t.Errorf("SummaryCmd of the group: %+v", got)
+	}
+	if got := SummaryCmd(f, 99)().(summaryMsg); got.err == nil {
+		t.Errorf("SummaryCmd of nothing: %+v", got)
+	}
+	l := NewContactList(testCommon(30, 10))
+	l.SetItems(msg.items)
+	if view := l.View(); !strings.Contains(view, "# Climbing out") {
+		t.Errorf("the list:\n%s", view)
+	}
+}
