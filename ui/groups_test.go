@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"ratchat/chat"
+	"ratchat/config"
 )
 
 // openGroup waits for the contacts, then opens the group (the newest
@@ -241,5 +242,21 @@ func TestGroupSummaryFallback(t *testing.T) {
 	l.SetItems(msg.items)
 	if view := l.View(); !strings.Contains(view, "# Climbing out") {
 		t.Errorf("the list:\n%s", view)
+	}
+}
+
+// TestGroupNotification: a group's message out of view is announced as
+// its sender's in the group.
+func TestGroupNotification(t *testing.T) {
+	var got string
+	n := config.Default().Notifications
+	n.Previews = true
+	a, _ := notifyApp(t, withGroup(newFakeCore()), n, func(title, body string) { got = title + "|" + body })
+	drive(a, keyMsgs("shift+tab", "shift+tab")...) // the contact list: no chat in view
+	ev := incoming(climbing, "rope's in the car")
+	ev.Message.Sender = 2
+	drive(a, ev)
+	if got != "Bob in Climbing|rope's in the car" {
+		t.Errorf("notify-send got %q", got)
 	}
 }
