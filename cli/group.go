@@ -12,8 +12,7 @@ import (
 var groupCommand = &command{
 	brief: "create and change groups; list a group's members",
 	name:  "group",
-	args: "create NAME MEMBER... | add GROUP MEMBER... | remove GROUP MEMBER | leave GROUP |\n" +
-		"                rename GROUP NAME | promote GROUP MEMBER | members GROUP [--json] | list [--json]",
+	args:  "create NAME MEMBER... | add GROUP MEMBER... | remove|promote GROUP MEMBER | leave GROUP | rename GROUP NAME | members GROUP [--json] | list",
 	summary: "Groups: 'create' makes a group of contacts (by id or name) with you as its admin;\n" +
 		"'add', 'remove', 'rename' and 'promote' (make a member an admin) are for admins; 'leave'\n" +
 		"takes you out (the chat stays). 'members' lists each member with its verification, whether\n" +
