@@ -134,6 +134,9 @@ func (v *SearchView) View() string {
 func (v *SearchView) renderResult(r chat.SearchResult, selected bool) string {
 	st, w := v.common.Styles, v.common.Width
 	who := chat.DisplayName(r.Contact)
+	if isGroup(r.Contact) {
+		who = "# " + who
+	}
 	if r.Message.Direction == chat.Outgoing {
 		who = "me → " + who
 	}
