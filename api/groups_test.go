@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"ratchat/chat"
+	"ratchat/keys"
+	"ratchat/store"
 )
 
 // TestGroupMethods drives the group methods through Alice's socket, with
@@ -183,3 +185,60 @@ func memberNames(g Group) []string {
 
 // itoaID formats an id as params take it.
 func itoaID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// TestGroupHeldOverSocket: a member whose identity key changed (and was
+// not accepted) holds the group: group.members says who, send to the
+// group fails with code 29, and the member's own chat with code 8.
+func TestGroupHeldOverSocket(t *testing.T) {
+	ctx := context.Background()
+	bob, carol, alice := newProfile(t, "Bob"), newProfile(t, "Carol"), newProfile(t, "Alice")
+	waitOnline(t, bob)
+	waitOnline(t, carol)
+	var ids []chat.ContactID
+	for _, m := range []*chat.Messenger{bob, carol} {
+		inv, _ := m.Invite()
+		c, err := alice.AddContact(ctx, inv, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+		e := waitEvent(t, m, "Alice's request", isRequest)
+		if err := m.Accept(ctx, e.(chat.ContactChanged).Contact.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := alice.CreateGroup(ctx, "Climbers", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Carol's key changes, and changes back, while Alice's profile is
+	// closed: her contact row is held until Alice accepts it.
+	dir := profileDir(t, alice)
+	alice.Close()
+	st, err := store.Open(dir, []byte("correct horse"), cheapKDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []keys.PublicKey{{9, 9, 9}, carol.Identity()} {
+		if err := st.ChangeIdentity(ctx, ids[1], k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	alice, err = chat.Open(ctx, chat.Profile{Dir: dir, Store: []store.Option{cheapKDF}}, []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { alice.Close() })
+	listen(t, alice, Config{})
+	c := dial(t, alice)
+
+	members := call[GroupResult](t, c, "group.members", GroupParams{Group: "Climbers"})
+	i := slices.IndexFunc(members.Group.Members, func(m GroupMember) bool { return m.ID == int64(ids[1]) })
+	if !members.Group.Held || i < 0 || !members.Group.Members[i].Held || !members.Group.Members[i].KeyChanged {
+		t.Errorf("group.members of a held group: %+v", members.Group)
+	}
+	var r SendResult
+	wantCode(t, c.Call(ctx, "send", SendParams{Contact: itoaID(int64(g.Conversation)), Text: "held?"}, &r), CodeGroupHeld, errGroupHeld)
+	wantCode(t, c.Call(ctx, "send", SendParams{Contact: itoaID(int64(ids[1])), Text: "held?"}, &r), CodeKeyChanged, nil)
+}
