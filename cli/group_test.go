@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"ratchat/chat"
+	"ratchat/keys"
+	"ratchat/store"
 )
 
 // TestGroupCommands scripts Alice's side of a group with the command line
@@ -142,3 +144,37 @@ func waitFor(t *testing.T, m *chat.Messenger, what string, ok func(chat.Event) b
 
 // isGroupChanged accepts a group's change.
 func isGroupChanged(e chat.Event) bool { _, ok := e.(chat.GroupChanged); return ok }
+
+// TestGroupHeldCommands: after a member's key changed, 'group members'
+// marks it held and says what to do, and 'send' to the group refuses
+// with the reason.
+func TestGroupHeldCommands(t *testing.T) {
+	testEnv(t)
+	ctx := context.Background()
+	_, bobInvite := startBob(t, filepath.Join(t.TempDir(), "bob"))
+	carol, carolInvite := startPerson(t, filepath.Join(t.TempDir(), "carol"), "Carol")
+	dir := filepath.Join(t.TempDir(), "alice")
+	with := func(args ...string) []string { return append(append([]string(nil), args...), "--data", dir) }
+	check(t, runArgs(with("init", "--name", "Alice")...), 0, "", "")
+	check(t, runArgs(with("add", bobInvite, "--name", "Bob")...), 0, "added Bob (id 1)", "")
+	check(t, runArgs(with("add", carolInvite, "--name", "Carol")...), 0, "added Carol (id 2)", "")
+	check(t, runArgs(with("group", "create", "Climbers", "Bob", "Carol")...), 0, "created group Climbers", "")
+
+	st, err := store.Open(dir, []byte("correct horse"), extraStoreOptions...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []keys.PublicKey{{9, 9, 9}, carol.Identity()} { // changed, and back: held
+		if err := st.ChangeIdentity(ctx, 2, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	r := runArgs(with("group", "members", "Climbers")...)
+	check(t, r, 0, "", "Sending to the group waits: verify each held member")
+	if !regexp.MustCompile(`(?m)^2\s+Carol\s+KEY CHANGED\s+no\s+yes$`).MatchString(r.stdout) {
+		t.Errorf("group members of a held group:\n%s", r.stdout)
+	}
+	check(t, runArgs(with("groups")...), 0, "HELD", "")
+	check(t, runArgs(with("send", "Climbers", "hi")...), exitFailure, "", "a member's identity key changed")
+}
