@@ -128,6 +128,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case groupDoneMsg:
 		return a, a.handleGroupDone(msg)
+	case VerifyMemberMsg:
+		return a, a.setPage(NewVerifyView(a.common, a.core, msg.Contact), screenPage)
 	case OpenAtMsg:
 		return a, a.openAt(msg)
 	case SubmitMsg, ComposeMsg, CommandMsg, OpenChatMsg, sentMsg, contactsMsg, statusMsg:

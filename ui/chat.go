@@ -49,8 +49,9 @@ type ChatView struct {
 	reached          bool  // the target was reached: paging is back to normal
 	// group is the open group's info (nil: not a group, or not loaded
 	// yet); members shows its member list in place of the messages.
-	group   *chat.GroupInfo
-	members bool
+	group     *chat.GroupInfo
+	members   bool
+	memberSel int // the member selected in the list (an index of group.Members)
 	// names finds a person's name among the chats the main screen lists
 	// (a former member of a group).
 	names func(chat.ContactID) (string, bool)
@@ -332,7 +333,9 @@ func (v *ChatView) View() string {
 func (v *ChatView) ShortHelp() []key.Binding {
 	km := v.common.KeyMap
 	switch {
-	case v.info != nil, v.members, v.prompt != promptNone:
+	case v.members:
+		return []key.Binding{km.Up, km.Down, km.Verify, km.Open, km.Back}
+	case v.info != nil, v.prompt != promptNone:
 		return []key.Binding{km.Back}
 	case v.selSeq != 0:
 		return []key.Binding{km.Reply, km.Edit, km.Delete, km.React, km.Info, km.Back}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ratchat/chat"
@@ -39,6 +40,65 @@ func (v *ChatView) handleGroup(msg groupMsg) tea.Cmd {
 		return nil
 	}
 	v.SetGroup(msg.info)
+	v.memberSel = min(v.memberSel, max(0, len(msg.info.Members)-1))
+	if v.members && v.memberSel < len(msg.info.Members) && msg.info.Members[v.memberSel].Self {
+		v.memberSel = v.firstOther()
+	}
+	return nil
+}
+
+// VerifyMemberMsg asks the main screen to verify a group member (v in
+// the member list): a member's changed key holds the group until then.
+type VerifyMemberMsg struct {
+	// Contact is the member's contact row.
+	Contact chat.Contact
+}
+
+// firstOther is the index of the first member who is not us.
+func (v *ChatView) firstOther() int {
+	if v.group != nil {
+		for i, m := range v.group.Members {
+			if !m.Self {
+				return i
+			}
+		}
+	}
+	return 0
+}
+
+// handleMemberKey moves the member list's selection (skipping us), opens
+// the selected member's chat (enter) or its verification (v), or goes
+// back (esc).
+func (v *ChatView) handleMemberKey(msg tea.KeyMsg) tea.Cmd {
+	km := v.common.KeyMap
+	if key.Matches(msg, km.Back) {
+		v.members = false
+		return nil
+	}
+	if v.group == nil || len(v.group.Members) == 0 {
+		return nil
+	}
+	ms := v.group.Members
+	switch {
+	case key.Matches(msg, km.Up), key.Matches(msg, km.Down):
+		dir := 1
+		if key.Matches(msg, km.Up) {
+			dir = -1
+		}
+		for i := v.memberSel + dir; i >= 0 && i < len(ms); i += dir {
+			if !ms[i].Self {
+				v.memberSel = i
+				break
+			}
+		}
+	case v.memberSel >= len(ms) || ms[v.memberSel].Self:
+	case key.Matches(msg, km.Open):
+		c := ms[v.memberSel].Contact
+		return tea.Batch(func() tea.Msg { return OpenChatMsg{Contact: chat.Summary{Contact: c}} }, SummaryCmd(v.core, c.ID))
+	case key.Matches(msg, km.Verify):
+		c := ms[v.memberSel].Contact
+		return func() tea.Msg { return VerifyMemberMsg{Contact: c} }
+	}
 	return nil
 }
 
@@ -47,7 +107,7 @@ func (v *ChatView) ShowMembers() tea.Cmd {
 	if !v.open || !isGroup(v.contact.Contact) {
 		return nil
 	}
-	v.members, v.info, v.prompt = true, nil, promptNone
+	v.members, v.info, v.prompt, v.memberSel = true, nil, promptNone, v.firstOther()
 	if v.group == nil {
 		return GroupCmd(v.core, v.contact.Contact.ID)
 	}
@@ -123,7 +183,11 @@ func (v *ChatView) heldLine() string {
 	if len(names) == 0 {
 		return ""
 	}
-	return "Sending waits: " + strings.Join(names, ", ") + "'s key changed · g: members"
+	then := " · g: members"
+	if v.members {
+		then = " · v: verify"
+	}
+	return "Sending waits: " + strings.Join(names, ", ") + "'s key changed" + then
 }
 
 // membersView renders the member list in place of the messages: each
@@ -147,23 +211,24 @@ func (v *ChatView) membersView() []string {
 		}
 	}
 	nameW = min(nameW, max(4, w/3))
-	for _, m := range g.Members {
+	for i, m := range g.Members {
 		name := "me"
 		if !m.Self {
 			name = SanitizeLine(chat.DisplayName(m.Contact))
 		}
 		name = truncate(name, nameW)
 		name += strings.Repeat(" ", max(0, nameW-len([]rune(name))))
-		lines = append(lines, "  "+name+"  "+memberMarks(st, m, held[m.Contact.ID] && !m.Self))
+		line := "  " + name + "  " + memberMarks(st, m, held[m.Contact.ID] && !m.Self)
+		if i == v.memberSel && !m.Self {
+			line = st.Selected.Render("▸ " + line[2:]) // marked by shape, not by colour alone
+		}
+		lines = append(lines, line)
 	}
 	lines = append(lines, "", st.Subtle.Render("✔ verified · ★ admin · ! key changed"))
-	if len(g.Held) > 0 {
-		lines = append(lines, st.Subtle.Render("Verify a changed key in their chat (v)."))
-	}
 	if !g.Admin && g.Member {
 		lines = append(lines, st.Subtle.Render("Only admins change the group."))
 	}
-	lines = append(lines, st.Subtle.Render("esc: back to the chat"))
+	lines = append(lines, st.Subtle.Render("↑/↓ member · v verify · enter chat · esc back"))
 	for j := range lines {
 		lines[j] = truncate(lines[j], w)
 	}

@@ -116,9 +116,12 @@ func (v *ChatView) showRow(i int) tea.Cmd {
 // for keys it leaves to scrolling.
 func (v *ChatView) handleSelectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	km := v.common.KeyMap
-	if v.info != nil || v.members {
+	if v.members {
+		return v.handleMemberKey(msg), true
+	}
+	if v.info != nil {
 		if key.Matches(msg, km.Back) {
-			v.info, v.members = nil, false
+			v.info = nil
 		}
 		return nil, true
 	}

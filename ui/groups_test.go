@@ -127,9 +127,22 @@ func TestGroupMembersKey(t *testing.T) {
 			t.Errorf("the member list lacks %q:\n%s", want, view)
 		}
 	}
+	if !strings.Contains(view, "▸ Alice") {
+		t.Errorf("the first member is not selected:\n%s", view)
+	}
 	drive(a, keyMsgs("esc")...)
 	if a.chat.members || !strings.Contains(a.View(), "count me in") {
 		t.Errorf("esc did not go back to the chat:\n%s", a.View())
+	}
+	// v on the held member (↓ ↓: past Bob, to Carol) opens her verification;
+	// ↑ never selects us; enter opens the member's chat.
+	drive(a, keyMsgs("g", "down", "down", "down", "v")...)
+	if vv, ok := a.page.(*VerifyView); !ok || vv.contact.ID != 3 {
+		t.Fatalf("v on Carol opened %T %+v", a.page, a.page)
+	}
+	drive(a, keyMsgs("esc", "g", "up", "up", "down", "enter")...)
+	if c, _ := a.chat.Contact(); c.Contact.ID != 2 || a.chat.members {
+		t.Errorf("enter on Bob opened %+v", c.Contact)
 	}
 	b := mainApp(t, withGroup(newFakeCore()))
 	drive(b, keyMsgs("down", "enter", "shift+tab", "g")...)
