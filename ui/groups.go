@@ -241,11 +241,17 @@ func splitArgs(s string) []string {
 
 // showMembers shows the open group's member list (the g key).
 func (a *App) showMembers() tea.Cmd {
+	var open tea.Cmd
+	if sel, ok := a.contacts.Selected(); ok && a.focus == focusContacts && isGroup(sel.Contact) {
+		if c, _ := a.chat.Contact(); c.Contact.ID != sel.Contact.ID {
+			open = a.openChat(sel) // g on a group in the list: its chat, with the list over it
+		}
+	}
 	c, ok := a.chat.Contact()
 	if !ok || !isGroup(c.Contact) {
 		return a.status.SetNotice("Open a group's chat to list its members", true)
 	}
-	return tea.Batch(a.chat.ShowMembers(), a.setFocus(focusChat))
+	return tea.Batch(open, a.chat.ShowMembers(), a.setFocus(focusChat))
 }
 
 // reloadGroup loads the open group's info again after a change: of that

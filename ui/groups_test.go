@@ -144,6 +144,11 @@ func TestGroupMembersKey(t *testing.T) {
 	if c, _ := a.chat.Contact(); c.Contact.ID != 2 || a.chat.members {
 		t.Errorf("enter on Bob opened %+v", c.Contact)
 	}
+	l := mainApp(t, withGroup(newFakeCore())) // g on the group in the contact list
+	drive(l, keyMsgs("g")...)
+	if c, _ := l.chat.Contact(); c.Contact.ID != climbing || !l.chat.members || l.focus != focusChat {
+		t.Errorf("g in the contact list: chat %+v, members %v", c.Contact, l.chat.members)
+	}
 	b := mainApp(t, withGroup(newFakeCore()))
 	drive(b, keyMsgs("down", "enter", "shift+tab", "g")...)
 	if b.chat.members || !strings.Contains(b.View(), "Open a group's chat") {
