@@ -149,7 +149,8 @@ func (m *Messenger) joinGroupAs(ctx context.Context, conv store.Contact, s *Grou
 // our sender key: rotated when someone left, handed to whoever joined.
 // The caller holds m.groups.change.
 func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, next *GroupState, raw []byte) error {
-	if conv.State == store.StateRemoved && next.member(m.identity.Public) >= 0 {
+	in := next.member(m.identity.Public) >= 0
+	if conv.State == store.StateRemoved && in {
 		if err := m.rejoined(ctx, conv, next); err != nil {
 			return err
 		}
@@ -167,30 +168,34 @@ func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, ne
 	if err := m.membershipLines(ctx, conv.ID, prev, next); err != nil {
 		return err
 	}
-	// The version is stored once its lines are: a failure before this
-	// leaves the version to apply again when the envelope comes again,
-	// and the lines' ids make writing them again a no-op.
-	if err := m.st.SaveGroupState(ctx, conv.ID, next.Version, raw); err != nil {
-		return err
-	}
-	m.groupsChanged()
-	if next.member(m.identity.Public) < 0 {
+	switch {
+	case !in:
 		if err := m.groupLeft(ctx, conv); err != nil {
 			return err
 		}
-		m.events.emit(GroupChanged{Contact: conv.ID})
-		return nil
-	}
-	if err := m.registerGroupToken(ctx, next.Token); err != nil {
-		return err
-	}
-	m.wakeOutbox() // items that waited for a member's token
-	if prev != nil {
+	case prev != nil:
 		if err := m.keysAfterChange(ctx, conv, prev, next, members); err != nil {
 			return err
 		}
 	}
+	if in {
+		if err := m.registerGroupToken(ctx, next.Token); err != nil {
+			return err
+		}
+	}
+	// The version is stored last: a failure before this leaves it to be
+	// applied again when its envelope comes again, and each step above is
+	// safe to repeat (the lines' ids make writing them again a no-op; a
+	// key rotated twice is rotated).
+	if err := m.st.SaveGroupState(ctx, conv.ID, next.Version, raw); err != nil {
+		return err
+	}
+	m.groupsChanged()
+	m.wakeOutbox() // items that waited for a member's token
 	m.events.emit(GroupChanged{Contact: conv.ID})
+	if !in {
+		return nil
+	}
 	return m.retryJoined(ctx, conv, prev, members)
 }
 
