@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -661,4 +662,62 @@ func describeRows(rows []store.Message) []string {
 		out[i] = fmt.Sprintf("%d:%q", r.Kind, r.Body)
 	}
 	return out
+}
+
+// TestGroupStranger: a group message from someone not in the group is
+// refused, even with a sender key of its own for the group.
+func TestGroupStranger(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, _ := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.groupAt(info.ID, 1)
+	ca := carol.contactOf(alice)
+	rec, dist, err := session.NewSenderKey(rand.Reader, session.DistributionID{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := &Content{Kind: KindText, Text: "let me in"}
+	if err := carol.m.stamp(content); err != nil {
+		t.Fatal(err)
+	}
+	plaintext, err := content.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := rec.Encrypt(rand.Reader, plaintext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := transport.SealEnvelope(rand.Reader, &carol.m.identity, alice.m.Identity(), transport.TypeSenderKey, append(info.ID[:], msg...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Carol hands alice her key for the group, then the message, then a
+	// 1:1 message: once alice has that, she has handled the other two.
+	key := &Content{Kind: KindSenderKey, GroupID: info.ID, SenderKey: dist.Marshal()}
+	if err := carol.m.stamp(key); err != nil {
+		t.Fatal(err)
+	}
+	carol.m.mu.Lock()
+	err = carol.m.sendGroupControl(ctx, ca, key)
+	if err == nil {
+		_, err = carol.st.Enqueue(ctx, store.OutboxItem{Contact: ca.ID, Payload: env})
+	}
+	carol.m.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := carol.m.Send(ctx, ca.ID, "after"); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitText("after")
+	alice.stop() // what waited for a version adding carol is refused, not lost
+	for _, r := range alice.rows(info.Conversation) {
+		if r.Kind == store.KindText || r.Kind == store.KindDecryptFailed {
+			t.Fatalf("alice's group holds a row of kind %d from a stranger", r.Kind)
+		}
+	}
 }
