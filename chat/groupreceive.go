@@ -226,7 +226,12 @@ func (m *Messenger) storeGroupMessage(ctx context.Context, g *group, sender stor
 		return undeliverable(err)
 	}
 	switch {
-	case unsupported, c.Kind == KindText:
+	case unsupported, c.Kind == KindText, c.Kind == KindFileOffer:
+	case c.Kind == KindFileChunk || c.Kind == KindFileCancel:
+		if err := m.memberFile(ctx, g.conv.ID, sender.ID, c); err != nil {
+			return err
+		}
+		return m.st.SaveSenderKey(ctx, g.conv.ID, sender.ID, record)
 	case c.Kind == KindReaction || c.Kind == KindEdit || c.Kind == KindDelete:
 		if err := m.applyGroupAction(ctx, g.conv.ID, sender.ID, c); err != nil {
 			return err
@@ -244,6 +249,12 @@ func (m *Messenger) storeGroupMessage(ctx context.Context, g *group, sender stor
 	if unsupported {
 		msg.Kind, msg.Body = store.KindUnsupported, nil
 	}
+	if c.Kind == KindFileOffer {
+		msg.Kind, msg.File = store.KindFile, &store.FileInfo{Name: c.Name, Size: int64(c.FileSize)}
+		if !acceptsFiles(sender) {
+			msg.File.State = store.FileWaiting
+		}
+	}
 	if c.QuoteID != (store.MessageID{}) {
 		if err := m.checkQuote(ctx, g.conv.ID, &msg, c.QuoteID); err != nil {
 			return err
@@ -260,6 +271,9 @@ func (m *Messenger) storeGroupMessage(ctx context.Context, g *group, sender stor
 	m.expiryStored(&msg)
 	if !dup {
 		m.events.emit(MessageReceived{Contact: g.conv.ID, Message: msg})
+		if c.Kind == KindFileOffer {
+			m.startGroupFile(ctx, g.conv.ID, sender, c)
+		}
 	}
 	if g.conv.State != store.StateContact {
 		return nil // a group request learns nothing until accepted
