@@ -252,6 +252,14 @@ func TestGroupMembership(t *testing.T) {
 			t.Fatalf("%s: bob reads %q, want %q", step.name, body, step.bob)
 		}
 	}
+	// A disappearing-message timer set in the group is every member's.
+	if err := alice.m.SetTimer(ctx, g, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	bob.until("the group's timer", func() bool {
+		d, err := bob.m.Timer(ctx, bobG)
+		return err == nil && d == time.Hour
+	})
 	carolInfo := carol.groupAt(info.ID, 4)
 	if carolInfo.Name != "bouldering" || len(carolInfo.Members) != 3 {
 		t.Fatalf("carol sees %+v", carolInfo)
