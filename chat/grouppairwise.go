@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"ratchat/keys"
 	"ratchat/session"
@@ -23,13 +24,33 @@ import (
 // session, and the member asks again (KindGroupFetch) for what it missed.
 func (m *Messenger) ensureSessions(ctx context.Context, cs []store.Contact) {
 	for _, c := range cs {
-		if c.State == store.StateBlocked || m.hasSession(ctx, c.ID) {
+		if c.State == store.StateBlocked || m.hasSession(ctx, c.ID) || m.triedSession(c.ID) {
 			continue
 		}
 		if err := m.startMemberSession(ctx, c); err != nil {
 			m.log.Info("no session with a group member now", "contact", c.ID, "err", err)
+			m.groups.mu.Lock()
+			if m.groups.tried == nil {
+				m.groups.tried = map[store.ContactID]time.Time{}
+			}
+			m.groups.tried[c.ID] = m.now()
+			m.groups.mu.Unlock()
 		}
 	}
+}
+
+// sessionRetry is how long after failing to start a session with a
+// member (its home did not answer) we wait before trying again: a
+// message to the group must not wait for an unreachable home each time.
+const sessionRetry = time.Minute
+
+// triedSession reports whether starting a session with id failed less
+// than sessionRetry ago.
+func (m *Messenger) triedSession(id store.ContactID) bool {
+	m.groups.mu.Lock()
+	defer m.groups.mu.Unlock()
+	at, ok := m.groups.tried[id]
+	return ok && m.now().Sub(at) < sessionRetry
 }
 
 // hasSession reports whether we hold an established session with id.
