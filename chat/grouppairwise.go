@@ -184,9 +184,27 @@ func (m *Messenger) groupToken(ctx context.Context, c store.Contact) (transport.
 	}
 	t, ok := tokens[c.Identity]
 	if !ok {
+		m.groups.mu.Lock()
+		t, ok = m.groups.heard[c.Identity]
+		m.groups.mu.Unlock()
+	}
+	if !ok {
 		return transport.Token{}, errNoToken
 	}
 	return t, nil
+}
+
+// heardFrom remembers that k wrote to us about group s, which our
+// version does not list it in (it joined in a version we have not
+// received): we may answer it with the group's token. Whoever names the
+// group's id was given it by a member, and the token with it.
+func (m *Messenger) heardFrom(k keys.PublicKey, s *GroupState) {
+	m.groups.mu.Lock()
+	defer m.groups.mu.Unlock()
+	if m.groups.heard == nil {
+		m.groups.heard = map[keys.PublicKey]transport.Token{}
+	}
+	m.groups.heard[k] = transport.Token(s.Token)
 }
 
 // groupTokens maps every member of the groups we are in to a group's

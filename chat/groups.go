@@ -50,6 +50,9 @@ type groupRuntime struct {
 	// share with it, for members who gave us no token of their own; nil
 	// until built, and dropped on every change of a group.
 	tokens map[keys.PublicKey]transport.Token
+	// heard maps members who wrote to us before we had the version that
+	// lists them to the group's token ([Messenger.heardFrom]).
+	heard map[keys.PublicKey]transport.Token
 	// pending holds group messages that did not decrypt, per group and
 	// member, until the member's sender key arrives (groupreceive.go).
 	pending map[memberKey][]pendingGroupMessage

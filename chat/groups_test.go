@@ -824,3 +824,44 @@ func TestGroupMemberNewKey(t *testing.T) {
 		t.Fatalf("alice got %q", rows[0].Body)
 	}
 }
+
+// TestGroupNewMemberFirst: a new member's message reaches carol before
+// the version that adds it (alice's update to carol is held at alice):
+// the message waits, carol fetches the version from the new member, and
+// the message is read after all.
+func TestGroupNewMemberFirst(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t, t.TempDir(), "")
+	alice, carol, dave := newProfile(t, "alice", relay.addr), newProfile(t, "carol", relay.addr), newProfile(t, "dave", relay.addr)
+	ac, _ := connect(t, alice, carol)
+	ad, _ := connect(t, alice, dave)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carolG := carol.groupAt(info.ID, 1).Conversation
+	// Carol's key "changes" at alice: alice's outbox holds what is hers.
+	for _, k := range []keys.PublicKey{{9, 9, 9}, carol.m.Identity()} {
+		if err := alice.st.ChangeIdentity(ctx, ac.ID, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := alice.m.AddGroupMembers(ctx, info.Conversation, []store.ContactID{ad.ID}); err != nil {
+		t.Fatal(err)
+	}
+	daveG := dave.groupAt(info.ID, 2).Conversation
+	if _, err := dave.m.Send(ctx, daveG, "hi, I am new"); err != nil {
+		t.Fatal(err)
+	}
+	if got := carol.waitRows(carolG, 1, texts); string(got[0].Body) != "hi, I am new" {
+		t.Fatalf("carol got %q", got[0].Body)
+	}
+	if v := carol.groupAt(info.ID, 2); len(v.Members) != 3 {
+		t.Fatalf("carol's group %+v", v)
+	}
+	for _, r := range carol.rows(carolG) {
+		if r.Kind == store.KindDecryptFailed {
+			t.Fatal("a message was lost on the way")
+		}
+	}
+}
