@@ -472,8 +472,8 @@ func loseFirstItem(t *testing.T, p *profile, contact store.ContactID) {
 }
 
 // TestGroupLostSenderKey: a member who lost a sender key asks for it;
-// the message it could not read becomes a line, never a silence, and the
-// next one arrives.
+// the message it could not read becomes a line, never a silence, then
+// comes again under the new key, and the next one arrives.
 func TestGroupLostSenderKey(t *testing.T) {
 	ctx := context.Background()
 	alice, bob, _, ab, _ := groupOfThree(t)
@@ -493,12 +493,15 @@ func TestGroupLostSenderKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob.waitRows(bobG, 1, func(r store.Message) bool { return r.Kind == store.KindDecryptFailed })
+	if got := bob.waitRows(bobG, 2, texts); string(got[1].Body) != "two" {
+		t.Fatalf("bob got %q again", got[1].Body)
+	}
 	if _, err := alice.m.Send(ctx, info.Conversation, "three"); err != nil {
 		t.Fatal(err)
 	}
-	got := bob.waitRows(bobG, 2, texts)
-	if string(got[1].Body) != "three" {
-		t.Fatalf("bob got %q", got[1].Body)
+	got := bob.waitRows(bobG, 3, texts)
+	if string(got[2].Body) != "three" {
+		t.Fatalf("bob got %q", got[2].Body)
 	}
 }
 
