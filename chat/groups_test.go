@@ -868,3 +868,59 @@ func TestGroupNewMemberFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupActions: replies, reactions (one per member), edits and
+// deletions in a group; a member edits only what it wrote.
+func TestGroupActions(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs := map[*profile]store.ContactID{alice: info.Conversation}
+	for _, p := range []*profile{bob, carol} {
+		convs[p] = p.groupAt(info.ID, 1).Conversation
+	}
+	first, err := alice.m.Send(ctx, info.Conversation, "saturday?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*profile{bob, carol} {
+		p.waitRows(convs[p], 1, texts)
+	}
+	if _, err := bob.m.React(ctx, convs[bob], first.ID, "👍"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := carol.m.React(ctx, convs[carol], first.ID, "🎉"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.m.Reply(ctx, convs[bob], first.ID, "yes"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.m.Edit(ctx, convs[bob], first.ID, "sunday?"); !errors.Is(err, ErrNotOwnMessage) {
+		t.Fatalf("bob edits alice's message: %v", err)
+	}
+	if _, err := alice.m.Edit(ctx, info.Conversation, first.ID, "saturday, 9:00?"); err != nil {
+		t.Fatal(err)
+	}
+	carol.until("the edit and both reactions", func() bool {
+		msg, err := carol.st.Message(ctx, convs[carol], first.ID)
+		return err == nil && string(msg.Body) == "saturday, 9:00?" && len(msg.Reactions) == 2
+	})
+	reply := carol.waitRows(convs[carol], 2, texts)[1]
+	if string(reply.Body) != "yes" || reply.Quote != first.ID {
+		t.Fatalf("carol's reply row %+v", reply)
+	}
+	alice.until("both reactions", func() bool {
+		msg, err := alice.st.Message(ctx, info.Conversation, first.ID)
+		return err == nil && len(msg.Reactions) == 2
+	})
+	if _, err := alice.m.Delete(ctx, info.Conversation, first.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	bob.until("the deletion", func() bool {
+		msg, err := bob.st.Message(ctx, convs[bob], first.ID)
+		return err == nil && msg.Kind == store.KindDeleted
+	})
+}
