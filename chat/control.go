@@ -32,6 +32,11 @@ func (m *Messenger) applyControl(ctx context.Context, in *incoming) error {
 			return err
 		}
 		if in.result.NewSession {
+			if contact.State != store.StateContact {
+				// A member we know only through a group learns who we
+				// are, as the member learned it from its own profile.
+				return m.answerMemberProfile(ctx, contact)
+			}
 			return m.answerProfile(ctx, contact)
 		}
 	case KindTimer:

@@ -159,7 +159,7 @@ func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, ne
 		m.events.emit(GroupChanged{Contact: conv.ID})
 		return nil
 	}
-	if err := m.registerGroupToken(ctx, conv.ID, next.Token); err != nil {
+	if err := m.registerGroupToken(ctx, next.Token); err != nil {
 		return err
 	}
 	m.wakeOutbox() // items that waited for a member's token
@@ -173,18 +173,14 @@ func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, ne
 }
 
 // groupLeft closes our side of a group we left or were removed from: the
-// row stays with its history, nothing more goes out or comes in, and our
-// home refuses the group's deposits.
+// row stays with its history, and nothing more goes out or comes in.
 func (m *Messenger) groupLeft(ctx context.Context, conv store.Contact) error {
 	if conv.State != store.StateRemoved {
 		if err := m.st.SetContactState(ctx, conv.ID, store.StateRemoved); err != nil {
 			return err
 		}
 	}
-	if err := m.st.DeleteSenderKeys(ctx, conv.ID); err != nil {
-		return err
-	}
-	return m.revokeGroupToken(ctx, conv.ID)
+	return m.st.DeleteSenderKeys(ctx, conv.ID)
 }
 
 // membershipLines writes a line into the group's history per change

@@ -196,37 +196,55 @@ func (m *Messenger) groupsChanged() {
 }
 
 // registerGroupToken makes the group's deposit token one our home
-// accepts, revoking the group's earlier ones: the members deposit with
-// it (see [GroupState.Token]).
-func (m *Messenger) registerGroupToken(ctx context.Context, conv store.ContactID, t [TokenSize]byte) error {
+// accepts: the members deposit with it (see [GroupState.Token]). It is
+// issued as a token of the profile's own (contact 0), as the request
+// token is, because the store keeps no token for a group row; a group's
+// token therefore stays registered after we leave, its quota bounding
+// what a former member can deposit, and what it deposits is refused as
+// not from a member.
+func (m *Messenger) registerGroupToken(ctx context.Context, t [TokenSize]byte) error {
 	issued, err := m.st.IssuedTokens(ctx)
 	if err != nil {
 		return err
 	}
 	for _, it := range issued {
-		if it.Contact == conv && it.Token == t && !it.Revoked {
+		if it.Contact == 0 && it.Token == t {
 			return nil // registered already
 		}
 	}
-	revoked, err := m.st.RevokeIssued(ctx, conv)
-	if err != nil {
-		return err
-	}
-	old := make([]transport.Token, 0, len(revoked))
-	for _, r := range revoked {
-		old = append(old, transport.Token(r.Token))
-	}
-	if err := m.st.IssueToken(ctx, store.DepositToken{Contact: conv, Kind: uint8(transport.TokenContact), Token: t}); err != nil {
+	if err := m.st.IssueToken(ctx, store.DepositToken{Kind: uint8(transport.TokenContact), Token: t}); err != nil {
 		return err
 	}
 	m.tokens.mu.Lock()
-	m.register(ctx, []transport.TokenEntry{{Kind: transport.TokenContact, Token: transport.Token(t)}}, old)
+	m.register(ctx, []transport.TokenEntry{{Kind: transport.TokenContact, Token: transport.Token(t)}}, nil)
 	m.tokens.mu.Unlock()
 	return nil
 }
 
-// revokeGroupToken revokes the group's deposit tokens at our home: we
-// left it, or were removed.
-func (m *Messenger) revokeGroupToken(ctx context.Context, conv store.ContactID) error {
-	return m.RevokeToken(ctx, conv)
+// answerMemberProfile answers the first message of a session a member of
+// a group we share started with us (its profile) with our profile, so
+// that each knows the other's name. Someone who shares no group with us
+// is a message request and learns nothing until accepted.
+func (m *Messenger) answerMemberProfile(ctx context.Context, c store.Contact) error {
+	if c.Held || c.State != store.StateRequest {
+		return nil
+	}
+	if _, err := m.groupToken(ctx, c); err != nil {
+		if errors.Is(err, errNoToken) {
+			return nil
+		}
+		return err
+	}
+	content, err := m.profileContent(ctx)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	err = m.sendGroupControl(ctx, c, content)
+	if errors.Is(err, ErrNoSession) {
+		return nil
+	}
+	m.wakeOutbox()
+	return err
 }

@@ -257,7 +257,8 @@ func (m *Messenger) groupReceipt(ctx context.Context, g *group, to store.Contact
 
 // applyGroupReceipt moves a member's status of our group messages
 // forward; the row's summary (the least advanced member) is what the
-// StatusChanged event carries.
+// StatusChanged event carries, sent for every acknowledged message so
+// that message info can show each member's status.
 func (m *Messenger) applyGroupReceipt(ctx context.Context, from store.Contact, c *Content) error {
 	conv, err := m.st.GroupByID(ctx, c.GroupID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -271,16 +272,14 @@ func (m *Messenger) applyGroupReceipt(ctx context.Context, from store.Contact, c
 		status = store.StatusRead
 	}
 	for _, id := range c.Acked {
-		summary, changed, err := m.st.SetMemberStatus(ctx, conv.ID, id, from.ID, status)
+		summary, _, err := m.st.SetMemberStatus(ctx, conv.ID, id, from.ID, status)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // a message since deleted, or not one of ours
 		}
 		if err != nil {
 			return err
 		}
-		if changed {
-			m.events.emit(StatusChanged{Contact: conv.ID, ID: id, Status: summary})
-		}
+		m.events.emit(StatusChanged{Contact: conv.ID, ID: id, Status: summary})
 	}
 	return nil
 }

@@ -1,0 +1,496 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"ratchat/keys"
+	"ratchat/session"
+	"ratchat/store"
+	"ratchat/transport"
+)
+
+// groupWait bounds every wait of the group tests.
+const groupWait = 20 * time.Second
+
+// until reads p's events until cond holds, checking it first and after
+// every event: the state it looks at is the store's, and each change of
+// it comes with an event.
+func (p *profile) until(what string, cond func() bool) {
+	p.t.Helper()
+	if cond() {
+		return
+	}
+	p.waitFor(what, groupWait, func(Event) bool { return cond() })
+}
+
+// groupConv returns p's conversation of group id, waiting for it.
+func (p *profile) groupConv(id store.GroupID) store.Contact {
+	p.t.Helper()
+	var c store.Contact
+	p.until("group", func() bool {
+		var err error
+		c, err = p.st.GroupByID(context.Background(), id)
+		return err == nil
+	})
+	return c
+}
+
+// groupAt waits until p has version v of group id, and returns it.
+func (p *profile) groupAt(id store.GroupID, v uint64) GroupInfo {
+	p.t.Helper()
+	conv := p.groupConv(id)
+	var info GroupInfo
+	p.until(fmt.Sprintf("group version %d", v), func() bool {
+		var err error
+		info, err = p.m.Group(context.Background(), conv.ID)
+		return err == nil && info.Version >= v
+	})
+	if info.Version != v {
+		p.t.Fatalf("%s: group at version %d, want %d", p.name, info.Version, v)
+	}
+	return info
+}
+
+// rows returns p's rows of conversation conv, oldest first.
+func (p *profile) rows(conv store.ContactID) []store.Message {
+	p.t.Helper()
+	rows, _, err := p.st.Messages(context.Background(), conv, 0, 1000)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return rows
+}
+
+// waitRows waits until p's conversation conv holds n rows that keep says.
+func (p *profile) waitRows(conv store.ContactID, n int, keep func(store.Message) bool) []store.Message {
+	p.t.Helper()
+	var got []store.Message
+	p.until(fmt.Sprintf("%d rows", n), func() bool {
+		got = got[:0]
+		for _, r := range p.rows(conv) {
+			if keep(r) {
+				got = append(got, r)
+			}
+		}
+		return len(got) >= n
+	})
+	if len(got) != n {
+		p.t.Fatalf("%s: %d rows, want %d", p.name, len(got), n)
+	}
+	return got
+}
+
+// texts keeps the incoming text rows.
+func texts(r store.Message) bool { return r.Kind == store.KindText && r.Direction == store.Incoming }
+
+// lines keeps the membership lines.
+func lines(r store.Message) bool { return r.Kind == store.KindMembership }
+
+// groupOfThree starts alice, bob and carol on one relay; alice knows
+// both, bob and carol do not know each other.
+func groupOfThree(t *testing.T) (alice, bob, carol *profile, ab, ac store.Contact) {
+	relay := startRelay(t, t.TempDir(), "")
+	alice, bob, carol = newProfile(t, "alice", relay.addr), newProfile(t, "bob", relay.addr), newProfile(t, "carol", relay.addr)
+	ab, _ = connect(t, alice, bob)
+	ac, _ = connect(t, alice, carol)
+	return alice, bob, carol, ab, ac
+}
+
+// TestGroupThreeProfiles: three profiles, two of whom know each other
+// only through the group, exchange messages: everyone receives
+// everything once, in order per sender, and the sender's ticks follow
+// the members' receipts.
+func TestGroupThreeProfiles(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Members) != 3 || !info.Admin || !info.Member || info.Version != 1 {
+		t.Fatalf("created %+v", info)
+	}
+	convs := map[*profile]store.ContactID{alice: info.Conversation}
+	for _, p := range []*profile{bob, carol} {
+		got := p.groupAt(info.ID, 1)
+		if got.Name != "climbing" || len(got.Members) != 3 || got.Admin || !got.Member {
+			t.Fatalf("%s sees %+v", p.name, got)
+		}
+		convs[p] = got.Conversation
+		if c := p.groupConv(info.ID); c.State != store.StateContact {
+			t.Fatalf("%s: group added by a contact is in state %d", p.name, c.State)
+		}
+	}
+	const n = 5
+	everyone := []*profile{alice, bob, carol}
+	var last store.Message
+	for i := range n {
+		for _, p := range everyone {
+			msg, err := p.m.Send(ctx, convs[p], fmt.Sprintf("%s %d", p.name, i))
+			if err != nil {
+				t.Fatalf("%s: %v", p.name, err)
+			}
+			if p == alice {
+				last = msg
+			}
+		}
+	}
+	for _, p := range everyone {
+		got := p.waitRows(convs[p], 2*n, texts)
+		next := map[store.ContactID]int{}
+		for _, r := range got {
+			sender, err := p.st.Contact(ctx, r.Sender)
+			if err != nil {
+				t.Fatalf("%s: row without its sender: %v", p.name, err)
+			}
+			want := fmt.Sprintf("%s %d", sender.Name, next[r.Sender])
+			if sender.Name == "" || string(r.Body) != want {
+				t.Fatalf("%s: got %q from %q, want %q (once each, in order per sender)", p.name, r.Body, sender.Name, want)
+			}
+			next[r.Sender]++
+		}
+	}
+	// Carol and Bob met through the group: a request each, still members.
+	if c, err := carol.st.ContactByIdentity(ctx, bob.m.Identity()); err != nil || c.State != store.StateRequest {
+		t.Fatalf("carol's bob: %+v, %v", c, err)
+	}
+	alice.until("delivered by both", func() bool {
+		msg, err := alice.st.Message(ctx, convs[alice], last.ID)
+		return err == nil && msg.Status >= store.StatusDelivered
+	})
+	statuses, err := alice.m.MemberStatuses(ctx, convs[alice], last.ID)
+	if err != nil || len(statuses) != 2 {
+		t.Fatalf("member statuses %+v, %v", statuses, err)
+	}
+	for _, s := range statuses {
+		if s.Status < store.StatusDelivered {
+			t.Fatalf("member %d at %v", s.Member, s.Status)
+		}
+	}
+	// A read receipt from one member is not yet read for the group.
+	got := bob.rows(convs[bob])
+	if err := bob.m.MarkRead(ctx, convs[bob], got[len(got)-1].Seq); err != nil {
+		t.Fatal(err)
+	}
+	alice.until("bob read it", func() bool {
+		ss, err := alice.m.MemberStatuses(ctx, convs[alice], last.ID)
+		for _, s := range ss {
+			if s.Member == ab.ID && s.Status == store.StatusRead {
+				return err == nil
+			}
+		}
+		return false
+	})
+	if msg, _ := alice.st.Message(ctx, convs[alice], last.ID); msg.Status != store.StatusDelivered {
+		t.Fatalf("summary %v with one member's read receipt, want delivered", msg.Status)
+	}
+}
+
+// TestGroupMembership: add, rename, promote, remove and leave, each a
+// version every member applies, with its line in the history; a removed
+// member cannot read what is sent after its removal.
+func TestGroupMembership(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := info.Conversation
+	bobG := bob.groupAt(info.ID, 1).Conversation
+	steps := []struct {
+		name   string
+		change func() (GroupInfo, error)
+		bob    string // the line bob reads
+	}{
+		// Bob does not know carol yet: the line names her row.
+		{"add", func() (GroupInfo, error) { return alice.m.AddGroupMembers(ctx, g, []store.ContactID{ac.ID}) }, "alice added contact "},
+		{"rename", func() (GroupInfo, error) { return alice.m.RenameGroup(ctx, g, "bouldering") }, `alice renamed the group to "bouldering"`},
+		{"promote", func() (GroupInfo, error) { return alice.m.PromoteGroupMember(ctx, g, ab.ID) }, "alice made you an admin"},
+	}
+	for i, step := range steps {
+		got, err := step.change()
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		v := uint64(i + 2)
+		if got.Version != v {
+			t.Fatalf("%s: version %d", step.name, got.Version)
+		}
+		bob.groupAt(info.ID, v)
+		ls := bob.waitRows(bobG, i+2, lines)
+		if body := string(ls[len(ls)-1].Body); !strings.HasPrefix(body, step.bob) {
+			t.Fatalf("%s: bob reads %q, want %q", step.name, body, step.bob)
+		}
+	}
+	carolInfo := carol.groupAt(info.ID, 4)
+	if carolInfo.Name != "bouldering" || len(carolInfo.Members) != 3 {
+		t.Fatalf("carol sees %+v", carolInfo)
+	}
+	carolG := carolInfo.Conversation
+	bobByCarol, err := carol.st.ContactByIdentity(ctx, bob.m.Identity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bob writes while carol is in: she reads it, and keeps his key.
+	if _, err := bob.m.Send(ctx, bobG, "before"); err != nil {
+		t.Fatal(err)
+	}
+	carol.waitRows(carolG, 1, texts)
+	kept, err := carol.st.SenderKey(ctx, carolG, bobByCarol.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bob, an admin now, removes carol.
+	carolByBob, err := bob.st.ContactByIdentity(ctx, carol.m.Identity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.m.RemoveGroupMember(ctx, bobG, carolByBob.ID); err != nil {
+		t.Fatal(err)
+	}
+	left := carol.groupAt(info.ID, 5)
+	if left.Member || left.Admin {
+		t.Fatalf("carol still in: %+v", left)
+	}
+	if ls := carol.waitRows(carolG, 4, lines); string(ls[3].Body) != "bob removed you" {
+		t.Fatalf("carol reads %q", ls[3].Body)
+	}
+	if _, err := carol.m.Send(ctx, carolG, "still here?"); !errors.Is(err, ErrNotMember) {
+		t.Fatalf("a removed member sends: %v", err)
+	}
+	alice.groupAt(info.ID, 5)
+	// Bob's next message, sealed for alice as his messenger seals it:
+	// alice reads it; carol's copy of bob's key, kept from before her
+	// removal, does not.
+	content := &Content{Kind: KindText, Text: "after"}
+	if err := bob.m.stamp(content); err != nil {
+		t.Fatal(err)
+	}
+	envelope := bob.sealForGroup(bobG, content, alice)
+	opened, err := openEnvelope(alice, envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec session.SenderKeyRecord
+	if err := rec.UnmarshalBinary(kept); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Decrypt(opened[len(store.GroupID{}):]); !errors.Is(err, session.ErrNoSenderKey) {
+		t.Fatalf("the removed member's key decrypts a later message: %v", err)
+	}
+	if _, err := bob.m.Send(ctx, bobG, "after"); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitRows(info.Conversation, 2, texts)
+	// Leaving: bob leaves, alice reads the line, and the group is hers.
+	if err := bob.m.LeaveGroup(ctx, bobG); err != nil {
+		t.Fatal(err)
+	}
+	final := alice.groupAt(info.ID, 6)
+	if len(final.Members) != 1 || !final.Admin {
+		t.Fatalf("after bob left: %+v", final)
+	}
+	if ls := alice.waitRows(info.Conversation, 6, lines); string(ls[5].Body) != "bob left" {
+		t.Fatalf("alice reads %q", ls[5].Body)
+	}
+}
+
+// sealForGroup encrypts content for group conv and returns the envelope
+// sealed for member to, as sending would, without storing or sending it.
+func (p *profile) sealForGroup(conv store.ContactID, content *Content, to *profile) []byte {
+	p.t.Helper()
+	ctx := context.Background()
+	g, err := p.m.loadGroup(ctx, conv)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	members, err := p.m.groupRecipients(ctx, g)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.m.mu.Lock()
+	defer p.m.mu.Unlock()
+	sealed, err := p.m.sealGroup(ctx, g, members, content)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	for i, c := range members {
+		if c.Identity == to.m.Identity() {
+			return sealed.deliveries[i].Payload
+		}
+	}
+	p.t.Fatalf("%s is not a recipient", to.name)
+	return nil
+}
+
+// openEnvelope opens an envelope with p's identity and returns its
+// message.
+func openEnvelope(p *profile, envelope []byte) ([]byte, error) {
+	opened, err := transport.OpenEnvelope(&p.m.identity, envelope)
+	if err != nil {
+		return nil, err
+	}
+	if opened.Type != transport.TypeSenderKey {
+		return nil, fmt.Errorf("envelope of type %d", opened.Type)
+	}
+	return opened.Message, nil
+}
+
+// TestGroupCatchUp: a member whose home is down during two changes, and
+// whose update of the first is lost, fetches the versions it missed from
+// the member who sent the later one.
+func TestGroupCatchUp(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol := newProfile(t, "alice", ""), newProfile(t, "bob", ""), newProfile(t, "carol", "")
+	ab, _ := connect(t, alice, bob)
+	ac, _ := connect(t, alice, carol)
+	dave := newProfile(t, "dave", "")
+	ad, _ := connect(t, alice, dave)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol.groupAt(info.ID, 1)
+	bob.groupAt(info.ID, 1)
+	carolAddr := carol.m.Home()
+	carol.stop()
+	if _, err := alice.m.AddGroupMembers(ctx, info.Conversation, []store.ContactID{ad.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.m.PromoteGroupMember(ctx, info.Conversation, ab.ID); err != nil {
+		t.Fatal(err)
+	}
+	bob.groupAt(info.ID, 3)
+	dave.groupAt(info.ID, 3)
+	// The update of version 2 to carol is lost.
+	items, err := alice.st.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := false
+	for _, it := range items {
+		if it.Contact == ac.ID {
+			if _, _, err := alice.st.DequeueDelivered(ctx, it, store.StatusSent); err != nil {
+				t.Fatal(err)
+			}
+			dropped = true
+			break
+		}
+	}
+	if !dropped {
+		t.Fatal("no update waiting for carol")
+	}
+	carol.cfg.Listen = carolAddr
+	carol.start()
+	got := carol.groupAt(info.ID, 3)
+	if len(got.Members) != 4 {
+		t.Fatalf("carol caught up to %+v", got)
+	}
+	if ls := carol.waitRows(got.Conversation, 3, lines); !strings.HasPrefix(string(ls[1].Body), "alice added ") || !strings.HasSuffix(string(ls[2].Body), " an admin") {
+		t.Fatalf("carol's lines: %q, %q", ls[1].Body, ls[2].Body)
+	}
+}
+
+// TestGroupLostSenderKey: a member who lost a sender key asks for it;
+// the message it could not read becomes a line, never a silence, and the
+// next one arrives.
+func TestGroupLostSenderKey(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, _, ab, _ := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobG := bob.groupAt(info.ID, 1).Conversation
+	if _, err := alice.m.Send(ctx, info.Conversation, "one"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitRows(bobG, 1, texts)
+	if err := bob.st.DeleteSenderKeys(ctx, bobG); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.m.Send(ctx, info.Conversation, "two"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitRows(bobG, 1, func(r store.Message) bool { return r.Kind == store.KindDecryptFailed })
+	if _, err := alice.m.Send(ctx, info.Conversation, "three"); err != nil {
+		t.Fatal(err)
+	}
+	got := bob.waitRows(bobG, 2, texts)
+	if string(got[1].Body) != "three" {
+		t.Fatalf("bob got %q", got[1].Body)
+	}
+}
+
+// TestGroupHeldMember: a member whose identity key changed holds sending
+// to the group until the change is accepted.
+func TestGroupHeldMember(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.groupAt(info.ID, 1)
+	carolG := carol.groupAt(info.ID, 1).Conversation
+	// Carol's key changes, and changes back: her row is held.
+	other := keys.PublicKey{9, 9, 9}
+	for _, k := range []keys.PublicKey{other, carol.m.Identity()} {
+		if err := alice.st.ChangeIdentity(ctx, ac.ID, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = alice.m.Send(ctx, info.Conversation, "held")
+	var changed *IdentityChangedError
+	if !errors.As(err, &changed) || changed.Contact != ac.ID {
+		t.Fatalf("send to a group with a held member: %v", err)
+	}
+	got, err := alice.m.Group(ctx, info.Conversation)
+	if err != nil || len(got.Held) != 1 || got.Held[0] != ac.ID {
+		t.Fatalf("held members %+v, %v", got.Held, err)
+	}
+	if err := alice.m.AcceptIdentity(ctx, ac.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.m.Send(ctx, info.Conversation, "released"); err != nil {
+		t.Fatal(err)
+	}
+	if got := carol.waitRows(carolG, 1, texts); string(got[0].Body) != "released" {
+		t.Fatalf("carol got %q", got[0].Body)
+	}
+}
+
+// TestGroupRefusals: the API's errors.
+func TestGroupRefusals(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, _, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobG := bob.groupAt(info.ID, 1).Conversation
+	cases := []struct {
+		name string
+		err  error
+		call func() error
+	}{
+		{"not a group", ErrNotGroup, func() error { _, err := alice.m.Group(ctx, ab.ID); return err }},
+		{"not an admin", ErrNotAdmin, func() error { _, err := bob.m.RenameGroup(ctx, bobG, "mine"); return err }},
+		{"not a member", ErrNotMember, func() error { _, err := alice.m.RemoveGroupMember(ctx, info.Conversation, ac.ID); return err }},
+		{"empty name", ErrBadGroupName, func() error { _, err := alice.m.CreateGroup(ctx, " ", nil); return err }},
+		{"files", ErrGroupFiles, func() error { _, err := alice.m.SendFile(ctx, info.Conversation, "groups_test.go", nil); return err }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.call(); !errors.Is(err, tc.err) {
+				t.Fatalf("got %v, want %v", err, tc.err)
+			}
+		})
+	}
+}
