@@ -338,3 +338,32 @@ func TestGroupFiveProfilesRelay(t *testing.T) {
 	})
 	erin.awaitTexts(conv[erin], []*profile{alice, bob, carol, dave}, first)
 }
+
+// TestGroupScale256: a group of 256 members on a loopback relay, its
+// owner here and the 255 others in four child processes of 64, delivers
+// a message to every member, and every member's receipt comes back.
+func TestGroupScale256(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped under -short (the race pass): 256 profiles in four child processes take a minute or two of both cores")
+	}
+	g := startBigGroup(t, 256, 64)
+	took := g.send(t, "hello-256")
+	t.Logf("a message to 256 members reached the last in %v", took.Round(time.Millisecond))
+	if rss := g.procs.peakRSS(); rss != nil {
+		t.Logf("peak resident memory (MiB), this process then each child: %v", rss)
+	}
+	ctx := context.Background()
+	rows := g.owner.rows(g.conv)
+	last := rows[len(rows)-1]
+	if string(last.Body) != "hello-256" {
+		t.Fatalf("the owner's last row is %q", last.Body)
+	}
+	g.owner.until("delivered to every member", func() bool {
+		msg, err := g.owner.st.Message(ctx, g.conv, last.ID)
+		return err == nil && msg.Status >= store.StatusDelivered
+	})
+	statuses, err := g.owner.m.MemberStatuses(ctx, g.conv, last.ID)
+	if err != nil || len(statuses) != 255 {
+		t.Fatalf("%d member statuses, %v", len(statuses), err)
+	}
+}
