@@ -302,14 +302,33 @@ func startBigGroup(tb testing.TB, members, perProc int) *bigGroup {
 }
 
 // send sends text (no spaces) to the group and returns the time until
-// the last member read it. Each member must read it once, and nothing
-// else meanwhile.
-func (g *bigGroup) send(tb testing.TB, text string) time.Duration {
+// the last member read it, and the time until the owner's outbox had
+// deposited every member's envelope at the relay (the row's summary
+// status reached sent). Each member must read it once, and nothing else
+// meanwhile.
+func (g *bigGroup) send(tb testing.TB, text string) (last, deposited time.Duration) {
 	tb.Helper()
 	start := time.Now()
-	if _, err := g.owner.m.Send(context.Background(), g.conv, text); err != nil {
+	msg, err := g.owner.m.Send(context.Background(), g.conv, text)
+	if err != nil {
 		tb.Fatal(err)
 	}
+	sent := make(chan time.Duration, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case e := <-g.owner.m.Events():
+				if s, ok := e.(StatusChanged); ok && s.ID == msg.ID && s.Status >= store.StatusSent {
+					sent <- time.Since(start)
+					return
+				}
+			case <-stop:
+				return
+			}
+		}
+	}()
 	read := make(map[string]bool, g.members)
 	for len(read) < g.members-1 {
 		f := g.procs.next(tb, fmt.Sprintf("%q at every member (%d so far)", text, len(read)))
@@ -321,5 +340,11 @@ func (g *bigGroup) send(tb testing.TB, text string) time.Duration {
 		}
 		read[f[1]] = true
 	}
-	return time.Since(start)
+	last = time.Since(start)
+	select {
+	case deposited = <-sent:
+	case <-time.After(bigWait):
+		tb.Fatalf("%q read by every member, and still not deposited for all of them", text)
+	}
+	return last, deposited
 }

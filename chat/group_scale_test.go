@@ -347,8 +347,9 @@ func TestGroupScale256(t *testing.T) {
 		t.Skip("skipped under -short (the race pass): 256 profiles in four child processes take a minute or two of both cores")
 	}
 	g := startBigGroup(t, 256, 64)
-	took := g.send(t, "hello-256")
-	t.Logf("a message to 256 members reached the last in %v", took.Round(time.Millisecond))
+	took, deposited := g.send(t, "hello-256")
+	t.Logf("a message to 256 members reached the last in %v (all deposited at the relay after %v)",
+		took.Round(time.Millisecond), deposited.Round(time.Millisecond))
 	if rss := g.procs.peakRSS(); rss != nil {
 		t.Logf("peak resident memory (MiB), this process then each child: %v", rss)
 	}
