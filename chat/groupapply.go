@@ -159,6 +159,11 @@ func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, ne
 		m.events.emit(GroupChanged{Contact: conv.ID})
 		return nil
 	}
+	if conv.State == store.StateRemoved {
+		if err := m.rejoined(ctx, conv, next); err != nil {
+			return err
+		}
+	}
 	if err := m.registerGroupToken(ctx, next.Token); err != nil {
 		return err
 	}
@@ -169,6 +174,21 @@ func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, ne
 		}
 	}
 	m.events.emit(GroupChanged{Contact: conv.ID})
+	return m.retryJoined(ctx, conv, prev, members)
+}
+
+// retryJoined decrypts what members who joined in this version wrote
+// before the version reached us.
+func (m *Messenger) retryJoined(ctx context.Context, conv store.Contact, prev *GroupState, members []store.Contact) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range members {
+		if prev == nil || prev.member(c.Identity) < 0 {
+			if err := m.retryPending(ctx, conv, c); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -181,6 +201,18 @@ func (m *Messenger) groupLeft(ctx context.Context, conv store.Contact) error {
 		}
 	}
 	return m.st.DeleteSenderKeys(ctx, conv.ID)
+}
+
+// rejoined opens a group we had left again: an admin added us back. By
+// someone who is not an accepted contact, it is a request again.
+func (m *Messenger) rejoined(ctx context.Context, conv store.Contact, next *GroupState) error {
+	state := store.StateRequest
+	if next.Author == m.identity.Public {
+		state = store.StateContact
+	} else if c, err := m.st.ContactByIdentity(ctx, next.Author); err == nil && c.State == store.StateContact && !c.Held {
+		state = store.StateContact
+	}
+	return m.st.SetContactState(ctx, conv.ID, state)
 }
 
 // membershipLines writes a line into the group's history per change

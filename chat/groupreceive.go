@@ -60,13 +60,30 @@ func (m *Messenger) receiveGroupMessage(ctx context.Context, opened *transport.O
 	if conv.State == store.StateRemoved || conv.State == store.StateBlocked {
 		return undeliverable(fmt.Errorf("%w: a message for a group we left", ErrNotMember))
 	}
+	p := pendingGroupMessage{body: body, received: m.now()}
 	if g.state.member(sender.Identity) < 0 {
-		m.log.Warn("refusing a group message from someone not in the group", "contact", sender.ID, "group", conv.ID)
-		return undeliverable(ErrNotMember)
+		return m.notYetMember(ctx, g, sender, p)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.decryptGroupMessage(ctx, g, sender, pendingGroupMessage{body: body, received: m.now()}, true)
+	return m.decryptGroupMessage(ctx, g, sender, p, true)
+}
+
+// notYetMember handles a group message from someone not in our version of
+// the group. A member who joined in a version we have not received yet
+// may write before that version reaches us: its message waits, and we
+// ask it for the versions after ours; applying the version that adds it
+// decrypts what waited. Anyone else's waits in vain, is refused, and is
+// logged (a line at close: nothing is dropped in silence).
+func (m *Messenger) notYetMember(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage) error {
+	m.log.Warn("a group message from someone not in our version of the group", "contact", sender.ID, "group", g.conv.ID, "version", g.state.Version)
+	m.mu.Lock()
+	err := m.holdGroupMessage(ctx, g, sender, p, ErrNotMember, false)
+	m.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return m.askVersions(ctx, g.conv, sender, g.state.Version)
 }
 
 // decryptGroupMessage decrypts and stores one message of member sender.
@@ -90,7 +107,7 @@ func (m *Messenger) decryptGroupMessage(ctx context.Context, g *group, sender st
 	}
 	if session.IsProtocolError(err) {
 		if wait {
-			return m.holdGroupMessage(ctx, g, sender, p, err)
+			return m.holdGroupMessage(ctx, g, sender, p, err, true)
 		}
 		if lineErr := m.systemLine(ctx, g.conv.ID, store.KindDecryptFailed, 0); lineErr != nil {
 			return lineErr
@@ -107,8 +124,9 @@ func (m *Messenger) decryptGroupMessage(ctx context.Context, g *group, sender st
 }
 
 // holdGroupMessage keeps a message that did not decrypt until the
-// member's key comes, and asks the member for it.
-func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage, cause error) error {
+// member's key comes and, with ask, asks the member for it. The caller
+// holds m.mu.
+func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage, cause error, ask bool) error {
 	m.log.Info("a group message waits for its sender key", "contact", sender.ID, "group", g.conv.ID, "err", cause)
 	k := memberKey{conv: g.conv.ID, member: sender.ID}
 	m.groups.mu.Lock()
@@ -126,6 +144,9 @@ func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store
 		if err := m.systemLine(ctx, g.conv.ID, store.KindDecryptFailed, 0); err != nil {
 			return err
 		}
+	}
+	if !ask {
+		return nil
 	}
 	if !m.mayAsk(askKey{conv: g.conv.ID, member: sender.ID, kind: askSenderKey}) {
 		return nil
@@ -390,6 +411,58 @@ func (m *Messenger) groupReadReceipts(ctx context.Context, conv store.Contact, a
 			}
 			ids = ids[n:]
 		}
+	}
+	return nil
+}
+
+// acceptGroup makes a group we were added to by someone who is not a
+// contact ours: its members get the delivery receipts (and read receipts,
+// up to the read marker) a request was not sent.
+func (m *Messenger) acceptGroup(ctx context.Context, conv store.Contact) error {
+	m.events.emit(GroupChanged{Contact: conv.ID})
+	g, err := m.loadState(ctx, conv)
+	if err != nil {
+		return err
+	}
+	marker, err := m.st.ReadMarker(ctx, conv.ID)
+	if err != nil {
+		return err
+	}
+	delivered := map[store.ContactID][]store.MessageID{}
+	for after := int64(0); ; {
+		rows, err := m.st.After(ctx, conv.ID, after, markReadPage)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.Direction == store.Incoming && r.Sender != 0 {
+				delivered[r.Sender] = append(delivered[r.Sender], r.ID)
+			}
+		}
+		if len(rows) < markReadPage {
+			break
+		}
+		after = rows[len(rows)-1].Seq
+	}
+	m.mu.Lock()
+	for sender, ids := range delivered {
+		to, err := m.st.Contact(ctx, sender)
+		if err != nil {
+			m.mu.Unlock()
+			return err
+		}
+		for len(ids) > 0 {
+			n := min(len(ids), MaxReceiptIDs)
+			if err := m.groupReceipt(ctx, g, to, ReceiptDelivered, ids[:n]...); err != nil {
+				m.mu.Unlock()
+				return err
+			}
+			ids = ids[n:]
+		}
+	}
+	m.mu.Unlock()
+	if marker > 0 {
+		return m.groupReadReceipts(ctx, conv, 0, marker)
 	}
 	return nil
 }

@@ -299,6 +299,21 @@ func TestGroupMembership(t *testing.T) {
 	if ls := alice.waitRows(info.Conversation, 6, lines); string(ls[5].Body) != "bob left" {
 		t.Fatalf("alice reads %q", ls[5].Body)
 	}
+	// Alice adds carol back: carol, at version 5, fetches 6 and 7 from
+	// her, and is a member again.
+	if _, err := alice.m.AddGroupMembers(ctx, info.Conversation, []store.ContactID{ac.ID}); err != nil {
+		t.Fatal(err)
+	}
+	back := carol.groupAt(info.ID, 7)
+	if !back.Member || len(back.Members) != 2 {
+		t.Fatalf("carol added back: %+v", back)
+	}
+	if _, err := carol.m.Send(ctx, carolG, "back"); err != nil {
+		t.Fatal(err)
+	}
+	if got := alice.waitRows(info.Conversation, 3, texts); string(got[2].Body) != "back" {
+		t.Fatalf("alice got %q", got[2].Body)
+	}
 }
 
 // sealForGroup encrypts content for group conv and returns the envelope
@@ -492,5 +507,102 @@ func TestGroupRefusals(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, tc.err)
 			}
 		})
+	}
+}
+
+// TestGroupRequest: added by someone who is not an accepted contact, a
+// group is a request: kept, silent, and closed to sending until accepted.
+func TestGroupRequest(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t, t.TempDir(), "")
+	alice, bob := newProfile(t, "alice", relay.addr), newProfile(t, "bob", relay.addr)
+	ab, err := alice.m.AddContact(ctx, bob.invite(), "bob") // bob never accepts alice
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobG := bob.groupConv(info.ID)
+	if bobG.State != store.StateRequest {
+		t.Fatalf("group from a stranger in state %d", bobG.State)
+	}
+	sent, err := alice.m.Send(ctx, info.Conversation, "join us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.waitRows(bobG.ID, 1, texts)
+	if _, err := bob.m.Send(ctx, bobG.ID, "who are you?"); !errors.Is(err, ErrNotAccepted) {
+		t.Fatalf("sending to a group request: %v", err)
+	}
+	if err := bob.m.Accept(ctx, bobG.ID); err != nil {
+		t.Fatal(err)
+	}
+	alice.until("bob's receipt", func() bool {
+		msg, err := alice.st.Message(ctx, info.Conversation, sent.ID)
+		return err == nil && msg.Status >= store.StatusDelivered
+	})
+	if _, err := bob.m.Send(ctx, bobG.ID, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitRows(info.Conversation, 1, texts)
+}
+
+// TestGroupSenderKeyAge: a sender key older than 30 days is replaced
+// before the next message, and the members read on.
+func TestGroupSenderKeyAge(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t, t.TempDir(), "")
+	clock := &fakeClock{t: time.Now()}
+	alice := newProfileWith(t, "alice", relay.addr, func(c *Config) { c.Now = clock.now })
+	bob := newProfile(t, "bob", relay.addr)
+	ab, _ := connect(t, alice, bob)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobG := bob.groupAt(info.ID, 1).Conversation
+	chain := func() uint32 {
+		b, err := alice.st.SenderKey(ctx, info.Conversation, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec session.SenderKeyRecord
+		if err := rec.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		d, err := rec.Distribution()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.ChainID
+	}
+	one, err := alice.m.Send(ctx, info.Conversation, "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.waitRows(bobG, 1, texts)
+	alice.until("one delivered", func() bool {
+		msg, err := alice.st.Message(ctx, info.Conversation, one.ID)
+		return err == nil && msg.Status >= store.StatusDelivered
+	})
+	first := chain()
+	clock.advance(senderKeyMaxAge - time.Hour)
+	if _, err := alice.m.Send(ctx, info.Conversation, "two"); err != nil {
+		t.Fatal(err)
+	}
+	if chain() != first {
+		t.Fatal("rotated before 30 days")
+	}
+	clock.advance(2 * time.Hour)
+	if _, err := alice.m.Send(ctx, info.Conversation, "three"); err != nil {
+		t.Fatal(err)
+	}
+	if chain() == first {
+		t.Fatal("not rotated after 30 days")
+	}
+	if got := bob.waitRows(bobG, 3, texts); string(got[2].Body) != "three" {
+		t.Fatalf("bob got %q", got[2].Body)
 	}
 }

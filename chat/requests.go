@@ -101,6 +101,9 @@ func (m *Messenger) Accept(ctx context.Context, id store.ContactID) error {
 	}
 	c.State = store.StateContact
 	m.events.emit(ContactChanged{Contact: c})
+	if c.GroupID != (store.GroupID{}) {
+		return m.acceptGroup(ctx, c)
+	}
 	if err := m.answerProfile(ctx, c); err != nil {
 		return err
 	}

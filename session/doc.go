@@ -29,11 +29,23 @@
 // [Session] with a PreKeySignalMessage runs its half of the agreement and
 // reports, in [Decrypted], which one-time and KEM prekeys it used.
 //
+// # Sender keys
+//
+// Group messages use libsignal's sender keys: [NewSenderKey] starts a
+// member's chain and returns the [SenderKeyDistributionMessage] that goes
+// pairwise to every member, who stores it with [SenderKeyRecord.Process];
+// [SenderKeyRecord.Encrypt] makes a SenderKeyMessage once for the whole
+// group, and each member's [SenderKeyRecord.Decrypt] reads it.
+// [SenderKeyMessageDistribution] tells which record a message needs.
+// Rotating is calling [NewSenderKey] again with the same [DistributionID].
+//
 // # Guarantees
 //
 // Every message key is used once and then deleted. Decryption works on the
 // side and commits only after the MAC verified: any error leaves the
-// session exactly as it was. Errors are the sentinels in errors.go.
+// session exactly as it was; the same holds for a [SenderKeyRecord],
+// which commits only after the signature and the padding checked. Errors
+// are the sentinels in errors.go.
 //
 // A Session is not safe for concurrent use. docs/PROTOCOL.md has the exact
 // formats, labels and limits.

@@ -77,7 +77,10 @@ var (
 	// distribution or chain the [SenderKeyRecord] holds no state for (the
 	// sender's distribution message has not arrived, or its chain was
 	// dropped), and by [SenderKeyRecord.Encrypt] on a record that holds no
-	// sender key of our own. The remedy is a (new) distribution message.
+	// sender key of our own. The remedy is a (new) distribution message:
+	// unlike the other errors of [IsProtocolError], the message may
+	// decrypt once it has arrived, so a caller may keep the message and
+	// ask the sender for it.
 	ErrNoSenderKey = errors.New("session: no sender key for message")
 
 	// ErrWrongDistribution is returned by [SenderKeyRecord.Process] for a

@@ -98,7 +98,36 @@ func writeSecrets(t *testing.T, s *Store, canary string) keys.KeyPair {
 	_, err = s.Enqueue(bg, OutboxItem{Contact: bob, Payload: []byte(canary)})
 	must(err)
 	must(s.PutPreKey(bg, PreKeyRef{KindOneTimePreKey, 1}, []byte(canary)))
+	writeGroupSecrets(t, s, bob, canary)
 	return kp
+}
+
+// writeGroupSecrets stores canary everywhere a group can hold it: its id
+// and name, its state and history, sender keys, a message with its
+// sender and a member's reaction, member statuses.
+func writeGroupSecrets(t *testing.T, s *Store, bob ContactID, canary string) {
+	t.Helper()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var gid GroupID
+	copy(gid[:], canary)
+	g, err := s.AddGroup(bg, gid, "group "+canary, StateContact)
+	must(err)
+	must(s.SaveGroupState(bg, g, 1, []byte("state "+canary)))
+	must(s.SaveGroupState(bg, g, 2, []byte("state 2 "+canary)))
+	must(s.SaveSenderKey(bg, g, bob, []byte("bob's key "+canary)))
+	m := testMessage(g, 1)
+	m.Direction, m.Status, m.Body = Outgoing, StatusQueued, []byte(canary)
+	m.Reactions = []Reaction{{From: Incoming, Member: bob, Emoji: canary[:min(len(canary), MaxEmojiSize)]}}
+	_, err = s.CommitGroupSent(bg, GroupSent{Message: m, SenderKey: []byte("our key " + canary),
+		Deliveries: []GroupDelivery{{Member: bob, Payload: []byte(canary)}}})
+	must(err)
+	_, _, err = s.SetMemberStatus(bg, g, m.ID, bob, StatusRead)
+	must(err)
 }
 
 // writeControl writes control in every encoding into a raw, unencrypted

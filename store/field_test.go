@@ -147,6 +147,9 @@ func FuzzRecordDecoder(f *testing.F) {
 	for _, r := range kindRows(1) { // every kind, an outgoing file with its source among them
 		f.Add(r.encodeRecord())
 	}
+	for _, r := range groupRows(1, 2, 3) { // senders, reactions by member (actions version 2)
+		f.Add(r.encodeRecord())
+	}
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got Message
@@ -161,7 +164,8 @@ func FuzzRecordDecoder(f *testing.F) {
 			// minimal; a non-minimal encoding may parse. Re-encoding
 			// must at least parse back to the same message.
 			var again Message
-			if err := again.decodeRecord(got.encodeRecord()); err != nil || !bytes.Equal(again.Body, got.Body) {
+			if err := again.decodeRecord(got.encodeRecord()); err != nil || !bytes.Equal(again.Body, got.Body) ||
+				again.Sender != got.Sender || len(again.Reactions) != len(got.Reactions) {
 				t.Fatalf("re-encoding does not round-trip: %v", err)
 			}
 		}

@@ -23,6 +23,8 @@ import (
 //   - the contact takes the request's address if it has one;
 //   - the request's session and deposit token become the contact's,
 //     replacing the old ones;
+//   - in groups, the request's sender keys, member statuses, rows and
+//     reactions become the contact's (merge_group.go);
 //   - the request row is deleted.
 //
 // It fails with [ErrInvalidArgument] if request is not in [StateRequest],
@@ -68,6 +70,9 @@ func (s *Store) MergeRequestInto(ctx context.Context, request, contact ContactID
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE issued_tokens SET contact = ? WHERE contact = ?`, contact, request); err != nil {
 			return fmt.Errorf("store: merging tokens: %w", err)
+		}
+		if err := s.moveGroupMember(ctx, tx, request, contact); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = ?`, request); err != nil {
 			return fmt.Errorf("store: merging: deleting request: %w", err)

@@ -185,6 +185,18 @@ var fuzzKey, _ = ParseRecoveryKey("123456789012345678901234567890123456789012345
 func FuzzBackupReader(f *testing.F) {
 	s, _ := newTestStore(f)
 	fillProfile(f, s, 5)
+	g, err := s.AddGroup(bg, testGroupID(1), "group", StateRequest)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := s.SaveGroupState(bg, g, 1, []byte("state")); err != nil {
+		f.Fatal(err)
+	}
+	bob, _ := s.ContactByIdentity(bg, testKey(f, 3))
+	carol, _ := s.ContactByIdentity(bg, testKey(f, 2))
+	if _, err := s.InsertMessages(bg, groupRows(g, bob.ID, carol.ID)); err != nil {
+		f.Fatal(err)
+	}
 	var seed bytes.Buffer
 	if err := s.Export(bg, &seed, fuzzKey, nil); err != nil {
 		f.Fatal(err)
@@ -212,6 +224,20 @@ func FuzzBackupRecords(f *testing.F) {
 	profile := record(recProfile, func(e *encoder) { e.bytes(nil); e.str("n"); e.str("a") })
 	f.Add(append(profile, record(recEnd, func(e *encoder) { e.uvarint(0); e.uvarint(0) })...))
 	f.Add(profile)
+	gid := testGroupID(1)
+	group := record(recContact, func(e *encoder) {
+		e.uvarint(1)
+		e.bytes(gid[:])
+		e.str("g")
+		e.str("")
+		e.bool(false)
+		e.bool(false)
+		e.uvarint(uint64(StateRequest))
+		e.uvarint(0)
+		e.bool(true)
+	})
+	state := record(recGroupState, func(e *encoder) { e.uvarint(1); e.uvarint(1); e.bytes([]byte("state")) })
+	f.Add(bytes.Join([][]byte{profile, group, state, record(recEnd, func(e *encoder) { e.uvarint(1); e.uvarint(0) })}, nil))
 	f.Fuzz(func(t *testing.T, recs []byte) {
 		data := sealRecords(t, fuzzKey, recs)
 		err := Restore(bg, t.TempDir(), bytes.NewReader(data), fuzzKey, testPass, WithKDF(testKDF))

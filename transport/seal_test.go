@@ -190,3 +190,23 @@ func TestSealPlaintext(t *testing.T) {
 		t.Fatalf("oversized plaintext content opened: %v", err)
 	}
 }
+
+// TestSealSenderKey: a group message (type 7) seals and opens like any
+// message, and must be longer than its group id.
+func TestSealSenderKey(t *testing.T) {
+	alice, bob := testIdentity(t, 1), testIdentity(t, 2)
+	msg := append(bytes.Repeat([]byte{7}, GroupIDSize), 0x33, 1, 2, 3)
+	env, err := SealEnvelope(testRand(3), alice, bob.Public, TypeSenderKey, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := OpenEnvelope(bob, env)
+	if err != nil || got.Type != TypeSenderKey || !bytes.Equal(got.Message, msg) || got.Sender != alice.Public {
+		t.Fatalf("opened %+v, %v", got, err)
+	}
+	for _, n := range []int{1, GroupIDSize} {
+		if _, err := SealEnvelope(testRand(3), alice, bob.Public, TypeSenderKey, make([]byte, n)); !errors.Is(err, ErrMessageSize) {
+			t.Fatalf("%d bytes: %v", n, err)
+		}
+	}
+}
