@@ -359,9 +359,9 @@ func TestGroupScale256(t *testing.T) {
 	if string(last.Body) != "hello-256" {
 		t.Fatalf("the owner's last row is %q", last.Body)
 	}
-	g.owner.until("delivered to every member", func() bool {
-		msg, err := g.owner.st.Message(ctx, g.conv, last.ID)
-		return err == nil && msg.Status >= store.StatusDelivered
+	g.owner.waitFor("delivered to every member", bigWait, func(e Event) bool {
+		s, ok := e.(StatusChanged)
+		return ok && s.ID == last.ID && s.Status >= store.StatusDelivered
 	})
 	statuses, err := g.owner.m.MemberStatuses(ctx, g.conv, last.ID)
 	if err != nil || len(statuses) != 255 {
