@@ -2,9 +2,10 @@ package chat
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"ratchat/keys"
@@ -76,6 +77,10 @@ func (m *Messenger) receiveGroupUpdate(ctx context.Context, from store.Contact, 
 		return err
 	}
 	g, err := m.loadState(ctx, conv)
+	if errors.Is(err, store.ErrNotFound) {
+		// Joining failed half-way (the row is there, no version yet).
+		return m.joinGroupAs(ctx, conv, next, c.GroupState)
+	}
 	if err != nil {
 		return err
 	}
@@ -129,14 +134,26 @@ func (m *Messenger) joinGroup(ctx context.Context, from store.Contact, s *GroupS
 	return m.applyState(ctx, conv, nil, s, raw)
 }
 
+// joinGroupAs applies the first version of group conv, whose row exists
+// without a state (a join that failed half-way).
+func (m *Messenger) joinGroupAs(ctx context.Context, conv store.Contact, s *GroupState, raw []byte) error {
+	if s.member(m.identity.Public) < 0 || !s.isAdmin(s.Author) {
+		return nil
+	}
+	return m.applyState(ctx, conv, nil, s, raw)
+}
+
 // applyState stores version next of group conv (prev is the version
 // before it, nil for the first we have) and does what it says: a line
 // per change, rows for members we did not know, our deposit token, and
 // our sender key: rotated when someone left, handed to whoever joined.
 // The caller holds m.groups.change.
 func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, next *GroupState, raw []byte) error {
-	if err := m.st.SaveGroupState(ctx, conv.ID, next.Version, raw); err != nil {
-		return err
+	in := next.member(m.identity.Public) >= 0
+	if conv.State == store.StateRemoved && in {
+		if err := m.rejoined(ctx, conv, next); err != nil {
+			return err
+		}
 	}
 	if conv.Name != next.Name {
 		conv.Name = next.Name
@@ -151,29 +168,34 @@ func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, ne
 	if err := m.membershipLines(ctx, conv.ID, prev, next); err != nil {
 		return err
 	}
-	m.groupsChanged()
-	if next.member(m.identity.Public) < 0 {
+	switch {
+	case !in:
 		if err := m.groupLeft(ctx, conv); err != nil {
 			return err
 		}
-		m.events.emit(GroupChanged{Contact: conv.ID})
-		return nil
-	}
-	if conv.State == store.StateRemoved {
-		if err := m.rejoined(ctx, conv, next); err != nil {
-			return err
-		}
-	}
-	if err := m.registerGroupToken(ctx, next.Token); err != nil {
-		return err
-	}
-	m.wakeOutbox() // items that waited for a member's token
-	if prev != nil {
+	case prev != nil:
 		if err := m.keysAfterChange(ctx, conv, prev, next, members); err != nil {
 			return err
 		}
 	}
+	if in {
+		if err := m.registerGroupToken(ctx, next.Token); err != nil {
+			return err
+		}
+	}
+	// The version is stored last: a failure before this leaves it to be
+	// applied again when its envelope comes again, and each step above is
+	// safe to repeat (the lines' ids make writing them again a no-op; a
+	// key rotated twice is rotated).
+	if err := m.st.SaveGroupState(ctx, conv.ID, next.Version, raw); err != nil {
+		return err
+	}
+	m.groupsChanged()
+	m.wakeOutbox() // items that waited for a member's token
 	m.events.emit(GroupChanged{Contact: conv.ID})
+	if !in {
+		return nil
+	}
 	return m.retryJoined(ctx, conv, prev, members)
 }
 
@@ -264,13 +286,29 @@ func (m *Messenger) membershipLines(ctx context.Context, conv store.ContactID, p
 			}
 		}
 	}
-	for _, l := range lines {
-		if err := m.membershipLine(ctx, conv, l); err != nil {
+	for i, l := range lines {
+		if err := m.membershipLine(ctx, conv, lineID(next, i), l); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// lineID is the id of the i-th line a version writes: the same every
+// time the version is applied, so that a line is stored once.
+func lineID(s *GroupState, i int) store.MessageID {
+	h := sha256.New()
+	h.Write([]byte(membershipLineLabel))
+	h.Write(s.ID[:])
+	h.Write(binary.BigEndian.AppendUint64(nil, s.Version))
+	h.Write(binary.BigEndian.AppendUint32(nil, uint32(i)))
+	var id store.MessageID
+	copy(id[:], h.Sum(nil))
+	return id
+}
+
+// membershipLineLabel separates the hash that names membership lines.
+const membershipLineLabel = "ratchat membership line v1\x00"
 
 // memberName is how a line names a member: "You" or "you" for us, the
 // contact's display name otherwise.
@@ -292,19 +330,18 @@ func (m *Messenger) memberName(ctx context.Context, k keys.PublicKey, subject bo
 }
 
 // membershipLine writes one line into the group's history.
-func (m *Messenger) membershipLine(ctx context.Context, conv store.ContactID, text string) error {
+func (m *Messenger) membershipLine(ctx context.Context, conv store.ContactID, id store.MessageID, text string) error {
 	now := m.now()
-	msg := store.Message{Conversation: conv, Direction: store.Local, Kind: store.KindMembership,
+	msg := store.Message{Conversation: conv, ID: id, Direction: store.Local, Kind: store.KindMembership,
 		Body: []byte(text), Sent: now, Received: now, Status: store.StatusSent, StatusAt: now}
-	if _, err := io.ReadFull(m.rand, msg.ID[:]); err != nil {
-		return err
-	}
-	seq, _, err := m.st.InsertMessage(ctx, msg)
+	seq, inserted, err := m.st.InsertMessage(ctx, msg)
 	if err != nil {
 		return fmt.Errorf("chat: writing a membership line: %w", err)
 	}
-	msg.Seq = seq
-	m.events.emit(MessageStored{Contact: conv, Message: msg})
+	if inserted {
+		msg.Seq = seq
+		m.events.emit(MessageStored{Contact: conv, Message: msg})
+	}
 	return nil
 }
 

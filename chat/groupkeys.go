@@ -131,6 +131,11 @@ func (m *Messenger) keysAfterChange(ctx context.Context, conv store.Contact, pre
 	if !left && len(joined) == 0 {
 		return nil
 	}
+	if _, err := m.st.SenderKey(ctx, conv.ID, 0); errors.Is(err, store.ErrNotFound) {
+		return nil // made, and handed to everyone, before our first message
+	} else if err != nil {
+		return err
+	}
 	to := joined
 	if left {
 		to = members

@@ -164,6 +164,9 @@ func (m *Messenger) groupTokens(ctx context.Context) (map[keys.PublicKey]transpo
 			continue
 		}
 		g, err := m.loadState(ctx, c)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

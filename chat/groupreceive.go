@@ -25,10 +25,14 @@ import (
 // waiting for its sender key.
 const maxPendingPerMember = 64
 
-// pendingGroupMessage is a group message waiting for its sender's key.
+// pendingGroupMessage is a group message waiting for its sender's key,
+// or for the version that makes its sender a member.
 type pendingGroupMessage struct {
 	body     []byte // the SenderKeyMessage
 	received time.Time
+	// stranger marks a message from someone not in our version of the
+	// group: if nothing makes it a member, it was refused, not lost.
+	stranger bool
 }
 
 // receiveGroupMessage handles a [transport.TypeSenderKey] envelope.
@@ -62,6 +66,7 @@ func (m *Messenger) receiveGroupMessage(ctx context.Context, opened *transport.O
 	}
 	p := pendingGroupMessage{body: body, received: m.now()}
 	if g.state.member(sender.Identity) < 0 {
+		p.stranger = true
 		return m.notYetMember(ctx, g, sender, p)
 	}
 	m.mu.Lock()
@@ -140,7 +145,7 @@ func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store
 	}
 	m.groups.pending[k] = list
 	m.groups.mu.Unlock()
-	if overflow {
+	if overflow && !p.stranger {
 		if err := m.systemLine(ctx, g.conv.ID, store.KindDecryptFailed, 0); err != nil {
 			return err
 		}
@@ -196,7 +201,11 @@ func (m *Messenger) dropPending(ctx context.Context) {
 	m.groups.pending = nil
 	m.groups.mu.Unlock()
 	for k, list := range pending {
-		for range list {
+		for _, p := range list {
+			if p.stranger {
+				m.log.Warn("refused a group message from someone not in the group", "contact", k.member, "group", k.conv)
+				continue
+			}
 			if err := m.systemLine(ctx, k.conv, store.KindDecryptFailed, 0); err != nil {
 				m.log.Warn("a group message lost at close", "err", err)
 			}

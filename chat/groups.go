@@ -123,6 +123,9 @@ func (m *Messenger) Groups(ctx context.Context) ([]GroupInfo, error) {
 			continue
 		}
 		g, err := m.loadState(ctx, c)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // made or joined half-way: no version yet
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -70,7 +71,7 @@ func (p *profile) rows(conv store.ContactID) []store.Message {
 func (p *profile) waitRows(conv store.ContactID, n int, keep func(store.Message) bool) []store.Message {
 	p.t.Helper()
 	var got []store.Message
-	p.until(fmt.Sprintf("%d rows", n), func() bool {
+	p.until(fmt.Sprintf("%d rows (have %v)", n, describeRows(p.rows(conv))), func() bool {
 		got = got[:0]
 		for _, r := range p.rows(conv) {
 			if keep(r) {
@@ -101,24 +102,45 @@ func groupOfThree(t *testing.T) (alice, bob, carol *profile, ab, ac store.Contac
 	return alice, bob, carol, ab, ac
 }
 
-// TestGroupThreeProfiles: three profiles, two of whom know each other
-// only through the group, exchange messages: everyone receives
-// everything once, in order per sender, and the sender's ticks follow
-// the members' receipts.
-func TestGroupThreeProfiles(t *testing.T) {
+// TestGroupConversation: three, then five profiles on one relay, who
+// know each other only through alice and the group, exchange messages:
+// everyone receives everything once, in order per sender, and the
+// sender's ticks follow the members' receipts.
+func TestGroupConversation(t *testing.T) {
+	for _, size := range []int{3, 5} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) { groupConversation(t, size) })
+	}
+}
+
+func groupConversation(t *testing.T, size int) {
 	ctx := context.Background()
-	alice, bob, carol, ab, ac := groupOfThree(t)
-	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	relay := startRelay(t, t.TempDir(), "")
+	names := []string{"alice", "bob", "carol", "dave", "erin"}[:size]
+	everyone := make([]*profile, size)
+	var ids []store.ContactID
+	var ab store.Contact
+	for i, name := range names {
+		everyone[i] = newProfile(t, name, relay.addr)
+		if i > 0 {
+			c, _ := connect(t, everyone[0], everyone[i])
+			ids = append(ids, c.ID)
+			if i == 1 {
+				ab = c
+			}
+		}
+	}
+	alice, bob, carol := everyone[0], everyone[1], everyone[2]
+	info, err := alice.m.CreateGroup(ctx, "climbing", ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(info.Members) != 3 || !info.Admin || !info.Member || info.Version != 1 {
+	if len(info.Members) != size || !info.Admin || !info.Member || info.Version != 1 {
 		t.Fatalf("created %+v", info)
 	}
 	convs := map[*profile]store.ContactID{alice: info.Conversation}
-	for _, p := range []*profile{bob, carol} {
+	for _, p := range everyone[1:] {
 		got := p.groupAt(info.ID, 1)
-		if got.Name != "climbing" || len(got.Members) != 3 || got.Admin || !got.Member {
+		if got.Name != "climbing" || len(got.Members) != size || got.Admin || !got.Member {
 			t.Fatalf("%s sees %+v", p.name, got)
 		}
 		convs[p] = got.Conversation
@@ -127,7 +149,6 @@ func TestGroupThreeProfiles(t *testing.T) {
 		}
 	}
 	const n = 5
-	everyone := []*profile{alice, bob, carol}
 	var last store.Message
 	for i := range n {
 		for _, p := range everyone {
@@ -141,7 +162,7 @@ func TestGroupThreeProfiles(t *testing.T) {
 		}
 	}
 	for _, p := range everyone {
-		got := p.waitRows(convs[p], 2*n, texts)
+		got := p.waitRows(convs[p], (size-1)*n, texts)
 		next := map[store.ContactID]int{}
 		for _, r := range got {
 			sender, err := p.st.Contact(ctx, r.Sender)
@@ -164,7 +185,7 @@ func TestGroupThreeProfiles(t *testing.T) {
 		return err == nil && msg.Status >= store.StatusDelivered
 	})
 	statuses, err := alice.m.MemberStatuses(ctx, convs[alice], last.ID)
-	if err != nil || len(statuses) != 2 {
+	if err != nil || len(statuses) != size-1 {
 		t.Fatalf("member statuses %+v, %v", statuses, err)
 	}
 	for _, s := range statuses {
@@ -357,59 +378,86 @@ func openEnvelope(p *profile, envelope []byte) ([]byte, error) {
 	return opened.Message, nil
 }
 
-// TestGroupCatchUp: a member whose home is down during two changes, and
-// whose update of the first is lost, fetches the versions it missed from
-// the member who sent the later one.
+// TestGroupCatchUp: a member whose home is down during two changes
+// catches up: through its relay, which kept both updates; or, its home
+// being its own and the update of the first change lost on the way, by
+// fetching the versions it missed from the member who sent the later one.
 func TestGroupCatchUp(t *testing.T) {
-	ctx := context.Background()
-	alice, bob, carol := newProfile(t, "alice", ""), newProfile(t, "bob", ""), newProfile(t, "carol", "")
-	ab, _ := connect(t, alice, bob)
-	ac, _ := connect(t, alice, carol)
-	dave := newProfile(t, "dave", "")
-	ad, _ := connect(t, alice, dave)
-	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	carol.groupAt(info.ID, 1)
-	bob.groupAt(info.ID, 1)
-	carolAddr := carol.m.Home()
-	carol.stop()
-	if _, err := alice.m.AddGroupMembers(ctx, info.Conversation, []store.ContactID{ad.ID}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := alice.m.PromoteGroupMember(ctx, info.Conversation, ab.ID); err != nil {
-		t.Fatal(err)
-	}
-	bob.groupAt(info.ID, 3)
-	dave.groupAt(info.ID, 3)
-	// The update of version 2 to carol is lost.
-	items, err := alice.st.Pending(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dropped := false
-	for _, it := range items {
-		if it.Contact == ac.ID {
-			if _, _, err := alice.st.DequeueDelivered(ctx, it, store.StatusSent); err != nil {
+	for _, tc := range []struct {
+		name      string
+		relay     bool
+		loseFirst bool
+	}{
+		{"relay keeps both", true, false},
+		{"first update lost", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			home := ""
+			if tc.relay {
+				home = startRelay(t, t.TempDir(), "").addr
+			}
+			alice, bob, carol, dave := newProfile(t, "alice", home), newProfile(t, "bob", home), newProfile(t, "carol", home), newProfile(t, "dave", home)
+			ab, _ := connect(t, alice, bob)
+			ac, _ := connect(t, alice, carol)
+			ad, _ := connect(t, alice, dave)
+			info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+			if err != nil {
 				t.Fatal(err)
 			}
-			dropped = true
-			break
+			carol.groupAt(info.ID, 1)
+			bob.groupAt(info.ID, 1)
+			carolAddr := carol.m.Home()
+			carol.stop()
+			if _, err := alice.m.AddGroupMembers(ctx, info.Conversation, []store.ContactID{ad.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := alice.m.PromoteGroupMember(ctx, info.Conversation, ab.ID); err != nil {
+				t.Fatal(err)
+			}
+			bob.groupAt(info.ID, 3)
+			dave.groupAt(info.ID, 3)
+			if tc.loseFirst {
+				loseFirstItem(t, alice, ac.ID)
+				carol.cfg.Listen = carolAddr
+			}
+			carol.start()
+			got := carol.groupAt(info.ID, 3)
+			if len(got.Members) != 4 {
+				t.Fatalf("carol caught up to %+v", got)
+			}
+			ls := carol.waitRows(got.Conversation, 3, lines)
+			if !strings.HasPrefix(string(ls[1].Body), "alice added ") || !strings.HasSuffix(string(ls[2].Body), " an admin") {
+				t.Fatalf("carol's lines: %q, %q", ls[1].Body, ls[2].Body)
+			}
+			// Dave, new, writes to everyone, carol included.
+			if _, err := dave.m.Send(ctx, dave.groupConv(info.ID).ID, "hi all"); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []*profile{alice, bob, carol} {
+				p.waitRows(p.groupConv(info.ID).ID, 1, texts)
+			}
+		})
+	}
+}
+
+// loseFirstItem drops p's first queued item to contact: an envelope lost
+// on the way.
+func loseFirstItem(t *testing.T, p *profile, contact store.ContactID) {
+	t.Helper()
+	items, err := p.st.Pending(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Contact == contact {
+			if _, _, err := p.st.DequeueDelivered(context.Background(), it, store.StatusSent); err != nil {
+				t.Fatal(err)
+			}
+			return
 		}
 	}
-	if !dropped {
-		t.Fatal("no update waiting for carol")
-	}
-	carol.cfg.Listen = carolAddr
-	carol.start()
-	got := carol.groupAt(info.ID, 3)
-	if len(got.Members) != 4 {
-		t.Fatalf("carol caught up to %+v", got)
-	}
-	if ls := carol.waitRows(got.Conversation, 3, lines); !strings.HasPrefix(string(ls[1].Body), "alice added ") || !strings.HasSuffix(string(ls[2].Body), " an admin") {
-		t.Fatalf("carol's lines: %q, %q", ls[1].Body, ls[2].Body)
-	}
+	t.Fatal("nothing queued for the contact")
 }
 
 // TestGroupLostSenderKey: a member who lost a sender key asks for it;
@@ -604,5 +652,72 @@ func TestGroupSenderKeyAge(t *testing.T) {
 	}
 	if got := bob.waitRows(bobG, 3, texts); string(got[2].Body) != "three" {
 		t.Fatalf("bob got %q", got[2].Body)
+	}
+}
+
+// describeRows lists rows as kind and text, for a failure's message.
+func describeRows(rows []store.Message) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = fmt.Sprintf("%d:%q", r.Kind, r.Body)
+	}
+	return out
+}
+
+// TestGroupStranger: a group message from someone not in the group is
+// refused, even with a sender key of its own for the group.
+func TestGroupStranger(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, _ := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.groupAt(info.ID, 1)
+	ca := carol.contactOf(alice)
+	rec, dist, err := session.NewSenderKey(rand.Reader, session.DistributionID{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := &Content{Kind: KindText, Text: "let me in"}
+	if err := carol.m.stamp(content); err != nil {
+		t.Fatal(err)
+	}
+	plaintext, err := content.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := rec.Encrypt(rand.Reader, plaintext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := transport.SealEnvelope(rand.Reader, &carol.m.identity, alice.m.Identity(), transport.TypeSenderKey, append(info.ID[:], msg...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Carol hands alice her key for the group, then the message, then a
+	// 1:1 message: once alice has that, she has handled the other two.
+	key := &Content{Kind: KindSenderKey, GroupID: info.ID, SenderKey: dist.Marshal()}
+	if err := carol.m.stamp(key); err != nil {
+		t.Fatal(err)
+	}
+	carol.m.mu.Lock()
+	err = carol.m.sendGroupControl(ctx, ca, key)
+	if err == nil {
+		_, err = carol.st.Enqueue(ctx, store.OutboxItem{Contact: ca.ID, Payload: env})
+	}
+	carol.m.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := carol.m.Send(ctx, ca.ID, "after"); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitText("after")
+	alice.stop() // what waited for a version adding carol is refused, not lost
+	for _, r := range alice.rows(info.Conversation) {
+		if r.Kind == store.KindText || r.Kind == store.KindDecryptFailed {
+			t.Fatalf("alice's group holds a row of kind %d from a stranger", r.Kind)
+		}
 	}
 }

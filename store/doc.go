@@ -35,6 +35,15 @@
 // session state and the deletion of the used one-time prekeys in one
 // transaction; [Store.CommitSent] does the same for a sent message.
 //
+// # Groups
+//
+// A group conversation is a row of contacts ([Store.AddGroup],
+// [Contact.GroupID]) with its state and history ([Store.SaveGroupState]),
+// sender keys ([Store.SaveSenderKey]) and, per message sent, each member's
+// status ([Store.CommitGroupSent], [Store.SetMemberStatus]); the row's own
+// status is the least advanced member's. [Store.Contacts] lists people
+// only, [Store.Groups] the groups.
+//
 // # Backups
 //
 // [Store.Export] writes a logical export (never ratchet state) sealed with
