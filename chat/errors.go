@@ -187,7 +187,3 @@ var (
 	// bytes, empty, or with control characters.
 	ErrBadGroupName = errors.New("chat: a group's name must be 1 to 255 bytes without control characters")
 )
-
-// ErrGroupFiles is returned by [Messenger.SendFile] for a group: files to
-// groups are not built yet.
-var ErrGroupFiles = errors.New("chat: files cannot be sent to a group yet")

@@ -51,12 +51,6 @@ var errPeerFailed = errors.New("chat: the contact could not take the file")
 // chunks not yet accepted are dropped from the outbox, the row becomes
 // [store.FileCancelled] and the contact is told to drop what it received.
 func (m *Messenger) SendFile(ctx context.Context, id store.ContactID, path string, progress func(done, total int64)) (store.Message, error) {
-	if g, err := m.groupOf(ctx, id); err != nil || g != nil {
-		if err == nil {
-			err = ErrGroupFiles
-		}
-		return store.Message{}, err
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return store.Message{}, err
@@ -99,6 +93,14 @@ func (m *Messenger) sendFile(ctx context.Context, id store.ContactID, f io.ReadS
 	defer m.st.DeleteSetting(context.WithoutCancel(ctx), sendingSetting(offer.ID))
 	if err := m.sendChunks(ctx, o, f, offer, 0, progress); err != nil {
 		m.abortSend(ctx, o, err)
+		return msg, err
+	}
+	if g, err := m.groupOf(ctx, id); err != nil || g != nil {
+		// In a group, no member answers with a file done: the file is
+		// complete once every member's home has every chunk.
+		if err == nil {
+			_, err = m.endFileRow(ctx, id, offer.ID, store.FileComplete)
+		}
 		return msg, err
 	}
 	return msg, nil
@@ -229,6 +231,11 @@ func (m *Messenger) queueChunk(ctx context.Context, o *outgoing, index uint32, d
 	if err := m.stamp(content); err != nil {
 		return err
 	}
+	if g, err := m.groupOf(ctx, o.contact); err != nil {
+		return err
+	} else if g != nil {
+		return m.queueGroupChunk(ctx, g, o, content)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, s, err := m.sendable(ctx, o.contact)
@@ -252,6 +259,9 @@ func (m *Messenger) queueChunk(ctx context.Context, o *outgoing, index uint32, d
 // contact. It is a best effort: a contact held or without a session gets
 // nothing, and a failure is logged.
 func (m *Messenger) sendFileControl(ctx context.Context, id store.ContactID, content *Content) {
+	if m.groupFileControl(ctx, id, content) {
+		return
+	}
 	c, err := m.st.Contact(ctx, id)
 	if err == nil {
 		err = m.trySendFileControl(ctx, c, content)

@@ -33,11 +33,29 @@ func (m *Messenger) ensureSessions(ctx context.Context, cs []store.Contact) {
 }
 
 // hasSession reports whether we hold an established session with id.
+// A yes is remembered for the messenger's life, so that a message to a
+// large group does not read every member's session: a session, once
+// established, is only ever replaced by another.
 func (m *Messenger) hasSession(ctx context.Context, id store.ContactID) bool {
+	m.groups.mu.Lock()
+	known := m.groups.sessions[id]
+	m.groups.mu.Unlock()
+	if known {
+		return true
+	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	var s session.Session
-	return m.loadSession(ctx, id, &s) == nil && s.Established()
+	ok := m.loadSession(ctx, id, &s) == nil && s.Established()
+	m.mu.Unlock()
+	if ok {
+		m.groups.mu.Lock()
+		if m.groups.sessions == nil {
+			m.groups.sessions = map[store.ContactID]bool{}
+		}
+		m.groups.sessions[id] = true
+		m.groups.mu.Unlock()
+	}
+	return ok
 }
 
 // startMemberSession starts a session with member c from its bundle and

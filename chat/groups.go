@@ -56,6 +56,8 @@ type groupRuntime struct {
 	// asked is when we last asked a member for its sender key, or for
 	// versions of a group, so that a burst of failures asks once.
 	asked map[askKey]time.Time
+	// sessions remembers the members we hold an established session with.
+	sessions map[store.ContactID]bool
 }
 
 // memberKey names a member of a group.

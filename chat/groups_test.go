@@ -1,10 +1,13 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -547,7 +550,6 @@ func TestGroupRefusals(t *testing.T) {
 		{"not an admin", ErrNotAdmin, func() error { _, err := bob.m.RenameGroup(ctx, bobG, "mine"); return err }},
 		{"not a member", ErrNotMember, func() error { _, err := alice.m.RemoveGroupMember(ctx, info.Conversation, ac.ID); return err }},
 		{"empty name", ErrBadGroupName, func() error { _, err := alice.m.CreateGroup(ctx, " ", nil); return err }},
-		{"files", ErrGroupFiles, func() error { _, err := alice.m.SendFile(ctx, info.Conversation, "groups_test.go", nil); return err }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -720,4 +722,52 @@ func TestGroupStranger(t *testing.T) {
 			t.Fatalf("alice's group holds a row of kind %d from a stranger", r.Kind)
 		}
 	}
+}
+
+// TestGroupFile: a file to a group is encrypted once per chunk and
+// reaches every member; a member who knows the sender only through the
+// group holds it for the user's consent.
+func TestGroupFile(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs := map[*profile]store.ContactID{alice: info.Conversation}
+	for _, p := range []*profile{bob, carol} {
+		convs[p] = p.groupAt(info.ID, 1).Conversation
+	}
+	data := make([]byte, 3*ChunkSize+100)
+	rand.Read(data)
+	path := filepath.Join(t.TempDir(), "topo.bin")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := alice.m.SendFile(ctx, info.Conversation, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*profile{bob, carol} {
+		e := p.waitFor("the file", groupWait, func(e Event) bool {
+			r, ok := e.(FileReceived)
+			return ok && r.Contact == convs[p] && r.File == sent.ID
+		}).(FileReceived)
+		if got, err := os.ReadFile(e.Path); err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("%s received another file: %v", p.name, err)
+		}
+	}
+	alice.until("the file complete", func() bool {
+		msg, err := alice.st.Message(ctx, info.Conversation, sent.ID)
+		return err == nil && msg.File != nil && msg.File.State == store.FileComplete
+	})
+	// Bob's file reaches carol, who has bob as a request: it waits.
+	from, err := bob.m.SendFile(ctx, convs[bob], path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol.until("bob's file waiting", func() bool {
+		msg, err := carol.st.Message(ctx, convs[carol], from.ID)
+		return err == nil && msg.File != nil && msg.File.State == store.FileWaiting
+	})
 }

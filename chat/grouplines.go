@@ -1,0 +1,124 @@
+package chat
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"ratchat/keys"
+	"ratchat/store"
+)
+
+// Membership lines: each change of a group's state writes a line per
+// change into the group's history ("alice added bob", "bob left"), as
+// rows of [store.KindMembership] whose body is the text.
+
+// membershipLines writes a line into the group's history per change
+// from prev to next ("Alice added Bob").
+func (m *Messenger) membershipLines(ctx context.Context, conv store.ContactID, prev, next *GroupState) error {
+	author, err := m.memberName(ctx, next.Author, true)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	if prev == nil {
+		if next.Version == 1 {
+			lines = append(lines, fmt.Sprintf("%s created the group %q", author, next.Name))
+		} else {
+			lines = append(lines, fmt.Sprintf("%s added you to the group %q", author, next.Name))
+		}
+	} else {
+		if prev.Name != next.Name {
+			lines = append(lines, fmt.Sprintf("%s renamed the group to %q", author, next.Name))
+		}
+		for _, sm := range prev.Members {
+			if next.member(sm.Identity) >= 0 {
+				continue
+			}
+			name, err := m.memberName(ctx, sm.Identity, false)
+			if err != nil {
+				return err
+			}
+			if sm.Identity == next.Author {
+				lines = append(lines, name+" left")
+			} else {
+				lines = append(lines, fmt.Sprintf("%s removed %s", author, name))
+			}
+		}
+		for _, sm := range next.Members {
+			i := prev.member(sm.Identity)
+			if i >= 0 && (prev.Members[i].Admin || !sm.Admin) {
+				continue
+			}
+			name, err := m.memberName(ctx, sm.Identity, false)
+			if err != nil {
+				return err
+			}
+			if i < 0 {
+				lines = append(lines, fmt.Sprintf("%s added %s", author, name))
+			}
+			if sm.Admin && (i < 0 || !prev.Members[i].Admin) {
+				lines = append(lines, fmt.Sprintf("%s made %s an admin", author, name))
+			}
+		}
+	}
+	for i, l := range lines {
+		if err := m.membershipLine(ctx, conv, lineID(next, i), l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lineID is the id of the i-th line a version writes: the same every
+// time the version is applied, so that a line is stored once.
+func lineID(s *GroupState, i int) store.MessageID {
+	h := sha256.New()
+	h.Write([]byte(membershipLineLabel))
+	h.Write(s.ID[:])
+	h.Write(binary.BigEndian.AppendUint64(nil, s.Version))
+	h.Write(binary.BigEndian.AppendUint32(nil, uint32(i)))
+	var id store.MessageID
+	copy(id[:], h.Sum(nil))
+	return id
+}
+
+// membershipLineLabel separates the hash that names membership lines.
+const membershipLineLabel = "ratchat membership line v1\x00"
+
+// memberName is how a line names a member: "You" or "you" for us, the
+// contact's display name otherwise.
+func (m *Messenger) memberName(ctx context.Context, k keys.PublicKey, subject bool) (string, error) {
+	if k == m.identity.Public {
+		if subject {
+			return "You", nil
+		}
+		return "you", nil
+	}
+	c, err := m.st.ContactByIdentity(ctx, k)
+	if errors.Is(err, store.ErrNotFound) {
+		return "someone", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return DisplayName(c), nil
+}
+
+// membershipLine writes one line into the group's history.
+func (m *Messenger) membershipLine(ctx context.Context, conv store.ContactID, id store.MessageID, text string) error {
+	now := m.now()
+	msg := store.Message{Conversation: conv, ID: id, Direction: store.Local, Kind: store.KindMembership,
+		Body: []byte(text), Sent: now, Received: now, Status: store.StatusSent, StatusAt: now}
+	seq, inserted, err := m.st.InsertMessage(ctx, msg)
+	if err != nil {
+		return fmt.Errorf("chat: writing a membership line: %w", err)
+	}
+	if inserted {
+		msg.Seq = seq
+		m.events.emit(MessageStored{Contact: conv, Message: msg})
+	}
+	return nil
+}
