@@ -2,12 +2,14 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"ratchat/keys"
 	"ratchat/store"
 )
 
@@ -229,4 +231,41 @@ func (m *Messenger) publish(ctx context.Context, conv store.Contact, prev, next 
 		return err
 	}
 	return m.applyState(ctx, conv, prev, next, raw)
+}
+
+// rekeyMember replaces a member's old identity key by its new one in
+// every group we are an admin of: the user accepted the new key as the
+// same person's ([Messenger.AcceptAsKeyChange]). Each is a new version,
+// which every member applies as the old key removed and the new one
+// added (sender keys rotate, as for any removal). Where we are no admin,
+// an admin has to add the member's new key.
+func (m *Messenger) rekeyMember(ctx context.Context, c store.Contact, old keys.PublicKey) error {
+	rows, err := m.st.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	for _, conv := range rows {
+		g, err := m.loadState(ctx, conv)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		i := g.state.member(old)
+		if i < 0 || conv.State == store.StateRemoved || !g.state.isAdmin(m.identity.Public) || g.state.member(c.Identity) >= 0 {
+			continue
+		}
+		_, err = m.changeGroup(ctx, conv.ID, true, func(s *GroupState) error {
+			s.Members[i].Identity = c.Identity
+			if c.Address != "" {
+				s.Members[i].Home = c.Address
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -227,6 +227,11 @@ func (m *Messenger) storeGroupMessage(ctx context.Context, g *group, sender stor
 	}
 	switch {
 	case unsupported, c.Kind == KindText, c.Kind == KindFileOffer:
+	case c.Kind == KindTimer:
+		if err := m.timerSet(ctx, g.conv.ID, c.Timer); err != nil {
+			return err
+		}
+		return m.st.SaveSenderKey(ctx, g.conv.ID, sender.ID, record)
 	case c.Kind == KindFileChunk || c.Kind == KindFileCancel:
 		if err := m.memberFile(ctx, g.conv.ID, sender.ID, c); err != nil {
 			return err

@@ -252,6 +252,14 @@ func TestGroupMembership(t *testing.T) {
 			t.Fatalf("%s: bob reads %q, want %q", step.name, body, step.bob)
 		}
 	}
+	// A disappearing-message timer set in the group is every member's.
+	if err := alice.m.SetTimer(ctx, g, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	bob.until("the group's timer", func() bool {
+		d, err := bob.m.Timer(ctx, bobG)
+		return err == nil && d == time.Hour
+	})
 	carolInfo := carol.groupAt(info.ID, 4)
 	if carolInfo.Name != "bouldering" || len(carolInfo.Members) != 3 {
 		t.Fatalf("carol sees %+v", carolInfo)
@@ -770,4 +778,49 @@ func TestGroupFile(t *testing.T) {
 		msg, err := carol.st.Message(ctx, convs[carol], from.ID)
 		return err == nil && msg.File != nil && msg.File.State == store.FileWaiting
 	})
+}
+
+// TestGroupMemberNewKey: accepting a member's new key (a reinstall,
+// safety numbers compared) replaces its key in the groups we are an admin
+// of: it reads the group again under the new key.
+func TestGroupMemberNewKey(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t, t.TempDir(), "")
+	alice, bob, carol := newProfile(t, "alice", relay.addr), newProfile(t, "bob", relay.addr), newProfile(t, "carol", relay.addr)
+	_, ba := connect(t, alice, bob)
+	bc, _ := connect(t, bob, carol)
+	info, err := bob.m.CreateGroup(ctx, "climbing", []store.ContactID{ba.ID, bc.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.groupAt(info.ID, 1)
+	carol.groupAt(info.ID, 1)
+	alice.stop()
+	alice2 := newProfile(t, "alice", relay.addr)
+	a2b, err := alice2.m.AddContact(ctx, bob.invite(), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice2.m.Send(ctx, a2b.ID, "new phone, same alice"); err != nil {
+		t.Fatal(err)
+	}
+	req := bob.waitText("new phone, same alice").Conversation
+	code := keys.NewSafetyNumber(bob.m.Identity(), alice2.m.Identity()).Display()
+	if err := bob.m.AcceptAsKeyChange(ctx, req, ba.ID, code); err != nil {
+		t.Fatal(err)
+	}
+	got := alice2.groupAt(info.ID, 2)
+	if !got.Member || len(got.Members) != 3 {
+		t.Fatalf("alice's new profile sees %+v", got)
+	}
+	carolG := carol.groupAt(info.ID, 2)
+	if carolG.Members[1].Contact.Identity != alice2.m.Identity() {
+		t.Fatalf("carol's group lists %v", carolG.Members[1].Contact.Identity)
+	}
+	if _, err := carol.m.Send(ctx, carolG.Conversation, "welcome back"); err != nil {
+		t.Fatal(err)
+	}
+	if rows := alice2.waitRows(got.Conversation, 1, texts); string(rows[0].Body) != "welcome back" {
+		t.Fatalf("alice got %q", rows[0].Body)
+	}
 }

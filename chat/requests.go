@@ -217,6 +217,9 @@ func (m *Messenger) AcceptAsKeyChange(ctx context.Context, request, contact stor
 	if err != nil {
 		return err
 	}
+	if err := m.rekeyMember(ctx, merged, c.Identity); err != nil {
+		return err
+	}
 	m.events.emit(ContactChanged{Contact: req, MergedInto: contact})
 	m.events.emit(ContactChanged{Contact: merged})
 	if err := m.systemLine(ctx, contact, store.KindKeyChanged, 0); err != nil {

@@ -43,6 +43,15 @@ func (m *Messenger) SetTimer(ctx context.Context, id store.ContactID, d time.Dur
 	if d < 0 {
 		return fmt.Errorf("chat: negative timer")
 	}
+	if g, err := m.groupOf(ctx, id); err != nil {
+		return err
+	} else if g != nil {
+		// Every member applies it (groupreceive.go), as a contact does.
+		if err := m.sendToGroup(ctx, g, &Content{Kind: KindTimer, Timer: d}); err != nil {
+			return err
+		}
+		return m.timerSet(ctx, id, d)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, s, err := m.sendable(ctx, id)
@@ -56,11 +65,17 @@ func (m *Messenger) SetTimer(ctx context.Context, id store.ContactID, d time.Dur
 	if err := m.sendControlWith(ctx, c, s, content); err != nil {
 		return err
 	}
+	m.wakeOutbox()
+	return m.timerSet(ctx, id, d)
+}
+
+// timerSet applies a conversation's new timer: stored, reported, and a
+// line in the chat.
+func (m *Messenger) timerSet(ctx context.Context, id store.ContactID, d time.Duration) error {
 	if err := m.setTimer(ctx, id, d); err != nil {
 		return err
 	}
 	m.events.emit(TimerChanged{Contact: id, Timer: d})
-	m.wakeOutbox()
 	return m.systemLine(ctx, id, store.KindTimer, d)
 }
 

@@ -42,7 +42,8 @@ type MemberStatus struct {
 // CommitGroupSent stores, in one transaction, a message to a group (its
 // conversation the group), our sender key after encrypting it, an outbox
 // item per delivery (Contact the member, Message the row) and each
-// member's status, queued. Either all of it is stored or none, so that
+// member's status, queued (and the message's counts of members at each
+// status: all queued). Either all of it is stored or none, so that
 // no crash sends a message the history lacks or reuses a sender-key
 // iteration. It fails with [ErrNotGroup] for a conversation that is not
 // a group, [ErrNotFound] for an unknown member, and [ErrInvalidArgument]
@@ -79,7 +80,12 @@ func (s *Store) CommitGroupSent(ctx context.Context, g GroupSent) (seq int64, er
 				return err
 			}
 		}
-		return nil
+		if len(g.Deliveries) == 0 {
+			return nil
+		}
+		var t memberTally
+		t[StatusQueued] = uint64(len(g.Deliveries))
+		return s.putTally(ctx, tx, seq, t)
 	})
 	return seq, err
 }
@@ -178,8 +184,10 @@ func (s *Store) SetMemberStatus(ctx context.Context, conv ContactID, id MessageI
 
 // advanceMember moves member's status of message m to st if
 // statusAdvances allows it, then sets the row's status to the summary of
-// every member's. It returns the row's status and whether it changed;
-// [ErrNotFound] if the message was not sent to member.
+// every member's, from the message's counts of members at each status
+// (moveTally): the cost does not grow with the members. It returns the
+// row's status and whether it changed; [ErrNotFound] if the message was
+// not sent to member.
 func (s *Store) advanceMember(ctx context.Context, tx querier, m Message, member ContactID, st Status) (Status, bool, error) {
 	var row int64
 	var ct []byte
@@ -205,11 +213,10 @@ func (s *Store) advanceMember(ctx context.Context, tx querier, m Message, member
 	if _, err := tx.ExecContext(ctx, `UPDATE member_receipts SET status = ? WHERE id = ?`, sealed, row); err != nil {
 		return m.Status, false, fmt.Errorf("store: writing member status: %w", err)
 	}
-	all, err := s.memberStatuses(ctx, tx, m.Seq)
+	sum, err := s.moveTally(ctx, tx, m.Seq, ms.Status, st)
 	if err != nil {
 		return m.Status, false, err
 	}
-	sum := summaryStatus(all)
 	if sum == m.Status {
 		return sum, false, nil
 	}
@@ -231,17 +238,6 @@ func statusRank(st Status) int {
 		return 0
 	}
 	return int(st)
-}
-
-// summaryStatus is the least advanced of the members' statuses.
-func summaryStatus(all []MemberStatus) Status {
-	sum := StatusRead
-	for _, ms := range all {
-		if statusRank(ms.Status) < statusRank(sum) {
-			sum = ms.Status
-		}
-	}
-	return sum
 }
 
 // MemberStatuses returns each member's status of a message to a group,

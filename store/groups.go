@@ -300,6 +300,7 @@ func forgetGroup(ctx context.Context, tx querier, conv ContactID) error {
 		`DELETE FROM group_history WHERE conversation = ?`,
 		`DELETE FROM sender_keys WHERE conversation = ?`,
 		`DELETE FROM member_receipts WHERE message IN (SELECT id FROM messages WHERE conversation = ?)`,
+		`DELETE FROM member_tallies WHERE message IN (SELECT id FROM messages WHERE conversation = ?)`,
 		`DELETE FROM outbox WHERE message IN (SELECT id FROM messages WHERE conversation = ?)`,
 	} {
 		if _, err := tx.ExecContext(ctx, stmt, conv); err != nil {

@@ -613,6 +613,7 @@ func TestGroupCascades(t *testing.T) {
 		{"group_history", "conversation = ?1"},
 		{"sender_keys", "conversation = ?1"},
 		{"member_receipts", "message IN (SELECT id FROM messages WHERE conversation = ?1)"},
+		{"member_tallies", "message IN (SELECT id FROM messages WHERE conversation = ?1)"},
 		{"outbox", "message IN (SELECT id FROM messages WHERE conversation = ?1)"},
 		{"messages", "conversation = ?1"},
 	}
@@ -711,6 +712,9 @@ func TestForgetGroup(t *testing.T) {
 	}
 	if ms, err := s.MemberStatuses(bg, f.group, msgID(1)); err != nil || len(ms) != 0 {
 		t.Fatalf("member statuses kept: %+v, %v", ms, err)
+	}
+	if n := count(t, s, "member_tallies", "1"); n != 0 {
+		t.Fatalf("%d member counts kept", n)
 	}
 	items, _ := s.Pending(bg)
 	if len(items) != 1 || items[0].ID != reply {

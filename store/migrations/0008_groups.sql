@@ -52,6 +52,21 @@ CREATE TABLE member_receipts (
 );
 CREATE INDEX member_receipts_member ON member_receipts (member);
 
+-- How many members of a message to a group are at each status (queued,
+-- sent, delivered, read, failed: five uvarints), sealed under the message
+-- id, so that a member's status change updates the summary in constant
+-- time instead of opening every member's status. NULL (or no row): to be
+-- counted again from member_receipts at the next change. A member's
+-- status that goes with its member (a deleted contact, a merged request)
+-- leaves the counts wrong, so the trigger marks them NULL; they go with
+-- their message.
+CREATE TABLE member_tallies (
+	message INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+	counts  BLOB
+);
+CREATE TRIGGER member_receipts_gone AFTER DELETE ON member_receipts
+	BEGIN UPDATE member_tallies SET counts = NULL WHERE message = OLD.message; END;
+
 -- A group has no pairwise session and no deposit token: whatever code
 -- path tried to give it one is a bug, refused here rather than trusted.
 CREATE TRIGGER sessions_not_group BEFORE INSERT ON sessions
