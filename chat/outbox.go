@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"ratchat/store"
@@ -26,8 +27,10 @@ const giveUpAfter = 30 * 24 * time.Hour
 // said Stored but we crashed before dequeuing), and its id makes the
 // second one a no-op on the other side.
 func (m *Messenger) outboxLoop(ctx context.Context) {
+	ob := m.newOutbox(ctx)
+	defer ob.stop()
 	for {
-		if err := m.deliverDue(ctx); err != nil && ctx.Err() == nil {
+		if err := m.deliverDue(ctx, ob); err != nil && ctx.Err() == nil {
 			m.log.Warn("outbox", "err", err)
 		}
 		t := time.NewTimer(outboxPoll)
@@ -42,15 +45,35 @@ func (m *Messenger) outboxLoop(ctx context.Context) {
 	}
 }
 
+// outboxParallel bounds the contacts the outbox delivers to at once: each
+// has at most one deposit in flight (its items go in order), so this is
+// also the bound on deposits in flight. Contacts on one home share its
+// pooled connection, which multiplexes them; a home takes 16 deposits per
+// connection at a time (transport.Limits.MaxInFlight) and reads the rest
+// when those are committed.
+const outboxParallel = 32
+
 // deliverDue makes one pass over the outbox. Items go out in the order
 // they were queued, per contact: an item still waiting out its backoff
 // holds back the later items to the same contact, even those that are due
 // (a receipt queued after a failed message, say), so that the contact
-// never sees them out of order.
-func (m *Messenger) deliverDue(ctx context.Context) error {
+// never sees them out of order. Each contact with items due gets a lane,
+// a goroutine that deposits them one after the other; up to
+// outboxParallel lanes run at once, so that a message to a large group
+// does not wait for a round trip per member, and a contact whose home is
+// slow or down holds up no one else. The pass returns once its lanes have
+// started; a contact whose lane still runs is left to that lane (the pass
+// after it ends looks at the contact again).
+func (m *Messenger) deliverDue(ctx context.Context, ob *outbox) error {
 	items, err := m.st.Pending(ctx)
 	if err != nil || len(items) == 0 {
 		return err
+	}
+	urgent := ob.takeUrgent(m.presence.takeUrgent()) // their home came back: no waiting out the backoff
+	lanes := outboxLanes(items, m.now(), urgent)
+	lanes = ob.idle(lanes, urgent)
+	if len(lanes) == 0 {
+		return nil
 	}
 	// The ratchet states that sealed these items reach the disk before any
 	// item leaves: commits are only synced at checkpoints, and a power cut
@@ -58,50 +81,99 @@ func (m *Messenger) deliverDue(ctx context.Context) error {
 	// next message under a message key already used. One fsync a pass, for
 	// every item in it.
 	if err := m.st.Sync(); err != nil {
+		ob.release(lanes)
 		return err
 	}
-	now := m.now()
-	urgent := m.presence.takeUrgent() // their home came back: no waiting out the backoff
+	for i, l := range lanes {
+		if !ob.acquire(ctx) {
+			ob.release(lanes[i:])
+			return nil
+		}
+		ob.lanes.Add(1)
+		go func() {
+			defer ob.lanes.Done()
+			defer ob.done(l.contact)
+			if err := m.deliverLane(ctx, l, urgent[l.contact], ob.dq); err != nil && ctx.Err() == nil {
+				m.log.Warn("outbox", "err", err)
+			}
+		}()
+	}
+	return nil
+}
+
+// outboxLane is what one pass delivers to one contact: its due items, in
+// the order they were queued, up to the first that is not due.
+type outboxLane struct {
+	contact store.ContactID
+	items   []store.OutboxItem
+}
+
+// outboxLanes splits the outbox (oldest first) into lanes, one per contact
+// with an item due, in the order of their first items. A contact's lane
+// stops at its first item that waits out a backoff, unless the contact is
+// urgent.
+func outboxLanes(items []store.OutboxItem, now time.Time, urgent map[store.ContactID]bool) []outboxLane {
+	var lanes []outboxLane
+	at := map[store.ContactID]int{} // lane index
 	blocked := map[store.ContactID]bool{}
-	contacts := map[store.ContactID]store.Contact{}
 	for _, item := range items {
-		if blocked[item.Contact] || ctx.Err() != nil {
+		if blocked[item.Contact] {
 			continue
 		}
 		if item.NextAttempt.After(now) && !urgent[item.Contact] {
 			blocked[item.Contact] = true
 			continue
 		}
-		c, ok := contacts[item.Contact]
+		i, ok := at[item.Contact]
 		if !ok {
-			if c, err = m.st.Contact(ctx, item.Contact); err != nil {
-				return err
-			}
-			contacts[item.Contact] = c
+			i = len(lanes)
+			at[item.Contact] = i
+			lanes = append(lanes, outboxLane{contact: item.Contact})
 		}
-		if c.Held {
-			blocked[c.ID] = true
-			continue
+		lanes[i].items = append(lanes[i].items, item)
+	}
+	return lanes
+}
+
+// deliverLane deposits a lane's items one after the other, handing each
+// to dq once its home stored it (it returns when dq has dequeued them),
+// and stops at the first that fails, which is scheduled for a retry: the
+// later ones wait behind it. A held contact gets nothing. The error is
+// the store's, not the delivery's.
+func (m *Messenger) deliverLane(ctx context.Context, l outboxLane, urgent bool, dq *dequeuer) error {
+	// The lane ends when its items are dequeued: until then a pass would
+	// find them still queued and deposit them again.
+	var dequeued sync.WaitGroup
+	defer dequeued.Wait()
+	c, err := m.st.Contact(ctx, l.contact)
+	if err != nil {
+		return err
+	}
+	if c.Held {
+		return nil
+	}
+	for _, item := range l.items {
+		if ctx.Err() != nil {
+			return nil
 		}
-		if err := m.deliver(ctx, c, item); err != nil {
-			blocked[c.ID] = true
+		if err := m.deposit(ctx, c, item); err != nil {
 			if errors.Is(err, errNoToken) {
-				continue // it waits for the contact's token, which wakes the outbox
+				return nil // it waits for the contact's token, which wakes the outbox
 			}
 			m.presence.failed(c, err, m.now())
-			if urgent[c.ID] {
+			if urgent {
 				item.Attempts = 0 // the backoff starts over
 			}
-			if err := m.retryLater(ctx, item, err); err != nil {
-				return err
-			}
+			return m.retryLater(ctx, item, err)
 		}
+		dequeued.Add(1)
+		dq.add(c.ID, item, &dequeued)
 	}
 	return nil
 }
 
-// deliver deposits one item at the contact's home and dequeues it.
-func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.OutboxItem) error {
+// deposit deposits one item at the contact's home; the caller dequeues it.
+func (m *Messenger) deposit(ctx context.Context, c store.Contact, item store.OutboxItem) error {
 	token, err := m.depositToken(ctx, c)
 	if err != nil {
 		return err
@@ -122,13 +194,7 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, item store.Out
 	}
 	m.presence.answered(c, m.now())
 	m.chunkDeposited(item.ID)
-	msg, changed, err := m.st.DequeueDelivered(ctx, item, store.StatusSent)
-	m.changes.notify()
-	if err == nil && changed {
-		// A group message's row is the group's, its status the summary.
-		m.events.emit(StatusChanged{Contact: conversationOf(msg, c.ID), ID: msg.ID, Status: msg.Status})
-	}
-	return err
+	return nil
 }
 
 // conversationOf is the conversation of a row an outbox item carried to

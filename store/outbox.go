@@ -217,46 +217,52 @@ func (s *Store) DequeueDelivered(ctx context.Context, item OutboxItem, st Status
 	var msg Message
 	var changed bool
 	err := s.write(ctx, func(tx querier) error {
-		// The stored item says whom it went to; the caller's copy may
-		// leave Contact out, and a redelivery finds no row.
-		to := item.Contact
-		err := tx.QueryRowContext(ctx, `SELECT contact FROM outbox WHERE id = ?`, item.ID).Scan(&to)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: reading outbox: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, item.ID); err != nil {
-			return fmt.Errorf("store: dequeueing: %w", err)
-		}
-		if item.Message == 0 {
-			return nil
-		}
-		m, err := s.scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` WHERE m.id = ?`, item.Message))
-		if errors.Is(err, ErrNotFound) {
-			return nil // expired meanwhile
-		}
-		if err != nil {
-			return err
-		}
-		msg = m
-		if to != 0 && to != m.Conversation {
-			// A group delivery: the member's status moves, and the
-			// row's follows as the summary.
-			msg.Status, changed, err = s.advanceMember(ctx, tx, m, to, st)
-			if errors.Is(err, ErrNotFound) {
-				return nil // the member's status went with the member
-			}
-			return err
-		}
-		var ct []byte
-		if err := tx.QueryRowContext(ctx, `SELECT status FROM messages WHERE id = ?`, item.Message).Scan(&ct); err != nil {
-			return fmt.Errorf("store: reading status: %w", err)
-		}
-		msg = m
-		changed, err = s.advanceStatus(ctx, tx, m.Seq, ct, st)
-		if changed {
-			msg.Status = st
-		}
+		var err error
+		msg, changed, err = s.dequeueDelivered(ctx, tx, item, st)
 		return err
 	})
+	return msg, changed, err
+}
+
+// dequeueDelivered is DequeueDelivered inside a transaction.
+func (s *Store) dequeueDelivered(ctx context.Context, tx querier, item OutboxItem, st Status) (msg Message, changed bool, err error) {
+	// The stored item says whom it went to; the caller's copy may
+	// leave Contact out, and a redelivery finds no row.
+	to := item.Contact
+	err = tx.QueryRowContext(ctx, `SELECT contact FROM outbox WHERE id = ?`, item.ID).Scan(&to)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return msg, false, fmt.Errorf("store: reading outbox: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, item.ID); err != nil {
+		return msg, false, fmt.Errorf("store: dequeueing: %w", err)
+	}
+	if item.Message == 0 {
+		return msg, changed, nil
+	}
+	m, err := s.scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` WHERE m.id = ?`, item.Message))
+	if errors.Is(err, ErrNotFound) {
+		return msg, false, nil // expired meanwhile
+	}
+	if err != nil {
+		return msg, false, err
+	}
+	msg = m
+	if to != 0 && to != m.Conversation {
+		// A group delivery: the member's status moves, and the
+		// row's follows as the summary.
+		msg.Status, changed, err = s.advanceMember(ctx, tx, m, to, st)
+		if errors.Is(err, ErrNotFound) {
+			return msg, changed, nil // the member's status went with the member
+		}
+		return msg, changed, err
+	}
+	var ct []byte
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM messages WHERE id = ?`, item.Message).Scan(&ct); err != nil {
+		return msg, false, fmt.Errorf("store: reading status: %w", err)
+	}
+	changed, err = s.advanceStatus(ctx, tx, m.Seq, ct, st)
+	if changed {
+		msg.Status = st
+	}
 	return msg, changed, err
 }
