@@ -235,6 +235,13 @@ func TestMarshalRefusesWhatParseWould(t *testing.T) {
 		"huge chunk":     {Kind: KindFileChunk, ChunkData: make([]byte, ChunkSize+1)},
 		"two emoji":      {Kind: KindReaction, TargetID: store.MessageID{1}, Emoji: "👍👎"},
 		"empty edit":     {Kind: KindEdit, TargetID: store.MessageID{1}},
+		// Groups.
+		"empty state":         {Kind: KindGroupUpdate},
+		"huge state":          {Kind: KindGroupUpdate, GroupState: make([]byte, MaxGroupStateSize+1)},
+		"key without a group": {Kind: KindSenderKey, SenderKey: []byte{0x33}},
+		"group without a key": {Kind: KindSenderKey, GroupID: store.GroupID{1}},
+		"huge sender key":     {Kind: KindSenderKey, GroupID: store.GroupID{1}, SenderKey: make([]byte, maxSenderKeySize+1)},
+		"fetch of no group":   {Kind: KindGroupFetch, GroupVersion: 3},
 	} {
 		if _, err := c.Marshal(); !errors.Is(err, ErrBadContent) {
 			t.Errorf("%s: err = %v", name, err)

@@ -84,6 +84,9 @@ func (m *Messenger) receiveGroupUpdate(ctx context.Context, from store.Contact, 
 	case next.Version <= g.state.Version:
 		return nil // known already: a fetch's answer, or a redelivery
 	case next.Version > g.state.Version+1:
+		if g.state.member(from.Identity) < 0 {
+			m.heardFrom(from.Identity, g.state)
+		}
 		return m.askVersions(ctx, conv, from, g.state.Version)
 	}
 	if err := checkNext(g.state, next); err != nil {

@@ -19,8 +19,9 @@ import (
 // no resume), and the row keeps what arrived.
 
 // queueGroupChunk is [Messenger.queueChunk] for a group: one encryption,
-// an outbox item per member, each counted in the transfer's window with
-// its share of the chunk's bytes.
+// an outbox item per member (stored with our sender key in one
+// transaction), each counted in the transfer's window with its share of
+// the chunk's bytes.
 func (m *Messenger) queueGroupChunk(ctx context.Context, g *group, o *outgoing, content *Content) error {
 	members, err := m.groupRecipients(ctx, g)
 	if err != nil {
@@ -33,30 +34,44 @@ func (m *Messenger) queueGroupChunk(ctx context.Context, g *group, o *outgoing, 
 	if err != nil {
 		return err
 	}
-	if err := m.st.SaveSenderKey(ctx, g.conv.ID, 0, sealed.record); err != nil {
-		return err
-	}
 	size := int64(len(content.ChunkData))
 	n := int64(max(len(sealed.deliveries), 1))
-	for i, d := range sealed.deliveries {
-		share := size / n
-		if i == 0 {
-			share += size % n
-		}
-		err := m.files.queued(o, share, func() (int64, error) {
-			return m.st.Enqueue(ctx, store.OutboxItem{Contact: d.Member, Payload: d.Payload})
-		})
-		if err != nil {
-			return err
-		}
+	shares := make([]int64, len(sealed.deliveries))
+	for i := range shares {
+		shares[i] = size / n
+	}
+	if len(shares) > 0 {
+		shares[0] += size % n
+	}
+	err = m.files.queuedAll(o, shares, func() ([]int64, error) {
+		return m.st.CommitGroupControlSent(ctx, g.conv.ID, sealed.record, sealed.deliveries)
+	})
+	if err != nil {
+		return err
 	}
 	m.wakeOutbox()
 	return nil
 }
 
+// queuedAll is [transfers.queued] for the items of one chunk to a group,
+// shares[i] bytes for the i-th item commit returns.
+func (t *transfers) queuedAll(o *outgoing, shares []int64, commit func() ([]int64, error)) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	items, err := commit()
+	if err != nil {
+		return err
+	}
+	for i, item := range items {
+		o.pending[item] = shares[i]
+		t.byItem[item] = o
+	}
+	return nil
+}
+
 // sendToGroup sends content as a group message that is not a row of the
-// history (a file's cancellation): our sender key and the envelopes are
-// stored, the outbox delivers them.
+// history (a file's cancellation, a timer): our sender key and the
+// envelopes are stored in one transaction, the outbox delivers them.
 func (m *Messenger) sendToGroup(ctx context.Context, g *group, content *Content) error {
 	if err := m.stamp(content); err != nil {
 		return err
@@ -72,13 +87,8 @@ func (m *Messenger) sendToGroup(ctx context.Context, g *group, content *Content)
 	if err != nil {
 		return err
 	}
-	if err := m.st.SaveSenderKey(ctx, g.conv.ID, 0, sealed.record); err != nil {
+	if _, err := m.st.CommitGroupControlSent(ctx, g.conv.ID, sealed.record, sealed.deliveries); err != nil {
 		return err
-	}
-	for _, d := range sealed.deliveries {
-		if _, err := m.st.Enqueue(ctx, store.OutboxItem{Contact: d.Member, Payload: d.Payload}); err != nil {
-			return err
-		}
 	}
 	m.wakeOutbox()
 	return nil

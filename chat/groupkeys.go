@@ -10,6 +10,7 @@ import (
 
 	"ratchat/session"
 	"ratchat/store"
+	"ratchat/transport"
 )
 
 // Our sender key in each group (store member 0): made before our first
@@ -181,7 +182,73 @@ func (m *Messenger) resendSenderKey(ctx context.Context, g *group, from store.Co
 	if err != nil {
 		return err
 	}
-	return m.handSenderKey(ctx, g, []store.Contact{from}, dist)
+	if err := m.handSenderKey(ctx, g, []store.Contact{from}, dist); err != nil {
+		return err
+	}
+	return m.resendToMember(ctx, g, from, rec)
+}
+
+// resendToMember encrypts again, after the key just handed to member,
+// our recent texts to the group that the member has not acknowledged,
+// and seals them for it alone: what it could not read comes again under
+// its own id (a copy it did read is stored once). The other members never
+// see those iterations and skip them. The caller holds m.mu.
+func (m *Messenger) resendToMember(ctx context.Context, g *group, to store.Contact, rec *session.SenderKeyRecord) error {
+	rows, _, err := m.st.Messages(ctx, g.conv.ID, 0, resendScan)
+	if err != nil {
+		return err
+	}
+	sent := 0
+	for _, r := range rows {
+		if r.Direction != store.Outgoing || r.Kind != store.KindText || m.now().Sub(r.Sent) > giveUpAfter || sent == maxResend {
+			continue
+		}
+		if !m.unacknowledgedBy(ctx, g.conv.ID, r.ID, to.ID) {
+			continue
+		}
+		content := &Content{Kind: KindText, ID: r.ID, Sent: r.Sent, Text: string(r.Body), QuoteID: r.Quote}
+		plaintext, err := content.Marshal()
+		if err != nil {
+			return err
+		}
+		msg, err := rec.Encrypt(m.rand, plaintext)
+		if err != nil {
+			return err
+		}
+		payload := append(append(make([]byte, 0, len(g.state.ID)+len(msg)), g.state.ID[:]...), msg...)
+		env, err := transport.SealEnvelope(m.rand, &m.identity, to.Identity, transport.TypeSenderKey, payload)
+		if err != nil {
+			return err
+		}
+		if _, err := m.st.Enqueue(ctx, store.OutboxItem{Contact: to.ID, Payload: env}); err != nil {
+			return err
+		}
+		sent++
+	}
+	if sent == 0 {
+		return nil
+	}
+	b, err := rec.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	m.wakeOutbox()
+	return m.st.SaveSenderKey(ctx, g.conv.ID, 0, b)
+}
+
+// unacknowledgedBy reports whether our message id of group conv went to
+// member and was not acknowledged by it.
+func (m *Messenger) unacknowledgedBy(ctx context.Context, conv store.ContactID, id store.MessageID, member store.ContactID) bool {
+	statuses, err := m.st.MemberStatuses(ctx, conv, id)
+	if err != nil {
+		return false
+	}
+	for _, s := range statuses {
+		if s.Member == member {
+			return s.Status == store.StatusQueued || s.Status == store.StatusSent
+		}
+	}
+	return false
 }
 
 // receiveSenderKey keeps a member's sender key of a group, then decrypts

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"ratchat/keys"
 	"ratchat/session"
@@ -23,13 +24,33 @@ import (
 // session, and the member asks again (KindGroupFetch) for what it missed.
 func (m *Messenger) ensureSessions(ctx context.Context, cs []store.Contact) {
 	for _, c := range cs {
-		if c.State == store.StateBlocked || m.hasSession(ctx, c.ID) {
+		if c.State == store.StateBlocked || m.hasSession(ctx, c.ID) || m.triedSession(c.ID) {
 			continue
 		}
 		if err := m.startMemberSession(ctx, c); err != nil {
 			m.log.Info("no session with a group member now", "contact", c.ID, "err", err)
+			m.groups.mu.Lock()
+			if m.groups.tried == nil {
+				m.groups.tried = map[store.ContactID]time.Time{}
+			}
+			m.groups.tried[c.ID] = m.now()
+			m.groups.mu.Unlock()
 		}
 	}
+}
+
+// sessionRetry is how long after failing to start a session with a
+// member (its home did not answer) we wait before trying again: a
+// message to the group must not wait for an unreachable home each time.
+const sessionRetry = time.Minute
+
+// triedSession reports whether starting a session with id failed less
+// than sessionRetry ago.
+func (m *Messenger) triedSession(id store.ContactID) bool {
+	m.groups.mu.Lock()
+	defer m.groups.mu.Unlock()
+	at, ok := m.groups.tried[id]
+	return ok && m.now().Sub(at) < sessionRetry
 }
 
 // hasSession reports whether we hold an established session with id.
@@ -163,9 +184,27 @@ func (m *Messenger) groupToken(ctx context.Context, c store.Contact) (transport.
 	}
 	t, ok := tokens[c.Identity]
 	if !ok {
+		m.groups.mu.Lock()
+		t, ok = m.groups.heard[c.Identity]
+		m.groups.mu.Unlock()
+	}
+	if !ok {
 		return transport.Token{}, errNoToken
 	}
 	return t, nil
+}
+
+// heardFrom remembers that k wrote to us about group s, which our
+// version does not list it in (it joined in a version we have not
+// received): we may answer it with the group's token. Whoever names the
+// group's id was given it by a member, and the token with it.
+func (m *Messenger) heardFrom(k keys.PublicKey, s *GroupState) {
+	m.groups.mu.Lock()
+	defer m.groups.mu.Unlock()
+	if m.groups.heard == nil {
+		m.groups.heard = map[keys.PublicKey]transport.Token{}
+	}
+	m.groups.heard[k] = transport.Token(s.Token)
 }
 
 // groupTokens maps every member of the groups we are in to a group's

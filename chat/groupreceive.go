@@ -82,6 +82,7 @@ func (m *Messenger) receiveGroupMessage(ctx context.Context, opened *transport.O
 // logged (a line at close: nothing is dropped in silence).
 func (m *Messenger) notYetMember(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage) error {
 	m.log.Warn("a group message from someone not in our version of the group", "contact", sender.ID, "group", g.conv.ID, "version", g.state.Version)
+	m.heardFrom(sender.Identity, g.state)
 	m.mu.Lock()
 	err := m.holdGroupMessage(ctx, g, sender, p, ErrNotMember, false)
 	m.mu.Unlock()

@@ -50,14 +50,19 @@ type groupRuntime struct {
 	// share with it, for members who gave us no token of their own; nil
 	// until built, and dropped on every change of a group.
 	tokens map[keys.PublicKey]transport.Token
+	// heard maps members who wrote to us before we had the version that
+	// lists them to the group's token ([Messenger.heardFrom]).
+	heard map[keys.PublicKey]transport.Token
 	// pending holds group messages that did not decrypt, per group and
 	// member, until the member's sender key arrives (groupreceive.go).
 	pending map[memberKey][]pendingGroupMessage
 	// asked is when we last asked a member for its sender key, or for
 	// versions of a group, so that a burst of failures asks once.
 	asked map[askKey]time.Time
-	// sessions remembers the members we hold an established session with.
+	// sessions remembers the members we hold an established session
+	// with, and tried when starting one last failed.
 	sessions map[store.ContactID]bool
+	tried    map[store.ContactID]time.Time
 }
 
 // memberKey names a member of a group.

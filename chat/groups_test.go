@@ -472,8 +472,8 @@ func loseFirstItem(t *testing.T, p *profile, contact store.ContactID) {
 }
 
 // TestGroupLostSenderKey: a member who lost a sender key asks for it;
-// the message it could not read becomes a line, never a silence, and the
-// next one arrives.
+// the message it could not read becomes a line, never a silence, then
+// comes again under the new key, and the next one arrives.
 func TestGroupLostSenderKey(t *testing.T) {
 	ctx := context.Background()
 	alice, bob, _, ab, _ := groupOfThree(t)
@@ -493,12 +493,15 @@ func TestGroupLostSenderKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob.waitRows(bobG, 1, func(r store.Message) bool { return r.Kind == store.KindDecryptFailed })
+	if got := bob.waitRows(bobG, 2, texts); string(got[1].Body) != "two" {
+		t.Fatalf("bob got %q again", got[1].Body)
+	}
 	if _, err := alice.m.Send(ctx, info.Conversation, "three"); err != nil {
 		t.Fatal(err)
 	}
-	got := bob.waitRows(bobG, 2, texts)
-	if string(got[1].Body) != "three" {
-		t.Fatalf("bob got %q", got[1].Body)
+	got := bob.waitRows(bobG, 3, texts)
+	if string(got[2].Body) != "three" {
+		t.Fatalf("bob got %q", got[2].Body)
 	}
 }
 
@@ -823,4 +826,101 @@ func TestGroupMemberNewKey(t *testing.T) {
 	if rows := alice2.waitRows(got.Conversation, 1, texts); string(rows[0].Body) != "welcome back" {
 		t.Fatalf("alice got %q", rows[0].Body)
 	}
+}
+
+// TestGroupNewMemberFirst: a new member's message reaches carol before
+// the version that adds it (alice's update to carol is held at alice):
+// the message waits, carol fetches the version from the new member, and
+// the message is read after all.
+func TestGroupNewMemberFirst(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t, t.TempDir(), "")
+	alice, carol, dave := newProfile(t, "alice", relay.addr), newProfile(t, "carol", relay.addr), newProfile(t, "dave", relay.addr)
+	ac, _ := connect(t, alice, carol)
+	ad, _ := connect(t, alice, dave)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carolG := carol.groupAt(info.ID, 1).Conversation
+	// Carol's key "changes" at alice: alice's outbox holds what is hers.
+	for _, k := range []keys.PublicKey{{9, 9, 9}, carol.m.Identity()} {
+		if err := alice.st.ChangeIdentity(ctx, ac.ID, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := alice.m.AddGroupMembers(ctx, info.Conversation, []store.ContactID{ad.ID}); err != nil {
+		t.Fatal(err)
+	}
+	daveG := dave.groupAt(info.ID, 2).Conversation
+	if _, err := dave.m.Send(ctx, daveG, "hi, I am new"); err != nil {
+		t.Fatal(err)
+	}
+	if got := carol.waitRows(carolG, 1, texts); string(got[0].Body) != "hi, I am new" {
+		t.Fatalf("carol got %q", got[0].Body)
+	}
+	if v := carol.groupAt(info.ID, 2); len(v.Members) != 3 {
+		t.Fatalf("carol's group %+v", v)
+	}
+	for _, r := range carol.rows(carolG) {
+		if r.Kind == store.KindDecryptFailed {
+			t.Fatal("a message was lost on the way")
+		}
+	}
+}
+
+// TestGroupActions: replies, reactions (one per member), edits and
+// deletions in a group; a member edits only what it wrote.
+func TestGroupActions(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs := map[*profile]store.ContactID{alice: info.Conversation}
+	for _, p := range []*profile{bob, carol} {
+		convs[p] = p.groupAt(info.ID, 1).Conversation
+	}
+	first, err := alice.m.Send(ctx, info.Conversation, "saturday?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*profile{bob, carol} {
+		p.waitRows(convs[p], 1, texts)
+	}
+	if _, err := bob.m.React(ctx, convs[bob], first.ID, "👍"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := carol.m.React(ctx, convs[carol], first.ID, "🎉"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.m.Reply(ctx, convs[bob], first.ID, "yes"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.m.Edit(ctx, convs[bob], first.ID, "sunday?"); !errors.Is(err, ErrNotOwnMessage) {
+		t.Fatalf("bob edits alice's message: %v", err)
+	}
+	if _, err := alice.m.Edit(ctx, info.Conversation, first.ID, "saturday, 9:00?"); err != nil {
+		t.Fatal(err)
+	}
+	carol.until("the edit and both reactions", func() bool {
+		msg, err := carol.st.Message(ctx, convs[carol], first.ID)
+		return err == nil && string(msg.Body) == "saturday, 9:00?" && len(msg.Reactions) == 2
+	})
+	reply := carol.waitRows(convs[carol], 2, texts)[1]
+	if string(reply.Body) != "yes" || reply.Quote != first.ID {
+		t.Fatalf("carol's reply row %+v", reply)
+	}
+	alice.until("both reactions", func() bool {
+		msg, err := alice.st.Message(ctx, info.Conversation, first.ID)
+		return err == nil && len(msg.Reactions) == 2
+	})
+	if _, err := alice.m.Delete(ctx, info.Conversation, first.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	bob.until("the deletion", func() bool {
+		msg, err := bob.st.Message(ctx, convs[bob], first.ID)
+		return err == nil && msg.Kind == store.KindDeleted
+	})
 }

@@ -110,8 +110,8 @@ func (m *Messenger) sendGroupMessage(ctx context.Context, g *group, c *Content, 
 	return msg, nil
 }
 
-// actInGroup is [Messenger.act] for a group: the change is applied to the
-// message, then our sender key and the envelopes are stored.
+// actInGroup is [Messenger.act] for a group: the change to the message,
+// our sender key and the envelopes in one transaction.
 func (m *Messenger) actInGroup(ctx context.Context, g *group, c *Content, change func(*store.Message) error) (store.Message, error) {
 	members, err := m.groupRecipients(ctx, g)
 	if err != nil {
@@ -124,19 +124,9 @@ func (m *Messenger) actInGroup(ctx context.Context, g *group, c *Content, change
 	if err != nil {
 		return store.Message{}, err
 	}
-	msg, err := m.st.UpdateMessage(ctx, g.conv.ID, c.TargetID, change)
+	msg, err := m.st.UpdateGroupMessageSent(ctx, g.conv.ID, c.TargetID, change, sealed.record, sealed.deliveries)
 	if err != nil {
 		return msg, fmt.Errorf("chat: message action: %w", noMessage(err))
-	}
-	// The key is stored before the envelopes leave: a key used for one
-	// message is never used again, whatever fails after.
-	if err := m.st.SaveSenderKey(ctx, g.conv.ID, 0, sealed.record); err != nil {
-		return msg, err
-	}
-	for _, d := range sealed.deliveries {
-		if _, err := m.st.Enqueue(ctx, store.OutboxItem{Contact: d.Member, Payload: d.Payload}); err != nil {
-			return msg, err
-		}
 	}
 	m.events.emit(MessageStored{Contact: g.conv.ID, Message: msg})
 	m.wakeOutbox()
