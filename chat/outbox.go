@@ -89,11 +89,12 @@ func (m *Messenger) deliverDue(ctx context.Context, ob *outbox) error {
 			ob.release(lanes[i:])
 			return nil
 		}
+		u := urgent[l.contact]
 		ob.lanes.Add(1)
 		go func() {
 			defer ob.lanes.Done()
 			defer ob.done(l.contact)
-			if err := m.deliverLane(ctx, l, urgent[l.contact], ob.dq); err != nil && ctx.Err() == nil {
+			if err := m.deliverLane(ctx, l, u, ob.dq); err != nil && ctx.Err() == nil {
 				m.log.Warn("outbox", "err", err)
 			}
 		}()
