@@ -283,7 +283,16 @@ func (m *Messenger) receiveSenderKey(ctx context.Context, from store.Contact, c 
 			return fmt.Errorf("chat: the sender key of member %d: %w", from.ID, err)
 		}
 	}
-	if err := rec.Process(dist); err != nil {
+	err = rec.Process(dist)
+	if errors.Is(err, session.ErrWrongDistribution) {
+		// The member made its key anew under a new distribution id (it
+		// left or was removed, and came back): the new one replaces the
+		// old, which it will never send on again. It came over the
+		// member's own session, so it is the member's.
+		rec = new(session.SenderKeyRecord)
+		err = rec.Process(dist)
+	}
+	if err != nil {
 		m.log.Warn("refusing a sender key", "contact", from.ID, "err", err)
 		return nil
 	}
