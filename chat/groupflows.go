@@ -253,7 +253,16 @@ func (m *Messenger) rekeyMember(ctx context.Context, c store.Contact, old keys.P
 			return err
 		}
 		i := g.state.member(old)
-		if i < 0 || conv.State == store.StateRemoved || !g.state.isAdmin(m.identity.Public) || g.state.member(c.Identity) >= 0 {
+		if i < 0 || conv.State == store.StateRemoved {
+			continue
+		}
+		if !g.state.isAdmin(m.identity.Public) || g.state.member(c.Identity) >= 0 {
+			// Not ours to change: the group says so until an admin
+			// updates the member's key (its version writes the line
+			// where we are admin).
+			if err := m.keyChangedLine(ctx, conv.ID, c); err != nil {
+				return err
+			}
 			continue
 		}
 		_, err = m.changeGroup(ctx, conv.ID, true, func(s *GroupState) error {
@@ -268,4 +277,14 @@ func (m *Messenger) rekeyMember(ctx context.Context, c store.Contact, old keys.P
 		}
 	}
 	return nil
+}
+
+// keyChangedLine writes into a group's history that member c has a new
+// safety number, which the user accepted as c's new key.
+func (m *Messenger) keyChangedLine(ctx context.Context, conv store.ContactID, c store.Contact) error {
+	var id store.MessageID
+	if _, err := io.ReadFull(m.rand, id[:]); err != nil {
+		return err
+	}
+	return m.membershipLine(ctx, conv, id, DisplayName(c)+"'s safety number changed; you accepted the new key")
 }

@@ -33,8 +33,16 @@ func (m *Messenger) membershipLines(ctx context.Context, conv store.ContactID, p
 		if prev.Name != next.Name {
 			lines = append(lines, fmt.Sprintf("%s renamed the group to %q", author, next.Name))
 		}
-		for _, sm := range prev.Members {
+		for j, sm := range prev.Members {
 			if next.member(sm.Identity) >= 0 {
+				continue
+			}
+			if nk, ok := replacedKey(prev, next, j); ok {
+				name, err := m.keyChangeName(ctx, sm.Identity, nk)
+				if err != nil {
+					return err
+				}
+				lines = append(lines, fmt.Sprintf("%s updated %s's key: a new safety number", author, name))
 				continue
 			}
 			name, err := m.memberName(ctx, sm.Identity, false)
@@ -47,8 +55,13 @@ func (m *Messenger) membershipLines(ctx context.Context, conv store.ContactID, p
 				lines = append(lines, fmt.Sprintf("%s removed %s", author, name))
 			}
 		}
-		for _, sm := range next.Members {
+		for j, sm := range next.Members {
 			i := prev.member(sm.Identity)
+			if i < 0 {
+				if _, ok := replacedKey(prev, next, j); ok {
+					continue // written above, as a key change
+				}
+			}
 			if i >= 0 && (prev.Members[i].Admin || !sm.Admin) {
 				continue
 			}
@@ -121,4 +134,40 @@ func (m *Messenger) membershipLine(ctx context.Context, conv store.ContactID, id
 		m.events.emit(MessageStored{Contact: conv, Message: msg})
 	}
 	return nil
+}
+
+// replacedKey reports whether the member at index j of prev has a new
+// key in next: an admin accepted the member's new key (see
+// [Messenger.rekeyMember]), which changes that key in place, so the
+// member list keeps its length and order and only entry j differs, its
+// key new to the group. It returns the new key.
+func replacedKey(prev, next *GroupState, j int) (keys.PublicKey, bool) {
+	if len(prev.Members) != len(next.Members) || j >= len(next.Members) {
+		return keys.PublicKey{}, false
+	}
+	nk := next.Members[j].Identity
+	if nk == prev.Members[j].Identity || prev.member(nk) >= 0 || next.member(prev.Members[j].Identity) >= 0 {
+		return keys.PublicKey{}, false
+	}
+	return nk, true
+}
+
+// keyChangeName names a member whose key changed from old to nk: by the
+// contact with a name of the two (we may know the member under either:
+// the admin who accepted the new key under the new one, another member
+// under the old one), else as memberName names nk.
+func (m *Messenger) keyChangeName(ctx context.Context, old, nk keys.PublicKey) (string, error) {
+	for _, k := range []keys.PublicKey{nk, old} {
+		c, err := m.st.ContactByIdentity(ctx, k)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if c.Name != "" {
+			return c.Name, nil
+		}
+	}
+	return m.memberName(ctx, nk, false)
 }

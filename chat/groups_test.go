@@ -812,6 +812,10 @@ func TestGroupMemberNewKey(t *testing.T) {
 	if err := bob.m.AcceptAsKeyChange(ctx, req, ba.ID, code); err != nil {
 		t.Fatal(err)
 	}
+	bobLines := bob.waitRows(info.Conversation, 2, lines)
+	if want := "You updated alice's key: a new safety number"; string(bobLines[1].Body) != want {
+		t.Fatalf("bob's group reads %s, want %q", describeRows(bobLines), want)
+	}
 	got := alice2.groupAt(info.ID, 2)
 	if !got.Member || len(got.Members) != 3 {
 		t.Fatalf("alice's new profile sees %+v", got)
@@ -819,6 +823,11 @@ func TestGroupMemberNewKey(t *testing.T) {
 	carolG := carol.groupAt(info.ID, 2)
 	if carolG.Members[1].Contact.Identity != alice2.m.Identity() {
 		t.Fatalf("carol's group lists %v", carolG.Members[1].Contact.Identity)
+	}
+	// Carol knows alice only through the group, under a stand-in name.
+	if ls := carol.waitRows(carolG.Conversation, 2, lines); !strings.HasPrefix(string(ls[1].Body), "bob updated contact ") ||
+		!strings.HasSuffix(string(ls[1].Body), "'s key: a new safety number") {
+		t.Fatalf("carol's group reads %s", describeRows(ls))
 	}
 	if _, err := carol.m.Send(ctx, carolG.Conversation, "welcome back"); err != nil {
 		t.Fatal(err)
