@@ -1,0 +1,103 @@
+package chat
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"ratchat/store"
+)
+
+// summaryOf returns the summary of id among list, or false.
+func summaryOf(list []Summary, id store.ContactID) (Summary, bool) {
+	for _, s := range list {
+		if s.Contact.ID == id {
+			return s, true
+		}
+	}
+	return Summary{}, false
+}
+
+// TestGroupSummaries: the groups are in Summaries with their unread
+// count and mute, a group we left stays there in StateRemoved, and a
+// member bob knows only through the group is no request until it writes
+// to him 1:1.
+func TestGroupSummaries(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobG := bob.groupAt(info.ID, 1)
+	if _, err := alice.m.Send(ctx, info.Conversation, "ropes at nine"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitRows(bobG.Conversation, 1, texts)
+	until := time.Now().Add(time.Hour).Truncate(time.Second)
+	if err := bob.m.Mute(ctx, bobG.Conversation, until); err != nil {
+		t.Fatal(err)
+	}
+	all, err := bob.m.Summaries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := summaryOf(all, bobG.Conversation)
+	if !ok || s.Unread != 1 || s.Last == nil || string(s.Last.Body) != "ropes at nine" || !s.Muted() || s.Contact.Name != "climbing" {
+		t.Fatalf("bob's summary of the group: %+v (listed %v)", s, ok)
+	}
+	one, err := bob.m.Summary(ctx, bobG.Conversation)
+	if err != nil || one.Unread != 1 || one.Contact.GroupID != info.ID {
+		t.Fatalf("Summary of the group: %+v, %v", one, err)
+	}
+
+	// Carol, known to bob only through the group, is no request.
+	bc, err := bob.st.ContactByIdentity(ctx, carol.m.Identity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests, err := bob.m.Requests(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := summaryOf(requests, bc.ID); ok {
+		t.Fatalf("a member known only through the group is a request: %+v", requests)
+	}
+	if s, err := bob.m.Summary(ctx, bc.ID); err != nil || !s.GroupOnly {
+		t.Fatalf("bob's summary of carol: %+v, %v; want GroupOnly", s, err)
+	}
+	// Once she writes 1:1 she is (her group message opens the session).
+	carolG := carol.groupAt(info.ID, 1)
+	if _, err := carol.m.Send(ctx, carolG.Conversation, "coming"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitRows(bobG.Conversation, 2, texts)
+	cb, err := carol.st.ContactByIdentity(ctx, bob.m.Identity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := carol.m.Accept(ctx, cb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := carol.m.Send(ctx, cb.ID, "hi bob, carol here"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitText("hi bob, carol here")
+	if requests, err = bob.m.Requests(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := summaryOf(requests, bc.ID); !ok || s.GroupOnly {
+		t.Fatalf("carol after writing 1:1: %+v (listed %v)", s, ok)
+	}
+
+	// A group bob left stays listed, in StateRemoved.
+	if err := bob.m.LeaveGroup(ctx, bobG.Conversation); err != nil {
+		t.Fatal(err)
+	}
+	if all, err = bob.m.Summaries(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := summaryOf(all, bobG.Conversation); !ok || s.Contact.State != store.StateRemoved {
+		t.Fatalf("the group bob left: %+v (listed %v)", s, ok)
+	}
+}
