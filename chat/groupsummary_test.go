@@ -101,3 +101,41 @@ func TestGroupSummaries(t *testing.T) {
 		t.Fatalf("the group bob left: %+v (listed %v)", s, ok)
 	}
 }
+
+// TestGroupJoinEventsHaveSummaries: every event bob's join to a group
+// makes (the group's lines, the row of carol, a member he did not know)
+// names a row whose summary he can read at once, as the interface reads
+// it on each event: no "not found" while the group's state is being saved.
+func TestGroupJoinEventsHaveSummaries(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, _, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	bob.waitFor("the group", groupWait, func(e Event) bool {
+		var id store.ContactID
+		switch e := e.(type) {
+		case MessageStored:
+			id = e.Contact
+		case ContactChanged:
+			id = e.Contact.ID
+		case GroupChanged:
+			return true
+		default:
+			return false
+		}
+		named++
+		if _, err := bob.m.Summary(ctx, id); err != nil {
+			t.Errorf("summary of row %d on %T: %v", id, e, err)
+		}
+		return false
+	})
+	if named == 0 {
+		t.Fatal("no event named a row before the group's")
+	}
+	if g := bob.groupAt(info.ID, 1); g.Name != "climbing" {
+		t.Fatalf("bob's group %+v", g)
+	}
+}
