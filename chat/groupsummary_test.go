@@ -139,3 +139,55 @@ func TestGroupJoinEventsHaveSummaries(t *testing.T) {
 		t.Fatalf("bob's group %+v", g)
 	}
 }
+
+// TestGroupSearch: group messages are indexed; a hit names the group's
+// conversation and the member who wrote it.
+func TestGroupSearch(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobG, carolG := bob.groupAt(info.ID, 1), carol.groupAt(info.ID, 1)
+	if _, err := carol.m.Send(ctx, carolG.Conversation, "granite boulders on Sunday"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.m.Send(ctx, bobG.Conversation, "bring granite chalk"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitRows(bobG.Conversation, 1, texts)
+	<-bob.m.SearchReady()
+	tests := []struct {
+		query string
+		opts  SearchOptions
+		want  []string // the texts found
+	}{
+		{"granite", SearchOptions{}, []string{"granite boulders on Sunday", "bring granite chalk"}},
+		{"boulders", SearchOptions{Contact: bobG.Conversation}, []string{"granite boulders on Sunday"}},
+		{"chalk", SearchOptions{Contact: bobG.Conversation}, []string{"bring granite chalk"}},
+	}
+	for _, tt := range tests {
+		res, err := bob.m.Search(ctx, tt.query, tt.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]SearchResult{}
+		for _, r := range res.Results {
+			got[string(r.Message.Body)] = r
+		}
+		if len(res.Results) != len(tt.want) {
+			t.Fatalf("%q: %d results %+v, want %q", tt.query, len(res.Results), res.Results, tt.want)
+		}
+		for _, w := range tt.want {
+			r, ok := got[w]
+			if !ok || r.Contact.ID != bobG.Conversation || r.Contact.GroupID != info.ID {
+				t.Fatalf("%q: hit %q %+v (found %v)", tt.query, w, r, ok)
+			}
+			mine := r.Message.Direction == store.Outgoing
+			if mine && r.Sender.ID != 0 || !mine && r.Sender.Identity != carol.m.Identity() {
+				t.Fatalf("%q: hit %q from %+v", tt.query, w, r.Sender)
+			}
+		}
+	}
+}
