@@ -2,6 +2,8 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,5 +191,55 @@ func TestGroupSearch(t *testing.T) {
 				t.Fatalf("%q: hit %q from %+v", tt.query, w, r.Sender)
 			}
 		}
+	}
+}
+
+// TestGroupExport: a group's export names each member's row by its
+// sender and writes the membership lines as their text.
+func TestGroupExport(t *testing.T) {
+	ctx := context.Background()
+	alice, bob, carol, ab, ac := groupOfThree(t)
+	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobG, carolG := bob.groupAt(info.ID, 1), carol.groupAt(info.ID, 1)
+	if _, err := carol.m.Send(ctx, carolG.Conversation, "see you at the wall"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitRows(bobG.Conversation, 1, texts)
+	line := bob.waitRows(bobG.Conversation, 1, lines)[0]
+	bc, err := bob.st.ContactByIdentity(ctx, carol.m.Identity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, js strings.Builder
+	if _, err := bob.m.Export(ctx, bobG.Conversation, ExportText, &text); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.m.Export(ctx, bobG.Conversation, ExportJSON, &js); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Group climbing", DisplayName(bc) + ": see you at the wall", "  * " + string(line.Body)} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("the text export lacks %q:\n%s", want, text.String())
+		}
+	}
+	if strings.Contains(text.String(), "unknown") {
+		t.Errorf("the text export has an unknown row:\n%s", text.String())
+	}
+	var doc ExportedChat
+	if err := json.Unmarshal([]byte(js.String()), &doc); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]ExportedMessage{}
+	for _, e := range doc.Messages {
+		kinds[e.Kind] = e
+	}
+	if e := kinds["text"]; e.Sender != DisplayName(bc) || e.Text != "see you at the wall" {
+		t.Errorf("the JSON text row %+v", e)
+	}
+	if e := kinds["membership"]; e.Text != string(line.Body) {
+		t.Errorf("the JSON membership row %+v", e)
 	}
 }
