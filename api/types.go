@@ -120,10 +120,6 @@ func newMessage(r chat.Message) Message {
 	return j
 }
 
-// rowMembership is store.KindMembership, a group's membership line (chat
-// names no alias for it yet).
-const rowMembership chat.RowKind = 10
-
 // kindName is a row's kind as the api names it.
 func kindName(k chat.RowKind) string {
 	switch k {
@@ -147,7 +143,7 @@ func kindName(k chat.RowKind) string {
 		return "deleted"
 	case chat.RowUnsupported:
 		return "unsupported"
-	case rowMembership:
+	case chat.RowMembership:
 		return "membership"
 	}
 	return "unknown"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -65,6 +66,9 @@ type ExportedMessage struct {
 	// the last edit (the text is the newest).
 	Quote  string    `json:"quote,omitempty"`
 	Edited time.Time `json:"edited,omitzero"`
+	// Sender is, in a group, the display name of the member who wrote
+	// an incoming row.
+	Sender string `json:"sender,omitempty"`
 }
 
 // ExportedFile is the file of a file row.
@@ -91,8 +95,13 @@ func (m *Messenger) Export(ctx context.Context, id store.ContactID, format strin
 		Contact: ExportedContact{ID: int64(c.ID), Name: name, Identity: hex.EncodeToString(c.Identity[:]), Verified: c.Verified}}
 	bw := bufio.NewWriter(w)
 	if format == ExportText {
-		fmt.Fprintf(bw, "Chat with %s, exported %s\n\n", plainText(name), out.Exported.Local().Format("2006-01-02 15:04"))
+		what := "Chat with"
+		if c.IsGroup() {
+			what = "Group"
+		}
+		fmt.Fprintf(bw, "%s %s, exported %s\n\n", what, plainText(name), out.Exported.Local().Format("2006-01-02 15:04"))
 	}
+	senders := exportSenders{m: m, names: map[store.ContactID]string{}}
 	n := 0
 	for after := int64(0); ; {
 		page, err := m.st.After(ctx, id, after, exportPage)
@@ -100,10 +109,18 @@ func (m *Messenger) Export(ctx context.Context, id store.ContactID, format strin
 			return n, err
 		}
 		for i := range page {
+			who, err := senders.name(ctx, &page[i], name)
+			if err != nil {
+				return n, err
+			}
 			if format == ExportText {
-				fmt.Fprintln(bw, exportLine(&page[i], name))
+				fmt.Fprintln(bw, exportLine(&page[i], who))
 			} else {
-				out.Messages = append(out.Messages, exportRow(&page[i]))
+				e := exportRow(&page[i])
+				if page[i].Sender != 0 {
+					e.Sender = who
+				}
+				out.Messages = append(out.Messages, e)
 			}
 		}
 		n += len(page)
@@ -120,6 +137,32 @@ func (m *Messenger) Export(ctx context.Context, id store.ContactID, format strin
 		}
 	}
 	return n, bw.Flush()
+}
+
+// exportSenders names the members who wrote a group's rows, reading
+// each member's row once.
+type exportSenders struct {
+	m     *Messenger
+	names map[store.ContactID]string
+}
+
+// name is who wrote r: its member in a group, else the chat's name.
+func (e exportSenders) name(ctx context.Context, r *store.Message, chatName string) (string, error) {
+	if r.Sender == 0 {
+		return chatName, nil
+	}
+	if n, ok := e.names[r.Sender]; ok {
+		return n, nil
+	}
+	c, err := e.m.st.Contact(ctx, r.Sender)
+	if errors.Is(err, store.ErrNotFound) {
+		c, err = store.Contact{ID: r.Sender}, nil // a member since removed
+	}
+	if err != nil {
+		return "", err
+	}
+	e.names[r.Sender] = DisplayName(c)
+	return e.names[r.Sender], nil
 }
 
 // exportLine is one row as a line of the text export.
@@ -142,6 +185,8 @@ func exportLine(r *store.Message, name string) string {
 		return at + "  * disappearing messages off"
 	case r.Kind == store.KindTimer:
 		return at + "  * disappearing messages: " + r.Timer.String()
+	case r.Kind == store.KindMembership:
+		return at + "  * " + plainText(string(r.Body))
 	}
 	return at + "  * " + exportKind(r.Kind)
 }
@@ -189,6 +234,8 @@ func exportKind(k store.Kind) string {
 		return "deleted"
 	case store.KindUnsupported:
 		return "unsupported"
+	case store.KindMembership:
+		return "membership"
 	}
 	return "unknown"
 }

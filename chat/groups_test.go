@@ -589,6 +589,10 @@ func TestGroupRequest(t *testing.T) {
 	if bobG.State != store.StateRequest {
 		t.Fatalf("group from a stranger in state %d", bobG.State)
 	}
+	requests, err := bob.m.Requests(ctx)
+	if s, ok := summaryOf(requests, bobG.ID); err != nil || !ok || s.Contact.GroupID != info.ID {
+		t.Fatalf("bob's requests %+v, %v: want the group", requests, err)
+	}
 	sent, err := alice.m.Send(ctx, info.Conversation, "join us")
 	if err != nil {
 		t.Fatal(err)

@@ -33,26 +33,34 @@ func (m *Messenger) addIncomingContact(ctx context.Context, in *incoming) error 
 }
 
 // Requests returns a summary of every message request, the most recent
-// first. A request whose name is a contact's (ignoring case) carries
-// [Summary.SameName] and [Summary.Mark].
+// first: the people who wrote to us 1:1 and are not accepted yet, and the
+// groups we were added to by someone who is not an accepted contact. A
+// member we know only through a group (no row in its own chat) is no
+// request until it writes to us. A request whose name is a contact's
+// (ignoring case) carries [Summary.SameName] and [Summary.Mark].
 func (m *Messenger) Requests(ctx context.Context) ([]Summary, error) {
 	return m.summariesIn(ctx, store.StateRequest)
 }
 
-// summariesIn summarises the rows in state, the most recent first.
+// summariesIn summarises the rows in state (for contacts, also the
+// groups we left), the most recent first.
 func (m *Messenger) summariesIn(ctx context.Context, state store.ContactState) ([]Summary, error) {
-	all, err := m.st.Contacts(ctx)
+	all, err := m.rows(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Summary, 0, len(all))
 	for _, c := range all {
-		if c.State != state {
+		left := state == store.StateContact && c.IsGroup() && c.State == store.StateRemoved
+		if c.State != state && !left {
 			continue
 		}
 		s, err := m.summary(ctx, c)
 		if err != nil {
 			return nil, err
+		}
+		if s.GroupOnly {
+			continue
 		}
 		s.markSameName(all)
 		out = append(out, s)
@@ -70,11 +78,11 @@ func (m *Messenger) summariesIn(ctx context.Context, state store.ContactState) (
 // of the contacts in all. Computed, never stored: renaming the contact
 // updates the mark.
 func (s *Summary) markSameName(all []store.Contact) {
-	if s.Contact.State != store.StateRequest || s.Contact.Name == "" {
+	if s.Contact.State != store.StateRequest || s.Contact.IsGroup() || s.Contact.Name == "" {
 		return
 	}
 	for _, c := range all {
-		if c.State == store.StateContact && c.ID != s.Contact.ID && strings.EqualFold(c.Name, s.Contact.Name) {
+		if c.State == store.StateContact && !c.IsGroup() && c.ID != s.Contact.ID && strings.EqualFold(c.Name, s.Contact.Name) {
 			s.SameName = c.ID
 			s.Mark = fmt.Sprintf("not the same key as your contact %s", DisplayName(c))
 			return

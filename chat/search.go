@@ -59,6 +59,9 @@ type SearchResult struct {
 	Message store.Message
 	// Snippet is the text around the first match, at most 80 characters.
 	Snippet string
+	// Sender is, for a row a member wrote in a group, that member (its
+	// ID is 0 otherwise: our own row, or a 1:1 chat's).
+	Sender store.Contact
 }
 
 // SearchResults are a search's results, newest first.
@@ -222,14 +225,18 @@ func (m *Messenger) Search(ctx context.Context, query string, opts SearchOptions
 		if !ok {
 			continue
 		}
-		out.Results = append(out.Results, SearchResult{Contact: c, Message: msg, Snippet: h.snippet})
+		r := SearchResult{Contact: c, Message: msg, Snippet: h.snippet}
+		if msg.Sender != 0 {
+			r.Sender = contacts[msg.Sender]
+		}
+		out.Results = append(out.Results, r)
 	}
 	return out, nil
 }
 
-// contactsByID returns every contact row by id.
+// contactsByID returns every contact and group row by id.
 func (m *Messenger) contactsByID(ctx context.Context) (map[store.ContactID]store.Contact, error) {
-	all, err := m.st.Contacts(ctx)
+	all, err := m.rows(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -34,6 +35,10 @@ type Summary struct {
 	// MutedUntil is until when the chat is muted ([Messenger.Mute]); zero
 	// when it is not. [MuteForever] for always.
 	MutedUntil time.Time
+	// GroupOnly says that the row is a member we know only through a
+	// group: a request with no row in its own chat. It is listed nowhere
+	// (not in [Messenger.Requests]) until it writes to us 1:1.
+	GroupOnly bool
 }
 
 // Muted reports whether the chat was muted when the summary was made.
@@ -49,15 +54,16 @@ func (s Summary) LastAt() time.Time {
 }
 
 // Summaries returns a summary of every contact (not the message
-// requests, see [Messenger.Requests], nor blocked senders), the most
-// recent conversation first.
+// requests, see [Messenger.Requests], nor blocked senders) and of every
+// group we are in or left (a group we left is in [store.StateRemoved]),
+// the most recent conversation first.
 func (m *Messenger) Summaries(ctx context.Context) ([]Summary, error) {
 	return m.summariesIn(ctx, store.StateContact)
 }
 
-// Summary returns the summary of one contact or request.
+// Summary returns the summary of one contact, request or group.
 func (m *Messenger) Summary(ctx context.Context, id store.ContactID) (Summary, error) {
-	all, err := m.st.Contacts(ctx)
+	all, err := m.rows(ctx)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -69,6 +75,20 @@ func (m *Messenger) Summary(ctx context.Context, id store.ContactID) (Summary, e
 		}
 	}
 	return Summary{}, fmt.Errorf("%w: %d", store.ErrNotFound, id)
+}
+
+// rows returns the people and then the groups: every row a summary is
+// made of.
+func (m *Messenger) rows(ctx context.Context) ([]store.Contact, error) {
+	people, err := m.st.Contacts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := m.st.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(people, groups...), nil
 }
 
 func (m *Messenger) summary(ctx context.Context, c store.Contact) (Summary, error) {
@@ -86,8 +106,36 @@ func (m *Messenger) summary(ctx context.Context, c store.Contact) (Summary, erro
 	if s.Timer, err = m.Timer(ctx, c.ID); err != nil {
 		return s, err
 	}
-	s.MutedUntil, err = m.MutedUntil(ctx, c.ID)
+	if s.MutedUntil, err = m.MutedUntil(ctx, c.ID); err != nil {
+		return s, err
+	}
+	if s.Last == nil && c.State == store.StateRequest && !c.IsGroup() {
+		s.GroupOnly, err = m.inAGroup(ctx, c)
+	}
 	return s, err
+}
+
+// inAGroup reports whether c is a member of a group we have.
+func (m *Messenger) inAGroup(ctx context.Context, c store.Contact) (bool, error) {
+	groups, err := m.st.Groups(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, gc := range groups {
+		g, err := m.loadState(ctx, gc)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // no state saved yet
+		}
+		if err != nil {
+			return false, err
+		}
+		for _, sm := range g.state.Members {
+			if sm.Identity == c.Identity {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // DisplayName is the name a contact is shown under: the one it has, or a

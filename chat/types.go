@@ -30,6 +30,8 @@ type (
 	RecoveryKey = store.RecoveryKey
 	// Progress reports how far an export or a restore has come.
 	Progress = store.Progress
+	// MemberStatus is where our message to a group is at one member.
+	MemberStatus = store.MemberStatus
 )
 
 // Contact states, for the front ends (see [store.ContactState]).
@@ -59,6 +61,7 @@ const (
 	RowUnverified    = store.KindUnverified
 	RowTimer         = store.KindTimer
 	RowDecryptFailed = store.KindDecryptFailed
+	RowMembership    = store.KindMembership
 
 	FileTransferring = store.FileTransferring
 	FileComplete     = store.FileComplete

@@ -6,7 +6,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ratchat/chat"
-	"ratchat/store"
 )
 
 // actedMsg carries the result of a message action (edit, delete, react):
@@ -22,7 +21,7 @@ type actedMsg struct {
 type infoMsg struct {
 	contact chat.ContactID
 	info    chat.Info
-	members []store.MemberStatus
+	members []chat.MemberStatus
 	err     error
 }
 

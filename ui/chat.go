@@ -8,7 +8,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"ratchat/chat"
-	"ratchat/store"
 )
 
 // wheelLines is how far one mouse-wheel step scrolls.
@@ -42,7 +41,7 @@ type ChatView struct {
 	selSeq           int64
 	prompt           prompt
 	info             *chat.Info
-	memberStatus     []store.MemberStatus // with info, of our message to a group
+	memberStatus     []chat.MemberStatus // with info, of our message to a group
 	note             string
 	originX, originY int   // where the header is on the screen
 	target           int64 // the row OpenAt scrolls to (chatjump.go)

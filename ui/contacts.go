@@ -77,7 +77,8 @@ func (l *ContactList) Upsert(c chat.Summary) {
 			return
 		}
 	}
-	if c.Contact.State != chat.StateRemoved || isGroup(c.Contact) {
+	// A member known only through a group is listed once it writes 1:1.
+	if (c.Contact.State != chat.StateRemoved || isGroup(c.Contact)) && !c.GroupOnly {
 		l.SetItems(append(items, c))
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"ratchat/chat"
 	"ratchat/keys"
-	"ratchat/store" // for store.MemberStatus alone, which chat names no alias for
 )
 
 // Core is everything the interface asks of the messenger core: the
@@ -104,7 +103,7 @@ type Actions interface {
 	MessageInfo(ctx context.Context, id chat.ContactID, target chat.MessageID) (chat.Info, error)
 	// MemberStatuses returns where our message id in group g is at each
 	// member (a group message's info).
-	MemberStatuses(ctx context.Context, g chat.ContactID, id chat.MessageID) ([]store.MemberStatus, error)
+	MemberStatuses(ctx context.Context, g chat.ContactID, id chat.MessageID) ([]chat.MemberStatus, error)
 	// Group returns group g: its name, members, admins and held members
 	// (a group's chat shows who wrote each message).
 	Group(ctx context.Context, g chat.ContactID) (chat.GroupInfo, error)

@@ -12,9 +12,6 @@ import (
 // own (groupRows) as the contact list shows it, and membership lines in
 // its chat as the core would write them.
 
-// rowMembership is a group's membership line (store.KindMembership).
-const rowMembership = chat.RowKind(10)
-
 // climbing is the conversation id of the fake's group.
 const climbing chat.ContactID = 7
 
@@ -38,7 +35,7 @@ func withGroup(f *fakeCore) *fakeCore {
 	f.groups = append(f.groups, g)
 	in, out := chat.Incoming, chat.Outgoing
 	membership := func(seq int64, body string, at time.Time) chat.Message {
-		m := line(seq, rowMembership, at)
+		m := line(seq, chat.RowMembership, at)
 		m.Body = []byte(body)
 		return m
 	}

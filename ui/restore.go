@@ -122,7 +122,13 @@ func restoreProfileCmd(c Restorer) tea.Cmd {
 			return restoreProfileMsg{err: err}
 		}
 		all, err := c.Summaries(ctx)
-		return restoreProfileMsg{name: name, contacts: len(all), err: err}
+		people := 0
+		for _, s := range all {
+			if !isGroup(s.Contact) { // the groups are in the summaries too
+				people++
+			}
+		}
+		return restoreProfileMsg{name: name, contacts: people, err: err}
 	}
 }
 
