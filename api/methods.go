@@ -323,32 +323,7 @@ func findChat(ctx context.Context, m *chat.Messenger, nameOrID string) (chat.Sum
 	case len(found) > 1:
 		return chat.Summary{}, fmt.Errorf("%w (%q: several groups have that name; use the id)", chat.ErrAmbiguous, nameOrID)
 	}
-	return groupSummary(ctx, m, found[0])
-}
-
-// groupSummary is a group's summary: the messenger's, or while it keeps
-// none for groups, one made of the group and its chat's newest row
-// (without an unread count, which only the messenger knows).
-func groupSummary(ctx context.Context, m *chat.Messenger, g chat.GroupInfo) (chat.Summary, error) {
-	if s, err := m.Summary(ctx, g.Conversation); err == nil {
-		return s, nil
-	}
-	s := chat.Summary{Contact: chat.Contact{ID: g.Conversation, Name: g.Name, GroupID: g.ID, State: chat.StateContact}}
-	if !g.Member {
-		s.Contact.State = chat.StateRemoved
-	}
-	last, _, err := m.Messages(ctx, g.Conversation, 0, 1)
-	if err != nil {
-		return chat.Summary{}, err
-	}
-	if len(last) == 1 {
-		s.Last = &last[0]
-	}
-	if s.Timer, err = m.Timer(ctx, g.Conversation); err != nil {
-		return chat.Summary{}, err
-	}
-	s.MutedUntil, err = m.MutedUntil(ctx, g.Conversation)
-	return s, err
+	return m.Summary(ctx, found[0].Conversation)
 }
 
 // messages returns a chat's newest rows, a page at a time.

@@ -78,75 +78,14 @@ func ContactsCmd(c Messenger) tea.Cmd {
 		if err != nil {
 			return contactsMsg{nil, err}
 		}
-		listed := append(append(items, requests...), blocked...)
-		groups, err := groupSummaries(c, listed)
-		return contactsMsg{append(listed, groups...), err}
+		return contactsMsg{append(append(items, requests...), blocked...), nil}
 	}
-}
-
-// groupSummaries are the summaries of the groups, each as the contact
-// list shows it (those already among listed are not repeated).
-func groupSummaries(c Messenger, listed []chat.Summary) ([]chat.Summary, error) {
-	groups, err := c.Groups(context.Background())
-	if err != nil {
-		return nil, err
-	}
-	seen := map[chat.ContactID]bool{}
-	for _, s := range listed {
-		seen[s.Contact.ID] = true
-	}
-	var out []chat.Summary
-	for _, g := range groups {
-		if seen[g.Conversation] {
-			continue
-		}
-		s, err := groupSummary(context.Background(), c, g)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-// loadSummary returns the summary of a contact's or a group's chat.
-func loadSummary(ctx context.Context, c Messenger, id chat.ContactID) (chat.Summary, error) {
-	s, err := c.Summary(ctx, id)
-	if err == nil {
-		return s, nil
-	}
-	g, gerr := c.Group(ctx, id)
-	if gerr != nil {
-		return s, err // no group either: the summary's own error
-	}
-	return groupSummary(ctx, c, g)
-}
-
-// groupSummary is a group's summary: the core's, or while the core keeps
-// none for groups, one made of the group and its chat's newest row
-// (without an unread count, which only the core knows).
-func groupSummary(ctx context.Context, c Messenger, g chat.GroupInfo) (chat.Summary, error) {
-	if s, err := c.Summary(ctx, g.Conversation); err == nil {
-		return s, nil
-	}
-	s := chat.Summary{Contact: chat.Contact{ID: g.Conversation, Name: g.Name, GroupID: g.ID, State: chat.StateContact}}
-	if !g.Member {
-		s.Contact.State = chat.StateRemoved
-	}
-	last, _, err := c.Messages(ctx, g.Conversation, 0, 1)
-	if err != nil {
-		return chat.Summary{}, err
-	}
-	if len(last) == 1 {
-		s.Last = &last[0]
-	}
-	return s, nil
 }
 
 // SummaryCmd loads one contact's summary, after a change.
 func SummaryCmd(c Messenger, id chat.ContactID) tea.Cmd {
 	return func() tea.Msg {
-		s, err := loadSummary(context.Background(), c, id)
+		s, err := c.Summary(context.Background(), id)
 		return summaryMsg{s, err}
 	}
 }

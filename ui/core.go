@@ -45,8 +45,8 @@ type Messenger interface {
 	ViaRelay() bool
 	// Invite returns the user's own invite text (shown as text and QR).
 	Invite() (string, error)
-	// Summaries lists the contacts with their unread counts and newest
-	// rows, most recent conversation first.
+	// Summaries lists the contacts and the groups (those we left too) with
+	// their unread counts and newest rows, most recent conversation first.
 	Summaries(ctx context.Context) ([]chat.Summary, error)
 	// Requests lists the message requests (someone new who wrote first),
 	// each with its mark when it is named like a contact.
@@ -57,7 +57,7 @@ type Messenger interface {
 	Block(ctx context.Context, id chat.ContactID) error
 	// Blocked lists the blocked senders, shown last in the contact list.
 	Blocked(ctx context.Context) ([]chat.Summary, error)
-	// Summary returns one contact's summary.
+	// Summary returns one contact's, request's or group's summary.
 	Summary(ctx context.Context, id chat.ContactID) (chat.Summary, error)
 	// AddContact adds the contact an invite names and starts a session.
 	AddContact(ctx context.Context, invite, name string) (chat.Contact, error)

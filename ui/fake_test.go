@@ -210,7 +210,7 @@ func (f *fakeCore) Invite() (string, error) {
 func (f *fakeCore) Summaries(context.Context) ([]chat.Summary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]chat.Summary(nil), f.contacts...), nil
+	return append(append([]chat.Summary(nil), f.contacts...), f.groupRows...), nil
 }
 
 func (f *fakeCore) Requests(context.Context) ([]chat.Summary, error) {

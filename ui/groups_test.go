@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"reflect"
 	"slices"
 	"strings"
@@ -230,13 +231,14 @@ func TestGroupNotAdmin(t *testing.T) {
 	}
 }
 
-// TestGroupSummaryFallback: while the core keeps no summary of a group,
-// the list shows it from its info and newest row, and a group we are out
-// of is marked so.
-func TestGroupSummaryFallback(t *testing.T) {
+// TestGroupLeftListed: a group we left stays in the list, from the core's
+// summaries, marked so; SummaryCmd loads a group's summary as a
+// contact's.
+func TestGroupLeftListed(t *testing.T) {
 	f := withGroup(newFakeCore())
-	f.groupRows = nil // the core's Summary knows no group
-	f.groups[0].Member = false
+	if err := f.LeaveGroup(context.Background(), climbing); err != nil {
+		t.Fatal(err)
+	}
 	msg := ContactsCmd(f)().(contactsMsg)
 	if msg.err != nil {
 		t.Fatal(msg.err)
@@ -248,7 +250,7 @@ func TestGroupSummaryFallback(t *testing.T) {
 	s := msg.items[i]
 	if s.Contact.Name != "Climbing" || !s.Contact.IsGroup() || s.Contact.State != chat.StateRemoved ||
 		s.Last == nil || string(s.Last.Body) != "count me in" {
-		t.Errorf("fallback summary %+v", s)
+		t.Errorf("the left group's summary %+v", s)
 	}
 	if got := SummaryCmd(f, climbing)().(summaryMsg); got.err != nil || got.summary.Contact.ID != climbing {
 		t.Errorf("SummaryCmd of the group: %+v", got)
