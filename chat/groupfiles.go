@@ -23,34 +23,20 @@ import (
 // transaction), each counted in the transfer's window with its share of
 // the chunk's bytes.
 func (m *Messenger) queueGroupChunk(ctx context.Context, g *group, o *outgoing, content *Content) error {
-	members, err := m.groupRecipients(ctx, g)
-	if err != nil {
-		return err
-	}
-	m.ensureSessions(ctx, members)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	sealed, err := m.sealGroup(ctx, g, members, content)
-	if err != nil {
-		return err
-	}
-	size := int64(len(content.ChunkData))
-	n := int64(max(len(sealed.deliveries), 1))
-	shares := make([]int64, len(sealed.deliveries))
-	for i := range shares {
-		shares[i] = size / n
-	}
-	if len(shares) > 0 {
-		shares[0] += size % n
-	}
-	err = m.files.queuedAll(o, shares, func() ([]int64, error) {
-		return m.st.CommitGroupControlSent(ctx, g.conv.ID, sealed.record, sealed.deliveries)
+	return m.sendSealed(ctx, g, content, func(sealed *groupSealed) error {
+		size := int64(len(content.ChunkData))
+		n := int64(max(len(sealed.deliveries), 1))
+		shares := make([]int64, len(sealed.deliveries))
+		for i := range shares {
+			shares[i] = size / n
+		}
+		if len(shares) > 0 {
+			shares[0] += size % n
+		}
+		return m.files.queuedAll(o, shares, func() ([]int64, error) {
+			return m.st.CommitGroupControlSent(ctx, g.conv.ID, sealed.record, sealed.deliveries)
+		})
 	})
-	if err != nil {
-		return err
-	}
-	m.wakeOutbox()
-	return nil
 }
 
 // queuedAll is [transfers.queued] for the items of one chunk to a group,
@@ -76,22 +62,10 @@ func (m *Messenger) sendToGroup(ctx context.Context, g *group, content *Content)
 	if err := m.stamp(content); err != nil {
 		return err
 	}
-	members, err := m.groupRecipients(ctx, g)
-	if err != nil {
+	return m.sendSealed(ctx, g, content, func(sealed *groupSealed) error {
+		_, err := m.st.CommitGroupControlSent(ctx, g.conv.ID, sealed.record, sealed.deliveries)
 		return err
-	}
-	m.ensureSessions(ctx, members)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	sealed, err := m.sealGroup(ctx, g, members, content)
-	if err != nil {
-		return err
-	}
-	if _, err := m.st.CommitGroupControlSent(ctx, g.conv.ID, sealed.record, sealed.deliveries); err != nil {
-		return err
-	}
-	m.wakeOutbox()
-	return nil
+	})
 }
 
 // groupFileControl sends a file's control message when conversation id is

@@ -77,58 +77,69 @@ func (m *Messenger) sealGroup(ctx context.Context, g *group, members []store.Con
 	return out, nil
 }
 
-// sendGroupMessage is [Messenger.sendMessage] for a group: the row, our
-// sender key and an outbox item per member in one transaction.
-func (m *Messenger) sendGroupMessage(ctx context.Context, g *group, c *Content, fill func(*store.Message)) (store.Message, error) {
+// sendSealed seals c for the members of g ([Messenger.sealGroup]) and
+// hands it to commit, which stores our sender key with what goes out; both
+// under m.mu, so that no other message takes the same sender-key step.
+// Then the outbox delivers it.
+func (m *Messenger) sendSealed(ctx context.Context, g *group, c *Content, commit func(*groupSealed) error) error {
 	members, err := m.groupRecipients(ctx, g)
 	if err != nil {
-		return store.Message{}, err
+		return err
 	}
 	m.ensureSessions(ctx, members)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	sealed, err := m.sealGroup(ctx, g, members, c)
 	if err != nil {
-		return store.Message{}, err
+		return err
 	}
-	msg := store.Message{
-		Conversation: g.conv.ID, ID: c.ID, Direction: store.Outgoing,
-		Sent: c.Sent, Received: c.Sent, Status: store.StatusQueued, StatusAt: c.Sent,
+	if err := commit(sealed); err != nil {
+		return err
 	}
-	fill(&msg)
-	if err := m.expiry(ctx, g.conv.ID, &msg); err != nil {
-		return store.Message{}, err
-	}
-	seq, err := m.st.CommitGroupSent(ctx, store.GroupSent{Message: msg, SenderKey: sealed.record, Deliveries: sealed.deliveries})
+	m.wakeOutbox()
+	return nil
+}
+
+// sendGroupMessage is [Messenger.sendMessage] for a group: the row, our
+// sender key and an outbox item per member in one transaction.
+func (m *Messenger) sendGroupMessage(ctx context.Context, g *group, c *Content, fill func(*store.Message)) (store.Message, error) {
+	var msg store.Message
+	err := m.sendSealed(ctx, g, c, func(sealed *groupSealed) error {
+		msg = store.Message{
+			Conversation: g.conv.ID, ID: c.ID, Direction: store.Outgoing,
+			Sent: c.Sent, Received: c.Sent, Status: store.StatusQueued, StatusAt: c.Sent,
+		}
+		fill(&msg)
+		if err := m.expiry(ctx, g.conv.ID, &msg); err != nil {
+			return err
+		}
+		seq, err := m.st.CommitGroupSent(ctx, store.GroupSent{Message: msg, SenderKey: sealed.record, Deliveries: sealed.deliveries})
+		if err != nil {
+			return err
+		}
+		msg.Seq = seq
+		m.expiryStored(&msg)
+		m.events.emit(MessageStored{Contact: g.conv.ID, Message: msg})
+		return nil
+	})
 	if err != nil {
 		return store.Message{}, err
 	}
-	msg.Seq = seq
-	m.expiryStored(&msg)
-	m.events.emit(MessageStored{Contact: g.conv.ID, Message: msg})
-	m.wakeOutbox()
 	return msg, nil
 }
 
 // actInGroup is [Messenger.act] for a group: the change to the message,
 // our sender key and the envelopes in one transaction.
 func (m *Messenger) actInGroup(ctx context.Context, g *group, c *Content, change func(*store.Message) error) (store.Message, error) {
-	members, err := m.groupRecipients(ctx, g)
-	if err != nil {
-		return store.Message{}, err
-	}
-	m.ensureSessions(ctx, members)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	sealed, err := m.sealGroup(ctx, g, members, c)
-	if err != nil {
-		return store.Message{}, err
-	}
-	msg, err := m.st.UpdateGroupMessageSent(ctx, g.conv.ID, c.TargetID, change, sealed.record, sealed.deliveries)
-	if err != nil {
-		return msg, fmt.Errorf("chat: message action: %w", noMessage(err))
-	}
-	m.events.emit(MessageStored{Contact: g.conv.ID, Message: msg})
-	m.wakeOutbox()
-	return msg, nil
+	var msg store.Message
+	err := m.sendSealed(ctx, g, c, func(sealed *groupSealed) error {
+		var err error
+		msg, err = m.st.UpdateGroupMessageSent(ctx, g.conv.ID, c.TargetID, change, sealed.record, sealed.deliveries)
+		if err != nil {
+			return fmt.Errorf("chat: message action: %w", noMessage(err))
+		}
+		m.events.emit(MessageStored{Contact: g.conv.ID, Message: msg})
+		return nil
+	})
+	return msg, err
 }
