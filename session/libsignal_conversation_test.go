@@ -114,6 +114,14 @@ func (l *lsEnd) decrypt(t *testing.T, msgs []convMsg) []convResult {
 	for i, m := range msgs {
 		in[i] = wm{m.typ, m.body}
 	}
+	return l.d.decryptMany(t, "decryptMany", l.name, l.peer, in, len(msgs))
+}
+
+// decryptMany has libsignal's end name decrypt n messages from peer with
+// cmd, and returns each one's plaintext or error (marked when libsignal
+// calls it a duplicate).
+func (d *libsignalDriver) decryptMany(t *testing.T, cmd, name, peer string, messages any, n int) []convResult {
+	t.Helper()
 	var r struct {
 		Results []struct {
 			Plaintext []byte `json:"plaintext"`
@@ -121,11 +129,11 @@ func (l *lsEnd) decrypt(t *testing.T, msgs []convMsg) []convResult {
 			Code      *int   `json:"code"`
 		} `json:"results"`
 	}
-	l.d.call("decryptMany", map[string]any{"name": l.name, "from": l.peer, "messages": in}, &r)
-	if len(r.Results) != len(msgs) {
-		t.Fatalf("libsignal answered %d results, want %d", len(r.Results), len(msgs))
+	d.call(cmd, map[string]any{"name": name, "from": peer, "messages": messages}, &r)
+	if len(r.Results) != n {
+		t.Fatalf("libsignal answered %d results, want %d", len(r.Results), n)
 	}
-	out := make([]convResult, len(msgs))
+	out := make([]convResult, n)
 	for i, res := range r.Results {
 		if res.Error != "" {
 			const duplicatedMessage = 1 // libsignal's ErrorCode.DuplicatedMessage

@@ -111,28 +111,7 @@ func (l *lsGroupEnd) encrypt(t *testing.T, pts [][]byte) [][]byte {
 
 func (l *lsGroupEnd) decrypt(t *testing.T, msgs [][]byte) []convResult {
 	t.Helper()
-	var r struct {
-		Results []struct {
-			Plaintext []byte `json:"plaintext"`
-			Error     string `json:"error"`
-			Code      *int   `json:"code"`
-		} `json:"results"`
-	}
-	l.d.call("groupDecrypt", map[string]any{"name": l.name, "from": l.peer, "messages": msgs}, &r)
-	if len(r.Results) != len(msgs) {
-		t.Fatalf("libsignal answered %d results, want %d", len(r.Results), len(msgs))
-	}
-	out := make([]convResult, len(msgs))
-	for i, res := range r.Results {
-		if res.Error != "" {
-			const duplicatedMessage = 1 // libsignal's ErrorCode.DuplicatedMessage
-			out[i] = convResult{err: fmt.Errorf("%w: %s", errLibsignal, res.Error),
-				duplicate: res.Code != nil && *res.Code == duplicatedMessage}
-			continue
-		}
-		out[i] = convResult{plaintext: res.Plaintext}
-	}
-	return out
+	return l.d.decryptMany(t, "groupDecrypt", l.name, l.peer, msgs, len(msgs))
 }
 
 // TestLibsignalGroupConversation sends 1,000 group messages each way: the
