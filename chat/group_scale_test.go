@@ -100,46 +100,27 @@ func (p *profile) awaitTexts(conv store.ContactID, from []*profile, want func(*p
 func (p *profile) sealCopy(conv store.ContactID, text string, member *profile, outsider keys.PublicKey) []byte {
 	p.t.Helper()
 	ctx := context.Background()
-	g, err := p.m.loadGroup(ctx, conv)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	members, err := p.m.groupRecipients(ctx, g)
-	if err != nil {
-		p.t.Fatal(err)
-	}
 	c := &Content{Kind: KindText, Text: text}
 	if err := p.m.stamp(c); err != nil {
 		p.t.Fatal(err)
 	}
-	p.m.mu.Lock()
-	defer p.m.mu.Unlock()
-	sealed, err := p.m.sealGroup(ctx, g, members, c)
+	payload := p.sealForGroup(conv, c, member, func(sealed *groupSealed) {
+		msg := store.Message{Conversation: conv, ID: c.ID, Direction: store.Outgoing, Body: []byte(text),
+			Sent: c.Sent, Received: c.Sent, Status: store.StatusQueued, StatusAt: c.Sent}
+		if _, err := p.st.CommitGroupSent(ctx, store.GroupSent{Message: msg, SenderKey: sealed.record, Deliveries: sealed.deliveries}); err != nil {
+			p.t.Fatal(err)
+		}
+		p.m.wakeOutbox()
+	})
+	opened, err := transport.OpenEnvelope(&member.m.identity, payload)
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	msg := store.Message{Conversation: conv, ID: c.ID, Direction: store.Outgoing, Body: []byte(text),
-		Sent: c.Sent, Received: c.Sent, Status: store.StatusQueued, StatusAt: c.Sent}
-	if _, err := p.st.CommitGroupSent(ctx, store.GroupSent{Message: msg, SenderKey: sealed.record, Deliveries: sealed.deliveries}); err != nil {
+	env, err := transport.SealEnvelope(p.m.rand, &p.m.identity, outsider, transport.TypeSenderKey, opened.Message)
+	if err != nil {
 		p.t.Fatal(err)
 	}
-	p.m.wakeOutbox()
-	for i, mc := range members {
-		if mc.Identity != member.m.Identity() {
-			continue
-		}
-		opened, err := transport.OpenEnvelope(&member.m.identity, sealed.deliveries[i].Payload)
-		if err != nil {
-			p.t.Fatal(err)
-		}
-		env, err := transport.SealEnvelope(p.m.rand, &p.m.identity, outsider, transport.TypeSenderKey, opened.Message)
-		if err != nil {
-			p.t.Fatal(err)
-		}
-		return env
-	}
-	p.t.Fatalf("%s is not a recipient", member.name)
-	return nil
+	return env
 }
 
 // TestGroupFiveProfilesRelay: five profiles in one group over a relay.

@@ -105,6 +105,27 @@ func groupOfThree(t *testing.T) (alice, bob, carol *profile, ab, ac store.Contac
 	return alice, bob, carol, ab, ac
 }
 
+// climbing is alice's new group "climbing" of the contacts ab and ac (as
+// [groupOfThree] connects them), as alice has it.
+func climbing(t *testing.T, alice *profile, ab, ac store.Contact) GroupInfo {
+	t.Helper()
+	info, err := alice.m.CreateGroup(context.Background(), "climbing", []store.ContactID{ab.ID, ac.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
+// groupConvs maps alice and each of members to its conversation of
+// alice's new group info, once the member has it.
+func groupConvs(info GroupInfo, alice *profile, members ...*profile) map[*profile]store.ContactID {
+	convs := map[*profile]store.ContactID{alice: info.Conversation}
+	for _, p := range members {
+		convs[p] = p.groupAt(info.ID, 1).Conversation
+	}
+	return convs
+}
+
 // TestGroupConversation: three, then five profiles on one relay, who
 // know each other only through alice and the group, exchange messages:
 // everyone receives everything once, in order per sender, and the
@@ -304,7 +325,7 @@ func TestGroupMembership(t *testing.T) {
 	if err := bob.m.stamp(content); err != nil {
 		t.Fatal(err)
 	}
-	envelope := bob.sealForGroup(bobG, content, alice)
+	envelope := bob.sealForGroup(bobG, content, alice, nil)
 	opened, err := openEnvelope(alice, envelope)
 	if err != nil {
 		t.Fatal(err)
@@ -349,8 +370,10 @@ func TestGroupMembership(t *testing.T) {
 }
 
 // sealForGroup encrypts content for group conv and returns the envelope
-// sealed for member to, as sending would, without storing or sending it.
-func (p *profile) sealForGroup(conv store.ContactID, content *Content, to *profile) []byte {
+// sealed for member to, as sending would. It stores nothing unless
+// commit, called under the messenger's lock as sending calls its commit,
+// does.
+func (p *profile) sealForGroup(conv store.ContactID, content *Content, to *profile, commit func(*groupSealed)) []byte {
 	p.t.Helper()
 	ctx := context.Background()
 	g, err := p.m.loadGroup(ctx, conv)
@@ -366,6 +389,9 @@ func (p *profile) sealForGroup(conv store.ContactID, content *Content, to *profi
 	sealed, err := p.m.sealGroup(ctx, g, members, content)
 	if err != nil {
 		p.t.Fatal(err)
+	}
+	if commit != nil {
+		commit(sealed)
 	}
 	for i, c := range members {
 		if c.Identity == to.m.Identity() {
@@ -510,10 +536,7 @@ func TestGroupLostSenderKey(t *testing.T) {
 func TestGroupHeldMember(t *testing.T) {
 	ctx := context.Background()
 	alice, bob, carol, ab, ac := groupOfThree(t)
-	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := climbing(t, alice, ab, ac)
 	bob.groupAt(info.ID, 1)
 	carolG := carol.groupAt(info.ID, 1).Conversation
 	// Carol's key changes, and changes back: her row is held.
@@ -523,7 +546,7 @@ func TestGroupHeldMember(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err = alice.m.Send(ctx, info.Conversation, "held")
+	_, err := alice.m.Send(ctx, info.Conversation, "held")
 	var changed *IdentityChangedError
 	if !errors.As(err, &changed) || changed.Contact != ac.ID {
 		t.Fatalf("send to a group with a held member: %v", err)
@@ -745,14 +768,8 @@ func TestGroupStranger(t *testing.T) {
 func TestGroupFile(t *testing.T) {
 	ctx := context.Background()
 	alice, bob, carol, ab, ac := groupOfThree(t)
-	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	convs := map[*profile]store.ContactID{alice: info.Conversation}
-	for _, p := range []*profile{bob, carol} {
-		convs[p] = p.groupAt(info.ID, 1).Conversation
-	}
+	info := climbing(t, alice, ab, ac)
+	convs := groupConvs(info, alice, bob, carol)
 	data := make([]byte, 3*ChunkSize+100)
 	rand.Read(data)
 	path := filepath.Join(t.TempDir(), "topo.bin")
@@ -887,14 +904,8 @@ func TestGroupNewMemberFirst(t *testing.T) {
 func TestGroupActions(t *testing.T) {
 	ctx := context.Background()
 	alice, bob, carol, ab, ac := groupOfThree(t)
-	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	convs := map[*profile]store.ContactID{alice: info.Conversation}
-	for _, p := range []*profile{bob, carol} {
-		convs[p] = p.groupAt(info.ID, 1).Conversation
-	}
+	info := climbing(t, alice, ab, ac)
+	convs := groupConvs(info, alice, bob, carol)
 	first, err := alice.m.Send(ctx, info.Conversation, "saturday?")
 	if err != nil {
 		t.Fatal(err)

@@ -27,10 +27,7 @@ func summaryOf(list []Summary, id store.ContactID) (Summary, bool) {
 func TestGroupSummaries(t *testing.T) {
 	ctx := context.Background()
 	alice, bob, carol, ab, ac := groupOfThree(t)
-	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := climbing(t, alice, ab, ac)
 	bobG := bob.groupAt(info.ID, 1)
 	if _, err := alice.m.Send(ctx, info.Conversation, "ropes at nine"); err != nil {
 		t.Fatal(err)
@@ -111,10 +108,7 @@ func TestGroupSummaries(t *testing.T) {
 func TestGroupJoinEventsHaveSummaries(t *testing.T) {
 	ctx := context.Background()
 	alice, bob, _, ab, ac := groupOfThree(t)
-	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := climbing(t, alice, ab, ac)
 	named := 0
 	bob.waitFor("the group", groupWait, func(e Event) bool {
 		var id store.ContactID
@@ -147,10 +141,7 @@ func TestGroupJoinEventsHaveSummaries(t *testing.T) {
 func TestGroupSearch(t *testing.T) {
 	ctx := context.Background()
 	alice, bob, carol, ab, ac := groupOfThree(t)
-	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := climbing(t, alice, ab, ac)
 	bobG, carolG := bob.groupAt(info.ID, 1), carol.groupAt(info.ID, 1)
 	if _, err := carol.m.Send(ctx, carolG.Conversation, "granite boulders on Sunday"); err != nil {
 		t.Fatal(err)
@@ -199,10 +190,7 @@ func TestGroupSearch(t *testing.T) {
 func TestGroupExport(t *testing.T) {
 	ctx := context.Background()
 	alice, bob, carol, ab, ac := groupOfThree(t)
-	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID, ac.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := climbing(t, alice, ab, ac)
 	bobG, carolG := bob.groupAt(info.ID, 1), carol.groupAt(info.ID, 1)
 	if _, err := carol.m.Send(ctx, carolG.Conversation, "see you at the wall"); err != nil {
 		t.Fatal(err)
