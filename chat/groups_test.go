@@ -820,11 +820,7 @@ func TestGroupMemberNewKey(t *testing.T) {
 	alice.groupAt(info.ID, 1)
 	carol.groupAt(info.ID, 1)
 	alice.stop()
-	alice2 := newProfile(t, "alice", relay.addr)
-	a2b, err := alice2.m.AddContact(ctx, bob.invite(), "bob")
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice2, a2b := newPhone(t, bob, relay.addr)
 	if _, err := alice2.m.Send(ctx, a2b.ID, "new phone, same alice"); err != nil {
 		t.Fatal(err)
 	}

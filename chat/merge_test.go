@@ -11,6 +11,18 @@ import (
 	"ratchat/store"
 )
 
+// newPhone is alice on a new phone: a new profile (a new key) on home,
+// which adds bob from his invite; it returns the profile and its bob.
+func newPhone(t *testing.T, bob *profile, home string) (*profile, store.Contact) {
+	t.Helper()
+	alice2 := newProfile(t, "alice", home)
+	a2b, err := alice2.m.AddContact(context.Background(), bob.invite(), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return alice2, a2b
+}
+
 // TestAcceptAsKeyChange: in peer mode, bob verified alice; alice
 // reinstalls (a new profile, same name, new key, new port) and writes to
 // bob. Bob sees a request marked as not alice's key, and alice keeps her
@@ -32,11 +44,7 @@ func TestAcceptAsKeyChange(t *testing.T) {
 	oldKey := alice.m.Identity()
 	alice.stop()
 
-	alice2 := newProfile(t, "alice", "")
-	a2b, err := alice2.m.AddContact(ctx, bob.invite(), "bob")
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice2, a2b := newPhone(t, bob, "")
 	if _, err := alice2.m.Send(ctx, a2b.ID, "new phone, same alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -132,11 +140,7 @@ func TestAcceptAsKeyChangeKeepsReadState(t *testing.T) {
 	}
 	alice.stop()
 
-	alice2 := newProfile(t, "alice", "")
-	a2b, err := alice2.m.AddContact(ctx, bob.invite(), "bob")
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice2, a2b := newPhone(t, bob, "")
 	var rows []store.Message
 	for _, text := range []string{"new phone", "same alice", "unread one"} {
 		if _, err := alice2.m.Send(ctx, a2b.ID, text); err != nil {
@@ -172,11 +176,7 @@ func TestAcceptAsKeyChangeKeepsWaitingFile(t *testing.T) {
 	_, ba := connect(t, alice, bob)
 	alice.stop()
 
-	alice2 := newProfile(t, "alice", "")
-	a2b, err := alice2.m.AddContact(ctx, bob.invite(), "bob")
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice2, a2b := newPhone(t, bob, "")
 	path := writeRandomFile(t, "photos.tar", 5*ChunkSize+1)
 	msg, err := alice2.m.SendFile(ctx, a2b.ID, path, nil)
 	if err != nil {
