@@ -299,6 +299,7 @@ func forgetGroup(ctx context.Context, tx querier, conv ContactID) error {
 		`UPDATE groups SET latest = NULL WHERE conversation = ?`,
 		`DELETE FROM group_history WHERE conversation = ?`,
 		`DELETE FROM sender_keys WHERE conversation = ?`,
+		`DELETE FROM group_pending WHERE conversation = ?`,
 		`DELETE FROM member_receipts WHERE message IN (SELECT id FROM messages WHERE conversation = ?)`,
 		`DELETE FROM member_tallies WHERE message IN (SELECT id FROM messages WHERE conversation = ?)`,
 		`DELETE FROM outbox WHERE message IN (SELECT id FROM messages WHERE conversation = ?)`,

@@ -25,6 +25,7 @@ func (s *Store) moveGroupMember(ctx context.Context, tx querier, from, to Contac
 			(SELECT conversation FROM sender_keys WHERE member = ?1)`,
 		`UPDATE sender_keys SET member = ?2 WHERE member = ?1`,
 		`UPDATE OR IGNORE member_receipts SET member = ?2 WHERE member = ?1`,
+		`UPDATE group_pending SET member = ?2 WHERE member = ?1`,
 	} {
 		if _, err := tx.ExecContext(ctx, stmt, from, to); err != nil {
 			return fmt.Errorf("store: merging group members: %w", err)
