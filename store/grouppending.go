@@ -150,6 +150,28 @@ func (s *Store) ExpirePendingGroupMessages(ctx context.Context, before time.Time
 	return expired, nil
 }
 
+// DropPendingGroupMessages deletes and returns, oldest first, every
+// pending message of group conv (we left it: no key will come).
+func (s *Store) DropPendingGroupMessages(ctx context.Context, conv ContactID) ([]PendingGroupMessage, error) {
+	var gone []PendingGroupMessage
+	err := s.write(ctx, func(tx querier) error {
+		var err error
+		gone, err = s.queryPending(ctx, tx, `SELECT id, conversation, member, payload FROM group_pending
+			WHERE conversation = ? ORDER BY id`, conv)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM group_pending WHERE conversation = ?`, conv); err != nil {
+			return fmt.Errorf("store: deleting pending group messages: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gone, nil
+}
+
 func deletePending(ctx context.Context, tx querier, row int64) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM group_pending WHERE id = ?`, row); err != nil {
 		return fmt.Errorf("store: deleting a pending group message: %w", err)

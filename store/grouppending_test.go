@@ -111,6 +111,21 @@ func TestPendingGroupMessages(t *testing.T) {
 			t.Fatalf("left %q", bodies(ps))
 		}
 	})
+	t.Run("drop a group's", func(t *testing.T) {
+		f := newGroupFixture(t)
+		save(t, f, f.members[0], 1, false)
+		save(t, f, f.members[1], 2, true)
+		gone, err := f.s.DropPendingGroupMessages(bg, f.group)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bodies(gone) != "secret body 1;secret body 2;" || !gone[1].Stranger {
+			t.Fatalf("dropped %+v", gone)
+		}
+		if n := count(t, f.s, "group_pending", "1"); n != 0 {
+			t.Fatalf("%d pending left", n)
+		}
+	})
 	t.Run("cascades", func(t *testing.T) {
 		f := newGroupFixture(t)
 		save(t, f, f.members[0], 1, false)
