@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"ratchat/store"
@@ -9,16 +10,18 @@ import (
 )
 
 // pendingFixture makes a group of alice and bob in which bob has read
-// alice's "one" and then lost her sender key, as if it had not come yet.
-// The tests stop alice before bob receives, so that nobody answers his
-// request for the key until she starts again.
+// alice's "one"; then alice's messenger stops, and on her profile her
+// sender key is rotated (the new chain handed to bob through her outbox,
+// which sends it when she starts again) and messages are sealed for bob
+// under it: bob receives them before the key that reads them.
 type pendingFixture struct {
 	alice, bob *profile
 	bobG       store.ContactID
 	aliceAtBob store.Contact
+	sealed     []*transport.OpenedEnvelope
 }
 
-func newPendingFixture(t *testing.T) pendingFixture {
+func newPendingFixture(t *testing.T, n int) pendingFixture {
 	t.Helper()
 	ctx := context.Background()
 	alice, bob, _, ab, _ := groupOfThree(t)
@@ -32,40 +35,49 @@ func newPendingFixture(t *testing.T) pendingFixture {
 	}
 	bob.waitRows(f.bobG, 1, texts)
 	f.aliceAtBob = bob.contactOf(alice)
-	if err := bob.st.DeleteSenderKeys(ctx, f.bobG); err != nil {
+	am := alice.m
+	alice.stop()
+	g, err := am.loadGroup(ctx, info.Conversation)
+	if err != nil {
 		t.Fatal(err)
+	}
+	members, err := am.groupRecipients(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	rec, err := am.ownSenderKey(ctx, g, members, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := am.rotateSenderKey(ctx, g, members, rec); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		content := &Content{Kind: KindText, Text: fmt.Sprintf("two %d", i)}
+		if err := am.stamp(content); err != nil {
+			t.Fatal(err)
+		}
+		sealed, err := am.sealGroup(ctx, g, members, content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, c := range members {
+			if c.Identity != bob.m.Identity() {
+				continue
+			}
+			opened, err := transport.OpenEnvelope(&bob.m.identity, sealed.deliveries[k].Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.sealed = append(f.sealed, opened)
+		}
+	}
+	if len(f.sealed) != n {
+		t.Fatalf("%d sealed for bob, want %d", len(f.sealed), n)
 	}
 	return f
-}
-
-// sealed returns text from alice (running) to the group, sealed for bob
-// and opened by him, as his home would hand it over; alice's stored key
-// does not advance.
-func (f pendingFixture) sealed(t *testing.T, text string) *transport.OpenedEnvelope {
-	t.Helper()
-	content := &Content{Kind: KindText, Text: text}
-	if err := f.alice.m.stamp(content); err != nil {
-		t.Fatal(err)
-	}
-	convAtAlice, err := f.alice.st.GroupByID(context.Background(), f.groupID(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := f.alice.sealForGroup(convAtAlice.ID, content, f.bob)
-	opened, err := transport.OpenEnvelope(&f.bob.m.identity, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return opened
-}
-
-func (f pendingFixture) groupID(t *testing.T) store.GroupID {
-	t.Helper()
-	info, err := f.bob.m.Group(context.Background(), f.bobG)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info.ID
 }
 
 // pending counts bob's stored messages of alice waiting for her key.
@@ -83,9 +95,8 @@ func (f pendingFixture) pending(t *testing.T) int {
 // when her key comes the message shows once, and no line is left.
 func TestGroupPendingAcrossRestart(t *testing.T) {
 	ctx := context.Background()
-	f := newPendingFixture(t)
-	two := f.sealed(t, "two")
-	f.alice.stop()
+	f := newPendingFixture(t, 1)
+	two := f.sealed[0]
 	if err := f.bob.m.receiveGroupMessage(ctx, two); err != nil {
 		t.Fatalf("bob receiving a message before its key: %v", err)
 	}
@@ -98,10 +109,6 @@ func TestGroupPendingAcrossRestart(t *testing.T) {
 		t.Fatalf("%d undecryptable lines after the restarts, want 0", len(fails))
 	}
 	if n := f.pending(t); n != 1 {
-		ps, _ := f.bob.st.PendingGroupMessages(ctx, f.bobG, f.aliceAtBob.ID)
-		for _, p := range ps {
-			t.Logf("%v %d %x", p.Received, len(p.Body), p.Body[:12])
-		}
 		t.Fatalf("%d messages waiting after the restarts, want 1", n)
 	}
 	// Alice comes back, reads bob's request and hands him her key (and
@@ -114,7 +121,7 @@ func TestGroupPendingAcrossRestart(t *testing.T) {
 		t.Fatalf("%d messages still waiting", n)
 	}
 	got := f.bob.groupRows(f.bobG, store.KindText)
-	if len(got) != 2 || string(got[0].Body) != "one" || string(got[1].Body) != "two" {
+	if len(got) != 2 || string(got[0].Body) != "one" || string(got[1].Body) != "two 0" {
 		t.Fatalf("bob's texts: %v", describeRows(got))
 	}
 	if fails := f.bob.groupRows(f.bobG, store.KindDecryptFailed); len(fails) != 0 {
@@ -126,13 +133,8 @@ func TestGroupPendingAcrossRestart(t *testing.T) {
 // one member's key, the oldest is given up with one line.
 func TestGroupPendingBound(t *testing.T) {
 	ctx := context.Background()
-	f := newPendingFixture(t)
-	var sealed []*transport.OpenedEnvelope
-	for i := 0; i <= store.MaxPendingPerMember; i++ {
-		sealed = append(sealed, f.sealed(t, "waiting"))
-	}
-	f.alice.stop()
-	for i, opened := range sealed {
+	f := newPendingFixture(t, store.MaxPendingPerMember+1)
+	for i, opened := range f.sealed {
 		if err := f.bob.m.receiveGroupMessage(ctx, opened); err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
