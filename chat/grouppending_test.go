@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"ratchat/store"
 	"ratchat/transport"
@@ -111,8 +112,8 @@ func TestGroupPendingAcrossRestart(t *testing.T) {
 	if n := f.pending(t); n != 1 {
 		t.Fatalf("%d messages waiting after the restarts, want 1", n)
 	}
-	// Alice comes back, reads bob's request and hands him her key (and
-	// sends again what he has not acknowledged): "two" decrypts.
+	// Alice comes back: her outbox hands bob the rotated key (and she
+	// answers his request for it): "two 0" decrypts, once.
 	f.alice.start()
 	f.bob.until("two", func() bool { return len(f.bob.groupRows(f.bobG, store.KindText)) >= 2 })
 	f.bob.m.mu.Lock() // the retry holds it until every waiting message is done
@@ -144,5 +145,30 @@ func TestGroupPendingBound(t *testing.T) {
 	}
 	if fails := f.bob.groupRows(f.bobG, store.KindDecryptFailed); len(fails) != 1 {
 		t.Fatalf("%d undecryptable lines, want 1", len(fails))
+	}
+}
+
+// TestGroupPendingExpires: a message that waited longer than
+// pendingMaxAge for its key is given up with one line, and no longer
+// waits.
+func TestGroupPendingExpires(t *testing.T) {
+	ctx := context.Background()
+	f := newPendingFixture(t, 1)
+	if err := f.bob.m.receiveGroupMessage(ctx, f.sealed[0]); err != nil {
+		t.Fatal(err)
+	}
+	f.bob.stop()
+	cfg := f.bob.cfg
+	cfg.Now = func() time.Time { return time.Now().Add(pendingMaxAge + time.Hour) }
+	later, err := newMessenger(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later.Close()
+	if fails := f.bob.groupRows(f.bobG, store.KindDecryptFailed); len(fails) != 1 {
+		t.Fatalf("%d undecryptable lines, want 1", len(fails))
+	}
+	if n := f.pending(t); n != 0 {
+		t.Fatalf("%d messages still waiting", n)
 	}
 }
