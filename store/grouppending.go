@@ -58,13 +58,7 @@ func (s *Store) SavePendingGroupMessage(ctx context.Context, p PendingGroupMessa
 		if err != nil {
 			return err
 		}
-		pt := binary.AppendUvarint(nil, uint64(p.Received.UnixNano()))
-		flag := byte(0)
-		if p.Stranger {
-			flag = 1
-		}
-		pt = append(append(pt, flag), p.Body...)
-		ct, err := s.c.seal(tableGroupPending, colGroupPending, row, pt)
+		ct, err := s.c.seal(tableGroupPending, colGroupPending, row, encodePending(p))
 		if err != nil {
 			return err
 		}
@@ -198,17 +192,37 @@ func (s *Store) queryPending(ctx context.Context, q querier, query string, args 
 		if err != nil {
 			return nil, err
 		}
-		ns, n := binary.Uvarint(pt)
-		if n <= 0 || ns > 1<<63-1 || len(pt) < n+1 || pt[n] > 1 {
-			return nil, fmt.Errorf("%w: pending group message %d", ErrCorrupt, p.Row)
+		if err := decodePending(pt, &p); err != nil {
+			return nil, fmt.Errorf("%w (row %d)", err, p.Row)
 		}
-		p.Received = time.Unix(0, int64(ns))
-		p.Stranger = pt[n] == 1
-		p.Body = pt[n+1:]
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: reading pending group messages: %w", err)
 	}
 	return out, nil
+}
+
+// encodePending is the sealed payload of p: uvarint received (Unix ns) ‖
+// a stranger byte (0 or 1) ‖ the body.
+func encodePending(p PendingGroupMessage) []byte {
+	pt := binary.AppendUvarint(nil, uint64(p.Received.UnixNano()))
+	flag := byte(0)
+	if p.Stranger {
+		flag = 1
+	}
+	return append(append(pt, flag), p.Body...)
+}
+
+// decodePending reads encodePending's payload into p, or fails with
+// [ErrCorrupt].
+func decodePending(pt []byte, p *PendingGroupMessage) error {
+	ns, n := binary.Uvarint(pt)
+	if n <= 0 || ns > 1<<63-1 || len(pt) < n+1 || pt[n] > 1 {
+		return fmt.Errorf("%w: a pending group message", ErrCorrupt)
+	}
+	p.Received = time.Unix(0, int64(ns))
+	p.Stranger = pt[n] == 1
+	p.Body = pt[n+1:]
+	return nil
 }
