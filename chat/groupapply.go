@@ -215,11 +215,20 @@ func (m *Messenger) retryJoined(ctx context.Context, conv store.Contact, prev *G
 
 // groupLeft closes our side of a group we left or were removed from: the
 // row stays with its history, and nothing more goes out or comes in.
+// What waited for a member's key never decrypts now: each becomes a
+// line.
 func (m *Messenger) groupLeft(ctx context.Context, conv store.Contact) error {
 	if conv.State != store.StateRemoved {
 		if err := m.st.SetContactState(ctx, conv.ID, store.StateRemoved); err != nil {
 			return err
 		}
+	}
+	gone, err := m.st.DropPendingGroupMessages(ctx, conv.ID)
+	if err != nil {
+		return err
+	}
+	if err := m.pendingLost(ctx, gone); err != nil {
+		return err
 	}
 	return m.st.DeleteSenderKeys(ctx, conv.ID)
 }

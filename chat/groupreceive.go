@@ -15,15 +15,15 @@ import (
 // must be a member of the group's current state; the message decrypts
 // with the member's sender key, and is stored with that key in one
 // transaction. A message that does not decrypt (the member's key has not
-// reached us yet, or was lost) waits in memory while we ask the member
-// for its key; when the key comes it is decrypted after all. What still
-// does not decrypt, overflows the wait list, or is waiting when the
-// messenger closes becomes a "could not be decrypted" line: nothing is
-// dropped in silence.
+// reached us yet, or was lost) waits in the store, across restarts, while
+// we ask the member for its key; when the key comes it is decrypted after
+// all. What still does not decrypt then, overflows the store's bounds, or
+// waited longer than pendingMaxAge becomes a "could not be decrypted"
+// line: nothing is dropped in silence, and nothing that arrives after all
+// leaves a line.
 
-// maxPendingPerMember bounds the messages of one member of one group
-// waiting for its sender key.
-const maxPendingPerMember = 64
+// pendingMaxAge is how long a group message waits for its sender's key.
+const pendingMaxAge = 7 * 24 * time.Hour
 
 // pendingGroupMessage is a group message waiting for its sender's key,
 // or for the version that makes its sender a member.
@@ -129,27 +129,20 @@ func (m *Messenger) decryptGroupMessage(ctx context.Context, g *group, sender st
 	return m.storeGroupMessage(ctx, g, sender, plaintext, b)
 }
 
-// holdGroupMessage keeps a message that did not decrypt until the
-// member's key comes and, with ask, asks the member for it. The caller
+// holdGroupMessage keeps a message that did not decrypt in the store
+// until the member's key comes and, with ask, asks the member for it.
+// What the store's bounds drop to make room becomes a line. The caller
 // holds m.mu.
 func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage, cause error, ask bool) error {
 	m.log.Info("a group message waits for its sender key", "contact", sender.ID, "group", g.conv.ID, "err", cause)
-	k := memberKey{conv: g.conv.ID, member: sender.ID}
-	m.groups.mu.Lock()
-	if m.groups.pending == nil {
-		m.groups.pending = map[memberKey][]pendingGroupMessage{}
+	dropped, err := m.st.SavePendingGroupMessage(ctx, store.PendingGroupMessage{
+		Conversation: g.conv.ID, Member: sender.ID, Received: p.received, Stranger: p.stranger, Body: p.body,
+	})
+	if err != nil {
+		return err
 	}
-	list := append(m.groups.pending[k], p)
-	overflow := len(list) > maxPendingPerMember
-	if overflow {
-		list = list[1:]
-	}
-	m.groups.pending[k] = list
-	m.groups.mu.Unlock()
-	if overflow && !p.stranger {
-		if err := m.systemLine(ctx, g.conv.ID, store.KindDecryptFailed, 0); err != nil {
-			return err
-		}
+	if err := m.pendingLost(ctx, dropped); err != nil {
+		return err
 	}
 	if !ask {
 		return nil
@@ -161,7 +154,7 @@ func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store
 	if err := m.stamp(content); err != nil {
 		return err
 	}
-	err := m.sendGroupControl(ctx, sender, content)
+	err = m.sendGroupControl(ctx, sender, content)
 	if errors.Is(err, ErrNoSession) {
 		m.log.Info("cannot ask for a sender key without a session", "contact", sender.ID)
 		return nil
@@ -170,47 +163,56 @@ func (m *Messenger) holdGroupMessage(ctx context.Context, g *group, sender store
 	return err
 }
 
-// retryPending decrypts the messages of member from in group conv that
-// waited for its key. The caller holds m.mu.
-func (m *Messenger) retryPending(ctx context.Context, conv store.Contact, from store.Contact) error {
-	k := memberKey{conv: conv.ID, member: from.ID}
-	m.groups.mu.Lock()
-	list := m.groups.pending[k]
-	delete(m.groups.pending, k)
-	m.groups.mu.Unlock()
-	if len(list) == 0 {
-		return nil
-	}
-	g, err := m.loadState(ctx, conv)
-	if err != nil {
-		return err
-	}
-	for _, p := range list {
-		err := m.decryptGroupMessage(ctx, g, from, p, false)
-		if err != nil && !errors.Is(err, errUndeliverable) {
+// pendingLost writes a line for each waiting group message given up (a
+// stranger's is logged: it was refused, not lost).
+func (m *Messenger) pendingLost(ctx context.Context, lost []store.PendingGroupMessage) error {
+	for _, p := range lost {
+		if p.Stranger {
+			m.log.Warn("refused a group message from someone not in the group", "contact", p.Member, "group", p.Conversation)
+			continue
+		}
+		if err := m.systemLine(ctx, p.Conversation, store.KindDecryptFailed, 0); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// dropPending writes a line for every group message still waiting for
-// its key: the messenger is closing, and they are gone with it.
-func (m *Messenger) dropPending(ctx context.Context) {
-	m.groups.mu.Lock()
-	pending := m.groups.pending
-	m.groups.pending = nil
-	m.groups.mu.Unlock()
-	for k, list := range pending {
-		for _, p := range list {
-			if p.stranger {
-				m.log.Warn("refused a group message from someone not in the group", "contact", k.member, "group", k.conv)
-				continue
-			}
-			if err := m.systemLine(ctx, k.conv, store.KindDecryptFailed, 0); err != nil {
-				m.log.Warn("a group message lost at close", "err", err)
-			}
+// retryPending decrypts, in arrival order, the messages of member from in
+// group conv that waited for its key, deleting each once it is stored
+// (or has become a line). The caller holds m.mu.
+func (m *Messenger) retryPending(ctx context.Context, conv store.Contact, from store.Contact) error {
+	list, err := m.st.PendingGroupMessages(ctx, conv.ID, from.ID)
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	g, err := m.loadState(ctx, conv)
+	if err != nil {
+		return err
+	}
+	for _, sp := range list {
+		p := pendingGroupMessage{body: sp.Body, received: sp.Received, stranger: sp.Stranger}
+		err := m.decryptGroupMessage(ctx, g, from, p, false)
+		if err != nil && !errors.Is(err, errUndeliverable) {
+			return err
 		}
+		if err := m.st.DeletePendingGroupMessage(ctx, sp.Row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// expirePending gives up the group messages that waited for their key
+// longer than pendingMaxAge: each becomes a line. Those that wait less
+// stay in the store across the restart.
+func (m *Messenger) expirePending(ctx context.Context) {
+	old, err := m.st.ExpirePendingGroupMessages(ctx, m.now().Add(-pendingMaxAge))
+	if err == nil {
+		err = m.pendingLost(ctx, old)
+	}
+	if err != nil {
+		m.log.Warn("expiring group messages waiting for their key", "err", err)
 	}
 }
 

@@ -53,9 +53,6 @@ type groupRuntime struct {
 	// heard maps members who wrote to us before we had the version that
 	// lists them to the group's token ([Messenger.heardFrom]).
 	heard map[keys.PublicKey]transport.Token
-	// pending holds group messages that did not decrypt, per group and
-	// member, until the member's sender key arrives (groupreceive.go).
-	pending map[memberKey][]pendingGroupMessage
 	// asked is when we last asked a member for its sender key, or for
 	// versions of a group, so that a burst of failures asks once.
 	asked map[askKey]time.Time
@@ -64,9 +61,6 @@ type groupRuntime struct {
 	sessions map[store.ContactID]bool
 	tried    map[store.ContactID]time.Time
 }
-
-// memberKey names a member of a group.
-type memberKey struct{ conv, member store.ContactID }
 
 // group is a group conversation and its current state.
 type group struct {

@@ -158,6 +158,7 @@ func Start(ctx context.Context, cfg Config) (*Messenger, error) {
 	if err := m.resumeFiles(ctx); err != nil {
 		return nil, err
 	}
+	m.expirePending(ctx)
 	if err := m.ensurePreKeys(ctx); err != nil {
 		return nil, err
 	}
@@ -256,7 +257,7 @@ func (m *Messenger) Close() error {
 	var err error
 	m.closeOnce.Do(func() {
 		m.flushReceipts() // queue what is pending; the outbox sends it next time
-		m.dropPending(context.Background())
+		m.expirePending(context.Background())
 		m.cancel()
 		err = m.stopHome()
 		m.wg.Wait()

@@ -291,14 +291,16 @@ func (s *Store) groupHistory(ctx context.Context, q querier, conv ContactID, fn 
 }
 
 // forgetGroup deletes what a group conversation kept beside its history:
-// its state and state history, every sender key, the member statuses of
-// its messages and the deliveries still queued. The groups row stays
+// its state and state history, every sender key, the messages waiting
+// for one, the member statuses of its messages and the deliveries still
+// queued. The groups row stays
 // (without a state), so the row is still known as a group.
 func forgetGroup(ctx context.Context, tx querier, conv ContactID) error {
 	for _, stmt := range []string{
 		`UPDATE groups SET latest = NULL WHERE conversation = ?`,
 		`DELETE FROM group_history WHERE conversation = ?`,
 		`DELETE FROM sender_keys WHERE conversation = ?`,
+		`DELETE FROM group_pending WHERE conversation = ?`,
 		`DELETE FROM member_receipts WHERE message IN (SELECT id FROM messages WHERE conversation = ?)`,
 		`DELETE FROM member_tallies WHERE message IN (SELECT id FROM messages WHERE conversation = ?)`,
 		`DELETE FROM outbox WHERE message IN (SELECT id FROM messages WHERE conversation = ?)`,

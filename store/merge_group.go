@@ -12,7 +12,7 @@ import (
 //   - from's sender keys replace to's in the groups where from has one:
 //     they were distributed by the key that to now has;
 //   - from's member statuses become to's, except for messages sent to
-//     both (to's stays);
+//     both (to's stays), and so do from's messages waiting for its key;
 //   - the rows from wrote to groups, and its reactions there, become to's
 //     (a reaction of from's where to has one is dropped: one per person).
 //
@@ -25,6 +25,7 @@ func (s *Store) moveGroupMember(ctx context.Context, tx querier, from, to Contac
 			(SELECT conversation FROM sender_keys WHERE member = ?1)`,
 		`UPDATE sender_keys SET member = ?2 WHERE member = ?1`,
 		`UPDATE OR IGNORE member_receipts SET member = ?2 WHERE member = ?1`,
+		`UPDATE group_pending SET member = ?2 WHERE member = ?1`,
 	} {
 		if _, err := tx.ExecContext(ctx, stmt, from, to); err != nil {
 			return fmt.Errorf("store: merging group members: %w", err)

@@ -39,6 +39,20 @@ CREATE TABLE sender_keys (
 );
 CREATE INDEX sender_keys_member ON sender_keys (member);
 
+-- Group messages that arrived before their sender's key (or before the
+-- version that makes their sender a member), waiting for it across
+-- restarts, in arrival order (the row id). payload is sealed under the
+-- row id: uvarint received (Unix ns) ‖ a stranger byte ‖ the opened
+-- SenderKeyMessage. A row goes with its group and with its member.
+CREATE TABLE group_pending (
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
+	conversation INTEGER NOT NULL REFERENCES groups (conversation) ON DELETE CASCADE,
+	member       INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+	payload      BLOB NOT NULL
+);
+CREATE INDEX group_pending_member ON group_pending (member, conversation, id);
+CREATE INDEX group_pending_conversation ON group_pending (conversation);
+
 -- Where a message to a group is for each member: the status, when it was
 -- set and when it reached each status, sealed (as messages.status) under
 -- the row id. The message row's own status is the summary: the least
