@@ -106,7 +106,7 @@ func newContact(s chat.Summary) Contact {
 // newMessage is a row as the api shows it.
 func newMessage(r chat.Message) Message {
 	j := Message{Seq: r.Seq, ID: hex.EncodeToString(r.ID[:]), Direction: r.Direction.String(),
-		Kind: kindName(r.Kind), Text: string(r.Body), Sent: r.Sent, Received: r.Received}
+		Kind: r.Kind.String(), Text: string(r.Body), Sent: r.Sent, Received: r.Received}
 	if r.Direction == chat.Outgoing {
 		j.Status = r.Status.String()
 	}
@@ -118,35 +118,6 @@ func newMessage(r chat.Message) Message {
 	}
 	addActions(&j, r)
 	return j
-}
-
-// kindName is a row's kind as the api names it.
-func kindName(k chat.RowKind) string {
-	switch k {
-	case chat.RowText:
-		return "text"
-	case chat.RowFile:
-		return "file"
-	case chat.RowKeyChanged:
-		return "key changed"
-	case chat.RowSessionReset:
-		return "session reset"
-	case chat.RowVerified:
-		return "verified"
-	case chat.RowUnverified:
-		return "unverified"
-	case chat.RowTimer:
-		return "timer"
-	case chat.RowDecryptFailed:
-		return "a message could not be decrypted"
-	case chat.RowDeleted:
-		return "deleted"
-	case chat.RowUnsupported:
-		return "unsupported"
-	case chat.RowMembership:
-		return "membership"
-	}
-	return "unknown"
 }
 
 // fileStateName names where a file transfer is.

@@ -188,13 +188,13 @@ func exportLine(r *store.Message, name string) string {
 	case r.Kind == store.KindMembership:
 		return at + "  * " + plainText(string(r.Body))
 	}
-	return at + "  * " + exportKind(r.Kind)
+	return at + "  * " + r.Kind.String()
 }
 
 // exportRow is one row of the JSON export.
 func exportRow(r *store.Message) ExportedMessage {
 	e := ExportedMessage{Seq: r.Seq, ID: hex.EncodeToString(r.ID[:]), Sent: r.Sent, Received: r.Received,
-		Direction: r.Direction.String(), Kind: exportKind(r.Kind), Text: string(r.Body)}
+		Direction: r.Direction.String(), Kind: r.Kind.String(), Text: string(r.Body)}
 	if r.Direction == store.Outgoing {
 		e.Status = r.Status.String()
 	}
@@ -209,35 +209,6 @@ func exportRow(r *store.Message) ExportedMessage {
 		e.File = &ExportedFile{Name: r.File.Name, Size: r.File.Size, Path: r.File.Path}
 	}
 	return e
-}
-
-// exportKind names a row's kind.
-func exportKind(k store.Kind) string {
-	switch k {
-	case store.KindText:
-		return "text"
-	case store.KindFile:
-		return "file"
-	case store.KindKeyChanged:
-		return "key changed"
-	case store.KindSessionReset:
-		return "session reset"
-	case store.KindVerified:
-		return "verified"
-	case store.KindUnverified:
-		return "unverified"
-	case store.KindTimer:
-		return "timer"
-	case store.KindDecryptFailed:
-		return "a message could not be decrypted"
-	case store.KindDeleted:
-		return "deleted"
-	case store.KindUnsupported:
-		return "unsupported"
-	case store.KindMembership:
-		return "membership"
-	}
-	return "unknown"
 }
 
 // plainText is peer text made safe to print on a terminal: control

@@ -51,6 +51,29 @@ const (
 // person's (it keeps its place and direction).
 func (k Kind) System() bool { return k != KindText && k != KindFile && k != KindDeleted }
 
+// kindNames name the kinds, as exports and the api write them.
+var kindNames = [...]string{
+	KindText:          "text",
+	KindFile:          "file",
+	KindKeyChanged:    "key changed",
+	KindSessionReset:  "session reset",
+	KindVerified:      "verified",
+	KindUnverified:    "unverified",
+	KindTimer:         "timer",
+	KindDecryptFailed: "a message could not be decrypted",
+	KindDeleted:       "deleted",
+	KindUnsupported:   "unsupported",
+	KindMembership:    "membership",
+}
+
+// String names the kind ("text", "key changed", ...), or "unknown".
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
 // FileState is where a file transfer is.
 //
 // An interface shows a file row's delivery from its state, not from the

@@ -230,3 +230,22 @@ func TestMoveLegacyMeta(t *testing.T) {
 		}
 	}
 }
+
+// TestKindNames: every kind has its own name, and a kind past the last
+// is "unknown".
+func TestKindNames(t *testing.T) {
+	seen := map[string]Kind{}
+	for k := KindText; k <= lastKind; k++ {
+		name := k.String()
+		if name == "" || name == "unknown" {
+			t.Fatalf("kind %d has no name", k)
+		}
+		if other, dup := seen[name]; dup {
+			t.Fatalf("kinds %d and %d are both %q", other, k, name)
+		}
+		seen[name] = k
+	}
+	if got := (lastKind + 1).String(); got != "unknown" {
+		t.Fatalf("kind %d is %q", lastKind+1, got)
+	}
+}
