@@ -51,6 +51,7 @@ type flagValues struct {
 	contact                  string           // search --contact
 	format, out              string           // export --format, --out
 	keepHistory              bool             // remove --keep-history
+	serveParts               []servePart      // serve's business-mode parts, each with its flags
 }
 
 // cli is one invocation: its streams and flags.

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,8 +23,14 @@ var serveCommand = &command{
 		"'ratchat send', 'contacts', 'messages' ... use while it runs. Logs go to standard error.\n" +
 		"It runs until SIGINT or SIGTERM.",
 	example: "ratchat serve --profile work --passphrase-file ~/.ratchat-pass",
-	nargs:   [2]int{0, 0},
-	run:     runServe,
+	flags: func(fs *flag.FlagSet, o *flagValues) {
+		o.serveParts = makeServeParts()
+		for _, p := range o.serveParts {
+			p.flags(fs)
+		}
+	},
+	nargs: [2]int{0, 0},
+	run:   runServe,
 }
 
 // runServe serves the profile until a signal asks it to stop.
@@ -53,10 +61,31 @@ func (c *cli) serve(ctx context.Context) error {
 	if err := srv.Listen(); err != nil {
 		return errors.Join(err, m.Close())
 	}
+	env := &serveEnv{M: m, API: srv, Log: log, Dir: p.Dir, Mux: http.NewServeMux()}
+	var stops []func() error
+	stopAll := func() error {
+		var errs []error
+		for i := len(stops) - 1; i >= 0; i-- {
+			errs = append(errs, stops[i]())
+		}
+		return errors.Join(errs...)
+	}
+	if c.o.serveParts == nil { // serve called without its flags (tests)
+		c.o.serveParts = makeServeParts()
+	}
+	for _, part := range c.o.serveParts {
+		stop, err := part.start(ctx, c, env)
+		if err != nil {
+			return errors.Join(err, stopAll(), srv.Close(), m.Close())
+		}
+		if stop != nil {
+			stops = append(stops, stop)
+		}
+	}
 	log.Info("serving", "profile", p.Dir, "home", m.Home())
 	logEvents(ctx, log, m.Events())
 	log.Info("stopping")
-	return errors.Join(srv.Close(), m.Close())
+	return errors.Join(stopAll(), srv.Close(), m.Close())
 }
 
 // logEvents logs the messenger's events, never their content, until ctx
