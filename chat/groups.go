@@ -60,6 +60,8 @@ type groupRuntime struct {
 	// with, and tried when starting one last failed.
 	sessions map[store.ContactID]bool
 	tried    map[store.ContactID]time.Time
+	// sealer seals group envelopes ([Messenger.groupSealer]).
+	sealer *transport.Sealer
 }
 
 // group is a group conversation and its current state.
