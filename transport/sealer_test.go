@@ -96,3 +96,30 @@ func TestSealerBound(t *testing.T) {
 		t.Fatalf("opened %+v, %v", got, err)
 	}
 }
+
+// TestSealerConcurrent: goroutines sealing to the same recipients at once
+// each get an envelope that opens (run with -race for the locking).
+func TestSealerConcurrent(t *testing.T) {
+	alice := testIdentity(t, 1)
+	s := NewSealer(alice)
+	to := []*keys.KeyPair{testIdentity(t, 2), testIdentity(t, 3)}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			r := to[g%len(to)]
+			env, err := s.Seal(testRand(byte(g)), r.Public, TypeSignal, []byte("at once"))
+			if err == nil {
+				_, err = OpenEnvelope(r, env)
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(s.static) != len(to) {
+		t.Fatalf("%d agreements remembered, want %d", len(s.static), len(to))
+	}
+}
