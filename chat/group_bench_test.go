@@ -24,7 +24,9 @@ import (
 // (its messenger is not started): nothing else competes for the CPU, and
 // the envelopes stay queued. Its first sub-benchmark, "seal", is the
 // baseline of the same run: transport.SealEnvelope of one such group
-// message for one member, alone. Each group size reports its CPU time
+// message for one member, alone (a lone envelope computes all three of
+// its X25519 operations; the group's transport.Sealer remembers the
+// static one per member, so a member's envelope costs less than this). Each group size reports its CPU time
 // per message (cpu-µs/op, from getrusage, beside the wall time) and that
 // time in envelope seals (seals/op: CPU time over the seal's CPU time)
 // and per member (cpu-µs/member).

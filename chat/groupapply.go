@@ -81,7 +81,9 @@ func (m *Messenger) receiveGroupUpdate(ctx context.Context, from store.Contact, 
 		return err
 	}
 	switch {
-	case next.Version <= g.state.Version:
+	case next.Version == g.state.Version:
+		return m.resolveFork(ctx, conv, from, g.state, next, c.GroupState)
+	case next.Version < g.state.Version:
 		return nil // known already: a fetch's answer, or a redelivery
 	case next.Version > g.state.Version+1:
 		if g.state.member(from.Identity) < 0 {
@@ -148,6 +150,15 @@ func (m *Messenger) joinGroupAs(ctx context.Context, conv store.Contact, s *Grou
 // our sender key: rotated when someone left, handed to whoever joined.
 // The caller holds m.groups.change.
 func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, next *GroupState, raw []byte) error {
+	return m.applyVersion(ctx, conv, prev, next, raw, nil)
+}
+
+// applyVersion is applyState; with a base, next replaces prev at the
+// same version, both made from base (two admins' changes crossed, and
+// next won: see [Messenger.resolveFork]): the lines say so and tell
+// next's changes from base, under ids of their own.
+func (m *Messenger) applyVersion(ctx context.Context, conv store.Contact, prev, next *GroupState, raw []byte, base *GroupState) error {
+	replace := base != nil
 	in := next.member(m.identity.Public) >= 0
 	if conv.State == store.StateRemoved && in {
 		if err := m.rejoined(ctx, conv, next); err != nil {
@@ -164,7 +175,11 @@ func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, ne
 	if err != nil {
 		return err
 	}
-	if err := m.membershipLines(ctx, conv.ID, prev, next); err != nil {
+	if replace {
+		if err := m.forkLines(ctx, conv.ID, base, prev, next, raw); err != nil {
+			return err
+		}
+	} else if err := m.membershipLinesAs(ctx, conv.ID, prev, next, func(i int) store.MessageID { return lineID(next, i) }); err != nil {
 		return err
 	}
 	switch {
@@ -186,7 +201,11 @@ func (m *Messenger) applyState(ctx context.Context, conv store.Contact, prev, ne
 	// applied again when its envelope comes again, and each step above is
 	// safe to repeat (the lines' ids make writing them again a no-op; a
 	// key rotated twice is rotated).
-	if err := m.st.SaveGroupState(ctx, conv.ID, next.Version, raw); err != nil {
+	save := m.st.SaveGroupState
+	if replace {
+		save = m.st.ReplaceGroupState
+	}
+	if err := save(ctx, conv.ID, next.Version, raw); err != nil {
 		return err
 	}
 	m.groupsChanged()

@@ -216,7 +216,7 @@ func (m *Messenger) resendToMember(ctx context.Context, g *group, to store.Conta
 			return err
 		}
 		payload := append(append(make([]byte, 0, len(g.state.ID)+len(msg)), g.state.ID[:]...), msg...)
-		env, err := transport.SealEnvelope(m.rand, &m.identity, to.Identity, transport.TypeSenderKey, payload)
+		env, err := m.groupSealer().Seal(m.rand, to.Identity, transport.TypeSenderKey, payload)
 		if err != nil {
 			return err
 		}

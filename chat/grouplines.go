@@ -15,9 +15,9 @@ import (
 // change into the group's history ("alice added bob", "bob left"), as
 // rows of [store.KindMembership] whose body is the text.
 
-// membershipLines writes a line into the group's history per change
-// from prev to next ("Alice added Bob").
-func (m *Messenger) membershipLines(ctx context.Context, conv store.ContactID, prev, next *GroupState) error {
+// membershipLinesAs writes a line into the group's history per change
+// from prev to next ("Alice added Bob"), the i-th with id id(i).
+func (m *Messenger) membershipLinesAs(ctx context.Context, conv store.ContactID, prev, next *GroupState, id func(int) store.MessageID) error {
 	author, err := m.memberName(ctx, next.Author, true)
 	if err != nil {
 		return err
@@ -78,7 +78,7 @@ func (m *Messenger) membershipLines(ctx context.Context, conv store.ContactID, p
 		}
 	}
 	for i, l := range lines {
-		if err := m.membershipLine(ctx, conv, lineID(next, i), l); err != nil {
+		if err := m.membershipLine(ctx, conv, id(i), l); err != nil {
 			return err
 		}
 	}

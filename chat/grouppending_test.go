@@ -172,3 +172,28 @@ func TestGroupPendingExpires(t *testing.T) {
 		t.Fatalf("%d messages still waiting", n)
 	}
 }
+
+// TestGroupPendingLeave: leaving a group gives up what waited there for
+// a member's key: every waiting message becomes a line, none stays.
+func TestGroupPendingLeave(t *testing.T) {
+	ctx := context.Background()
+	f := newPendingFixture(t, 2)
+	for i, opened := range f.sealed {
+		if err := f.bob.m.receiveGroupMessage(ctx, opened); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if n := f.pending(t); n != 2 {
+		t.Fatalf("%d messages waiting, want 2", n)
+	}
+	if err := f.bob.m.LeaveGroup(ctx, f.bobG); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.pending(t); n != 0 {
+		t.Fatalf("%d messages still waiting after leaving", n)
+	}
+	fails := f.bob.groupRows(f.bobG, store.KindDecryptFailed)
+	if len(fails) != 2 {
+		t.Fatalf("%d undecryptable lines after leaving, want 2", len(fails))
+	}
+}

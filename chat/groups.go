@@ -60,6 +60,8 @@ type groupRuntime struct {
 	// with, and tried when starting one last failed.
 	sessions map[store.ContactID]bool
 	tried    map[store.ContactID]time.Time
+	// sealer seals group envelopes ([Messenger.groupSealer]).
+	sealer *transport.Sealer
 }
 
 // group is a group conversation and its current state.
@@ -200,16 +202,30 @@ func (m *Messenger) memberContact(ctx context.Context, sm StateMember) (store.Co
 }
 
 // otherMembers returns the contact rows of the state's members but us,
-// making rows for members we do not know.
+// making rows for members we do not know. The known ones are read in a
+// few queries ([store.Store.ContactsByIdentity]): this runs on every
+// message sent to the group.
 func (m *Messenger) otherMembers(ctx context.Context, s *GroupState) ([]store.Contact, error) {
-	out := make([]store.Contact, 0, len(s.Members))
+	ids := make([]keys.PublicKey, 0, len(s.Members))
+	for _, sm := range s.Members {
+		if sm.Identity != m.identity.Public {
+			ids = append(ids, sm.Identity)
+		}
+	}
+	known, err := m.st.ContactsByIdentity(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Contact, 0, len(ids))
 	for _, sm := range s.Members {
 		if sm.Identity == m.identity.Public {
 			continue
 		}
-		c, err := m.memberContact(ctx, sm)
-		if err != nil {
-			return nil, err
+		c, ok := known[sm.Identity]
+		if !ok {
+			if c, err = m.memberContact(ctx, sm); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, c)
 	}

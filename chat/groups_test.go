@@ -253,8 +253,8 @@ func TestGroupMembership(t *testing.T) {
 		change func() (GroupInfo, error)
 		bob    string // the line bob reads
 	}{
-		// Bob does not know carol yet: the line names her row.
-		{"add", func() (GroupInfo, error) { return alice.m.AddGroupMembers(ctx, g, []store.ContactID{ac.ID}) }, "alice added contact "},
+		// Bob does not know carol yet: the line names her by her key.
+		{"add", func() (GroupInfo, error) { return alice.m.AddGroupMembers(ctx, g, []store.ContactID{ac.ID}) }, "alice added key "},
 		{"rename", func() (GroupInfo, error) { return alice.m.RenameGroup(ctx, g, "bouldering") }, `alice renamed the group to "bouldering"`},
 		{"promote", func() (GroupInfo, error) { return alice.m.PromoteGroupMember(ctx, g, ab.ID) }, "alice made you an admin"},
 	}
@@ -841,8 +841,8 @@ func TestGroupMemberNewKey(t *testing.T) {
 	if carolG.Members[1].Contact.Identity != alice2.m.Identity() {
 		t.Fatalf("carol's group lists %v", carolG.Members[1].Contact.Identity)
 	}
-	// Carol knows alice only through the group, under a stand-in name.
-	if ls := carol.waitRows(carolG.Conversation, 2, lines); !strings.HasPrefix(string(ls[1].Body), "bob updated contact ") ||
+	// Carol knows alice only through the group, by the start of a key.
+	if ls := carol.waitRows(carolG.Conversation, 2, lines); !strings.HasPrefix(string(ls[1].Body), "bob updated key ") ||
 		!strings.HasSuffix(string(ls[1].Body), "'s key: a new safety number") {
 		t.Fatalf("carol's group reads %s", describeRows(ls))
 	}

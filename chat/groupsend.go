@@ -65,7 +65,7 @@ func (m *Messenger) sealGroup(ctx context.Context, g *group, members []store.Con
 	payload := append(append(make([]byte, 0, len(g.state.ID)+len(msg)), g.state.ID[:]...), msg...)
 	out := &groupSealed{deliveries: make([]store.GroupDelivery, 0, len(members))}
 	for _, mc := range members {
-		env, err := transport.SealEnvelope(m.rand, &m.identity, mc.Identity, transport.TypeSenderKey, payload)
+		env, err := m.groupSealer().Seal(m.rand, mc.Identity, transport.TypeSenderKey, payload)
 		if err != nil {
 			return nil, err
 		}
@@ -75,6 +75,18 @@ func (m *Messenger) sealGroup(ctx context.Context, g *group, members []store.Con
 		return nil, err
 	}
 	return out, nil
+}
+
+// groupSealer returns the [transport.Sealer] of our envelopes to members,
+// made the first time: it remembers the static agreement with each member,
+// a third of each envelope's cost.
+func (m *Messenger) groupSealer() *transport.Sealer {
+	m.groups.mu.Lock()
+	defer m.groups.mu.Unlock()
+	if m.groups.sealer == nil {
+		m.groups.sealer = transport.NewSealer(&m.identity)
+	}
+	return m.groups.sealer
 }
 
 // sendSealed seals c for the members of g ([Messenger.sealGroup]) and

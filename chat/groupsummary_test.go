@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"ratchat/keys"
 	"ratchat/store"
 )
 
@@ -229,5 +230,30 @@ func TestGroupExport(t *testing.T) {
 	}
 	if e := kinds["membership"]; e.Text != string(line.Body) {
 		t.Errorf("the JSON membership row %+v", e)
+	}
+}
+
+// TestDisplayNameUnnamed: a person without a name (a group member known
+// only from the group's state) is shown by the start of its key, the
+// same on every member's screen; "contact N" only for a row without key.
+func TestDisplayNameUnnamed(t *testing.T) {
+	var key keys.PublicKey
+	for i := range key {
+		key[i] = byte(0x3f + i)
+	}
+	for _, tc := range []struct {
+		name string
+		c    store.Contact
+		want string
+	}{
+		{"named", store.Contact{ID: 4, Identity: key, Name: "Carol"}, "Carol"},
+		{"a member known by key only", store.Contact{ID: 4, Identity: key}, "key 3f404142"},
+		{"another row, same key: the same name", store.Contact{ID: 9, Identity: key}, "key 3f404142"},
+		{"a group", store.Contact{ID: 5, GroupID: store.GroupID{1}, Name: "climbing"}, "climbing"},
+		{"no key, no name", store.Contact{ID: 7}, "contact 7"},
+	} {
+		if got := DisplayName(tc.c); got != tc.want {
+			t.Errorf("%s: DisplayName = %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

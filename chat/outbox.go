@@ -48,10 +48,13 @@ func (m *Messenger) outboxLoop(ctx context.Context) {
 // outboxParallel bounds the contacts the outbox delivers to at once: each
 // has at most one deposit in flight (its items go in order), so this is
 // also the bound on deposits in flight. Contacts on one home share its
-// pooled connection, which multiplexes them; a home takes 16 deposits per
-// connection at a time (transport.Limits.MaxInFlight) and reads the rest
-// when those are committed.
-const outboxParallel = 32
+// pooled connection, which multiplexes them; a home takes 128 deposits
+// (and 2 MiB of them) per connection at a time (transport.Limits'
+// MaxInFlight and MaxInFlightBytes), commits them in batches, and reads
+// the rest when those are committed. Why 128: a message to a group of 256
+// is one envelope per member, and a relay's commit costs about the same
+// for one deposit as for a batch of them.
+const outboxParallel = 128
 
 // deliverDue makes one pass over the outbox. Items go out in the order
 // they were queued, per contact: an item still waiting out its backoff

@@ -2,12 +2,14 @@ package chat
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"ratchat/keys"
 	"ratchat/store"
 )
 
@@ -139,13 +141,25 @@ func (m *Messenger) inAGroup(ctx context.Context, c store.Contact) (bool, error)
 }
 
 // DisplayName is the name a contact is shown under: the one it has, or a
-// stand-in ("contact 3") until it tells us one.
+// stand-in until it tells us one. A person we know only by key (a group
+// member we learnt from the group's state, until its profile comes) is
+// shown by the start of that key ("key 3f2a91bc"): unlike its row number,
+// it tells two such members apart the same way on every member's screen.
+// "contact 3" is left for a row without a key.
 func DisplayName(c store.Contact) string {
 	if c.Name != "" {
 		return c.Name
 	}
+	if c.Identity != (keys.PublicKey{}) {
+		return "key " + hex.EncodeToString(c.Identity[:unnamedKeyBytes])
+	}
 	return "contact " + strconv.FormatInt(int64(c.ID), 10)
 }
+
+// unnamedKeyBytes is how much of a key names a person without a name:
+// 8 hex digits, enough to tell a group's members apart at a glance (it is
+// a label, not a check: safety numbers verify a key).
+const unnamedKeyBytes = 4
 
 // FindContact finds a contact by its id or by its display name (ignoring
 // case). It fails with [ErrNoContact], or [ErrAmbiguous] when several

@@ -70,15 +70,8 @@ func (s *Store) CommitGroupSent(ctx context.Context, g GroupSent) (seq int64, er
 				return err
 			}
 		}
-		seen := make(map[ContactID]bool, len(g.Deliveries))
-		for _, d := range g.Deliveries {
-			if seen[d.Member] {
-				return fmt.Errorf("%w: member %d twice", ErrInvalidArgument, d.Member)
-			}
-			seen[d.Member] = true
-			if err := s.addDelivery(ctx, tx, conv, seq, d); err != nil {
-				return err
-			}
+		if _, err := s.queueDeliveries(ctx, tx, conv, seq, g.Deliveries); err != nil {
+			return err
 		}
 		if len(g.Deliveries) == 0 {
 			return nil
@@ -88,35 +81,6 @@ func (s *Store) CommitGroupSent(ctx context.Context, g GroupSent) (seq int64, er
 		return s.putTally(ctx, tx, seq, t)
 	})
 	return seq, err
-}
-
-// addDelivery queues one member's envelope of message seq and records the
-// member's status, queued.
-func (s *Store) addDelivery(ctx context.Context, tx querier, conv ContactID, seq int64, d GroupDelivery) error {
-	if err := requireMember(ctx, tx, conv, d.Member); err != nil {
-		return err
-	}
-	_, err := s.enqueue(ctx, tx, OutboxItem{Contact: d.Member, Message: seq, Payload: d.Payload})
-	if isForeignKeyViolation(err) {
-		return fmt.Errorf("%w: member %d", ErrNotFound, d.Member)
-	}
-	if err != nil {
-		return err
-	}
-	row, err := nextID(ctx, tx, tableMemberReceipts)
-	if err != nil {
-		return err
-	}
-	ct, err := s.c.seal(tableMemberReceipts, colMemberStatus, row, encodeStatus(StatusQueued, s.now(), StatusTimes{}))
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO member_receipts (id, message, member, status) VALUES (?, ?, ?, ?)`,
-		row, seq, d.Member, ct)
-	if err != nil {
-		return fmt.Errorf("store: writing member status: %w", err)
-	}
-	return nil
 }
 
 // CommitGroupReceived stores, in one transaction, a message member wrote

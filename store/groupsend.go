@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 )
 
@@ -54,21 +53,7 @@ func (s *Store) groupControlSent(ctx context.Context, tx querier, conv ContactID
 			return nil, err
 		}
 	}
-	items := make([]int64, 0, len(deliveries))
-	for _, d := range deliveries {
-		if err := requireMember(ctx, tx, conv, d.Member); err != nil {
-			return nil, err
-		}
-		item, err := s.enqueue(ctx, tx, OutboxItem{Contact: d.Member, Payload: d.Payload})
-		if isForeignKeyViolation(err) {
-			return nil, fmt.Errorf("%w: member %d", ErrNotFound, d.Member)
-		}
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, item)
-	}
-	return items, nil
+	return s.queueDeliveries(ctx, tx, conv, 0, deliveries)
 }
 
 // SummaryChange is a message of a group whose summary status changed.

@@ -64,7 +64,8 @@ type Limits struct {
 	ExpireEvery      time.Duration // how often expired envelopes and mailboxes are swept (default 1h)
 	RequestRate      float64       // requests per second per connection (default 500)
 	RequestBurst     int           // bucket size of the rate limit (default 1000)
-	MaxInFlight      int           // deposits per connection awaiting their commit (default 16)
+	MaxInFlight      int           // deposits per connection awaiting their commit (default 128)
+	MaxInFlightBytes int64         // their bytes (default 2 MiB: 16 of the largest envelopes)
 	PushWindow       int           // deliveries pushed and not yet acknowledged (default 256)
 	MaxEnvelopes     int           // envelopes per mailbox (default 10,000)
 	MaxBytes         int64         // bytes per mailbox (default 256 MiB)
@@ -142,7 +143,10 @@ func (l Limits) withDefaults(mode Mode) Limits {
 		l.RequestBurst = 1000
 	}
 	if l.MaxInFlight <= 0 {
-		l.MaxInFlight = 16
+		l.MaxInFlight = 128
+	}
+	if l.MaxInFlightBytes <= 0 {
+		l.MaxInFlightBytes = 16 * MaxEnvelopeSize
 	}
 	if l.PushWindow <= 0 {
 		l.PushWindow = 256

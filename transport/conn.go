@@ -37,7 +37,7 @@ type serverConn struct {
 	byeID     uint32 // the request id the goodbye answers, if any
 
 	draining atomic.Bool
-	inFlight chan struct{}  // a slot per deposit awaiting its commit
+	inFlight *flightLimit   // the deposits awaiting their commit
 	deposits sync.WaitGroup // those deposits
 
 	pushMu sync.Mutex
@@ -50,7 +50,7 @@ func newServerConn(s *Server, c net.Conn, addr netip.Addr) *serverConn {
 		srv: s, conn: c, addr: addr, log: s.cfg.Logger.With("conn", id),
 		f:        newFramer(c, MaxFrameSize, s.lim.FrameTimeout, s.lim.WriteTimeout),
 		bucket:   newTokenBucket(s.lim.RequestRate, s.lim.RequestBurst, s.cfg.Now()),
-		inFlight: make(chan struct{}, s.lim.MaxInFlight),
+		inFlight: newFlightLimit(s.lim.MaxInFlight, s.lim.MaxInFlightBytes),
 	}
 }
 

@@ -142,7 +142,8 @@ func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 		return
 	}
 	c.worked()
-	c.inFlight <- struct{}{}
+	size := int64(len(d.Envelope))
+	c.inFlight.acquire(size)
 	c.deposits.Add(1)
 	srv := c.srv
 	now := srv.cfg.Now()
@@ -157,7 +158,7 @@ func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 	go func() {
 		defer c.deposits.Done()
 		r := <-res
-		<-c.inFlight
+		c.inFlight.release(size)
 		if r.Err != nil {
 			srv.stats.refused.Add(1)
 			c.storeFailed(id, r.Err)

@@ -97,6 +97,14 @@ type OpenedEnvelope struct {
 // padded with zeros (see paddedSize). Each key encrypts one plaintext,
 // so AES-256-GCM runs with a zero nonce; the header is associated data.
 func SealEnvelope(rand io.Reader, sender *keys.KeyPair, recipient keys.PublicKey, msgType uint8, message []byte) ([]byte, error) {
+	return sealEnvelope(rand, sender.Public, recipient, func() ([keys.KeySize]byte, error) {
+		return sender.Agree(recipient)
+	}, msgType, message)
+}
+
+// sealEnvelope is SealEnvelope with the static agreement DH(IK_s, IK_r)
+// computed by static, which a [Sealer] remembers per recipient.
+func sealEnvelope(rand io.Reader, sender, recipient keys.PublicKey, static func() ([keys.KeySize]byte, error), msgType uint8, message []byte) ([]byte, error) {
 	if err := checkMessage(msgType, len(message)); err != nil {
 		return nil, err
 	}
@@ -111,8 +119,12 @@ func SealEnvelope(rand io.Reader, sender *keys.KeyPair, recipient keys.PublicKey
 	padded := paddedSize(contentHeader + len(message))
 	out := make([]byte, 0, envelopeOverhead+padded)
 	out = append(append(out, envelopeVersion), eph.Public[:]...)
-	out = gcmSeal(key1, out, sender.Public[:], out)
-	key2, err := staticKey(sender, recipient, chain, out[envelopeHeader:])
+	out = gcmSeal(key1, out, sender[:], out)
+	dh, err := static()
+	if err != nil {
+		return nil, err
+	}
+	key2, err := staticKeyFrom(dh, chain, out[envelopeHeader:])
 	if err != nil {
 		return nil, err
 	}
@@ -227,6 +239,11 @@ func staticKey(self *keys.KeyPair, peer keys.PublicKey, chain, senderBox []byte)
 	if err != nil {
 		return nil, err
 	}
+	return staticKeyFrom(dh, chain, senderBox)
+}
+
+// staticKeyFrom is staticKey from the agreement dh = DH(IK_s, IK_r).
+func staticKeyFrom(dh [keys.KeySize]byte, chain, senderBox []byte) ([]byte, error) {
 	salt := append(append(make([]byte, 0, len(chain)+len(senderBox)), chain...), senderBox...)
 	return hkdf.Key(sha256.New, dh[:], salt, sealStaticLabel, 32)
 }
