@@ -164,8 +164,25 @@ func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return lastEventSeq(ctx, q)
+	// Why a cache: every commit wakes every waiter (an SSE stream, a long
+	// poll), and each asks for the newest event; between two commits the
+	// answer cannot change, so one query serves them all. The count is
+	// read before the query, so a cached answer is never older than the
+	// commits it is tagged with.
+	commits := s.commits.Load()
+	if c := s.events.last.Load(); c != nil && c.commits == commits {
+		return int64(c.seq), nil
+	}
+	seq, err := lastEventSeq(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	s.events.last.Store(&lastSeq{commits: commits, seq: uint64(seq)})
+	return seq, nil
 }
+
+// lastSeq is the newest event's sequence number after a count of commits.
+type lastSeq struct{ commits, seq uint64 }
 
 // lastEventSeq is LastEventSeq on q.
 func lastEventSeq(ctx context.Context, q querier) (int64, error) {
@@ -348,6 +365,8 @@ type eventLog struct {
 	bell commitBell
 	// pruned is when AckEvents last pruned (Unix nanoseconds).
 	pruned atomic.Int64
+	// last caches LastEventSeq's answer between two commits.
+	last atomic.Pointer[lastSeq]
 }
 
 // pruneEvery is how often at most AckEvents prunes the log.
