@@ -25,6 +25,11 @@ const (
 	SSEHeartbeat = 15 * time.Second
 	// maxSSEQuery bounds the query string and Last-Event-ID of /events.
 	maxSSEQuery = 1024
+	// sseWriteTimeout bounds each write of the stream. Why per write: a
+	// stream lives for hours, so the HTTP server's own write timeout
+	// (which counts from the request) would cut it; instead each batch
+	// must leave within this, and a client that stopped reading is let go.
+	sseWriteTimeout = 30 * time.Second
 )
 
 // ErrBadEventsQuery is returned by parseEventsQuery for a query of
@@ -126,6 +131,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
+	rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout)) // unsupported (not a net/http server): no deadline
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.WriteString(w, ": ratchat events\n\n"); err != nil || rc.Flush() != nil {
 		return
@@ -145,6 +151,7 @@ func (s *Server) pumpEvents(ctx context.Context, m *chat.Messenger, w io.Writer,
 			}
 			return
 		}
+		rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 		for _, e := range evs {
 			after = e.Seq
 			if !caller.SeesContact(e.Contact) {
@@ -167,6 +174,7 @@ func (s *Server) pumpEvents(ctx context.Context, m *chat.Messenger, w io.Writer,
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, context.DeadlineExceeded):
+			rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 			if _, err := io.WriteString(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
 				return
 			}
