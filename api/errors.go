@@ -73,6 +73,10 @@ const (
 	CodeNotGroup  = 27 // no such group, or we are not (or no more) a member, or that is no member
 	CodeNotAdmin  = 28 // only a group's admins change it
 	CodeGroupHeld = 29 // a member's identity key changed: accept it (verify) first
+
+	// Events (issue 13, part A: 30-34).
+	CodeEventConsumer = 30 // the consumer's name is empty, too long or not UTF-8
+	CodeAckAhead      = 31 // events.ack past the newest event
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -107,6 +111,8 @@ var causes = []cause{
 	{CodeNotGroup, "not_member", chat.ErrNotMember},
 	{CodeNotAdmin, "not_admin", chat.ErrNotAdmin},
 	{CodeGroupHeld, "group_held", errGroupHeld},
+	{CodeEventConsumer, "bad_consumer", chat.ErrEventConsumer},
+	{CodeAckAhead, "ack_ahead", chat.ErrAckAhead},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},
