@@ -72,3 +72,41 @@ func (a *Archive) Stats() (Stats, error) {
 	}
 	return st, nil
 }
+
+// After calls fn with every record whose seq is above after, in order,
+// reading only the segments that may hold them (the records past the
+// head a store recorded, after a crash between an append and its
+// record).
+func (a *Archive) After(after uint64, fn func(e Entry) error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.aead == nil {
+		return ErrClosed
+	}
+	segs, err := listSegments(a.dir)
+	if err != nil {
+		return err
+	}
+	for len(segs) > 1 && segs[1].first <= after+1 {
+		segs = segs[1:]
+	}
+	for _, sg := range segs {
+		s, err := readSegment(a.segPath(sg.name))
+		if err != nil {
+			return err
+		}
+		for _, r := range s.records {
+			if r.seq <= after {
+				continue
+			}
+			e, err := a.open(r)
+			if err != nil {
+				return fmt.Errorf("archive: record %d: %w", r.seq, err)
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

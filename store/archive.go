@@ -214,11 +214,13 @@ const (
 )
 
 // QueuedMessage is one row of the archive queue: the message row as it
-// was written (for ArchiveDeleted, only its Seq and Conversation).
+// was written (for ArchiveDeleted, only its Seq and Conversation) and,
+// for ArchiveUpdated, as it was before (Old).
 type QueuedMessage struct {
 	ID      int64
 	Op      ArchiveOp
 	Message Message
+	Old     *Message
 }
 
 // ArchiveQueue returns up to n queued rows after the id after, oldest
@@ -231,7 +233,7 @@ func (s *Store) ArchiveQueue(ctx context.Context, after int64, n int) ([]QueuedM
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, op, message, conversation, record, status FROM archive_queue
+	rows, err := q.QueryContext(ctx, `SELECT id, op, message, conversation, record, old_record, status FROM archive_queue
 		WHERE id > ? ORDER BY id LIMIT ?`, after, n)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading archive queue: %w", err)
@@ -252,8 +254,8 @@ func (s *Store) ArchiveQueue(ctx context.Context, after int64, n int) ([]QueuedM
 func (s *Store) scanQueued(rows *sql.Rows) (QueuedMessage, error) {
 	var qm QueuedMessage
 	var seq, conv int64
-	var rec, st []byte
-	if err := rows.Scan(&qm.ID, &qm.Op, &seq, &conv, &rec, &st); err != nil {
+	var rec, old, st []byte
+	if err := rows.Scan(&qm.ID, &qm.Op, &seq, &conv, &rec, &old, &st); err != nil {
 		return qm, fmt.Errorf("store: reading archive queue: %w", err)
 	}
 	if qm.Op == ArchiveDeleted {
@@ -265,7 +267,27 @@ func (s *Store) scanQueued(rows *sql.Rows) (QueuedMessage, error) {
 		return qm, fmt.Errorf("store: archive queue row %d: %w", qm.ID, err)
 	}
 	qm.Message = m
+	if old != nil {
+		o, err := s.scanMessage(queuedRow{seq, conv, old, st})
+		if err != nil {
+			return qm, fmt.Errorf("store: archive queue row %d: %w", qm.ID, err)
+		}
+		qm.Old = &o
+	}
 	return qm, nil
+}
+
+// ArchiveQueued counts the rows waiting in the archive queue.
+func (s *Store) ArchiveQueued(ctx context.Context) (int, error) {
+	q, err := s.reader()
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM archive_queue`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: counting archive queue: %w", err)
+	}
+	return n, nil
 }
 
 // queuedRow hands a queue row's copy to scanMessage as if read from

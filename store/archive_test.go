@@ -59,6 +59,12 @@ func TestArchiveQueueTriggers(t *testing.T) {
 	if len(q) != len(want) {
 		t.Fatalf("%d queued rows, want %d: %+v", len(q), len(want), q)
 	}
+	if q[1].Old == nil || string(q[1].Old.Body) != "message 2" {
+		t.Fatalf("the update's old row = %+v, want the text before the edit", q[1].Old)
+	}
+	if n, err := s.ArchiveQueued(ctx); err != nil || n != 3 {
+		t.Fatalf("ArchiveQueued = %d, %v", n, err)
+	}
 	for i, w := range want {
 		if q[i].Op != w.op || string(q[i].Message.Body) != w.body || q[i].Message.Seq != seq || q[i].Message.Conversation != bob {
 			t.Fatalf("row %d = op %d %q (seq %d), want op %d %q (seq %d)", i, q[i].Op, q[i].Message.Body, q[i].Message.Seq, w.op, w.body, seq)

@@ -20,8 +20,9 @@ INSERT INTO archive_state (id) VALUES (1);
 -- record and status as they were written (still sealed for the messages
 -- row: (messages, record, message)), written by the triggers below in the
 -- same transaction as the row itself, so that nothing is missed by a
--- crash. op: 1 inserted, 2 record changed (edit, deletion, reaction), 3
--- row deleted here (record NULL). Drained rows are deleted (secure_delete
+-- crash. op: 1 inserted, 2 record changed (edit, deletion, reaction:
+-- old_record is the record before, so the change can be named), 3 row
+-- deleted here (record NULL). Drained rows are deleted (secure_delete
 -- overwrites them).
 CREATE TABLE archive_queue (
 	id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -29,6 +30,7 @@ CREATE TABLE archive_queue (
 	message      INTEGER NOT NULL,
 	conversation INTEGER NOT NULL,
 	record       BLOB,
+	old_record   BLOB,
 	status       BLOB
 );
 
@@ -42,8 +44,8 @@ END;
 CREATE TRIGGER archive_update AFTER UPDATE OF record ON messages
 WHEN (SELECT enabled FROM archive_state WHERE id = 1) = 1 AND NEW.record IS NOT OLD.record
 BEGIN
-	INSERT INTO archive_queue (op, message, conversation, record, status)
-	VALUES (2, NEW.id, NEW.conversation, NEW.record, NEW.status);
+	INSERT INTO archive_queue (op, message, conversation, record, old_record, status)
+	VALUES (2, NEW.id, NEW.conversation, NEW.record, OLD.record, NEW.status);
 END;
 
 CREATE TRIGGER archive_delete AFTER DELETE ON messages
