@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 
+	"ratchat/archive"
 	"ratchat/chat"
+	"ratchat/store"
 )
 
 // Errors of the protocol itself, each the cause behind one error code (see
@@ -73,6 +75,13 @@ const (
 	CodeNotGroup  = 27 // no such group, or we are not (or no more) a member, or that is no member
 	CodeNotAdmin  = 28 // only a group's admins change it
 	CodeGroupHeld = 29 // a member's identity key changed: accept it (verify) first
+
+	// The compliance archive and the audit log (issue 13, part C).
+	CodeArchiveOff       = 40 // the archive was never enabled: archive.enable first
+	CodeArchiveBroken    = 41 // the archive does not verify; data.detail names the record and why
+	CodeAuditBroken      = 42 // the audit log does not verify; data.detail names the entry
+	CodeArchiveAhead     = 43 // the archive holds records the profile does not account for (rolled back?)
+	CodeInvalidRetention = 44 // a retention is "7y", "90d" or a duration of at least a day
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -107,6 +116,11 @@ var causes = []cause{
 	{CodeNotGroup, "not_member", chat.ErrNotMember},
 	{CodeNotAdmin, "not_admin", chat.ErrNotAdmin},
 	{CodeGroupHeld, "group_held", errGroupHeld},
+	{CodeArchiveOff, "archive_off", chat.ErrArchiveOff},
+	{CodeArchiveBroken, "archive_broken", archive.ErrBroken},
+	{CodeAuditBroken, "audit_broken", store.ErrAuditBroken},
+	{CodeArchiveAhead, "archive_ahead", chat.ErrArchiveAhead},
+	{CodeInvalidRetention, "invalid_retention", chat.ErrRetention},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},

@@ -8,6 +8,9 @@ import (
 // Errors of the archive. Verification failures wrap one of the first six
 // inside a [*VerifyError].
 var (
+	// ErrBroken is wrapped by every [*VerifyError], whatever the cause:
+	// the archive does not verify.
+	ErrBroken = errors.New("archive: archive does not verify")
 	// ErrChanged is a record whose bytes changed: it fails to decrypt,
 	// does not parse, or its chain hash differs from the head's.
 	ErrChanged = errors.New("archive: record changed")
@@ -50,5 +53,5 @@ func (e *VerifyError) Error() string {
 	return fmt.Sprintf("%v at record %d (segment %s)", e.Err, e.Seq, e.Segment)
 }
 
-// Unwrap returns the cause.
-func (e *VerifyError) Unwrap() error { return e.Err }
+// Unwrap returns [ErrBroken] and the cause.
+func (e *VerifyError) Unwrap() []error { return []error{ErrBroken, e.Err} }
