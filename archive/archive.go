@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -49,6 +50,15 @@ type Archive struct {
 // partial record after it (an append that never completed; a record the
 // store's head counts is then reported missing by Verify).
 func Open(dir string, key [KeySize]byte, o Options) (*Archive, error) {
+	a, err := newArchive(dir, key, o)
+	if err != nil {
+		return nil, err
+	}
+	return a, a.openTail()
+}
+
+// newArchive makes the folder and the cipher, with o's defaults.
+func newArchive(dir string, key [KeySize]byte, o Options) (*Archive, error) {
 	if o.SegmentSize <= 0 {
 		o.SegmentSize = DefaultSegmentSize
 	}
@@ -68,8 +78,67 @@ func Open(dir string, key [KeySize]byte, o Options) (*Archive, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
-	a := &Archive{dir: dir, aead: aead, o: o}
+	return &Archive{dir: dir, aead: aead, o: o}, nil
+}
+
+// Tail is where an archive's chain ended when it was closed: its head,
+// and the last segment's name, size and creation time. Given back to
+// [OpenAt], it spares reading the last segment again.
+type Tail struct {
+	Head    Head
+	Segment string
+	Size    int64
+	Born    time.Time
+}
+
+// Tail returns where the chain ends now (zero before the first record).
+func (a *Archive) Tail() Tail {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cur == nil {
+		return Tail{}
+	}
+	return Tail{Head: a.head, Segment: filepath.Base(a.cur.Name()), Size: a.size, Born: a.born}
+}
+
+// OpenAt is Open resuming from a Tail taken before a Close: when the last
+// segment still has that name and size, it is not read again; otherwise
+// OpenAt reads it as Open does. (A change of the same size in the last
+// record is still caught by Verify, which reads everything.)
+func OpenAt(dir string, key [KeySize]byte, o Options, t Tail) (*Archive, error) {
+	a, err := newArchive(dir, key, o)
+	if err != nil {
+		return nil, err
+	}
+	if t.Segment != "" {
+		if ok, err := a.resume(t); err != nil || ok {
+			return a, err
+		}
+	}
 	return a, a.openTail()
+}
+
+// resume opens the last segment at t if it matches.
+func (a *Archive) resume(t Tail) (bool, error) {
+	segs, err := listSegments(a.dir)
+	if err != nil || len(segs) == 0 || segs[len(segs)-1].name != t.Segment {
+		return false, err
+	}
+	f, err := os.OpenFile(a.segPath(t.Segment), os.O_RDWR, 0o600)
+	if err != nil {
+		return false, fmt.Errorf("archive: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Size() != t.Size {
+		f.Close()
+		return false, err
+	}
+	if _, err := f.Seek(t.Size, io.SeekStart); err != nil {
+		f.Close()
+		return false, fmt.Errorf("archive: %w", err)
+	}
+	a.head, a.cur, a.size, a.born = t.Head, f, t.Size, t.Born
+	return true, nil
 }
 
 // openTail finds the end of the chain in the last segment.

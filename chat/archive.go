@@ -54,16 +54,25 @@ func ParseRetention(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// archiveLocks orders the archive's operations per profile folder: one
-// drain, verify, prune or export at a time (each opens the folder).
-var archiveLocks sync.Map // folder → *sync.Mutex
+// archiveFolder orders the archive's operations on one profile folder
+// (one drain, verify, prune or export at a time) and remembers where its
+// chain ended, so that the next operation does not read the last segment
+// again. No file stays open between operations.
+type archiveFolder struct {
+	mu   sync.Mutex
+	tail archive.Tail
+}
+
+// archiveFolders are the folders this process has opened.
+var archiveFolders sync.Map // folder → *archiveFolder
 
 // withArchive opens the profile's archive under its lock and runs fn.
 func (m *Messenger) withArchive(ctx context.Context, fn func(a *archive.Archive, st store.ArchiveState) error) error {
 	dir := ArchiveDir(m.st.Dir())
-	mu, _ := archiveLocks.LoadOrStore(dir, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
+	v, _ := archiveFolders.LoadOrStore(dir, &archiveFolder{})
+	f := v.(*archiveFolder)
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	st, err := m.st.ArchiveState(ctx)
 	if err != nil {
 		return err
@@ -71,12 +80,13 @@ func (m *Messenger) withArchive(ctx context.Context, fn func(a *archive.Archive,
 	if len(st.Key) != archive.KeySize {
 		return ErrArchiveOff
 	}
-	a, err := archive.Open(dir, [archive.KeySize]byte(st.Key), archive.Options{Rand: m.rand, Now: m.now})
+	a, err := archive.OpenAt(dir, [archive.KeySize]byte(st.Key), archive.Options{Rand: m.rand, Now: m.now}, f.tail)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	return fn(a, st)
+	err = fn(a, st)
+	f.tail = a.Tail()
+	return errors.Join(err, a.Close())
 }
 
 // EnableArchive turns the archive on: from this transaction on, every

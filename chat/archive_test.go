@@ -168,7 +168,7 @@ func TestArchiveRetentionAndHold(t *testing.T) {
 }
 
 // addArchiveContact adds a contact straight to p's store.
-func addArchiveContact(t *testing.T, p *profile) store.ContactID {
+func addArchiveContact(t testing.TB, p *profile) store.ContactID {
 	t.Helper()
 	id, err := p.st.AddContact(context.Background(), store.Contact{Identity: [32]byte{9}, Name: "bob", Address: "127.0.0.1:1"})
 	if err != nil {
