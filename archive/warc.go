@@ -22,6 +22,10 @@ const (
 	WARCContentType = "application/json"
 )
 
+// warcOptions build records strictly, with a SHA-256 block digest.
+var warcOptions = []gowarc.WarcRecordOption{gowarc.WithStrictValidation(), gowarc.WithAddMissingDigest(true),
+	gowarc.WithDefaultDigestAlgorithm("sha256")}
+
 // TargetURI is the WARC-Target-URI of an entry: the conversation and the
 // message row it is about.
 func TargetURI(e Entry) string {
@@ -36,12 +40,12 @@ func TargetURI(e Entry) string {
 // many resource records it wrote. The output is plaintext.
 func (a *Archive) ExportWARC(w io.Writer, since time.Time, info map[string]string) (int, error) {
 	m := gowarc.NewMarshaler()
-	if err := writeInfo(w, m, info); err != nil {
+	if err := writeInfo(w, m, info, a.o.Now()); err != nil {
 		return 0, err
 	}
 	n := 0
 	err := a.Each(since, func(e Entry, hash [HashSize]byte) error {
-		b := gowarc.NewRecordBuilder(gowarc.Resource, gowarc.WithStrictValidation())
+		b := gowarc.NewRecordBuilder(gowarc.Resource, warcOptions...)
 		b.AddWarcHeader(gowarc.WarcRecordID, "<"+uuidURN(hash)+">")
 		b.AddWarcHeaderTime(gowarc.WarcDate, e.Time.UTC())
 		b.AddWarcHeader(gowarc.WarcTargetURI, TargetURI(e))
@@ -62,9 +66,9 @@ func (a *Archive) ExportWARC(w io.Writer, since time.Time, info map[string]strin
 }
 
 // writeInfo writes the warcinfo record.
-func writeInfo(w io.Writer, m gowarc.Marshaler, info map[string]string) error {
-	b := gowarc.NewRecordBuilder(gowarc.Warcinfo, gowarc.WithStrictValidation())
-	b.AddWarcHeaderTime(gowarc.WarcDate, time.Now().UTC())
+func writeInfo(w io.Writer, m gowarc.Marshaler, info map[string]string, now time.Time) error {
+	b := gowarc.NewRecordBuilder(gowarc.Warcinfo, warcOptions...)
+	b.AddWarcHeaderTime(gowarc.WarcDate, now.UTC())
 	b.AddWarcHeader(gowarc.ContentType, gowarc.ApplicationWarcFields)
 	body := "format: WARC File Format 1.1\r\nsoftware: ratchat\r\n"
 	for _, k := range slices.Sorted(maps.Keys(info)) {
