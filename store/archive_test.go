@@ -118,3 +118,36 @@ func TestArchiveQueueLeavesNoPlaintext(t *testing.T) {
 		}
 	}
 }
+
+// TestArchiveQueueContactDeleted: deleting a contact deletes its messages
+// by cascade, and each deletion is queued as the archive's record that the
+// row left the history here.
+func TestArchiveQueueContactDeleted(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	bob := addTestContact(t, s, 1, "bob")
+	if _, err := s.EnableArchive(ctx, make([]byte, ArchiveKeySize), ArchivePolicy{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, _, err := s.InsertMessage(ctx, testMessage(bob, i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteContact(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	q, err := s.ArchiveQueue(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted := 0
+	for _, r := range q {
+		if r.Op == ArchiveDeleted && r.Message.Conversation == bob {
+			deleted++
+		}
+	}
+	if len(q) != 6 || deleted != 3 {
+		t.Fatalf("%d queued rows, %d deletions; want 3 inserts and 3 deletions", len(q), deleted)
+	}
+}
