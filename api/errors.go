@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 
+	"ratchat/archive"
 	"ratchat/chat"
+	"ratchat/store"
 )
 
 // Errors of the protocol itself, each the cause behind one error code (see
@@ -77,6 +79,12 @@ const (
 	// Events (issue 13, part A: 30-34).
 	CodeEventConsumer = 30 // the consumer's name is empty, too long or not UTF-8
 	CodeAckAhead      = 31 // events.ack past the newest event
+	// The compliance archive and the audit log (issue 13, part C).
+	CodeArchiveOff       = 40 // the archive was never enabled: archive.enable first
+	CodeArchiveBroken    = 41 // the archive does not verify; data.detail names the record and why
+	CodeAuditBroken      = 42 // the audit log does not verify; data.detail names the entry
+	CodeArchiveAhead     = 43 // the archive holds records the profile does not account for (rolled back?)
+	CodeInvalidRetention = 44 // a retention is "7y", "90d" or a duration of at least a day
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -113,6 +121,11 @@ var causes = []cause{
 	{CodeGroupHeld, "group_held", errGroupHeld},
 	{CodeEventConsumer, "bad_consumer", chat.ErrEventConsumer},
 	{CodeAckAhead, "ack_ahead", chat.ErrAckAhead},
+	{CodeArchiveOff, "archive_off", chat.ErrArchiveOff},
+	{CodeArchiveBroken, "archive_broken", archive.ErrBroken},
+	{CodeAuditBroken, "audit_broken", store.ErrAuditBroken},
+	{CodeArchiveAhead, "archive_ahead", chat.ErrArchiveAhead},
+	{CodeInvalidRetention, "invalid_retention", chat.ErrRetention},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},

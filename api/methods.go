@@ -203,6 +203,13 @@ func init() {
 		// Events (issue 13, part A): the durable event log.
 		handle("events.read", "Read the events after a consumer's cursor (or after), waiting up to wait_seconds for one.", eventsRead),
 		handle("events.ack", "Acknowledge every event up to seq for a consumer; its cursor never moves back.", eventsAck),
+		// C: the compliance archive and the audit log (issue 13).
+		handle("archive.enable", "Turn the compliance archive on (every message in and out, edits, deletions, reactions); set its retention.", archiveEnable),
+		handle("archive.status", "Return the archive's state: records, segments, queue, retention, legal hold.", archiveStatus),
+		handle("archive.verify", "Check the archive's whole hash chain; error 41 names the first bad record.", archiveVerify),
+		handle("archive.export", "Write the archive as WARC 1.1 to path (not encrypted); audited.", archiveExport),
+		handle("archive.hold", "Turn the legal hold on (with a reason) or off; under hold nothing is pruned; audited.", archiveHold),
+		handle("audit.log", "Return the newest n entries of the audit log; with verify, check its hash chain first.", auditLog),
 	}
 }
 

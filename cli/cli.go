@@ -52,6 +52,7 @@ type flagValues struct {
 	format, out              string           // export --format, --out
 	keepHistory              bool             // remove --keep-history
 	serveParts               []servePart      // serve's business-mode parts, each with its flags
+	arc                      archiveFlags     // yours: C, archive and audit (cli/archive.go)
 }
 
 // cli is one invocation: its streams and flags.

@@ -14,6 +14,7 @@ var commands = []*command{
 	groupsCommand, groupCommand,
 	sendCommand, messagesCommand, replyCommand, editCommand, deleteCommand, reactCommand, verifyCommand, filesCommand, muteCommand,
 	backupCommand, passwdCommand, serveCommand, relayCommand, configCommand, versionCommand, helpCommand,
+	archiveCommand, auditCommand, // C: archive and audit (issue 13)
 }
 
 // Main executes one command line and returns the process exit code (see
