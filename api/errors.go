@@ -77,6 +77,11 @@ const (
 	// Events (issue 13, part A: 30-34).
 	CodeEventConsumer = 30 // the consumer's name is empty, too long or not UTF-8
 	CodeAckAhead      = 31 // events.ack past the newest event
+
+	// Webhooks (D of issue 13: 45 to 49).
+	CodeNoWebhook      = 45 // no webhook has that id
+	CodeInvalidWebhook = 46 // not an absolute http(s) URL, or a secret too short or long
+	CodeNoDeadLetter   = 47 // no dead letter has that id
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -113,6 +118,9 @@ var causes = []cause{
 	{CodeGroupHeld, "group_held", errGroupHeld},
 	{CodeEventConsumer, "bad_consumer", chat.ErrEventConsumer},
 	{CodeAckAhead, "ack_ahead", chat.ErrAckAhead},
+	{CodeNoWebhook, "no_such_webhook", chat.ErrNoWebhook},
+	{CodeInvalidWebhook, "invalid_webhook", chat.ErrInvalidWebhook},
+	{CodeNoDeadLetter, "no_such_dead_letter", chat.ErrNoDeadLetter},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},

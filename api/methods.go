@@ -203,6 +203,12 @@ func init() {
 		// Events (issue 13, part A): the durable event log.
 		handle("events.read", "Read the events after a consumer's cursor (or after), waiting up to wait_seconds for one.", eventsRead),
 		handle("events.ack", "Acknowledge every event up to seq for a consumer; its cursor never moves back.", eventsAck),
+		// Webhooks (D of issue 13).
+		handle("webhook.add", "Add a webhook posting every event to url, signed with secret (made when absent, returned this once).", webhookAdd),
+		handle("webhook.list", "List the webhooks: url, the event being retried, the count of dead letters.", webhookList),
+		handle("webhook.remove", "Remove a webhook, its dead letters and its cursor.", webhookRemove),
+		handle("webhook.dead", "List the dead letters (of one webhook, or all): events given up after the maximum age.", webhookDead),
+		handle("webhook.replay", "Queue dead letters for one more delivery: one by id, or all (of a webhook).", webhookReplay),
 	}
 }
 

@@ -52,6 +52,9 @@ type flagValues struct {
 	format, out              string           // export --format, --out
 	keepHistory              bool             // remove --keep-history
 	serveParts               []servePart      // serve's business-mode parts, each with its flags
+	hookSecret               string           // yours: webhook add --secret
+	hookAll                  bool             // yours: webhook replay --all
+	hookID                   int64            // yours: webhook dead|replay --webhook
 }
 
 // cli is one invocation: its streams and flags.
