@@ -34,14 +34,12 @@ type backoff struct {
 
 // delay returns the wait after the attempt-th failed attempt.
 func (b backoff) delay(attempt int) time.Duration {
-	d := b.max
-	if attempt < 1 {
-		attempt = 1
+	d := b.min
+	// Doubling stops at the cap: at most 63 steps, and never an overflow.
+	for i := 1; i < attempt && d < b.max && d > 0; i++ {
+		d *= 2
 	}
-	// Double with a bound on the shift: 2^40 seconds is beyond any cap.
-	if shift := attempt - 1; shift < 40 && b.min<<shift < b.max {
-		d = b.min << shift
-	}
+	d = min(d, b.max)
 	if d <= 1 {
 		return d
 	}

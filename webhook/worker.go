@@ -188,16 +188,14 @@ func (w *worker) replays(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		reason := ""
+		reason, result := "", resultOK
 		if perr != nil {
-			w.d.observe(resultFailed, took)
-			reason = perr.Error()
-		} else {
-			w.d.observe(resultOK, took)
+			reason, result = perr.Error(), resultFailed
 		}
 		if err := w.d.m.ReplayDone(ctx, l.ID, reason, perr == nil); err != nil {
 			return err
 		}
+		w.d.observe(result, took) // after the store: an observer sees the outcome kept
 	}
 	return nil
 }
