@@ -48,19 +48,26 @@ func (w *worker) run(ctx context.Context) {
 	}
 }
 
-// loop reads events past the cursor and delivers them, acknowledging each
-// once it was delivered or dead-lettered; it replays queued dead letters
-// between batches, and waits for new events when there are none.
+// loop reads events past the cursor and delivers them. It acknowledges
+// each batch once every event of it was delivered or dead-lettered (a
+// write per batch rather than per event: after a crash at most a batch is
+// posted again, under the same ids, which receivers drop), replays queued
+// dead letters when a replay was asked for, and waits for new events when
+// there are none.
 func (w *worker) loop(ctx context.Context) error {
 	m := w.d.m
 	cursor, err := m.EventCursor(ctx, w.consumer)
 	if err != nil {
 		return err
 	}
+	changed, replay := m.WebhooksChanged(), true
 	for {
-		changed := m.WebhooksChanged() // before the reads: no wake-up is missed
-		if err := w.replays(ctx); err != nil {
-			return err
+		if replay {
+			changed = m.WebhooksChanged() // before the read: no replay asked later is missed
+			if err := w.replays(ctx); err != nil {
+				return err
+			}
+			replay = false
 		}
 		events, err := m.EventsAfter(ctx, cursor, w.d.cfg.Batch)
 		if err != nil {
@@ -71,16 +78,22 @@ func (w *worker) loop(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			continue
 		}
 		for _, e := range events {
 			if err := w.deliver(ctx, e); err != nil {
 				return err
 			}
-			if err := m.AckEvents(ctx, w.consumer, e.Seq); err != nil {
+			cursor = e.Seq
+		}
+		if len(events) > 0 {
+			if err := m.AckEvents(ctx, w.consumer, cursor); err != nil {
 				return err
 			}
-			cursor = e.Seq
+		}
+		select {
+		case <-changed:
+			replay = true
+		default:
 		}
 	}
 }
@@ -158,6 +171,10 @@ func (w *worker) failed(ctx context.Context, seq int64, body []byte, perr error)
 			return 0, false, err
 		}
 		w.d.log.Warn("webhook: event dead-lettered", "webhook", w.hook.ID, "event", seq, "attempts", w.head.Attempts)
+		// Acknowledged at once: a crash now must not make a second letter.
+		if err := w.d.m.AckEvents(ctx, w.consumer, seq); err != nil {
+			return 0, false, err
+		}
 		w.head = store.WebhookHead{}
 		w.d.observe(resultDead, 0)
 		return 0, true, nil
