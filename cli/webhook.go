@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"ratchat/api"
+	"ratchat/chat"
 )
 
 var webhookCommand = &command{
@@ -99,7 +101,11 @@ func runWebhook(c *cli, args []string) error {
 // webhookAdd adds a webhook and prints its secret, this once.
 func (c *cli) webhookAdd(rpc caller, url string) error {
 	var r api.WebhookAddResult
-	if err := rpc.Call(context.Background(), "webhook.add", api.WebhookAddParams{URL: url, Secret: c.o.hookSecret}, &r); err != nil {
+	err := rpc.Call(context.Background(), "webhook.add", api.WebhookAddParams{URL: url, Secret: c.o.hookSecret}, &r)
+	if errors.Is(err, chat.ErrInvalidWebhook) {
+		return usagef("%v", err) // a typo in the command line
+	}
+	if err != nil {
 		return err
 	}
 	c.printf("added webhook %d\nsecret: %s\n", r.Webhook.ID, r.Secret)
