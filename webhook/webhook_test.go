@@ -224,3 +224,61 @@ func waitDeadLetters(t *testing.T, m *chat.Messenger, id int64, obs *counter, n 
 		}
 	}
 }
+
+// TestRestartKeepsRetryState stops the dispatcher while an event fails
+// and starts another: the new one goes on from the stored retry state (the
+// first failure's time and the attempts), so the maximum age counts from
+// the first failure, not from the restart. Its clock is two hours ahead
+// with a maximum age of one: its first attempt dead-letters the event.
+func TestRestartKeepsRetryState(t *testing.T) {
+	ctx := context.Background()
+	alice, _, bobID, _ := pair(t)
+	r := newReceiver(t, "restart secret 0123456789")
+	h, err := alice.AddWebhook(ctx, r.srv.URL, r.secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.setBehave(func(delivery) behaviour { return answer500 })
+	obs := newCounter()
+	d, err := New(Config{Messenger: alice, Client: testClient(), MinBackoff: time.Millisecond,
+		MaxBackoff: 5 * time.Millisecond, MaxAge: time.Hour, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(runCtx) }()
+	if _, err := alice.Send(ctx, bobID, "retried"); err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n < 3; {
+		if <-obs.seen == resultFailed {
+			n++
+		}
+	}
+	stop()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v", err)
+	}
+	before, err := alice.Webhook(ctx, h.ID)
+	if err != nil || before.Head.Attempts < 3 || before.Head.Since.IsZero() {
+		t.Fatalf("stored retry state %+v, %v", before.Head, err)
+	}
+
+	obs2 := newCounter()
+	runDispatcher(t, Config{Messenger: alice, Client: testClient(), MinBackoff: time.Millisecond,
+		MaxBackoff: 5 * time.Millisecond, MaxAge: time.Hour, Observer: obs2,
+		Now: func() time.Time { return time.Now().Add(2 * time.Hour) }})
+	for res := range obs2.seen {
+		if res == resultDead {
+			break
+		}
+	}
+	dead, err := alice.DeadLetters(ctx, h.ID, false)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("dead letters %+v, %v", dead, err)
+	}
+	if l := dead[0]; l.EventSeq != before.Head.Seq || !l.FirstTry.Equal(before.Head.Since) || l.Attempts != before.Head.Attempts+1 {
+		t.Errorf("dead letter %+v, stored state %+v", l, before.Head)
+	}
+}

@@ -138,10 +138,15 @@ func (w *worker) deliver(ctx context.Context, e chat.LoggedEvent) error {
 			}
 			return nil
 		}
-		w.d.observe(resultFailed, took)
 		wait, dead, err := w.failed(ctx, e.Seq, body, perr)
-		if err != nil || dead {
+		if err != nil {
 			return err
+		}
+		// Told after the store: an observer sees the outcome kept.
+		w.d.observe(resultFailed, took)
+		if dead {
+			w.d.observe(resultDead, 0)
+			return nil
 		}
 		if !sleep(ctx, wait) {
 			return ctx.Err()
@@ -176,7 +181,6 @@ func (w *worker) failed(ctx context.Context, seq int64, body []byte, perr error)
 			return 0, false, err
 		}
 		w.head = store.WebhookHead{}
-		w.d.observe(resultDead, 0)
 		return 0, true, nil
 	}
 	if err := w.d.m.SetWebhookHead(ctx, w.hook.ID, w.head); err != nil {
