@@ -124,11 +124,17 @@ func (m *Messenger) loggedEvent(ctx context.Context, r store.EventRecord, peers 
 		}
 		e.Message = &msg
 	}
-	e.Type = eventType(r.Type, e.Message, peer)
+	state := peer
+	if r.HasState { // the contact's state then, not now: a request stays one
+		c := Contact{State: r.State}
+		state = &c
+	}
+	e.Type = eventType(r.Type, e.Message, state)
 	return e, nil
 }
 
-// eventType refines a store event's type with the row it names.
+// eventType refines a store event's type with the row it names (peer:
+// for a contact's event, the contact's state when it was written).
 func eventType(t store.EventType, msg *Message, peer *Contact) string {
 	switch t {
 	case store.EventMessageNew:

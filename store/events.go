@@ -66,6 +66,10 @@ type EventRecord struct {
 	// the events of a message whose row still exists (HasStatus).
 	Status    Status
 	HasStatus bool
+	// State is, for a contact inserted or changed whose row still
+	// exists, its state when the event was written (HasState).
+	State    ContactState
+	HasState bool
 	// At is when the event was written (millisecond precision).
 	At time.Time
 }
@@ -126,7 +130,18 @@ func (s *Store) scanEvent(sc interface{ Scan(...any) error }) (EventRecord, erro
 		return e, fmt.Errorf("%w: event %d has type %d", ErrCorrupt, e.Seq, typ)
 	}
 	e.Type, e.At = EventType(typ), time.UnixMilli(at)
-	if st != nil {
+	switch {
+	case st == nil:
+	case e.Type == EventContactNew || e.Type == EventContactChanged:
+		pt, err := s.c.open(tableContacts, colTrust, int64(e.Conv), st)
+		if err != nil {
+			return e, err
+		}
+		if len(pt) != 1 || pt[0]&^trustKnown != 0 || ContactState(pt[0]>>trustStateShift&3) > StateRemoved {
+			return e, fmt.Errorf("%w: event %d", ErrCorrupt, e.Seq)
+		}
+		e.State, e.HasState = ContactState(pt[0]>>trustStateShift&3), true
+	case e.Message != 0:
 		pt, err := s.c.open(tableMessages, colStatus, e.Message, st)
 		if err != nil {
 			return e, err
@@ -135,6 +150,8 @@ func (s *Store) scanEvent(sc interface{ Scan(...any) error }) (EventRecord, erro
 			return e, err
 		}
 		e.HasStatus = true
+	default:
+		return e, fmt.Errorf("%w: event %d has a copy it should not", ErrCorrupt, e.Seq)
 	}
 	return e, nil
 }
