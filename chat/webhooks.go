@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"ratchat/store"
@@ -52,8 +53,11 @@ func noDeadLetter(err error, id int64) error {
 // in the wrong place is recognised.
 const webhookSecretPrefix = "whsec_"
 
+// webhookConsumerPrefix starts the name of every webhook's event cursor.
+const webhookConsumerPrefix = "webhook:"
+
 // WebhookConsumer is the name of webhook id's cursor in the event log.
-func WebhookConsumer(id int64) string { return "webhook:" + strconv.FormatInt(id, 10) }
+func WebhookConsumer(id int64) string { return webhookConsumerPrefix + strconv.FormatInt(id, 10) }
 
 // hookState wakes the webhook dispatcher when the webhooks or their
 // replays change; the zero value is ready.
@@ -175,4 +179,31 @@ func (m *Messenger) ReplayDone(ctx context.Context, id int64, reason string, del
 		return m.st.DeleteDeadLetter(ctx, id)
 	}
 	return m.st.ReplayFailed(ctx, id, reason)
+}
+
+// DropStaleWebhookCursors removes the event cursors of webhooks that no
+// longer exist: a worker stopping after [Messenger.RemoveWebhook] may have
+// acknowledged once more, and a crash may fall between the two removals.
+// A stale cursor would hold events back from pruning for ever.
+func (m *Messenger) DropStaleWebhookCursors(ctx context.Context) error {
+	cursors, err := m.st.EventConsumers(ctx)
+	if err != nil {
+		return err
+	}
+	hooks, err := m.st.Webhooks(ctx)
+	if err != nil {
+		return err
+	}
+	live := make(map[string]bool, len(hooks))
+	for _, h := range hooks {
+		live[WebhookConsumer(h.ID)] = true
+	}
+	for name := range cursors {
+		if strings.HasPrefix(name, webhookConsumerPrefix) && !live[name] {
+			if err := m.st.RemoveEventConsumer(ctx, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

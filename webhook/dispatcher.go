@@ -117,6 +117,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 		wg.Wait()
 	}()
+	first := true
 	for {
 		changed := d.m.WebhooksChanged() // before reading: no change is missed
 		hooks, err := d.m.Webhooks(ctx)
@@ -142,12 +143,21 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				d.newWorker(h).run(wctx)
 			}()
 		}
+		stopped := false
 		for id, w := range workers {
 			if !live[id] {
 				w.cancel()
+				<-w.done // its last ack is made before its cursor is dropped
 				delete(workers, id)
+				stopped = true
 			}
 		}
+		if stopped || first {
+			if err := d.m.DropStaleWebhookCursors(ctx); err != nil && ctx.Err() == nil {
+				d.log.Warn("webhook: dropping the cursors of removed webhooks", "err", err)
+			}
+		}
+		first = false
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -282,3 +282,37 @@ func TestRestartKeepsRetryState(t *testing.T) {
 		t.Errorf("dead letter %+v, stored state %+v", l, before.Head)
 	}
 }
+
+// TestStaleCursorDropped acknowledges for a removed webhook, as its worker
+// may while it stops: the stale cursor is dropped, another consumer's
+// stays.
+func TestStaleCursorDropped(t *testing.T) {
+	ctx := context.Background()
+	alice := newMessenger(t, "Alice")
+	h, err := alice.AddWebhook(ctx, "http://127.0.0.1:9/", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.RemoveWebhook(ctx, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	last, err := alice.LastEventSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{chat.WebhookConsumer(h.ID), "desk"} {
+		if err := alice.AckEvents(ctx, name, last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := alice.DropStaleWebhookCursors(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cursors, err := alice.EventConsumers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cursors["desk"]; !ok || len(cursors) != 1 {
+		t.Errorf("cursors %v, want desk alone", cursors)
+	}
+}
