@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -103,7 +102,8 @@ func New(cfg Config) (*Dispatcher, error) {
 
 // Run delivers until ctx ends, starting a worker for each webhook and
 // stopping the worker of one removed; it returns ctx's error once every
-// worker stopped, or the error of reading the webhooks.
+// worker stopped. A store that fails is logged and tried again: delivery
+// resumes from the cursors.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	type running struct {
 		cancel context.CancelFunc
@@ -122,10 +122,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		changed := d.m.WebhooksChanged() // before reading: no change is missed
 		hooks, err := d.m.Webhooks(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
+			// The store failing now may not fail later: the workers go
+			// on, and the webhooks are read again after a pause.
+			d.log.Warn("webhook: reading the webhooks", "err", err)
+			if !sleep(ctx, d.backoff.delay(1)) {
 				return ctx.Err()
 			}
-			return fmt.Errorf("webhook: reading the webhooks: %w", err)
+			continue
 		}
 		live := map[int64]bool{}
 		for _, h := range hooks {
@@ -187,6 +190,3 @@ func sleep(ctx context.Context, dur time.Duration) bool {
 		return true
 	}
 }
-
-// errStopped ends a worker whose context ended.
-var errStopped = errors.New("webhook: stopped")
