@@ -13,10 +13,11 @@ import (
 	"ratchat/chat"
 )
 
-// testClient gives up on an attempt quickly, so that a receiver that hangs
-// costs the test little.
+// testClient gives up on an attempt after 3 s: a receiver that hangs costs
+// the test that, and a loaded machine (the race pass of CI) still answers
+// well within it, so an attempt answered 2xx is never retried.
 func testClient() *http.Client {
-	return &http.Client{Timeout: 300 * time.Millisecond,
+	return &http.Client{Timeout: 3 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
@@ -47,8 +48,8 @@ func TestDeliveryThroughFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The script of the flaky receiver: three 500s, two hangs, then 2xx.
-	script := []behaviour{answer500, answer500, answer500, answerHang, answerHang}
+	// The script of the flaky receiver: three 500s, a hang, then 2xx.
+	script := []behaviour{answer500, answer500, answer500, answerHang}
 	flaky.setBehave(func(delivery) behaviour {
 		if len(script) == 0 {
 			return answerOK
@@ -116,7 +117,7 @@ func TestDeliveryThroughFailures(t *testing.T) {
 	flaky.mu.Lock()
 	left := len(script)
 	flaky.mu.Unlock()
-	if left != 0 || obs.count(resultFailed) < 5 || obs.count(resultDead) != 0 {
+	if left != 0 || obs.count(resultFailed) < 4 || obs.count(resultDead) != 0 {
 		t.Errorf("script left %d; %d failed, %d dead", left, obs.count(resultFailed), obs.count(resultDead))
 	}
 	if h, err := alice.Webhook(ctx, hFlaky.ID); err != nil || h.Head != (chat.Webhook{}).Head {
