@@ -12,10 +12,11 @@ import (
 
 // BenchmarkDeliveryLatency measures a webhook delivery on loopback, from
 // the event's commit to the receiver's handler: each iteration sends a
-// message (its message.sent event is committed inside Send; the clock
-// starts before the call, so Send's own encryption counts too: an upper
-// bound) and waits until the receiver's handler has that event. It
-// reports the p50 and p99 in milliseconds.
+// message, whose message.sent event is committed at the end of Send (what
+// follows the commit there is an in-memory notification), and waits until
+// the receiver's handler has that event. It reports the p50 and p99 in
+// milliseconds from Send's return (commit → handler), and the p99 with
+// Send's own work (encryption, sealing, the commit) counted in.
 //
 //	go test ./webhook -run XXX -bench DeliveryLatency -benchtime 2000x
 func BenchmarkDeliveryLatency(b *testing.B) {
@@ -26,7 +27,7 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 		b.Fatal(err)
 	}
 	runDispatcher(b, Config{Messenger: alice})
-	lat, sends := make([]time.Duration, 0, b.N), make([]time.Duration, 0, b.N)
+	lat, withSend := make([]time.Duration, 0, b.N), make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		text := fmt.Sprintf("bench %d", i)
@@ -34,23 +35,23 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 		if _, err := alice.Send(ctx, bobID, text); err != nil {
 			b.Fatal(err)
 		}
-		sends = append(sends, time.Since(start))
+		committed := time.Now()
 		for d := range r.got {
 			if d.Type == chat.EventSent && d.Text == text {
 				break
 			}
 		}
-		lat = append(lat, time.Since(start))
+		lat = append(lat, time.Since(committed))
+		withSend = append(withSend, time.Since(start))
 	}
 	b.StopTimer()
-	slices.Sort(lat)
-	slices.Sort(sends)
 	ms := func(l []time.Duration, q float64) float64 {
+		slices.Sort(l)
 		return float64(l[min(len(l)-1, int(q*float64(len(l))))]) / float64(time.Millisecond)
 	}
 	b.ReportMetric(ms(lat, 0.50), "p50-ms")
 	b.ReportMetric(ms(lat, 0.99), "p99-ms")
-	b.ReportMetric(ms(sends, 0.99), "send-p99-ms")
+	b.ReportMetric(ms(withSend, 0.99), "p99-with-send-ms")
 	if _, _, bad := r.snapshot(); len(bad) > 0 {
 		b.Fatalf("failed checks: %q", bad)
 	}
