@@ -234,3 +234,18 @@ func (m *Messenger) AckEvents(ctx context.Context, consumer string, seq int64) e
 func (m *Messenger) EventConsumers(ctx context.Context) (map[string]int64, error) {
 	return m.st.EventConsumers(ctx)
 }
+
+// PruneEvents deletes the events older than [store.EventRetention] that
+// every consumer acknowledged, a bounded batch at a time, until none is
+// left; it returns how many went. [Messenger.AckEvents] prunes too, at
+// most hourly; a service with no consumer calls this on a timer.
+func (m *Messenger) PruneEvents(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := m.st.PruneEvents(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}

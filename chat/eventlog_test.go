@@ -212,4 +212,7 @@ func TestEventCursor(t *testing.T) {
 	if cs, err := p.m.EventConsumers(ctx); err != nil || cs["app"] != last || len(cs) != 1 {
 		t.Fatalf("consumers: %v, %v", cs, err)
 	}
+	if n, err := p.m.PruneEvents(ctx); err != nil || n != 0 {
+		t.Fatalf("pruning fresh events: %d, %v", n, err)
+	}
 }

@@ -410,3 +410,22 @@ func TestCommittedWakes(t *testing.T) {
 	default:
 	}
 }
+
+// TestEventConsumerNameSealed acks under a consumer name holding a
+// canary and scans the database files for it in every encoding: the
+// name is sealed, looked up by its blind index only.
+func TestEventConsumerNameSealed(t *testing.T) {
+	s, dir := newTestStore(t)
+	addTestContact(t, s, 1, "bob")
+	const canary = "consumer-canary-7f3a91"
+	if err := s.AckEvents(bg, "webhook:"+canary, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.EventConsumers(bg); err != nil || got["webhook:"+canary] != 1 {
+		t.Fatalf("consumers: %v, %v", got, err)
+	}
+	s.Close()
+	if hits := findIn(profileFiles(t, dir), encodings(canary)); len(hits) != 0 {
+		t.Fatalf("the consumer's name is in the clear in %v", hits)
+	}
+}

@@ -43,7 +43,6 @@ CREATE TABLE events (
 );
 CREATE INDEX events_message ON events (message) WHERE message <> 0;
 CREATE INDEX events_contact ON events (conversation) WHERE message = 0;
-CREATE INDEX events_at ON events (at);
 
 CREATE TABLE event_log (
 	id     INTEGER PRIMARY KEY CHECK (id = 1),
