@@ -85,6 +85,11 @@ const (
 	CodeAuditBroken      = 42 // the audit log does not verify; data.detail names the entry
 	CodeArchiveAhead     = 43 // the archive holds records the profile does not account for (rolled back?)
 	CodeInvalidRetention = 44 // a retention is "7y", "90d" or a duration of at least a day
+
+	// Webhooks (D of issue 13: 45 to 49).
+	CodeNoWebhook      = 45 // no webhook has that id
+	CodeInvalidWebhook = 46 // not an absolute http(s) URL, or a secret too short or long
+	CodeNoDeadLetter   = 47 // no dead letter has that id
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -126,6 +131,9 @@ var causes = []cause{
 	{CodeAuditBroken, "audit_broken", store.ErrAuditBroken},
 	{CodeArchiveAhead, "archive_ahead", chat.ErrArchiveAhead},
 	{CodeInvalidRetention, "invalid_retention", chat.ErrRetention},
+	{CodeNoWebhook, "no_such_webhook", chat.ErrNoWebhook},
+	{CodeInvalidWebhook, "invalid_webhook", chat.ErrInvalidWebhook},
+	{CodeNoDeadLetter, "no_such_dead_letter", chat.ErrNoDeadLetter},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},

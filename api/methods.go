@@ -210,6 +210,12 @@ func init() {
 		handle("archive.export", "Write the archive as WARC 1.1 to path (not encrypted); audited.", archiveExport),
 		handle("archive.hold", "Turn the legal hold on (with a reason) or off; under hold nothing is pruned; audited.", archiveHold),
 		handle("audit.log", "Return the newest n entries of the audit log; with verify, check its hash chain first.", auditLog),
+		// Webhooks (D of issue 13).
+		handle("webhook.add", "Add a webhook posting every event to url, signed with secret (made when absent, returned this once).", webhookAdd),
+		handle("webhook.list", "List the webhooks: url, the event being retried, the count of dead letters.", webhookList),
+		handle("webhook.remove", "Remove a webhook, its dead letters and its cursor.", webhookRemove),
+		handle("webhook.dead", "List the dead letters (of one webhook, or all): events given up after the maximum age.", webhookDead),
+		handle("webhook.replay", "Queue dead letters for one more delivery: one by id, or all (of a webhook).", webhookReplay),
 	}
 }
 

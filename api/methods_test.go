@@ -160,7 +160,9 @@ func TestDiscover(t *testing.T) {
 		"group.create", "group.add", "group.remove", "group.leave", "group.rename", "group.promote", "group.members", "group.list",
 		"rpc.discover",
 		"events.read", "events.ack", // issue 13, part A
-		"archive.enable", "archive.status", "archive.verify", "archive.export", "archive.hold", "audit.log"} // C
+		"archive.enable", "archive.status", "archive.verify", "archive.export", "archive.hold", "audit.log", // C
+		"webhook.add", "webhook.list", "webhook.remove", "webhook.dead", "webhook.replay", // issue 13, part D
+	}
 	if !slices.Equal(names, want) || d.OpenRPC != OpenRPCVersion {
 		t.Fatalf("methods %v, want %v", names, want)
 	}

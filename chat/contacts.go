@@ -42,6 +42,7 @@ func (m *Messenger) AddContact(ctx context.Context, invite, name string) (store.
 		return store.Contact{}, fmt.Errorf("chat: %w: bundle without KEM prekey", session.ErrBadBundle)
 	}
 	s, err := session.Initiate(m.rand, m.local, &reply.Bundle)
+	m.counters.initiated(err)
 	if err != nil {
 		return store.Contact{}, err
 	}

@@ -115,6 +115,7 @@ func (m *Messenger) decryptGroupMessage(ctx context.Context, g *group, sender st
 		if wait {
 			return m.holdGroupMessage(ctx, g, sender, p, err, true)
 		}
+		m.counters.groupDecryptFailed()
 		if lineErr := m.systemLine(ctx, g.conv.ID, store.KindDecryptFailed, 0); lineErr != nil {
 			return lineErr
 		}
@@ -171,6 +172,7 @@ func (m *Messenger) pendingLost(ctx context.Context, lost []store.PendingGroupMe
 			m.log.Warn("refused a group message from someone not in the group", "contact", p.Member, "group", p.Conversation)
 			continue
 		}
+		m.counters.groupDecryptFailed()
 		if err := m.systemLine(ctx, p.Conversation, store.KindDecryptFailed, 0); err != nil {
 			return err
 		}
@@ -278,6 +280,7 @@ func (m *Messenger) storeGroupMessage(ctx context.Context, g *group, sender stor
 	msg.Seq = seq
 	m.expiryStored(&msg)
 	if !dup {
+		m.counters.received()
 		m.events.emit(MessageReceived{Contact: g.conv.ID, Message: msg})
 		if c.Kind == KindFileOffer {
 			m.startGroupFile(ctx, g.conv.ID, sender, c)

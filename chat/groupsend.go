@@ -130,6 +130,7 @@ func (m *Messenger) sendGroupMessage(ctx context.Context, g *group, c *Content, 
 			return err
 		}
 		msg.Seq = seq
+		m.counters.sent()
 		m.expiryStored(&msg)
 		m.events.emit(MessageStored{Contact: g.conv.ID, Message: msg})
 		return nil

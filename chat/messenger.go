@@ -114,6 +114,9 @@ type Messenger struct {
 	ctx       context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
+
+	counters Counters  // what the metrics count; see counters.go
+	hooks    hookState // wakes the webhook dispatcher; see webhooks.go
 }
 
 // CreateProfile fills a new store with an identity key, a registration id,

@@ -105,6 +105,7 @@ func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *
 	}
 	var err error
 	in.result, err = in.session.Decrypt(m.rand, m.local, preKeyStore{ctx, m.st}, session.MessageType(opened.Type), opened.Message)
+	m.counters.decrypted(opened.Type, in.result, err)
 	if session.IsProtocolError(err) {
 		// Nothing is dropped in silence: the chat says a message was lost
 		// (a redelivered duplicate lost nothing), and the sender is asked
@@ -229,6 +230,7 @@ func (m *Messenger) commit(ctx context.Context, in *incoming) (bool, error) {
 	msg.Seq = seq
 	m.expiryStored(&msg)
 	if inserted {
+		m.counters.received()
 		m.events.emit(MessageReceived{Contact: in.contact.ID, Message: msg})
 		in.newFile = c.Kind == KindFileOffer
 	}

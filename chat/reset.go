@@ -53,6 +53,7 @@ func (m *Messenger) resetSession(ctx context.Context, id store.ContactID) error 
 		return err
 	}
 	s, err := session.Initiate(m.rand, m.local, &reply.Bundle)
+	m.counters.initiated(err)
 	if err != nil {
 		return fmt.Errorf("chat: reset: %w", err)
 	}

@@ -213,6 +213,7 @@ func (m *Messenger) freshSession(ctx context.Context, c store.Contact) (*session
 		return nil, err
 	}
 	s, err := session.Initiate(m.rand, m.local, &reply.Bundle)
+	m.counters.initiated(err)
 	if err != nil {
 		return nil, fmt.Errorf("chat: retry: %w", err)
 	}

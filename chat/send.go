@@ -58,6 +58,7 @@ func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Cont
 		return store.Message{}, err
 	}
 	msg.Seq = seq
+	m.counters.sent()
 	m.expiryStored(&msg)
 	m.events.emit(MessageStored{Contact: id, Message: msg})
 	m.wakeOutbox()

@@ -53,6 +53,9 @@ type flagValues struct {
 	keepHistory              bool             // remove --keep-history
 	serveParts               []servePart      // serve's business-mode parts, each with its flags
 	arc                      archiveFlags     // yours: C, archive and audit (cli/archive.go)
+	hookSecret               string           // yours: webhook add --secret
+	hookAll                  bool             // yours: webhook replay --all
+	hookID                   int64            // yours: webhook dead|replay --webhook
 }
 
 // cli is one invocation: its streams and flags.

@@ -12,6 +12,7 @@ var commands = []*command{
 	uiCommand, initCommand, inviteCommand, addCommand, contactsCommand, requestsCommand, acceptCommand, blockCommand,
 	unblockCommand, renameCommand, removeCommand, searchCommand, exportCommand,
 	groupsCommand, groupCommand,
+	webhookCommand,
 	sendCommand, messagesCommand, replyCommand, editCommand, deleteCommand, reactCommand, verifyCommand, filesCommand, muteCommand,
 	backupCommand, passwdCommand, serveCommand, relayCommand, configCommand, versionCommand, helpCommand,
 	archiveCommand, auditCommand, // C: archive and audit (issue 13)
