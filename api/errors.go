@@ -33,6 +33,10 @@ var (
 	// ErrBusy is the cause of [CodeBusy]: the server has as many
 	// connections as it takes.
 	ErrBusy = errors.New("api: too many connections")
+	// ErrForbidden is the cause of [CodeForbidden]: the caller's role
+	// does not allow the method, or an agent named a conversation that is
+	// not assigned to it.
+	ErrForbidden = errors.New("api: forbidden")
 )
 
 // The error codes. Those from -32700 to -32600 are JSON-RPC 2.0's own;
@@ -73,6 +77,13 @@ const (
 	CodeNotGroup  = 27 // no such group, or we are not (or no more) a member, or that is no member
 	CodeNotAdmin  = 28 // only a group's admins change it
 	CodeGroupHeld = 29 // a member's identity key changed: accept it (verify) first
+
+	// Access (tokens, roles, agents): 35 to 39.
+	CodeForbidden    = 35 // the caller's role may not call this, or not on that conversation
+	CodeNoToken      = 36 // no api token has that id
+	CodeNotOpen      = 37 // the conversation is not open (not assigned, nor waiting)
+	CodeNoAgent      = 38 // no live agent token has that id
+	CodeBadTokenSpec = 39 // token.create: a role, name, skill or max chats out of bounds
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -107,6 +118,11 @@ var causes = []cause{
 	{CodeNotGroup, "not_member", chat.ErrNotMember},
 	{CodeNotAdmin, "not_admin", chat.ErrNotAdmin},
 	{CodeGroupHeld, "group_held", errGroupHeld},
+	{CodeForbidden, "forbidden", ErrForbidden},
+	{CodeNoToken, "no_such_token", chat.ErrBadToken},
+	{CodeNotOpen, "not_open", chat.ErrNotOpen},
+	{CodeNoAgent, "no_such_agent", chat.ErrNoAgent},
+	{CodeBadTokenSpec, "invalid_token", chat.ErrBadTokenSpec},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},

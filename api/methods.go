@@ -200,6 +200,14 @@ func init() {
 		handle("group.members", "Return a group and its members: verification, admin, and whether a key change holds it.", groupMembers),
 		handle("group.list", "List the groups, those we left included.", groupList),
 		handle("rpc.discover", "Describe the methods, their params and results.", discover),
+		// Part B (issue 13): tokens, agents' conversations, read marks; roles in api/access.go.
+		handle("token.create", "Make an api token (admin, agent or metrics); its text is shown this once.", tokenCreate),
+		handle("token.list", "List the api tokens, revoked ones included, without their secrets.", tokenList),
+		handle("token.revoke", "Revoke an api token for good; an agent's conversations go to other agents.", tokenRevoke),
+		handle("conversations.mine", "List an agent's open conversations; for an admin, every open one and the queue.", conversationsMine),
+		handle("conversation.assign", "Give a conversation to an agent (by its token id), whatever its load.", conversationAssign),
+		handle("conversation.close", "Close a conversation: the contact's next message opens a new one; the queue moves.", conversationClose),
+		handle("conversation.read", "Mark a chat read up to a row (seq; 0: all), sending read receipts.", conversationRead),
 	}
 }
 
