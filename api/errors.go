@@ -78,6 +78,9 @@ const (
 	CodeNotAdmin  = 28 // only a group's admins change it
 	CodeGroupHeld = 29 // a member's identity key changed: accept it (verify) first
 
+	// Events (issue 13, part A: 30-34).
+	CodeEventConsumer = 30 // the consumer's name is empty, too long or not UTF-8
+	CodeAckAhead      = 31 // events.ack past the newest event
 	// Access (tokens, roles, agents): 35 to 39.
 	CodeForbidden    = 35 // the caller's role may not call this, or not on that conversation
 	CodeNoToken      = 36 // no api token has that id
@@ -118,6 +121,8 @@ var causes = []cause{
 	{CodeNotGroup, "not_member", chat.ErrNotMember},
 	{CodeNotAdmin, "not_admin", chat.ErrNotAdmin},
 	{CodeGroupHeld, "group_held", errGroupHeld},
+	{CodeEventConsumer, "bad_consumer", chat.ErrEventConsumer},
+	{CodeAckAhead, "ack_ahead", chat.ErrAckAhead},
 	{CodeForbidden, "forbidden", ErrForbidden},
 	{CodeNoToken, "no_such_token", chat.ErrBadToken},
 	{CodeNotOpen, "not_open", chat.ErrNotOpen},

@@ -200,6 +200,9 @@ func init() {
 		handle("group.members", "Return a group and its members: verification, admin, and whether a key change holds it.", groupMembers),
 		handle("group.list", "List the groups, those we left included.", groupList),
 		handle("rpc.discover", "Describe the methods, their params and results.", discover),
+		// Events (issue 13, part A): the durable event log.
+		handle("events.read", "Read the events after a consumer's cursor (or after), waiting up to wait_seconds for one.", eventsRead),
+		handle("events.ack", "Acknowledge every event up to seq for a consumer; its cursor never moves back.", eventsAck),
 		// Part B (issue 13): tokens, agents' conversations, read marks; roles in api/access.go.
 		handle("token.create", "Make an api token (admin, agent or metrics); its text is shown this once.", tokenCreate),
 		handle("token.list", "List the api tokens, revoked ones included, without their secrets.", tokenList),

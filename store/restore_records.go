@@ -84,7 +84,7 @@ func (s *Store) applyBackup(ctx context.Context, rr *recordReader) error {
 	err := s.write(ctx, func(tx querier) error {
 		var err error
 		ixs, err = dropMessageIndexes(ctx, tx)
-		return err
+		return errors.Join(err, pauseEvents(ctx, tx, true)) // the log is not restored (events.go)
 	})
 	if err != nil {
 		return err
@@ -104,6 +104,9 @@ func (s *Store) applyBackup(ctx context.Context, rr *recordReader) error {
 	}
 	return s.write(ctx, func(tx querier) error {
 		if err := rebuildIndexes(ctx, tx, ixs); err != nil {
+			return err
+		}
+		if err := pauseEvents(ctx, tx, false); err != nil {
 			return err
 		}
 		return markSessionsForReset(ctx, tx)

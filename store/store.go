@@ -43,6 +43,7 @@ type Store struct {
 	background    sync.WaitGroup // background checkpoints, waited for by Close
 	syncMu        sync.Mutex     // one Sync at a time
 	walIno        uint64         // the WAL file whose folder entry Sync made durable
+	events        eventLog       // the event log's wake-ups and pruning (events.go)
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -147,6 +148,7 @@ func (s *Store) write(ctx context.Context, fn func(tx querier) error) error {
 		return err
 	}
 	s.committed()
+	s.events.bell.ring()
 	return nil
 }
 
