@@ -130,7 +130,14 @@ func (m *Messenger) Route(ctx context.Context, conv store.ContactID, text string
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return a, false, err
 	}
-	return m.st.RouteConversation(ctx, conv, SkillOf(rules, text), m.now())
+	a, created, err = m.st.RouteConversation(ctx, conv, SkillOf(rules, text), m.now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return a, false, fmt.Errorf("%w (%d)", ErrNoContact, conv)
+	case errors.Is(err, store.ErrNotAssignable):
+		return a, false, fmt.Errorf("%w: %w", ErrNotOpen, err)
+	}
+	return a, created, err
 }
 
 // Assignment returns a conversation's assignment, or [ErrNotOpen].

@@ -52,6 +52,8 @@ type flagValues struct {
 	format, out              string           // export --format, --out
 	keepHistory              bool             // remove --keep-history
 	serveParts               []servePart      // serve's business-mode parts, each with its flags
+	role, skills             string           // yours: token create --role, --skills (issue 13 B)
+	maxChats                 int              // yours: token create --max-chats (issue 13 B)
 }
 
 // cli is one invocation: its streams and flags.

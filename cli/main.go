@@ -14,6 +14,7 @@ var commands = []*command{
 	groupsCommand, groupCommand,
 	sendCommand, messagesCommand, replyCommand, editCommand, deleteCommand, reactCommand, verifyCommand, filesCommand, muteCommand,
 	backupCommand, passwdCommand, serveCommand, relayCommand, configCommand, versionCommand, helpCommand,
+	tokenCommand, // issue 13 B
 }
 
 // Main executes one command line and returns the process exit code (see
