@@ -69,9 +69,11 @@ func (s *Server) Handler(mux *http.ServeMux) http.Handler {
 	})
 }
 
-// mayUse reports whether a role may use a path: a metrics token /metrics
-// only; an agent /rpc (each method checked there) and /events (filtered
-// to its conversations); an admin everything.
+// mayUse reports whether a role may use a path. Every token may post to
+// /rpc, where each method is checked (a refusal is a JSON-RPC error with
+// [CodeForbidden], in its place in a batch); besides, an agent uses
+// /events (filtered to its conversations), a metrics token /metrics, an
+// admin everything.
 func mayUse(r Role, path string) bool {
 	switch r {
 	case RoleOwner, RoleAdmin:
@@ -79,7 +81,7 @@ func mayUse(r Role, path string) bool {
 	case RoleAgent:
 		return path == PathRPC || path == PathEvents || strings.HasPrefix(path, PathEvents+"/")
 	case RoleMetrics:
-		return path == PathMetrics
+		return path == PathRPC || path == PathMetrics
 	}
 	return false
 }
@@ -106,7 +108,7 @@ func (s *Server) authenticate(r *http.Request) (Caller, error) {
 // no body when only notifications came). The caller is the request's
 // context's ([WithCaller]); without one, the owner.
 func (s *Server) ServeRPC(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestSize+1))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestSize))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):

@@ -60,6 +60,7 @@ func (p *httpPart) start(ctx context.Context, _ *cli, env *serveEnv) (func() err
 		return nil, nil
 	}
 	env.API.SetSignAgents(p.signAgents)
+	env.Mux.HandleFunc(api.PathEvents, env.API.ServeEvents) // part A's stream, behind our tokens
 	hs, err := env.API.ListenHTTP(p.addr, env.API.Handler(env.Mux), api.HTTPConfig{MaxConns: p.maxConns})
 	if err != nil {
 		return nil, err
