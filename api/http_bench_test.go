@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -160,6 +162,15 @@ func BenchmarkHTTPSend100(b *testing.B) {
 	lat := make([]time.Duration, b.N)
 	var next atomic.Int64
 	var failed atomic.Value
+	if path := os.Getenv("RATCHAT_BENCH_CPUPROFILE"); path != "" { // the timed part alone, without the setup
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
