@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -170,6 +171,18 @@ func BenchmarkHTTPSend100(b *testing.B) {
 		defer f.Close()
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	if path := os.Getenv("RATCHAT_BENCH_BLOCKPROFILE"); path != "" {
+		runtime.SetBlockProfileRate(int(time.Microsecond))
+		defer func() {
+			runtime.SetBlockProfileRate(0)
+			f, err := os.Create(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			pprof.Lookup("block").WriteTo(f, 0)
+		}()
 	}
 	b.ResetTimer()
 	start := time.Now()
