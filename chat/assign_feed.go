@@ -65,3 +65,24 @@ func (m *Messenger) routeEvent(ctx context.Context, e LoggedEvent, rules []Route
 	}
 	return m.Audit(ctx, AuditEntry{Actor: "router", Action: "conversation.route", Detail: detail})
 }
+
+// WaitRouted returns once the router has handled every event up to seq
+// (its acknowledged cursor reached it), or with ctx's error. It is woken
+// by the store's commits, not by polling.
+func (m *Messenger) WaitRouted(ctx context.Context, seq int64) error {
+	for {
+		next := m.st.Committed() // before the read: a commit in between closes it
+		cur, err := m.EventCursor(ctx, RouterConsumer)
+		if err != nil {
+			return err
+		}
+		if cur >= seq {
+			return nil
+		}
+		select {
+		case <-next:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
