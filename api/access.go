@@ -81,6 +81,12 @@ func (s *Server) authorize(ctx context.Context, method string, params json.RawMe
 	if c.Role != RoleAgent || !agentScoped[method] {
 		return params, nil
 	}
+	if method == "accept" && hasMember(params, "as") {
+		// Accepting a request as another contact's new key merges it into
+		// that contact: an admin's decision, about a conversation that is
+		// not the agent's.
+		return nil, errorf(CodeForbidden, "api: forbidden: an agent accepts a request as itself only (leave as out)")
+	}
 	var p map[string]json.RawMessage
 	if err := json.Unmarshal(params, &p); err != nil {
 		return nil, errorf(CodeInvalidParams, "api: invalid params: %v", err)

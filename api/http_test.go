@@ -235,6 +235,9 @@ func TestAgentScope(t *testing.T) {
 		}
 	}
 
+	if code := k.rpcCode(t, k.agent, "accept", RequestParams{Contact: "1", As: "2", Code: "1234"}); code != CodeForbidden {
+		t.Errorf("an agent accepting as another contact: code %d, want %d", code, CodeForbidden)
+	}
 	if code := k.rpcCode(t, k.admin, "export", map[string]any{"contact": "1", "path": "/tmp/x.txt"}); code != CodeForbidden {
 		t.Errorf("an admin's export to a file on the server: code %d, want %d", code, CodeForbidden)
 	}
