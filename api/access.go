@@ -22,9 +22,12 @@ import (
 // What only the owner may do: a backup (it holds the identity's private
 // keys: whoever has it can be the business elsewhere) and making admin
 // tokens (an admin cannot make itself permanent). Writing a file on the
-// server's machine (export's path) is the owner's too: see [authorize].
+// server's machine (export's path, archive.export) is the owner's too:
+// see [authorize].
 var leastRole = map[string]Role{
 	"backup.export": RoleOwner,
+	// Part C's export writes a WARC file on the server's machine.
+	"archive.export": RoleOwner,
 
 	// An agent works on the conversations assigned to it (see agentScoped).
 	"send": RoleAgent, "messages": RoleAgent, "reply": RoleAgent, "react": RoleAgent,
