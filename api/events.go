@@ -69,8 +69,9 @@ func EventOf(e chat.LoggedEvent) Event {
 	return j
 }
 
-// EventsReadParams are the params of events.read: the consumer, where
-// to start (after; absent: after the consumer's acknowledged cursor), how
+// EventsReadParams are the params of events.read: the consumer (optional
+// when after is given), where to start (after; absent: after the
+// consumer's acknowledged cursor), how
 // many events at most (n, 1 to [MaxEventRead], default
 // [DefaultEventRead]) and how long to wait for one when there is none
 // yet (wait_seconds, at most [MaxEventWait]; 0: answer at once).
@@ -119,9 +120,12 @@ func consumerName(ctx context.Context, name string) (string, error) {
 
 // eventsRead reads events for a consumer, waiting for one if asked.
 func eventsRead(ctx context.Context, m *chat.Messenger, p EventsReadParams) (EventsReadResult, error) {
-	name, err := consumerName(ctx, p.Consumer)
-	if err != nil {
-		return EventsReadResult{}, err
+	var name string
+	var err error
+	if p.Consumer != "" || p.After == nil { // with after, a consumer is optional
+		if name, err = consumerName(ctx, p.Consumer); err != nil {
+			return EventsReadResult{}, err
+		}
 	}
 	n := p.N
 	if n == 0 {

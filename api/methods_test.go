@@ -158,8 +158,10 @@ func TestDiscover(t *testing.T) {
 	want := []string{"contacts", "messages", "send", "verify", "invite", "add", "requests", "accept", "block", "files", "mute",
 		"reply", "edit", "delete", "react", "info", "backup.export", "search", "rename", "remove", "unblock", "export",
 		"group.create", "group.add", "group.remove", "group.leave", "group.rename", "group.promote", "group.members", "group.list",
-		"rpc.discover", "events.read", "events.ack",
-		"token.create", "token.list", "token.revoke", "conversations.mine", "conversation.assign", "conversation.close", "conversation.read"} // B
+		"rpc.discover",
+		"events.read", "events.ack", // issue 13, part A
+		"token.create", "token.list", "token.revoke", "conversations.mine", "conversation.assign", "conversation.close", "conversation.read", // part B
+	}
 	if !slices.Equal(names, want) || d.OpenRPC != OpenRPCVersion {
 		t.Fatalf("methods %v, want %v", names, want)
 	}

@@ -124,11 +124,17 @@ func (m *Messenger) loggedEvent(ctx context.Context, r store.EventRecord, peers 
 		}
 		e.Message = &msg
 	}
-	e.Type = eventType(r.Type, e.Message, peer)
+	state := peer
+	if r.HasState { // the contact's state then, not now: a request stays one
+		c := Contact{State: r.State}
+		state = &c
+	}
+	e.Type = eventType(r.Type, e.Message, state)
 	return e, nil
 }
 
-// eventType refines a store event's type with the row it names.
+// eventType refines a store event's type with the row it names (peer:
+// for a contact's event, the contact's state when it was written).
 func eventType(t store.EventType, msg *Message, peer *Contact) string {
 	switch t {
 	case store.EventMessageNew:
@@ -227,4 +233,19 @@ func (m *Messenger) AckEvents(ctx context.Context, consumer string, seq int64) e
 // EventConsumers returns every consumer's cursor, by name.
 func (m *Messenger) EventConsumers(ctx context.Context) (map[string]int64, error) {
 	return m.st.EventConsumers(ctx)
+}
+
+// PruneEvents deletes the events older than [store.EventRetention] that
+// every consumer acknowledged, a bounded batch at a time, until none is
+// left; it returns how many went. [Messenger.AckEvents] prunes too, at
+// most hourly; a service with no consumer calls this on a timer.
+func (m *Messenger) PruneEvents(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := m.st.PruneEvents(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
 }

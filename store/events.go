@@ -66,6 +66,10 @@ type EventRecord struct {
 	// the events of a message whose row still exists (HasStatus).
 	Status    Status
 	HasStatus bool
+	// State is, for a contact inserted or changed whose row still
+	// exists, its state when the event was written (HasState).
+	State    ContactState
+	HasState bool
 	// At is when the event was written (millisecond precision).
 	At time.Time
 }
@@ -126,7 +130,18 @@ func (s *Store) scanEvent(sc interface{ Scan(...any) error }) (EventRecord, erro
 		return e, fmt.Errorf("%w: event %d has type %d", ErrCorrupt, e.Seq, typ)
 	}
 	e.Type, e.At = EventType(typ), time.UnixMilli(at)
-	if st != nil {
+	switch {
+	case st == nil:
+	case e.Type == EventContactNew || e.Type == EventContactChanged:
+		pt, err := s.c.open(tableContacts, colTrust, int64(e.Conv), st)
+		if err != nil {
+			return e, err
+		}
+		if len(pt) != 1 || pt[0]&^trustKnown != 0 || ContactState(pt[0]>>trustStateShift&3) > StateRemoved {
+			return e, fmt.Errorf("%w: event %d", ErrCorrupt, e.Seq)
+		}
+		e.State, e.HasState = ContactState(pt[0]>>trustStateShift&3), true
+	case e.Message != 0:
 		pt, err := s.c.open(tableMessages, colStatus, e.Message, st)
 		if err != nil {
 			return e, err
@@ -135,6 +150,8 @@ func (s *Store) scanEvent(sc interface{ Scan(...any) error }) (EventRecord, erro
 			return e, err
 		}
 		e.HasStatus = true
+	default:
+		return e, fmt.Errorf("%w: event %d has a copy it should not", ErrCorrupt, e.Seq)
 	}
 	return e, nil
 }
@@ -147,8 +164,25 @@ func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return lastEventSeq(ctx, q)
+	// Why a cache: every commit wakes every waiter (an SSE stream, a long
+	// poll), and each asks for the newest event; between two commits the
+	// answer cannot change, so one query serves them all. The count is
+	// read before the query, so a cached answer is never older than the
+	// commits it is tagged with.
+	commits := s.commits.Load()
+	if c := s.events.last.Load(); c != nil && c.commits == commits {
+		return int64(c.seq), nil
+	}
+	seq, err := lastEventSeq(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	s.events.last.Store(&lastSeq{commits: commits, seq: uint64(seq)})
+	return seq, nil
 }
+
+// lastSeq is the newest event's sequence number after a count of commits.
+type lastSeq struct{ commits, seq uint64 }
 
 // lastEventSeq is LastEventSeq on q.
 func lastEventSeq(ctx context.Context, q querier) (int64, error) {
@@ -296,9 +330,13 @@ func (s *Store) PruneEvents(ctx context.Context) (int, error) {
 	cutoff := s.now().Add(-EventRetention).UnixMilli()
 	var n int64
 	err := s.write(ctx, func(tx querier) error {
+		// The oldest batch of acknowledged events, then those of it past
+		// the retention: at grows with seq, so this walks the primary key
+		// only, and the log needs no index on at (one less page written
+		// by every commit that writes an event).
 		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE seq IN (SELECT seq FROM events
-			WHERE seq <= coalesce((SELECT min(acked) FROM event_consumers), 9223372036854775807) AND at < ?
-			ORDER BY seq LIMIT ?)`, cutoff, eventPruneBatch)
+			WHERE seq <= coalesce((SELECT min(acked) FROM event_consumers), 9223372036854775807)
+			ORDER BY seq LIMIT ?) AND at < ?`, eventPruneBatch, cutoff)
 		if err != nil {
 			return fmt.Errorf("store: pruning events: %w", err)
 		}
@@ -327,6 +365,8 @@ type eventLog struct {
 	bell commitBell
 	// pruned is when AckEvents last pruned (Unix nanoseconds).
 	pruned atomic.Int64
+	// last caches LastEventSeq's answer between two commits.
+	last atomic.Pointer[lastSeq]
 }
 
 // pruneEvery is how often at most AckEvents prunes the log.

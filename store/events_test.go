@@ -56,6 +56,15 @@ func TestEventTriggers(t *testing.T) {
 			bob, err = s.AddContact(bg, Contact{Identity: testKey(t, 1), Name: "bob", Address: "bob.example:7000"})
 			return err
 		}, func() []wantEvent { return []wantEvent{{typ: EventContactNew, conv: bob}} }},
+		{"a request, accepted", func() error {
+			req, err := s.AddContact(bg, Contact{Identity: testKey(t, 2), Name: "carol", State: StateRequest})
+			if err != nil {
+				return err
+			}
+			return s.SetContactState(bg, req, StateContact)
+		}, func() []wantEvent {
+			return []wantEvent{{typ: EventContactNew, conv: bob + 1}, {typ: EventContactChanged, conv: bob + 1}}
+		}},
 		{"send a message", func() (err error) {
 			out.Conversation = bob
 			seq1, _, err = s.InsertMessage(bg, out)
@@ -126,6 +135,13 @@ func TestEventTriggers(t *testing.T) {
 			if g.Type != w.typ || g.Conv != w.conv || g.Message != w.message || g.HasStatus != w.hasStatus || g.Status != w.status {
 				t.Fatalf("%s: event %d = %+v, want %+v", st.name, i, g, w)
 			}
+			isContact := w.typ == EventContactNew || w.typ == EventContactChanged
+			if g.HasState != isContact || (isContact && g.State != StateContact && !(st.name == "a request, accepted" && i == 0 && g.State == StateRequest)) {
+				t.Fatalf("%s: event %d has state %v (%v)", st.name, i, g.State, g.HasState)
+			}
+			if st.name == "a request, accepted" && i == 0 && g.State != StateRequest {
+				t.Fatalf("the request's event reads state %v", g.State)
+			}
 			if d := time.Since(g.At); d < -time.Minute || d > time.Minute {
 				t.Fatalf("%s: event at %v", st.name, g.At)
 			}
@@ -155,6 +171,15 @@ func TestEventTriggers(t *testing.T) {
 	slices.Sort(types)
 	if !slices.Equal(types, []EventType{EventContactRemoved, EventMessageRemoved}) {
 		t.Fatalf("deleting the contact: %+v", got)
+	}
+	all, err = s.EventsAfter(bg, 0, MaxEventBatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range all {
+		if e.Conv == bob && (e.HasState || e.HasStatus) {
+			t.Fatalf("a sealed copy outlived its contact: %+v", e)
+		}
 	}
 	if n, err := s.LastEventSeq(bg); err != nil || n != last {
 		t.Fatalf("LastEventSeq = %d, %v; want %d", n, err, last)
@@ -383,5 +408,24 @@ func TestCommittedWakes(t *testing.T) {
 	case <-s.Committed():
 		t.Fatal("a new wait is closed already")
 	default:
+	}
+}
+
+// TestEventConsumerNameSealed acks under a consumer name holding a
+// canary and scans the database files for it in every encoding: the
+// name is sealed, looked up by its blind index only.
+func TestEventConsumerNameSealed(t *testing.T) {
+	s, dir := newTestStore(t)
+	addTestContact(t, s, 1, "bob")
+	const canary = "consumer-canary-7f3a91"
+	if err := s.AckEvents(bg, "webhook:"+canary, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.EventConsumers(bg); err != nil || got["webhook:"+canary] != 1 {
+		t.Fatalf("consumers: %v, %v", got, err)
+	}
+	s.Close()
+	if hits := findIn(profileFiles(t, dir), encodings(canary)); len(hits) != 0 {
+		t.Fatalf("the consumer's name is in the clear in %v", hits)
 	}
 }

@@ -6,10 +6,13 @@
 -- seq is AUTOINCREMENT, so a sequence number is never used twice, even
 -- after the newest events were pruned.
 --
--- An event holds ids and a time only, and for the events of a message a
--- copy of the message's sealed status as it was then (sealed under the
--- message's own row id, table "messages", column "status": it opens
--- only as that message's status). Nothing in the log is plaintext about
+-- An event holds ids and a time only, and a sealed copy of what the
+-- reader needs as it was then: for the events of a message, the
+-- message's status (sealed under the message's own row id, table
+-- "messages", column "status": it opens only as that message's status);
+-- for a contact inserted or changed, its trust byte (state, verified,
+-- held; sealed as contacts.trust of that row), so that a request reads
+-- as a request after it was accepted. Nothing in the log is plaintext about
 -- a person or a message beyond what the messages and contacts tables
 -- show in the clear already (row ids, which conversation). at is Unix
 -- milliseconds (for retention). type (see store.EventType):
@@ -18,9 +21,9 @@
 --   5 contact changed (trust, state, name, address, identity),
 --   6 contact deleted, 7 identity key changed, 8 group state changed,
 --   9 message deleted (here, expired, or with its conversation).
--- When a message row goes, its events keep their ids and time but lose
--- their status copy (set NULL; secure_delete zeroes the freed bytes),
--- so no copy of a deleted message outlives it.
+-- When a message or contact row goes, its events keep their ids and
+-- time but lose their sealed copies (set NULL; secure_delete zeroes the
+-- freed bytes), so no copy of a deleted row outlives it.
 --
 -- event_log has one row: paused = 1 while a backup is restored, so that
 -- the restored history does not become a million new events (the log
@@ -39,7 +42,7 @@ CREATE TABLE events (
 	at           INTEGER NOT NULL
 );
 CREATE INDEX events_message ON events (message) WHERE message <> 0;
-CREATE INDEX events_at ON events (at);
+CREATE INDEX events_contact ON events (conversation) WHERE message = 0;
 
 CREATE TABLE event_log (
 	id     INTEGER PRIMARY KEY CHECK (id = 1),
@@ -77,17 +80,20 @@ CREATE TRIGGER events_message_delete AFTER DELETE ON messages
 	END;
 CREATE TRIGGER events_contact_insert AFTER INSERT ON contacts
 	WHEN (SELECT paused FROM event_log) = 0
-	BEGIN INSERT INTO events (type, conversation, at)
-		VALUES (4, NEW.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)); END;
+	BEGIN INSERT INTO events (type, conversation, status, at)
+		VALUES (4, NEW.id, NEW.trust, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)); END;
 CREATE TRIGGER events_contact_update AFTER UPDATE OF trust, identity, name, address ON contacts
 	WHEN (SELECT paused FROM event_log) = 0 AND (NEW.trust IS NOT OLD.trust OR NEW.identity IS NOT OLD.identity
 		OR NEW.name IS NOT OLD.name OR NEW.address IS NOT OLD.address)
-	BEGIN INSERT INTO events (type, conversation, at)
-		VALUES (5, NEW.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)); END;
+	BEGIN INSERT INTO events (type, conversation, status, at)
+		VALUES (5, NEW.id, NEW.trust, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)); END;
 CREATE TRIGGER events_contact_delete AFTER DELETE ON contacts
-	WHEN (SELECT paused FROM event_log) = 0
-	BEGIN INSERT INTO events (type, conversation, at)
-		VALUES (6, OLD.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)); END;
+	BEGIN
+		UPDATE events SET status = NULL WHERE conversation = OLD.id AND message = 0 AND status IS NOT NULL;
+		INSERT INTO events (type, conversation, at)
+			SELECT 6, OLD.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+			WHERE (SELECT paused FROM event_log) = 0;
+	END;
 CREATE TRIGGER events_identity_change AFTER INSERT ON identity_history
 	WHEN (SELECT paused FROM event_log) = 0
 	BEGIN INSERT INTO events (type, conversation, at)
