@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 
+	"ratchat/archive"
 	"ratchat/chat"
+	"ratchat/store"
 )
 
 // Errors of the protocol itself, each the cause behind one error code (see
@@ -87,6 +89,12 @@ const (
 	CodeNotOpen      = 37 // the conversation is not open (not assigned, nor waiting)
 	CodeNoAgent      = 38 // no live agent token has that id
 	CodeBadTokenSpec = 39 // token.create: a role, name, skill or max chats out of bounds
+	// The compliance archive and the audit log (issue 13, part C).
+	CodeArchiveOff       = 40 // the archive was never enabled: archive.enable first
+	CodeArchiveBroken    = 41 // the archive does not verify; data.detail names the record and why
+	CodeAuditBroken      = 42 // the audit log does not verify; data.detail names the entry
+	CodeArchiveAhead     = 43 // the archive holds records the profile does not account for (rolled back?)
+	CodeInvalidRetention = 44 // a retention is "7y", "90d" or a duration of at least a day
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -128,6 +136,11 @@ var causes = []cause{
 	{CodeNotOpen, "not_open", chat.ErrNotOpen},
 	{CodeNoAgent, "no_such_agent", chat.ErrNoAgent},
 	{CodeBadTokenSpec, "invalid_token", chat.ErrBadTokenSpec},
+	{CodeArchiveOff, "archive_off", chat.ErrArchiveOff},
+	{CodeArchiveBroken, "archive_broken", archive.ErrBroken},
+	{CodeAuditBroken, "audit_broken", store.ErrAuditBroken},
+	{CodeArchiveAhead, "archive_ahead", chat.ErrArchiveAhead},
+	{CodeInvalidRetention, "invalid_retention", chat.ErrRetention},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -295,5 +296,27 @@ func TestTokenMethods(t *testing.T) {
 	assigned := call[ConversationResult](t, k.owner, "conversation.assign", ConversationParams{Contact: "2", Agent: made.Record.ID})
 	if assigned.Conversation == nil || assigned.Conversation.Agent != made.Record.ID {
 		t.Errorf("conversation.assign: %+v", assigned)
+	}
+	call[ConversationResult](t, k.owner, "conversation.close", ConversationParams{Contact: "2"})
+	call[TokenRevokeResult](t, k.owner, "token.revoke", TokenRevokeParams{ID: made.Record.ID})
+
+	// Every administrative action is in the audit log, with its actor,
+	// and the log verifies.
+	log, err := k.m.AuditLog(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range log {
+		got = append(got, e.Actor+" "+e.Action)
+	}
+	want := []string{"owner token.create", "admin token 1 token.create", "owner conversation.assign", "owner conversation.close", "owner token.revoke"}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("the audit log lacks %q: %q", w, got)
+		}
+	}
+	if err := k.m.VerifyAudit(context.Background()); err != nil {
+		t.Errorf("the audit log does not verify: %v", err)
 	}
 }

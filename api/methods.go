@@ -211,6 +211,13 @@ func init() {
 		handle("conversation.assign", "Give a conversation to an agent (by its token id), whatever its load.", conversationAssign),
 		handle("conversation.close", "Close a conversation: the contact's next message opens a new one; the queue moves.", conversationClose),
 		handle("conversation.read", "Mark a chat read up to a row (seq; 0: all), sending read receipts.", conversationRead),
+		// C: the compliance archive and the audit log (issue 13).
+		handle("archive.enable", "Turn the compliance archive on (every message in and out, edits, deletions, reactions); set its retention.", archiveEnable),
+		handle("archive.status", "Return the archive's state: records, segments, queue, retention, legal hold.", archiveStatus),
+		handle("archive.verify", "Check the archive's whole hash chain; error 41 names the first bad record.", archiveVerify),
+		handle("archive.export", "Write the archive as WARC 1.1 to path (not encrypted); audited.", archiveExport),
+		handle("archive.hold", "Turn the legal hold on (with a reason) or off; under hold nothing is pruned; audited.", archiveHold),
+		handle("audit.log", "Return the newest n entries of the audit log; with verify, check its hash chain first.", auditLog),
 	}
 }
 

@@ -161,6 +161,7 @@ func TestDiscover(t *testing.T) {
 		"rpc.discover",
 		"events.read", "events.ack", // issue 13, part A
 		"token.create", "token.list", "token.revoke", "conversations.mine", "conversation.assign", "conversation.close", "conversation.read", // part B
+		"archive.enable", "archive.status", "archive.verify", "archive.export", "archive.hold", "audit.log", // part C
 	}
 	if !slices.Equal(names, want) || d.OpenRPC != OpenRPCVersion {
 		t.Fatalf("methods %v, want %v", names, want)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,6 +79,19 @@ func TestRouterEndToEnd(t *testing.T) {
 	}
 	if again := waitAssigned(t, k, tech); again != conv {
 		t.Errorf("the reopened conversation is %d, want %d", again, conv)
+	}
+	log, err := k.m.AuditLog(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := 0
+	for _, e := range log {
+		if e.Actor == "router" && e.Action == "conversation.route" && strings.Contains(e.Detail, fmt.Sprintf("conversation %d ", conv)) {
+			routes++
+		}
+	}
+	if routes != 2 {
+		t.Errorf("the audit log has %d routings of conversation %d, want 2: %+v", routes, conv, log)
 	}
 }
 

@@ -54,6 +54,7 @@ type flagValues struct {
 	serveParts               []servePart      // serve's business-mode parts, each with its flags
 	role, skills             string           // yours: token create --role, --skills (issue 13 B)
 	maxChats                 int              // yours: token create --max-chats (issue 13 B)
+	arc                      archiveFlags     // yours: C, archive and audit (cli/archive.go)
 }
 
 // cli is one invocation: its streams and flags.

@@ -1,0 +1,112 @@
+package archive
+
+import (
+	"fmt"
+	"os"
+	"time"
+)
+
+// Each calls fn with every record whose Time is not before since, in
+// chain order, with the chain hash at that record. It opens each record
+// (a record that fails to open stops it with an error wrapping
+// [ErrChanged]); it does not check the chain against a head: that is
+// Verify's work.
+func (a *Archive) Each(since time.Time, fn func(e Entry, hash [HashSize]byte) error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.aead == nil {
+		return ErrClosed
+	}
+	segs, err := listSegments(a.dir)
+	if err != nil {
+		return err
+	}
+	for _, sg := range segs {
+		s, err := readSegment(a.segPath(sg.name))
+		if err != nil {
+			return err
+		}
+		h := s.header.prev
+		for _, r := range s.records {
+			e, err := a.open(r)
+			if err != nil {
+				return fmt.Errorf("archive: record %d: %w", r.seq, err)
+			}
+			h = chain(h, r.header, r.body)
+			if e.Time.Before(since) {
+				continue
+			}
+			if err := fn(e, h); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Stats describe the archive's files.
+type Stats struct {
+	Segments int
+	Bytes    int64
+	First    uint64 // the first record's seq on disk (0: none)
+}
+
+// Stats counts the segment files and their bytes.
+func (a *Archive) Stats() (Stats, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	segs, err := listSegments(a.dir)
+	if err != nil {
+		return Stats{}, err
+	}
+	st := Stats{Segments: len(segs)}
+	if len(segs) > 0 {
+		st.First = segs[0].first
+	}
+	for _, sg := range segs {
+		fi, err := os.Stat(a.segPath(sg.name))
+		if err != nil {
+			return Stats{}, fmt.Errorf("archive: %w", err)
+		}
+		st.Bytes += fi.Size()
+	}
+	return st, nil
+}
+
+// After calls fn with every record whose seq is above after, in order,
+// reading only the segments that may hold them (the records past the
+// head a store recorded, after a crash between an append and its
+// record).
+func (a *Archive) After(after uint64, fn func(e Entry) error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.aead == nil {
+		return ErrClosed
+	}
+	segs, err := listSegments(a.dir)
+	if err != nil {
+		return err
+	}
+	for len(segs) > 1 && segs[1].first <= after+1 {
+		segs = segs[1:]
+	}
+	for _, sg := range segs {
+		s, err := readSegment(a.segPath(sg.name))
+		if err != nil {
+			return err
+		}
+		for _, r := range s.records {
+			if r.seq <= after {
+				continue
+			}
+			e, err := a.open(r)
+			if err != nil {
+				return fmt.Errorf("archive: record %d: %w", r.seq, err)
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,22 @@
+package chat
+
+import "errors"
+
+// Errors of the compliance archive and the audit log (kept apart from
+// errors.go, which other work edits at the same time).
+var (
+	// ErrArchiveOff is returned by the archive's methods when the archive
+	// was never enabled on this profile.
+	ErrArchiveOff = errors.New("chat: the archive is not enabled (ratchat archive enable)")
+	// ErrArchiveAhead is returned when the archive holds records past the
+	// head the profile recorded and the queue does not account for them:
+	// the profile was rolled back (or its archive folder belongs to
+	// another state of it). Nothing is appended until it is resolved.
+	ErrArchiveAhead = errors.New("chat: the archive is ahead of the profile's record of it")
+	// ErrRetention is returned for a retention that is not a duration
+	// ("7y", "90d", "2160h") of at least a day.
+	ErrRetention = errors.New("chat: invalid retention")
+	// ErrAuditEntry is returned by Audit for an entry without an action,
+	// or with a field over MaxAuditField bytes.
+	ErrAuditEntry = errors.New("chat: invalid audit entry")
+)
