@@ -14,7 +14,7 @@ var commands = []*command{
 	groupsCommand, groupCommand,
 	sendCommand, messagesCommand, replyCommand, editCommand, deleteCommand, reactCommand, verifyCommand, filesCommand, muteCommand,
 	backupCommand, passwdCommand, serveCommand, relayCommand, configCommand, versionCommand, helpCommand,
-	tokenCommand, // issue 13 B
+	tokenCommand,                 // issue 13 B
 	archiveCommand, auditCommand, // C: archive and audit (issue 13)
 }
 
