@@ -35,6 +35,10 @@ var (
 	// ErrBusy is the cause of [CodeBusy]: the server has as many
 	// connections as it takes.
 	ErrBusy = errors.New("api: too many connections")
+	// ErrForbidden is the cause of [CodeForbidden]: the caller's role
+	// does not allow the method, or an agent named a conversation that is
+	// not assigned to it.
+	ErrForbidden = errors.New("api: forbidden")
 )
 
 // The error codes. Those from -32700 to -32600 are JSON-RPC 2.0's own;
@@ -79,6 +83,12 @@ const (
 	// Events (issue 13, part A: 30-34).
 	CodeEventConsumer = 30 // the consumer's name is empty, too long or not UTF-8
 	CodeAckAhead      = 31 // events.ack past the newest event
+	// Access (tokens, roles, agents): 35 to 39.
+	CodeForbidden    = 35 // the caller's role may not call this, or not on that conversation
+	CodeNoToken      = 36 // no api token has that id
+	CodeNotOpen      = 37 // the conversation is not open (not assigned, nor waiting)
+	CodeNoAgent      = 38 // no live agent token has that id
+	CodeBadTokenSpec = 39 // token.create: a role, name, skill or max chats out of bounds
 	// The compliance archive and the audit log (issue 13, part C).
 	CodeArchiveOff       = 40 // the archive was never enabled: archive.enable first
 	CodeArchiveBroken    = 41 // the archive does not verify; data.detail names the record and why
@@ -126,6 +136,11 @@ var causes = []cause{
 	{CodeGroupHeld, "group_held", errGroupHeld},
 	{CodeEventConsumer, "bad_consumer", chat.ErrEventConsumer},
 	{CodeAckAhead, "ack_ahead", chat.ErrAckAhead},
+	{CodeForbidden, "forbidden", ErrForbidden},
+	{CodeNoToken, "no_such_token", chat.ErrBadToken},
+	{CodeNotOpen, "not_open", chat.ErrNotOpen},
+	{CodeNoAgent, "no_such_agent", chat.ErrNoAgent},
+	{CodeBadTokenSpec, "invalid_token", chat.ErrBadTokenSpec},
 	{CodeArchiveOff, "archive_off", chat.ErrArchiveOff},
 	{CodeArchiveBroken, "archive_broken", archive.ErrBroken},
 	{CodeAuditBroken, "audit_broken", store.ErrAuditBroken},

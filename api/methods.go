@@ -203,6 +203,14 @@ func init() {
 		// Events (issue 13, part A): the durable event log.
 		handle("events.read", "Read the events after a consumer's cursor (or after), waiting up to wait_seconds for one.", eventsRead),
 		handle("events.ack", "Acknowledge every event up to seq for a consumer; its cursor never moves back.", eventsAck),
+		// Part B (issue 13): tokens, agents' conversations, read marks; roles in api/access.go.
+		handle("token.create", "Make an api token (admin, agent or metrics); its text is shown this once.", tokenCreate),
+		handle("token.list", "List the api tokens, revoked ones included, without their secrets.", tokenList),
+		handle("token.revoke", "Revoke an api token for good; an agent's conversations go to other agents.", tokenRevoke),
+		handle("conversations.mine", "List an agent's open conversations; for an admin, every open one and the queue.", conversationsMine),
+		handle("conversation.assign", "Give a conversation to an agent (by its token id), whatever its load.", conversationAssign),
+		handle("conversation.close", "Close a conversation: the contact's next message opens a new one; the queue moves.", conversationClose),
+		handle("conversation.read", "Mark a chat read up to a row (seq; 0: all), sending read receipts.", conversationRead),
 		// C: the compliance archive and the audit log (issue 13).
 		handle("archive.enable", "Turn the compliance archive on (every message in and out, edits, deletions, reactions); set its retention.", archiveEnable),
 		handle("archive.status", "Return the archive's state: records, segments, queue, retention, legal hold.", archiveStatus),

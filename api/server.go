@@ -59,6 +59,9 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	signAgents atomic.Bool // api/access.go: serve --sign-agents
+	httpCfg    HTTPConfig  // api/http.go: set by ListenHTTP
+
 	mu    sync.Mutex
 	l     net.Listener
 	path  string
@@ -288,6 +291,10 @@ func (s *Server) dispatch(ctx context.Context, name string, params json.RawMessa
 	m, ok := find(name)
 	if !ok {
 		return nil, errorf(CodeMethodNotFound, "api: no method %q", name)
+	}
+	params, err := s.authorize(ctx, name, params) // api/access.go: roles and agents' conversations
+	if err != nil {
+		return nil, err
 	}
 	result, err := m.call(ctx, s.m.Load(), params)
 	if err != nil {

@@ -52,6 +52,8 @@ type flagValues struct {
 	format, out              string           // export --format, --out
 	keepHistory              bool             // remove --keep-history
 	serveParts               []servePart      // serve's business-mode parts, each with its flags
+	role, skills             string           // yours: token create --role, --skills (issue 13 B)
+	maxChats                 int              // yours: token create --max-chats (issue 13 B)
 	arc                      archiveFlags     // yours: C, archive and audit (cli/archive.go)
 	hookSecret               string           // yours: webhook add --secret
 	hookAll                  bool             // yours: webhook replay --all

@@ -15,6 +15,7 @@ var commands = []*command{
 	webhookCommand,
 	sendCommand, messagesCommand, replyCommand, editCommand, deleteCommand, reactCommand, verifyCommand, filesCommand, muteCommand,
 	backupCommand, passwdCommand, serveCommand, relayCommand, configCommand, versionCommand, helpCommand,
+	tokenCommand,                 // issue 13 B
 	archiveCommand, auditCommand, // C: archive and audit (issue 13)
 }
 
