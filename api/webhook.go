@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/url"
 	"time"
 
 	"ratchat/chat"
@@ -98,16 +100,17 @@ type WebhookReplayResult struct {
 	Queued int `json:"queued"`
 }
 
-// The webhook methods change where events go: once part B's access.go is
-// merged, webhookAdd, webhookRemove and webhookReplay record themselves in
-// the audit log with auditFrom(ctx, m, "webhook.add", url) and the like
-// (TODO: after the merge of acc13; the method table gives them the admin
-// role already, as every method it does not name).
+// The webhook methods that change where events go (add, remove, replay)
+// record themselves in the audit log; the method table gives them the
+// admin role, as every method it does not name.
 
 // webhookAdd adds a webhook.
 func webhookAdd(ctx context.Context, m *chat.Messenger, p WebhookAddParams) (WebhookAddResult, error) {
 	h, err := m.AddWebhook(ctx, p.URL, p.Secret)
 	if err != nil {
+		return WebhookAddResult{}, err
+	}
+	if err := auditFrom(ctx, m, "webhook.add", fmt.Sprintf("webhook %d to %s", h.ID, redactURL(h.URL))); err != nil {
 		return WebhookAddResult{}, err
 	}
 	return WebhookAddResult{Webhook: webhookOf(h, 0), Secret: h.Secret}, nil
@@ -136,7 +139,21 @@ func webhookList(ctx context.Context, m *chat.Messenger, _ WebhookListParams) (W
 
 // webhookRemove removes a webhook and its dead letters.
 func webhookRemove(ctx context.Context, m *chat.Messenger, p WebhookParams) (WebhookRemoveResult, error) {
-	return WebhookRemoveResult{ID: p.ID}, m.RemoveWebhook(ctx, p.ID)
+	if err := m.RemoveWebhook(ctx, p.ID); err != nil {
+		return WebhookRemoveResult{}, err
+	}
+	return WebhookRemoveResult{ID: p.ID}, auditFrom(ctx, m, "webhook.remove", fmt.Sprintf("webhook %d", p.ID))
+}
+
+// redactURL is a webhook's URL for the audit log: without its query and
+// user info, which may hold a secret of the receiver's.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable url)"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
 }
 
 // webhookDead lists dead letters.
@@ -161,7 +178,14 @@ func webhookReplay(ctx context.Context, m *chat.Messenger, p WebhookReplayParams
 		return WebhookReplayResult{}, errorf(CodeInvalidParams, "api: invalid params: webhook goes with all")
 	}
 	n, err := m.ReplayDeadLetters(ctx, p.Webhook, p.ID)
-	return WebhookReplayResult{Queued: n}, err
+	if err != nil {
+		return WebhookReplayResult{}, err
+	}
+	what := fmt.Sprintf("dead letter %d", p.ID)
+	if p.All {
+		what = fmt.Sprintf("all dead letters of webhook %d (0: every webhook)", p.Webhook)
+	}
+	return WebhookReplayResult{Queued: n}, auditFrom(ctx, m, "webhook.replay", fmt.Sprintf("%s: %d queued", what, n))
 }
 
 // webhookOf is a webhook as the api shows it.

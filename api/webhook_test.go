@@ -94,4 +94,19 @@ func TestWebhookMethods(t *testing.T) {
 	if l := call[WebhookListResult](t, c, "webhook.list", nil); len(l.Webhooks) != 1 || l.Webhooks[0].ID != 1 {
 		t.Errorf("list after remove: %+v", l)
 	}
+	// Adding, removing and replaying are administrative: each is audited.
+	log, err := alice.AuditLog(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := map[string]int{}
+	for _, r := range log {
+		actions[r.Action]++
+		if strings.Contains(r.Detail, "?") {
+			t.Errorf("audit entry keeps a url's query: %+v", r)
+		}
+	}
+	if actions["webhook.add"] < 2 || actions["webhook.remove"] != 1 || actions["webhook.replay"] != 2 {
+		t.Errorf("audited actions %v, want two adds or more, a remove and two replays", actions)
+	}
 }
