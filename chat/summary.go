@@ -164,7 +164,16 @@ const unnamedKeyBytes = 4
 // FindContact finds a contact by its id or by its display name (ignoring
 // case). It fails with [ErrNoContact], or [ErrAmbiguous] when several
 // contacts have the name.
+//
+// An id is looked up alone first: an api that names its contacts by id
+// (a business's send path, with thousands of customers) must not read and
+// decrypt every contact on each call.
 func (m *Messenger) FindContact(ctx context.Context, nameOrID string) (store.Contact, error) {
+	if n, err := strconv.ParseInt(nameOrID, 10, 64); err == nil {
+		if c, err := m.st.Contact(ctx, store.ContactID(n)); err == nil && !c.IsGroup() {
+			return c, nil
+		}
+	}
 	all, err := m.st.Contacts(ctx)
 	if err != nil {
 		return store.Contact{}, err

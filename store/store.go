@@ -78,6 +78,11 @@ func openDB(dir string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: opening database: %w", err)
 	}
+	// Readers run concurrently (WAL): keep their connections open rather
+	// than opening a new one for each read beyond database/sql's default
+	// of 2 idle connections, which cost 16 % of the CPU of 16 concurrent
+	// api clients sending.
+	db.SetMaxIdleConns(16)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%w: %w", ErrNotProfile, err)
