@@ -32,7 +32,7 @@ type Event struct {
 	// Type is "message.received", "message.sent", "message.local",
 	// "message.changed", "message.removed", "message.gone", "status",
 	// "request", "contact", "contact.removed", "membership",
-	// "key_change" or "decrypt_failed" (docs/API-events.md).
+	// "key_change" or "decrypt_failed" (docs/API.md, "Events").
 	Type string `json:"type"`
 	// At is when the change was committed.
 	At time.Time `json:"at"`

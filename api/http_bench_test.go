@@ -26,7 +26,7 @@ import (
 // benchRelay starts a relay on loopback whose per-address and
 // per-connection rates do not bind: 101 profiles connect from 127.0.0.1,
 // and the business's one connection deposits faster than the public
-// defaults allow a client (500 requests/s); see docs/API-access.md.
+// defaults allow a client (500 requests/s); see docs/API.md.
 func benchRelay(b *testing.B) string {
 	b.Helper()
 	const many = 1 << 20

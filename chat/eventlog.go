@@ -52,6 +52,11 @@ const (
 	EventDecryptFailed  = "decrypt_failed"   // a message could not be decrypted (the chat shows a line)
 )
 
+// EventTypes lists every type of [LoggedEvent], for documentation and
+// tests.
+var EventTypes = []string{EventReceived, EventSent, EventLocal, EventChanged, EventRemoved, EventGone, EventStatus,
+	EventRequest, EventContact, EventContactRemoved, EventMembership, EventKeyChange, EventDecryptFailed}
+
 // LoggedEvent is one event of the durable log.
 type LoggedEvent struct {
 	// Seq is its sequence number, increasing, never reused; ID is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -244,6 +245,16 @@ func TestScrapeAfterTraffic(t *testing.T) {
 					t.Errorf("%s has label %s=%q", name, l.GetName(), l.GetValue())
 				}
 			}
+		}
+	}
+	// docs/API.md documents every metric served.
+	doc, err := os.ReadFile("../docs/API.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range a {
+		if !strings.Contains(string(doc), "`"+name+"`") {
+			t.Errorf("docs/API.md does not document the metric %s", name)
 		}
 	}
 }

@@ -134,7 +134,7 @@ func (r *receiver) setBehave(f func(d delivery) behaviour) {
 	r.behave = f
 }
 
-// check verifies a delivery as a receiver following docs/API-hooks.md
+// check verifies a delivery as a receiver following docs/API.md ("Webhooks and metrics")
 // would: the v1 signature over timestamp "." body, the timestamp near now,
 // the event id header equal to the body's.
 func (r *receiver) check(req *http.Request, body []byte) (delivery, error) {

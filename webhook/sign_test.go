@@ -11,7 +11,7 @@ import (
 )
 
 // TestSignKnownAnswer checks Sign against HMAC-SHA256 computed by hand
-// for a fixed input: the recipe docs/API-hooks.md gives receivers.
+// for a fixed input: the recipe docs/API.md ("Webhooks and metrics") gives receivers.
 func TestSignKnownAnswer(t *testing.T) {
 	body := []byte(`{"id":"ev-1","seq":1,"type":"message.received"}`)
 	h := hmac.New(sha256.New, []byte("whsec_test"))
