@@ -277,7 +277,7 @@ func (s *Server) run(ctx context.Context, p parsed) response {
 	result, err := s.dispatch(ctx, p.req.Method, p.req.Params)
 	if err != nil {
 		resp.Error = toError(err)
-		if resp.Error.Code == CodeInternal {
+		if resp.Error.Code == CodeInternal && ctx.Err() == nil { // not a call cut short by its caller or by Close
 			s.log.Error("api call failed", "method", p.req.Method, "err", err)
 		}
 		return resp

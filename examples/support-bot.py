@@ -47,6 +47,7 @@ def answer(text):
 
 
 def main():
+    print("support-bot: answering through %s as event consumer %r" % (URL, CONSUMER), flush=True)
     while True:
         batch = call("events.read", {"consumer": CONSUMER, "n": 100, "wait_seconds": 30})
         for ev in batch["events"]:
