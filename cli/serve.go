@@ -21,8 +21,11 @@ var serveCommand = &command{
 	summary: "Run the profile headless: it delivers and receives messages, runs timers and automatic\n" +
 		"backups, and answers JSON-RPC 2.0 on the socket " + api.SocketName + " in the profile folder, which\n" +
 		"'ratchat send', 'contacts', 'messages' ... use while it runs. Logs go to standard error.\n" +
-		"It runs until SIGINT or SIGTERM.",
-	example: "ratchat serve --profile work --passphrase-file ~/.ratchat-pass",
+		"It runs until SIGINT or SIGTERM. Business mode: --http serves the same api over HTTP\n" +
+		"(POST /rpc, GET /events, GET /metrics) to holders of a token ('ratchat token create'),\n" +
+		"routes new conversations to agents (--route), runs the webhooks ('ratchat webhook add')\n" +
+		"and, with --archive, keeps the compliance archive. docs/API.md is the reference.",
+	example: "ratchat serve --profile work --passphrase-file ~/.ratchat-pass --http 127.0.0.1:8080 --archive",
 	flags: func(fs *flag.FlagSet, o *flagValues) {
 		o.serveParts = makeServeParts()
 		for _, p := range o.serveParts {

@@ -23,8 +23,17 @@ def call(method, params, _ids=iter(range(1, 1 << 62))):
     with urllib.request.urlopen(req, timeout=30) as resp:
         out = json.load(resp)
     if "error" in out:
-        raise RuntimeError(out["error"]["message"])
+        raise APIError(out["error"]["code"], out["error"]["message"])
     return out["result"]
+
+
+class APIError(RuntimeError):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+NOT_ACCEPTED = 9  # a message request: the business has not answered this customer yet
 
 
 def show(contact):
@@ -50,10 +59,17 @@ def main():
                 for c in call("conversations.mine", {})["conversations"]:
                     print("%6d  %-20s unread %d" % (c["contact"]["id"], c["contact"]["name"], c["contact"]["unread"]))
             elif cmd == "open" and arg:
+                show(arg)
                 current = arg
-                show(current)
             elif cmd == "say" and current and arg:
-                call("send", {"contact": current, "text": arg, "wait_seconds": 10})
+                try:
+                    call("send", {"contact": current, "text": arg, "wait_seconds": 10})
+                except APIError as e:
+                    if e.code != NOT_ACCEPTED:
+                        raise
+                    call("accept", {"contact": current})  # a new customer: answering takes the conversation
+                    print("(accepted %s's message request)" % current)
+                    call("send", {"contact": current, "text": arg, "wait_seconds": 10})
                 show(current)
             elif cmd == "close" and current:
                 call("conversation.close", {"contact": current})
