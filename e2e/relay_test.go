@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"bufio"
 	"net"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -17,44 +14,8 @@ import (
 func startRelay(t *testing.T, bin string) string {
 	t.Helper()
 	addr := freePort(t)
-	cmd := exec.Command(bin, "relay", "--data", t.TempDir(), "--listen", addr)
-	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	listening := make(chan struct{})
-	var log strings.Builder
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			log.WriteString(sc.Text() + "\n") // read only after exited
-			if strings.Contains(sc.Text(), "relay listening") {
-				close(listening)
-			}
-		}
-		exited <- cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(waitLimit):
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
-	select {
-	case <-listening:
-	case err := <-exited:
-		t.Fatalf("the relay exited (%v) before it listened:\n%s", err, log.String())
-	case <-time.After(waitLimit):
-		t.Fatalf("the relay did not listen within %v", waitLimit)
-	}
+	startProcess(t, []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}, "relay listening",
+		bin, "relay", "--data", t.TempDir(), "--listen", addr)
 	return addr
 }
 

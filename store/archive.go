@@ -238,16 +238,7 @@ func (s *Store) ArchiveQueue(ctx context.Context, after int64, n int) ([]QueuedM
 	if err != nil {
 		return nil, fmt.Errorf("store: reading archive queue: %w", err)
 	}
-	defer rows.Close()
-	var out []QueuedMessage
-	for rows.Next() {
-		qm, err := s.scanQueued(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, qm)
-	}
-	return out, rows.Err()
+	return scanAll(rows, s.scanQueued)
 }
 
 // scanQueued reads one queue row.

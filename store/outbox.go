@@ -160,16 +160,7 @@ func (s *Store) Pending(ctx context.Context) ([]OutboxItem, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: reading outbox: %w", err)
 	}
-	defer rows.Close()
-	var out []OutboxItem
-	for rows.Next() {
-		it, err := s.scanOutbox(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return scanAll(rows, func(r *sql.Rows) (OutboxItem, error) { return s.scanOutbox(r) })
 }
 
 // RecordAttempt counts one more failed attempt of item id and sets when

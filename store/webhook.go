@@ -228,16 +228,8 @@ func (s *Store) DeadLetters(ctx context.Context, webhook int64, replaying bool) 
 	if err != nil {
 		return nil, fmt.Errorf("store: reading dead letters: %w", err)
 	}
-	defer rows.Close()
-	var out []DeadLetter
-	for rows.Next() {
-		d, err := s.scanDeadLetter(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, func(r *sql.Rows) (DeadLetter, error) { return s.scanDeadLetter(r) })
+	if err != nil {
 		return nil, fmt.Errorf("store: reading dead letters: %w", err)
 	}
 	return out, nil
