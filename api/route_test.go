@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func TestRouterEndToEnd(t *testing.T) {
 	go func() { routed <- k.m.RunRouter(rctx, []chat.RouteRule{rule}) }()
 	defer func() {
 		stop()
-		if err := <-routed; err != context.Canceled {
+		if err := <-routed; !errors.Is(err, context.Canceled) {
 			t.Errorf("the router: %v", err)
 		}
 	}()

@@ -21,6 +21,15 @@ const routerBatch = 256
 // it had not acknowledged, which Route makes harmless. It returns ctx's
 // error, or the store's.
 func (m *Messenger) RunRouter(ctx context.Context, rules []RouteRule) error {
+	err := m.runRouter(ctx, rules)
+	if ctx.Err() != nil {
+		return ctx.Err() // stopped: whatever the read it cut short said
+	}
+	return err
+}
+
+// runRouter is RunRouter's loop.
+func (m *Messenger) runRouter(ctx context.Context, rules []RouteRule) error {
 	after, err := m.EventCursor(ctx, RouterConsumer)
 	if err != nil {
 		return err
