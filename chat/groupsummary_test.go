@@ -72,6 +72,14 @@ func TestGroupSummaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob.waitRows(bobG.Conversation, 2, texts)
+	// The group's preview names her, though her own row is listed nowhere.
+	bcNow, err := bob.st.Contact(ctx, bc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := bob.m.Summary(ctx, bobG.Conversation); err != nil || s.LastSender != DisplayName(bcNow) || strings.HasPrefix(s.LastSender, "contact ") {
+		t.Fatalf("the group's newest row is carol's: LastSender %q, %v; want %q", s.LastSender, err, DisplayName(bcNow))
+	}
 	cb, err := carol.st.ContactByIdentity(ctx, bob.m.Identity())
 	if err != nil {
 		t.Fatal(err)

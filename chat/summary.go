@@ -41,6 +41,10 @@ type Summary struct {
 	// group: a request with no row in its own chat. It is listed nowhere
 	// (not in [Messenger.Requests]) until it writes to us 1:1.
 	GroupOnly bool
+	// LastSender is, for a group, the name of who wrote its newest row
+	// ([DisplayName]); the interface shows it before the row's text, and
+	// the member may be a row the lists hide (a [Summary.GroupOnly] one).
+	LastSender string
 }
 
 // Muted reports whether the chat was muted when the summary was made.
@@ -113,6 +117,14 @@ func (m *Messenger) summary(ctx context.Context, c store.Contact) (Summary, erro
 	}
 	if s.Last == nil && c.State == store.StateRequest && !c.IsGroup() {
 		s.GroupOnly, err = m.inAGroup(ctx, c)
+	}
+	if err == nil && c.IsGroup() && s.Last != nil && s.Last.Sender != 0 {
+		sender, serr := m.st.Contact(ctx, s.Last.Sender)
+		if serr != nil && !errors.Is(serr, store.ErrNotFound) {
+			return s, serr
+		}
+		sender.ID = s.Last.Sender // a member since deleted keeps its stand-in
+		s.LastSender = DisplayName(sender)
 	}
 	return s, err
 }

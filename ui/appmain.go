@@ -272,7 +272,9 @@ func (a *App) handleEvent(ev chat.Event) tea.Cmd {
 		}
 		return tea.Batch(SummaryCmd(a.core, ev.Contact.ID), a.reloadGroup(0))
 	case chat.GroupChanged:
-		return tea.Batch(SummaryCmd(a.core, ev.Contact), a.reloadGroup(ev.Contact))
+		// The whole list: members first seen with this change were
+		// listed before the group's state said they are group-only.
+		return tea.Batch(ContactsCmd(a.core), a.reloadGroup(ev.Contact))
 	case chat.ContactRemoved:
 		return a.contactRemoved(ev)
 	case chat.IdentityChanged:

@@ -63,12 +63,12 @@ func (l *ContactList) SetItems(items []chat.Summary) {
 
 // Upsert adds a contact or replaces the one with the same ID; a blocked
 // one moves to the blocked section at the end, a removed one leaves the
-// list.
+// list, and so does one now known to be only a group's member.
 func (l *ContactList) Upsert(c chat.Summary) {
 	items := append([]chat.Summary(nil), l.items...)
 	for i := range items {
 		if items[i].Contact.ID == c.Contact.ID {
-			if c.Contact.State == chat.StateRemoved && !isGroup(c.Contact) {
+			if c.Contact.State == chat.StateRemoved && !isGroup(c.Contact) || c.GroupOnly {
 				items = append(items[:i], items[i+1:]...)
 			} else {
 				items[i] = c
@@ -207,7 +207,11 @@ func (l *ContactList) renderItem(c chat.Summary, selected bool) string {
 	}
 	text := previewText(c)
 	if isGroup(c.Contact) && c.Last != nil && c.Last.Sender != 0 && !c.Last.Kind.System() {
-		text = l.nameOf(c.Last.Sender) + ": " + text // who wrote it, in a group
+		who := c.LastSender
+		if who == "" {
+			who = l.nameOf(c.Last.Sender)
+		}
+		text = SanitizeLine(who) + ": " + text // who wrote it, in a group
 	}
 	if c.Mark != "" { // a request named like a contact: say so first
 		text = c.Mark

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"ratchat/chat"
+	"ratchat/store"
 )
 
 // TestContactListGroupOnly: a member known only through a group (a
@@ -20,16 +22,35 @@ func TestContactListGroupOnly(t *testing.T) {
 			Last: &chat.Message{Seq: 1, Body: []byte("hi")}}, true},
 	}
 	for _, tt := range tests {
-		l := NewContactList(testCommon(24, 10))
-		l.SetItems(newFakeCore().contacts)
-		l.Upsert(tt.s)
-		listed := false
-		for _, s := range l.items {
-			listed = listed || s.Contact.ID == 9
+		for _, before := range []bool{false, true} { // new to the list, or listed already
+			l := NewContactList(testCommon(24, 10))
+			l.SetItems(newFakeCore().contacts)
+			if before {
+				l.Upsert(chat.Summary{Contact: chat.Contact{ID: 9, State: chat.StateRequest}})
+			}
+			l.Upsert(tt.s)
+			listed := false
+			for _, s := range l.items {
+				listed = listed || s.Contact.ID == 9
+			}
+			if listed != tt.listed {
+				t.Errorf("%s (listed before: %v): listed %v, want %v", tt.name, before, listed, tt.listed)
+			}
 		}
-		if listed != tt.listed {
-			t.Errorf("%s: listed %v, want %v", tt.name, listed, tt.listed)
-		}
+	}
+}
+
+// TestGroupPreviewSender: a group's row shows who wrote its newest
+// message by the name its summary carries, also for a member the list
+// does not show.
+func TestGroupPreviewSender(t *testing.T) {
+	l := NewContactList(testCommon(40, 10))
+	g := chat.Summary{Contact: chat.Contact{ID: 7, GroupID: store.GroupID{1}, Name: "climbing", State: chat.StateContact},
+		Last:       &chat.Message{Seq: 1, Sender: 42, Body: []byte("ropes at nine"), Kind: chat.RowText},
+		LastSender: "key 3f2a91bc"}
+	l.SetItems([]chat.Summary{g})
+	if out := l.View(); !strings.Contains(out, "key 3f2a91bc: ropes") {
+		t.Fatalf("the group's row does not name the sender:\n%s", out)
 	}
 }
 
