@@ -242,3 +242,35 @@ func TestGroupHeldOverSocket(t *testing.T) {
 	wantCode(t, c.Call(ctx, "send", SendParams{Contact: itoaID(int64(g.Conversation)), Text: "held?"}, &r), CodeGroupHeld, errGroupHeld)
 	wantCode(t, c.Call(ctx, "send", SendParams{Contact: itoaID(int64(ids[1])), Text: "held?"}, &r), CodeKeyChanged, nil)
 }
+
+// TestAcceptGroupRequest: a group that a stranger adds us to is listed by
+// requests under its id, and accept takes that id (it was refused as "no
+// such contact"); the group then takes our messages.
+func TestAcceptGroupRequest(t *testing.T) {
+	bob, alice := newProfile(t, "Bob"), newProfile(t, "Alice")
+	waitOnline(t, bob)
+	waitOnline(t, alice)
+	listen(t, alice, Config{})
+	listen(t, bob, Config{})
+	c, cb := dial(t, alice), dial(t, bob)
+	inv, _ := bob.Invite()
+	call[AddResult](t, c, "add", AddParams{Invite: inv, Name: "Bob"})
+	call[GroupResult](t, c, "group.create", GroupCreateParams{Name: "Climbers", Members: []string{"Bob"}})
+	conv := waitGroup(t, bob)
+
+	reqs := call[RequestsResult](t, cb, "requests", nil)
+	listed := false
+	for _, r := range reqs.Requests {
+		listed = listed || r.ID == int64(conv) && r.Group
+	}
+	if !listed {
+		t.Fatalf("requests %+v do not list the group %d", reqs, conv)
+	}
+	var sent SendResult
+	wantCode(t, cb.Call(context.Background(), "send", SendParams{Contact: itoaID(int64(conv)), Text: "hi"}, &sent), CodeNotAccepted, nil)
+	if r := call[RequestResult](t, cb, "accept", RequestParams{Contact: itoaID(int64(conv))}); r.ID != int64(conv) {
+		t.Fatalf("accept returned %+v, want the group %d", r, conv)
+	}
+	call[SendResult](t, cb, "send", SendParams{Contact: itoaID(int64(conv)), Text: "count me in"})
+	wantCode(t, cb.Call(context.Background(), "accept", RequestParams{Contact: "999"}, nil), CodeNoContact, chat.ErrNoContact)
+}

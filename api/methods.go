@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ratchat/chat"
+	"ratchat/store"
 )
 
 // Bounds of the methods' params.
@@ -281,6 +282,24 @@ func requestByID(ctx context.Context, m *chat.Messenger, id string) (chat.Summar
 	return findContact(ctx, m, id)
 }
 
+// groupRequestByID finds a group's row by its id (as `ratchat requests`
+// lists a group that a stranger added us to), or fails with
+// chat.ErrNoContact.
+func groupRequestByID(ctx context.Context, m *chat.Messenger, id string) (chat.Summary, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return chat.Summary{}, errorf(CodeInvalidParams, "api: invalid params: contact must be an id")
+	}
+	s, err := m.Summary(ctx, chat.ContactID(n))
+	switch {
+	case errors.Is(err, store.ErrNotFound) || err == nil && !s.Contact.IsGroup():
+		return chat.Summary{}, fmt.Errorf("%w: %q", chat.ErrNoContact, id)
+	case err != nil:
+		return chat.Summary{}, err
+	}
+	return s, nil
+}
+
 // accept accepts a message request, as a new contact or, with as and
 // code, as an existing contact's new key (the result is that contact).
 func accept(ctx context.Context, m *chat.Messenger, p RequestParams) (RequestResult, error) {
@@ -288,6 +307,9 @@ func accept(ctx context.Context, m *chat.Messenger, p RequestParams) (RequestRes
 		return RequestResult{}, errorf(CodeInvalidParams, "api: invalid params: as and code go together")
 	}
 	s, err := requestByID(ctx, m, p.Contact)
+	if errors.Is(err, chat.ErrNoContact) && p.As == "" {
+		s, err = groupRequestByID(ctx, m, p.Contact) // a group that a stranger added us to
+	}
 	if err != nil {
 		return RequestResult{}, err
 	}
