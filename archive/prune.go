@@ -16,10 +16,7 @@ import (
 func (a *Archive) Prune(cut time.Time, commit func(anchor Head) error) (int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.aead == nil {
-		return 0, ErrClosed
-	}
-	segs, err := listSegments(a.dir)
+	segs, err := a.openSegments()
 	if err != nil || len(segs) < 2 {
 		return 0, err
 	}

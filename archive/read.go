@@ -14,10 +14,7 @@ import (
 func (a *Archive) Each(since time.Time, fn func(e Entry, hash [HashSize]byte) error) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.aead == nil {
-		return ErrClosed
-	}
-	segs, err := listSegments(a.dir)
+	segs, err := a.openSegments()
 	if err != nil {
 		return err
 	}
@@ -80,10 +77,7 @@ func (a *Archive) Stats() (Stats, error) {
 func (a *Archive) After(after uint64, fn func(e Entry) error) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.aead == nil {
-		return ErrClosed
-	}
-	segs, err := listSegments(a.dir)
+	segs, err := a.openSegments()
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,14 @@ type segment struct {
 	first uint64 // from the name
 }
 
+// openSegments lists the segments of an open archive; a.mu is held.
+func (a *Archive) openSegments() ([]segment, error) {
+	if a.aead == nil {
+		return nil, ErrClosed
+	}
+	return listSegments(a.dir)
+}
+
 // listSegments returns the segment files of dir, by first seq.
 func listSegments(dir string) ([]segment, error) {
 	ents, err := os.ReadDir(dir)

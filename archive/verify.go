@@ -18,10 +18,7 @@ import (
 func (a *Archive) Verify(head, anchor Head) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.aead == nil {
-		return ErrClosed
-	}
-	segs, err := listSegments(a.dir)
+	segs, err := a.openSegments()
 	if err != nil {
 		return err
 	}
