@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/netip"
 
 	"ratchat/api"
 	"ratchat/chat"
@@ -66,6 +68,10 @@ func (p *httpPart) start(ctx context.Context, _ *cli, env *serveEnv) (func() err
 		return nil, err
 	}
 	env.Log.Info("http api listening", "addr", hs.Addr(), "routes", len(p.routes), "sign_agents", p.signAgents)
+	if !onLoopback(hs.Addr()) {
+		env.Log.Warn("the http api listens beyond this machine without TLS: tokens and messages cross the network "+
+			"in the clear; serve it on 127.0.0.1 behind a TLS reverse proxy or an SSH tunnel", "addr", hs.Addr())
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
@@ -85,4 +91,15 @@ func (p *httpPart) start(ctx context.Context, _ *cli, env *serveEnv) (func() err
 		}
 		return errors.Join(hs.Close(), rerr)
 	}, nil
+}
+
+// onLoopback reports whether a listening address (host:port) is on the
+// loopback interface only: plain HTTP is safe there and nowhere else.
+func onLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
