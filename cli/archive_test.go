@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -94,27 +93,13 @@ func TestServeArchive(t *testing.T) {
 	}
 }
 
-// startServeParts is startServe with the given parts only.
+// startServeParts is startServe with the given parts only (none given:
+// every part, as serve makes them).
 func startServeParts(t *testing.T, dir string, parts ...servePart) (stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	log := &signalWriter{want: "api listening", seen: make(chan struct{})}
 	c := &cli{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: log}
 	c.g.data = dir
 	c.o.serveParts = parts
-	done := make(chan error, 1)
-	go func() { done <- c.serve(ctx) }()
-	select {
-	case <-log.seen:
-	case err := <-done:
-		cancel()
-		t.Fatalf("serve ended at once: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("serve never listened")
-	}
-	return func() error {
-		cancel()
-		return <-done
-	}
+	return runServeUntil(t, c, log)
 }

@@ -37,10 +37,14 @@ func (w *signalWriter) Write(p []byte) (int, error) {
 // returns once its socket answers; stop ends it and returns its error.
 func startServe(t *testing.T, dir string) (stop func() error) {
 	t.Helper()
+	return startServeParts(t, dir)
+}
+
+// runServeUntil runs c's serve in the background until log has seen its
+// line; stop ends it and returns its error.
+func runServeUntil(t *testing.T, c *cli, log *signalWriter) (stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	log := &signalWriter{want: "api listening", seen: make(chan struct{})}
-	c := &cli{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: log}
-	c.g.data = dir
 	done := make(chan error, 1)
 	go func() { done <- c.serve(ctx) }()
 	select {
@@ -50,7 +54,7 @@ func startServe(t *testing.T, dir string) (stop func() error) {
 		t.Fatalf("serve ended at once: %v", err)
 	case <-time.After(10 * time.Second):
 		cancel()
-		t.Fatal("serve never listened")
+		t.Fatalf("serve never logged %q", log.want)
 	}
 	return func() error {
 		cancel()

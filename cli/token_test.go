@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"io"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"ratchat/chat"
 )
@@ -60,23 +58,12 @@ func TestServeHTTP(t *testing.T) {
 	if err := fs.Parse([]string{"--http", "127.0.0.1:0", "--route", "billing=invoice,refund", "--sign-agents"}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.serve(ctx) }()
-	select {
-	case <-log.seen:
-	case err := <-done:
-		cancel()
-		t.Fatalf("serve ended at once: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("serve never listened on HTTP")
-	}
+	stop := runServeUntil(t, c, log)
 	log.mu.Lock()
 	m := regexp.MustCompile(`http api listening" addr=(\S+)`).FindStringSubmatch(log.buf.String())
 	log.mu.Unlock()
 	if m == nil {
-		cancel()
+		stop()
 		t.Fatal("no address in the log")
 	}
 	url := "http://" + m[1] + "/rpc"
@@ -103,8 +90,7 @@ func TestServeHTTP(t *testing.T) {
 	if status, _ := post(""); status != http.StatusUnauthorized {
 		t.Errorf("without a token: HTTP %d, want 401", status)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("serve: %v", err)
 	}
 	if _, err := http.Post(url, "application/json", strings.NewReader("{}")); err == nil {
