@@ -41,7 +41,9 @@ func ParseRetention(s string) (time.Duration, error) {
 		}
 		var n int
 		n, err = strconv.Atoi(s[:len(s)-1])
-		if err == nil && (n <= 0 || n > 100*366) {
+		// Bounded before multiplying: "585y" times a year overflows
+		// int64 and wrapped to 167 days.
+		if err == nil && (n <= 0 || n > int(100*year/unit)) {
 			err = errors.New("out of range")
 		}
 		d = time.Duration(n) * unit

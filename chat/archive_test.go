@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -270,6 +271,9 @@ func TestParseRetention(t *testing.T) {
 		{"-5d", 0, false}, // negative
 		{"y", 0, false},
 		{"200y", 0, false}, // over a century
+		{"585y", 0, false}, // its nanoseconds overflow int64: it once wrapped to 167 days
+		{"36600d", 0, false},
+		{"100y", 100 * year, true},
 	}
 	for _, tt := range tests {
 		got, err := ParseRetention(tt.in)
@@ -340,4 +344,27 @@ func TestArchiveDrainWhileWriting(t *testing.T) {
 	if err := p.m.VerifyArchive(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// FuzzParseRetention: whatever the text, a retention parsed is between a
+// day and a century, and one given in years or days is exactly that many.
+func FuzzParseRetention(f *testing.F) {
+	for _, s := range []string{"7y", "90d", "2160h", "585y", "36600d", "-1y", "1e9y", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseRetention(s)
+		if err != nil {
+			if !errors.Is(err, ErrRetention) {
+				t.Fatalf("ParseRetention(%q): %v is no ErrRetention", s, err)
+			}
+			return
+		}
+		if d < 24*time.Hour || d > 100*year {
+			t.Fatalf("ParseRetention(%q) = %v, out of range", s, d)
+		}
+		if n, err := strconv.Atoi(s[:len(s)-1]); err == nil && strings.HasSuffix(s, "y") && (int64(d/year) != int64(n) || d%year != 0) {
+			t.Fatalf("ParseRetention(%q) = %v, want %d years", s, d, n)
+		}
+	})
 }
