@@ -98,7 +98,7 @@ func (m *Messenger) act(ctx context.Context, id store.ContactID, c *Content, cha
 	} else if g != nil {
 		return m.actInGroup(ctx, g, c, change)
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	contact, s, err := m.sendable(ctx, id)
 	if err != nil {

@@ -31,7 +31,7 @@ func (p *profile) waitChanged(what string, id store.MessageID, ok func(store.Mes
 func (p *profile) sendRaw(c store.Contact, content *Content, plaintext []byte) {
 	p.t.Helper()
 	m := p.m
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	if plaintext == nil {
 		var err error

@@ -89,9 +89,16 @@ func (m *Messenger) AuthenticateAPI(ctx context.Context, text string) (store.Acc
 	if err != nil {
 		return store.AccessToken{}, err
 	}
+	if t, ok := m.apiTokens.get(hash); ok {
+		return t, nil
+	}
+	gen := m.apiTokens.generation()
 	t, err := m.st.AccessTokenByHash(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.AccessToken{}, ErrBadToken
+	}
+	if err == nil {
+		m.apiTokens.put(hash, t, gen)
 	}
 	return t, err
 }
@@ -113,6 +120,7 @@ func (m *Messenger) APIToken(ctx context.Context, id int64) (store.AccessToken, 
 // RevokeAPIToken revokes a token for good; an agent's open conversations go
 // to the other agents, or wait. It returns the assignments this made.
 func (m *Messenger) RevokeAPIToken(ctx context.Context, id int64) ([]store.Assignment, error) {
+	defer m.apiTokens.clear() // after the revocation, so no reader caches the token again
 	made, err := m.st.RevokeAccessToken(ctx, id, m.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w (token %d)", ErrBadToken, id)

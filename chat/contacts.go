@@ -46,7 +46,7 @@ func (m *Messenger) AddContact(ctx context.Context, invite, name string) (store.
 	if err != nil {
 		return store.Contact{}, err
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	c, err := m.st.ContactByIdentity(ctx, inv.Identity)
 	switch {
@@ -121,7 +121,7 @@ func (m *Messenger) profileContent(ctx context.Context) (*Content, error) {
 // AcceptIdentity lets messages flow again to a contact whose identity key
 // changed, after the user has seen the change.
 func (m *Messenger) AcceptIdentity(ctx context.Context, id store.ContactID) error {
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	if err := m.st.AcceptIdentity(ctx, id); err != nil {
 		return err

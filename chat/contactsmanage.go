@@ -93,7 +93,7 @@ func (m *Messenger) Remove(ctx context.Context, id store.ContactID, keepHistory 
 
 // removeRow forgets or deletes a contact's row, under the session lock.
 func (m *Messenger) removeRow(ctx context.Context, id store.ContactID, keepHistory bool) error {
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	if keepHistory {
 		return m.st.Forget(ctx, id)

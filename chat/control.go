@@ -73,7 +73,7 @@ func (m *Messenger) answerProfile(ctx context.Context, contact store.Contact) er
 	if contact.Held || contact.State != store.StateContact {
 		return nil // a request learns who we are once accepted
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	content, err := m.profileContent(ctx)
 	if err != nil {

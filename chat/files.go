@@ -236,7 +236,7 @@ func (m *Messenger) queueChunk(ctx context.Context, o *outgoing, index uint32, d
 	} else if g != nil {
 		return m.queueGroupChunk(ctx, g, o, content)
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	c, s, err := m.sendable(ctx, o.contact)
 	if err != nil {
@@ -280,7 +280,7 @@ func (m *Messenger) trySendFileControl(ctx context.Context, c store.Contact, con
 	if err := m.stamp(content); err != nil {
 		return err
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	if err := m.sendControl(ctx, c, content); err != nil {
 		return err

@@ -173,7 +173,7 @@ func benchMember(b *testing.B, m *Messenger, i int) store.ContactID {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	if err := m.sendGroupControlWith(ctx, c, s, content); err != nil {
 		b.Fatal(err)

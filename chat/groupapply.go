@@ -220,7 +220,7 @@ func (m *Messenger) applyVersion(ctx context.Context, conv store.Contact, prev, 
 // retryJoined decrypts what members who joined in this version wrote
 // before the version reached us.
 func (m *Messenger) retryJoined(ctx context.Context, conv store.Contact, prev *GroupState, members []store.Contact) error {
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	for _, c := range members {
 		if prev == nil || prev.member(c.Identity) < 0 {
@@ -299,7 +299,7 @@ func (m *Messenger) receiveGroupFetch(ctx context.Context, from store.Contact, c
 		return nil
 	}
 	m.ensureSessions(ctx, []store.Contact{from})
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	for _, b := range states {
 		content := &Content{Kind: KindGroupUpdate, GroupState: b}

@@ -142,7 +142,7 @@ func (m *Messenger) keysAfterChange(ctx context.Context, conv store.Contact, pre
 		to = members
 	}
 	m.ensureSessions(ctx, to)
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	g := &group{conv: conv, state: next}
 	rec, err := m.ownSenderKey(ctx, g, members, false)
@@ -172,7 +172,7 @@ func (m *Messenger) resendSenderKey(ctx context.Context, g *group, from store.Co
 		return nil
 	}
 	m.ensureSessions(ctx, []store.Contact{from})
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	rec, err := m.ownSenderKey(ctx, g, nil, false)
 	if err != nil || rec == nil {
@@ -216,7 +216,7 @@ func (m *Messenger) resendToMember(ctx context.Context, g *group, to store.Conta
 			return err
 		}
 		payload := append(append(make([]byte, 0, len(g.state.ID)+len(msg)), g.state.ID[:]...), msg...)
-		env, err := m.groupSealer().Seal(m.rand, to.Identity, transport.TypeSenderKey, payload)
+		env, err := m.envelopeSealer().Seal(m.rand, to.Identity, transport.TypeSenderKey, payload)
 		if err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func (m *Messenger) receiveSenderKey(ctx context.Context, from store.Contact, c 
 	if conv.State == store.StateRemoved {
 		return nil
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	rec := new(session.SenderKeyRecord)
 	b, err := m.st.SenderKey(ctx, conv.ID, from.ID)

@@ -64,7 +64,7 @@ func (m *Messenger) hasSession(ctx context.Context, id store.ContactID) bool {
 	if known {
 		return true
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	var s session.Session
 	ok := m.loadSession(ctx, id, &s) == nil && s.Established()
 	m.mu.Unlock()
@@ -91,7 +91,7 @@ func (m *Messenger) startMemberSession(ctx context.Context, c store.Contact) err
 	if err != nil {
 		return err
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	var s session.Session
 	if err := m.loadSession(ctx, c.ID, &s); err != nil {
@@ -142,7 +142,7 @@ func (m *Messenger) sendGroupControlWith(ctx context.Context, c store.Contact, s
 // where needed. A member with no session is skipped with a log line.
 func (m *Messenger) sendToMembers(ctx context.Context, cs []store.Contact, content *Content) error {
 	m.ensureSessions(ctx, cs)
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	if err := m.sendToMembersLocked(ctx, cs, content); err != nil {
 		return err
@@ -299,7 +299,7 @@ func (m *Messenger) answerMemberProfile(ctx context.Context, c store.Contact) er
 	if err != nil {
 		return err
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	err = m.sendGroupControl(ctx, c, content)
 	if errors.Is(err, ErrNoSession) {

@@ -46,7 +46,7 @@ func newPendingFixture(t *testing.T, n int) pendingFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	am.mu.Lock()
+	am.lockSessions()
 	defer am.mu.Unlock()
 	rec, err := am.ownSenderKey(ctx, g, members, false)
 	if err != nil {

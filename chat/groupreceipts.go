@@ -82,7 +82,7 @@ func (m *Messenger) groupReadReceipts(ctx context.Context, conv store.Contact, a
 	if err != nil {
 		return err
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	for sender, ids := range bySender {
 		if _, err := m.st.SetStatuses(ctx, conv.ID, ids, store.StatusRead); err != nil {
@@ -135,7 +135,7 @@ func (m *Messenger) acceptGroup(ctx context.Context, conv store.Contact) error {
 		}
 		after = rows[len(rows)-1].Seq
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	for sender, ids := range delivered {
 		to, err := m.st.Contact(ctx, sender)
 		if err != nil {

@@ -69,7 +69,7 @@ func (m *Messenger) receiveGroupMessage(ctx context.Context, opened *transport.O
 		p.stranger = true
 		return m.notYetMember(ctx, g, sender, p)
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	return m.decryptGroupMessage(ctx, g, sender, p, true)
 }
@@ -83,7 +83,7 @@ func (m *Messenger) receiveGroupMessage(ctx context.Context, opened *transport.O
 func (m *Messenger) notYetMember(ctx context.Context, g *group, sender store.Contact, p pendingGroupMessage) error {
 	m.log.Warn("a group message from someone not in our version of the group", "contact", sender.ID, "group", g.conv.ID, "version", g.state.Version)
 	m.heardFrom(sender.Identity, g.state)
-	m.mu.Lock()
+	m.lockSessions()
 	err := m.holdGroupMessage(ctx, g, sender, p, ErrNotMember, false)
 	m.mu.Unlock()
 	if err != nil {

@@ -384,7 +384,7 @@ func (p *profile) sealForGroup(conv store.ContactID, content *Content, to *profi
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	p.m.mu.Lock()
+	p.m.lockSessions()
 	defer p.m.mu.Unlock()
 	sealed, err := p.m.sealGroup(ctx, g, members, content)
 	if err != nil {
@@ -741,7 +741,7 @@ func TestGroupStranger(t *testing.T) {
 	if err := carol.m.stamp(key); err != nil {
 		t.Fatal(err)
 	}
-	carol.m.mu.Lock()
+	carol.m.lockSessions()
 	err = carol.m.sendGroupControl(ctx, ca, key)
 	if err == nil {
 		_, err = carol.st.Enqueue(ctx, store.OutboxItem{Contact: ca.ID, Payload: env})

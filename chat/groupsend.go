@@ -65,7 +65,7 @@ func (m *Messenger) sealGroup(ctx context.Context, g *group, members []store.Con
 	payload := append(append(make([]byte, 0, len(g.state.ID)+len(msg)), g.state.ID[:]...), msg...)
 	out := &groupSealed{deliveries: make([]store.GroupDelivery, 0, len(members))}
 	for _, mc := range members {
-		env, err := m.groupSealer().Seal(m.rand, mc.Identity, transport.TypeSenderKey, payload)
+		env, err := m.envelopeSealer().Seal(m.rand, mc.Identity, transport.TypeSenderKey, payload)
 		if err != nil {
 			return nil, err
 		}
@@ -80,7 +80,7 @@ func (m *Messenger) sealGroup(ctx context.Context, g *group, members []store.Con
 // groupSealer returns the [transport.Sealer] of our envelopes to members,
 // made the first time: it remembers the static agreement with each member,
 // a third of each envelope's cost.
-func (m *Messenger) groupSealer() *transport.Sealer {
+func (m *Messenger) envelopeSealer() *transport.Sealer {
 	m.groups.mu.Lock()
 	defer m.groups.mu.Unlock()
 	if m.groups.sealer == nil {
@@ -99,7 +99,7 @@ func (m *Messenger) sendSealed(ctx context.Context, g *group, c *Content, commit
 		return err
 	}
 	m.ensureSessions(ctx, members)
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	sealed, err := m.sealGroup(ctx, g, members, c)
 	if err != nil {

@@ -68,7 +68,8 @@ type Config struct {
 // home running, sends, receives, and reports what happened as [Event]s.
 // All methods are safe for concurrent use.
 type Messenger struct {
-	tokens tokenState // deposit tokens; see tokens.go
+	tokens    tokenState    // deposit tokens; see tokens.go
+	apiTokens apiTokenCache // live API tokens by hash; see assign_cache.go
 	cfg    Config
 	// privacyMu guards cfg.Privacy, which SetPrivacy changes.
 	privacyMu sync.Mutex
@@ -82,6 +83,8 @@ type Messenger struct {
 	// mu serializes everything that reads and writes ratchet sessions, so
 	// that a session is never used by two operations at once.
 	mu sync.Mutex
+	// pipe commits 1:1 sends after m.mu is released ([sendPipe]).
+	pipe *sendPipe
 
 	server   *transport.Server // peer mode only
 	listener net.Listener
@@ -229,6 +232,7 @@ func newMessenger(ctx context.Context, cfg Config) (*Messenger, error) {
 	m.local = session.Local{Identity: m.identity, RegistrationID: uint32(id), Now: m.now}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.events = newEventQueue()
+	m.pipe = newSendPipe(m.st)
 	m.ready = make(chan struct{})
 	m.presence = newPresence(m.cfg.PresenceInterval)
 	m.search = newSearchState()

@@ -87,17 +87,30 @@ func (m *Messenger) deliverDue(ctx context.Context, ob *outbox) error {
 		ob.release(lanes)
 		return err
 	}
+	ids := make([]store.ContactID, len(lanes))
+	for i, l := range lanes {
+		ids[i] = l.contact
+	}
+	contacts, err := m.st.ContactsByID(ctx, ids)
+	if err != nil {
+		ob.release(lanes)
+		return err
+	}
 	for i, l := range lanes {
 		if !ob.acquire(ctx) {
 			ob.release(lanes[i:])
 			return nil
 		}
 		u := urgent[l.contact]
+		c, ok := contacts[l.contact]
 		ob.lanes.Add(1)
 		go func() {
 			defer ob.lanes.Done()
 			defer ob.done(l.contact)
-			if err := m.deliverLane(ctx, l, u, ob.dq); err != nil && ctx.Err() == nil {
+			if !ok {
+				return // removed since; its items went with it
+			}
+			if err := m.deliverLane(ctx, c, l, u, ob.dq); err != nil && ctx.Err() == nil {
 				m.log.Warn("outbox", "err", err)
 			}
 		}()
@@ -144,15 +157,11 @@ func outboxLanes(items []store.OutboxItem, now time.Time, urgent map[store.Conta
 // and stops at the first that fails, which is scheduled for a retry: the
 // later ones wait behind it. A held contact gets nothing. The error is
 // the store's, not the delivery's.
-func (m *Messenger) deliverLane(ctx context.Context, l outboxLane, urgent bool, dq *dequeuer) error {
+func (m *Messenger) deliverLane(ctx context.Context, c store.Contact, l outboxLane, urgent bool, dq *dequeuer) error {
 	// The lane ends when its items are dequeued: until then a pass would
 	// find them still queued and deposit them again.
 	var dequeued sync.WaitGroup
 	defer dequeued.Wait()
-	c, err := m.st.Contact(ctx, l.contact)
-	if err != nil {
-		return err
-	}
 	if c.Held {
 		return nil
 	}

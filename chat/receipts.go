@@ -47,7 +47,7 @@ func (m *Messenger) flushReceipts() {
 	if len(pending) == 0 || m.ctx.Err() != nil {
 		return
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	for id, ids := range pending {
 		c, err := m.st.Contact(m.ctx, id)

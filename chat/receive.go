@@ -98,7 +98,7 @@ func (m *Messenger) receive(ctx context.Context, d *transport.Deliver) error {
 // session and commits the new state, under the session lock. It reports
 // whether the content is a control message, for the caller to apply.
 func (m *Messenger) decryptAndCommit(ctx context.Context, in *incoming, opened *transport.OpenedEnvelope) (bool, error) {
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	if err := m.loadSender(ctx, in); err != nil {
 		return false, err

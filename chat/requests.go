@@ -149,7 +149,7 @@ func (m *Messenger) Block(ctx context.Context, id store.ContactID) error {
 
 // block marks a contact blocked and deletes its history, under the session lock.
 func (m *Messenger) block(ctx context.Context, id store.ContactID) error {
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	if err := m.st.Block(ctx, id); err != nil {
 		return err
@@ -250,7 +250,7 @@ func (m *Messenger) AcceptAsKeyChange(ctx context.Context, request, contact stor
 
 // merge is [store.Store.MergeRequestInto] under the session lock.
 func (m *Messenger) merge(ctx context.Context, request, contact store.ContactID, key keys.PublicKey) error {
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	return m.st.MergeRequestInto(ctx, request, contact, key)
 }

@@ -61,7 +61,7 @@ func (m *Messenger) resetSession(ctx context.Context, id store.ContactID) error 
 	if err := m.stamp(content); err != nil {
 		return err
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	err = m.sendControlWith(ctx, c, s, content)
 	m.mu.Unlock()
 	if err != nil {

@@ -170,7 +170,7 @@ func (m *Messenger) unconfirmed(ctx context.Context, id store.ContactID, stored 
 // [Messenger.resetSession] does). It returns the fresh session, or nil
 // when the messages go over the stored one.
 func (m *Messenger) retrySession(ctx context.Context, c store.Contact, dem *session.DecryptionErrorMessage) (*session.Session, error) {
-	m.mu.Lock()
+	m.lockSessions()
 	s := new(session.Session)
 	err := m.loadSession(ctx, c.ID, s)
 	m.mu.Unlock()
@@ -224,7 +224,7 @@ func (m *Messenger) freshSession(ctx context.Context, c store.Contact) (*session
 // is set (after a reset message) or else the stored session, skipping
 // messages already re-sent within the interval.
 func (m *Messenger) resend(ctx context.Context, c store.Contact, fresh *session.Session, msgs []store.Message) error {
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	s := fresh
 	if s != nil {

@@ -7,7 +7,6 @@ import (
 
 	"ratchat/session"
 	"ratchat/store"
-	"ratchat/transport"
 )
 
 // Send writes a text message to a contact: it is encrypted, stored with
@@ -22,29 +21,10 @@ func (m *Messenger) Send(ctx context.Context, id store.ContactID, text string) (
 }
 
 // sendMessage encrypts content c for contact id and commits it as a row of
-// the history, which fill completes (its text, or its file).
+// the history, which fill completes (its text, or its file). The commit
+// goes through the send pipe: m.mu is held only while the message is
+// sealed, and concurrent sends share transactions (see [sendPipe]).
 func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Content, fill func(*store.Message)) (store.Message, error) {
-	if g, err := m.groupOf(ctx, id); err != nil {
-		return store.Message{}, err
-	} else if g != nil {
-		return m.sendGroupMessage(ctx, g, c, fill)
-	}
-	renewed := m.renewalFor(ctx, id)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	contact, s, err := m.sendable(ctx, id)
-	if err != nil {
-		return store.Message{}, err
-	}
-	if renewed != nil && !s.SPQR() {
-		// The old state stays, archived, to read what the contact still
-		// sends on it; the next message starts the new session.
-		s.Supersede(renewed)
-	}
-	payload, state, err := m.seal(contact, s, c)
-	if err != nil {
-		return store.Message{}, err
-	}
 	msg := store.Message{
 		Conversation: id, ID: c.ID, Direction: store.Outgoing,
 		Sent: c.Sent, Received: c.Sent, Status: store.StatusQueued, StatusAt: c.Sent,
@@ -53,7 +33,36 @@ func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Cont
 	if err := m.expiry(ctx, id, &msg); err != nil {
 		return store.Message{}, err
 	}
-	seq, _, err := m.st.CommitSent(ctx, store.Sent{Message: msg, Session: state, Payload: payload})
+	m.mu.Lock()
+	contact, err := m.st.Contact(ctx, id)
+	if err != nil {
+		m.mu.Unlock()
+		return store.Message{}, err
+	}
+	if contact.GroupID != (store.GroupID{}) {
+		m.mu.Unlock()
+		g, err := m.loadState(ctx, contact)
+		if err != nil {
+			return store.Message{}, err
+		}
+		return m.sendGroupMessage(ctx, g, c, fill)
+	}
+	s, err := m.sendableAs(ctx, contact)
+	if err == nil && !s.SPQR() {
+		s, err = m.renewUnlocked(ctx, id)
+	}
+	if err != nil {
+		m.mu.Unlock()
+		return store.Message{}, err
+	}
+	payload, state, err := m.seal(contact, s, c)
+	if err != nil {
+		m.mu.Unlock()
+		return store.Message{}, err
+	}
+	pending := m.pipe.add(ctx, store.Sent{Message: msg, Session: state, Payload: payload}, s)
+	m.mu.Unlock()
+	seq, err := pending.wait()
 	if err != nil {
 		return store.Message{}, err
 	}
@@ -63,6 +72,29 @@ func (m *Messenger) sendMessage(ctx context.Context, id store.ContactID, c *Cont
 	m.events.emit(MessageStored{Contact: id, Message: msg})
 	m.wakeOutbox()
 	return msg, nil
+}
+
+// renewUnlocked replaces a session that lacks SPQR before a send (see
+// [Messenger.renewalFor]): it releases m.mu while it fetches a bundle,
+// then takes it again and returns the session to send on, read afresh.
+// The caller holds m.mu and still does on return.
+func (m *Messenger) renewUnlocked(ctx context.Context, id store.ContactID) (*session.Session, error) {
+	m.mu.Unlock()
+	renewed := m.renewalFor(ctx, id)
+	m.mu.Lock()
+	contact, s, err := m.sendable(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if contact.GroupID != (store.GroupID{}) {
+		return nil, ErrNotAccepted // it cannot turn into a group; be safe
+	}
+	if renewed != nil && !s.SPQR() {
+		// The old state stays, archived, to read what the contact still
+		// sends on it; the next message starts the new session.
+		s.Supersede(renewed)
+	}
+	return s, nil
 }
 
 // renewalFor returns a new session with contact id when the stored one
@@ -79,8 +111,11 @@ func (m *Messenger) renewalFor(ctx context.Context, id store.ContactID) *session
 	if err != nil || c.Held || c.State != store.StateContact {
 		return nil
 	}
+	m.lockSessions()
 	var s session.Session
-	if err := m.loadSession(ctx, id, &s); err != nil || !s.Established() || s.SPQR() {
+	err = m.loadSession(ctx, id, &s)
+	m.mu.Unlock()
+	if err != nil || !s.Established() || s.SPQR() {
 		return nil
 	}
 	fresh, err := m.freshSession(ctx, c)
@@ -97,20 +132,31 @@ func (m *Messenger) sendable(ctx context.Context, id store.ContactID) (store.Con
 	if err != nil {
 		return c, nil, err
 	}
+	s, err := m.sendableAs(ctx, c)
+	return c, s, err
+}
+
+// sendableAs checks that we may send to contact c and returns its newest
+// session: the send pipe's, while commits of it are queued, or the
+// store's. The caller holds m.mu.
+func (m *Messenger) sendableAs(ctx context.Context, c store.Contact) (*session.Session, error) {
 	if c.Held {
-		return c, nil, &IdentityChangedError{Contact: id}
+		return nil, &IdentityChangedError{Contact: c.ID}
 	}
 	if c.State != store.StateContact {
-		return c, nil, ErrNotAccepted
+		return nil, ErrNotAccepted
+	}
+	if s := m.pipe.session(c.ID); s != nil {
+		return s, nil
 	}
 	s := new(session.Session)
-	if err := m.loadSession(ctx, id, s); err != nil {
-		return c, nil, err
+	if err := m.loadSession(ctx, c.ID, s); err != nil {
+		return nil, err
 	}
 	if !s.Established() {
-		return c, nil, ErrNoSession
+		return nil, ErrNoSession
 	}
-	return c, s, nil
+	return s, nil
 }
 
 // seal encrypts content with the session and seals it for the contact's
@@ -124,7 +170,7 @@ func (m *Messenger) seal(c store.Contact, s *session.Session, content *Content) 
 	if err != nil {
 		return nil, nil, err
 	}
-	envelope, err := transport.SealEnvelope(m.rand, &m.identity, c.Identity, uint8(typ), msg)
+	envelope, err := m.envelopeSealer().Seal(m.rand, c.Identity, uint8(typ), msg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -183,7 +229,7 @@ func (m *Messenger) readReceipts(ctx context.Context, id store.ContactID, ids []
 	if len(ids) == 0 {
 		return nil
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	c, err := m.st.Contact(ctx, id)
 	if err != nil {

@@ -52,7 +52,7 @@ func (m *Messenger) SetTimer(ctx context.Context, id store.ContactID, d time.Dur
 		}
 		return m.timerSet(ctx, id, d)
 	}
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	c, s, err := m.sendable(ctx, id)
 	if err != nil {

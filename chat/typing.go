@@ -60,7 +60,7 @@ func (m *Messenger) SetTyping(ctx context.Context, id store.ContactID, typing bo
 // The state must be stored even when the envelope is dropped, so that no
 // message key is ever used twice; the contact skips the lost message.
 func (m *Messenger) sealEphemeral(ctx context.Context, id store.ContactID, content *Content) (store.Contact, []byte, error) {
-	m.mu.Lock()
+	m.lockSessions()
 	defer m.mu.Unlock()
 	contact, s, err := m.sendable(ctx, id)
 	if err != nil {

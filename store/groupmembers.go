@@ -46,3 +46,41 @@ func (s *Store) ContactsByIdentity(ctx context.Context, ids []keys.PublicKey) (m
 	}
 	return out, nil
 }
+
+// ContactsByID returns the rows of the given ids that exist, read a batch
+// at a time: the outbox reads every contact a pass delivers to at once,
+// not one query a contact.
+func (s *Store) ContactsByID(ctx context.Context, ids []ContactID) (map[ContactID]Contact, error) {
+	q, err := s.reader()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[ContactID]Contact, len(ids))
+	err = batches(len(ids), func(start, size int) error {
+		args := make([]any, size)
+		for i := range args {
+			args[i] = ids[start+i]
+		}
+		rows, err := q.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE id IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", size), ", ")+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("store: reading contacts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := s.scanContact(rows)
+			if err != nil {
+				return err
+			}
+			out[c.ID] = c
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: reading contacts: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
