@@ -70,7 +70,7 @@ type Config struct {
 type Messenger struct {
 	tokens    tokenState    // deposit tokens; see tokens.go
 	apiTokens apiTokenCache // live API tokens by hash; see assign_cache.go
-	cfg    Config
+	cfg       Config
 	// privacyMu guards cfg.Privacy, which SetPrivacy changes.
 	privacyMu sync.Mutex
 	st        *store.Store
