@@ -165,11 +165,19 @@ func (m *Messenger) deliverLane(ctx context.Context, c store.Contact, l outboxLa
 	if c.Held {
 		return nil
 	}
+	var token transport.Token // read once a lane: a lane is a few items to one contact
 	for _, item := range l.items {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if err := m.deposit(ctx, c, item); err != nil {
+		err := error(nil)
+		if token.IsZero() {
+			token, err = m.depositToken(ctx, c)
+		}
+		if err == nil {
+			err = m.deposit(ctx, c, token, item)
+		}
+		if err != nil {
 			if errors.Is(err, errNoToken) {
 				return nil // it waits for the contact's token, which wakes the outbox
 			}
@@ -185,12 +193,9 @@ func (m *Messenger) deliverLane(ctx context.Context, c store.Contact, l outboxLa
 	return nil
 }
 
-// deposit deposits one item at the contact's home; the caller dequeues it.
-func (m *Messenger) deposit(ctx context.Context, c store.Contact, item store.OutboxItem) error {
-	token, err := m.depositToken(ctx, c)
-	if err != nil {
-		return err
-	}
+// deposit deposits one item at the contact's home with the token it
+// gave us; the caller dequeues it.
+func (m *Messenger) deposit(ctx context.Context, c store.Contact, token transport.Token, item store.OutboxItem) error {
 	conn, err := m.pool.get(ctx, c.Address)
 	if err != nil {
 		return err
