@@ -110,6 +110,10 @@ const (
 	CodeNoWebhook      = 45 // no webhook has that id
 	CodeInvalidWebhook = 46 // not an absolute http(s) URL, or a secret too short or long
 	CodeNoDeadLetter   = 47 // no dead letter has that id
+
+	// The archive after a restore (50 to 51).
+	CodeArchiveKey     = 50 // the archive's key file does not open under this profile's identity
+	CodeArchiveForeign = 51 // archive.enable over a folder of records with no key file for them
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -161,6 +165,8 @@ var causes = []cause{
 	{CodeNoWebhook, "no_such_webhook", chat.ErrNoWebhook},
 	{CodeInvalidWebhook, "invalid_webhook", chat.ErrInvalidWebhook},
 	{CodeNoDeadLetter, "no_such_dead_letter", chat.ErrNoDeadLetter},
+	{CodeArchiveKey, "archive_key", chat.ErrArchiveKeyFile},
+	{CodeArchiveForeign, "archive_foreign", chat.ErrArchiveForeign},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},
