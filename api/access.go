@@ -35,7 +35,7 @@ var leastRole = map[string]Role{
 	"conversation.read": RoleAgent, "conversation.close": RoleAgent, "conversations.mine": RoleAgent,
 	"rpc.discover": RoleAgent,
 	// The event log (part A) filters what it shows by Caller.SeesContact.
-	"events.read": RoleAgent, "events.ack": RoleAgent, "events.subscribe": RoleAgent,
+	"events.read": RoleAgent, "events.ack": RoleAgent, "events.subscribe": RoleAgent, "events.unsubscribe": RoleAgent,
 }
 
 // agentScoped are the agent's methods that take a conversation in their

@@ -14,13 +14,17 @@ import (
 )
 
 // Client calls the api of the process that owns a profile, over its
-// socket. Calls on one client run one at a time.
+// socket. Calls on one client run one at a time, until the first
+// [Client.Subscribe]: from then on a reader of its own routes each answer
+// to its call and each notification to its subscription, and calls may
+// run at once.
 type Client struct {
 	mu     sync.Mutex
 	conn   net.Conn
 	r      *bufio.Reader
 	next   int64
-	broken error // set when a call left the stream out of step
+	broken error      // set when a call left the stream out of step
+	mux    *clientMux // set by the first Subscribe (api/client_subscribe.go)
 }
 
 // Dial connects to the api socket of the profile in dir. When no process
@@ -48,21 +52,21 @@ func (c *Client) Close() error { return c.conn.Close() }
 // first the call fails, and the client cannot be used again.
 func (c *Client) Call(ctx context.Context, method string, params, result any) error {
 	c.mu.Lock()
+	if mux := c.mux; mux != nil {
+		c.mu.Unlock()
+		return mux.call(ctx, method, params, result)
+	}
 	defer c.mu.Unlock()
 	if c.broken != nil {
 		return c.broken
 	}
 	c.next++
 	id := json.RawMessage(strconv.FormatInt(c.next, 10))
-	raw, err := json.Marshal(params)
+	line, err := requestLine(id, method, params)
 	if err != nil {
-		return fmt.Errorf("api: encoding params: %w", err)
+		return err
 	}
-	line, err := json.Marshal(request{JSONRPC: version, ID: id, Method: method, Params: raw})
-	if err != nil {
-		return fmt.Errorf("api: encoding the request: %w", err)
-	}
-	resp, err := c.roundTrip(ctx, append(line, '\n'))
+	resp, err := c.roundTrip(ctx, line)
 	if err != nil {
 		c.broken = err
 		return err
@@ -79,6 +83,19 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 		return resp.Error
 	}
 	return decodeResult(resp.Result, result)
+}
+
+// requestLine is the line of a request: its JSON and a newline.
+func requestLine(id json.RawMessage, method string, params any) ([]byte, error) {
+	raw, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("api: encoding params: %w", err)
+	}
+	line, err := json.Marshal(request{JSONRPC: version, ID: id, Method: method, Params: raw})
+	if err != nil {
+		return nil, fmt.Errorf("api: encoding the request: %w", err)
+	}
+	return append(line, '\n'), nil
 }
 
 // roundTrip writes a request line and reads the response line, within

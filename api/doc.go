@@ -16,11 +16,14 @@
 // # Wire
 //
 // One JSON-RPC 2.0 request (or batch) per line, one response (or batch)
-// per line, in order, on a connection. A line is at most [MaxRequestSize]
-// bytes, a batch at most [MaxBatch] requests; a longer line is answered
-// with [CodeTooLarge] and the connection closed. Params are objects, by
-// name, with no unknown members. A connection idle for
-// [Config].IdleTimeout is closed; at most [Config].MaxConns are served at
+// per line, in order, on a connection; once the connection subscribed to
+// events (events.subscribe, [Client.Subscribe]) each line is answered as
+// it completes, and the server pushes notifications between answers. A
+// line is at most [MaxRequestSize] bytes, a batch at most [MaxBatch]
+// requests; a longer line is answered with [CodeTooLarge] and the
+// connection closed. Params are objects, by name, with no unknown
+// members. A connection idle for [Config].IdleTimeout (and not
+// subscribed) is closed; at most [Config].MaxConns are served at
 // once, and one more is answered with [CodeBusy].
 //
 // # Methods

@@ -39,6 +39,14 @@ var (
 	// does not allow the method, or an agent named a conversation that is
 	// not assigned to it.
 	ErrForbidden = errors.New("api: forbidden")
+	// ErrSocketOnly is the cause of [CodeSocketOnly]: events.subscribe
+	// (and events.unsubscribe) called where no connection can carry a
+	// stream (HTTP's /rpc, an in-process call); HTTP has GET /events.
+	ErrSocketOnly = errors.New("api: events.subscribe streams on the socket only (over HTTP: GET /events)")
+	// ErrNotSubscribed is the cause of [CodeNotSubscribed]:
+	// events.unsubscribe of a consumer with no subscription on the
+	// connection.
+	ErrNotSubscribed = errors.New("api: the consumer has no subscription on this connection")
 )
 
 // The error codes. Those from -32700 to -32600 are JSON-RPC 2.0's own;
@@ -83,6 +91,8 @@ const (
 	// Events (issue 13, part A: 30-34).
 	CodeEventConsumer = 30 // the consumer's name is empty, too long or not UTF-8
 	CodeAckAhead      = 31 // events.ack past the newest event
+	CodeSocketOnly    = 32 // events.subscribe outside the socket (HTTP streams on GET /events)
+	CodeNotSubscribed = 33 // events.unsubscribe of a consumer not subscribed on this connection
 	// Access (tokens, roles, agents): 35 to 39.
 	CodeForbidden    = 35 // the caller's role may not call this, or not on that conversation
 	CodeNoToken      = 36 // no api token has that id
@@ -100,6 +110,10 @@ const (
 	CodeNoWebhook      = 45 // no webhook has that id
 	CodeInvalidWebhook = 46 // not an absolute http(s) URL, or a secret too short or long
 	CodeNoDeadLetter   = 47 // no dead letter has that id
+
+	// The archive after a restore (50 to 51).
+	CodeArchiveKey     = 50 // the archive's key file does not open under this profile's identity
+	CodeArchiveForeign = 51 // archive.enable over a folder of records with no key file for them
 )
 
 // cause ties an error code to its name in [ErrorData] and to the error a
@@ -136,6 +150,8 @@ var causes = []cause{
 	{CodeGroupHeld, "group_held", errGroupHeld},
 	{CodeEventConsumer, "bad_consumer", chat.ErrEventConsumer},
 	{CodeAckAhead, "ack_ahead", chat.ErrAckAhead},
+	{CodeSocketOnly, "socket_only", ErrSocketOnly},
+	{CodeNotSubscribed, "not_subscribed", ErrNotSubscribed},
 	{CodeForbidden, "forbidden", ErrForbidden},
 	{CodeNoToken, "no_such_token", chat.ErrBadToken},
 	{CodeNotOpen, "not_open", chat.ErrNotOpen},
@@ -149,6 +165,8 @@ var causes = []cause{
 	{CodeNoWebhook, "no_such_webhook", chat.ErrNoWebhook},
 	{CodeInvalidWebhook, "invalid_webhook", chat.ErrInvalidWebhook},
 	{CodeNoDeadLetter, "no_such_dead_letter", chat.ErrNoDeadLetter},
+	{CodeArchiveKey, "archive_key", chat.ErrArchiveKeyFile},
+	{CodeArchiveForeign, "archive_foreign", chat.ErrArchiveForeign},
 	{CodeParse, "parse_error", ErrParse},
 	{CodeInvalidRequest, "invalid_request", ErrInvalidRequest},
 	{CodeMethodNotFound, "method_not_found", ErrMethodNotFound},

@@ -204,6 +204,8 @@ func init() {
 		// Events (issue 13, part A): the durable event log.
 		handle("events.read", "Read the events after a consumer's cursor (or after), waiting up to wait_seconds for one.", eventsRead),
 		handle("events.ack", "Acknowledge every event up to seq for a consumer; its cursor never moves back.", eventsAck),
+		handle("events.subscribe", "Stream the events after a consumer's cursor (or after) on this socket connection, as notifications \"events\", at most window unacknowledged.", eventsSubscribe),
+		handle("events.unsubscribe", "End a consumer's subscription on this connection; no notification of it follows the answer.", eventsUnsubscribe),
 		// Part B (issue 13): tokens, agents' conversations, read marks; roles in api/access.go.
 		handle("token.create", "Make an api token (admin, agent or metrics); its text is shown this once.", tokenCreate),
 		handle("token.list", "List the api tokens, revoked ones included, without their secrets.", tokenList),

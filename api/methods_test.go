@@ -159,7 +159,7 @@ func TestDiscover(t *testing.T) {
 		"reply", "edit", "delete", "react", "info", "backup.export", "search", "rename", "remove", "unblock", "export",
 		"group.create", "group.add", "group.remove", "group.leave", "group.rename", "group.promote", "group.members", "group.list",
 		"rpc.discover",
-		"events.read", "events.ack", // issue 13, part A
+		"events.read", "events.ack", "events.subscribe", "events.unsubscribe", // issue 13, part A
 		"token.create", "token.list", "token.revoke", "conversations.mine", "conversation.assign", "conversation.close", "conversation.read", // part B
 		"archive.enable", "archive.status", "archive.verify", "archive.export", "archive.hold", "audit.log", // C
 		"webhook.add", "webhook.list", "webhook.remove", "webhook.dead", "webhook.replay", // issue 13, part D

@@ -66,6 +66,7 @@ type Server struct {
 	l     net.Listener
 	path  string
 	conns map[net.Conn]struct{}
+	subs  map[string]*subscription // events.subscribe's, by consumer (api/events_subscribe.go)
 }
 
 // NewServer returns a server for m. It listens nowhere until
@@ -85,7 +86,8 @@ func NewServer(m *chat.Messenger, cfg Config) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{cfg: cfg, log: log, ctx: ctx, cancel: cancel, conns: map[net.Conn]struct{}{}}
+	s := &Server{cfg: cfg, log: log, ctx: ctx, cancel: cancel, conns: map[net.Conn]struct{}{},
+		subs: map[string]*subscription{}}
 	s.m.Store(m)
 	return s
 }
@@ -221,26 +223,187 @@ func (s *Server) refuse(c net.Conn) {
 	c.Close()
 }
 
-// serveConn answers the requests of one connection, one line at a time,
-// in order.
+// serveConn answers the requests of one connection: one line at a time,
+// in order, until the connection subscribes (events.subscribe). From then
+// on each line runs as soon as it is read, up to [maxInFlight] at once,
+// and is answered when it completes (matched by its id), so that an ack
+// never waits behind a long poll; subscriptions push their notifications
+// from goroutines of their own meanwhile. Every line goes out whole,
+// under the connection's write lock.
 func (s *Server) serveConn(c net.Conn) {
+	sc := newSockConn(s, c)
+	defer sc.close()
 	r := bufio.NewReaderSize(c, 64<<10)
 	for {
-		c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		sc.setReadDeadline()
 		line, err := readLine(r, MaxRequestSize)
 		if errors.Is(err, ErrTooLarge) {
-			s.write(c, response{JSONRPC: version, Error: errorf(CodeTooLarge, "api: request over %d bytes", MaxRequestSize)})
+			sc.write(response{JSONRPC: version, Error: errorf(CodeTooLarge, "api: request over %d bytes", MaxRequestSize)})
 			return // the rest of that line cannot be told from the next request
 		}
 		if err != nil {
-			return // closed, idle too long, or gone
+			return // closed, idle too long, or gone: calls in progress end
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		if out := s.answer(s.ctx, line); out != nil && !s.write(c, out) {
+		if !sc.streaming() {
+			if !sc.runLine(line) {
+				return
+			}
+			continue
+		}
+		select {
+		case sc.slots <- struct{}{}: // at most maxInFlight lines run at once
+		case <-sc.ctx.Done():
 			return
 		}
+		sc.track(1)
+		go func() {
+			defer func() { <-sc.slots }()
+			defer sc.track(-1)
+			sc.runLine(line)
+		}()
+	}
+}
+
+// maxInFlight bounds the lines of one subscribed connection that run at
+// once; the connection is not read further meanwhile.
+const maxInFlight = 16
+
+// sockConn is one connection of the socket: its context (it ends with
+// the connection), its write lock, and its subscriptions.
+type sockConn struct {
+	s      *Server
+	c      net.Conn
+	ctx    context.Context
+	cancel context.CancelFunc
+	wmu    sync.Mutex    // one whole line at a time
+	slots  chan struct{} // lines running, once subscribed
+
+	mu       sync.Mutex
+	subs     map[string]*subscription // by the consumer's name in the store
+	inFlight int                      // lines running in goroutines of their own
+	calls    sync.WaitGroup           // those lines
+}
+
+// sockConnKey keys a call's connection in its context; lineKey the
+// subscriptions its line made.
+type (
+	sockConnKey struct{}
+	lineKey     struct{}
+)
+
+// lineSubs are the subscriptions a line made: they start once its
+// answer is out, so that their notifications come after it.
+type lineSubs struct {
+	subs []*subscription
+}
+
+// newSockConn returns the state of connection c.
+func newSockConn(s *Server, c net.Conn) *sockConn {
+	ctx, cancel := context.WithCancel(s.ctx)
+	return &sockConn{s: s, c: c, ctx: ctx, cancel: cancel, subs: map[string]*subscription{},
+		slots: make(chan struct{}, maxInFlight)}
+}
+
+// runLine answers one line and starts the subscriptions it made; it
+// reports whether the answer went out.
+func (sc *sockConn) runLine(line []byte) bool {
+	ls := &lineSubs{}
+	ctx := context.WithValue(context.WithValue(sc.ctx, sockConnKey{}, sc), lineKey{}, ls)
+	ok := true
+	if out := sc.s.answer(ctx, line); out != nil {
+		ok = sc.write(out)
+	}
+	for _, sub := range ls.subs {
+		close(sub.begin)
+	}
+	if !ok {
+		sc.c.Close() // the reader stops too
+	}
+	return ok
+}
+
+// sockConnFrom returns the connection a call came on, or nil (HTTP, an
+// in-process call).
+func sockConnFrom(ctx context.Context) *sockConn {
+	sc, _ := ctx.Value(sockConnKey{}).(*sockConn)
+	return sc
+}
+
+// startAfterAnswer has sub start once its line's answer is out (at once
+// if the call came from no line).
+func startAfterAnswer(ctx context.Context, sub *subscription) {
+	if ls, ok := ctx.Value(lineKey{}).(*lineSubs); ok {
+		ls.subs = append(ls.subs, sub)
+		return
+	}
+	close(sub.begin)
+}
+
+// track counts the lines running in goroutines of their own; when the
+// last ends on a connection with no subscription, its idle time starts.
+func (sc *sockConn) track(d int) {
+	if d > 0 {
+		sc.calls.Add(1)
+	} else {
+		defer sc.calls.Done()
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.inFlight += d
+	sc.deadlineLocked()
+}
+
+// setReadDeadline sets the wait for the next line: none while the
+// connection is subscribed or a call runs (a consumer waiting for events
+// has nothing to say until one comes), else the idle timeout.
+func (sc *sockConn) setReadDeadline() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.deadlineLocked()
+}
+
+// deadlineLocked is setReadDeadline with sc.mu held. A read already
+// waiting takes the new deadline too.
+func (sc *sockConn) deadlineLocked() {
+	if len(sc.subs) > 0 || sc.inFlight > 0 {
+		sc.c.SetReadDeadline(time.Time{})
+		return
+	}
+	sc.c.SetReadDeadline(time.Now().Add(sc.s.cfg.IdleTimeout))
+}
+
+// write writes one line under the write lock and reports whether it
+// went out.
+func (sc *sockConn) write(v any) bool {
+	sc.wmu.Lock()
+	defer sc.wmu.Unlock()
+	return sc.s.write(sc.c, v)
+}
+
+// streaming reports whether a subscription runs on the connection.
+func (sc *sockConn) streaming() bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return len(sc.subs) > 0
+}
+
+// close ends the connection, the calls running on it and its
+// subscriptions, and waits until none writes any more.
+func (sc *sockConn) close() {
+	sc.cancel()
+	sc.c.Close() // a write blocked on a reader that stopped reading returns
+	sc.calls.Wait()
+	sc.mu.Lock()
+	subs := make([]*subscription, 0, len(sc.subs))
+	for _, sub := range sc.subs {
+		subs = append(subs, sub)
+	}
+	sc.mu.Unlock()
+	for _, sub := range subs {
+		sub.stop()
 	}
 }
 

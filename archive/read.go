@@ -2,6 +2,7 @@ package archive
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"time"
 )
@@ -103,4 +104,31 @@ func (a *Archive) After(after uint64, fn func(e Entry) error) error {
 		}
 	}
 	return nil
+}
+
+// Start returns the Head just before the first record on disk: the
+// first segment's chain start (the zero Head for an empty archive, or
+// one never pruned). A profile that adopts an archive it has no record
+// of (restored from a backup) verifies it from here.
+func (a *Archive) Start() (Head, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	segs, err := a.openSegments()
+	if err != nil || len(segs) == 0 {
+		return Head{}, err
+	}
+	f, err := os.Open(a.segPath(segs[0].name))
+	if err != nil {
+		return Head{}, fmt.Errorf("archive: %w", err)
+	}
+	defer f.Close()
+	b := make([]byte, segHeaderSize)
+	if _, err := io.ReadFull(f, b); err != nil {
+		return Head{}, fmt.Errorf("%w: %s: %w", ErrMalformed, segs[0].name, err)
+	}
+	h, err := parseSegHeader(b)
+	if err != nil || h.first != segs[0].first || h.first == 0 {
+		return Head{}, fmt.Errorf("%w: %s: bad segment header", ErrMalformed, segs[0].name)
+	}
+	return Head{Seq: h.first - 1, Hash: h.prev}, nil
 }

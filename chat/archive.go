@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -61,18 +62,26 @@ func ParseRetention(s string) (time.Duration, error) {
 // chain ended, so that the next operation does not read the last segment
 // again. No file stays open between operations.
 type archiveFolder struct {
-	mu   sync.Mutex
-	tail archive.Tail
+	mu    sync.Mutex
+	tail  archive.Tail
+	keyed bool // the key file is known to be there (chat/archive_key.go)
 }
 
 // archiveFolders are the folders this process has opened.
 var archiveFolders sync.Map // folder → *archiveFolder
 
-// withArchive opens the profile's archive under its lock and runs fn.
-func (m *Messenger) withArchive(ctx context.Context, fn func(a *archive.Archive, st store.ArchiveState) error) error {
+// folder returns the profile's archive folder and its lock.
+func (m *Messenger) folder() (string, *archiveFolder) {
 	dir := ArchiveDir(m.st.Dir())
 	v, _ := archiveFolders.LoadOrStore(dir, &archiveFolder{})
-	f := v.(*archiveFolder)
+	return dir, v.(*archiveFolder)
+}
+
+// withArchive opens the profile's archive under its lock and runs fn. A
+// profile restored from a backup takes its archive back first
+// (adoptArchive); one whose archive predates the key file writes it.
+func (m *Messenger) withArchive(ctx context.Context, fn func(a *archive.Archive, st store.ArchiveState) error) error {
+	dir, f := m.folder()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st, err := m.st.ArchiveState(ctx)
@@ -80,7 +89,23 @@ func (m *Messenger) withArchive(ctx context.Context, fn func(a *archive.Archive,
 		return err
 	}
 	if len(st.Key) != archive.KeySize {
-		return ErrArchiveOff
+		adopted, err := m.adoptArchive(ctx, dir)
+		if err != nil {
+			return err
+		}
+		if !adopted {
+			return ErrArchiveOff
+		}
+		if st, err = m.st.ArchiveState(ctx); err != nil {
+			return err
+		}
+		f.tail, f.keyed = archive.Tail{}, true
+	}
+	if !f.keyed {
+		if err := m.keepArchiveKey(dir, st); err != nil {
+			return err
+		}
+		f.keyed = true
 	}
 	a, err := archive.OpenAt(dir, [archive.KeySize]byte(st.Key), archive.Options{Rand: m.rand, Now: m.now}, f.tail)
 	if err != nil {
@@ -91,14 +116,35 @@ func (m *Messenger) withArchive(ctx context.Context, fn func(a *archive.Archive,
 	return errors.Join(err, a.Close())
 }
 
+// keepArchiveKey writes the key file unless one is there already.
+func (m *Messenger) keepArchiveKey(dir string, st store.ArchiveState) error {
+	if _, err := os.Stat(filepath.Join(dir, archiveKeyName)); err == nil {
+		return nil
+	}
+	return m.writeArchiveKey(dir, archiveKeyFile{key: [archive.KeySize]byte(st.Key), policy: st.Policy})
+}
+
 // EnableArchive turns the archive on: from this transaction on, every
 // message row inserted, changed or deleted is queued for it. The first
-// time, it draws the archive's key. retention 0 keeps the current one
-// (or [DefaultRetention]). The action is audited under actor.
+// time, it draws the archive's key and writes the key file; a profile
+// restored from a backup takes back the archive in its folder instead
+// (its key, records and policy). retention 0 keeps the current one (or
+// [DefaultRetention]). The action is audited under actor.
 func (m *Messenger) EnableArchive(ctx context.Context, retention time.Duration, actor string) error {
+	dir, f := m.folder()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := m.adoptArchive(ctx, dir); err != nil {
+		return err
+	}
 	st, err := m.st.ArchiveState(ctx)
 	if err != nil {
 		return err
+	}
+	if st.Key == nil {
+		if segs, _ := filepath.Glob(filepath.Join(dir, "*.seg")); len(segs) > 0 {
+			return fmt.Errorf("%w: %s", ErrArchiveForeign, dir)
+		}
 	}
 	p := st.Policy
 	switch {
@@ -111,9 +157,14 @@ func (m *Messenger) EnableArchive(ctx context.Context, retention time.Duration, 
 	if _, err := io.ReadFull(m.rand, key); err != nil {
 		return fmt.Errorf("chat: drawing the archive key: %w", err)
 	}
-	if _, err := m.st.EnableArchive(ctx, key, p); err != nil {
+	inUse, err := m.st.EnableArchive(ctx, key, p)
+	if err != nil {
 		return err
 	}
+	if err := m.writeArchiveKey(dir, archiveKeyFile{key: [archive.KeySize]byte(inUse), policy: p}); err != nil {
+		return err
+	}
+	f.keyed = true
 	return m.Audit(ctx, AuditEntry{Actor: actor, Action: "archive.enable", Detail: "retention " + FormatRetention(p.Retention)})
 }
 
@@ -240,6 +291,12 @@ func (m *Messenger) PruneArchive(ctx context.Context) (int, error) {
 // SetArchiveHold turns the legal hold on (with its reason) or off. The
 // action is audited under actor.
 func (m *Messenger) SetArchiveHold(ctx context.Context, on bool, reason, actor string) error {
+	dir, f := m.folder()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := m.adoptArchive(ctx, dir); err != nil {
+		return err
+	}
 	st, err := m.st.ArchiveState(ctx)
 	if err != nil {
 		return err
@@ -258,6 +315,12 @@ func (m *Messenger) SetArchiveHold(ctx context.Context, on bool, reason, actor s
 	if err := m.st.SetArchivePolicy(ctx, p); err != nil {
 		return err
 	}
+	// The key file keeps the policy too, so that a restored profile keeps
+	// the hold.
+	if err := m.writeArchiveKey(dir, archiveKeyFile{key: [archive.KeySize]byte(st.Key), policy: p}); err != nil {
+		return err
+	}
+	f.keyed = true
 	return m.Audit(ctx, AuditEntry{Actor: actor, Action: action, Detail: reason})
 }
 

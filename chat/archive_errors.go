@@ -20,3 +20,16 @@ var (
 	// or with a field over MaxAuditField bytes.
 	ErrAuditEntry = errors.New("chat: invalid audit entry")
 )
+
+// Errors of the archive's key file (chat/archive_key.go).
+var (
+	// ErrArchiveKeyFile is returned when the archive's key file does not
+	// open under the profile's identity (another profile's archive, or a
+	// damaged file), or does not parse.
+	ErrArchiveKeyFile = errors.New("chat: the archive's key file cannot be read")
+	// ErrArchiveForeign is returned by EnableArchive when the archive's
+	// folder holds records the profile has no key for (no key file): a
+	// new key would start a chain no old record opens under. Move the
+	// folder aside, or bring back its key file.
+	ErrArchiveForeign = errors.New("chat: the archive's folder holds records under a key this profile does not have")
+)

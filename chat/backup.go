@@ -2,11 +2,14 @@ package chat
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
+	"ratchat/archive"
 	"ratchat/store"
 )
 
@@ -14,6 +17,13 @@ import (
 type RestoreResult struct {
 	// Contacts and Messages count what the backup held.
 	Contacts, Messages int
+	// Archive is how many records of the compliance archive found in the
+	// profile folder the restored profile took back (backups do not carry
+	// the archive: its folder stays, or is copied, beside the profile);
+	// ArchiveErr why it could not (the restore itself succeeded: the
+	// archive's commands report the same error until it is resolved).
+	Archive    uint64
+	ArchiveErr error
 }
 
 // RestoreOption changes what a restore may do to the profile it replaces.
@@ -111,7 +121,24 @@ func (m *Messenger) Restore(ctx context.Context, path string, key store.Recovery
 		return next, RestoreResult{}, restoreErr
 	}
 	res, err := count(ctx, next.st)
+	res.Archive, res.ArchiveErr = next.takeArchiveBack(ctx)
 	return next, res, err
+}
+
+// takeArchiveBack adopts, right after a restore, the archive in the
+// profile's folder (see adoptArchive), so that what arrives from now on
+// is archived again without waiting for an archive command, and returns
+// how many records it holds.
+func (m *Messenger) takeArchiveBack(ctx context.Context) (uint64, error) {
+	dir, f := m.folder()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tail, f.keyed = archive.Tail{}, false // the folder may be another's than before the restore
+	if _, err := m.adoptArchive(ctx, dir); err != nil {
+		return 0, err
+	}
+	st, err := m.st.ArchiveState(ctx)
+	return st.Head.Seq, err
 }
 
 // RestoreProfile restores a backup into the folder of a profile that no
@@ -134,7 +161,19 @@ func RestoreProfile(ctx context.Context, p Profile, path string, key store.Recov
 		return RestoreResult{}, err
 	}
 	defer st.Close()
-	return count(ctx, st)
+	res, err := count(ctx, st)
+	if err != nil {
+		return res, err
+	}
+	id, err := st.Identity(ctx)
+	if err != nil {
+		return res, err
+	}
+	// Only the store, the identity, a clock and randomness are needed to
+	// take the archive back: no network, no home.
+	m := &Messenger{st: st, identity: id, rand: rand.Reader, now: time.Now}
+	res.Archive, res.ArchiveErr = m.takeArchiveBack(ctx)
+	return res, nil
 }
 
 // count counts the contacts and history rows of a profile.

@@ -196,6 +196,14 @@ func (m *Messenger) WaitEvents(ctx context.Context, after int64) error {
 	}
 }
 
+// Committed returns a channel closed at the store's next commit: an event
+// logged, a consumer's cursor acknowledged, anything written. Take it
+// before reading what a commit would change (a cursor, the newest
+// event), then wait on it: a commit in between closes it, so nothing is
+// missed and no one polls. A subscription (api's events.subscribe) waits
+// so for both new events and acks.
+func (m *Messenger) Committed() <-chan struct{} { return m.st.Committed() }
+
 // LastEventSeq returns the sequence number of the newest event.
 func (m *Messenger) LastEventSeq(ctx context.Context) (int64, error) {
 	return m.st.LastEventSeq(ctx)

@@ -114,6 +114,12 @@ func (c *cli) restoreBackup(path string) error {
 		return err
 	}
 	c.printf("restored %d contacts and %d messages; every contact gets a fresh session\n", res.Contacts, res.Messages)
+	switch {
+	case res.ArchiveErr != nil:
+		fmt.Fprintf(c.stderr, "warning: the compliance archive in the profile folder was not taken back: %v\n", res.ArchiveErr)
+	case res.Archive > 0:
+		c.printf("the compliance archive is back: %d records\n", res.Archive)
+	}
 	return nil
 }
 

@@ -18,9 +18,10 @@ func init() { addServePart(20, func() servePart { return &archivePart{} }) }
 const archivePrune = time.Hour
 
 // archivePart runs the compliance archive under serve: with --archive it
-// enables the archive and drains its queue every --archive-every (the
-// queue is durable: a row waits there, never lost, until drained), and
-// prunes the archive and the audit log hourly. Without --archive it
+// enables the archive and drains its queue as soon as a commit fills it
+// (chat.Messenger.RunArchive), and at least every --archive-every besides
+// (the queue is durable: a row waits there, never lost, until drained),
+// and prunes the archive and the audit log hourly. Without --archive it
 // still prunes the audit log.
 type archivePart struct {
 	on        bool
@@ -32,7 +33,7 @@ type archivePart struct {
 func (p *archivePart) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&p.on, "archive", false, "keep the compliance archive: every message in and out, edits, deletions, reactions")
 	fs.StringVar(&p.retention, "retention", "", "with --archive: how long the archive keeps records, such as 7y or 90d (default: as set, else 7y)")
-	fs.DurationVar(&p.every, "archive-every", time.Second, "with --archive: how often the archive's queue is drained")
+	fs.DurationVar(&p.every, "archive-every", time.Minute, "with --archive: a fallback: the archive's queue is drained as soon as a message is stored, and at least this often")
 }
 
 // start enables the archive if asked and starts the drain loop.
@@ -46,7 +47,7 @@ func (p *archivePart) start(ctx context.Context, c *cli, env *serveEnv) (func() 
 		}
 	}
 	if p.every <= 0 { // serve started without its flags (tests), or a nonsense value
-		p.every = time.Second
+		p.every = time.Minute
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -55,6 +56,13 @@ func (p *archivePart) start(ctx context.Context, c *cli, env *serveEnv) (func() 
 		defer wg.Done()
 		p.run(ctx, env)
 	}()
+	if p.on {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			env.M.RunArchive(ctx, p.every, env.Log)
+		}()
+	}
 	return func() error {
 		cancel()
 		wg.Wait()
@@ -86,11 +94,8 @@ func (p *archivePart) enable(ctx context.Context, m *chat.Messenger) error {
 	return m.EnableArchive(ctx, d, "serve")
 }
 
-// run drains and prunes until ctx ends, logging failures (the queue keeps
-// what could not be drained for the next round).
+// run prunes until ctx ends, logging failures.
 func (p *archivePart) run(ctx context.Context, env *serveEnv) {
-	drain := time.NewTicker(p.every)
-	defer drain.Stop()
 	prune := time.NewTicker(archivePrune)
 	defer prune.Stop()
 	p.prune(ctx, env)
@@ -98,13 +103,6 @@ func (p *archivePart) run(ctx context.Context, env *serveEnv) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-drain.C:
-			if !p.on {
-				continue
-			}
-			if _, err := env.M.DrainArchive(ctx); err != nil && ctx.Err() == nil {
-				env.Log.Error("archive: drain failed", "err", err)
-			}
 		case <-prune.C:
 			p.prune(ctx, env)
 		}
