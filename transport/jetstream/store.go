@@ -106,7 +106,7 @@ type Store struct {
 	kv     jetstream.KeyValue // tokens, prekeys, home identity
 	leases jetstream.KeyValue
 
-	subs subscriptions
+	subs  subscriptions
 	lease leaseState // the partitions and who holds them
 	w     *writer    // deposits to the partitions held here
 
