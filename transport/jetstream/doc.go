@@ -76,6 +76,12 @@
 //
 // # Differences from the SQLite store
 //
+//   - Durability: "stored" means the stream acknowledged the envelope. In
+//     a cluster (Replicas 3) that is on a quorum of nodes. A single node
+//     writes to its file but fsyncs only every sync_interval (2 minutes
+//     by default): for the SQLite store's guarantee across a power cut,
+//     run it with sync_interval: always (docs/DEPLOY.md), at about half
+//     the throughput (../shared/relay-anchor, variant b).
 //   - MaxTotalBytes is checked against the partitions held here, exactly,
 //     plus the others' bytes as their holders last announced them (each
 //     lease round): several front ends may pass it by what they store in a

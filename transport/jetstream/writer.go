@@ -115,6 +115,9 @@ func (w *writer) commit(batch []*deposit) {
 		}
 		d.future, d.err = s.js.PublishMsgAsync(m, jetstream.WithMsgID(d.dedup.String()),
 			jetstream.WithExpectStream(streamName))
+		if d.err != nil {
+			d.err = publishError(d.err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 2*s.cfg.LeaseTTL+time.Second)
 	defer cancel()
