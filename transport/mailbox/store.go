@@ -113,6 +113,8 @@ type Store struct {
 	tokens map[keys.PublicKey]map[TokenHash]TokenKind
 	quotas map[quotaKey]*usage
 
+	subs subscribers // owners' live subscriptions (see [Store.Subscribe])
+
 	mu     sync.RWMutex // held (read) while queueing; (write) to close
 	closed bool
 	ops    chan *op
@@ -220,6 +222,10 @@ func migrate(db *sql.DB) error {
 	}
 	return tx.Commit()
 }
+
+// WithDefaults returns o with its zero fields set to the defaults, as a
+// [Store] takes them (a [Backend] other than Store uses it to agree).
+func (o Options) WithDefaults() Options { return o.withDefaults() }
 
 func (o Options) withDefaults() Options {
 	if o.MaxEnvelopes <= 0 {

@@ -1,0 +1,254 @@
+package jetstream
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"ratchat/transport/mailbox"
+)
+
+// Defaults of a [Config].
+const (
+	// DefaultPartitions is the number of mailbox partitions. Why not
+	// more: each is a consumer with the stream's replicas (a work-queue
+	// stream allows no other), so a Raft group in a cluster; 64 spread
+	// over up to 64 front ends, and each serves any number of mailboxes.
+	DefaultPartitions = 64
+	// DefaultRetention is the envelopes' MaxAge, a relay's default
+	// retention.
+	DefaultRetention = 30 * 24 * time.Hour
+	// DefaultLeaseTTL is how long a partition lease lasts unrenewed: a
+	// dead front end's partitions move within about this long.
+	DefaultLeaseTTL = 6 * time.Second
+	// DefaultRequestTimeout bounds a request to a partition's holder,
+	// including the wait for a partition to find one.
+	DefaultRequestTimeout = 15 * time.Second
+	// dupWindow is the stream's deduplication window: a deposit retried
+	// within it is stored once.
+	dupWindow = 2 * time.Minute
+)
+
+// Config configures a JetStream backend.
+type Config struct {
+	URLs       []string        // nats://host:port, one or more (a cluster)
+	CredsFile  string          // optional NATS credentials file
+	Name       string          // this front end's id (default: random); leases are held under it
+	Replicas   int             // stream/KV replicas (1 single node; 3 in a cluster); default 1
+	Partitions int             // mailbox partitions (default 64); fixed for a stream's life
+	Retention  time.Duration   // MaxAge of envelopes (default 30 days)
+	Limits     mailbox.Options // per-mailbox quotas, as the SQLite store's
+	Logger     *slog.Logger    // default: discard
+
+	// LeaseTTL is how long a partition lease lasts unrenewed (default
+	// [DefaultLeaseTTL]); leases are renewed three times as often.
+	LeaseTTL time.Duration
+	// RequestTimeout bounds a request to another front end (default
+	// [DefaultRequestTimeout]).
+	RequestTimeout time.Duration
+}
+
+// withDefaults fills the zero fields.
+func (c Config) withDefaults() (Config, error) {
+	if len(c.URLs) == 0 {
+		return c, fmt.Errorf("%w: no NATS URL", ErrConfig)
+	}
+	if c.Name == "" {
+		var b [6]byte
+		rand.Read(b[:])
+		c.Name = hex.EncodeToString(b[:])
+	}
+	if strings.ContainsAny(c.Name, ".*> \t") {
+		return c, fmt.Errorf("%w: front end name %q", ErrConfig, c.Name)
+	}
+	if c.Replicas <= 0 {
+		c.Replicas = 1
+	}
+	if c.Partitions <= 0 {
+		c.Partitions = DefaultPartitions
+	}
+	if c.Retention <= 0 {
+		c.Retention = DefaultRetention
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = DefaultLeaseTTL
+	}
+	if c.LeaseTTL < time.Second {
+		return c, fmt.Errorf("%w: lease TTL under a second", ErrConfig)
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	c.Limits = c.Limits.WithDefaults()
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// Store is a [mailbox.Backend] on NATS JetStream, one relay front end's
+// view of mailboxes that all front ends share. It is safe for concurrent
+// use. See the package doc for the design.
+type Store struct {
+	cfg    Config
+	log    *slog.Logger
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	owners jetstream.KeyValue
+	kv     jetstream.KeyValue // tokens, prekeys, home identity
+	leases jetstream.KeyValue
+
+	subs  subscriptions
+	lease leaseState // the partitions and who holds them
+	w     *writer    // deposits to the partitions held here
+
+	ctx    context.Context // ends at Close
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+	closed sync.Once
+}
+
+var _ mailbox.Backend = (*Store)(nil)
+
+// Open connects, creates or checks the stream and buckets, and starts
+// taking partition leases. It returns before it holds any: requests for
+// a partition nobody holds yet wait for one (up to the request timeout).
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	// Why NoEcho: a holder offers new envelopes to its own subscribers
+	// directly, and must not get its live announcements back.
+	opts := []nats.Option{nats.Name("ratchat relay " + cfg.Name), nats.NoEcho(), nats.MaxReconnects(-1)}
+	if cfg.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
+	}
+	nc, err := nats.Connect(strings.Join(cfg.URLs, ","), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: connecting: %w", err)
+	}
+	s := &Store{cfg: cfg, log: cfg.Logger.With("frontend", cfg.Name), nc: nc}
+	s.ctx, s.stop = context.WithCancel(context.Background())
+	s.subs.m = map[[32]byte]*ownerSubs{}
+	if err := s.setup(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	s.w = newWriter(s)
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.w.run() }()
+	if err := s.startLeases(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// setup creates or updates the stream and the buckets, and checks the
+// partition count against the one the stream was made with.
+func (s *Store) setup(ctx context.Context) error {
+	// Why the request timeout for API calls: a cluster under load, or
+	// just started, takes longer than the default 5 s to make a
+	// replicated stream.
+	// Why a timeout on async publishes: a publish lost with a node never
+	// gets its acknowledgement, and would hold its slot for ever.
+	js, err := jetstream.New(s.nc, jetstream.WithDefaultTimeout(s.cfg.RequestTimeout),
+		jetstream.WithPublishAsyncTimeout(2*s.cfg.LeaseTTL))
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	s.js = js
+	l := s.cfg.Limits
+	sc := jetstream.StreamConfig{
+		Name: streamName, Subjects: []string{subjectPrefix + "*.*"},
+		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, Replicas: s.cfg.Replicas,
+		MaxAge: s.cfg.Retention, MaxMsgsPerSubject: int64(l.MaxEnvelopes),
+		Discard: jetstream.DiscardNew, DiscardNewPerSubject: true,
+		Duplicates: dupWindow, AllowDirect: true, AllowMsgTTL: true, MaxMsgSize: -1,
+		// Why not MaxBytes = MaxTotalBytes: JetStream reserves a stream's
+		// MaxBytes from the account's storage when the stream is made,
+		// used or not. See totalBytes.
+		MaxBytes: -1,
+	}
+	if s.stream, err = js.CreateOrUpdateStream(ctx, sc); err != nil {
+		return fmt.Errorf("jetstream: creating stream: %w", err)
+	}
+	kvs := []struct {
+		kv  *jetstream.KeyValue
+		cfg jetstream.KeyValueConfig
+	}{
+		{&s.owners, jetstream.KeyValueConfig{Bucket: bucketOwners}},
+		{&s.kv, jetstream.KeyValueConfig{Bucket: bucketKeys, MaxValueSize: 1 << 20}},
+		{&s.leases, jetstream.KeyValueConfig{Bucket: bucketLeases, TTL: s.cfg.LeaseTTL,
+			LimitMarkerTTL: s.cfg.LeaseTTL, Storage: jetstream.MemoryStorage}},
+	}
+	for _, b := range kvs {
+		b.cfg.Replicas = s.cfg.Replicas
+		if *b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg); err != nil {
+			return fmt.Errorf("jetstream: creating bucket %s: %w", b.cfg.Bucket, err)
+		}
+	}
+	return s.checkLayout(ctx)
+}
+
+// checkLayout records the partition count on first use and refuses
+// another afterwards: moving mailboxes between partitions is not done.
+func (s *Store) checkLayout(ctx context.Context) error {
+	want := strconv.Itoa(s.cfg.Partitions)
+	_, err := s.kv.Create(ctx, keyLayout, []byte(want))
+	if err == nil || !errors.Is(err, jetstream.ErrKeyExists) {
+		if err != nil {
+			return fmt.Errorf("jetstream: recording layout: %w", err)
+		}
+		return nil
+	}
+	e, err := s.kv.Get(ctx, keyLayout)
+	if err != nil {
+		return fmt.Errorf("jetstream: reading layout: %w", err)
+	}
+	if string(e.Value()) != want {
+		return fmt.Errorf("%w: the stream has %s partitions, not %s", ErrConfig, e.Value(), want)
+	}
+	return nil
+}
+
+// Close gives up this front end's partitions (so that others take them
+// at once), finishes the deposits already queued and disconnects. Later
+// calls fail with [mailbox.ErrClosed].
+func (s *Store) Close() error {
+	err := mailbox.ErrClosed
+	s.closed.Do(func() {
+		err = nil
+		s.stopLeases()
+		s.releaseAll()
+		s.w.close()
+		s.stop()
+		if s.lease.watcher != nil {
+			s.lease.watcher.Stop()
+		}
+		s.wg.Wait()
+		s.nc.Close()
+	})
+	return err
+}
+
+// isClosed reports whether Close began.
+func (s *Store) isClosed() bool { return s.ctx.Err() != nil }
+
+// opCtx is the context of one operation: the request timeout, ended early
+// by Close.
+func (s *Store) opCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+}
