@@ -89,6 +89,12 @@ func (c *serverConn) handleFetch(id uint32) {
 func (p *pusher) run() {
 	defer close(p.done)
 	var last uint64
+	var resync <-chan time.Time
+	if r, ok := p.c.srv.store.(mailbox.Resyncer); ok && r.ResyncEvery() > 0 {
+		t := time.NewTicker(r.ResyncEvery())
+		defer t.Stop()
+		resync = t.C
+	}
 	for {
 		room := p.c.srv.lim.PushWindow - p.count()
 		if room > 0 {
@@ -102,10 +108,44 @@ func (p *pusher) run() {
 		}
 		select {
 		case <-p.wakeCh:
+		case <-resync:
+			if !p.resend(last) {
+				return
+			}
 		case <-p.stopCh:
 			return
 		}
 	}
+}
+
+// resend pushes again what the mailbox holds up to last that is not
+// awaiting its acknowledgement: envelopes whose live offer was missed
+// (see [mailbox.Resyncer]). One acknowledged a moment ago may go twice;
+// the owner's client drops duplicates by id. It reports whether the
+// connection is still usable.
+func (p *pusher) resend(last uint64) bool {
+	room := p.c.srv.lim.PushWindow - p.count()
+	if room <= 0 || last == 0 {
+		return true
+	}
+	envs, err := p.read(0, p.count()+pushBatch)
+	if err != nil {
+		p.c.log.Error("reading mailbox", "err", err)
+		return true // the next resync tries again
+	}
+	var missed []*Deliver
+	p.mu.Lock()
+	for _, d := range envs {
+		if _, pushed := p.inflight[d.ID]; !pushed && d.ID <= last && len(missed) < room {
+			missed = append(missed, d)
+		}
+	}
+	p.mu.Unlock()
+	if len(missed) > 0 {
+		p.c.srv.stats.resent.Add(uint64(len(missed)))
+	}
+	sent := last
+	return p.push(missed, &sent)
 }
 
 // pushSome pushes up to room envelopes newer than *last, from the queue

@@ -15,6 +15,7 @@ type Stats struct {
 	EnvelopesStored     uint64 // deposits stored
 	EnvelopesRefused    uint64 // deposits refused (quota, unknown recipient)
 	EnvelopesDelivered  uint64 // envelopes pushed to owners (a redelivery counts again)
+	EnvelopesResent     uint64 // of those, pushed again because a live offer was missed (a [mailbox.Resyncer] backend)
 	EnvelopesAcked      uint64 // envelopes deleted on the owner's Ack
 	EnvelopesExpired    uint64 // envelopes deleted unacknowledged after the retention time
 	BytesStored         uint64 // envelope bytes stored
@@ -33,6 +34,7 @@ type counters struct {
 	rateLimited, stored, refused, delivered, acked, expired             atomic.Uint64
 	bytesStored, bytesDelivered, bundles                                atomic.Uint64
 	withheld, addrLimited, homeFull, created, mailboxesExpired          atomic.Uint64
+	resent                                                              atomic.Uint64
 	connsActive                                                         atomic.Int64
 }
 
@@ -44,7 +46,8 @@ func (c *counters) snapshot() Stats {
 		Timeouts: c.timeouts.Load(), ProtocolErrors: c.protocolErrors.Load(),
 		RateLimited: c.rateLimited.Load(), EnvelopesStored: c.stored.Load(),
 		EnvelopesRefused: c.refused.Load(), EnvelopesDelivered: c.delivered.Load(),
-		EnvelopesAcked: c.acked.Load(), EnvelopesExpired: c.expired.Load(),
+		EnvelopesResent: c.resent.Load(),
+		EnvelopesAcked:  c.acked.Load(), EnvelopesExpired: c.expired.Load(),
 		BytesStored: c.bytesStored.Load(), BytesDelivered: c.bytesDelivered.Load(),
 		BundlesServed: c.bundles.Load(), BundlesWithheld: c.withheld.Load(),
 		AddressLimited: c.addrLimited.Load(), HomeFull: c.homeFull.Load(),

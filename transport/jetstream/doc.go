@@ -94,8 +94,10 @@
 //   - A live offer can be late or missed in a cluster, when the holder's
 //     NATS node has not yet learnt of a subscription made a moment before
 //     on another, or around a partition move (an offer older than the
-//     last pushed is skipped by the pusher): the envelope stays stored and
-//     comes with the owner's next catch-up read. Nothing is lost.
+//     last pushed is skipped by the pusher): the envelope stays stored,
+//     and the home, which reads each connected owner's mailbox again every
+//     [Config.ResyncEvery] ([mailbox.Resyncer]), pushes it then. Nothing
+//     is lost, and nothing waits for the owner to reconnect.
 //   - An Ack right after a deposit may find the envelope not yet
 //     delivered to the consumer: it is acknowledged as it arrives, and a
 //     Pending in between may still return it (delivery is at-least-once

@@ -34,6 +34,9 @@ const (
 	// DefaultRequestTimeout bounds a request to a partition's holder,
 	// including the wait for a partition to find one.
 	DefaultRequestTimeout = 15 * time.Second
+	// DefaultResyncEvery is how often a home reads a connected owner's
+	// mailbox again for a missed live offer: at most this late.
+	DefaultResyncEvery = 10 * time.Second
 	// dupWindow is the stream's deduplication window: a deposit retried
 	// within it is stored once.
 	dupWindow = 2 * time.Minute
@@ -56,6 +59,10 @@ type Config struct {
 	// RequestTimeout bounds a request to another front end (default
 	// [DefaultRequestTimeout]).
 	RequestTimeout time.Duration
+	// ResyncEvery is how often a home on this backend reads each connected
+	// owner's mailbox again for envelopes whose live offer was missed
+	// (default [DefaultResyncEvery]; see [mailbox.Resyncer]).
+	ResyncEvery time.Duration
 }
 
 // withDefaults fills the zero fields.
@@ -88,6 +95,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.ResyncEvery <= 0 {
+		c.ResyncEvery = DefaultResyncEvery
 	}
 	c.Limits = c.Limits.WithDefaults()
 	if c.Logger == nil {
@@ -252,3 +262,11 @@ func (s *Store) isClosed() bool { return s.ctx.Err() != nil }
 func (s *Store) opCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
 }
+
+// ResyncEvery tells a home how often to look for envelopes whose live
+// offer it missed ([mailbox.Resyncer]): in a cluster an offer can be
+// missed while a new subscription spreads to the other nodes or while a
+// partition moves.
+func (s *Store) ResyncEvery() time.Duration { return s.cfg.ResyncEvery }
+
+var _ mailbox.Resyncer = (*Store)(nil)

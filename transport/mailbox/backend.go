@@ -59,3 +59,13 @@ type Backend interface {
 }
 
 var _ Backend = (*Store)(nil)
+
+// Resyncer is implemented by a backend whose live offers can be missed
+// (transport/jetstream, in a cluster: a subscription not yet known to
+// every node, or a partition moving). A home on it reads each connected
+// owner's whole mailbox again every ResyncEvery and pushes what its live
+// offers missed, so that a missed offer delays an envelope by at most
+// that long instead of until the owner reconnects.
+type Resyncer interface {
+	ResyncEvery() time.Duration
+}
