@@ -37,6 +37,8 @@ const (
 	// DefaultResyncEvery is how often a home reads a connected owner's
 	// mailbox again for a missed live offer: at most this late.
 	DefaultResyncEvery = 10 * time.Second
+	// kvStreamPrefix names a bucket's stream.
+	kvStreamPrefix = "KV_"
 	// dupWindow is the stream's deduplication window: a deposit retried
 	// within it is stored once.
 	dupWindow = 2 * time.Minute
@@ -196,21 +198,60 @@ func (s *Store) setup(ctx context.Context) error {
 		return fmt.Errorf("jetstream: creating stream: %w", err)
 	}
 	kvs := []struct {
-		kv  *jetstream.KeyValue
-		cfg jetstream.KeyValueConfig
+		kv       *jetstream.KeyValue
+		cfg      jetstream.KeyValueConfig
+		fromLead bool // reads go to the leader (see leaderReads)
 	}{
-		{&s.owners, jetstream.KeyValueConfig{Bucket: bucketOwners}},
-		{&s.kv, jetstream.KeyValueConfig{Bucket: bucketKeys, MaxValueSize: 1 << 20}},
+		{&s.owners, jetstream.KeyValueConfig{Bucket: bucketOwners}, true},
+		{&s.kv, jetstream.KeyValueConfig{Bucket: bucketKeys, MaxValueSize: 1 << 20}, true},
 		{&s.leases, jetstream.KeyValueConfig{Bucket: bucketLeases, TTL: s.cfg.LeaseTTL,
-			LimitMarkerTTL: s.cfg.LeaseTTL, Storage: jetstream.MemoryStorage}},
+			LimitMarkerTTL: s.cfg.LeaseTTL, Storage: jetstream.MemoryStorage}, false},
 	}
 	for _, b := range kvs {
 		b.cfg.Replicas = s.cfg.Replicas
-		if *b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg); err != nil {
+		if b.fromLead {
+			*b.kv, err = leaderReads(ctx, js, b.cfg)
+		} else {
+			*b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg)
+		}
+		if err != nil {
 			return fmt.Errorf("jetstream: creating bucket %s: %w", b.cfg.Bucket, err)
 		}
 	}
 	return s.checkLayout(ctx)
+}
+
+// leaderReads binds the bucket cfg names, creating it if it is missing,
+// with direct gets turned off, so that every read is answered by the
+// stream's leader. Why: a bucket made by nats.go allows direct gets,
+// which any replica answers, and a follower that has not yet applied a
+// write answers with what was there before: an owner registered a moment
+// ago through another front end had "no mailbox", and a token just added
+// was refused (seen on a 3-node cluster). An existing bucket is bound,
+// not updated, so that front ends starting together do not turn direct
+// gets back on for one another.
+func leaderReads(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	_, err := js.KeyValue(ctx, cfg.Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		_, err = js.CreateKeyValue(ctx, cfg)
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			err = nil // another front end made it meanwhile
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	str, err := js.Stream(ctx, kvStreamPrefix+cfg.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	if sc := str.CachedInfo().Config; sc.AllowDirect {
+		sc.AllowDirect = false
+		if _, err := js.UpdateStream(ctx, sc); err != nil {
+			return nil, err
+		}
+	}
+	return js.KeyValue(ctx, cfg.Bucket) // bound now: reads go to the leader
 }
 
 // checkLayout records the partition count on first use and refuses
