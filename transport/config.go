@@ -40,8 +40,14 @@ type Config struct {
 	// list.
 	AllowList []keys.PublicKey
 
-	// DataDir holds the mailbox database (created 0700 if missing).
+	// DataDir holds the mailbox database (created 0700 if missing). It
+	// is not needed (nor used) when Backend is set.
 	DataDir string
+
+	// Backend, when set, keeps the mailboxes instead of the SQLite
+	// database in DataDir: transport/jetstream's Store, shared by any
+	// number of relay front ends. The server closes it when it closes.
+	Backend mailbox.Backend
 
 	Limits Limits
 
@@ -202,7 +208,7 @@ func (c Config) check() (Config, error) {
 	default:
 		return c, fmt.Errorf("%w: unknown mode %d", ErrConfig, c.Mode)
 	}
-	if c.DataDir == "" {
+	if c.DataDir == "" && c.Backend == nil {
 		return c, fmt.Errorf("%w: no data folder", ErrConfig)
 	}
 	c.Limits = c.Limits.withDefaults(c.Mode)
@@ -218,8 +224,9 @@ func (c Config) check() (Config, error) {
 	return c, nil
 }
 
-// mailboxOptions are the store's quotas.
-func (l Limits) mailboxOptions() mailbox.Options {
+// MailboxOptions are the mailbox quotas among l, as a backend takes them
+// (see [mailbox.Options]).
+func (l Limits) MailboxOptions() mailbox.Options {
 	return mailbox.Options{MaxEnvelopes: l.MaxEnvelopes, MaxBytes: l.MaxBytes, MaxPreKeys: l.MaxPreKeys,
 		MaxTotalBytes: l.MaxTotalBytes, MaxMailboxes: l.MaxMailboxes,
 		MaxRequestEnvelopes: l.MaxRequestEnvelopes, MaxRequestBytes: l.MaxRequestBytes,

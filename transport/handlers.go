@@ -3,7 +3,6 @@ package transport
 import (
 	"context"
 	"errors"
-	"time"
 
 	"ratchat/keys"
 	"ratchat/transport/mailbox"
@@ -128,7 +127,7 @@ func (s *Server) serves(identity keys.PublicKey) bool {
 // another goroutine once it is on disk, so that the reader can take the
 // next request meanwhile. The in-flight slots bound what one connection
 // holds in memory; when they are full, the reader waits. Once committed,
-// the envelope goes straight to its owner's pusher, if connected.
+// the backend offers the envelope to its owner's pusher, if subscribed.
 func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 	if !c.srv.limit.allow(c.addr, limitDeposit, c.srv.cfg.Now()) {
 		c.srv.stats.addrLimited.Add(1)
@@ -147,12 +146,8 @@ func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 	c.deposits.Add(1)
 	srv := c.srv
 	now := srv.cfg.Now()
-	received := time.UnixMilli(now.UnixMilli()).UTC() // as stored
 	res := make(chan mailbox.DepositResult, 1)
 	srv.store.DepositTokenAsync(d.Recipient, tokenHash(d.Recipient, d.Token), d.Envelope, now, func(r mailbox.DepositResult) {
-		if r.Err == nil {
-			srv.offer(d.Recipient, r.ID, received, d.Envelope)
-		}
 		res <- r
 	})
 	go func() {

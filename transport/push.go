@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"ratchat/transport/mailbox"
 )
 
 // Bounds of a pusher.
@@ -24,10 +26,10 @@ const (
 // # Live and catching up
 //
 // Reading each new envelope back from the database would cost a query per
-// delivery, on the busiest path of a relay. So the server offers the
-// pusher every envelope stored for its owner as the commit is done (in
-// id order: see [mailbox.Store.DepositAsync]), and the pusher sends those
-// from memory. It reads the database only to catch up: at the start, and
+// delivery, on the busiest path of a relay. So the pusher subscribes to
+// its owner's mailbox ([mailbox.Backend.Subscribe]): the backend offers
+// it every envelope stored for its owner as the commit is done, in id
+// order, and the pusher sends those from memory. It reads the database only to catch up: at the start, and
 // after its queue overflowed (an owner that does not acknowledge). The
 // rule that makes the two agree: the queue is emptied just before each
 // read, so every envelope is either committed before the read began (and
@@ -46,6 +48,7 @@ type pusher struct {
 	wakeCh chan struct{} // capacity 1: a pending wake-up is never lost
 	stopCh chan struct{}
 	done   chan struct{}
+	cancel func() // ends the mailbox subscription
 
 	caughtUp bool // CaughtUp was pushed; run's alone
 
@@ -69,6 +72,8 @@ func (c *serverConn) handleFetch(id uint32) {
 	}
 	p := &pusher{c: c, wakeCh: make(chan struct{}, 1), stopCh: make(chan struct{}),
 		done: make(chan struct{}), inflight: map[uint64]struct{}{}, overflow: true}
+	// Subscribed before run's first read: see "Live and catching up".
+	p.cancel = c.srv.store.Subscribe(*c.owner, func(e mailbox.Envelope) { p.offer(e.ID, e.Received, e.Body) })
 	c.pusher = p
 	c.pushMu.Unlock()
 	if old := c.srv.subscribe(c); old != nil && old != c {
@@ -195,7 +200,7 @@ func (p *pusher) push(envs []*Deliver, last *uint64) bool {
 }
 
 // offer queues an envelope just stored for the owner (called in id
-// order, from the mailbox writer: it must not block).
+// order, by the backend's subscription: it must not block).
 func (p *pusher) offer(id uint64, received time.Time, envelope []byte) {
 	p.mu.Lock()
 	switch {
@@ -236,8 +241,9 @@ func (p *pusher) wake() {
 	}
 }
 
-// stop ends the pusher and waits for it.
+// stop ends the pusher and its subscription, and waits for it.
 func (p *pusher) stop() {
+	p.cancel()
 	close(p.stopCh)
 	<-p.done
 }

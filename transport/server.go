@@ -20,7 +20,7 @@ type Server struct {
 	cfg   Config
 	lim   Limits
 	home  keys.PublicKey
-	store *mailbox.Store
+	store mailbox.Backend
 	stats counters
 	limit *limiter // per-address and per-owner limits
 
@@ -39,16 +39,20 @@ type Server struct {
 	closeErr   error
 }
 
-// NewServer opens the home's database in cfg.DataDir and returns a server
-// ready to [Server.Serve]. In peer mode it creates the owner's mailbox.
+// NewServer opens the home's database in cfg.DataDir (or takes
+// cfg.Backend) and returns a server ready to [Server.Serve]. In peer mode
+// it creates the owner's mailbox. The server closes its backend when it
+// closes, also one it was given.
 func NewServer(cfg Config) (*Server, error) {
 	cfg, err := cfg.check()
 	if err != nil {
 		return nil, err
 	}
-	store, err := mailbox.Open(cfg.DataDir, cfg.Limits.mailboxOptions())
-	if err != nil {
-		return nil, err
+	store := cfg.Backend
+	if store == nil {
+		if store, err = mailbox.Open(cfg.DataDir, cfg.Limits.MailboxOptions()); err != nil {
+			return nil, err
+		}
 	}
 	s := &Server{cfg: cfg, lim: cfg.Limits, store: store, home: cfg.Owner, limit: newLimiter(cfg.Limits),
 		listeners: map[net.Listener]struct{}{}, conns: map[*serverConn]struct{}{},
@@ -200,23 +204,6 @@ func (s *Server) subscribe(c *serverConn) *serverConn {
 	old := s.owners[*c.owner]
 	s.owners[*c.owner] = c
 	return old
-}
-
-// offer hands an envelope just stored to the pusher of its owner's
-// connection, if it has one. The mailbox writer calls it in id order.
-func (s *Server) offer(owner keys.PublicKey, id uint64, received time.Time, envelope []byte) {
-	s.mu.Lock()
-	c := s.owners[owner]
-	s.mu.Unlock()
-	if c == nil {
-		return
-	}
-	c.pushMu.Lock()
-	p := c.pusher
-	c.pushMu.Unlock()
-	if p != nil {
-		p.offer(id, received, envelope)
-	}
 }
 
 // Expire deletes the envelopes older than the retention time, now, and

@@ -21,8 +21,15 @@
 // ever given) and deletes all that its Acks name with one DELETE. Any
 // other write runs in its own savepoint, so that its failure undoes only
 // its own changes. [Store.DepositAsync] reports each stored envelope from
-// the writer, in id order, so that a home can push it to its owner
-// without reading it back.
+// the writer, in id order, and so does [Store.Subscribe] to the owner's
+// subscribers, so that a home can push it to its owner without reading
+// it back.
+//
+// # Backends
+//
+// [Backend] is what a home needs of its mailboxes; [Store] is the
+// embedded one, and transport/jetstream keeps them on NATS JetStream for
+// relays beyond one machine. Both return this package's errors.
 //
 // The data folder is locked (flock on [LockFileName]) while a store has
 // it open: a second home on the same folder fails with a [*LockedError].

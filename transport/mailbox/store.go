@@ -113,6 +113,8 @@ type Store struct {
 	tokens map[keys.PublicKey]map[TokenHash]TokenKind
 	quotas map[quotaKey]*usage
 
+	subs subscribers // owners' live subscriptions (see [Store.Subscribe])
+
 	mu     sync.RWMutex // held (read) while queueing; (write) to close
 	closed bool
 	ops    chan *op

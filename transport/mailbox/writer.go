@@ -45,6 +45,9 @@ type op struct {
 	err      error          // its own failure (a refused deposit)
 }
 
+// receivedTime is a deposit's time received, as stored.
+func (o *op) receivedTime() time.Time { return time.UnixMilli(o.received).UTC() }
+
 // enqueue queues o; its finish is called (from the writer goroutine; it
 // must not block) with its result once committed. Writes queued in some
 // order are applied in that order.
@@ -145,6 +148,8 @@ func (s *Store) commit(batch []*op) {
 		clear(s.quotas)
 		clear(s.tokens)
 		s.totals = totals{}
+	} else {
+		s.notify(batch)
 	}
 	for _, o := range batch {
 		switch {
