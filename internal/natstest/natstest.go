@@ -20,6 +20,7 @@ package natstest
 import (
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -143,6 +144,9 @@ func (c *Cluster) URLs() []string {
 
 // URL returns the URLs joined by commas, as `ratchat relay --nats` takes them.
 func (c *Cluster) URL() string { return strings.Join(c.URLs(), ",") }
+
+// Dir returns node i's JetStream store folder.
+func (c *Cluster) Dir(i int) string { return c.nodes[i].opts.StoreDir }
 
 // Len returns the number of nodes.
 func (c *Cluster) Len() int { return len(c.nodes) }
@@ -283,4 +287,64 @@ func freePorts(t testing.TB, n int) []int {
 // String describes the cluster for logs.
 func (c *Cluster) String() string {
 	return fmt.Sprintf("natstest cluster of %d (%s)", len(c.nodes), c.URL())
+}
+
+// BackendEnv names the environment variable that picks the mailbox
+// backend of the relay test kits: "jetstream" runs them on an embedded
+// NATS node per test, "" or "sqlite" on SQLite (the default).
+const BackendEnv = "RATCHAT_RELAY_BACKEND"
+
+// OnJetStream reports whether [BackendEnv] asks for the JetStream
+// backend; an unknown value fails the test (a typo would otherwise run
+// the SQLite suite a second time and pass).
+func OnJetStream(t testing.TB) bool {
+	t.Helper()
+	switch v := os.Getenv(BackendEnv); v {
+	case "", "sqlite":
+		return false
+	case "jetstream":
+		return true
+	default:
+		t.Fatalf("natstest: %s=%q: want sqlite or jetstream", BackendEnv, v)
+		return false
+	}
+}
+
+// SkipOnJetStream skips a test that is about the SQLite backend alone
+// when the kits run on JetStream, saying why.
+func SkipOnJetStream(t testing.TB, why string) {
+	t.Helper()
+	if OnJetStream(t) {
+		t.Skipf("SQLite backend only (%s=jetstream): %s", BackendEnv, why)
+	}
+}
+
+// byDir holds the node of each data folder, for [ForDir].
+var byDir = struct {
+	sync.Mutex
+	m map[string]*Cluster
+}{m: map[string]*Cluster{}}
+
+// ForDir returns the single node that keeps the mailboxes of a home
+// whose data folder is dir, starting it on first use: a home restarted
+// on the same folder finds its mailboxes, as on SQLite. The node stops
+// when the test that started it ends.
+func ForDir(t testing.TB, dir string) *Cluster {
+	t.Helper()
+	byDir.Lock()
+	c := byDir.m[dir]
+	byDir.Unlock()
+	if c != nil {
+		return c
+	}
+	c = Single(t)
+	byDir.Lock()
+	byDir.m[dir] = c
+	byDir.Unlock()
+	t.Cleanup(func() {
+		byDir.Lock()
+		delete(byDir.m, dir)
+		byDir.Unlock()
+	})
+	return c
 }
