@@ -48,6 +48,7 @@ type flagValues struct {
 	everyone                 bool             // delete --everyone
 	force                    bool             // backup restore --force
 	limits                   transport.Limits // relay's limits, set in relay.go
+	nats                     natsFlags        // relay's JetStream backend (relay_nats.go)
 	contact                  string           // search --contact
 	format, out              string           // export --format, --out
 	keepHistory              bool             // remove --keep-history

@@ -3,6 +3,7 @@ package natstest
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -138,4 +139,25 @@ func streamLeader(t *testing.T, c *Cluster, name string) int {
 	}
 	t.Fatalf("no node leads stream %s", name)
 	return -1
+}
+
+// TestNotInBinary: the ratchat binary does not link nats-server (only
+// tests import this package).
+func TestNotInBinary(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	out, err := exec.Command(goTool, "list", "-deps", "ratchat").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "github.com/nats-io/nats-server") || pkg == "ratchat/internal/natstest" {
+			t.Errorf("the binary links %s", pkg)
+		}
+	}
+	if !strings.Contains(string(out), "ratchat/transport\n") {
+		t.Fatalf("go list -deps ratchat does not list ratchat/transport:\n%s", out)
+	}
 }
