@@ -49,6 +49,7 @@ type flagValues struct {
 	force                    bool             // backup restore --force
 	limits                   transport.Limits // relay's limits, set in relay.go
 	nats                     natsFlags        // relay's JetStream backend (relay_nats.go)
+	statsEvery               time.Duration    // relay --stats-every
 	contact                  string           // search --contact
 	format, out              string           // export --format, --out
 	keepHistory              bool             // remove --keep-history

@@ -36,6 +36,8 @@ var relayCommand = &command{
 		fs.DurationVar(&o.retention, "retention", transport.DefaultRetention,
 			"delete envelopes not fetched, and mailboxes whose owner stayed away, after this long")
 		fs.StringVar(&o.allow, "allow", "", "`KEYFILE` of the identities that may register")
+		fs.DurationVar(&o.statsEvery, "stats-every", defaultStatsEvery,
+			"log the relay's counters this often (0: never)")
 		relayLimitFlags(fs, &o.limits)
 		o.nats.register(fs)
 	},
@@ -114,6 +116,7 @@ func runRelay(c *cli, _ []string) error {
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
+	go logStats(ctx, log, srv, backend, c.o.statsEvery)
 	select {
 	case <-ctx.Done():
 	case err := <-served:
