@@ -1,40 +1,155 @@
 package jetstream
 
 import (
+	"crypto/rand"
+	"log/slog"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"ratchat/keys"
+	"ratchat/transport/mailbox"
 )
 
-// runServer starts an embedded NATS server with JetStream, file storage
-// in dir, on a free 127.0.0.1 port, and returns its URL; it stops at the
-// end of the test.
-func runServer(t testing.TB, dir string) (*server.Server, string) {
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// natsServer is an embedded NATS server with JetStream on 127.0.0.1.
+type natsServer struct {
+	t    testing.TB
+	dir  string
+	port int
+	ns   *server.Server
+}
+
+// runServer starts an embedded NATS server with JetStream and file
+// storage in a temporary folder, on a free 127.0.0.1 port; it stops at
+// the end of the test.
+func runServer(t testing.TB) *natsServer {
 	t.Helper()
-	opts := &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true}
+	n := &natsServer{t: t, dir: t.TempDir(), port: -1}
+	n.start()
+	t.Cleanup(func() { n.ns.Shutdown(); n.ns.WaitForShutdown() })
+	return n
+}
+
+func (n *natsServer) start() {
+	n.t.Helper()
+	opts := &server.Options{Host: "127.0.0.1", Port: n.port, JetStream: true, StoreDir: n.dir,
+		NoLog: true, NoSigs: true}
 	ns, err := server.NewServer(opts)
 	if err != nil {
-		t.Fatal(err)
+		n.t.Fatal(err)
 	}
 	go ns.Start()
 	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
+		n.t.Fatal("nats server not ready")
 	}
-	t.Cleanup(ns.Shutdown)
-	return ns, ns.ClientURL()
+	n.ns = ns
+	n.port = ns.Addr().(*net.TCPAddr).Port
 }
 
-func TestOpenConnects(t *testing.T) {
-	_, url := runServer(t, t.TempDir())
-	if _, err := Open(t.Context(), Config{}); err == nil {
-		t.Fatal("opened without a URL")
-	}
-	s, err := Open(t.Context(), Config{URLs: []string{url}})
+// restart stops the server and starts it again on the same port and
+// storage.
+func (n *natsServer) restart() {
+	n.t.Helper()
+	n.ns.Shutdown()
+	n.ns.WaitForShutdown()
+	n.start()
+}
+
+func (n *natsServer) url() string { return n.ns.ClientURL() }
+
+// testLimits are small quotas, to reach them quickly.
+var testLimits = mailbox.Options{MaxEnvelopes: 5, MaxBytes: 1 << 20, MaxRequestEnvelopes: 2,
+	MaxContactEnvelopes: 4, MaxTokens: 3, MaxPreKeys: 3}
+
+// openStore opens a front end on srv with 8 partitions and a 1 s lease;
+// it closes at the end of the test.
+func openStore(t testing.TB, srv *natsServer, name string, lim mailbox.Options) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), Config{URLs: []string{srv.url()}, Name: name, Partitions: 8,
+		LeaseTTL: time.Second, RequestTimeout: 10 * time.Second, Limits: lim, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newOwner(t testing.TB) keys.PublicKey {
+	t.Helper()
+	kp, err := keys.GenerateKeyPair(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp.Public
+}
+
+// ownerWithToken registers a new owner with one token of each kind.
+func ownerWithToken(t testing.TB, s *Store) (owner keys.PublicKey, contact, request mailbox.TokenHash) {
+	t.Helper()
+	owner = newOwner(t)
+	rand.Read(contact[:])
+	rand.Read(request[:])
+	if created, err := s.Register(owner, t0); err != nil || !created {
+		t.Fatal(created, err)
+	}
+	if err := s.AddTokens(owner, []mailbox.Token{{Hash: contact, Kind: mailbox.TokenContact},
+		{Hash: request, Kind: mailbox.TokenRequest}}); err != nil {
+		t.Fatal(err)
+	}
+	return owner, contact, request
+}
+
+func depositWait(s *Store, owner keys.PublicKey, token mailbox.TokenHash, body []byte, now time.Time) (uint64, error) {
+	out := make(chan mailbox.DepositResult, 1)
+	s.DepositTokenAsync(owner, token, body, now, func(r mailbox.DepositResult) { out <- r })
+	r := <-out
+	return r.ID, r.Err
+}
+
+func mustDeposit(t testing.TB, s *Store, owner keys.PublicKey, token mailbox.TokenHash, body []byte) uint64 {
+	t.Helper()
+	id, err := depositWait(s, owner, token, body, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func pending(t testing.TB, s *Store, owner keys.PublicKey) []mailbox.Envelope {
+	t.Helper()
+	envs, err := s.Pending(t.Context(), owner, 0, time.Time{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return envs
+}
+
+func TestOpenConfig(t *testing.T) {
+	srv := runServer(t)
+	if _, err := Open(t.Context(), Config{}); err == nil {
+		t.Fatal("opened without a URL")
+	}
+	s := openStore(t, srv, "a", testLimits)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Close(); err != mailbox.ErrClosed {
+		t.Fatalf("second close: %v", err)
+	}
+	_, err := Open(t.Context(), Config{URLs: []string{srv.url()}, Partitions: 9})
+	if err == nil {
+		t.Fatal("opened with another partition count")
+	}
+}
+
+// testLogger logs to the test's output with -v.
+func testLogger(t testing.TB) *slog.Logger {
+	if !testing.Verbose() {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -2,26 +2,39 @@ package jetstream
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"ratchat/keys"
 	"ratchat/transport/mailbox"
 )
 
-// DefaultPartitions is the number of mailbox partitions when
-// [Config.Partitions] is zero.
-const DefaultPartitions = 1024
-
-// DefaultRetention is the envelopes' MaxAge when [Config.Retention] is
-// zero, as a relay's default retention.
-const DefaultRetention = 30 * 24 * time.Hour
+// Defaults of a [Config].
+const (
+	// DefaultPartitions is the number of mailbox partitions.
+	DefaultPartitions = 1024
+	// DefaultRetention is the envelopes' MaxAge, a relay's default
+	// retention.
+	DefaultRetention = 30 * 24 * time.Hour
+	// DefaultLeaseTTL is how long a partition lease lasts unrenewed: a
+	// dead front end's partitions move within about this long.
+	DefaultLeaseTTL = 6 * time.Second
+	// DefaultRequestTimeout bounds a request to a partition's holder,
+	// including the wait for a partition to find one.
+	DefaultRequestTimeout = 15 * time.Second
+	// dupWindow is the stream's deduplication window: a deposit retried
+	// within it is stored once.
+	dupWindow = 2 * time.Minute
+)
 
 // Config configures a JetStream backend.
 type Config struct {
@@ -33,25 +46,89 @@ type Config struct {
 	Retention  time.Duration   // MaxAge of envelopes (default 30 days)
 	Limits     mailbox.Options // per-mailbox quotas, as the SQLite store's
 	Logger     *slog.Logger    // default: discard
+
+	// LeaseTTL is how long a partition lease lasts unrenewed (default
+	// [DefaultLeaseTTL]); leases are renewed three times as often.
+	LeaseTTL time.Duration
+	// RequestTimeout bounds a request to another front end (default
+	// [DefaultRequestTimeout]).
+	RequestTimeout time.Duration
 }
 
-// Store is a [mailbox.Backend] on NATS JetStream. It is safe for
-// concurrent use.
+// withDefaults fills the zero fields.
+func (c Config) withDefaults() (Config, error) {
+	if len(c.URLs) == 0 {
+		return c, fmt.Errorf("%w: no NATS URL", ErrConfig)
+	}
+	if c.Name == "" {
+		var b [6]byte
+		rand.Read(b[:])
+		c.Name = hex.EncodeToString(b[:])
+	}
+	if strings.ContainsAny(c.Name, ".*> \t") {
+		return c, fmt.Errorf("%w: front end name %q", ErrConfig, c.Name)
+	}
+	if c.Replicas <= 0 {
+		c.Replicas = 1
+	}
+	if c.Partitions <= 0 {
+		c.Partitions = DefaultPartitions
+	}
+	if c.Retention <= 0 {
+		c.Retention = DefaultRetention
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = DefaultLeaseTTL
+	}
+	if c.LeaseTTL < time.Second {
+		return c, fmt.Errorf("%w: lease TTL under a second", ErrConfig)
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	c.Limits = c.Limits.WithDefaults()
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// Store is a [mailbox.Backend] on NATS JetStream, one relay front end's
+// view of mailboxes that all front ends share. It is safe for concurrent
+// use. See the package doc for the design.
 type Store struct {
-	cfg Config
-	nc  *nats.Conn
-	js  jetstream.JetStream
+	cfg    Config
+	log    *slog.Logger
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	owners jetstream.KeyValue
+	kv     jetstream.KeyValue // tokens, prekeys, home identity
+	leases jetstream.KeyValue
+
+	subs  subscriptions
+	lease leaseState // the partitions and who holds them
+	w     *writer    // deposits to the partitions held here
+
+	ctx    context.Context // ends at Close
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+	closed sync.Once
 }
 
 var _ mailbox.Backend = (*Store)(nil)
 
 // Open connects, creates or checks the stream and buckets, and starts
-// taking partition leases.
+// taking partition leases. It returns before it holds any: requests for
+// a partition nobody holds yet wait for one (up to the request timeout).
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	if len(cfg.URLs) == 0 {
-		return nil, fmt.Errorf("%w: no NATS URL", ErrConfig)
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	opts := []nats.Option{nats.Name("ratchat relay " + cfg.Name)}
+	// Why NoEcho: a holder offers new envelopes to its own subscribers
+	// directly, and must not get its live announcements back.
+	opts := []nats.Option{nats.Name("ratchat relay " + cfg.Name), nats.NoEcho(), nats.MaxReconnects(-1)}
 	if cfg.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
 	}
@@ -59,101 +136,110 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: connecting: %w", err)
 	}
-	js, err := jetstream.New(nc)
-	if err != nil {
+	s := &Store{cfg: cfg, log: cfg.Logger.With("frontend", cfg.Name), nc: nc}
+	s.ctx, s.stop = context.WithCancel(context.Background())
+	s.subs.m = map[[32]byte]*ownerSubs{}
+	if err := s.setup(ctx); err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("jetstream: %w", err)
+		return nil, err
 	}
-	return &Store{cfg: cfg, nc: nc, js: js}, nil
+	s.w = newWriter(s)
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.w.run() }()
+	if err := s.startLeases(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
-// Register implements [mailbox.Backend].
-func (s *Store) Register(owner keys.PublicKey, now time.Time) (bool, error) {
-	return s.RegisterWith(owner, now, nil)
+// setup creates or updates the stream and the buckets, and checks the
+// partition count against the one the stream was made with.
+func (s *Store) setup(ctx context.Context) error {
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	s.js = js
+	l := s.cfg.Limits
+	sc := jetstream.StreamConfig{
+		Name: streamName, Subjects: []string{subjectPrefix + "*.*"},
+		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, Replicas: s.cfg.Replicas,
+		MaxAge: s.cfg.Retention, MaxMsgsPerSubject: int64(l.MaxEnvelopes),
+		Discard: jetstream.DiscardNew, DiscardNewPerSubject: true,
+		Duplicates: dupWindow, AllowDirect: true, AllowMsgTTL: true, MaxMsgSize: -1,
+		MaxBytes: -1,
+	}
+	if l.MaxTotalBytes > 0 {
+		sc.MaxBytes = l.MaxTotalBytes
+	}
+	if s.stream, err = js.CreateOrUpdateStream(ctx, sc); err != nil {
+		return fmt.Errorf("jetstream: creating stream: %w", err)
+	}
+	kvs := []struct {
+		kv  *jetstream.KeyValue
+		cfg jetstream.KeyValueConfig
+	}{
+		{&s.owners, jetstream.KeyValueConfig{Bucket: bucketOwners}},
+		{&s.kv, jetstream.KeyValueConfig{Bucket: bucketKeys, MaxValueSize: 1 << 20}},
+		{&s.leases, jetstream.KeyValueConfig{Bucket: bucketLeases, TTL: s.cfg.LeaseTTL,
+			LimitMarkerTTL: s.cfg.LeaseTTL, Storage: jetstream.MemoryStorage}},
+	}
+	for _, b := range kvs {
+		b.cfg.Replicas = s.cfg.Replicas
+		if *b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg); err != nil {
+			return fmt.Errorf("jetstream: creating bucket %s: %w", b.cfg.Bucket, err)
+		}
+	}
+	return s.checkLayout(ctx)
 }
 
-// RegisterWith implements [mailbox.Backend].
-func (s *Store) RegisterWith(owner keys.PublicKey, now time.Time, mayCreate func() error) (bool, error) {
-	return false, ErrNotImplemented
-}
-
-// Registered implements [mailbox.Backend].
-func (s *Store) Registered(ctx context.Context, owner keys.PublicKey) (bool, error) {
-	return false, ErrNotImplemented
-}
-
-// Usage implements [mailbox.Backend].
-func (s *Store) Usage(ctx context.Context, owner keys.PublicKey) (int, int64, error) {
-	return 0, 0, ErrNotImplemented
-}
-
-// HomeIdentity implements [mailbox.Backend].
-func (s *Store) HomeIdentity(ctx context.Context, rand io.Reader) (keys.PublicKey, error) {
-	return keys.PublicKey{}, ErrNotImplemented
-}
-
-// DepositTokenAsync implements [mailbox.Backend].
-func (s *Store) DepositTokenAsync(owner keys.PublicKey, token mailbox.TokenHash, body []byte, now time.Time, done func(mailbox.DepositResult)) {
-	done(mailbox.DepositResult{Err: ErrNotImplemented})
-}
-
-// Pending implements [mailbox.Backend].
-func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64, notBefore time.Time, limit int) ([]mailbox.Envelope, error) {
-	return nil, ErrNotImplemented
-}
-
-// Ack implements [mailbox.Backend].
-func (s *Store) Ack(owner keys.PublicKey, ids []uint64) (int, error) {
-	return 0, ErrNotImplemented
-}
-
-// Subscribe implements [mailbox.Backend].
-func (s *Store) Subscribe(owner keys.PublicKey, offer func(mailbox.Envelope)) (cancel func()) {
-	return func() {}
-}
-
-// PutPreKeys implements [mailbox.Backend].
-func (s *Store) PutPreKeys(owner keys.PublicKey, u mailbox.PreKeyUpload) error {
-	return ErrNotImplemented
-}
-
-// TakePreKeys implements [mailbox.Backend].
-func (s *Store) TakePreKeys(owner keys.PublicKey) (mailbox.Handout, error) {
-	return mailbox.Handout{}, ErrNotImplemented
-}
-
-// PeekPreKeys implements [mailbox.Backend].
-func (s *Store) PeekPreKeys(ctx context.Context, owner keys.PublicKey) (mailbox.Handout, error) {
-	return mailbox.Handout{}, ErrNotImplemented
-}
-
-// PreKeyCounts implements [mailbox.Backend].
-func (s *Store) PreKeyCounts(ctx context.Context, owner keys.PublicKey) (int, int, error) {
-	return 0, 0, ErrNotImplemented
-}
-
-// AddTokens implements [mailbox.Backend].
-func (s *Store) AddTokens(owner keys.PublicKey, tokens []mailbox.Token) error {
-	return ErrNotImplemented
-}
-
-// RevokeTokens implements [mailbox.Backend].
-func (s *Store) RevokeTokens(owner keys.PublicKey, hashes []mailbox.TokenHash) error {
-	return ErrNotImplemented
-}
-
-// Expire implements [mailbox.Backend].
-func (s *Store) Expire(cutoff time.Time) (int, int64, error) {
-	return 0, 0, ErrNotImplemented
-}
-
-// ExpireMailboxes implements [mailbox.Backend].
-func (s *Store) ExpireMailboxes(cutoff time.Time, keep []keys.PublicKey, now time.Time) (int, int, int64, error) {
-	return 0, 0, 0, ErrNotImplemented
-}
-
-// Close implements [mailbox.Backend].
-func (s *Store) Close() error {
-	s.nc.Close()
+// checkLayout records the partition count on first use and refuses
+// another afterwards: moving mailboxes between partitions is not done.
+func (s *Store) checkLayout(ctx context.Context) error {
+	want := strconv.Itoa(s.cfg.Partitions)
+	_, err := s.kv.Create(ctx, keyLayout, []byte(want))
+	if err == nil || !errors.Is(err, jetstream.ErrKeyExists) {
+		if err != nil {
+			return fmt.Errorf("jetstream: recording layout: %w", err)
+		}
+		return nil
+	}
+	e, err := s.kv.Get(ctx, keyLayout)
+	if err != nil {
+		return fmt.Errorf("jetstream: reading layout: %w", err)
+	}
+	if string(e.Value()) != want {
+		return fmt.Errorf("%w: the stream has %s partitions, not %s", ErrConfig, e.Value(), want)
+	}
 	return nil
+}
+
+// Close gives up this front end's partitions (so that others take them
+// at once), finishes the deposits already queued and disconnects. Later
+// calls fail with [mailbox.ErrClosed].
+func (s *Store) Close() error {
+	err := mailbox.ErrClosed
+	s.closed.Do(func() {
+		err = nil
+		s.stopLeases()
+		s.releaseAll()
+		s.w.close()
+		s.stop()
+		if s.lease.watcher != nil {
+			s.lease.watcher.Stop()
+		}
+		s.wg.Wait()
+		s.nc.Close()
+	})
+	return err
+}
+
+// isClosed reports whether Close began.
+func (s *Store) isClosed() bool { return s.ctx.Err() != nil }
+
+// opCtx is the context of one operation: the request timeout, ended early
+// by Close.
+func (s *Store) opCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
 }

@@ -223,6 +223,10 @@ func migrate(db *sql.DB) error {
 	return tx.Commit()
 }
 
+// WithDefaults returns o with its zero fields set to the defaults, as a
+// [Store] takes them (a [Backend] other than Store uses it to agree).
+func (o Options) WithDefaults() Options { return o.withDefaults() }
+
 func (o Options) withDefaults() Options {
 	if o.MaxEnvelopes <= 0 {
 		o.MaxEnvelopes = DefaultMaxEnvelopes

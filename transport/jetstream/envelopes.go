@@ -1,0 +1,284 @@
+package jetstream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"ratchat/keys"
+	"ratchat/transport/mailbox"
+)
+
+// DepositTokenAsync implements [mailbox.Backend]: the deposit goes to the
+// holder of the mailbox's partition (this front end's writer, or another
+// over NATS), which checks it against the quotas and stores it; done
+// gets the stream sequence as the envelope's id.
+func (s *Store) DepositTokenAsync(owner keys.PublicKey, token mailbox.TokenHash, body []byte, now time.Time, done func(mailbox.DepositResult)) {
+	if s.isClosed() {
+		done(mailbox.DepositResult{Err: mailbox.ErrClosed})
+		return
+	}
+	n := partition(owner, s.cfg.Partitions)
+	req := &request{op: opDeposit, owner: owner, token: token, now: now, body: body}
+	if s.readyPart(n) != nil {
+		d := &deposit{owner: owner, token: token, body: body, now: now.UnixMilli(), p: n}
+		d.done = func(r mailbox.DepositResult) {
+			if errors.Is(r.Err, errNotHolder) { // lost the partition meanwhile
+				go func() { done(depositResult(s.call(n, req))) }()
+				return
+			}
+			done(r)
+		}
+		s.w.enqueue(d)
+		return
+	}
+	go func() { done(depositResult(s.call(n, req))) }()
+}
+
+func depositResult(r reply, err error) mailbox.DepositResult {
+	if err == nil {
+		err = r.err
+	}
+	if err != nil {
+		return mailbox.DepositResult{Err: err}
+	}
+	return mailbox.DepositResult{ID: r.a}
+}
+
+// call runs a request at the holder of partition n (here, or over NATS),
+// waiting for one while the partition has none, up to the request
+// timeout. Why wait rather than fail: a partition moves within a lease
+// TTL when its holder dies, and the deposit should survive that.
+func (s *Store) call(n int, req *request) (reply, error) {
+	ctx, cancel := s.opCtx()
+	defer cancel()
+	data := req.marshal()
+	backoff := 20 * time.Millisecond
+	for {
+		changed := s.lease.changes()
+		var r reply
+		var err error
+		if p := s.readyPart(n); p != nil {
+			// Here: never over NATS, which does not echo to this
+			// front end's own subscriptions.
+			r = s.handleHere(p, req)
+		} else if s.holdsPart(n) {
+			err = nats.ErrNoResponders // starting: wait for it
+		} else {
+			var m *nats.Msg
+			m, err = s.nc.RequestWithContext(ctx, rpcPrefix+strconv.Itoa(n), data)
+			if err == nil {
+				r, err = parseReply(m.Data)
+			}
+		}
+		switch {
+		case err == nil && !errors.Is(r.err, errNotHolder):
+			return r, nil
+		case err != nil && !errors.Is(err, nats.ErrNoResponders):
+			if s.isClosed() {
+				return reply{}, mailbox.ErrClosed
+			}
+			return reply{}, fmt.Errorf("%w: %w", ErrNoHolder, err)
+		}
+		// Nobody serves the partition now: wait for the leases to change
+		// (or a little while, in case a change was not seen).
+		t := time.NewTimer(backoff)
+		select {
+		case <-changed:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			if s.isClosed() {
+				return reply{}, mailbox.ErrClosed
+			}
+			return reply{}, fmt.Errorf("%w: %w", ErrNoHolder, ctx.Err())
+		}
+		t.Stop()
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// handleHere runs a request at this front end, the partition's holder.
+func (s *Store) handleHere(p *part, req *request) reply {
+	if req.op != opDeposit {
+		return s.handle(p, req)
+	}
+	out := make(chan mailbox.DepositResult, 1)
+	s.w.enqueue(&deposit{owner: req.owner, token: req.token, body: req.body, now: req.now.UnixMilli(), p: p.n,
+		done: func(r mailbox.DepositResult) { out <- r }})
+	r := <-out
+	return reply{err: r.Err, a: r.ID}
+}
+
+// holdsPart reports whether this front end holds partition n, served or
+// not yet.
+func (s *Store) holdsPart(n int) bool {
+	s.lease.mu.Lock()
+	defer s.lease.mu.Unlock()
+	return s.lease.held[n] != nil
+}
+
+// Ack implements [mailbox.Backend]: the partition's holder acknowledges
+// the envelopes to its consumer, which deletes them from the work-queue
+// stream.
+func (s *Store) Ack(owner keys.PublicKey, ids []uint64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	total := 0
+	for len(ids) > 0 { // requests of at most maxIDs ids
+		part := ids[:min(len(ids), maxIDs)]
+		ids = ids[len(part):]
+		r, err := s.call(partition(owner, s.cfg.Partitions), &request{op: opAck, owner: owner, ids: part})
+		if err == nil {
+			err = r.err
+		}
+		if err != nil {
+			return total, err
+		}
+		total += int(r.a)
+	}
+	return total, nil
+}
+
+// Usage implements [mailbox.Backend], from the holder's index.
+func (s *Store) Usage(ctx context.Context, owner keys.PublicKey) (int, int64, error) {
+	r, err := s.call(partition(owner, s.cfg.Partitions), &request{op: opUsage, owner: owner})
+	if err == nil {
+		err = r.err
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return int(r.a), int64(r.b), nil
+}
+
+// AddTokens implements [mailbox.Backend], at the partition's holder.
+func (s *Store) AddTokens(owner keys.PublicKey, tokens []mailbox.Token) error {
+	return s.tokens(opAddTokens, owner, tokens)
+}
+
+// RevokeTokens implements [mailbox.Backend], at the partition's holder.
+func (s *Store) RevokeTokens(owner keys.PublicKey, hashes []mailbox.TokenHash) error {
+	tokens := make([]mailbox.Token, len(hashes))
+	for i, h := range hashes {
+		tokens[i].Hash = h
+	}
+	return s.tokens(opRevokeTokens, owner, tokens)
+}
+
+func (s *Store) tokens(op uint8, owner keys.PublicKey, tokens []mailbox.Token) error {
+	for _, t := range tokens {
+		if op == opAddTokens && t.Kind != mailbox.TokenRequest && t.Kind != mailbox.TokenContact {
+			return fmt.Errorf("jetstream: token kind %d", t.Kind)
+		}
+	}
+	if len(tokens) > maxIDs {
+		return fmt.Errorf("%w: more than %d tokens", mailbox.ErrQuota, maxIDs)
+	}
+	r, err := s.call(partition(owner, s.cfg.Partitions), &request{op: op, owner: owner, tokens: tokens})
+	if err == nil {
+		err = r.err
+	}
+	return err
+}
+
+// Expire implements [mailbox.Backend] for the partitions held here: each
+// front end's home runs it, so together they cover all; the stream's
+// MaxAge deletes what is past the retention in any case.
+func (s *Store) Expire(cutoff time.Time) (int, int64, error) {
+	n, size := 0, int64(0)
+	for _, p := range s.heldParts() {
+		m, sz, err := s.expireLocal(p, cutoff.UnixMilli(), nil)
+		n, size = n+m, size+sz
+		if err != nil {
+			return n, size, err
+		}
+	}
+	return n, size, nil
+}
+
+// heldParts lists the partitions served here.
+func (s *Store) heldParts() []*part {
+	s.lease.mu.Lock()
+	defer s.lease.mu.Unlock()
+	var out []*part
+	for _, p := range s.lease.held {
+		if p.isReady() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// directGet is a batched direct get request ($JS.API.DIRECT.GET).
+type directGet struct {
+	Seq       uint64 `json:"seq"`
+	NextBySub string `json:"next_by_subj"`
+	Batch     int    `json:"batch"`
+}
+
+// Pending implements [mailbox.Backend]: it reads owner's envelopes from
+// the stream, by subject, in one batched direct get; any front end can.
+func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64, notBefore time.Time, limit int) ([]mailbox.Envelope, error) {
+	if s.isClosed() {
+		return nil, mailbox.ErrClosed
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+	defer cancel()
+	subject := envelopeSubject(partition(owner, s.cfg.Partitions), owner)
+	req, _ := json.Marshal(directGet{Seq: after + 1, NextBySub: subject, Batch: limit})
+	inbox := s.nc.NewRespInbox()
+	sub, err := s.nc.SubscribeSync(inbox)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: reading envelopes: %w", err)
+	}
+	defer sub.Unsubscribe()
+	if err := s.nc.PublishRequest("$JS.API.DIRECT.GET."+streamName, inbox, req); err != nil {
+		return nil, fmt.Errorf("jetstream: reading envelopes: %w", err)
+	}
+	var out []mailbox.Envelope
+	for {
+		m, err := sub.NextMsgWithContext(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("jetstream: reading envelopes: %w", err)
+		}
+		switch m.Header.Get("Status") {
+		case "":
+		case "404", "204": // none, or the end of the batch
+			return out, nil
+		default:
+			return nil, fmt.Errorf("jetstream: reading envelopes: status %s %s", m.Header.Get("Status"),
+				m.Header.Get("Description"))
+		}
+		e, err := storedEnvelope(m)
+		if err != nil {
+			return nil, err
+		}
+		if !e.Received.Before(notBefore) {
+			out = append(out, e)
+		}
+	}
+}
+
+// storedEnvelope reads an envelope from a direct get answer.
+func storedEnvelope(m *nats.Msg) (mailbox.Envelope, error) {
+	seq, err := strconv.ParseUint(m.Header.Get(jetstream.SequenceHeader), 10, 64)
+	if err != nil || seq == 0 {
+		return mailbox.Envelope{}, fmt.Errorf("%w: envelope without a sequence", ErrRecord)
+	}
+	ms, err := strconv.ParseInt(m.Header.Get(hdrReceived), 10, 64)
+	if err != nil {
+		return mailbox.Envelope{}, fmt.Errorf("%w: envelope without a time", ErrRecord)
+	}
+	return mailbox.Envelope{ID: seq, Received: msTime(ms), Body: m.Data}, nil
+}

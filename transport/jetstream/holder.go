@@ -1,0 +1,217 @@
+package jetstream
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"ratchat/keys"
+	"ratchat/transport/mailbox"
+)
+
+func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+func hexString(b []byte) string { return hex.EncodeToString(b) }
+
+// loadBox reads owner's record and tokens into the holder's box unless
+// it has them: [mailbox.ErrUnknownMailbox] if the owner has none. An
+// absent owner is never cached, since any front end may register it.
+func (s *Store) loadBox(p *part, owner keys.PublicKey) error {
+	p.mu.Lock()
+	b := p.box(owner)
+	need := !b.exists || b.tokens == nil
+	p.mu.Unlock()
+	if !need {
+		return nil
+	}
+	ctx, cancel := s.opCtx()
+	defer cancel()
+	if _, err := s.owners.Get(ctx, recordKey("o", p.n, owner)); errors.Is(err, jetstream.ErrKeyNotFound) {
+		return mailbox.ErrUnknownMailbox
+	} else if err != nil {
+		return fmt.Errorf("jetstream: reading mailbox: %w", err)
+	}
+	tokens := map[mailbox.TokenHash]mailbox.TokenKind{}
+	e, err := s.kv.Get(ctx, recordKey("t", p.n, owner))
+	switch {
+	case err == nil:
+		if tokens, err = parseTokens(e.Value()); err != nil {
+			return err
+		}
+	case !errors.Is(err, jetstream.ErrKeyNotFound):
+		return fmt.Errorf("jetstream: reading tokens: %w", err)
+	}
+	p.mu.Lock()
+	b = p.box(owner)
+	b.exists = true
+	if b.tokens == nil {
+		b.tokens = tokens
+	}
+	p.mu.Unlock()
+	return nil
+}
+
+// serveRequest answers the requests of other front ends for partition p.
+func (s *Store) serveRequest(p *part) nats.MsgHandler {
+	return func(m *nats.Msg) {
+		r, err := parseRequest(m.Data)
+		if err != nil {
+			s.log.Warn("bad request from a front end", "err", err)
+			m.Respond((&reply{err: err}).marshal())
+			return
+		}
+		if r.op == opDeposit {
+			d := &deposit{owner: r.owner, token: r.token, body: r.body, now: r.now.UnixMilli(), p: p.n}
+			d.done = func(res mailbox.DepositResult) { m.Respond((&reply{err: res.Err, a: res.ID}).marshal()) }
+			s.w.enqueue(d)
+			return
+		}
+		go func() {
+			rep := s.handle(p, r)
+			m.Respond(rep.marshal())
+		}()
+	}
+}
+
+// handle runs a request other than a deposit at the partition's holder.
+func (s *Store) handle(p *part, r *request) reply {
+	if !p.isReady() {
+		return reply{err: errNotHolder}
+	}
+	switch r.op {
+	case opAck:
+		n, err := s.ackLocal(p, r.owner, r.ids)
+		return reply{err: err, a: uint64(n)}
+	case opAddTokens, opRevokeTokens:
+		return reply{err: s.tokensLocal(p, r)}
+	case opUsage:
+		if err := s.loadBox(p, r.owner); err != nil {
+			return reply{err: err}
+		}
+		p.mu.Lock()
+		u := p.box(r.owner).use
+		p.mu.Unlock()
+		return reply{a: uint64(u.count), b: uint64(u.bytes)}
+	}
+	return reply{err: fmt.Errorf("%w: op %d", ErrRecord, r.op)}
+}
+
+// ackLocal deletes owner's envelopes with these ids by acknowledging them
+// to the partition's consumer (an envelope the consumer has not delivered
+// yet is acknowledged as it arrives), and says how many there were.
+func (s *Store) ackLocal(p *part, owner keys.PublicKey, ids []uint64) (int, error) {
+	n := 0
+	var replies []string
+	p.mu.Lock()
+	for _, id := range ids {
+		e := p.bySeq[id]
+		if e == nil || e.acked || e.owner != owner {
+			continue
+		}
+		n++
+		replies = p.remove(id, e, replies)
+	}
+	p.mu.Unlock()
+	return n, s.ackAll(replies)
+}
+
+// remove takes an envelope out of the index and its usage, returning the
+// ack subjects to send with its own added (p.mu held).
+func (p *part) remove(seq uint64, e *entry, replies []string) []string {
+	p.count(e, -1)
+	if e.reply == "" {
+		e.acked = true
+		return replies
+	}
+	delete(p.bySeq, seq)
+	return append(replies, e.reply)
+}
+
+// ackAll acknowledges delivered envelopes, which deletes them from the
+// work-queue stream, and waits for the server to confirm each (a double
+// ack: an Ack that returned has deleted). They go out together and are
+// confirmed together: one round trip for a batch.
+func (s *Store) ackAll(replies []string) error {
+	if len(replies) == 0 {
+		return nil
+	}
+	inbox := s.nc.NewRespInbox()
+	sub, err := s.nc.SubscribeSync(inbox)
+	if err != nil {
+		return fmt.Errorf("jetstream: acknowledging: %w", err)
+	}
+	defer sub.Unsubscribe()
+	for _, r := range replies {
+		if err := s.nc.PublishRequest(r, inbox, []byte("+ACK")); err != nil {
+			return fmt.Errorf("jetstream: acknowledging: %w", err)
+		}
+	}
+	ctx, cancel := s.opCtx()
+	defer cancel()
+	for range replies {
+		if _, err := sub.NextMsgWithContext(ctx); err != nil {
+			return fmt.Errorf("jetstream: acknowledging: %w", err)
+		}
+	}
+	return nil
+}
+
+// tokensLocal adds or revokes owner's tokens, as the one writer of its
+// token record.
+func (s *Store) tokensLocal(p *part, r *request) error {
+	if err := s.loadBox(p, r.owner); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	m := make(map[mailbox.TokenHash]mailbox.TokenKind, len(p.box(r.owner).tokens)+len(r.tokens))
+	for h, k := range p.box(r.owner).tokens {
+		m[h] = k
+	}
+	p.mu.Unlock()
+	for _, t := range r.tokens {
+		if r.op == opRevokeTokens {
+			delete(m, t.Hash)
+			continue
+		}
+		if t.Kind != mailbox.TokenRequest && t.Kind != mailbox.TokenContact {
+			return fmt.Errorf("jetstream: token kind %d", t.Kind)
+		}
+		m[t.Hash] = t.Kind
+	}
+	if r.op == opAddTokens && len(m) > s.cfg.Limits.MaxTokens {
+		return fmt.Errorf("%w: more than %d tokens", mailbox.ErrQuota, s.cfg.Limits.MaxTokens)
+	}
+	ctx, cancel := s.opCtx()
+	defer cancel()
+	if _, err := s.kv.Put(ctx, recordKey("t", p.n, r.owner), marshalTokens(m)); err != nil {
+		return fmt.Errorf("jetstream: storing tokens: %w", err)
+	}
+	p.mu.Lock()
+	p.box(r.owner).tokens = m
+	p.mu.Unlock()
+	return nil
+}
+
+// expireLocal deletes the partition's envelopes received before cutoff
+// (ms), or all of owner's if owner is not nil.
+func (s *Store) expireLocal(p *part, cutoff int64, owner *keys.PublicKey) (n int, size int64, err error) {
+	var replies []string
+	p.mu.Lock()
+	for seq, e := range p.bySeq {
+		if e.acked || (owner == nil && e.received >= cutoff) || (owner != nil && e.owner != *owner) {
+			continue
+		}
+		n++
+		size += e.size
+		replies = p.remove(seq, e, replies)
+	}
+	if owner != nil {
+		delete(p.boxes, *owner)
+	}
+	p.mu.Unlock()
+	return n, size, s.ackAll(replies)
+}

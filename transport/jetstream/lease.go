@@ -1,0 +1,258 @@
+package jetstream
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// leaseState is what a front end knows of the partition leases: who holds
+// each (from a watch on the lease bucket), which it holds itself, and a
+// channel closed at every change, for requests waiting for a partition
+// to find a holder.
+type leaseState struct {
+	mu        sync.Mutex
+	holders   map[int]string      // partition → lease value ("name" or "name ready")
+	frontEnds map[string]struct{} // live front ends, from their presence keys
+	held      map[int]*part       // partitions this front end holds
+	changed   chan struct{}
+	stopTick  chan struct{}
+	loopDone  chan struct{}
+	started   bool // the loop runs
+	watcher   jetstream.KeyWatcher
+}
+
+// present reports whether the front end holding a lease (its value) is
+// announced (l.mu held).
+func (l *leaseState) present(value string) bool {
+	_, ok := l.frontEnds[strings.TrimSuffix(value, readySuffix)]
+	return ok
+}
+
+// readySuffix marks a lease whose holder serves the partition.
+const readySuffix = " ready"
+
+// changes returns a channel closed at the next change of the leases.
+func (l *leaseState) changes() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.changed
+}
+
+// notify closes the change channel (l.mu held).
+func (l *leaseState) notify() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// startLeases starts the watch on the lease bucket and the loop that
+// takes, renews, balances and gives up leases.
+func (s *Store) startLeases(ctx context.Context) error {
+	l := &s.lease
+	l.holders, l.frontEnds, l.held = map[int]string{}, map[string]struct{}{}, map[int]*part{}
+	l.changed, l.stopTick, l.loopDone = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	w, err := s.leases.WatchAll(s.ctx)
+	if err != nil {
+		return err
+	}
+	l.watcher = w
+	initial := make(chan struct{})
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.watchLeases(w, initial) }()
+	select {
+	case <-initial:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.lease.started = true
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.leaseLoop() }()
+	return nil
+}
+
+// watchLeases keeps the lease map current until the store closes.
+func (s *Store) watchLeases(w jetstream.KeyWatcher, initial chan struct{}) {
+	l := &s.lease
+	for e := range w.Updates() {
+		if e == nil {
+			close(initial)
+			continue
+		}
+		deleted := e.Operation() != jetstream.KeyValuePut
+		l.mu.Lock()
+		switch k := e.Key(); {
+		case strings.HasPrefix(k, "fe."):
+			if deleted {
+				delete(l.frontEnds, k[3:])
+			} else {
+				l.frontEnds[k[3:]] = struct{}{}
+			}
+		case strings.HasPrefix(k, "p."):
+			n, err := strconv.Atoi(k[2:])
+			if err != nil {
+				break
+			}
+			if deleted {
+				delete(l.holders, n)
+			} else {
+				l.holders[n] = string(e.Value())
+			}
+		}
+		l.notify()
+		l.mu.Unlock()
+	}
+}
+
+// leaseLoop runs a lease round at once and then three times per TTL.
+func (s *Store) leaseLoop() {
+	defer close(s.lease.loopDone)
+	t := time.NewTicker(s.cfg.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		s.leaseRound()
+		select {
+		case <-t.C:
+		case <-s.lease.stopTick:
+			return
+		}
+	}
+}
+
+// leaseRound announces this front end, renews its leases, and takes or
+// gives up partitions towards an even share.
+func (s *Store) leaseRound() {
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.LeaseTTL/3)
+	defer cancel()
+	if _, err := s.leases.Put(ctx, "fe."+s.cfg.Name, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+		s.log.Warn("announcing front end", "err", err)
+	}
+	l := &s.lease
+	l.mu.Lock()
+	held := make([]*part, 0, len(l.held))
+	for _, p := range l.held {
+		held = append(held, p)
+	}
+	n := max(len(l.frontEnds), 1)
+	l.mu.Unlock()
+	for _, p := range held {
+		if err := p.renew(ctx); err != nil {
+			s.log.Warn("lost partition lease", "partition", p.n, "err", err)
+			s.dropPartition(p, false)
+		}
+	}
+	target := (s.cfg.Partitions + n - 1) / n
+	s.balance(ctx, target)
+}
+
+// balance gives up partitions beyond target, or takes free ones up to it.
+func (s *Store) balance(ctx context.Context, target int) {
+	l := &s.lease
+	l.mu.Lock()
+	have := len(l.held)
+	var extra []*part
+	var free []int
+	if have > target {
+		for _, p := range l.held {
+			if len(extra) < have-target {
+				extra = append(extra, p)
+			}
+		}
+	} else if have < target {
+		for n := range s.cfg.Partitions {
+			// Free: no lease, or one whose front end is gone (its lease
+			// expires soon, if the expiry was not seen).
+			if h, taken := l.holders[n]; !taken || !l.present(h) {
+				free = append(free, n)
+			}
+		}
+	}
+	l.mu.Unlock()
+	for _, p := range extra {
+		s.dropPartition(p, true)
+	}
+	rand.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
+	for _, n := range free[:min(len(free), target-have)] {
+		rev, err := s.leases.Create(ctx, partitionKey(n), []byte(s.cfg.Name))
+		if err != nil {
+			if !errors.Is(err, jetstream.ErrKeyExists) {
+				s.log.Warn("taking partition", "partition", n, "err", err)
+			}
+			continue
+		}
+		p := newPart(s, n, rev)
+		l.mu.Lock()
+		l.held[n] = p
+		l.mu.Unlock()
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.startPartition(p) }()
+	}
+}
+
+// dropPartition stops serving a partition; release also deletes its lease
+// (a partition given up on purpose, rather than lost), so that another
+// front end takes it at once.
+func (s *Store) dropPartition(p *part, release bool) {
+	l := &s.lease
+	l.mu.Lock()
+	if l.held[p.n] != p {
+		l.mu.Unlock()
+		return
+	}
+	delete(l.held, p.n)
+	l.notify()
+	l.mu.Unlock()
+	p.stopServing()
+	if release {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.LeaseTTL)
+		defer cancel()
+		if err := p.release(ctx); err != nil {
+			s.log.Warn("giving up partition", "partition", p.n, "err", err)
+		}
+	}
+}
+
+// stopLeases ends the lease loop (Close).
+func (s *Store) stopLeases() {
+	if s.lease.stopTick == nil {
+		return
+	}
+	close(s.lease.stopTick)
+	if s.lease.started {
+		<-s.lease.loopDone
+	}
+}
+
+// releaseAll gives up every partition held and this front end's
+// presence (Close).
+func (s *Store) releaseAll() {
+	s.lease.mu.Lock()
+	var held []*part
+	for _, p := range s.lease.held {
+		held = append(held, p)
+	}
+	s.lease.mu.Unlock()
+	for _, p := range held {
+		s.dropPartition(p, true)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.LeaseTTL)
+	defer cancel()
+	s.leases.Delete(ctx, "fe."+s.cfg.Name)
+}
+
+// readyPart returns the partition if this front end holds it and serves
+// it, else nil.
+func (s *Store) readyPart(n int) *part {
+	s.lease.mu.Lock()
+	p := s.lease.held[n]
+	s.lease.mu.Unlock()
+	if p == nil || !p.isReady() {
+		return nil
+	}
+	return p
+}

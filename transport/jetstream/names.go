@@ -1,0 +1,82 @@
+package jetstream
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"strconv"
+
+	"ratchat/keys"
+)
+
+// Names of the stream, buckets, consumers and subjects. Why constants: a
+// relay's front ends of any version must agree on them.
+const (
+	// streamName is the work-queue stream holding every envelope.
+	streamName = "RATCHAT_MBOX"
+	// subjectPrefix starts an envelope's subject, mbox.<partition>.<owner>.
+	subjectPrefix = "mbox."
+	// bucketOwners holds one record per mailbox: o.<partition>.<owner>.
+	bucketOwners = "ratchat_owners"
+	// bucketKeys holds tokens (t.<partition>.<owner>), prekeys
+	// (k.<partition>.<owner>), the home identity and the layout.
+	bucketKeys = "ratchat_keys"
+	// bucketLeases holds the partition leases (p.<partition>) and the
+	// front ends' presence (fe.<name>), all expiring after the lease TTL.
+	bucketLeases = "ratchat_leases"
+	// rpcPrefix starts the subject on which a partition's holder takes
+	// requests from the other front ends: rc.<partition>.
+	rpcPrefix = "rc."
+	// livePrefix starts the subject on which a holder announces each new
+	// envelope to the front ends where its owner is subscribed:
+	// live.<owner>.
+	livePrefix = "live."
+	// consumerPrefix names a partition's consumer: p<partition>.
+	consumerPrefix = "p"
+
+	keyHome   = "home"
+	keyLayout = "layout"
+)
+
+// Headers of a stored envelope.
+const (
+	hdrReceived = "Rc-Received" // ms since 1970, as the depositing front end's clock said
+	hdrQuota    = "Rc-Quota"    // "r" (request quota) or the token hash in hex (contact quota)
+)
+
+// partition returns the partition of owner's mailbox. Why a hash of the
+// key rather than its first bytes: identity keys are chosen by their
+// owners, and a hash at least makes filling one partition on purpose
+// cost a search.
+func partition(owner keys.PublicKey, n int) int {
+	h := sha256.Sum256(owner[:])
+	return int(binary.BigEndian.Uint64(h[:8]) % uint64(n))
+}
+
+// ownerHex is the owner's key as it appears in subjects and keys.
+func ownerHex(owner keys.PublicKey) string { return hex.EncodeToString(owner[:]) }
+
+// envelopeSubject is the subject of owner's envelopes.
+func envelopeSubject(p int, owner keys.PublicKey) string {
+	return subjectPrefix + strconv.Itoa(p) + "." + ownerHex(owner)
+}
+
+// partitionKey names a partition's lease and its request subject suffix.
+func partitionKey(p int) string { return "p." + strconv.Itoa(p) }
+
+// recordKey names an owner's record of a kind ("o", "t" or "k").
+func recordKey(kind string, p int, owner keys.PublicKey) string {
+	return kind + "." + strconv.Itoa(p) + "." + ownerHex(owner)
+}
+
+// msgID is an envelope's Nats-Msg-Id: a hash of where it goes and what it
+// is, so that a deposit retried within the stream's duplicate window is
+// stored once. Sealed envelopes are randomized, so two equal ones are one
+// deposit sent twice.
+func msgID(subject string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(subject))
+	h.Write([]byte{0})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}

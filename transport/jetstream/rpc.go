@@ -1,0 +1,191 @@
+package jetstream
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+
+	"ratchat/keys"
+	"ratchat/transport/mailbox"
+)
+
+// The requests a front end sends a partition's holder, on rc.<partition>.
+// Why these go to the holder: they read or change what the holder keeps
+// in memory to check deposits (usage, tokens), so the holder is their one
+// writer and its quotas are exact.
+const (
+	opDeposit uint8 = iota + 1
+	opAck
+	opAddTokens
+	opRevokeTokens
+	opUsage
+)
+
+// maxIDs bounds the ids, and tokens, of one request.
+const maxIDs = 1 << 16
+
+// request is one decoded request to a holder.
+type request struct {
+	op     uint8
+	owner  keys.PublicKey
+	token  mailbox.TokenHash // opDeposit
+	now    time.Time         // opDeposit
+	body   []byte            // opDeposit
+	ids    []uint64          // opAck
+	tokens []mailbox.Token   // opAddTokens, opRevokeTokens (Kind unused)
+}
+
+func (r *request) marshal() []byte {
+	var b cryptobyte.Builder
+	b.AddUint8(r.op)
+	b.AddBytes(r.owner[:])
+	switch r.op {
+	case opDeposit:
+		b.AddBytes(r.token[:])
+		b.AddUint64(uint64(r.now.UnixMilli()))
+		b.AddBytes(r.body)
+	case opAck:
+		b.AddUint32(uint32(len(r.ids)))
+		for _, id := range r.ids {
+			b.AddUint64(id)
+		}
+	case opAddTokens, opRevokeTokens:
+		b.AddUint32(uint32(len(r.tokens)))
+		for _, t := range r.tokens {
+			b.AddBytes(t.Hash[:])
+			if r.op == opAddTokens {
+				b.AddUint8(uint8(t.Kind))
+			}
+		}
+	}
+	return b.BytesOrPanic()
+}
+
+func parseRequest(v []byte) (*request, error) {
+	s := cryptobyte.String(v)
+	r := &request{}
+	if !s.ReadUint8(&r.op) || !s.CopyBytes(r.owner[:]) {
+		return nil, fmt.Errorf("%w: request header", ErrRecord)
+	}
+	var n uint32
+	switch r.op {
+	case opDeposit:
+		var ms uint64
+		if !s.CopyBytes(r.token[:]) || !s.ReadUint64(&ms) {
+			return nil, fmt.Errorf("%w: deposit request", ErrRecord)
+		}
+		r.now, r.body = time.UnixMilli(int64(ms)), []byte(s)
+		return r, nil
+	case opUsage:
+	case opAck, opAddTokens, opRevokeTokens:
+		size := map[uint8]int{opAck: 8, opAddTokens: 33, opRevokeTokens: 32}[r.op]
+		if !s.ReadUint32(&n) || n > maxIDs || int(n)*size != len(s) {
+			return nil, fmt.Errorf("%w: request of %d items", ErrRecord, n)
+		}
+		for range n {
+			if r.op == opAck {
+				var id uint64
+				s.ReadUint64(&id)
+				r.ids = append(r.ids, id)
+				continue
+			}
+			var t mailbox.Token
+			s.CopyBytes(t.Hash[:])
+			if r.op == opAddTokens {
+				var k uint8
+				s.ReadUint8(&k)
+				t.Kind = mailbox.TokenKind(k)
+			}
+			r.tokens = append(r.tokens, t)
+		}
+	default:
+		return nil, fmt.Errorf("%w: request op %d", ErrRecord, r.op)
+	}
+	if !s.Empty() {
+		return nil, fmt.Errorf("%w: trailing bytes", ErrRecord)
+	}
+	return r, nil
+}
+
+// Codes of a reply's error, so that the mailbox sentinels cross front
+// ends unchanged.
+var errCodes = []error{1: mailbox.ErrUnknownMailbox, 2: mailbox.ErrQuota, 3: mailbox.ErrTokenQuota,
+	4: mailbox.ErrRequestQuota, 5: mailbox.ErrUnknownToken, 6: mailbox.ErrFull, 7: mailbox.ErrClosed,
+	8: errNotHolder}
+
+// codeInternal is the code of any other error, whose text follows.
+const codeInternal = 255
+
+// reply is a holder's answer: an error, or a number or two.
+type reply struct {
+	err  error
+	a, b uint64 // opDeposit: id; opAck: count; opUsage: count, bytes
+}
+
+func (r *reply) marshal() []byte {
+	var b cryptobyte.Builder
+	if r.err == nil {
+		b.AddUint8(0)
+		b.AddUint64(r.a)
+		b.AddUint64(r.b)
+		return b.BytesOrPanic()
+	}
+	for code, e := range errCodes {
+		if e != nil && errors.Is(r.err, e) && (e != mailbox.ErrQuota || !isTokenQuota(r.err)) {
+			b.AddUint8(uint8(code))
+			return b.BytesOrPanic()
+		}
+	}
+	b.AddUint8(codeInternal)
+	b.AddBytes([]byte(r.err.Error()))
+	return b.BytesOrPanic()
+}
+
+// isTokenQuota tells a token or request quota from the mailbox's own,
+// which both wrap [mailbox.ErrQuota].
+func isTokenQuota(err error) bool {
+	return errors.Is(err, mailbox.ErrTokenQuota) || errors.Is(err, mailbox.ErrRequestQuota)
+}
+
+func parseReply(v []byte) (reply, error) {
+	s := cryptobyte.String(v)
+	var code uint8
+	if !s.ReadUint8(&code) {
+		return reply{}, fmt.Errorf("%w: empty reply", ErrRecord)
+	}
+	switch {
+	case code == 0:
+		var r reply
+		if !s.ReadUint64(&r.a) || !s.ReadUint64(&r.b) || !s.Empty() {
+			return reply{}, fmt.Errorf("%w: reply", ErrRecord)
+		}
+		return r, nil
+	case code == codeInternal:
+		return reply{err: fmt.Errorf("%w: %s", ErrHolder, string(s))}, nil
+	case int(code) < len(errCodes) && errCodes[code] != nil && s.Empty():
+		return reply{err: errCodes[code]}, nil
+	}
+	return reply{}, fmt.Errorf("%w: reply code %d", ErrRecord, code)
+}
+
+// marshalLive encodes an envelope announced on live.<owner>.
+func marshalLive(e mailbox.Envelope) []byte {
+	var b cryptobyte.Builder
+	b.AddUint64(e.ID)
+	b.AddUint64(uint64(e.Received.UnixMilli()))
+	b.AddBytes(e.Body)
+	return b.BytesOrPanic()
+}
+
+func parseLive(v []byte) (mailbox.Envelope, error) {
+	s := cryptobyte.String(v)
+	var e mailbox.Envelope
+	var ms uint64
+	if !s.ReadUint64(&e.ID) || !s.ReadUint64(&ms) || e.ID == 0 {
+		return mailbox.Envelope{}, fmt.Errorf("%w: live envelope", ErrRecord)
+	}
+	e.Received, e.Body = time.UnixMilli(int64(ms)).UTC(), []byte(s)
+	return e, nil
+}

@@ -1,0 +1,217 @@
+package jetstream
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"ratchat/keys"
+	"ratchat/transport/mailbox"
+)
+
+// maxBatch bounds the deposits one group commit publishes.
+const maxBatch = 512
+
+// deposit is one deposit queued at a partition's holder.
+type deposit struct {
+	owner keys.PublicKey
+	token mailbox.TokenHash
+	body  []byte
+	now   int64 // ms
+	p     int
+	done  func(mailbox.DepositResult)
+
+	part    *part
+	quota   string
+	err     error
+	future  jetstream.PubAckFuture
+	id      uint64
+	counted bool // its usage was added tentatively
+}
+
+// writer is the one goroutine that stores the deposits of the partitions
+// held here: it takes what is queued, checks each against its quotas
+// (from the index), publishes them all asynchronously, waits for their
+// acknowledgements together (group commit: the stream's write and
+// replication are shared), then answers each and offers it to its owner,
+// in order.
+type writer struct {
+	s      *Store
+	mu     sync.RWMutex
+	closed bool
+	queue  chan *deposit
+	done   chan struct{}
+}
+
+func newWriter(s *Store) *writer {
+	return &writer{s: s, queue: make(chan *deposit, 4096), done: make(chan struct{})}
+}
+
+// enqueue queues d, or answers it with ErrClosed.
+func (w *writer) enqueue(d *deposit) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
+		d.done(mailbox.DepositResult{Err: mailbox.ErrClosed})
+		return
+	}
+	w.queue <- d
+}
+
+// close finishes what is queued and stops the writer.
+func (w *writer) close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
+	<-w.done
+}
+
+func (w *writer) run() {
+	defer close(w.done)
+	batch := make([]*deposit, 0, maxBatch)
+	for d := range w.queue {
+		batch = append(batch[:0], d)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case d, ok := <-w.queue:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, d)
+			default:
+				break drain
+			}
+		}
+		w.commit(batch)
+		clear(batch)
+	}
+}
+
+// commit checks, publishes and answers one batch.
+func (w *writer) commit(batch []*deposit) {
+	s := w.s
+	for _, d := range batch {
+		w.check(d)
+		if d.err != nil {
+			continue
+		}
+		m := nats.NewMsg(envelopeSubject(d.p, d.owner))
+		m.Data = d.body
+		m.Header.Set(hdrReceived, strconv.FormatInt(d.now, 10))
+		if d.quota != "" {
+			m.Header.Set(hdrQuota, d.quota)
+		}
+		d.future, d.err = s.js.PublishMsgAsync(m, jetstream.WithMsgID(msgID(m.Subject, d.body)),
+			jetstream.WithExpectStream(streamName))
+	}
+	ctx, cancel := s.opCtx()
+	defer cancel()
+	for _, d := range batch {
+		if d.future == nil {
+			continue
+		}
+		select {
+		case ack := <-d.future.Ok():
+			d.id = ack.Sequence
+			w.stored(d, ack.Duplicate)
+		case err := <-d.future.Err():
+			d.err = publishError(err)
+		case <-ctx.Done():
+			d.err = publishError(ctx.Err())
+		}
+	}
+	for _, d := range batch {
+		if d.err != nil && d.counted {
+			d.part.mu.Lock()
+			d.part.count(&entry{owner: d.owner, size: int64(len(d.body)), quota: d.quota}, -1)
+			d.part.mu.Unlock()
+		}
+		if d.err != nil {
+			d.done(mailbox.DepositResult{Err: d.err})
+			continue
+		}
+		d.done(mailbox.DepositResult{ID: d.id})
+	}
+}
+
+// stored indexes a published deposit and offers it to its owner.
+func (w *writer) stored(d *deposit, duplicate bool) {
+	p := d.part
+	p.mu.Lock()
+	if _, ok := p.bySeq[d.id]; ok || duplicate {
+		// Indexed already, by the consumer (which counted it) or by the
+		// first try of this deposit: take back the tentative count.
+		p.count(&entry{owner: d.owner, size: int64(len(d.body)), quota: d.quota}, -1)
+	} else {
+		p.bySeq[d.id] = &entry{owner: d.owner, size: int64(len(d.body)), quota: d.quota, received: d.now}
+	}
+	d.counted = false
+	p.mu.Unlock()
+	if !duplicate {
+		w.s.announce(d.owner, mailbox.Envelope{ID: d.id, Received: msTime(d.now), Body: d.body})
+	}
+}
+
+// check refuses a deposit the mailbox or token quota has no room for, or
+// counts it tentatively (d.err or d.counted).
+func (w *writer) check(d *deposit) {
+	p := w.s.readyPart(d.p)
+	if p == nil {
+		d.err = errNotHolder
+		return
+	}
+	d.part = p
+	if d.err = w.s.loadBox(p, d.owner); d.err != nil {
+		return
+	}
+	lim := w.s.cfg.Limits
+	size := int64(len(d.body))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.box(d.owner)
+	kind, ok := b.tokens[d.token]
+	if !ok {
+		d.err = mailbox.ErrUnknownToken
+		return
+	}
+	d.quota = hexString(d.token[:])
+	maxN, maxB, qerr := int64(lim.MaxContactEnvelopes), lim.MaxContactBytes, mailbox.ErrTokenQuota
+	if kind == mailbox.TokenRequest {
+		d.quota, maxN, maxB, qerr = "r", int64(lim.MaxRequestEnvelopes), lim.MaxRequestBytes, mailbox.ErrRequestQuota
+	}
+	q := b.quotas[d.quota]
+	if q != nil && (q.count+1 > maxN || q.bytes+size > maxB) || q == nil && (1 > maxN || size > maxB) {
+		d.err = qerr
+		return
+	}
+	if b.use.count+1 > int64(lim.MaxEnvelopes) || b.use.bytes+size > lim.MaxBytes {
+		d.err = mailbox.ErrQuota
+		return
+	}
+	p.count(&entry{owner: d.owner, size: size, quota: d.quota}, 1)
+	d.counted = true
+}
+
+// publishError maps a refused publish to the mailbox sentinels: the
+// stream's own limits back up the holder's checks.
+func publishError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "maximum messages per subject"):
+		return mailbox.ErrQuota
+	case strings.Contains(msg, "maximum bytes"), strings.Contains(msg, "insufficient resources"):
+		return mailbox.ErrFull
+	case errors.Is(err, context.Canceled):
+		return mailbox.ErrClosed
+	}
+	return err
+}
