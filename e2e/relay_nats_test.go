@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"crypto/rand"
-	"errors"
 	"strings"
 	"testing"
 
 	"ratchat/internal/natstest"
-	"ratchat/transport/jetstream"
 )
 
 // TestRelayOnNATS: `ratchat relay --nats` on an embedded NATS node (no
@@ -20,7 +17,6 @@ func TestRelayOnNATS(t *testing.T) {
 		t.Skip("end-to-end test: builds the binary and starts NATS")
 	}
 	nats := natstest.Single(t)
-	waitForBackend(t, nats.URLs())
 	bin := buildBinary(t)
 	relay := startRelayWith(t, bin, "--nats", nats.URL(), "--nats-partitions", "16")
 	a, b := newProfile(t, bin, "Alice"), newProfile(t, bin, "Bob")
@@ -42,19 +38,5 @@ func TestRelayOnNATS(t *testing.T) {
 		if out := m.to.ratchat("messages", m.from.name, "-n", "10"); !strings.Contains(out, m.from.name+": "+m.text) {
 			t.Fatalf("%s's messages with %s lack %q:\n%s", m.to.name, m.from.name, m.text, out)
 		}
-	}
-}
-
-// waitForBackend skips the test while the JetStream backend is a
-// skeleton (its methods return ErrNotImplemented).
-func waitForBackend(t *testing.T, urls []string) {
-	t.Helper()
-	b, err := jetstream.Open(t.Context(), jetstream.Config{URLs: urls, Partitions: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if _, err := b.HomeIdentity(t.Context(), rand.Reader); errors.Is(err, jetstream.ErrNotImplemented) {
-		t.Skipf("waiting for the JetStream backend: %v", err)
 	}
 }

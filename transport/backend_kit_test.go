@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"errors"
 	"testing"
 
 	"ratchat/internal/natstest"
@@ -35,15 +34,4 @@ func openJetStream(t testing.TB, urls []string, lim Limits, replicas int) mailbo
 		t.Fatal(err)
 	}
 	return b
-}
-
-// waitForJetStream skips a test while the JetStream backend is a
-// skeleton (its methods return ErrNotImplemented).
-func waitForJetStream(t testing.TB) {
-	t.Helper()
-	b := openJetStream(t, natstest.Single(t).URLs(), DefaultLimits(RelayMode), 1)
-	defer b.Close()
-	if _, err := b.HomeIdentity(ctxT(t), testRand(1)); errors.Is(err, jetstream.ErrNotImplemented) {
-		t.Skipf("waiting for the JetStream backend: %v", err)
-	}
 }

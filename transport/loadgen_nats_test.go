@@ -124,7 +124,6 @@ func TestRelayLoadNATSSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts NATS and relay processes")
 	}
-	waitForJetStream(t)
 	r := runRelayLoad(t, natsRelay(t, 3, 2, 3), 20, 10, 0)
 	t.Logf("%d envelopes, %.0f/s, p50 %v, p99 %v", r.Envelopes, r.PerSecond(), r.P50, r.P99)
 }

@@ -87,7 +87,7 @@ func start(t testing.TB, n int, clustered bool) *Cluster {
 			JetStream:          true,
 			StoreDir:           filepath.Join(base, "n"+strconv.Itoa(i)),
 			JetStreamMaxMemory: 1 << 30,
-			JetStreamMaxStore:  8 << 30,
+			JetStreamMaxStore:  1 << 40, // a limit, not a reservation: streams reserve their MaxBytes from it
 			NoSigs:             true,
 			NoLog:              true,
 			MaxConn:            10000,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -47,16 +49,13 @@ func startFront(t *testing.T, urls []string, name string) *frontEnd {
 	lim.MaxConnsPerAddr, lim.RegisterBurst, lim.DepositBurst, lim.BundleBurst, lim.TargetBundleBurst = -1, -1, -1, -1, -1
 	ctx, cancel := context.WithTimeout(context.Background(), clusterOpTimeout)
 	defer cancel()
+	log := slog.New(slog.NewTextHandler(logWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})).With("front", name)
 	b, err := jetstream.Open(ctx, jetstream.Config{URLs: urls, Name: name, Replicas: 3, Partitions: 16,
-		Retention: lim.Retention, Limits: lim.MailboxOptions()})
+		Retention: lim.Retention, Limits: lim.MailboxOptions(), Logger: log})
 	if err != nil {
 		t.Fatalf("front end %s: %v", name, err)
 	}
-	srv, err := transport.NewServer(transport.Config{Mode: transport.RelayMode, Backend: b, Limits: lim})
-	if errors.Is(err, jetstream.ErrNotImplemented) { // until the backend is written
-		b.Close()
-		t.Skipf("waiting for the JetStream backend: %v", err)
-	}
+	srv, err := transport.NewServer(transport.Config{Mode: transport.RelayMode, Backend: b, Limits: lim, Logger: log})
 	if err != nil {
 		b.Close()
 		t.Fatalf("front end %s: %v", name, err)
@@ -70,6 +69,14 @@ func startFront(t *testing.T, urls []string, name string) *frontEnd {
 	f := &frontEnd{srv: srv, addr: l.Addr().String()}
 	t.Cleanup(f.kill)
 	return f
+}
+
+// logWriter writes a front end's warnings and errors to the test's log.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // kill stops the front end at once: its listener and every connection
