@@ -130,7 +130,7 @@ func drive(tb testing.TB, conns []*Conn, ids []*keys.KeyPair, envs [][]byte, per
 	start := time.Now()
 	var senders sync.WaitGroup
 	deposit := func(i, to int, t0 time.Time) {
-		id, err := conns[i].Deposit(context.Background(), ids[to].Public, testToken, envs[to])
+		id, err := conns[i].Deposit(context.Background(), ids[to].Public, testToken, uniq(envs[to]))
 		if err != nil {
 			tb.Errorf("deposit: %v", err)
 			return
