@@ -71,16 +71,12 @@ func (s *Store) call(n int, req *request) (reply, error) {
 		} else if s.holdsPart(n) {
 			err = nats.ErrNoResponders // starting: wait for it
 		} else {
-			var m *nats.Msg
-			m, err = s.nc.RequestWithContext(ctx, rpcPrefix+strconv.Itoa(n), data)
-			if err == nil {
-				r, err = parseReply(m.Data)
-			}
+			r, err = s.ask(ctx, n, data)
 		}
 		switch {
 		case err == nil && !errors.Is(r.err, errNotHolder):
 			return r, nil
-		case err != nil && !errors.Is(err, nats.ErrNoResponders):
+		case err != nil && !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, context.DeadlineExceeded):
 			if s.isClosed() {
 				return reply{}, mailbox.ErrClosed
 			}
@@ -102,6 +98,21 @@ func (s *Store) call(n int, req *request) (reply, error) {
 		t.Stop()
 		backoff = min(2*backoff, time.Second)
 	}
+}
+
+// ask sends a request to partition n's holder over NATS. Why each try
+// has its own timeout, of two lease TTLs: a holder that died with the
+// request unanswered is replaced within about one, and asking again is
+// safe (a deposit is deduplicated by its Nats-Msg-Id; the other requests
+// are idempotent).
+func (s *Store) ask(ctx context.Context, n int, data []byte) (reply, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*s.cfg.LeaseTTL)
+	defer cancel()
+	m, err := s.nc.RequestWithContext(ctx, rpcPrefix+strconv.Itoa(n), data)
+	if err != nil {
+		return reply{}, err
+	}
+	return parseReply(m.Data)
 }
 
 // handleHere runs a request at this front end, the partition's holder.

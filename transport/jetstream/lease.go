@@ -177,7 +177,7 @@ func (s *Store) balance(ctx context.Context, target int) {
 		s.dropPartition(p, true)
 	}
 	rand.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
-	for _, n := range free[:min(len(free), target-have)] {
+	for _, n := range free[:min(len(free), max(target-have, 0))] {
 		rev, err := s.leases.Create(ctx, partitionKey(n), []byte(s.cfg.Name))
 		if err != nil {
 			if !errors.Is(err, jetstream.ErrKeyExists) {
