@@ -3,7 +3,7 @@ package jetstream_test
 import (
 	"context"
 	"encoding/binary"
-	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -98,6 +98,7 @@ type clusterRun struct {
 	relayIDs  map[uint64]uint32          // relay id → envelope number
 	redeliver int                        // deliveries of a relay id already seen (the owner acks again)
 	retried   int                        // deposits sent again after an error
+	stored    map[uint32]uint64          // envelope number → the relay id its deposit was answered with
 	unique    int
 	marks     map[int]chan struct{} // closed when unique reaches the key
 	allIn     chan struct{}
@@ -158,7 +159,7 @@ func TestClusterKills(t *testing.T) {
 		t.Fatal("the two front ends present different home identities")
 	}
 	r := &clusterRun{t: t, fronts: fronts, home: fronts[0].srv.Identity(), ctx: ctx,
-		byContent: map[uint32]map[uint64]bool{}, relayIDs: map[uint64]uint32{},
+		byContent: map[uint32]map[uint64]bool{}, relayIDs: map[uint64]uint32{}, stored: map[uint32]uint64{},
 		marks: map[int]chan struct{}{killNATSAt: make(chan struct{}), killFrontAt: make(chan struct{})},
 		allIn: make(chan struct{})}
 	owners := make([]*keys.KeyPair, clusterOwners)
@@ -217,11 +218,20 @@ func TestClusterKills(t *testing.T) {
 	r.check()
 }
 
-// fail stops the test, saying how far it got.
+// fail stops the test, saying how far it got and (up to 20) which
+// envelopes are missing, with the relay id each was stored under.
 func (r *clusterRun) fail(when string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.t.Fatalf("deadline %s: %d of %d envelopes delivered", when, r.unique, clusterEnvelopes)
+	var missing []string
+	for n := range uint32(clusterEnvelopes) {
+		if len(r.byContent[n]) == 0 && len(missing) < 20 {
+			id, ok := r.stored[n]
+			missing = append(missing, fmt.Sprintf("%d (owner %d, stored %v as %d)", n, n%clusterOwners, ok, id))
+		}
+	}
+	r.t.Fatalf("deadline %s: %d of %d envelopes delivered; missing: %s", when, r.unique, clusterEnvelopes,
+		strings.Join(missing, ", "))
 }
 
 // check asserts that every envelope arrived under exactly one relay id.
@@ -252,6 +262,9 @@ func (r *clusterRun) check() {
 func (r *clusterRun) runOwner(owner *keys.KeyPair, f int, ready chan<- struct{}, stop <-chan struct{}) {
 	first := true
 	for range maxAttempts {
+		if r.ctx.Err() != nil {
+			return // the test has failed already
+		}
 		f = r.alive(f)
 		c, err := r.dialOwner(owner, f, first)
 		if err != nil {
@@ -339,9 +352,10 @@ func (r *clusterRun) runDepositor(f int, work <-chan int, owners []*keys.KeyPair
 	}()
 	for k := range work {
 		to := owners[k%len(owners)].Public
+		var err error
 		for attempt := 0; ; attempt++ {
 			if attempt == maxAttempts || r.ctx.Err() != nil {
-				r.t.Errorf("envelope %d: not stored after %d attempts", k, attempt)
+				r.t.Errorf("envelope %d: not stored after %d attempts: %v", k, attempt, err)
 				return
 			}
 			if attempt > 0 {
@@ -352,20 +366,22 @@ func (r *clusterRun) runDepositor(f int, work <-chan int, owners []*keys.KeyPair
 			}
 			if c == nil {
 				f = r.alive(f)
-				var err error
 				if c, err = transport.DialAnonymous(r.ctx, r.fronts[f].addr, transport.ClientOptions{KeepAlive: -1}); err != nil {
 					c = nil
 					continue
 				}
 			}
 			ctx, cancel := context.WithTimeout(r.ctx, clusterOpTimeout)
-			_, err := c.Deposit(ctx, to, clusterToken, envs[k])
+			var id uint64
+			id, err = c.Deposit(ctx, to, clusterToken, envs[k])
 			cancel()
 			if err == nil {
+				r.mu.Lock()
+				r.stored[uint32(k)] = id
+				r.mu.Unlock()
 				break
 			}
-			var refused *transport.RefusedError
-			if !errors.As(err, &refused) { // the connection is gone: dial again
+			if c.Err() != nil { // the connection is gone: dial again (else a refusal: try again)
 				c.Close()
 				c = nil
 			}
