@@ -1,5 +1,101 @@
 // Package jetstream keeps a relay's mailboxes on NATS JetStream, so that
 // any number of stateless relay front ends share them: the
 // [mailbox.Backend] for relays beyond one machine (the SQLite
-// [mailbox.Store] is the embedded default).
+// [mailbox.Store] is the embedded default). [Open] connects a front end.
+//
+// # What is where
+//
+//   - Envelopes: one work-queue stream, RATCHAT_MBOX, file storage,
+//     [Config.Replicas], MaxAge = [Config.Retention], subjects
+//     mbox.<partition>.<owner>, at most MaxEnvelopes per subject with
+//     discard-new per subject (a full mailbox refuses a deposit, nothing
+//     is dropped), deduplication by Nats-Msg-Id over two minutes. An
+//     envelope's id is its stream sequence, so ids increase per owner and
+//     are never reused. Headers carry the time received (the front end's
+//     clock, as the SQLite store keeps it) and the token quota it counts
+//     against.
+//   - Owner records (created, last seen): bucket ratchat_owners. Tokens
+//     and prekeys, one record each per owner, and the home identity:
+//     bucket ratchat_keys. Partition leases and front-end presence:
+//     bucket ratchat_leases, whose TTL is the lease's.
+//
+// # Partitions
+//
+// Mailboxes are hashed into [Config.Partitions] partitions. Each is held
+// by one front end at a time under a lease (a key created, renewed three
+// times per TTL by revision, given up on Close, left to expire when a
+// front end dies: another takes it within about a TTL). Front ends share
+// the partitions evenly: each aims at its share of the live front ends'
+// count and gives up any beyond.
+//
+// The holder of a partition owns its consumer: a durable pull consumer
+// filtered to mbox.<partition>.*, explicit ack, headers only, no limit
+// on pending acks, an ack wait longer than the retention. On taking a
+// partition the holder deletes and recreates it, so that it is delivered
+// every envelope still stored, also those a dead holder had pulled; from
+// those it builds an index (sequence, owner, size, quota, time; no
+// bodies) and only then serves. The index makes quotas and acks exact:
+//
+//   - Deposits go to the holder (directly, or from another front end as a
+//     request on rc.<partition>). Its one writer goroutine checks each
+//     against the mailbox's and the token's quotas, publishes all it has
+//     queued asynchronously and waits for their acknowledgements together
+//     (group commit: the stream's write, fsync and replication are shared
+//     by the batch), then answers each and offers it to its owner.
+//   - Acks and expiry delete by acknowledging to the consumer (a double
+//     ack, all of a batch sent before the first confirmation is awaited):
+//     on a work-queue stream, an acknowledged message is gone. There is no
+//     API request per message.
+//   - Token changes go to the holder too, the one writer of the token
+//     record it checks deposits against.
+//
+// A request to a partition nobody serves (a holder dead, or starting)
+// waits for the leases to change and is asked again; each try has its own
+// timeout of two lease TTLs. A deposit asked again keeps the random
+// Nats-Msg-Id its front end gave it, so it is stored once.
+//
+// Why one consumer per partition and not per mailbox or per connected
+// owner: ../shared/relay-anchor measured the latter at 60-130 KB and an
+// ack check per consumer, and 0.1-0.4× the SQLite relay. A work-queue
+// stream requires its consumers to have the stream's replicas, so in a
+// cluster each partition is a Raft group: hence 64 partitions by default,
+// not thousands; any number of mailboxes share them.
+//
+// # Delivery across front ends
+//
+// An owner's pusher subscribes ([Store.Subscribe]) on the front end it
+// is connected to, which subscribes to live.<owner> on core NATS. The
+// holder offers each stored envelope to its own subscribers directly and
+// publishes it on live.<owner> for the rest, in id order (plain NATS
+// subjects: no JetStream state per owner). Why not route owners to the
+// holder's front end: any front end can then serve any owner, behind any
+// load balancer, and an owner's connection survives its partition moving.
+// Catch-up reads ([Store.Pending]) are one batched direct get by subject,
+// from any front end.
+//
+// # Differences from the SQLite store
+//
+//   - MaxTotalBytes is checked against the partitions held here, exactly,
+//     plus the others' bytes as their holders last announced them (each
+//     lease round): several front ends may pass it by what they store in a
+//     lease round. MaxMailboxes is checked against the owner bucket's key
+//     count before a creation, so registrations at once may pass it by
+//     their number. Nothing stored is dropped either way.
+//   - Expire and ExpireMailboxes act on the partitions held by the front
+//     end that runs them (every front end's home runs them); MaxAge
+//     removes whatever is past the retention in any case.
+//   - A live offer can be late or missed in a cluster, when the holder's
+//     NATS node has not yet learnt of a subscription made a moment before
+//     on another, or around a partition move (an offer older than the
+//     last pushed is skipped by the pusher): the envelope stays stored and
+//     comes with the owner's next catch-up read. Nothing is lost.
+//   - An Ack right after a deposit may find the envelope not yet
+//     delivered to the consumer: it is acknowledged as it arrives, and a
+//     Pending in between may still return it (delivery is at-least-once
+//     in both stores; clients drop duplicates by id).
+//   - Per-message TTL: the stream allows it (AllowMsgTTL), but the wire's
+//     Deposit carries no lifetime, so envelopes get none; disappearing
+//     messages are timed by the clients.
+//   - A deposit retried by a client (a new connection) is a new deposit,
+//     as in SQLite: the wire carries no deposit id to deduplicate by.
 package jetstream

@@ -25,9 +25,9 @@ func (s *Store) DepositTokenAsync(owner keys.PublicKey, token mailbox.TokenHash,
 		return
 	}
 	n := partition(owner, s.cfg.Partitions)
-	req := &request{op: opDeposit, owner: owner, token: token, now: now, body: body}
+	req := &request{op: opDeposit, owner: owner, token: token, dedup: newDepositID(), now: now, body: body}
 	if s.readyPart(n) != nil {
-		d := &deposit{owner: owner, token: token, body: body, now: now.UnixMilli(), p: n}
+		d := &deposit{owner: owner, token: token, dedup: req.dedup, body: body, now: now.UnixMilli(), p: n}
 		d.done = func(r mailbox.DepositResult) {
 			if errors.Is(r.Err, errNotHolder) { // lost the partition meanwhile
 				go func() { done(depositResult(s.call(n, req))) }()
@@ -121,7 +121,7 @@ func (s *Store) handleHere(p *part, req *request) reply {
 		return s.handle(p, req)
 	}
 	out := make(chan mailbox.DepositResult, 1)
-	s.w.enqueue(&deposit{owner: req.owner, token: req.token, body: req.body, now: req.now.UnixMilli(), p: p.n,
+	s.w.enqueue(&deposit{owner: req.owner, token: req.token, dedup: req.dedup, body: req.body, now: req.now.UnixMilli(), p: p.n,
 		done: func(r mailbox.DepositResult) { out <- r }})
 	r := <-out
 	return reply{err: r.Err, a: r.ID}

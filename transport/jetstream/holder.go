@@ -65,7 +65,7 @@ func (s *Store) serveRequest(p *part) nats.MsgHandler {
 			return
 		}
 		if r.op == opDeposit {
-			d := &deposit{owner: r.owner, token: r.token, body: r.body, now: r.now.UnixMilli(), p: p.n}
+			d := &deposit{owner: r.owner, token: r.token, dedup: r.dedup, body: r.body, now: r.now.UnixMilli(), p: p.n}
 			d.done = func(res mailbox.DepositResult) { m.Respond((&reply{err: res.Err, a: res.ID}).marshal()) }
 			s.w.enqueue(d)
 			return

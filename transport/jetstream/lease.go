@@ -18,9 +18,9 @@ import (
 // to find a holder.
 type leaseState struct {
 	mu        sync.Mutex
-	holders   map[int]string      // partition → lease value ("name" or "name ready")
-	frontEnds map[string]struct{} // live front ends, from their presence keys
-	held      map[int]*part       // partitions this front end holds
+	holders   map[int]string   // partition → lease value ("name" or "name ready")
+	frontEnds map[string]int64 // live front ends, from their presence keys: the bytes they hold
+	held      map[int]*part    // partitions this front end holds
 	changed   chan struct{}
 	stopTick  chan struct{}
 	loopDone  chan struct{}
@@ -55,7 +55,7 @@ func (l *leaseState) notify() {
 // takes, renews, balances and gives up leases.
 func (s *Store) startLeases(ctx context.Context) error {
 	l := &s.lease
-	l.holders, l.frontEnds, l.held = map[int]string{}, map[string]struct{}{}, map[int]*part{}
+	l.holders, l.frontEnds, l.held = map[int]string{}, map[string]int64{}, map[int]*part{}
 	l.changed, l.stopTick, l.loopDone = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	w, err := s.leases.WatchAll(s.ctx)
 	if err != nil {
@@ -91,7 +91,8 @@ func (s *Store) watchLeases(w jetstream.KeyWatcher, initial chan struct{}) {
 			if deleted {
 				delete(l.frontEnds, k[3:])
 			} else {
-				l.frontEnds[k[3:]] = struct{}{}
+				n, _ := strconv.ParseInt(string(e.Value()), 10, 64)
+				l.frontEnds[k[3:]] = n
 			}
 		case strings.HasPrefix(k, "p."):
 			n, err := strconv.Atoi(k[2:])
@@ -129,7 +130,8 @@ func (s *Store) leaseLoop() {
 func (s *Store) leaseRound() {
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.LeaseTTL/3)
 	defer cancel()
-	if _, err := s.leases.Put(ctx, "fe."+s.cfg.Name, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+	own := strconv.FormatInt(s.heldBytes(), 10)
+	if _, err := s.leases.Put(ctx, "fe."+s.cfg.Name, []byte(own)); err != nil {
 		s.log.Warn("announcing front end", "err", err)
 	}
 	l := &s.lease
@@ -243,6 +245,44 @@ func (s *Store) releaseAll() {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.LeaseTTL)
 	defer cancel()
 	s.leases.Delete(ctx, "fe."+s.cfg.Name)
+}
+
+// heldBytes are the envelope bytes in the partitions held here.
+func (s *Store) heldBytes() int64 {
+	var n int64
+	for _, p := range s.heldParts() {
+		p.mu.Lock()
+		n += p.bytes
+		p.mu.Unlock()
+	}
+	return n
+}
+
+// totalBytes are the envelope bytes of all mailboxes, for MaxTotalBytes:
+// those of the partitions held here, exactly, and the others' as their
+// holders last announced them (each lease round). Why not the stream's
+// byte count: it includes subjects and headers, and is one request away.
+// So with several front ends the limit may be passed by what they store
+// within a lease round; nothing stored is ever dropped for it.
+func (s *Store) totalBytes() int64 {
+	s.lease.mu.Lock()
+	var n int64
+	for name, b := range s.lease.frontEnds {
+		if name != s.cfg.Name {
+			n += b
+		}
+	}
+	held := make([]*part, 0, len(s.lease.held))
+	for _, p := range s.lease.held {
+		held = append(held, p)
+	}
+	s.lease.mu.Unlock()
+	for _, p := range held {
+		p.mu.Lock()
+		n += p.bytes
+		p.mu.Unlock()
+	}
+	return n
 }
 
 // readyPart returns the partition if this front end holds it and serves

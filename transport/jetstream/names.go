@@ -1,6 +1,7 @@
 package jetstream
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -69,14 +70,17 @@ func recordKey(kind string, p int, owner keys.PublicKey) string {
 	return kind + "." + strconv.Itoa(p) + "." + ownerHex(owner)
 }
 
-// msgID is an envelope's Nats-Msg-Id: a hash of where it goes and what it
-// is, so that a deposit retried within the stream's duplicate window is
-// stored once. Sealed envelopes are randomized, so two equal ones are one
-// deposit sent twice.
-func msgID(subject string, body []byte) string {
-	h := sha256.New()
-	h.Write([]byte(subject))
-	h.Write([]byte{0})
-	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil)[:16])
+// depositID names one deposit as the front end that took it made it: its
+// Nats-Msg-Id, so that the deposit, when asked again of a new holder after
+// the old one died without answering, is stored once. Why random rather
+// than a hash of the envelope: two deposits of the same bytes are two
+// deposits, as in the SQLite store (the wire carries no id of its own).
+type depositID [16]byte
+
+func newDepositID() depositID {
+	var id depositID
+	rand.Read(id[:])
+	return id
 }
+
+func (id depositID) String() string { return hex.EncodeToString(id[:]) }

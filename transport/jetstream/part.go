@@ -33,6 +33,7 @@ type part struct {
 	got     uint64 // of those, how many arrived
 	cc      jetstream.ConsumeContext
 	sub     *nats.Subscription
+	bytes   int64 // of all its envelopes
 	boxes   map[keys.PublicKey]*box
 	bySeq   map[uint64]*entry
 }
@@ -115,7 +116,7 @@ func (s *Store) consumerConfig(n int) jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
 		Durable: consumerPrefix + strconv.Itoa(n), FilterSubject: subjectPrefix + strconv.Itoa(n) + ".*",
 		AckPolicy: jetstream.AckExplicitPolicy, AckWait: s.cfg.Retention + time.Hour,
-		MaxDeliver: -1, MaxAckPending: -1, HeadersOnly: true, MemoryStorage: true, Replicas: 1,
+		MaxDeliver: -1, MaxAckPending: -1, HeadersOnly: true, MemoryStorage: true, Replicas: s.cfg.Replicas,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	}
 }
@@ -211,6 +212,7 @@ func (p *part) delivered(m jetstream.Msg) {
 func (p *part) count(e *entry, n int64) {
 	b := p.box(e.owner)
 	b.use.add(n, e.size)
+	p.bytes += n * e.size
 	if e.quota != "" {
 		q := b.quotas[e.quota]
 		if q == nil {

@@ -31,6 +31,7 @@ type request struct {
 	op     uint8
 	owner  keys.PublicKey
 	token  mailbox.TokenHash // opDeposit
+	dedup  depositID         // opDeposit
 	now    time.Time         // opDeposit
 	body   []byte            // opDeposit
 	ids    []uint64          // opAck
@@ -44,6 +45,7 @@ func (r *request) marshal() []byte {
 	switch r.op {
 	case opDeposit:
 		b.AddBytes(r.token[:])
+		b.AddBytes(r.dedup[:])
 		b.AddUint64(uint64(r.now.UnixMilli()))
 		b.AddBytes(r.body)
 	case opAck:
@@ -73,7 +75,7 @@ func parseRequest(v []byte) (*request, error) {
 	switch r.op {
 	case opDeposit:
 		var ms uint64
-		if !s.CopyBytes(r.token[:]) || !s.ReadUint64(&ms) {
+		if !s.CopyBytes(r.token[:]) || !s.CopyBytes(r.dedup[:]) || !s.ReadUint64(&ms) {
 			return nil, fmt.Errorf("%w: deposit request", ErrRecord)
 		}
 		r.now, r.body = time.UnixMilli(int64(ms)), []byte(s)

@@ -20,8 +20,11 @@ import (
 
 // Defaults of a [Config].
 const (
-	// DefaultPartitions is the number of mailbox partitions.
-	DefaultPartitions = 1024
+	// DefaultPartitions is the number of mailbox partitions. Why not
+	// more: each is a consumer with the stream's replicas (a work-queue
+	// stream allows no other), so a Raft group in a cluster; 64 spread
+	// over up to 64 front ends, and each serves any number of mailboxes.
+	DefaultPartitions = 64
 	// DefaultRetention is the envelopes' MaxAge, a relay's default
 	// retention.
 	DefaultRetention = 30 * 24 * time.Hour
@@ -42,7 +45,7 @@ type Config struct {
 	CredsFile  string          // optional NATS credentials file
 	Name       string          // this front end's id (default: random); leases are held under it
 	Replicas   int             // stream/KV replicas (1 single node; 3 in a cluster); default 1
-	Partitions int             // mailbox partitions (default 1024); fixed for a stream's life
+	Partitions int             // mailbox partitions (default 64); fixed for a stream's life
 	Retention  time.Duration   // MaxAge of envelopes (default 30 days)
 	Limits     mailbox.Options // per-mailbox quotas, as the SQLite store's
 	Logger     *slog.Logger    // default: discard
@@ -156,7 +159,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // setup creates or updates the stream and the buckets, and checks the
 // partition count against the one the stream was made with.
 func (s *Store) setup(ctx context.Context) error {
-	js, err := jetstream.New(s.nc)
+	// Why the request timeout for API calls: a cluster under load, or
+	// just started, takes longer than the default 5 s to make a
+	// replicated stream.
+	js, err := jetstream.New(s.nc, jetstream.WithDefaultTimeout(s.cfg.RequestTimeout))
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
@@ -168,10 +174,10 @@ func (s *Store) setup(ctx context.Context) error {
 		MaxAge: s.cfg.Retention, MaxMsgsPerSubject: int64(l.MaxEnvelopes),
 		Discard: jetstream.DiscardNew, DiscardNewPerSubject: true,
 		Duplicates: dupWindow, AllowDirect: true, AllowMsgTTL: true, MaxMsgSize: -1,
+		// Why not MaxBytes = MaxTotalBytes: JetStream reserves a stream's
+		// MaxBytes from the account's storage when the stream is made,
+		// used or not. See totalBytes.
 		MaxBytes: -1,
-	}
-	if l.MaxTotalBytes > 0 {
-		sc.MaxBytes = l.MaxTotalBytes
 	}
 	if s.stream, err = js.CreateOrUpdateStream(ctx, sc); err != nil {
 		return fmt.Errorf("jetstream: creating stream: %w", err)

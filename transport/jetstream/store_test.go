@@ -143,20 +143,39 @@ func TestStreamLimitsDiscardNew(t *testing.T) {
 	}
 }
 
-// TestDedup checks that a deposit retried (the same envelope again) is
-// stored once, under the first id.
+// TestDedup checks that a deposit asked again of a holder (as after a
+// holder died before answering) is stored once, under the first id, and
+// that two deposits of the same bytes are two, as in the SQLite store.
 func TestDedup(t *testing.T) {
 	srv := runServer(t)
-	s := openStore(t, srv, "a", testLimits)
-	owner, contact, _ := ownerWithToken(t, s)
-	a := mustDeposit(t, s, owner, contact, []byte("same"))
-	b := mustDeposit(t, s, owner, contact, []byte("same"))
-	c := mustDeposit(t, s, owner, contact, []byte("other"))
-	if a != b || c == a {
-		t.Fatalf("ids %d %d %d", a, b, c)
-	}
-	if n, _, _ := s.Usage(t.Context(), owner); n != 2 {
-		t.Fatalf("stored %d", n)
+	lim := testLimits
+	lim.MaxEnvelopes = 10
+	a, b := openStore(t, srv, "a", lim), openStore(t, srv, "b", lim)
+	waitHeld(t, 4, a, b)
+	for _, c := range []struct {
+		name string
+		from *Store // b holds the partition
+	}{{"at the holder", b}, {"through another front end", a}} {
+		t.Run(c.name, func(t *testing.T) {
+			owner, tok := ownerOn(t, b)
+			req := &request{op: opDeposit, owner: owner, token: tok, dedup: newDepositID(), now: t0, body: []byte("retried")}
+			var ids []uint64
+			for range 2 {
+				r, err := c.from.call(partition(owner, a.cfg.Partitions), req)
+				if err != nil || r.err != nil {
+					t.Fatal(err, r.err)
+				}
+				ids = append(ids, r.a)
+			}
+			x := mustDeposit(t, c.from, owner, tok, []byte("same"))
+			y := mustDeposit(t, c.from, owner, tok, []byte("same"))
+			if ids[0] != ids[1] || x == y {
+				t.Fatalf("retried: ids %v; same bytes twice: %d %d", ids, x, y)
+			}
+			if n, _, _ := c.from.Usage(t.Context(), owner); n != 3 {
+				t.Fatalf("stored %d, want 3", n)
+			}
+		})
 	}
 }
 

@@ -21,6 +21,7 @@ const maxBatch = 512
 type deposit struct {
 	owner keys.PublicKey
 	token mailbox.TokenHash
+	dedup depositID
 	body  []byte
 	now   int64 // ms
 	p     int
@@ -110,7 +111,7 @@ func (w *writer) commit(batch []*deposit) {
 		if d.quota != "" {
 			m.Header.Set(hdrQuota, d.quota)
 		}
-		d.future, d.err = s.js.PublishMsgAsync(m, jetstream.WithMsgID(msgID(m.Subject, d.body)),
+		d.future, d.err = s.js.PublishMsgAsync(m, jetstream.WithMsgID(d.dedup.String()),
 			jetstream.WithExpectStream(streamName))
 	}
 	ctx, cancel := s.opCtx()
@@ -175,6 +176,10 @@ func (w *writer) check(d *deposit) {
 	}
 	lim := w.s.cfg.Limits
 	size := int64(len(d.body))
+	var total int64
+	if lim.MaxTotalBytes > 0 {
+		total = w.s.totalBytes() // before p.mu: it takes the lease lock
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := p.box(d.owner)
@@ -195,6 +200,10 @@ func (w *writer) check(d *deposit) {
 	}
 	if b.use.count+1 > int64(lim.MaxEnvelopes) || b.use.bytes+size > lim.MaxBytes {
 		d.err = mailbox.ErrQuota
+		return
+	}
+	if lim.MaxTotalBytes > 0 && total+size > lim.MaxTotalBytes {
+		d.err = mailbox.ErrFull
 		return
 	}
 	p.count(&entry{owner: d.owner, size: size, quota: d.quota}, 1)
