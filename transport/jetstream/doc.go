@@ -9,7 +9,8 @@
 //     [Config.Replicas], MaxAge = [Config.Retention], subjects
 //     mbox.<partition>.<owner>, at most MaxEnvelopes per subject with
 //     discard-new per subject (a full mailbox refuses a deposit, nothing
-//     is dropped), deduplication by Nats-Msg-Id over two minutes. An
+//     is dropped), deduplication by Nats-Msg-Id (a hash of the owner and
+//     the envelope) over two minutes. An
 //     envelope's id is its stream sequence, so ids increase per owner and
 //     are never reused. Headers carry the time received (the front end's
 //     clock, as the SQLite store keeps it) and the token quota it counts
@@ -51,8 +52,8 @@
 //
 // A request to a partition nobody serves (a holder dead, or starting)
 // waits for the leases to change and is asked again; each try has its own
-// timeout of two lease TTLs. A deposit asked again keeps the random
-// Nats-Msg-Id its front end gave it, so it is stored once.
+// timeout of two lease TTLs. A deposit asked again has the same
+// Nats-Msg-Id, so it is stored once.
 //
 // Why one consumer per partition and not per mailbox or per connected
 // owner: ../shared/relay-anchor measured the latter at 60-130 KB and an
@@ -75,6 +76,12 @@
 //
 // # Differences from the SQLite store
 //
+//   - Durability: "stored" means the stream acknowledged the envelope. In
+//     a cluster (Replicas 3) that is on a quorum of nodes. A single node
+//     writes to its file but fsyncs only every sync_interval (2 minutes
+//     by default): for the SQLite store's guarantee across a power cut,
+//     run it with sync_interval: always (docs/DEPLOY.md), at about half
+//     the throughput (../shared/relay-anchor, variant b).
 //   - MaxTotalBytes is checked against the partitions held here, exactly,
 //     plus the others' bytes as their holders last announced them (each
 //     lease round): several front ends may pass it by what they store in a
@@ -96,6 +103,8 @@
 //   - Per-message TTL: the stream allows it (AllowMsgTTL), but the wire's
 //     Deposit carries no lifetime, so envelopes get none; disappearing
 //     messages are timed by the clients.
-//   - A deposit retried by a client (a new connection) is a new deposit,
-//     as in SQLite: the wire carries no deposit id to deduplicate by.
+//   - The same envelope deposited twice within two minutes is stored once
+//     and both deposits are answered with its id (in SQLite, twice): that
+//     is how a client's retry after its front end died is not stored
+//     twice. Sealed envelopes are randomized, so only a retry repeats one.
 package jetstream

@@ -25,11 +25,11 @@ func (s *Store) DepositTokenAsync(owner keys.PublicKey, token mailbox.TokenHash,
 		return
 	}
 	n := partition(owner, s.cfg.Partitions)
-	req := &request{op: opDeposit, owner: owner, token: token, dedup: newDepositID(), now: now, body: body}
+	req := &request{op: opDeposit, owner: owner, token: token, dedup: newDepositID(owner, body), now: now, body: body}
 	if s.readyPart(n) != nil {
 		d := &deposit{owner: owner, token: token, dedup: req.dedup, body: body, now: now.UnixMilli(), p: n}
 		d.done = func(r mailbox.DepositResult) {
-			if errors.Is(r.Err, errNotHolder) { // lost the partition meanwhile
+			if errors.Is(r.Err, errNotHolder) || errors.Is(r.Err, errRetry) { // ask again
 				go func() { done(depositResult(s.call(n, req))) }()
 				return
 			}
@@ -74,7 +74,7 @@ func (s *Store) call(n int, req *request) (reply, error) {
 			r, err = s.ask(ctx, n, data)
 		}
 		switch {
-		case err == nil && !errors.Is(r.err, errNotHolder):
+		case err == nil && !errors.Is(r.err, errNotHolder) && !errors.Is(r.err, errRetry):
 			return r, nil
 		case err != nil && !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, context.DeadlineExceeded):
 			if s.isClosed() {

@@ -27,4 +27,10 @@ var (
 	// holds (or does not hold yet): the caller waits for the lease to
 	// move and asks again.
 	errNotHolder = errors.New("jetstream: not the partition's holder")
+
+	// errRetry is a holder's answer when the stream could not say whether
+	// it stored a deposit (no answer in time, a leader election, the same
+	// deposit still in process): the caller asks again, with the same
+	// Nats-Msg-Id, so that it is stored once.
+	errRetry = errors.New("jetstream: the stream did not answer; asking again")
 )

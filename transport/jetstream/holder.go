@@ -106,6 +106,7 @@ func (s *Store) handle(p *part, r *request) reply {
 func (s *Store) ackLocal(p *part, owner keys.PublicKey, ids []uint64) (int, error) {
 	n := 0
 	var replies []string
+	gone := map[uint64]*entry{}
 	p.mu.Lock()
 	for _, id := range ids {
 		e := p.bySeq[id]
@@ -113,10 +114,51 @@ func (s *Store) ackLocal(p *part, owner keys.PublicKey, ids []uint64) (int, erro
 			continue
 		}
 		n++
+		gone[id] = e
 		replies = p.remove(id, e, replies)
 	}
 	p.mu.Unlock()
-	return n, s.ackAll(replies)
+	if err := s.ackAll(replies); err != nil {
+		p.restore(gone)
+		s.log.Warn("acknowledging", "partition", p.n, "err", err)
+		return 0, errRetry
+	}
+	return n, s.awaitLate(gone)
+}
+
+// awaitLate waits until the envelopes acknowledged before the consumer
+// delivered them are deleted, so that an Ack that returned has deleted.
+func (s *Store) awaitLate(gone map[uint64]*entry) error {
+	ctx, cancel := s.opCtx()
+	defer cancel()
+	for _, e := range gone {
+		if e.ackDone == nil {
+			continue
+		}
+		select {
+		case <-e.ackDone:
+		case <-ctx.Done():
+			return fmt.Errorf("jetstream: acknowledging: %w", ctx.Err())
+		}
+	}
+	return nil
+}
+
+// restore puts back in the index the envelopes whose acknowledgement
+// failed (some may be deleted even so: the index counts them until the
+// partition is next taken, and the stream's own limit is the backstop).
+func (p *part) restore(gone map[uint64]*entry) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for seq, e := range gone {
+		if e.acked { // not delivered yet: it is acknowledged on arrival
+			continue
+		}
+		if _, ok := p.bySeq[seq]; !ok {
+			p.bySeq[seq] = e
+			p.count(e, 1)
+		}
+	}
 }
 
 // remove takes an envelope out of the index and its usage, returning the
@@ -124,7 +166,7 @@ func (s *Store) ackLocal(p *part, owner keys.PublicKey, ids []uint64) (int, erro
 func (p *part) remove(seq uint64, e *entry, replies []string) []string {
 	p.count(e, -1)
 	if e.reply == "" {
-		e.acked = true
+		e.acked, e.ackDone = true, make(chan struct{})
 		return replies
 	}
 	delete(p.bySeq, seq)
@@ -200,6 +242,7 @@ func (s *Store) tokensLocal(p *part, r *request) error {
 // (ms), or all of owner's if owner is not nil.
 func (s *Store) expireLocal(p *part, cutoff int64, owner *keys.PublicKey) (n int, size int64, err error) {
 	var replies []string
+	gone := map[uint64]*entry{}
 	p.mu.Lock()
 	for seq, e := range p.bySeq {
 		if e.acked || (owner == nil && e.received >= cutoff) || (owner != nil && e.owner != *owner) {
@@ -207,11 +250,15 @@ func (s *Store) expireLocal(p *part, cutoff int64, owner *keys.PublicKey) (n int
 		}
 		n++
 		size += e.size
+		gone[seq] = e
 		replies = p.remove(seq, e, replies)
 	}
 	if owner != nil {
 		delete(p.boxes, *owner)
 	}
 	p.mu.Unlock()
-	return n, size, s.ackAll(replies)
+	if err := s.ackAll(replies); err != nil {
+		return n, size, err
+	}
+	return n, size, s.awaitLate(gone)
 }

@@ -1,7 +1,6 @@
 package jetstream
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -70,16 +69,21 @@ func recordKey(kind string, p int, owner keys.PublicKey) string {
 	return kind + "." + strconv.Itoa(p) + "." + ownerHex(owner)
 }
 
-// depositID names one deposit as the front end that took it made it: its
-// Nats-Msg-Id, so that the deposit, when asked again of a new holder after
-// the old one died without answering, is stored once. Why random rather
-// than a hash of the envelope: two deposits of the same bytes are two
-// deposits, as in the SQLite store (the wire carries no id of its own).
+// depositID names one deposit: its Nats-Msg-Id, a hash of where it goes
+// and what it is, so that a deposit sent again within the stream's
+// duplicate window (by a client whose connection or front end died
+// before the answer, or by a front end asking a new holder) is stored
+// once, and answered with the first one's id. Why the content: the wire
+// carries no deposit id, and sealed envelopes are randomized, so two
+// equal ones are one deposit sent twice.
 type depositID [16]byte
 
-func newDepositID() depositID {
+func newDepositID(owner keys.PublicKey, body []byte) depositID {
+	h := sha256.New()
+	h.Write(owner[:])
+	h.Write(body)
 	var id depositID
-	rand.Read(id[:])
+	copy(id[:], h.Sum(nil))
 	return id
 }
 

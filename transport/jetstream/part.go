@@ -56,9 +56,10 @@ type entry struct {
 	owner    keys.PublicKey
 	size     int64
 	quota    string
-	received int64  // ms
-	reply    string // the consumer's ack subject, once delivered
-	acked    bool   // acknowledged before the consumer delivered it
+	received int64         // ms
+	reply    string        // the consumer's ack subject, once delivered
+	acked    bool          // acknowledged before the consumer delivered it
+	ackDone  chan struct{} // if acked: closed once the late ack is confirmed
 }
 
 func newPart(s *Store, n int, rev uint64) *part {
@@ -192,6 +193,7 @@ func (p *part) delivered(m jetstream.Msg) {
 		delete(p.bySeq, seq)
 		ackNow = true
 	}
+	late := e.ackDone
 	e.reply = m.Reply()
 	serve := false
 	if !p.ready {
@@ -200,7 +202,12 @@ func (p *part) delivered(m jetstream.Msg) {
 	}
 	p.mu.Unlock()
 	if ackNow {
-		m.Ack()
+		go func() {
+			ctx, cancel := p.s.opCtx()
+			defer cancel()
+			m.DoubleAck(ctx)
+			close(late)
+		}()
 	}
 	if serve {
 		go p.serve() // not in the consumer's callback: it waits on the server

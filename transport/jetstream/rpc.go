@@ -115,7 +115,7 @@ func parseRequest(v []byte) (*request, error) {
 // ends unchanged.
 var errCodes = []error{1: mailbox.ErrUnknownMailbox, 2: mailbox.ErrQuota, 3: mailbox.ErrTokenQuota,
 	4: mailbox.ErrRequestQuota, 5: mailbox.ErrUnknownToken, 6: mailbox.ErrFull, 7: mailbox.ErrClosed,
-	8: errNotHolder}
+	8: errNotHolder, 9: errRetry}
 
 // codeInternal is the code of any other error, whose text follows.
 const codeInternal = 255

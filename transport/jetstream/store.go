@@ -162,7 +162,10 @@ func (s *Store) setup(ctx context.Context) error {
 	// Why the request timeout for API calls: a cluster under load, or
 	// just started, takes longer than the default 5 s to make a
 	// replicated stream.
-	js, err := jetstream.New(s.nc, jetstream.WithDefaultTimeout(s.cfg.RequestTimeout))
+	// Why a timeout on async publishes: a publish lost with a node never
+	// gets its acknowledgement, and would hold its slot for ever.
+	js, err := jetstream.New(s.nc, jetstream.WithDefaultTimeout(s.cfg.RequestTimeout),
+		jetstream.WithPublishAsyncTimeout(2*s.cfg.LeaseTTL))
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}

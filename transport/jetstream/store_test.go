@@ -143,9 +143,9 @@ func TestStreamLimitsDiscardNew(t *testing.T) {
 	}
 }
 
-// TestDedup checks that a deposit asked again of a holder (as after a
-// holder died before answering) is stored once, under the first id, and
-// that two deposits of the same bytes are two, as in the SQLite store.
+// TestDedup checks that a deposit sent again (by a client, or by a front
+// end asking a new holder) is stored once, under the first id, and that
+// other bytes are another deposit.
 func TestDedup(t *testing.T) {
 	srv := runServer(t)
 	lim := testLimits
@@ -158,7 +158,7 @@ func TestDedup(t *testing.T) {
 	}{{"at the holder", b}, {"through another front end", a}} {
 		t.Run(c.name, func(t *testing.T) {
 			owner, tok := ownerOn(t, b)
-			req := &request{op: opDeposit, owner: owner, token: tok, dedup: newDepositID(), now: t0, body: []byte("retried")}
+			req := &request{op: opDeposit, owner: owner, token: tok, dedup: newDepositID(owner, []byte("retried")), now: t0, body: []byte("retried")}
 			var ids []uint64
 			for range 2 {
 				r, err := c.from.call(partition(owner, a.cfg.Partitions), req)
@@ -169,8 +169,9 @@ func TestDedup(t *testing.T) {
 			}
 			x := mustDeposit(t, c.from, owner, tok, []byte("same"))
 			y := mustDeposit(t, c.from, owner, tok, []byte("same"))
-			if ids[0] != ids[1] || x == y {
-				t.Fatalf("retried: ids %v; same bytes twice: %d %d", ids, x, y)
+			z := mustDeposit(t, c.from, owner, tok, []byte("other"))
+			if ids[0] != ids[1] || x != y || z == x || x == ids[0] {
+				t.Fatalf("retried: ids %v; same bytes twice: %d %d; other %d", ids, x, y, z)
 			}
 			if n, _, _ := c.from.Usage(t.Context(), owner); n != 3 {
 				t.Fatalf("stored %d, want 3", n)

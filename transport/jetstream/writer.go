@@ -3,9 +3,11 @@ package jetstream
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -113,8 +115,11 @@ func (w *writer) commit(batch []*deposit) {
 		}
 		d.future, d.err = s.js.PublishMsgAsync(m, jetstream.WithMsgID(d.dedup.String()),
 			jetstream.WithExpectStream(streamName))
+		if d.err != nil {
+			d.err = publishError(d.err)
+		}
 	}
-	ctx, cancel := s.opCtx()
+	ctx, cancel := context.WithTimeout(s.ctx, 2*s.cfg.LeaseTTL+time.Second)
 	defer cancel()
 	for _, d := range batch {
 		if d.future == nil {
@@ -221,6 +226,11 @@ func publishError(err error) error {
 		return mailbox.ErrFull
 	case errors.Is(err, context.Canceled):
 		return mailbox.ErrClosed
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, jetstream.ErrAsyncPublishTimeout),
+		errors.Is(err, jetstream.ErrNoStreamResponse), errors.Is(err, nats.ErrNoResponders),
+		errors.Is(err, nats.ErrTimeout), errors.Is(err, nats.ErrDisconnected), errors.Is(err, nats.ErrConnectionReconnecting),
+		strings.Contains(msg, "in process"):
+		return errRetry
 	}
-	return err
+	return fmt.Errorf("jetstream: storing: %w", err)
 }
