@@ -97,10 +97,17 @@ func TestClusterR3SurvivesKill(t *testing.T) {
 	publish := func(from, to int) {
 		t.Helper()
 		for i := from; i < to; i++ {
-			// Retried while the stream elects a new leader; Nats-Msg-Id
-			// keeps a retried publish stored once.
-			_, err := js.Publish(ctx(t, 20*time.Second), "r.x", []byte(fmt.Sprint(i)), jetstream.WithMsgID(fmt.Sprint(i)),
-				jetstream.WithRetryAttempts(200), jetstream.WithRetryWait(50*time.Millisecond))
+			// Asked again (each try bounded: a publish reaching a
+			// stream with no leader gets no answer) while the stream
+			// elects a new leader; Nats-Msg-Id keeps it stored once.
+			var err error
+			for range 30 {
+				_, err = js.Publish(ctx(t, 2*time.Second), "r.x", []byte(fmt.Sprint(i)), jetstream.WithMsgID(fmt.Sprint(i)),
+					jetstream.WithRetryAttempts(40), jetstream.WithRetryWait(50*time.Millisecond))
+				if err == nil {
+					break
+				}
+			}
 			if err != nil {
 				t.Fatalf("publish %d: %v", i, err)
 			}
