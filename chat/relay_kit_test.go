@@ -4,7 +4,9 @@ import (
 	"net"
 	"testing"
 
+	"ratchat/internal/natstest"
 	"ratchat/transport"
+	"ratchat/transport/jetstream"
 )
 
 // testRelay is a relay running in the test process.
@@ -15,10 +17,25 @@ type testRelay struct {
 }
 
 // startRelay starts a relay on a loopback port (addr "" picks one) with
-// its data in dir.
+// its data in dir. With RATCHAT_RELAY_BACKEND=jetstream its mailboxes are
+// on an embedded NATS node of dir's instead (one per folder, so that a
+// relay started again on dir finds them), and the testRelay's dir is
+// that node's store folder: what a test looks for in the relay's files,
+// it looks for in JetStream's.
 func startRelay(t *testing.T, dir, addr string) *testRelay {
 	t.Helper()
-	srv, err := transport.NewServer(transport.Config{Mode: transport.RelayMode, DataDir: dir})
+	cfg := transport.Config{Mode: transport.RelayMode, DataDir: dir}
+	files := dir
+	if natstest.OnJetStream(t) {
+		lim := transport.DefaultLimits(transport.RelayMode)
+		b, err := jetstream.Open(t.Context(), jetstream.Config{URLs: natstest.ForDir(t, dir).URLs(), Partitions: 8,
+			Retention: lim.Retention, Limits: lim.MailboxOptions()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Backend, files = b, natstest.ForDir(t, dir).Dir(0)
+	}
+	srv, err := transport.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +48,7 @@ func startRelay(t *testing.T, dir, addr string) *testRelay {
 		t.Fatal(err)
 	}
 	go srv.Serve(l)
-	r := &testRelay{srv: srv, addr: l.Addr().String(), dir: dir}
+	r := &testRelay{srv: srv, addr: l.Addr().String(), dir: files}
 	t.Cleanup(func() { srv.Close() })
 	return r
 }

@@ -48,6 +48,8 @@ type flagValues struct {
 	everyone                 bool             // delete --everyone
 	force                    bool             // backup restore --force
 	limits                   transport.Limits // relay's limits, set in relay.go
+	nats                     natsFlags        // relay's JetStream backend (relay_nats.go)
+	statsEvery               time.Duration    // relay --stats-every
 	contact                  string           // search --contact
 	format, out              string           // export --format, --out
 	keepHistory              bool             // remove --keep-history

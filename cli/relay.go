@@ -21,19 +21,25 @@ const shutdownGrace = 10 * time.Second
 var relayCommand = &command{
 	brief: "run a relay for many profiles",
 	name:  "relay",
-	args:  "--data DIR [--listen ADDR] [--retention 720h] [--allow KEYFILE] [limits]",
+	args:  "--data DIR | --nats URLS [--nats-creds FILE] [--nats-replicas N] [--nats-partitions N] [--listen ADDR] [--retention 720h] [--allow KEYFILE] [limits]",
 	summary: "Run a relay: a home for many profiles, which stores their sealed envelopes and sees\n" +
 		"no content. It runs until SIGINT or SIGTERM. --allow names a file of invites or identity\n" +
 		"keys (hex), one a line: only those may register; without it anyone may (an open relay,\n" +
 		"which it says when it starts), and a file listing no one is refused. The limits below\n" +
 		"keep one address or one flood from taking the relay; per-address limits count an IPv4\n" +
-		"address or an IPv6 /64, and a negative number lifts a limit. docs/TRANSPORT.md has the table.",
-	example: "ratchat relay --listen 0.0.0.0:7070 --data /var/lib/ratchat-relay --allow friends.txt",
+		"address or an IPv6 /64, and a negative number lifts a limit. docs/TRANSPORT.md has the table.\n" +
+		"The mailboxes live in SQLite in --data (one relay process), or with --nats in a NATS\n" +
+		"JetStream cluster that any number of relays share (docs/DEPLOY.md).",
+	example: "ratchat relay --listen 0.0.0.0:7070 --data /var/lib/ratchat-relay --allow friends.txt\n" +
+		"  ratchat relay --listen 0.0.0.0:7070 --nats nats://10.0.0.1:4222,nats://10.0.0.2:4222,nats://10.0.0.3:4222 --nats-replicas 3",
 	flags: func(fs *flag.FlagSet, o *flagValues) {
 		fs.DurationVar(&o.retention, "retention", transport.DefaultRetention,
 			"delete envelopes not fetched, and mailboxes whose owner stayed away, after this long")
 		fs.StringVar(&o.allow, "allow", "", "`KEYFILE` of the identities that may register")
+		fs.DurationVar(&o.statsEvery, "stats-every", defaultStatsEvery,
+			"log the relay's counters this often (0: never)")
 		relayLimitFlags(fs, &o.limits)
+		o.nats.register(fs)
 	},
 	nargs: [2]int{0, 0},
 	run:   runRelay,
@@ -65,8 +71,12 @@ func relayLimitFlags(fs *flag.FlagSet, l *transport.Limits) {
 
 // runRelay serves a relay until a signal asks it to stop.
 func runRelay(c *cli, _ []string) error {
-	if c.g.data == "" {
-		return usagef("relay needs --data DIR")
+	urls, err := checkNATSFlags(c)
+	if err != nil {
+		return err
+	}
+	if c.g.data == "" && urls == nil {
+		return usagef("relay needs --data DIR (or --nats URLS)")
 	}
 	listen := c.g.listen
 	if listen == "" {
@@ -79,9 +89,20 @@ func runRelay(c *cli, _ []string) error {
 	log := slog.New(slog.NewTextHandler(c.stderr, nil))
 	limits := c.o.limits
 	limits.Retention = c.o.retention
-	srv, err := transport.NewServer(transport.Config{Mode: transport.RelayMode, AllowList: allow,
-		DataDir: c.g.data, Limits: limits, Logger: log})
+	cfg := transport.Config{Mode: transport.RelayMode, AllowList: allow, DataDir: c.g.data, Limits: limits, Logger: log}
+	backend := "sqlite"
+	if urls != nil {
+		b, err := openNATS(urls, c.o.nats, limits, log)
+		if err != nil {
+			return err
+		}
+		cfg.Backend, backend = b, "jetstream"
+	}
+	srv, err := transport.NewServer(cfg)
 	if err != nil {
+		if cfg.Backend != nil {
+			cfg.Backend.Close()
+		}
 		return err
 	}
 	l, err := net.Listen("tcp", listen)
@@ -90,11 +111,12 @@ func runRelay(c *cli, _ []string) error {
 		return err
 	}
 	log.Info("relay listening", "addr", l.Addr().String(), "identity", srv.Identity().String(),
-		"allowed", len(allow), "retention", c.o.retention)
+		"allowed", len(allow), "retention", c.o.retention, "backend", backend)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
+	go logStats(ctx, log, srv, backend, c.o.statsEvery)
 	select {
 	case <-ctx.Done():
 	case err := <-served:

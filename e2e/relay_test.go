@@ -6,16 +6,29 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ratchat/internal/natstest"
 )
 
 // startRelay runs `ratchat relay` on a free loopback port and returns its
 // address once it says it listens. It is stopped (SIGTERM) when the test
-// ends.
+// ends. Its mailboxes are in SQLite in a folder of its own, or with
+// RATCHAT_RELAY_BACKEND=jetstream on an embedded NATS node (--nats).
 func startRelay(t *testing.T, bin string) string {
+	t.Helper()
+	if natstest.OnJetStream(t) {
+		return startRelayWith(t, bin, "--nats", natstest.Single(t).URL())
+	}
+	return startRelayWith(t, bin, "--data", t.TempDir())
+}
+
+// startRelayWith runs `ratchat relay` with the backend flags in backend
+// on a free loopback port, as [startRelay].
+func startRelayWith(t *testing.T, bin string, backend ...string) string {
 	t.Helper()
 	addr := freePort(t)
 	startProcess(t, []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}, "relay listening",
-		bin, "relay", "--data", t.TempDir(), "--listen", addr)
+		append(append([]string{bin, "relay"}, backend...), "--listen", addr)...)
 	return addr
 }
 

@@ -99,7 +99,7 @@ func BenchmarkDepositDeliver(b *testing.B) {
 	var lat []time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		if _, err := dep.Deposit(context.Background(), alice.Public, testToken, env); err != nil {
+		if _, err := dep.Deposit(context.Background(), alice.Public, testToken, uniq(env)); err != nil {
 			b.Fatal(err)
 		}
 		d := <-owner.Deliveries()

@@ -63,7 +63,7 @@ func TestRelayKillKeepsStored(t *testing.T) {
 		for range 4 { // 4 deposits in flight per connection
 			wg.Go(func() {
 				for {
-					id, err := c.Deposit(context.Background(), ids[to].Public, testToken, env)
+					id, err := c.Deposit(context.Background(), ids[to].Public, testToken, uniq(env))
 					if err != nil {
 						return // the relay is gone
 					}

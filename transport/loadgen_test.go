@@ -18,23 +18,26 @@ type loadResult struct {
 	Elapsed   time.Duration // from the first deposit to the last delivery
 	P50, P99  time.Duration // deposit sent → delivered to the recipient
 	RelayCPU  time.Duration // CPU time the relay used meanwhile (0 if unknown)
+	NATSCPU   time.Duration // of that, NATS's (0 without NATS)
 	LoadCPU   time.Duration // CPU time this process used meanwhile
 }
 
 // PerSecond returns the delivered envelopes per second.
 func (r loadResult) PerSecond() float64 { return float64(r.Envelopes) / r.Elapsed.Seconds() }
 
-// loadRelay is the relay a load runs against.
+// loadRelay is the relay a load runs against: one address, or several
+// front ends sharing a JetStream backend (client i dials addrs[i mod n]).
 type loadRelay struct {
-	addr string
-	home keys.PublicKey
-	cpu  func() time.Duration // the relay's CPU time so far; nil when it shares our process
+	addrs []string
+	home  keys.PublicKey
+	cpu   func() time.Duration // the relay's CPU time so far (front ends and NATS); nil when it shares our process
+	nats  func() time.Duration // of that, NATS's (nil without NATS)
 }
 
 // inProcRelay starts a relay in this process, for n clients.
 func inProcRelay(tb testing.TB, n int) loadRelay {
 	h := startHome(tb, Config{Mode: RelayMode, Limits: noAddrLimits(Limits{MaxConns: n + 10})})
-	return loadRelay{addr: h.addr, home: h.Identity()}
+	return loadRelay{addrs: []string{h.addr}, home: h.Identity()}
 }
 
 // childRelay starts a relay in a process of its own (see
@@ -43,7 +46,7 @@ func inProcRelay(tb testing.TB, n int) loadRelay {
 // told apart. It still shares the machine's cores.
 func childRelay(tb testing.TB) loadRelay {
 	r := startRelayProc(tb, tb.TempDir())
-	return loadRelay{addr: r.addr, home: r.home, cpu: func() time.Duration { return r.cpu(tb) }}
+	return loadRelay{addrs: []string{r.addr}, home: r.home, cpu: func() time.Duration { return r.cpu(tb) }}
 }
 
 // loadIdentity is the deterministic identity of load client i.
@@ -74,7 +77,7 @@ func runRelayLoad(tb testing.TB, relay loadRelay, n, perClient int, rate float64
 		ids[i] = loadIdentity(tb, i)
 	}
 	for i := range n {
-		c, err := Dial(ctxT(tb), relay.addr, ids[i], ClientOptions{HomeIdentity: &relay.home, KeepAlive: -1, Deliveries: 256})
+		c, err := Dial(ctxT(tb), relay.addrs[i%len(relay.addrs)], ids[i], ClientOptions{HomeIdentity: &relay.home, KeepAlive: -1, Deliveries: 256})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -93,15 +96,21 @@ func runRelayLoad(tb testing.TB, relay loadRelay, n, perClient int, rate float64
 	for i := range n {
 		envs[i] = testEnvelope(tb, ids[(i+n-1)%n], ids[i].Public, string(make([]byte, 1000)))
 	}
-	var cpu0 time.Duration
+	var cpu0, nats0 time.Duration
 	if relay.cpu != nil {
 		cpu0 = relay.cpu()
+	}
+	if relay.nats != nil {
+		nats0 = relay.nats()
 	}
 	load0 := cpuTime()
 	r := drive(tb, conns, ids, envs, perClient, rate)
 	r.LoadCPU = cpuTime() - load0
 	if relay.cpu != nil {
 		r.RelayCPU = relay.cpu() - cpu0
+	}
+	if relay.nats != nil {
+		r.NATSCPU = relay.nats() - nats0
 	}
 	return r
 }
@@ -121,7 +130,7 @@ func drive(tb testing.TB, conns []*Conn, ids []*keys.KeyPair, envs [][]byte, per
 	start := time.Now()
 	var senders sync.WaitGroup
 	deposit := func(i, to int, t0 time.Time) {
-		id, err := conns[i].Deposit(context.Background(), ids[to].Public, testToken, envs[to])
+		id, err := conns[i].Deposit(context.Background(), ids[to].Public, testToken, uniq(envs[to]))
 		if err != nil {
 			tb.Errorf("deposit: %v", err)
 			return
@@ -236,16 +245,24 @@ func BenchmarkRelayLoad(b *testing.B) {
 				relay = func(tb testing.TB, _ int) loadRelay { return childRelay(tb) }
 			}
 			r := runRelayLoad(b, relay(b, c.clients), c.clients, max(1, b.N/c.clients), c.rate)
-			b.ReportMetric(r.PerSecond(), "envelopes/s")
-			b.ReportMetric(float64(r.P50.Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(r.P99.Microseconds())/1000, "p99-ms")
-			if r.RelayCPU > 0 {
-				b.ReportMetric(float64(r.RelayCPU.Microseconds())/float64(r.Envelopes), "relay-cpu-us/env")
-				b.ReportMetric(float64(r.LoadCPU.Microseconds())/float64(r.Envelopes), "loadgen-cpu-us/env")
-			}
-			b.ReportMetric(0, "ns/op")
+			reportLoad(b, r)
 		})
 	}
+}
+
+// reportLoad reports a load's figures as the benchmark's metrics.
+func reportLoad(b *testing.B, r loadResult) {
+	b.ReportMetric(r.PerSecond(), "envelopes/s")
+	b.ReportMetric(float64(r.P50.Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(r.P99.Microseconds())/1000, "p99-ms")
+	if r.RelayCPU > 0 {
+		b.ReportMetric(float64(r.RelayCPU.Microseconds())/float64(r.Envelopes), "relay-cpu-us/env")
+		b.ReportMetric(float64(r.LoadCPU.Microseconds())/float64(r.Envelopes), "loadgen-cpu-us/env")
+	}
+	if r.NATSCPU > 0 {
+		b.ReportMetric(float64(r.NATSCPU.Microseconds())/float64(r.Envelopes), "nats-cpu-us/env")
+	}
+	b.ReportMetric(0, "ns/op")
 }
 
 // loadTimeout bounds a load run's wait for its deliveries.

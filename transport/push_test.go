@@ -53,7 +53,7 @@ func TestPushLiveConcurrent(t *testing.T) {
 		dep := dialAnon(t, home)
 		wg.Go(func() {
 			for range each {
-				if _, err := dep.Deposit(context.Background(), alice.Public, testToken, env); err != nil {
+				if _, err := dep.Deposit(context.Background(), alice.Public, testToken, uniq(env)); err != nil {
 					t.Error(err)
 				}
 			}

@@ -15,11 +15,20 @@ import (
 	"testing"
 	"time"
 
+	"ratchat/internal/natstest"
 	"ratchat/keys"
 )
 
 // relayChildEnv names the data folder of a relay child process.
 const relayChildEnv = "RATCHAT_TEST_RELAY_CHILD"
+
+// relayNATSEnv, if set, holds the comma-separated NATS URLs of the
+// JetStream backend a relay child runs on (instead of SQLite in its
+// folder), and relayReplicasEnv its replicas.
+const (
+	relayNATSEnv     = "RATCHAT_TEST_RELAY_NATS"
+	relayReplicasEnv = "RATCHAT_TEST_RELAY_NATS_REPLICAS"
+)
 
 // relayProfileEnv, if set, names the file a relay child writes its CPU
 // profile to (when it stops gracefully).
@@ -35,7 +44,12 @@ func TestRelayChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as a child process of the load generator")
 	}
-	srv, err := NewServer(Config{Mode: RelayMode, DataDir: dir, Limits: noAddrLimits(Limits{MaxConns: 5000})})
+	cfg := Config{Mode: RelayMode, DataDir: dir, Limits: noAddrLimits(Limits{MaxConns: 5000})}
+	if urls := os.Getenv(relayNATSEnv); urls != "" {
+		replicas, _ := strconv.Atoi(os.Getenv(relayReplicasEnv))
+		cfg.Backend = openJetStream(t, strings.Split(urls, ","), cfg.Limits.withDefaults(RelayMode), max(1, replicas))
+	}
+	srv, err := NewServer(cfg)
 	if err != nil {
 		fmt.Printf("error %v\n", err)
 		t.Fatal(err)
@@ -81,11 +95,27 @@ type relayProc struct {
 }
 
 // startRelayProc starts a relay child process on dir and waits until it
-// listens. It is killed when the test ends, if still running.
+// listens. It is killed when the test ends, if still running. With
+// RATCHAT_RELAY_BACKEND=jetstream it runs on the embedded NATS node of
+// dir (in this process: it outlives the child).
 func startRelayProc(tb testing.TB, dir string) *relayProc {
+	tb.Helper()
+	var urls []string
+	if natstest.OnJetStream(tb) {
+		urls = natstest.ForDir(tb, dir).URLs()
+	}
+	return startRelayProcOn(tb, dir, urls, 1)
+}
+
+// startRelayProcOn starts a relay child process on dir, or (urls not
+// nil) on the JetStream backend at urls with replicas.
+func startRelayProcOn(tb testing.TB, dir string, urls []string, replicas int) *relayProc {
 	tb.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestRelayChild$")
 	cmd.Env = append(os.Environ(), relayChildEnv+"="+dir)
+	if urls != nil {
+		cmd.Env = append(cmd.Env, relayNATSEnv+"="+strings.Join(urls, ","), relayReplicasEnv+"="+strconv.Itoa(replicas))
+	}
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

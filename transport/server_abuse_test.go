@@ -55,7 +55,7 @@ func TestMisbehavingPeers(t *testing.T) {
 	env := testEnvelope(t, bob, alice.Public, "still here")
 	check := func(what string) {
 		t.Helper()
-		if _, err := honest.Deposit(ctxT(t), alice.Public, testToken, env); err != nil {
+		if _, err := honest.Deposit(ctxT(t), alice.Public, testToken, uniq(env)); err != nil {
 			t.Fatalf("honest client after %s: %v", what, err)
 		}
 	}
@@ -154,11 +154,11 @@ func TestQuotaAndRateLimit(t *testing.T) {
 	c := dialAnon(t, home)
 	env := testEnvelope(t, bob, alice.Public, "x")
 	for range 2 {
-		if _, err := c.Deposit(ctxT(t), alice.Public, testToken, env); err != nil {
+		if _, err := c.Deposit(ctxT(t), alice.Public, testToken, uniq(env)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err := c.Deposit(ctxT(t), alice.Public, testToken, env)
+	_, err := c.Deposit(ctxT(t), alice.Public, testToken, uniq(env))
 	wantCode(t, err, CodeQuotaExceeded)
 	var r *RefusedError
 	errors.As(err, &r)

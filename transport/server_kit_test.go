@@ -43,7 +43,9 @@ type testHome struct {
 }
 
 // startHome starts a server with cfg (DataDir defaults to a temporary
-// folder) on 127.0.0.1, closed when the test ends.
+// folder) on 127.0.0.1, closed when the test ends. With
+// RATCHAT_RELAY_BACKEND=jetstream its mailboxes are on an embedded NATS
+// node of that folder's (see [kitBackend]).
 func startHome(t testing.TB, cfg Config) *testHome {
 	t.Helper()
 	if cfg.DataDir == "" {
@@ -52,6 +54,7 @@ func startHome(t testing.TB, cfg Config) *testHome {
 	if cfg.Rand == nil {
 		cfg.Rand = testRand(42)
 	}
+	cfg.Backend = kitBackend(t, cfg)
 	s, err := NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -94,7 +94,7 @@ func TestConcurrentDepositsKeepOrder(t *testing.T) {
 	results := make(chan uint64, n)
 	for range n {
 		go func() {
-			id, err := dep.Deposit(ctxT(t), alice.Public, testToken, env)
+			id, err := dep.Deposit(ctxT(t), alice.Public, testToken, uniq(env))
 			if err != nil {
 				t.Error(err)
 			}

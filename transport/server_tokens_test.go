@@ -34,7 +34,7 @@ func TestDepositTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, err := dep.Deposit(ctxT(t), alice.Public, tt.token, env)
+			id, err := dep.Deposit(ctxT(t), alice.Public, tt.token, uniq(env))
 			if tt.want != 0 {
 				wantCode(t, err, tt.want)
 				return
@@ -50,7 +50,7 @@ func TestDepositTokens(t *testing.T) {
 	if err := owner.RevokeTokens(ctxT(t), []Token{contact}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := dep.Deposit(ctxT(t), alice.Public, contact, env)
+	_, err := dep.Deposit(ctxT(t), alice.Public, contact, uniq(env))
 	wantCode(t, err, CodeTokenRefused)
 }
 
@@ -74,7 +74,7 @@ func TestRequestFloodLeavesContacts(t *testing.T) {
 	results := make(chan error, n)
 	for range n {
 		go func() {
-			_, err := flood.Deposit(ctx, alice.Public, request, junk)
+			_, err := flood.Deposit(ctx, alice.Public, request, uniq(junk))
 			results <- err
 		}()
 	}

@@ -1,8 +1,11 @@
 package transport
 
 import (
+	"bytes"
+	"encoding/binary"
 	"io"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,14 +62,34 @@ func testUpload(t testing.TB, identity *keys.KeyPair, nOT, nKEM int) *UploadPreK
 	return NewUploadPreKeys(77, &spk, &lr, otks, kems)
 }
 
-// testEnvelope seals a small message from sender to recipient.
+// envelopeSeq numbers the envelopes the tests seal and stamp, so that
+// no two are equal (see [uniq]).
+var envelopeSeq atomic.Uint64
+
+// testEnvelope seals a small message from sender to recipient; each call
+// seals afresh (a deterministic randomness source per call), as a client
+// does.
 func testEnvelope(t testing.TB, sender *keys.KeyPair, recipient keys.PublicKey, msg string) []byte {
 	t.Helper()
-	env, err := SealEnvelope(testRand(9), sender, recipient, TypeSignal, []byte(msg))
+	var seed [32]byte
+	seed[0] = 9
+	binary.LittleEndian.PutUint64(seed[1:], envelopeSeq.Add(1))
+	env, err := SealEnvelope(rand.NewChaCha8(seed), sender, recipient, TypeSignal, []byte(msg))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return env
+}
+
+// uniq returns a copy of env with a counter stamped in its last 8 bytes
+// (the tag: the envelope keeps its structure, and no longer opens). A
+// test that deposits one envelope many times deposits uniq(env): a
+// JetStream relay stores equal deposits to one mailbox once (a retried
+// deposit, by its Nats-Msg-Id), as clients never seal two equal ones.
+func uniq(env []byte) []byte {
+	out := bytes.Clone(env)
+	binary.BigEndian.PutUint64(out[len(out)-8:], envelopeSeq.Add(1))
+	return out
 }
 
 // sampleMessages returns one valid message of every kind.

@@ -1,0 +1,37 @@
+package transport
+
+import (
+	"testing"
+
+	"ratchat/internal/natstest"
+	"ratchat/transport/jetstream"
+	"ratchat/transport/mailbox"
+)
+
+// testPartitions is the number of mailbox partitions of the test kits'
+// JetStream backends: few, so that a node per test starts fast.
+const testPartitions = 8
+
+// kitBackend returns the backend a test home runs on: cfg's own if it
+// has one, nil (SQLite in cfg.DataDir) by default, and with
+// RATCHAT_RELAY_BACKEND=jetstream a JetStream backend on the embedded
+// NATS node of cfg.DataDir (see [natstest.ForDir]), with cfg's limits.
+func kitBackend(t testing.TB, cfg Config) mailbox.Backend {
+	t.Helper()
+	if cfg.Backend != nil || !natstest.OnJetStream(t) {
+		return cfg.Backend
+	}
+	return openJetStream(t, natstest.ForDir(t, cfg.DataDir).URLs(), cfg.Limits.withDefaults(cfg.Mode), 1)
+}
+
+// openJetStream opens a JetStream backend on urls with lim's retention
+// and quotas. The home that takes it closes it.
+func openJetStream(t testing.TB, urls []string, lim Limits, replicas int) mailbox.Backend {
+	t.Helper()
+	b, err := jetstream.Open(ctxT(t), jetstream.Config{URLs: urls, Replicas: replicas, Partitions: testPartitions,
+		Retention: lim.Retention, Limits: lim.MailboxOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
