@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,22 +45,7 @@ func TestNATSChild(t *testing.T) {
 // with the nodes' URLs.
 func startNATSProc(tb testing.TB, n int) (*relayProc, []string) {
 	tb.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestNATSChild$")
-	cmd.Env = append(os.Environ(), natsChildEnv+"="+strconv.Itoa(n))
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	p := &relayProc{cmd: cmd, in: in, out: bufio.NewScanner(out)}
-	tb.Cleanup(p.close)
+	p := startChild(tb, "TestNATSChild", natsChildEnv+"="+strconv.Itoa(n))
 	f := p.line(tb, "nats")
 	if len(f) != 2 {
 		tb.Fatalf("nats child said %q", f)

@@ -111,25 +111,11 @@ func startRelayProc(tb testing.TB, dir string) *relayProc {
 // nil) on the JetStream backend at urls with replicas.
 func startRelayProcOn(tb testing.TB, dir string, urls []string, replicas int) *relayProc {
 	tb.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRelayChild$")
-	cmd.Env = append(os.Environ(), relayChildEnv+"="+dir)
+	env := []string{relayChildEnv + "=" + dir}
 	if urls != nil {
-		cmd.Env = append(cmd.Env, relayNATSEnv+"="+strings.Join(urls, ","), relayReplicasEnv+"="+strconv.Itoa(replicas))
+		env = append(env, relayNATSEnv+"="+strings.Join(urls, ","), relayReplicasEnv+"="+strconv.Itoa(replicas))
 	}
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	r := &relayProc{cmd: cmd, in: in, out: bufio.NewScanner(out)}
-	tb.Cleanup(r.close)
+	r := startChild(tb, "TestRelayChild", env...)
 	f := r.line(tb, "relay")
 	if len(f) != 3 {
 		tb.Fatalf("relay child said %q", f)
@@ -202,4 +188,28 @@ func (r *relayProc) stop(tb testing.TB) {
 	if err := r.cmd.Wait(); err != nil {
 		tb.Fatalf("relay child: %v", err)
 	}
+}
+
+// startChild runs this test binary again as a child process running only
+// test, with env added, its stdin and stdout piped, and stopped when the
+// test ends.
+func startChild(tb testing.TB, test string, env ...string) *relayProc {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	r := &relayProc{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	tb.Cleanup(r.close)
+	return r
 }
