@@ -19,7 +19,7 @@ func statsAttrs(s transport.Stats) []any {
 		"conns_refused", s.ConnectionsRefused, "auth_failures", s.AuthFailures,
 		"timeouts", s.Timeouts, "protocol_errors", s.ProtocolErrors, "rate_limited", s.RateLimited,
 		"envelopes_stored", s.EnvelopesStored, "envelopes_refused", s.EnvelopesRefused,
-		"envelopes_delivered", s.EnvelopesDelivered, "envelopes_acked", s.EnvelopesAcked,
+		"envelopes_delivered", s.EnvelopesDelivered, "envelopes_resent", s.EnvelopesResent, "envelopes_acked", s.EnvelopesAcked,
 		"envelopes_expired", s.EnvelopesExpired, "bytes_stored", s.BytesStored,
 		"bytes_delivered", s.BytesDelivered, "bundles_served", s.BundlesServed,
 		"bundles_withheld", s.BundlesWithheld, "address_limited", s.AddressLimited,
