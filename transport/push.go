@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -54,9 +55,13 @@ type pusher struct {
 
 	mu       sync.Mutex
 	inflight map[uint64]struct{} // pushed, not yet acknowledged
-	queue    []*Deliver          // offered since the last read, in id order
-	queued   int                 // their envelope bytes
-	overflow bool                // the queue dropped envelopes: read the database
+	// acks holds the ids acknowledged that the backend may still hold (a
+	// Resyncer backend only): its deletion can lag the ack, and a resync
+	// must not push them again. An id goes once a resync reads past it.
+	acks     map[uint64]struct{}
+	queue    []*Deliver // offered since the last read, in id order
+	queued   int        // their envelope bytes
+	overflow bool       // the queue dropped envelopes: read the database
 }
 
 // handleFetch starts pushing the owner's mail on this connection (once;
@@ -91,6 +96,9 @@ func (p *pusher) run() {
 	var last uint64
 	var resync <-chan time.Time
 	if r, ok := p.c.srv.store.(mailbox.Resyncer); ok && r.ResyncEvery() > 0 {
+		p.mu.Lock()
+		p.acks = map[uint64]struct{}{}
+		p.mu.Unlock()
 		t := time.NewTicker(r.ResyncEvery())
 		defer t.Stop()
 		resync = t.C
@@ -118,6 +126,11 @@ func (p *pusher) run() {
 	}
 }
 
+// maxResyncAcks bounds the acknowledged ids a pusher remembers until the
+// backend has deleted them; past it, an envelope acknowledged and not yet
+// deleted may be pushed twice (the owner's client drops it by id).
+const maxResyncAcks = 1 << 16
+
 // resend pushes again what the mailbox holds up to last that is not
 // awaiting its acknowledgement: envelopes whose live offer was missed
 // (see [mailbox.Resyncer]). One acknowledged a moment ago may go twice;
@@ -128,16 +141,30 @@ func (p *pusher) resend(last uint64) bool {
 	if room <= 0 || last == 0 {
 		return true
 	}
-	envs, err := p.read(0, p.count()+pushBatch)
+	limit := p.count() + pushBatch
+	envs, err := p.read(0, limit)
 	if err != nil {
 		p.c.log.Error("reading mailbox", "err", err)
 		return true // the next resync tries again
 	}
+	readTo := uint64(math.MaxUint64) // the read saw every id up to here
+	if len(envs) == limit {
+		readTo = envs[len(envs)-1].ID
+	}
+	held := make(map[uint64]bool, len(envs))
 	var missed []*Deliver
 	p.mu.Lock()
 	for _, d := range envs {
-		if _, pushed := p.inflight[d.ID]; !pushed && d.ID <= last && len(missed) < room {
+		held[d.ID] = true
+		_, pushed := p.inflight[d.ID]
+		_, acked := p.acks[d.ID]
+		if !pushed && !acked && d.ID <= last && len(missed) < room {
 			missed = append(missed, d)
+		}
+	}
+	for id := range p.acks {
+		if id <= readTo && !held[id] {
+			delete(p.acks, id) // deleted by the backend now
 		}
 	}
 	p.mu.Unlock()
@@ -268,6 +295,9 @@ func (p *pusher) acked(ids []uint64) {
 	p.mu.Lock()
 	for _, id := range ids {
 		delete(p.inflight, id)
+		if p.acks != nil && len(p.acks) < maxResyncAcks {
+			p.acks[id] = struct{}{}
+		}
 	}
 	p.mu.Unlock()
 	p.wake()

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +16,27 @@ import (
 type lossyBackend struct {
 	*mailbox.Store
 	mu      sync.Mutex
-	dropped bool
+	dropped bool          // the one offer dropped (set it to drop none)
+	keep    bool          // Ack deletes nothing: a backend whose deletion lags the ack
+	reads   chan struct{} // a read from the start of a mailbox (a resync), if not nil
+}
+
+func (b *lossyBackend) Ack(owner keys.PublicKey, ids []uint64) (int, error) {
+	if b.keep {
+		return len(ids), nil
+	}
+	return b.Store.Ack(owner, ids)
+}
+
+func (b *lossyBackend) Pending(ctx context.Context, owner keys.PublicKey, after uint64, notBefore time.Time, limit int) ([]mailbox.Envelope, error) {
+	envs, err := b.Store.Pending(ctx, owner, after, notBefore, limit)
+	if after == 0 && b.reads != nil {
+		select {
+		case b.reads <- struct{}{}:
+		default:
+		}
+	}
+	return envs, err
 }
 
 func (b *lossyBackend) ResyncEvery() time.Duration { return 20 * time.Millisecond }
@@ -66,4 +87,40 @@ func TestResyncPushesMissedOffer(t *testing.T) {
 	}
 	owner.Ack(ctxT(t), first.ID, second.ID)
 	noDelivery(t, owner)
+}
+
+// TestResyncSkipsAcked: an envelope the owner acknowledged, which the
+// backend still holds (its deletion lags), is not pushed again by the
+// resyncs that follow.
+func TestResyncSkipsAcked(t *testing.T) {
+	alice, bob := testIdentity(t, 1), testIdentity(t, 2)
+	st, err := mailbox.Open(t.TempDir(), mailbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &lossyBackend{Store: st, dropped: true, keep: true, reads: make(chan struct{}, 1)}
+	home := startHome(t, Config{Mode: PeerMode, Owner: alice.Public, Backend: b, Limits: Limits{RequestRate: 1e6}})
+	owner := dialOwner(t, home, alice)
+	if err := owner.Fetch(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	dep := dialAnon(t, home)
+	if _, err := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "once")); err != nil {
+		t.Fatal(err)
+	}
+	d := nextDelivery(t, owner)
+	if err := owner.Ack(ctxT(t), d.ID); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // three resyncs after the ack
+		select {
+		case <-b.reads:
+		case <-ctxT(t).Done():
+			t.Fatal("no resync")
+		}
+	}
+	noDelivery(t, owner)
+	if n := home.Stats().EnvelopesResent; n != 0 {
+		t.Errorf("EnvelopesResent = %d, want 0", n)
+	}
 }
