@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"fmt"
 	"testing"
 
 	"ratchat/internal/natstest"
@@ -31,6 +32,7 @@ func openJetStream(t testing.TB, urls []string, lim Limits, replicas int) mailbo
 	b, err := jetstream.Open(ctxT(t), jetstream.Config{URLs: urls, Replicas: replicas, Partitions: testPartitions,
 		Retention: lim.Retention, Limits: lim.MailboxOptions()})
 	if err != nil {
+		fmt.Printf("error %v\n", err) // a relay child's parent reads it (see relayProc.line)
 		t.Fatal(err)
 	}
 	return b

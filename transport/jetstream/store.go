@@ -231,6 +231,31 @@ func (s *Store) setup(ctx context.Context) error {
 // not updated, so that front ends starting together do not turn direct
 // gets back on for one another.
 func leaderReads(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	// Front ends starting together on a cluster race to create and update
+	// the bucket's stream, and a stream just made on one node may not be
+	// found on another yet: each try is bounded, and so are the tries.
+	var err error
+	for try := range bucketTries {
+		var kv jetstream.KeyValue
+		if kv, err = leaderReadsOnce(ctx, js, cfg); err == nil {
+			return kv, nil
+		}
+		t := time.NewTimer(time.Duration(try+1) * 100 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// bucketTries bounds leaderReads' tries.
+const bucketTries = 8
+
+// leaderReadsOnce is one try of leaderReads.
+func leaderReadsOnce(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	_, err := js.KeyValue(ctx, cfg.Bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		_, err = js.CreateKeyValue(ctx, cfg)
