@@ -69,11 +69,13 @@ func parseEventsQuery(rawQuery, lastEventID string) (eventsQuery, error) {
 		if s == "" {
 			continue
 		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
+		// Digits only: ParseUint takes no sign, so "-0" and "+5" are
+		// refused rather than read as 0 and 5.
+		n, err := strconv.ParseUint(s, 10, 63)
+		if err != nil {
 			return eventsQuery{}, fmt.Errorf("%w: %q is no sequence number", ErrBadEventsQuery, s)
 		}
-		q.after, q.set = n, true
+		q.after, q.set = int64(n), true
 	}
 	return q, nil
 }
