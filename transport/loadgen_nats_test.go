@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,6 +32,14 @@ func TestNATSChild(t *testing.T) {
 		c = natstest.Single(t)
 	} else {
 		c = natstest.Start(t, n)
+	}
+	if path := os.Getenv(relayProfileEnv); path != "" {
+		f, err := os.Create(fmt.Sprintf("%s.nats.%d", path, os.Getpid()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
 	}
 	fmt.Printf("nats %s\n", c.URL())
 	in := bufio.NewScanner(os.Stdin)

@@ -59,7 +59,8 @@ func TestRelayChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	if path := os.Getenv(relayProfileEnv); path != "" {
-		f, err := os.Create(path)
+		// One file per process: a benchmark may start several front ends.
+		f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -248,20 +248,19 @@ func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64,
 	defer cancel()
 	subject := envelopeSubject(partition(owner, s.cfg.Partitions), owner)
 	req, _ := json.Marshal(directGet{Seq: after + 1, NextBySub: subject, Batch: limit})
-	inbox := s.nc.NewRespInbox()
-	sub, err := s.nc.SubscribeSync(inbox)
-	if err != nil {
-		return nil, fmt.Errorf("jetstream: reading envelopes: %w", err)
-	}
-	defer sub.Unsubscribe()
+	// At most limit envelopes and the batch's end come back.
+	inbox, answers, done := s.replies.open(limit + 1)
+	defer done()
 	if err := s.nc.PublishRequest("$JS.API.DIRECT.GET."+streamName, inbox, req); err != nil {
 		return nil, fmt.Errorf("jetstream: reading envelopes: %w", err)
 	}
 	var out []mailbox.Envelope
 	for {
-		m, err := sub.NextMsgWithContext(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("jetstream: reading envelopes: %w", err)
+		var m *nats.Msg
+		select {
+		case m = <-answers:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("jetstream: reading envelopes: %w", ctx.Err())
 		}
 		switch m.Header.Get("Status") {
 		case "":

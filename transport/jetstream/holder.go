@@ -181,12 +181,8 @@ func (s *Store) ackAll(replies []string) error {
 	if len(replies) == 0 {
 		return nil
 	}
-	inbox := s.nc.NewRespInbox()
-	sub, err := s.nc.SubscribeSync(inbox)
-	if err != nil {
-		return fmt.Errorf("jetstream: acknowledging: %w", err)
-	}
-	defer sub.Unsubscribe()
+	inbox, answers, done := s.replies.open(len(replies))
+	defer done()
 	for _, r := range replies {
 		if err := s.nc.PublishRequest(r, inbox, []byte("+ACK")); err != nil {
 			return fmt.Errorf("jetstream: acknowledging: %w", err)
@@ -195,8 +191,10 @@ func (s *Store) ackAll(replies []string) error {
 	ctx, cancel := s.opCtx()
 	defer cancel()
 	for range replies {
-		if _, err := sub.NextMsgWithContext(ctx); err != nil {
-			return fmt.Errorf("jetstream: acknowledging: %w", err)
+		select {
+		case <-answers:
+		case <-ctx.Done():
+			return fmt.Errorf("jetstream: acknowledging: %w", ctx.Err())
 		}
 	}
 	return nil

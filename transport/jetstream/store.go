@@ -112,14 +112,15 @@ func (c Config) withDefaults() (Config, error) {
 // view of mailboxes that all front ends share. It is safe for concurrent
 // use. See the package doc for the design.
 type Store struct {
-	cfg    Config
-	log    *slog.Logger
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	stream jetstream.Stream
-	owners jetstream.KeyValue
-	kv     jetstream.KeyValue // tokens, prekeys, home identity
-	leases jetstream.KeyValue
+	cfg     Config
+	log     *slog.Logger
+	nc      *nats.Conn
+	replies *replies // answers to acknowledgements and batched reads
+	js      jetstream.JetStream
+	stream  jetstream.Stream
+	owners  jetstream.KeyValue
+	kv      jetstream.KeyValue // tokens, prekeys, home identity
+	leases  jetstream.KeyValue
 
 	subs  subscriptions
 	lease leaseState // the partitions and who holds them
@@ -154,6 +155,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{cfg: cfg, log: cfg.Logger.With("frontend", cfg.Name), nc: nc}
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.subs.m = map[[32]byte]*ownerSubs{}
+	if s.replies, err = newReplies(nc); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("jetstream: subscribing: %w", err)
+	}
 	if err := s.setup(ctx); err != nil {
 		nc.Close()
 		return nil, err
