@@ -17,6 +17,7 @@ type loadResult struct {
 	Envelopes int           // delivered (and acknowledged)
 	Elapsed   time.Duration // from the first deposit to the last delivery
 	P50, P99  time.Duration // deposit sent → delivered to the recipient
+	StoredP99 time.Duration // deposit sent → Stored answered
 	RelayCPU  time.Duration // CPU time the relay used meanwhile (0 if unknown)
 	NATSCPU   time.Duration // of that, NATS's (0 without NATS)
 	LoadCPU   time.Duration // CPU time this process used meanwhile
@@ -121,6 +122,7 @@ func drive(tb testing.TB, conns []*Conn, ids []*keys.KeyPair, envs [][]byte, per
 	var mu sync.Mutex
 	sent := map[uint64]time.Time{}
 	recv := map[uint64]time.Time{}
+	var stored []time.Duration
 	total := n * perClient
 	allIn := make(chan struct{})
 	var receivers sync.WaitGroup
@@ -137,6 +139,7 @@ func drive(tb testing.TB, conns []*Conn, ids []*keys.KeyPair, envs [][]byte, per
 		}
 		mu.Lock()
 		sent[id] = t0
+		stored = append(stored, time.Since(t0))
 		mu.Unlock()
 	}
 	for i := range n {
@@ -170,7 +173,10 @@ func drive(tb testing.TB, conns []*Conn, ids []*keys.KeyPair, envs [][]byte, per
 		c.Close()
 	}
 	receivers.Wait()
-	return summarize(tb, sent, recv, total, elapsed)
+	r := summarize(tb, sent, recv, total, elapsed)
+	slices.Sort(stored)
+	r.StoredP99 = stored[len(stored)*99/100]
+	return r
 }
 
 // summarize pairs send and delivery times, failing on any lost envelope.
@@ -255,6 +261,7 @@ func reportLoad(b *testing.B, r loadResult) {
 	b.ReportMetric(r.PerSecond(), "envelopes/s")
 	b.ReportMetric(float64(r.P50.Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(r.P99.Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(r.StoredP99.Microseconds())/1000, "stored-p99-ms")
 	if r.RelayCPU > 0 {
 		b.ReportMetric(float64(r.RelayCPU.Microseconds())/float64(r.Envelopes), "relay-cpu-us/env")
 		b.ReportMetric(float64(r.LoadCPU.Microseconds())/float64(r.Envelopes), "loadgen-cpu-us/env")
