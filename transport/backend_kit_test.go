@@ -2,6 +2,7 @@ package transport
 
 import (
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"ratchat/internal/natstest"
@@ -22,15 +23,15 @@ func kitBackend(t testing.TB, cfg Config) mailbox.Backend {
 	if cfg.Backend != nil || !natstest.OnJetStream(t) {
 		return cfg.Backend
 	}
-	return openJetStream(t, natstest.ForDir(t, cfg.DataDir).URLs(), cfg.Limits.withDefaults(cfg.Mode), 1)
+	return openJetStream(t, natstest.ForDir(t, cfg.DataDir).URLs(), cfg.Limits.withDefaults(cfg.Mode), 1, nil)
 }
 
 // openJetStream opens a JetStream backend on urls with lim's retention
 // and quotas. The home that takes it closes it.
-func openJetStream(t testing.TB, urls []string, lim Limits, replicas int) mailbox.Backend {
+func openJetStream(t testing.TB, urls []string, lim Limits, replicas int, logger *slog.Logger) mailbox.Backend {
 	t.Helper()
 	b, err := jetstream.Open(ctxT(t), jetstream.Config{URLs: urls, Replicas: replicas, Partitions: testPartitions,
-		Retention: lim.Retention, Limits: lim.MailboxOptions()})
+		Retention: lim.Retention, Limits: lim.MailboxOptions(), Logger: logger})
 	if err != nil {
 		fmt.Printf("error %v\n", err) // a relay child's parent reads it (see relayProc.line)
 		t.Fatal(err)

@@ -38,7 +38,8 @@ type serverConn struct {
 
 	draining atomic.Bool
 	inFlight *flightLimit   // the deposits awaiting their commit
-	deposits sync.WaitGroup // those deposits
+	acking   chan struct{}  // a slot per ack being handled (maxAcksInFlight)
+	answers  sync.WaitGroup // deposits and acks not yet answered
 
 	pushMu sync.Mutex
 	pusher *pusher // non-nil once the owner sent Fetch
@@ -51,6 +52,7 @@ func newServerConn(s *Server, c net.Conn, addr netip.Addr) *serverConn {
 		f:        newFramer(c, MaxFrameSize, s.lim.FrameTimeout, s.lim.WriteTimeout),
 		bucket:   newTokenBucket(s.lim.RequestRate, s.lim.RequestBurst, s.cfg.Now()),
 		inFlight: newFlightLimit(s.lim.MaxInFlight, s.lim.MaxInFlightBytes),
+		acking:   make(chan struct{}, maxAcksInFlight),
 	}
 }
 
@@ -175,7 +177,7 @@ func (c *serverConn) drain() {
 // finish waits for the connection's deposits to be answered, says its
 // goodbye, stops its pusher and closes it.
 func (c *serverConn) finish() {
-	c.deposits.Wait()
+	c.answers.Wait()
 	c.pushMu.Lock()
 	p := c.pusher
 	c.pushMu.Unlock()

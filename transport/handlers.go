@@ -143,7 +143,7 @@ func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 	c.worked()
 	size := int64(len(d.Envelope))
 	c.inFlight.acquire(size)
-	c.deposits.Add(1)
+	c.answers.Add(1)
 	srv := c.srv
 	now := srv.cfg.Now()
 	res := make(chan mailbox.DepositResult, 1)
@@ -151,7 +151,7 @@ func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 		res <- r
 	})
 	go func() {
-		defer c.deposits.Done()
+		defer c.answers.Done()
 		r := <-res
 		c.inFlight.release(size)
 		if r.Err != nil {
@@ -229,21 +229,35 @@ func (c *serverConn) handleCount(id uint32, owner keys.PublicKey) {
 	c.send(id, &PreKeyCounts{OneTime: uint32(ot), KEM: uint32(kem)})
 }
 
-// handleAck deletes the acknowledged envelopes.
+// maxAcksInFlight bounds the acks one connection has handled at once;
+// when they are all busy, the reader waits.
+const maxAcksInFlight = 8
+
+// handleAck deletes the acknowledged envelopes from a goroutine of its
+// own and answers once they are gone, so that the reader goes on with the
+// connection's next requests meanwhile. Why: on a backend across the
+// network an ack is a round trip or two (transport/jetstream), and an
+// owner's deposits queued behind it waited for them.
 func (c *serverConn) handleAck(id uint32, owner keys.PublicKey, a *Ack) {
-	n, err := c.srv.store.Ack(owner, a.IDs)
-	if err != nil {
-		c.storeFailed(id, err)
-		return
-	}
-	c.srv.stats.acked.Add(uint64(n))
-	c.send(id, &OK{})
-	c.pushMu.Lock()
-	p := c.pusher
-	c.pushMu.Unlock()
-	if p != nil {
-		p.acked(a.IDs)
-	}
+	c.acking <- struct{}{}
+	c.answers.Add(1)
+	go func() {
+		defer c.answers.Done()
+		n, err := c.srv.store.Ack(owner, a.IDs)
+		<-c.acking
+		if err != nil {
+			c.storeFailed(id, err)
+			return
+		}
+		c.srv.stats.acked.Add(uint64(n))
+		c.send(id, &OK{})
+		c.pushMu.Lock()
+		p := c.pusher
+		c.pushMu.Unlock()
+		if p != nil {
+			p.acked(a.IDs)
+		}
+	}()
 }
 
 // handleTokens registers or revokes the owner's deposit tokens, keeping
@@ -272,26 +286,40 @@ func (c *serverConn) handleTokens(id uint32, owner keys.PublicKey, t *Tokens) {
 
 // storeFailed answers a request the mailbox store refused or failed.
 func (c *serverConn) storeFailed(id uint32, err error) {
+	code, text := storeErrorCode(err)
+	switch code {
+	case CodeHomeFull:
+		c.srv.stats.homeFull.Add(1)
+	case CodeBusy:
+		c.log.Warn("mailbox store unavailable", "err", err)
+	case CodeInternal:
+		c.log.Error("mailbox store failed", "err", err)
+	}
+	c.fail(id, code, text)
+}
+
+// storeErrorCode maps an error of the mailbox backend to what the client
+// is told: a code and a short text, never the error itself.
+func storeErrorCode(err error) (ErrorCode, string) {
 	switch {
 	case errors.Is(err, mailbox.ErrUnknownMailbox):
-		c.fail(id, CodeUnknownRecipient, "no mailbox for that identity here")
+		return CodeUnknownRecipient, "no mailbox for that identity here"
 	case errors.Is(err, mailbox.ErrUnknownToken):
-		c.fail(id, CodeTokenRefused, "the recipient did not give out that token, or revoked it")
+		return CodeTokenRefused, "the recipient did not give out that token, or revoked it"
 	case errors.Is(err, mailbox.ErrRequestQuota):
-		c.fail(id, CodeQuotaExceeded, "the recipient's request quota is full")
+		return CodeQuotaExceeded, "the recipient's request quota is full"
 	case errors.Is(err, mailbox.ErrTokenQuota):
-		c.fail(id, CodeQuotaExceeded, "this token's quota is full")
+		return CodeQuotaExceeded, "this token's quota is full"
 	case errors.Is(err, mailbox.ErrQuota):
-		c.fail(id, CodeQuotaExceeded, "mailbox full")
+		return CodeQuotaExceeded, "mailbox full"
 	case errors.Is(err, mailbox.ErrFull):
-		c.srv.stats.homeFull.Add(1)
-		c.fail(id, CodeHomeFull, "the home is full")
+		return CodeHomeFull, "the home is full"
 	case errors.Is(err, mailbox.ErrNoPreKeys):
-		c.fail(id, CodeNoPreKeys, "")
+		return CodeNoPreKeys, ""
 	case errors.Is(err, mailbox.ErrClosed):
-		c.fail(id, CodeShuttingDown, "")
-	default:
-		c.log.Error("mailbox store failed", "err", err)
-		c.fail(id, CodeInternal, "")
+		return CodeShuttingDown, ""
+	case errors.Is(err, mailbox.ErrUnavailable):
+		return CodeBusy, "the home's store is not answering; try later"
 	}
+	return CodeInternal, ""
 }

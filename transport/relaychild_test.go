@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -44,10 +45,13 @@ func TestRelayChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as a child process of the load generator")
 	}
-	cfg := Config{Mode: RelayMode, DataDir: dir, Limits: noAddrLimits(Limits{MaxConns: 5000})}
+	// Warnings and errors go to stderr, which the parent passes on: a
+	// load that fails says why.
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfg := Config{Mode: RelayMode, DataDir: dir, Logger: logger, Limits: noAddrLimits(Limits{MaxConns: 5000})}
 	if urls := os.Getenv(relayNATSEnv); urls != "" {
 		replicas, _ := strconv.Atoi(os.Getenv(relayReplicasEnv))
-		cfg.Backend = openJetStream(t, strings.Split(urls, ","), cfg.Limits.withDefaults(RelayMode), max(1, replicas))
+		cfg.Backend = openJetStream(t, strings.Split(urls, ","), cfg.Limits.withDefaults(RelayMode), max(1, replicas), logger)
 	}
 	srv, err := NewServer(cfg)
 	if err != nil {

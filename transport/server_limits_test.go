@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"ratchat/keys"
+	"ratchat/transport/mailbox"
 )
 
 // Per-address tests connect from several loopback addresses: Linux
@@ -409,5 +411,32 @@ func TestLimiterSweep(t *testing.T) {
 	}
 	if _, ok := l.addrs[busy]; !ok {
 		t.Fatal("a connected address was forgotten")
+	}
+}
+
+// TestStoreErrorCode checks what a client is told for each failure of the
+// mailbox backend: a backend that cannot answer now is busy (try later),
+// not an internal error.
+func TestStoreErrorCode(t *testing.T) {
+	cases := []struct {
+		err  error
+		code ErrorCode
+	}{
+		{mailbox.ErrUnknownMailbox, CodeUnknownRecipient},
+		{mailbox.ErrUnknownToken, CodeTokenRefused},
+		{mailbox.ErrRequestQuota, CodeQuotaExceeded},
+		{mailbox.ErrTokenQuota, CodeQuotaExceeded},
+		{mailbox.ErrQuota, CodeQuotaExceeded},
+		{mailbox.ErrFull, CodeHomeFull},
+		{mailbox.ErrNoPreKeys, CodeNoPreKeys},
+		{mailbox.ErrClosed, CodeShuttingDown},
+		{fmt.Errorf("jetstream: no holder: %w", mailbox.ErrUnavailable), CodeBusy},
+		{errors.New("disk on fire"), CodeInternal},
+	}
+	for _, c := range cases {
+		code, _ := storeErrorCode(c.err)
+		if code != c.code {
+			t.Errorf("%v: %v, want %v", c.err, code, c.code)
+		}
 	}
 }

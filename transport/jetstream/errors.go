@@ -1,6 +1,11 @@
 package jetstream
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"ratchat/transport/mailbox"
+)
 
 // Errors returned by this package, checked with [errors.Is]. A Store also
 // returns the mailbox package's sentinels, as the SQLite store does.
@@ -17,7 +22,8 @@ var (
 	// ErrNoHolder is returned when no front end took a mailbox's
 	// partition within the wait (the other front ends are all gone, or
 	// still starting): the deposit or ack is not done; retry.
-	ErrNoHolder = errors.New("jetstream: no front end holds the mailbox's partition")
+	// It wraps [mailbox.ErrUnavailable].
+	ErrNoHolder = fmt.Errorf("jetstream: no front end holds the mailbox's partition: %w", mailbox.ErrUnavailable)
 
 	// ErrHolder is returned for a failure that a partition's holder
 	// reported (its text follows).

@@ -37,6 +37,12 @@ var (
 	// not uploaded a signed prekey and a last-resort KEM prekey.
 	ErrNoPreKeys = errors.New("mailbox: no prekeys uploaded")
 
+	// ErrUnavailable is returned by a backend that cannot serve the
+	// request now but may shortly, with nothing changed (transport/jetstream:
+	// no front end holds the mailbox's partition, or it did not answer in
+	// time). A home answers it as busy: the client tries again later.
+	ErrUnavailable = errors.New("mailbox: store unavailable for now")
+
 	// ErrClosed is returned for any call after [Store.Close].
 	ErrClosed = errors.New("mailbox: store closed")
 
