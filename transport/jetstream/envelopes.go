@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -280,7 +279,7 @@ func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64,
 		if err != nil {
 			return nil, err
 		}
-		if !e.Received.Before(notBefore) && !expired(expiresAt(http.Header(m.Header), e.Received.UnixMilli()), now) {
+		if !e.Received.Before(notBefore) && !expired(expiresAt(m.Header, e.Received.UnixMilli()), now) {
 			out = append(out, e)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -190,7 +189,7 @@ func (p *part) delivered(m jetstream.Msg) {
 	switch {
 	case e == nil:
 		e = &entry{owner: owner, size: size, quota: m.Headers().Get(hdrQuota), received: recv,
-			expires: expiresAt(http.Header(m.Headers()), recv)}
+			expires: expiresAt(m.Headers(), recv)}
 		p.bySeq[seq] = e
 		p.count(e, 1)
 		p.track(seq, e)

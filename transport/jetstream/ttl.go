@@ -2,10 +2,10 @@ package jetstream
 
 import (
 	"container/heap"
-	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -29,8 +29,9 @@ func ttlSeconds(lifetime time.Duration) int64 {
 }
 
 // expiresAt reads when a stored envelope expires (ms since 1970) from its
-// headers: received plus its Nats-TTL; 0 for none.
-func expiresAt(h http.Header, received int64) int64 {
+// headers: received plus its Nats-TTL; 0 for none. (nats.Header, not
+// http.Header, whose Get would look for "Nats-Ttl".)
+func expiresAt(h nats.Header, received int64) int64 {
 	v := h.Get(jetstream.MsgTTLHeader)
 	if v == "" {
 		return 0
