@@ -1,0 +1,108 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"ratchat/keys"
+	"ratchat/store"
+	"ratchat/transport/mailbox"
+)
+
+// depositSpy is a relay's real backend that also notes the owner and
+// lifetime of every deposit, in order, before storing it.
+type depositSpy struct {
+	mailbox.Backend
+	mu       sync.Mutex
+	deposits []spiedDeposit
+}
+
+type spiedDeposit struct {
+	owner    keys.PublicKey
+	lifetime time.Duration
+}
+
+func (s *depositSpy) DepositTokenAsync(owner keys.PublicKey, token mailbox.TokenHash, body []byte, now time.Time,
+	lifetime time.Duration, done func(mailbox.DepositResult)) {
+	s.mu.Lock()
+	s.deposits = append(s.deposits, spiedDeposit{owner, lifetime})
+	s.mu.Unlock()
+	s.Backend.DepositTokenAsync(owner, token, body, now, lifetime, done)
+}
+
+// to returns the lifetimes of the deposits to owner so far, in order.
+func (s *depositSpy) to(owner keys.PublicKey) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Duration
+	for _, d := range s.deposits {
+		if d.owner == owner {
+			out = append(out, d.lifetime)
+		}
+	}
+	return out
+}
+
+// TestTimerGivesDepositLifetime: a message sent while the conversation's
+// disappearing timer is on goes to the recipient's relay with that timer
+// as its lifetime (the relay deletes it undelivered if it is not fetched
+// within it); with the timer off, and for the timer's own control
+// message, there is none. Bob is away throughout, so every deposit to him
+// is alice's, and he gets all of them when he is back. (Alice's outbox
+// deposits in order per contact: once a message is at the relay, its
+// timer's control message went before it.)
+func TestTimerGivesDepositLifetime(t *testing.T) {
+	ctx := context.Background()
+	spy := &depositSpy{}
+	relay := startRelayWith(t, t.TempDir(), "", func(b mailbox.Backend) mailbox.Backend {
+		spy.Backend = b
+		return spy
+	})
+	alice, bob := newProfile(t, "alice", relay.addr), newProfile(t, "bob", relay.addr)
+	ab, _ := connect(t, alice, bob)
+	bobKey := bob.m.Identity()
+	bob.stop()
+	cases := []struct {
+		name  string
+		timer time.Duration
+	}{
+		{"off", 0},
+		{"an hour", time.Hour},
+		{"a week", 7 * 24 * time.Hour},
+		{"off again", 0},
+	}
+	var last string
+	withTimer := 0
+	for _, c := range cases {
+		if err := alice.m.SetTimer(ctx, ab.ID, c.timer); err != nil {
+			t.Fatal(err)
+		}
+		last = fmt.Sprintf("timer %s", c.name)
+		m, err := alice.m.Send(ctx, ab.ID, last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice.waitStatus(m.ID, store.StatusSent) // at the relay
+		all := spy.to(bobKey)
+		if got := all[len(all)-1]; got != c.timer {
+			t.Fatalf("%s: deposited with lifetime %v, want %v", c.name, got, c.timer)
+		}
+		if c.timer != 0 {
+			withTimer++
+		}
+	}
+	n := 0
+	for _, d := range spy.to(bobKey) {
+		if d != 0 {
+			n++
+		}
+	}
+	if n != withTimer {
+		t.Fatalf("%d deposits with a lifetime, want %d (the messages, not the timers' control messages)", n, withTimer)
+	}
+	bob.start()
+	bob.waitText(last)
+}
