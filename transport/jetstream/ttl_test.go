@@ -43,7 +43,6 @@ func TestTTLHeader(t *testing.T) {
 	}
 }
 
-
 // TestDropExpired checks the holder's index: envelopes leave it, and
 // their mailbox's usage, when their lifetime passes, in expiry order;
 // one acknowledged meanwhile is not counted twice.
