@@ -56,11 +56,7 @@ func (s *depositSpy) to(owner keys.PublicKey) []time.Duration {
 // timer's control message went before it.)
 func TestTimerGivesDepositLifetime(t *testing.T) {
 	ctx := context.Background()
-	spy := &depositSpy{}
-	relay := startRelayWith(t, t.TempDir(), "", func(b mailbox.Backend) mailbox.Backend {
-		spy.Backend = b
-		return spy
-	})
+	relay, spy := spyRelay(t)
 	alice, bob := newProfile(t, "alice", relay.addr), newProfile(t, "bob", relay.addr)
 	ab, _ := connect(t, alice, bob)
 	bobKey := bob.m.Identity()
@@ -105,4 +101,43 @@ func TestTimerGivesDepositLifetime(t *testing.T) {
 	}
 	bob.start()
 	bob.waitText(last)
+}
+
+// spyRelay starts a relay whose backend is wrapped in a depositSpy.
+func spyRelay(t *testing.T) (*testRelay, *depositSpy) {
+	t.Helper()
+	spy := &depositSpy{}
+	relay := startRelayWith(t, t.TempDir(), "", func(b mailbox.Backend) mailbox.Backend {
+		spy.Backend = b
+		return spy
+	})
+	return relay, spy
+}
+
+// TestGroupTimerGivesDepositLifetime: a group's timer is its messages'
+// lifetime at every member's relay, as a contact's is.
+func TestGroupTimerGivesDepositLifetime(t *testing.T) {
+	ctx := context.Background()
+	relay, spy := spyRelay(t)
+	alice, bob, carol := newProfile(t, "alice", relay.addr), newProfile(t, "bob", relay.addr), newProfile(t, "carol", relay.addr)
+	ab, _ := connect(t, alice, bob)
+	ac, _ := connect(t, alice, carol)
+	info := climbing(t, alice, ab, ac)
+	members := []*profile{bob, carol}
+	for _, p := range members {
+		p.groupAt(info.ID, 1)
+	}
+	if err := alice.m.SetTimer(ctx, info.Conversation, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.m.Send(ctx, info.Conversation, "gone in an hour"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range members {
+		p.waitText("gone in an hour") // so its deposit is made
+		all := spy.to(p.m.Identity())
+		if got := all[len(all)-1]; got != time.Hour {
+			t.Fatalf("%s: deposited with lifetime %v, want 1h", p.name, got)
+		}
+	}
 }
