@@ -2,13 +2,17 @@ package chat
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"ratchat/keys"
 	"ratchat/store"
+	"ratchat/transport"
 	"ratchat/transport/mailbox"
 )
 
@@ -138,6 +142,104 @@ func TestGroupTimerGivesDepositLifetime(t *testing.T) {
 		all := spy.to(p.m.Identity())
 		if got := all[len(all)-1]; got != time.Hour {
 			t.Fatalf("%s: deposited with lifetime %v, want 1h", p.name, got)
+		}
+	}
+}
+
+// oldHome stands in front of a relay as a home from before lifetimes
+// does: a TokenDepositTTL is a kind it cannot parse, so it answers
+// "malformed" for that request and closes the connection (as
+// transport's serverConn.drop does); every other frame passes through.
+// refused counts those it refused.
+func oldHome(t *testing.T, relay string, refused *atomic.Int32) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go proxyOld(c, relay, refused)
+		}
+	}()
+	return l.Addr().String()
+}
+
+func proxyOld(client net.Conn, relay string, refused *atomic.Int32) {
+	defer client.Close()
+	home, err := net.Dial("tcp", relay)
+	if err != nil {
+		return
+	}
+	defer home.Close()
+	var mu sync.Mutex // frames to the client, whole
+	go func() {
+		defer client.Close()
+		for {
+			body, err := transport.ReadFrame(home, transport.MaxFrameSize)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			err = transport.WriteFrame(client, body)
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for {
+		body, err := transport.ReadFrame(client, transport.MaxFrameSize)
+		if err != nil {
+			return
+		}
+		if len(body) >= 5 && transport.Kind(body[0]) == transport.KindTokenDepositTTL {
+			refused.Add(1)
+			id := binary.BigEndian.Uint32(body[1:5])
+			reply, _ := transport.MarshalMessage(id, &transport.Error{Code: transport.CodeMalformed, Text: "cannot parse request"})
+			mu.Lock()
+			transport.WriteFrame(client, reply)
+			mu.Unlock()
+			return
+		}
+		if err := transport.WriteFrame(home, body); err != nil {
+			return
+		}
+	}
+}
+
+// TestOldHomeGetsNoLifetime: a home from before lifetimes refuses a
+// deposit with one; the message goes again at once without it, and
+// every later one to that home goes without asking.
+func TestOldHomeGetsNoLifetime(t *testing.T) {
+	ctx := context.Background()
+	relay, spy := spyRelay(t)
+	var refused atomic.Int32
+	old := oldHome(t, relay.addr, &refused)
+	alice, bob := newProfile(t, "alice", relay.addr), newProfile(t, "bob", old)
+	ab, _ := connect(t, alice, bob)
+	if err := alice.m.SetTimer(ctx, ab.ID, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"first", "second"} {
+		m, err := alice.m.Send(ctx, ab.ID, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice.waitStatus(m.ID, store.StatusSent)
+		bob.waitText(text)
+	}
+	if n := refused.Load(); n != 1 {
+		t.Fatalf("the old home refused %d deposits with a lifetime, want 1 (the first)", n)
+	}
+	for _, d := range spy.to(bob.m.Identity()) {
+		if d != 0 {
+			t.Fatalf("a deposit with lifetime %v reached the old home's mailboxes", d)
 		}
 	}
 }
