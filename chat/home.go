@@ -197,10 +197,28 @@ type connPool struct {
 	opts  transport.ClientOptions
 	mu    sync.Mutex
 	conns map[string]*transport.Conn
+	// old are the homes that refused a deposit with a lifetime (from
+	// before lifetimes), until the process ends: they may be upgraded.
+	old map[string]bool
 }
 
 func newConnPool(opts transport.ClientOptions) *connPool {
-	return &connPool{opts: opts, conns: map[string]*transport.Conn{}}
+	return &connPool{opts: opts, conns: map[string]*transport.Conn{}, old: map[string]bool{}}
+}
+
+// lifetimes reports whether addr takes deposits with a lifetime, as far
+// as this process knows.
+func (p *connPool) lifetimes(addr string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.old[addr]
+}
+
+// noLifetimes notes that addr refused a deposit with a lifetime.
+func (p *connPool) noLifetimes(addr string) {
+	p.mu.Lock()
+	p.old[addr] = true
+	p.mu.Unlock()
 }
 
 // get returns a live connection to addr, dialling if needed.

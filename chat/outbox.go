@@ -194,8 +194,16 @@ func (m *Messenger) deliverLane(ctx context.Context, c store.Contact, l outboxLa
 }
 
 // deposit deposits one item at the contact's home with the token it
-// gave us; the caller dequeues it.
+// gave us, and the lifetime of a disappearing message; the caller
+// dequeues it.
 func (m *Messenger) deposit(ctx context.Context, c store.Contact, token transport.Token, item store.OutboxItem) error {
+	lifetime, err := m.depositLifetime(ctx, item)
+	if err != nil {
+		return err
+	}
+	if !m.pool.lifetimes(c.Address) {
+		lifetime = 0
+	}
 	conn, err := m.pool.get(ctx, c.Address)
 	if err != nil {
 		return err
@@ -203,16 +211,47 @@ func (m *Messenger) deposit(ctx context.Context, c store.Contact, token transpor
 	// A deposit that hangs must not stall the whole outbox.
 	dctx, cancel := context.WithTimeout(ctx, depositTimeout)
 	defer cancel()
-	if _, err := conn.Deposit(dctx, c.Identity, token, item.Payload); err != nil {
+	if _, err := conn.DepositWithLifetime(dctx, c.Identity, token, item.Payload, lifetime); err != nil {
 		var refused *transport.RefusedError
 		if !errors.As(err, &refused) {
 			m.pool.drop(c.Address, conn)
+		} else if lifetime != 0 && refused.Code == transport.CodeMalformed {
+			// A home from before lifetimes: it refused the kind and
+			// closed the connection. Deposit without one from now on
+			// (it keeps the envelope up to its retention, as it keeps
+			// every envelope); the recipient's own timer still deletes
+			// the message once read.
+			m.log.Info("home takes no message lifetimes", "home", c.Address)
+			m.pool.noLifetimes(c.Address)
+			m.pool.drop(c.Address, conn)
+			return m.deposit(ctx, c, token, item)
 		}
 		return err
 	}
 	m.presence.answered(c, m.now())
 	m.chunkDeposited(item.ID)
 	return nil
+}
+
+// depositLifetime is how long the contact's home should keep item's
+// envelope for the contact to fetch, counted from the deposit: for a
+// disappearing message, what is left until it disappears here, which is
+// the conversation's timer when it goes out at once (its expiry was set
+// at sending to now plus the timer), and less on a later try, so that
+// the home never keeps it past the moment it is gone on our side. As
+// WhatsApp does: a message not fetched within the period disappears
+// undelivered. Anything else (receipts, control messages, messages
+// without a timer) has none.
+func (m *Messenger) depositLifetime(ctx context.Context, item store.OutboxItem) (time.Duration, error) {
+	if item.Message == 0 {
+		return 0, nil
+	}
+	at, err := m.st.Expiry(ctx, item.Message)
+	if err != nil || at.IsZero() {
+		return 0, err
+	}
+	d := at.Sub(m.now()).Round(time.Second)
+	return min(max(d, transport.MinLifetime), transport.MaxLifetime), nil
 }
 
 // conversationOf is the conversation of a row an outbox item carried to

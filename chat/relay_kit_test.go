@@ -7,6 +7,7 @@ import (
 	"ratchat/internal/natstest"
 	"ratchat/transport"
 	"ratchat/transport/jetstream"
+	"ratchat/transport/mailbox"
 )
 
 // testRelay is a relay running in the test process.
@@ -24,16 +25,33 @@ type testRelay struct {
 // it looks for in JetStream's.
 func startRelay(t *testing.T, dir, addr string) *testRelay {
 	t.Helper()
+	return startRelayWith(t, dir, addr, nil)
+}
+
+// startRelayWith is startRelay with the relay's backend wrapped by wrap
+// (if not nil).
+func startRelayWith(t *testing.T, dir, addr string, wrap func(mailbox.Backend) mailbox.Backend) *testRelay {
+	t.Helper()
 	cfg := transport.Config{Mode: transport.RelayMode, DataDir: dir}
 	files := dir
+	lim := transport.DefaultLimits(transport.RelayMode)
 	if natstest.OnJetStream(t) {
-		lim := transport.DefaultLimits(transport.RelayMode)
 		b, err := jetstream.Open(t.Context(), jetstream.Config{URLs: natstest.ForDir(t, dir).URLs(), Partitions: 8,
 			Retention: lim.Retention, Limits: lim.MailboxOptions()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		cfg.Backend, files = b, natstest.ForDir(t, dir).Dir(0)
+	}
+	if wrap != nil {
+		if cfg.Backend == nil {
+			b, err := mailbox.Open(dir, lim.MailboxOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Backend = b
+		}
+		cfg.Backend = wrap(cfg.Backend)
 	}
 	srv, err := transport.NewServer(cfg)
 	if err != nil {

@@ -296,3 +296,40 @@ func TestDequeueDelivered(t *testing.T) {
 		t.Fatalf("the receipt is still queued: %+v", due)
 	}
 }
+
+// TestExpiryOfMessage reads one message's expiry: set, not set, and
+// gone with its message.
+func TestExpiryOfMessage(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s, _ := newTestStore(t, clockAt(&now))
+	bob := addTestContact(t, s, 1, "bob")
+	timed := testMessage(bob, 1)
+	timed.Expires = now.Add(time.Hour)
+	if _, err := s.InsertMessages(bg, []Message{timed, testMessage(bob, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := s.Message(bg, bob, timed.ID)
+	b, _ := s.Message(bg, bob, msgID(2))
+	cases := []struct {
+		name  string
+		seq   int64
+		after time.Duration // the clock moves this far first
+		want  time.Time
+	}{
+		{"set", a.Seq, 0, timed.Expires},
+		{"not set", b.Seq, 0, time.Time{}},
+		{"no such message", b.Seq + 100, 0, time.Time{}},
+		{"expired and gone", a.Seq, time.Hour, time.Time{}},
+	}
+	for _, c := range cases {
+		now = now.Add(c.after)
+		if c.after != 0 {
+			if _, err := s.ExpireDue(bg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := s.Expiry(bg, c.seq); err != nil || !got.Equal(c.want) {
+			t.Fatalf("%s: Expiry = %v, %v; want %v", c.name, got, err, c.want)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -33,6 +35,24 @@ func (s *Store) setExpiry(ctx context.Context, tx querier, seq int64, at time.Ti
 		return fmt.Errorf("store: writing timer: %w", err)
 	}
 	return nil
+}
+
+// Expiry returns when message seq disappears, or the zero time if it is
+// not set to (or is gone).
+func (s *Store) Expiry(ctx context.Context, seq int64) (time.Time, error) {
+	q, err := s.reader()
+	if err != nil {
+		return time.Time{}, err
+	}
+	var ct []byte
+	err = q.QueryRowContext(ctx, `SELECT expires FROM timers WHERE message = ?`, seq).Scan(&ct)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: reading timer: %w", err)
+	}
+	return s.openExpiry(seq, ct)
 }
 
 // openExpiry opens the sealed expiry of message seq.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"ratchat/keys"
 )
@@ -27,7 +28,18 @@ func (c *Conn) Ping(ctx context.Context) error {
 // recipient never registered, or revoked), CodeUnknownRecipient,
 // CodeQuotaExceeded, CodeRateLimited...
 func (c *Conn) Deposit(ctx context.Context, recipient keys.PublicKey, token Token, envelope []byte) (uint64, error) {
-	m, err := c.roundTrip(ctx, &Deposit{Recipient: recipient, Token: token, Envelope: envelope})
+	return c.DepositWithLifetime(ctx, recipient, token, envelope, 0)
+}
+
+// DepositWithLifetime is [Conn.Deposit] for an envelope that the home
+// deletes, undelivered, if recipient has not fetched it within lifetime
+// of its storing (whole seconds, [MinLifetime] to [MaxLifetime]; 0 for
+// none, which is Deposit). A lifetime that is not whole seconds or out of
+// bounds fails with [ErrMalformed] before anything is sent. A home from
+// before lifetimes refuses such a deposit as malformed (and closes the
+// connection) rather than keeping it longer.
+func (c *Conn) DepositWithLifetime(ctx context.Context, recipient keys.PublicKey, token Token, envelope []byte, lifetime time.Duration) (uint64, error) {
+	m, err := c.roundTrip(ctx, &Deposit{Recipient: recipient, Token: token, Lifetime: lifetime, Envelope: envelope})
 	if err != nil {
 		return 0, err
 	}

@@ -128,6 +128,8 @@ func (s *Server) serves(identity keys.PublicKey) bool {
 // next request meanwhile. The in-flight slots bound what one connection
 // holds in memory; when they are full, the reader waits. Once committed,
 // the backend offers the envelope to its owner's pusher, if subscribed.
+// A lifetime longer than the retention is cut to it: the home keeps
+// nothing longer than that anyway.
 func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 	if !c.srv.limit.allow(c.addr, limitDeposit, c.srv.cfg.Now()) {
 		c.srv.stats.addrLimited.Add(1)
@@ -147,7 +149,8 @@ func (c *serverConn) handleDeposit(id uint32, d *Deposit) {
 	srv := c.srv
 	now := srv.cfg.Now()
 	res := make(chan mailbox.DepositResult, 1)
-	srv.store.DepositTokenAsync(d.Recipient, tokenHash(d.Recipient, d.Token), d.Envelope, now, func(r mailbox.DepositResult) {
+	lifetime := min(d.Lifetime, srv.lim.Retention)
+	srv.store.DepositTokenAsync(d.Recipient, tokenHash(d.Recipient, d.Token), d.Envelope, now, lifetime, func(r mailbox.DepositResult) {
 		res <- r
 	})
 	go func() {

@@ -29,6 +29,8 @@ const (
 	KindCaughtUp      Kind = 17 // home → owner: the mailbox as it was at Fetch is all pushed
 	KindTokenDeposit  Kind = 18 // any → home: a Deposit with a deposit token
 	KindTokens        Kind = 19 // owner → home: register or revoke deposit tokens
+
+	KindTokenDepositTTL Kind = 20 // any → home: a Deposit with a token and a lifetime
 )
 
 // headerSize is the kind byte plus the 4-byte request id.
@@ -65,6 +67,8 @@ var parsers = map[Kind]func(*reader) Message{
 	KindCaughtUp:      func(*reader) Message { return &CaughtUp{} },
 	KindTokenDeposit:  parseTokenDeposit,
 	KindTokens:        parseTokens,
+
+	KindTokenDepositTTL: parseTokenDepositTTL,
 }
 
 // MarshalMessage encodes m as a frame body: its kind byte, the request
@@ -123,5 +127,5 @@ var kindNames = map[Kind]string{
 	KindFetchBundle: "FetchBundle", KindBundle: "Bundle", KindCountPreKeys: "CountPreKeys",
 	KindPreKeyCounts: "PreKeyCounts", KindDeposit: "Deposit", KindStored: "Stored",
 	KindFetch: "Fetch", KindDeliver: "Deliver", KindAck: "Ack", KindCaughtUp: "CaughtUp",
-	KindTokenDeposit: "TokenDeposit", KindTokens: "Tokens",
+	KindTokenDeposit: "TokenDeposit", KindTokens: "Tokens", KindTokenDepositTTL: "TokenDepositTTL",
 }

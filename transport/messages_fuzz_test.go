@@ -73,11 +73,13 @@ func FuzzPreKeyMessages(f *testing.F) {
 
 // FuzzMailboxMessages covers the deposit, delivery and catch-up decoders.
 func FuzzMailboxMessages(f *testing.F) {
-	fuzzDecoders(f, KindDeposit, KindStored, KindFetch, KindDeliver, KindAck, KindCaughtUp, KindTokenDeposit)
+	fuzzDecoders(f, KindDeposit, KindStored, KindFetch, KindDeliver, KindAck, KindCaughtUp, KindTokenDeposit, KindTokenDepositTTL)
 }
 
 // FuzzTokenMessages covers the deposit-token decoders.
-func FuzzTokenMessages(f *testing.F) { fuzzDecoders(f, KindTokens, KindTokenDeposit) }
+func FuzzTokenMessages(f *testing.F) {
+	fuzzDecoders(f, KindTokens, KindTokenDeposit, KindTokenDepositTTL)
+}
 
 // FuzzControlMessages covers OK, Error, Ping and Pong.
 func FuzzControlMessages(f *testing.F) { fuzzDecoders(f, KindOK, KindError, KindPing, KindPong) }

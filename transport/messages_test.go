@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"ratchat/keys"
 )
@@ -86,6 +87,13 @@ func TestMessageRejects(t *testing.T) {
 		{"error control char", append([]byte{byte(KindError), 0, 0, 0, 1, 0, 1}, "a\x1b[2J"...)},
 		{"deposit bad envelope", append(append([]byte{byte(KindDeposit), 0, 0, 0, 1}, key...), env[:len(env)-1]...)},
 		{"deposit no envelope", append([]byte{byte(KindDeposit), 0, 0, 0, 1}, key...)},
+		// Lifetimes: 0 is KindTokenDeposit's to say; past ten years is refused.
+		{"ttl deposit zero lifetime", ttlDeposit(key, testToken, 0, env)},
+		{"ttl deposit lifetime past max", ttlDeposit(key, testToken, uint32(MaxLifetime/time.Second)+1, env)},
+		{"ttl deposit lifetime all ones", ttlDeposit(key, testToken, 0xffffffff, env)},
+		{"ttl deposit zero token", ttlDeposit(key, Token{}, 60, env)},
+		{"ttl deposit bad envelope", ttlDeposit(key, testToken, 60, env[:len(env)-1])},
+		{"ttl deposit short lifetime", append(append(append([]byte{byte(KindTokenDepositTTL), 0, 0, 0, 9}, key...), testToken[:]...), 0, 0)},
 	}
 	for _, c := range cases {
 		if _, m, err := ParseMessage(c.body); !errors.Is(err, ErrMalformed) {
@@ -96,6 +104,7 @@ func TestMessageRejects(t *testing.T) {
 
 func TestMarshalRefusesInvalid(t *testing.T) {
 	alice := testIdentity(t, 1)
+	env := testEnvelope(t, alice, alice.Public, "x")
 	up := testUpload(t, alice, 2, 0)
 	up.OneTime[1].ID = up.OneTime[0].ID // not ascending
 	bad := []Message{
@@ -103,12 +112,57 @@ func TestMarshalRefusesInvalid(t *testing.T) {
 		&Ack{IDs: make([]uint64, MaxAckIDs+1)}, // too many
 		&Error{Text: string(make([]byte, MaxErrorText+1))},
 		&Deposit{Recipient: alice.Public, Envelope: []byte("not an envelope")},
+		&Deposit{Recipient: alice.Public, Lifetime: time.Hour, Envelope: env},                                 // lifetime, no token
+		&Deposit{Recipient: alice.Public, Token: testToken, Lifetime: 1500 * time.Millisecond, Envelope: env}, // not whole seconds
+		&Deposit{Recipient: alice.Public, Token: testToken, Lifetime: -time.Second, Envelope: env},
+		&Deposit{Recipient: alice.Public, Token: testToken, Lifetime: MaxLifetime + time.Second, Envelope: env},
 		&FetchBundle{}, // zero key
 		up,
 	}
 	for _, m := range bad {
 		if _, err := MarshalMessage(1, m); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: %v", m.Kind(), err)
+		}
+	}
+}
+
+// ttlDeposit builds a KindTokenDepositTTL body (request id 9) by hand.
+func ttlDeposit(key []byte, token Token, secs uint32, env []byte) []byte {
+	b := append([]byte{byte(KindTokenDepositTTL), 0, 0, 0, 9}, key...)
+	b = append(b, token[:]...)
+	b = appendU32(b, secs)
+	return append(b, env...)
+}
+
+// TestDepositLifetimeLayout pins the deposit kinds' bytes: without a
+// lifetime a deposit is the KindTokenDeposit it always was; with one it
+// is a KindTokenDepositTTL, the lifetime in seconds after the token.
+func TestDepositLifetimeLayout(t *testing.T) {
+	alice, bob := testIdentity(t, 1), testIdentity(t, 2)
+	env := testEnvelope(t, bob, alice.Public, "x")
+	key := alice.Public.Bytes()
+	plain := append(append(append([]byte{byte(KindTokenDeposit), 0, 0, 0, 9}, key...), testToken[:]...), env...)
+	cases := []struct {
+		name     string
+		lifetime time.Duration
+		want     []byte
+	}{
+		{"none", 0, plain},
+		{"one second", time.Second, ttlDeposit(key, testToken, 1, env)},
+		{"an hour", time.Hour, ttlDeposit(key, testToken, 3600, env)},
+		{"ten years", MaxLifetime, ttlDeposit(key, testToken, 315360000, env)},
+	}
+	for _, c := range cases {
+		got, err := MarshalMessage(9, &Deposit{Recipient: alice.Public, Token: testToken, Lifetime: c.lifetime, Envelope: env})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !bytes.Equal(got, c.want) {
+			t.Fatalf("%s: got %x, want %x", c.name, got, c.want)
+		}
+		_, m, err := ParseMessage(got)
+		if err != nil || m.(*Deposit).Lifetime != c.lifetime {
+			t.Fatalf("%s: parsed %+v, %v", c.name, m, err)
 		}
 	}
 }

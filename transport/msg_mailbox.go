@@ -16,14 +16,34 @@ const MaxAckIDs = 1024
 // envelope is on disk.
 //
 // On the wire a Deposit with a token is a [KindTokenDeposit]
-// (recipient, token, envelope); one without is the [KindDeposit] of
-// earlier versions (recipient, envelope), which parses but which a home
-// refuses with CodeTokenRequired.
+// (recipient, token, envelope); one with a token and a Lifetime is a
+// [KindTokenDepositTTL] (recipient, token, lifetime in seconds as a
+// 4-byte big-endian number, envelope); one without a token is the
+// [KindDeposit] of earlier versions (recipient, envelope), which parses
+// but which a home refuses with CodeTokenRequired.
+//
+// Lifetime makes the envelope disappear, undelivered, if its owner has
+// not fetched it that long after the home stored it: the relay's half of
+// disappearing messages. It is whole seconds from [MinLifetime] to
+// [MaxLifetime], or 0 for none; a home keeps an envelope at most its
+// retention whatever the lifetime. Why a kind of its own and not a field
+// added to KindTokenDeposit: the older kinds stay byte for byte as they
+// were, and a home from before lifetimes refuses the new kind as unknown
+// rather than storing the envelope for longer than its sender asked.
 type Deposit struct {
 	Recipient keys.PublicKey
-	Token     Token  // a token the recipient handed out; zero for none
-	Envelope  []byte // a sealed envelope; see [SealEnvelope]
+	Token     Token         // a token the recipient handed out; zero for none
+	Lifetime  time.Duration // whole seconds; 0 for none
+	Envelope  []byte        // a sealed envelope; see [SealEnvelope]
 }
+
+// The bounds of a [Deposit]'s Lifetime on the wire. Why ten years: far
+// beyond any home's retention, which clamps it, and within 4 bytes of
+// seconds.
+const (
+	MinLifetime = time.Second
+	MaxLifetime = 10 * 365 * 24 * time.Hour
+)
 
 // Stored answers [Deposit]: the envelope is durably stored under ID.
 type Stored struct {
@@ -63,10 +83,15 @@ type Ack struct {
 	IDs []uint64
 }
 
-// Kind returns [KindTokenDeposit], or [KindDeposit] for a Deposit
-// without a token.
+// Kind returns [KindTokenDepositTTL] for a Deposit with a Lifetime,
+// [KindTokenDeposit] for one with a token only, or [KindDeposit] for
+// one with neither. A Lifetime without a token is a
+// KindTokenDepositTTL, which does not encode (its token is zero).
 func (d *Deposit) Kind() Kind {
-	if d.Token.IsZero() {
+	switch {
+	case d.Lifetime != 0:
+		return KindTokenDepositTTL
+	case d.Token.IsZero():
 		return KindDeposit
 	}
 	return KindTokenDeposit
@@ -74,10 +99,43 @@ func (d *Deposit) Kind() Kind {
 
 func (d *Deposit) appendBody(b []byte) []byte {
 	b = appendKey(b, d.Recipient)
-	if !d.Token.IsZero() {
+	if d.Kind() != KindDeposit {
 		b = append(b, d.Token[:]...)
 	}
+	if d.Lifetime != 0 {
+		b = appendU32(b, lifetimeSeconds(d.Lifetime))
+	}
 	return append(b, d.Envelope...)
+}
+
+// lifetimeSeconds is d in whole seconds, or 0 (which the parser refuses)
+// for a lifetime that is out of bounds or not whole seconds.
+func lifetimeSeconds(d time.Duration) uint32 {
+	if d < MinLifetime || d > MaxLifetime || d%time.Second != 0 {
+		return 0
+	}
+	return uint32(d / time.Second)
+}
+
+// parseTokenDepositTTL reads a deposit with a token and a lifetime
+// ([MinLifetime] to [MaxLifetime]).
+func parseTokenDepositTTL(r *reader) Message {
+	d := &Deposit{Recipient: r.publicKey()}
+	copy(d.Token[:], r.Bytes(TokenSize))
+	secs := r.U32()
+	d.Lifetime = time.Duration(secs) * time.Second
+	d.Envelope = r.Rest()
+	switch {
+	case d.Token.IsZero():
+		r.fail("zero token")
+	case d.Lifetime < MinLifetime || d.Lifetime > MaxLifetime:
+		r.fail("lifetime out of range")
+	default:
+		if err := ParseEnvelope(d.Envelope); err != nil {
+			r.Fail(err)
+		}
+	}
+	return d
 }
 
 // parseTokenDeposit reads a deposit with a token, which may not be zero.

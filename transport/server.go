@@ -50,7 +50,9 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	store := cfg.Backend
 	if store == nil {
-		if store, err = mailbox.Open(cfg.DataDir, cfg.Limits.MailboxOptions()); err != nil {
+		opts := cfg.Limits.MailboxOptions()
+		opts.Now = cfg.Now // lifetimes are checked against the clock deposits are timed by
+		if store, err = mailbox.Open(cfg.DataDir, opts); err != nil {
 			return nil, err
 		}
 	}

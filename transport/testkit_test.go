@@ -113,6 +113,8 @@ func sampleMessages(t testing.TB) []Message {
 		&CountPreKeys{}, &PreKeyCounts{OneTime: 5, KEM: 6},
 		&Deposit{Recipient: alice.Public, Envelope: env}, &Stored{ID: 42}, &Fetch{},
 		&Deposit{Recipient: alice.Public, Token: testToken, Envelope: env},
+		&Deposit{Recipient: alice.Public, Token: testToken, Lifetime: 24 * time.Hour, Envelope: env},
+		&Deposit{Recipient: alice.Public, Token: testToken, Lifetime: MaxLifetime, Envelope: env},
 		&Tokens{Op: TokensAdd, Entries: []TokenEntry{{TokenRequest, testToken}, {TokenContact, Token{9}}}},
 		&Tokens{Op: TokensRevoke, Entries: []TokenEntry{{TokenContact, testToken}}},
 		&Deliver{ID: 42, Received: time.UnixMilli(1767225600123).UTC(), Envelope: env},

@@ -99,7 +99,7 @@ func benchDepositDeliver(b *testing.B, be mailbox.Backend) {
 		body = append([]byte(nil), body...)
 		sem <- struct{}{}
 		wg.Add(1)
-		be.DepositTokenAsync(x.owner, x.token, body, t0, func(r mailbox.DepositResult) {
+		be.DepositTokenAsync(x.owner, x.token, body, t0, 0, func(r mailbox.DepositResult) {
 			if r.Err != nil {
 				b.Error(r.Err)
 			}

@@ -13,8 +13,8 @@
 //     the envelope) over two minutes. An
 //     envelope's id is its stream sequence, so ids increase per owner and
 //     are never reused. Headers carry the time received (the front end's
-//     clock, as the SQLite store keeps it) and the token quota it counts
-//     against.
+//     clock, as the SQLite store keeps it), the token quota it counts
+//     against and, for a deposit with a lifetime, Nats-TTL.
 //   - Owner records (created, last seen): bucket ratchat_owners. Tokens
 //     and prekeys, one record each per owner, and the home identity:
 //     bucket ratchat_keys. Partition leases and front-end presence:
@@ -102,9 +102,21 @@
 //     delivered to the consumer: it is acknowledged as it arrives, and a
 //     Pending in between may still return it (delivery is at-least-once
 //     in both stores; clients drop duplicates by id).
-//   - Per-message TTL: the stream allows it (AllowMsgTTL), but the wire's
-//     Deposit carries no lifetime, so envelopes get none; disappearing
-//     messages are timed by the clients.
+//   - Per-message TTL: a deposit with a lifetime (the wire's
+//     TokenDepositTTL, for disappearing messages) is published with a
+//     Nats-TTL header of its seconds, rounded up (the stream has
+//     AllowMsgTTL), and NATS deletes it by itself once that has passed,
+//     on its own clock and schedule (within about a second in our tests).
+//     Nobody tells the holder, so its index keeps each such envelope's
+//     expiry (time received plus the TTL) in a heap and drops those past
+//     it when it answers Usage, checks a deposit against the quotas, or
+//     runs Expire (which counts them), each a look at the heap's top when
+//     nothing has passed; Pending skips an expired envelope NATS still
+//     holds. Expiry is by the front ends' clocks, which should agree with
+//     the NATS servers' (NTP): the SQLite store's [mailbox.Options].Now
+//     has no counterpart here. A deposit with a lifetime goes to another
+//     front end's holder as its own request op, which a front end from
+//     before lifetimes refuses rather than misreads.
 //   - The same envelope deposited twice within two minutes is stored once
 //     and both deposits are answered with its id (in SQLite, twice): that
 //     is how a client's retry after its front end died is not stored

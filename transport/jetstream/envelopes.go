@@ -18,16 +18,19 @@ import (
 // DepositTokenAsync implements [mailbox.Backend]: the deposit goes to the
 // holder of the mailbox's partition (this front end's writer, or another
 // over NATS), which checks it against the quotas and stores it; done
-// gets the stream sequence as the envelope's id.
-func (s *Store) DepositTokenAsync(owner keys.PublicKey, token mailbox.TokenHash, body []byte, now time.Time, done func(mailbox.DepositResult)) {
+// gets the stream sequence as the envelope's id. A lifetime becomes the
+// envelope's Nats-TTL (see ttl.go).
+func (s *Store) DepositTokenAsync(owner keys.PublicKey, token mailbox.TokenHash, body []byte, now time.Time, lifetime time.Duration, done func(mailbox.DepositResult)) {
 	if s.isClosed() {
 		done(mailbox.DepositResult{Err: mailbox.ErrClosed})
 		return
 	}
 	n := partition(owner, s.cfg.Partitions)
-	req := &request{op: opDeposit, owner: owner, token: token, dedup: newDepositID(owner, body), now: now, body: body}
+	req := &request{op: opDeposit, owner: owner, token: token, dedup: newDepositID(owner, body), now: now,
+		life: max(lifetime, 0), body: body}
 	if s.readyPart(n) != nil {
-		d := &deposit{owner: owner, token: token, dedup: req.dedup, body: body, now: now.UnixMilli(), p: n}
+		d := &deposit{owner: owner, token: token, dedup: req.dedup, body: body, now: now.UnixMilli(),
+			ttl: ttlSeconds(lifetime), p: n}
 		d.done = func(r mailbox.DepositResult) {
 			if errors.Is(r.Err, errNotHolder) || errors.Is(r.Err, errRetry) { // ask again
 				go func() { done(depositResult(s.call(n, req))) }()
@@ -121,8 +124,8 @@ func (s *Store) handleHere(p *part, req *request) reply {
 		return s.handle(p, req)
 	}
 	out := make(chan mailbox.DepositResult, 1)
-	s.w.enqueue(&deposit{owner: req.owner, token: req.token, dedup: req.dedup, body: req.body, now: req.now.UnixMilli(), p: p.n,
-		done: func(r mailbox.DepositResult) { out <- r }})
+	s.w.enqueue(&deposit{owner: req.owner, token: req.token, dedup: req.dedup, body: req.body, now: req.now.UnixMilli(),
+		ttl: ttlSeconds(req.life), p: p.n, done: func(r mailbox.DepositResult) { out <- r }})
 	r := <-out
 	return reply{err: r.Err, a: r.ID}
 }
@@ -237,6 +240,7 @@ type directGet struct {
 
 // Pending implements [mailbox.Backend]: it reads owner's envelopes from
 // the stream, by subject, in one batched direct get; any front end can.
+// It skips those past their lifetime that NATS has not deleted yet.
 func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64, notBefore time.Time, limit int) ([]mailbox.Envelope, error) {
 	if s.isClosed() {
 		return nil, mailbox.ErrClosed
@@ -255,6 +259,7 @@ func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64,
 		return nil, fmt.Errorf("jetstream: reading envelopes: %w", err)
 	}
 	var out []mailbox.Envelope
+	now := time.Now()
 	for {
 		var m *nats.Msg
 		select {
@@ -274,7 +279,7 @@ func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64,
 		if err != nil {
 			return nil, err
 		}
-		if !e.Received.Before(notBefore) {
+		if !e.Received.Before(notBefore) && !expired(expiresAt(m.Header, e.Received.UnixMilli()), now) {
 			out = append(out, e)
 		}
 	}

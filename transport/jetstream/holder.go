@@ -65,7 +65,8 @@ func (s *Store) serveRequest(p *part) nats.MsgHandler {
 			return
 		}
 		if r.op == opDeposit {
-			d := &deposit{owner: r.owner, token: r.token, dedup: r.dedup, body: r.body, now: r.now.UnixMilli(), p: p.n}
+			d := &deposit{owner: r.owner, token: r.token, dedup: r.dedup, body: r.body, now: r.now.UnixMilli(),
+				ttl: ttlSeconds(r.life), p: p.n}
 			d.done = func(res mailbox.DepositResult) { m.Respond((&reply{err: res.Err, a: res.ID}).marshal()) }
 			s.w.enqueue(d)
 			return
@@ -89,6 +90,7 @@ func (s *Store) handle(p *part, r *request) reply {
 	case opAddTokens, opRevokeTokens:
 		return reply{err: s.tokensLocal(p, r)}
 	case opUsage:
+		s.pruneExpired(p)
 		if err := s.loadBox(p, r.owner); err != nil {
 			return reply{err: err}
 		}
@@ -237,8 +239,13 @@ func (s *Store) tokensLocal(p *part, r *request) error {
 }
 
 // expireLocal deletes the partition's envelopes received before cutoff
-// (ms), or all of owner's if owner is not nil.
+// (ms), or all of owner's if owner is not nil. Expiring by time, it
+// first drops from the index those past their lifetime, which NATS
+// deletes by itself, and counts them.
 func (s *Store) expireLocal(p *part, cutoff int64, owner *keys.PublicKey) (n int, size int64, err error) {
+	if owner == nil {
+		n, size = s.pruneExpired(p)
+	}
 	var replies []string
 	gone := map[uint64]*entry{}
 	p.mu.Lock()

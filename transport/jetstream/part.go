@@ -36,6 +36,7 @@ type part struct {
 	bytes   int64 // of all its envelopes
 	boxes   map[keys.PublicKey]*box
 	bySeq   map[uint64]*entry
+	ttls    ttlHeap // the envelopes of bySeq with a lifetime (see ttl.go)
 }
 
 // box is what a holder keeps of one mailbox.
@@ -57,6 +58,7 @@ type entry struct {
 	size     int64
 	quota    string
 	received int64         // ms
+	expires  int64         // ms, from its lifetime; 0 for none
 	reply    string        // the consumer's ack subject, once delivered
 	acked    bool          // acknowledged before the consumer delivered it
 	ackDone  chan struct{} // if acked: closed once the late ack is confirmed
@@ -186,9 +188,11 @@ func (p *part) delivered(m jetstream.Msg) {
 	ackNow := false
 	switch {
 	case e == nil:
-		e = &entry{owner: owner, size: size, quota: m.Headers().Get(hdrQuota), received: recv}
+		e = &entry{owner: owner, size: size, quota: m.Headers().Get(hdrQuota), received: recv,
+			expires: expiresAt(m.Headers(), recv)}
 		p.bySeq[seq] = e
 		p.count(e, 1)
+		p.track(seq, e)
 	case e.acked:
 		delete(p.bySeq, seq)
 		ackNow = true

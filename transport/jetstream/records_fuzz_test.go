@@ -25,6 +25,7 @@ func seedRecords(t testing.TB) [][]byte {
 		marshalTokens(map[mailbox.TokenHash]mailbox.TokenKind{h: mailbox.TokenRequest}),
 		pkv,
 		(&request{op: opDeposit, token: h, now: time.UnixMilli(5), body: []byte("x")}).marshal(),
+		(&request{op: opDeposit, token: h, now: time.UnixMilli(5), life: time.Hour, body: []byte("x")}).marshal(),
 		(&request{op: opAck, ids: []uint64{1, 2}}).marshal(),
 		(&request{op: opAddTokens, tokens: []mailbox.Token{{Hash: h, Kind: mailbox.TokenContact}}}).marshal(),
 		(&request{op: opRevokeTokens, tokens: []mailbox.Token{{Hash: h}}}).marshal(),

@@ -21,7 +21,15 @@ const (
 	opAddTokens
 	opRevokeTokens
 	opUsage
+	// opDepositTTL is an opDeposit with a lifetime (ms, after the time).
+	// Why its own op: a front end from before lifetimes refuses it, rather
+	// than reading the lifetime as the start of the body.
+	opDepositTTL
 )
+
+// maxLifetimeMs bounds a deposit request's lifetime: far past any
+// retention, and within a time.Duration.
+const maxLifetimeMs = 100 * 365 * 24 * 3600 * 1000
 
 // maxIDs bounds the ids, and tokens, of one request.
 const maxIDs = 1 << 16
@@ -33,6 +41,7 @@ type request struct {
 	token  mailbox.TokenHash // opDeposit
 	dedup  depositID         // opDeposit
 	now    time.Time         // opDeposit
+	life   time.Duration     // opDeposit: its lifetime, 0 for none (sent as an opDepositTTL)
 	body   []byte            // opDeposit
 	ids    []uint64          // opAck
 	tokens []mailbox.Token   // opAddTokens, opRevokeTokens (Kind unused)
@@ -40,13 +49,20 @@ type request struct {
 
 func (r *request) marshal() []byte {
 	var b cryptobyte.Builder
-	b.AddUint8(r.op)
+	op := r.op
+	if op == opDeposit && r.life > 0 {
+		op = opDepositTTL
+	}
+	b.AddUint8(op)
 	b.AddBytes(r.owner[:])
 	switch r.op {
 	case opDeposit:
 		b.AddBytes(r.token[:])
 		b.AddBytes(r.dedup[:])
 		b.AddUint64(uint64(r.now.UnixMilli()))
+		if op == opDepositTTL {
+			b.AddUint64(uint64(max(r.life.Milliseconds(), 1)))
+		}
 		b.AddBytes(r.body)
 	case opAck:
 		b.AddUint32(uint32(len(r.ids)))
@@ -73,11 +89,13 @@ func parseRequest(v []byte) (*request, error) {
 	}
 	var n uint32
 	switch r.op {
-	case opDeposit:
-		var ms uint64
-		if !s.CopyBytes(r.token[:]) || !s.CopyBytes(r.dedup[:]) || !s.ReadUint64(&ms) {
+	case opDeposit, opDepositTTL:
+		var ms, life uint64
+		if !s.CopyBytes(r.token[:]) || !s.CopyBytes(r.dedup[:]) || !s.ReadUint64(&ms) ||
+			r.op == opDepositTTL && (!s.ReadUint64(&life) || life == 0 || life > maxLifetimeMs) {
 			return nil, fmt.Errorf("%w: deposit request", ErrRecord)
 		}
+		r.op, r.life = opDeposit, time.Duration(life)*time.Millisecond
 		r.now, r.body = time.UnixMilli(int64(ms)), []byte(s)
 		return r, nil
 	case opUsage:

@@ -105,7 +105,7 @@ func ownerWithToken(t testing.TB, s *Store) (owner keys.PublicKey, contact, requ
 
 func depositWait(s *Store, owner keys.PublicKey, token mailbox.TokenHash, body []byte, now time.Time) (uint64, error) {
 	out := make(chan mailbox.DepositResult, 1)
-	s.DepositTokenAsync(owner, token, body, now, func(r mailbox.DepositResult) { out <- r })
+	s.DepositTokenAsync(owner, token, body, now, 0, func(r mailbox.DepositResult) { out <- r })
 	r := <-out
 	return r.ID, r.Err
 }

@@ -26,6 +26,7 @@ type deposit struct {
 	dedup depositID
 	body  []byte
 	now   int64 // ms
+	ttl   int64 // the lifetime in whole seconds (the Nats-TTL header); 0 for none
 	p     int
 	done  func(mailbox.DepositResult)
 
@@ -113,6 +114,9 @@ func (w *writer) commit(batch []*deposit) {
 		if d.quota != "" {
 			m.Header.Set(hdrQuota, d.quota)
 		}
+		if d.ttl != 0 {
+			m.Header.Set(jetstream.MsgTTLHeader, strconv.FormatInt(d.ttl, 10))
+		}
 		d.future, d.err = s.js.PublishMsgAsync(m, jetstream.WithMsgID(d.dedup.String()),
 			jetstream.WithExpectStream(streamName))
 		if d.err != nil {
@@ -158,7 +162,12 @@ func (w *writer) stored(d *deposit, duplicate bool) {
 		// first try of this deposit: take back the tentative count.
 		p.count(&entry{owner: d.owner, size: int64(len(d.body)), quota: d.quota}, -1)
 	} else {
-		p.bySeq[d.id] = &entry{owner: d.owner, size: int64(len(d.body)), quota: d.quota, received: d.now}
+		e := &entry{owner: d.owner, size: int64(len(d.body)), quota: d.quota, received: d.now}
+		if d.ttl != 0 {
+			e.expires = d.now + d.ttl*1000
+		}
+		p.bySeq[d.id] = e
+		p.track(d.id, e)
 	}
 	d.counted = false
 	p.mu.Unlock()
@@ -176,6 +185,7 @@ func (w *writer) check(d *deposit) {
 		return
 	}
 	d.part = p
+	w.s.pruneExpired(p) // what passed its lifetime counts no more
 	if d.err = w.s.loadBox(p, d.owner); d.err != nil {
 		return
 	}

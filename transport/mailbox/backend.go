@@ -30,10 +30,13 @@ type Backend interface {
 	HomeIdentity(ctx context.Context, rand io.Reader) (keys.PublicKey, error)
 	// DepositTokenAsync stores body for owner if the token allows it;
 	// done gets the result once it is durable (or refused). It must not
-	// block, and the body must not change until done.
-	DepositTokenAsync(owner keys.PublicKey, token TokenHash, body []byte, now time.Time, done func(DepositResult))
+	// block, and the body must not change until done. A positive lifetime
+	// makes the envelope expire at now plus lifetime (0: none); the caller
+	// clamps it to its retention.
+	DepositTokenAsync(owner keys.PublicKey, token TokenHash, body []byte, now time.Time, lifetime time.Duration, done func(DepositResult))
 	// Pending returns up to limit envelopes of owner with ids above after,
-	// received at or after notBefore, in id order.
+	// received at or after notBefore and not past their lifetime, in id
+	// order.
 	Pending(ctx context.Context, owner keys.PublicKey, after uint64, notBefore time.Time, limit int) ([]Envelope, error)
 	// Ack deletes owner's envelopes with these ids and says how many
 	// there were.
@@ -51,7 +54,8 @@ type Backend interface {
 	PreKeyCounts(ctx context.Context, owner keys.PublicKey) (oneTime, kem int, err error)
 	AddTokens(owner keys.PublicKey, tokens []Token) error
 	RevokeTokens(owner keys.PublicKey, hashes []TokenHash) error
-	// Expire deletes envelopes received before cutoff.
+	// Expire deletes envelopes received before cutoff, and those past
+	// their lifetime.
 	Expire(cutoff time.Time) (n int, size int64, err error)
 	// ExpireMailboxes deletes the mailboxes not seen since cutoff.
 	ExpireMailboxes(cutoff time.Time, keep []keys.PublicKey, now time.Time) (mailboxes, envelopes int, size int64, err error)

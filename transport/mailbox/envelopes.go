@@ -82,18 +82,20 @@ func (s *Store) mailboxUsage(tx *sql.Tx, owner keys.PublicKey) (*usage, error) {
 }
 
 // Pending returns up to limit envelopes of owner with an id above after,
-// received at or after notBefore (older ones are expired even if not yet
-// swept), oldest first.
+// received at or after notBefore and not past their lifetime by
+// [Options.Now] (older ones are expired even if not yet swept), oldest
+// first.
 func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64, notBefore time.Time, limit int) ([]Envelope, error) {
 	if _, err := s.reader(); err != nil {
 		return nil, err
 	}
 	st, err := s.prepared(`SELECT id, received_ms, body FROM envelopes
-		WHERE owner = ? AND id > ? AND received_ms >= ? ORDER BY id LIMIT ?`)
+		WHERE owner = ? AND id > ? AND received_ms >= ? AND (expires_ms IS NULL OR expires_ms > ?)
+		ORDER BY id LIMIT ?`)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.QueryContext(ctx, owner[:], after, notBefore.UnixMilli(), limit)
+	rows, err := st.QueryContext(ctx, owner[:], after, notBefore.UnixMilli(), s.opts.Now().UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("mailbox: reading envelopes: %w", err)
 	}
@@ -128,37 +130,37 @@ func (s *Store) Ack(owner keys.PublicKey, ids []uint64) (int, error) {
 	return o.deleted, nil
 }
 
-// Expire deletes the envelopes received before cutoff and returns how
-// many there were, and their bytes.
+// Expire deletes the envelopes received before cutoff, and those past
+// their lifetime by [Options.Now], and returns how many there were, and
+// their bytes; the mailboxes' and tokens' usage drops by as much.
 //
 // It walks the envelopes in id order up to the first one received at or
 // after cutoff (ids increase with the time received), and deletes those
 // before it, so a sweep costs what it deletes and no index on the time
 // is kept up by every deposit. Should the clock have gone back, an
 // envelope filed after a newer one waits for that one to expire (it is
-// never delivered late: [Store.Pending] checks the time itself).
+// never delivered late: [Store.Pending] checks the time itself). Those
+// with a lifetime are found by their own index, which holds only them.
 func (s *Store) Expire(cutoff time.Time) (n int, size int64, err error) {
+	now := s.opts.Now().UnixMilli()
 	err = s.write(func(tx *sql.Tx) error {
 		clear(s.usage) // simpler than adjusting: expiry is rare
 		clear(s.quotas)
 		n, size = 0, 0
-		rows, err := tx.Query(`DELETE FROM envelopes WHERE id < coalesce(
+		for _, q := range []struct {
+			query string
+			arg   int64
+		}{
+			{`DELETE FROM envelopes WHERE id < coalesce(
 			(SELECT id FROM envelopes WHERE received_ms >= ? ORDER BY id LIMIT 1), 9223372036854775807)
-			RETURNING size`, cutoff.UnixMilli())
-		if err != nil {
-			return fmt.Errorf("mailbox: expiring: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var sz int64
-			if err := rows.Scan(&sz); err != nil {
-				return fmt.Errorf("mailbox: expiring: %w", err)
+			RETURNING size`, cutoff.UnixMilli()},
+			{`DELETE FROM envelopes WHERE expires_ms <= ? RETURNING size`, now},
+		} {
+			m, sz, err := deleteSizes(tx, q.query, q.arg)
+			if err != nil {
+				return err
 			}
-			n++
-			size += sz
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("mailbox: expiring: %w", err)
+			n, size = n+m, size+sz
 		}
 		if s.totals.known {
 			s.totals.bytes -= size
@@ -168,8 +170,31 @@ func (s *Store) Expire(cutoff time.Time) (n int, size int64, err error) {
 	return n, size, err
 }
 
+// deleteSizes runs a DELETE ... RETURNING size and sums what it deleted.
+func deleteSizes(tx *sql.Tx, query string, arg int64) (n int, size int64, err error) {
+	rows, err := tx.Query(query, arg)
+	if err != nil {
+		return 0, 0, fmt.Errorf("mailbox: expiring: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sz int64
+		if err := rows.Scan(&sz); err != nil {
+			return 0, 0, fmt.Errorf("mailbox: expiring: %w", err)
+		}
+		n++
+		size += sz
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("mailbox: expiring: %w", err)
+	}
+	return n, size, nil
+}
+
 // Usage returns the number and total size of the envelopes in owner's
-// mailbox, or [ErrUnknownMailbox].
+// mailbox, not counting those past their lifetime, or
+// [ErrUnknownMailbox]. (The quotas that deposits are checked against
+// count those until [Store.Expire] deletes them.)
 func (s *Store) Usage(ctx context.Context, owner keys.PublicKey) (count int, size int64, err error) {
 	ok, err := s.Registered(ctx, owner)
 	if err != nil {
@@ -178,8 +203,9 @@ func (s *Store) Usage(ctx context.Context, owner keys.PublicKey) (count int, siz
 	if !ok {
 		return 0, 0, ErrUnknownMailbox
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(size), 0) FROM envelopes WHERE owner = ?`,
-		owner[:]).Scan(&count, &size)
+	err = s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(size), 0) FROM envelopes
+		WHERE owner = ? AND (expires_ms IS NULL OR expires_ms > ?)`,
+		owner[:], s.opts.Now().UnixMilli()).Scan(&count, &size)
 	if err != nil {
 		return 0, 0, fmt.Errorf("mailbox: reading usage: %w", err)
 	}

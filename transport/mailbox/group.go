@@ -13,7 +13,7 @@ import (
 	"ratchat/keys"
 )
 
-// maxInsertRows bounds the rows of one INSERT statement (6 parameters
+// maxInsertRows bounds the rows of one INSERT statement (7 parameters
 // each, far below SQLite's limit of 32,766).
 const maxInsertRows = 256
 
@@ -96,14 +96,18 @@ func (s *Store) insertDeposits(tx *sql.Tx, deposits []*op) error {
 		o.id = s.lastID
 		accepted = append(accepted, o)
 	}
-	args := make([]any, 0, 6*min(len(accepted), maxInsertRows))
+	args := make([]any, 0, 7*min(len(accepted), maxInsertRows))
 	for len(accepted) > 0 {
 		// Row counts are powers of two, so that a few prepared statements
 		// serve every batch size.
 		n := 1 << (bits.Len(uint(min(len(accepted), maxInsertRows))) - 1)
 		args = args[:0]
 		for _, o := range accepted[:n] {
-			args = append(args, o.id, o.owner[:], o.received, len(o.body), o.body, o.quota)
+			var expires any // NULL for none
+			if o.expires != 0 {
+				expires = o.expires
+			}
+			args = append(args, o.id, o.owner[:], o.received, len(o.body), o.body, o.quota, expires)
 		}
 		if _, err := s.exec(tx, insertQuery(n), args...); err != nil {
 			return fmt.Errorf("mailbox: storing envelopes: %w", err)
@@ -122,12 +126,12 @@ func insertQuery(n int) string {
 		return q.(string)
 	}
 	var b strings.Builder
-	b.WriteString(`INSERT INTO envelopes (id, owner, received_ms, size, body, quota) VALUES `)
+	b.WriteString(`INSERT INTO envelopes (id, owner, received_ms, size, body, quota, expires_ms) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(`(?, ?, ?, ?, ?, ?)`)
+		b.WriteString(`(?, ?, ?, ?, ?, ?, ?)`)
 	}
 	q, _ := insertQueries.LoadOrStore(n, b.String())
 	return q.(string)

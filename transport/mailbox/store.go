@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -25,7 +26,7 @@ const FileName = "mailbox.db"
 const LockFileName = "mailbox.lock"
 
 // schemaVersion is the PRAGMA user_version this code writes and reads.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // schemaSQL creates version 1 of the schema; upgrades[v] takes it from
 // version v-1 to v.
@@ -38,8 +39,10 @@ var (
 	upgrade3SQL string
 	//go:embed upgrade4.sql
 	upgrade4SQL string
+	//go:embed upgrade5.sql
+	upgrade5SQL string
 
-	upgrades = []string{2: upgrade2SQL, 3: upgrade3SQL, 4: upgrade4SQL}
+	upgrades = []string{2: upgrade2SQL, 3: upgrade3SQL, 4: upgrade4SQL, 5: upgrade5SQL}
 )
 
 // Default quotas.
@@ -85,6 +88,11 @@ type Options struct {
 	MaxContactEnvelopes int
 	MaxContactBytes     int64
 	MaxTokens           int
+
+	// Now is the clock that envelopes' lifetimes are checked against
+	// (see [Store.DepositTokenAsync]); default time.Now. A home passes
+	// its own, the one its deposits' times come from.
+	Now func() time.Time
 }
 
 // Store is a home's mailbox database. It is safe for concurrent use.
@@ -257,6 +265,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxTokens <= 0 {
 		o.MaxTokens = DefaultMaxTokens
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o
 }

@@ -141,8 +141,15 @@ func (s *Store) ownerTokens(tx *sql.Tx, owner keys.PublicKey) (map[TokenHash]Tok
 // token: the writer checks that owner registered the token
 // ([ErrUnknownToken] if not) and counts the envelope against the token's
 // quota ([ErrTokenQuota] once full) as well as the mailbox's.
-func (s *Store) DepositTokenAsync(owner keys.PublicKey, token TokenHash, body []byte, now time.Time, done func(DepositResult)) {
+//
+// A positive lifetime makes the envelope expire at now plus lifetime:
+// [Store.Pending] never returns it from then on (by [Options.Now]), and
+// [Store.Expire] deletes it. 0 is none.
+func (s *Store) DepositTokenAsync(owner keys.PublicKey, token TokenHash, body []byte, now time.Time, lifetime time.Duration, done func(DepositResult)) {
 	o := &op{kind: opDeposit, owner: owner, body: body, received: now.UnixMilli(), token: &token}
+	if lifetime > 0 {
+		o.expires = now.Add(lifetime).UnixMilli()
+	}
 	o.finish = func(err error) {
 		if err != nil {
 			done(DepositResult{Err: err})
@@ -154,9 +161,9 @@ func (s *Store) DepositTokenAsync(owner keys.PublicKey, token TokenHash, body []
 }
 
 // DepositToken is [Store.DepositTokenAsync], waiting for the result.
-func (s *Store) DepositToken(owner keys.PublicKey, token TokenHash, body []byte, now time.Time) (uint64, error) {
+func (s *Store) DepositToken(owner keys.PublicKey, token TokenHash, body []byte, now time.Time, lifetime time.Duration) (uint64, error) {
 	out := make(chan DepositResult, 1)
-	s.DepositTokenAsync(owner, token, body, now, func(r DepositResult) { out <- r })
+	s.DepositTokenAsync(owner, token, body, now, lifetime, func(r DepositResult) { out <- r })
 	r := <-out
 	return r.ID, r.Err
 }

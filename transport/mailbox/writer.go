@@ -37,6 +37,7 @@ type op struct {
 	owner    keys.PublicKey // opDeposit, opAck
 	body     []byte         // opDeposit
 	received int64          // opDeposit: ms since 1970
+	expires  int64          // opDeposit: ms since 1970 it expires at, or 0 for no lifetime
 	id       uint64         // opDeposit: assigned by the writer
 	ids      []uint64       // opAck
 	deleted  int            // opAck: how many of ids were deleted
