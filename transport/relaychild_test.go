@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -55,7 +56,11 @@ func TestRelayChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as a child process of the load generator")
 	}
-	cfg := Config{Mode: RelayMode, DataDir: dir, Limits: noAddrLimits(Limits{MaxConns: 5000, MaxMailboxes: relayMaxMailboxes})}
+	// Errors go to stderr (the parent's): a request the relay answers
+	// "internal error" then says why.
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	cfg := Config{Mode: RelayMode, DataDir: dir, Logger: logger,
+		Limits: noAddrLimits(Limits{MaxConns: 5000, MaxMailboxes: relayMaxMailboxes})}
 	if urls := os.Getenv(relayNATSEnv); urls != "" {
 		replicas, _ := strconv.Atoi(os.Getenv(relayReplicasEnv))
 		cfg.Backend = openJetStream(t, strings.Split(urls, ","), cfg.Limits.withDefaults(RelayMode), max(1, replicas))
