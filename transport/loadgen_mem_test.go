@@ -37,8 +37,11 @@ const (
 
 // mailboxesResult is what runMailboxes measured.
 type mailboxesResult struct {
-	Create time.Duration // creating every mailbox
-	Mem    relayMem      // with the idle owners connected
+	Create   time.Duration // creating every mailbox
+	RelayCPU time.Duration // CPU time the relay's processes used meanwhile (NATS included)
+	NATSCPU  time.Duration // of that, NATS's (0 without NATS)
+	LoadCPU  time.Duration // CPU time this process used meanwhile
+	Mem      relayMem      // with the idle owners connected
 }
 
 // runMailboxes creates n mailboxes on relay through its wire protocol,
@@ -51,11 +54,12 @@ type mailboxesResult struct {
 func runMailboxes(tb testing.TB, relay loadRelay, n, idle int) mailboxesResult {
 	tb.Helper()
 	env := testEnvelope(tb, loadIdentity(tb, n), loadIdentity(tb, 0).Public, memMessage)
-	t0 := time.Now()
+	cpu0, nats0, load0, t0 := relay.cpu(), natsCPU(relay), cpuTime(), time.Now()
 	if err := forEachOwner(n, func(i int) error { return createMailbox(relay, i, env) }); err != nil {
 		tb.Fatal(err)
 	}
-	r := mailboxesResult{Create: time.Since(t0)}
+	r := mailboxesResult{Create: time.Since(t0), LoadCPU: cpuTime() - load0,
+		RelayCPU: relay.cpu() - cpu0, NATSCPU: natsCPU(relay) - nats0}
 	conns := make([]*Conn, idle)
 	tb.Cleanup(func() {
 		for _, c := range conns {
@@ -74,6 +78,14 @@ func runMailboxes(tb testing.TB, relay loadRelay, n, idle int) mailboxesResult {
 	}
 	r.Mem = relay.mem()
 	return r
+}
+
+// natsCPU returns the CPU time relay's NATS has used, 0 without NATS.
+func natsCPU(relay loadRelay) time.Duration {
+	if relay.nats == nil {
+		return 0
+	}
+	return relay.nats()
 }
 
 // forEachOwner calls fn for 0..n-1, memConcurrency at a time, and
@@ -195,7 +207,9 @@ var memBackends = []struct {
 // a collection, with 1,000 owners connected and idle; front-* sums the
 // front ends. What a mailbox costs is the difference between the two
 // sizes, divided by 99,000. create-s is the time the mailboxes took to
-// create, through the wire, memConcurrency owners at a time. The heap
+// create, through the wire, memConcurrency owners at a time, and
+// *-cpu-us/mailbox the CPU time each kind of process spent on each
+// (relay-cpu: front ends and NATS; loadgen: the clients). The heap
 // profiles behind the figures: RATCHAT_TEST_RELAY_MEMPROFILE=PATH.
 func BenchmarkRelayMailboxes(b *testing.B) {
 	for _, be := range memBackends {
@@ -205,6 +219,11 @@ func BenchmarkRelayMailboxes(b *testing.B) {
 				const mb = 1 << 20
 				b.ReportMetric(r.Create.Seconds(), "create-s")
 				b.ReportMetric(float64(n)/r.Create.Seconds(), "mailboxes/s")
+				b.ReportMetric(float64(r.RelayCPU.Microseconds())/float64(n), "relay-cpu-us/mailbox")
+				b.ReportMetric(float64(r.LoadCPU.Microseconds())/float64(n), "loadgen-cpu-us/mailbox")
+				if r.NATSCPU > 0 {
+					b.ReportMetric(float64(r.NATSCPU.Microseconds())/float64(n), "nats-cpu-us/mailbox")
+				}
 				b.ReportMetric(float64(r.Mem.Fronts.RSS)/mb, "front-rss-MB")
 				b.ReportMetric(float64(r.Mem.Fronts.Heap)/mb, "front-heap-MB")
 				if r.Mem.NATS.RSS > 0 {
