@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -20,8 +19,8 @@ const natsChildEnv = "RATCHAT_TEST_NATS_CHILD"
 // as natsChildEnv says, all in this one process) that the JetStream load
 // benchmark runs in a process of its own, by running this test binary
 // again, so that the CPU time NATS spends can be told apart. It prints
-// "nats URLS", answers "cpu" on stdin as [TestRelayChild] does, and stops
-// at the end of stdin.
+// "nats URLS", answers "cpu" and "mem" on stdin as [TestRelayChild] does
+// ([answerParent]), and stops at the end of stdin.
 func TestNATSChild(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv(natsChildEnv))
 	if n <= 0 {
@@ -42,12 +41,7 @@ func TestNATSChild(t *testing.T) {
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Printf("nats %s\n", c.URL())
-	in := bufio.NewScanner(os.Stdin)
-	for in.Scan() {
-		if in.Text() == "cpu" {
-			fmt.Printf("cpu %d\n", cpuTime().Microseconds())
-		}
-	}
+	answerParent("nats")
 }
 
 // startNATSProc starts a NATS child process of n nodes and returns it
@@ -77,6 +71,13 @@ func natsRelay(tb testing.TB, nodes, fronts, replicas int) loadRelay {
 		}
 	}
 	relay.home = procs[0].home
+	relay.mem = func() relayMem {
+		m := relayMem{NATS: nats.mem(tb)}
+		for _, p := range procs {
+			m.Fronts = m.Fronts.add(p.mem(tb))
+		}
+		return m
+	}
 	relay.cpu = func() time.Duration {
 		total := nats.cpu(tb)
 		for _, p := range procs {

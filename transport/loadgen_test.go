@@ -33,6 +33,7 @@ type loadRelay struct {
 	home  keys.PublicKey
 	cpu   func() time.Duration // the relay's CPU time so far (front ends and NATS); nil when it shares our process
 	nats  func() time.Duration // of that, NATS's (nil without NATS)
+	mem   func() relayMem      // the memory of its processes; nil when it shares our process
 }
 
 // inProcRelay starts a relay in this process, for n clients.
@@ -47,18 +48,25 @@ func inProcRelay(tb testing.TB, n int) loadRelay {
 // told apart. It still shares the machine's cores.
 func childRelay(tb testing.TB) loadRelay {
 	r := startRelayProc(tb, tb.TempDir())
-	return loadRelay{addrs: []string{r.addr}, home: r.home, cpu: func() time.Duration { return r.cpu(tb) }}
+	return loadRelay{addrs: []string{r.addr}, home: r.home, cpu: func() time.Duration { return r.cpu(tb) },
+		mem: func() relayMem { return relayMem{Fronts: r.mem(tb)} }}
 }
 
 // loadIdentity is the deterministic identity of load client i.
 func loadIdentity(tb testing.TB, i int) *keys.KeyPair {
-	var seed keys.PrivateKey
-	seed[1], seed[2], seed[3] = byte(i), byte(i>>8), 0x5a // byte 0 is clamped
-	kp, err := keys.NewKeyPair(seed)
+	kp, err := loadKeyPair(i)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &kp
+	return kp
+}
+
+// loadKeyPair is [loadIdentity], for goroutines other than the test's.
+func loadKeyPair(i int) (*keys.KeyPair, error) {
+	var seed keys.PrivateKey
+	seed[1], seed[2], seed[3], seed[4] = byte(i), byte(i>>8), 0x5a, byte(i>>16) // byte 0 is clamped
+	kp, err := keys.NewKeyPair(seed)
+	return &kp, err
 }
 
 // runRelayLoad connects n owners to relay on loopback, each once

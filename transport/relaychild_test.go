@@ -3,12 +3,15 @@ package transport
 import (
 	"bufio"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -35,20 +38,29 @@ const (
 // profile to (when it stops gracefully).
 const relayProfileEnv = "RATCHAT_TEST_RELAY_CPUPROFILE"
 
+// relayHeapProfileEnv, if set, names the file a child (relay or NATS)
+// writes a heap profile to each time it answers "mem".
+const relayHeapProfileEnv = "RATCHAT_TEST_RELAY_MEMPROFILE"
+
+// relayMaxMailboxes is a relay child's cap on mailboxes: above the
+// 100,000 that BenchmarkRelayMailboxes creates (the default cap).
+const relayMaxMailboxes = 1 << 20
+
 // TestRelayChild is not a test: it is the relay that the load generator
 // and the crash test run in a process of its own, by running this test
 // binary again. It prints "relay ADDR HOMEKEY", answers "cpu" on stdin
-// with the CPU time it has used, and stops at the end of stdin (or when
-// killed).
+// with the CPU time it has used and "mem" with its memory (see
+// [answerParent]), and stops at the end of stdin (or when killed).
 func TestRelayChild(t *testing.T) {
 	dir := os.Getenv(relayChildEnv)
 	if dir == "" {
 		t.Skip("runs only as a child process of the load generator")
 	}
-	// Warnings and errors go to stderr, which the parent passes on: a
-	// load that fails says why.
+	// Warnings and errors go to stderr (the parent's): a request the
+	// relay answers "internal error" or "busy" then says why.
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := Config{Mode: RelayMode, DataDir: dir, Logger: logger, Limits: noAddrLimits(Limits{MaxConns: 5000})}
+	cfg := Config{Mode: RelayMode, DataDir: dir, Logger: logger,
+		Limits: noAddrLimits(Limits{MaxConns: 5000, MaxMailboxes: relayMaxMailboxes})}
 	if urls := os.Getenv(relayNATSEnv); urls != "" {
 		replicas, _ := strconv.Atoi(os.Getenv(relayReplicasEnv))
 		cfg.Backend = openJetStream(t, strings.Split(urls, ","), cfg.Limits.withDefaults(RelayMode), max(1, replicas), logger)
@@ -74,13 +86,95 @@ func TestRelayChild(t *testing.T) {
 	go srv.Serve(l)
 	home := srv.Identity()
 	fmt.Printf("relay %s %x\n", l.Addr(), home[:])
+	answerParent("")
+	srv.Close()
+}
+
+// answerParent answers the parent's requests on stdin until it ends:
+// "cpu" with "cpu MICROSECONDS" (see [cpuTime]), "mem" with "mem
+// RSS_BYTES HEAP_BYTES" (see [memUsage]), then, if relayHeapProfileEnv
+// is set, writing a heap profile to its value, kind (if not empty) and
+// the process id.
+func answerParent(kind string) {
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
-		if in.Text() == "cpu" {
+		switch in.Text() {
+		case "cpu":
 			fmt.Printf("cpu %d\n", cpuTime().Microseconds())
+		case "mem":
+			m, err := memUsage()
+			if err == nil {
+				err = writeHeapProfile(kind)
+			}
+			if err != nil {
+				fmt.Printf("error %v\n", err)
+				continue
+			}
+			fmt.Printf("mem %d %d\n", m.RSS, m.Heap)
 		}
 	}
-	srv.Close()
+}
+
+// memSample is a process's memory.
+type memSample struct {
+	RSS  int64 // resident set (VmRSS), bytes
+	Heap int64 // Go heap in use (HeapInuse) after a collection, bytes
+}
+
+// add returns the sum of m and o.
+func (m memSample) add(o memSample) memSample { return memSample{m.RSS + o.RSS, m.Heap + o.Heap} }
+
+// memUsage collects garbage, returns what it freed to the operating
+// system (so that the resident set counts what is live, not the garbage
+// of the last minutes), and reads this process's memory.
+func memUsage() (memSample, error) {
+	debug.FreeOSMemory() // collects first
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return memSample{}, err
+	}
+	rss, err := vmRSS(string(status))
+	return memSample{RSS: rss, Heap: int64(ms.HeapInuse)}, err
+}
+
+// vmRSS parses the resident set out of /proc/PID/status ("VmRSS:
+// 1234 kB"), in bytes.
+func vmRSS(status string) (int64, error) {
+	for line := range strings.Lines(status) {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[0] != "VmRSS:" || f[2] != "kB" {
+			continue
+		}
+		kb, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil || kb < 0 || kb > 1<<40 {
+			return 0, fmt.Errorf("transport: VmRSS %q", f[1])
+		}
+		return kb << 10, nil
+	}
+	return 0, errors.New("transport: no VmRSS in /proc/self/status")
+}
+
+// writeHeapProfile writes a heap profile if relayHeapProfileEnv asks
+// for one.
+func writeHeapProfile(kind string) error {
+	path := os.Getenv(relayHeapProfileEnv)
+	if path == "" {
+		return nil
+	}
+	if kind != "" {
+		path += "." + kind
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // cpuTime is the CPU time (user and system) this process has used.
@@ -163,6 +257,22 @@ func (r *relayProc) cpu(tb testing.TB) time.Duration {
 		tb.Fatal(err)
 	}
 	return time.Duration(us) * time.Microsecond
+}
+
+// mem returns the child's memory (see [memUsage]).
+func (r *relayProc) mem(tb testing.TB) memSample {
+	tb.Helper()
+	fmt.Fprintln(r.in, "mem")
+	f := r.line(tb, "mem")
+	if len(f) != 3 {
+		tb.Fatalf("child said %q", f)
+	}
+	rss, err1 := strconv.ParseInt(f[1], 10, 64)
+	heap, err2 := strconv.ParseInt(f[2], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		tb.Fatalf("child's mem: %v", err)
+	}
+	return memSample{RSS: rss, Heap: heap}
 }
 
 // kill ends the child at once (SIGKILL: no chance to flush or close
