@@ -17,42 +17,42 @@ func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 func hexString(b []byte) string { return hex.EncodeToString(b) }
 
-// loadBox reads owner's record and tokens into the holder's box unless
-// it has them: [mailbox.ErrUnknownMailbox] if the owner has none. An
-// absent owner is never cached, since any front end may register it.
-func (s *Store) loadBox(p *part, owner keys.PublicKey) error {
+// lockBox returns owner's box with p.mu held, having read the owner's
+// record and tokens into it unless it had them; or, with p.mu not held,
+// [mailbox.ErrUnknownMailbox] if the owner has none. An absent owner is
+// never cached, since any front end may register it. Why it returns with
+// the lock held: an idle box may be forgotten ([part.forgetIdle]) between
+// the read and its use, and a use that found it gone would see no tokens.
+func (s *Store) lockBox(p *part, owner keys.PublicKey) (*box, error) {
 	p.mu.Lock()
-	b := p.box(owner)
-	need := !b.exists || b.tokens == nil
-	p.mu.Unlock()
-	if !need {
-		return nil
+	if b := p.box(owner); b.exists && b.tokens != nil {
+		return b, nil
 	}
+	p.mu.Unlock()
 	ctx, cancel := s.opCtx()
 	defer cancel()
 	if _, err := s.owners.Get(ctx, recordKey("o", p.n, owner)); errors.Is(err, jetstream.ErrKeyNotFound) {
-		return mailbox.ErrUnknownMailbox
+		return nil, mailbox.ErrUnknownMailbox
 	} else if err != nil {
-		return fmt.Errorf("jetstream: reading mailbox: %w", err)
+		return nil, fmt.Errorf("jetstream: reading mailbox: %w", err)
 	}
 	tokens := map[mailbox.TokenHash]mailbox.TokenKind{}
 	e, err := s.kv.Get(ctx, recordKey("t", p.n, owner))
 	switch {
 	case err == nil:
 		if tokens, err = parseTokens(e.Value()); err != nil {
-			return err
+			return nil, err
 		}
 	case !errors.Is(err, jetstream.ErrKeyNotFound):
-		return fmt.Errorf("jetstream: reading tokens: %w", err)
+		return nil, fmt.Errorf("jetstream: reading tokens: %w", err)
 	}
 	p.mu.Lock()
-	b = p.box(owner)
+	b := p.box(owner)
 	b.exists = true
 	if b.tokens == nil {
 		b.tokens = tokens
 	}
-	p.mu.Unlock()
-	return nil
+	return b, nil
 }
 
 // serveRequest answers the requests of other front ends for partition p.
@@ -91,11 +91,11 @@ func (s *Store) handle(p *part, r *request) reply {
 		return reply{err: s.tokensLocal(p, r)}
 	case opUsage:
 		s.pruneExpired(p)
-		if err := s.loadBox(p, r.owner); err != nil {
+		b, err := s.lockBox(p, r.owner)
+		if err != nil {
 			return reply{err: err}
 		}
-		p.mu.Lock()
-		u := p.box(r.owner).use
+		u := b.use
 		p.mu.Unlock()
 		return reply{a: uint64(u.count), b: uint64(u.bytes)}
 	}
@@ -205,12 +205,12 @@ func (s *Store) ackAll(replies []string) error {
 // tokensLocal adds or revokes owner's tokens, as the one writer of its
 // token record.
 func (s *Store) tokensLocal(p *part, r *request) error {
-	if err := s.loadBox(p, r.owner); err != nil {
+	b, err := s.lockBox(p, r.owner)
+	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	m := make(map[mailbox.TokenHash]mailbox.TokenKind, len(p.box(r.owner).tokens)+len(r.tokens))
-	for h, k := range p.box(r.owner).tokens {
+	m := make(map[mailbox.TokenHash]mailbox.TokenKind, len(b.tokens)+len(r.tokens))
+	for h, k := range b.tokens {
 		m[h] = k
 	}
 	p.mu.Unlock()

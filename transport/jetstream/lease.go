@@ -142,11 +142,16 @@ func (s *Store) leaseRound() {
 	}
 	n := max(len(l.frontEnds), 1)
 	l.mu.Unlock()
+	idle := max(16, s.cfg.IdleMailboxes/max(1, len(held)))
 	for _, p := range held {
 		if err := p.renew(ctx); err != nil {
 			s.log.Warn("lost partition lease", "partition", p.n, "err", err)
 			s.dropPartition(p, false)
+			continue
 		}
+		p.mu.Lock()
+		p.forgetIdle(idle)
+		p.mu.Unlock()
 	}
 	target := (s.cfg.Partitions + n - 1) / n
 	s.balance(ctx, target)

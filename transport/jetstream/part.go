@@ -41,6 +41,7 @@ type part struct {
 
 // box is what a holder keeps of one mailbox.
 type box struct {
+	used   bool // since the last forgetIdle
 	exists bool // the owner record was seen (never cached absent)
 	tokens map[mailbox.TokenHash]mailbox.TokenKind
 	use    usage
@@ -241,7 +242,29 @@ func (p *part) box(owner keys.PublicKey) *box {
 		b = &box{quotas: map[string]*usage{}}
 		p.boxes[owner] = b
 	}
+	b.used = true
 	return b
+}
+
+// forgetIdle drops, once the partition keeps more than max boxes, those
+// of mailboxes that hold no envelope here and were not used since the
+// last call (p.mu held), and returns how many. Their tokens are read
+// again from the keys bucket on their next use. A box with envelopes is
+// kept whatever its age: the index counts them against it.
+func (p *part) forgetIdle(max int) int {
+	if len(p.boxes) <= max {
+		return 0
+	}
+	n := 0
+	for owner, b := range p.boxes {
+		if b.use.count == 0 && !b.used {
+			delete(p.boxes, owner)
+			n++
+			continue
+		}
+		b.used = false
+	}
+	return n
 }
 
 // serve starts answering the partition's requests and marks the lease

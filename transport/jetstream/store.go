@@ -37,6 +37,8 @@ const (
 	// DefaultResyncEvery is how often a home reads a connected owner's
 	// mailbox again for a missed live offer: at most this late.
 	DefaultResyncEvery = 10 * time.Second
+	// DefaultIdleMailboxes is [Config.IdleMailboxes]'s default.
+	DefaultIdleMailboxes = 4096
 	// kvStreamPrefix names a bucket's stream.
 	kvStreamPrefix = "KV_"
 	// dupWindow is the stream's deduplication window: a deposit retried
@@ -65,6 +67,13 @@ type Config struct {
 	// owner's mailbox again for envelopes whose live offer was missed
 	// (default [DefaultResyncEvery]; see [mailbox.Resyncer]).
 	ResyncEvery time.Duration
+	// IdleMailboxes is how many mailboxes that hold no envelope a front
+	// end keeps in memory (their tokens, read from the keys bucket),
+	// across the partitions it holds (default [DefaultIdleMailboxes]).
+	// Beyond it, those not used for a lease round are forgotten and read
+	// again on their next deposit: so a front end's memory follows the
+	// mailboxes in use, not all there are.
+	IdleMailboxes int
 }
 
 // withDefaults fills the zero fields.
@@ -100,6 +109,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ResyncEvery <= 0 {
 		c.ResyncEvery = DefaultResyncEvery
+	}
+	if c.IdleMailboxes <= 0 {
+		c.IdleMailboxes = DefaultIdleMailboxes
 	}
 	c.Limits = c.Limits.WithDefaults()
 	if c.Logger == nil {

@@ -186,18 +186,18 @@ func (w *writer) check(d *deposit) {
 	}
 	d.part = p
 	w.s.pruneExpired(p) // what passed its lifetime counts no more
-	if d.err = w.s.loadBox(p, d.owner); d.err != nil {
-		return
-	}
 	lim := w.s.cfg.Limits
 	size := int64(len(d.body))
 	var total int64
 	if lim.MaxTotalBytes > 0 {
 		total = w.s.totalBytes() // before p.mu: it takes the lease lock
 	}
-	p.mu.Lock()
+	b, err := w.s.lockBox(p, d.owner)
+	if err != nil {
+		d.err = err
+		return
+	}
 	defer p.mu.Unlock()
-	b := p.box(d.owner)
 	kind, ok := b.tokens[d.token]
 	if !ok {
 		d.err = mailbox.ErrUnknownToken
