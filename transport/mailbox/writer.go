@@ -142,6 +142,7 @@ func (s *Store) gather(batch []*op, stop <-chan time.Time) []*op {
 // gets its error (and changes nothing); if the transaction fails, every
 // write gets that error and none happened.
 func (s *Store) commit(batch []*op) {
+	s.boundCaches()
 	err := s.runBatch(batch)
 	if err != nil {
 		// The usage cache and totals counted writes that did not happen.
@@ -160,6 +161,23 @@ func (s *Store) commit(batch []*op) {
 			o.finish(o.err)
 		}
 	}
+}
+
+// cachedMailboxes bounds the mailboxes whose usage and tokens the writer
+// keeps cached (a variable for the tests).
+var cachedMailboxes = 4096
+
+// boundCaches empties the writer's caches, before a batch, once they hold
+// more than cachedMailboxes mailboxes: they are read again on a miss, as
+// after a failed batch, so that memory follows the mailboxes in use, not
+// all there are. New maps, not clear: a cleared map keeps its size.
+func (s *Store) boundCaches() {
+	if len(s.usage) <= cachedMailboxes && len(s.tokens) <= cachedMailboxes {
+		return
+	}
+	s.usage = map[keys.PublicKey]*usage{}
+	s.tokens = map[keys.PublicKey]map[TokenHash]TokenKind{}
+	s.quotas = map[quotaKey]*usage{}
 }
 
 // runBatch runs the batch's writes in order: each run of Deposits and
