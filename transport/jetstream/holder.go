@@ -140,7 +140,7 @@ func (s *Store) awaitLate(gone map[uint64]*entry) error {
 		select {
 		case <-e.ackDone:
 		case <-ctx.Done():
-			return fmt.Errorf("jetstream: acknowledging: %w", ctx.Err())
+			return fmt.Errorf("jetstream: awaiting the delivery of envelopes acknowledged early: %w", ctx.Err())
 		}
 	}
 	return nil
