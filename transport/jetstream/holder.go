@@ -125,12 +125,15 @@ func (s *Store) ackLocal(p *part, owner keys.PublicKey, ids []uint64) (int, erro
 		s.log.Warn("acknowledging", "partition", p.n, "err", err)
 		return 0, errRetry
 	}
-	return n, s.awaitLate(gone)
+	return n, s.awaitLate(p, gone)
 }
 
 // awaitLate waits until the envelopes acknowledged before the consumer
 // delivered them are deleted, so that an Ack that returned has deleted.
-func (s *Store) awaitLate(gone map[uint64]*entry) error {
+// If the partition stops being served here meanwhile (it moved), their
+// deliveries will not come here: it returns errRetry, and the request is
+// asked again of the next holder, whose consumer delivers them anew.
+func (s *Store) awaitLate(p *part, gone map[uint64]*entry) error {
 	ctx, cancel := s.opCtx()
 	defer cancel()
 	for _, e := range gone {
@@ -139,6 +142,8 @@ func (s *Store) awaitLate(gone map[uint64]*entry) error {
 		}
 		select {
 		case <-e.ackDone:
+		case <-p.done:
+			return errRetry
 		case <-ctx.Done():
 			return fmt.Errorf("jetstream: awaiting the delivery of envelopes acknowledged early: %w", ctx.Err())
 		}
@@ -265,5 +270,5 @@ func (s *Store) expireLocal(p *part, cutoff int64, owner *keys.PublicKey) (n int
 	if err := s.ackAll(replies); err != nil {
 		return n, size, err
 	}
-	return n, size, s.awaitLate(gone)
+	return n, size, s.awaitLate(p, gone)
 }

@@ -29,8 +29,9 @@ type part struct {
 	rev     uint64 // the lease's revision
 	ready   bool   // caught up and serving
 	stopped bool
-	want    uint64 // envelopes stored when the consumer was made
-	got     uint64 // of those, how many arrived
+	done    chan struct{} // closed when it stops being served here
+	want    uint64        // envelopes stored when the consumer was made
+	got     uint64        // of those, how many arrived
 	cc      jetstream.ConsumeContext
 	sub     *nats.Subscription
 	bytes   int64 // of all its envelopes
@@ -66,7 +67,8 @@ type entry struct {
 }
 
 func newPart(s *Store, n int, rev uint64) *part {
-	return &part{s: s, n: n, rev: rev, boxes: map[keys.PublicKey]*box{}, bySeq: map[uint64]*entry{}}
+	return &part{s: s, n: n, rev: rev, boxes: map[keys.PublicKey]*box{}, bySeq: map[uint64]*entry{},
+		done: make(chan struct{})}
 }
 
 // renew writes the lease again (its value, and a new TTL).
@@ -300,6 +302,9 @@ func (p *part) serve() {
 // stopServing ends the requests and the consumer; the index goes.
 func (p *part) stopServing() {
 	p.mu.Lock()
+	if !p.stopped {
+		close(p.done) // acks awaiting a delivery here try the next holder
+	}
 	p.stopped, p.ready = true, false
 	sub, cc := p.sub, p.cc
 	p.mu.Unlock()
