@@ -117,7 +117,7 @@ func (p *pusher) run() {
 		select {
 		case <-p.wakeCh:
 		case <-resync:
-			if !p.resend(last) {
+			if !p.resend(&last) {
 				return
 			}
 		case <-p.stopCh:
@@ -131,14 +131,17 @@ func (p *pusher) run() {
 // deleted may be pushed twice (the owner's client drops it by id).
 const maxResyncAcks = 1 << 16
 
-// resend pushes again what the mailbox holds up to last that is not
-// awaiting its acknowledgement: envelopes whose live offer was missed
-// (see [mailbox.Resyncer]). One acknowledged a moment ago may go twice;
-// the owner's client drops duplicates by id. It reports whether the
-// connection is still usable.
-func (p *pusher) resend(last uint64) bool {
+// resend pushes what the mailbox holds that this connection has not
+// pushed and is not awaiting its acknowledgement: envelopes whose live
+// offer was missed (see [mailbox.Resyncer]), both below *last (a gap:
+// later ones were offered) and above it (the newest were missed: nothing
+// else would push them until the owner reconnects or more mail comes).
+// It moves *last past what it pushes. One acknowledged a moment ago may
+// go twice; the owner's client drops duplicates by id. It reports whether
+// the connection is still usable.
+func (p *pusher) resend(last *uint64) bool {
 	room := p.c.srv.lim.PushWindow - p.count()
-	if room <= 0 || last == 0 {
+	if room <= 0 {
 		return true
 	}
 	limit := p.count() + pushBatch
@@ -158,7 +161,7 @@ func (p *pusher) resend(last uint64) bool {
 		held[d.ID] = true
 		_, pushed := p.inflight[d.ID]
 		_, acked := p.acks[d.ID]
-		if !pushed && !acked && d.ID <= last && len(missed) < room {
+		if !pushed && !acked && len(missed) < room {
 			missed = append(missed, d)
 		}
 	}
@@ -171,8 +174,7 @@ func (p *pusher) resend(last uint64) bool {
 	if len(missed) > 0 {
 		p.c.srv.stats.resent.Add(uint64(len(missed)))
 	}
-	sent := last
-	return p.push(missed, &sent)
+	return p.push(missed, last)
 }
 
 // pushSome pushes up to room envelopes newer than *last, from the queue
@@ -259,7 +261,7 @@ func (p *pusher) push(envs []*Deliver, last *uint64) bool {
 		if p.c.send(0, d) != nil {
 			return false
 		}
-		*last = d.ID
+		*last = max(*last, d.ID) // a resent gap is below it
 		srv.stats.delivered.Add(1)
 		srv.stats.bytesDelivered.Add(uint64(len(d.Envelope)))
 	}

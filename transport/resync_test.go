@@ -124,3 +124,35 @@ func TestResyncSkipsAcked(t *testing.T) {
 		t.Errorf("EnvelopesResent = %d, want 0", n)
 	}
 }
+
+// TestResyncPushesMissedNewest: when the missed offer is of the newest
+// envelope (none came after it, on a connection that has pushed
+// nothing yet), the next resync still pushes it. The first resync only
+// pushed gaps below what was pushed, and this one waited for the owner
+// to reconnect (BenchmarkRelayMailboxes on R3 found it).
+func TestResyncPushesMissedNewest(t *testing.T) {
+	alice, bob := testIdentity(t, 1), testIdentity(t, 2)
+	st, err := mailbox.Open(t.TempDir(), mailbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := startHome(t, Config{Mode: PeerMode, Owner: alice.Public, Backend: &lossyBackend{Store: st},
+		Limits: Limits{RequestRate: 1e6}})
+	owner := dialOwner(t, home, alice)
+	if err := owner.Fetch(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	dep := dialAnon(t, home)
+	id, err := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "missed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := nextDelivery(t, owner); d.ID != id {
+		t.Fatalf("delivered %d, want %d", d.ID, id)
+	}
+	if n := home.Stats().EnvelopesResent; n != 1 {
+		t.Errorf("EnvelopesResent = %d, want 1", n)
+	}
+	owner.Ack(ctxT(t), id)
+	noDelivery(t, owner)
+}
