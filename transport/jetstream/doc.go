@@ -50,6 +50,17 @@
 //   - Token changes go to the holder too, the one writer of the token
 //     record it checks deposits against.
 //
+// What the index keeps of a mailbox (its tokens, its usage) stays while
+// the mailbox holds envelopes; an empty mailbox's is forgotten once the
+// front end keeps more than [Config.IdleMailboxes] and it went unused for
+// a lease round, and read again from the keys bucket on its next deposit.
+// So a front end's memory follows the mailboxes in use and the envelopes
+// stored, not all the mailboxes there are (BenchmarkRelayMailboxes in
+// transport: 1,000 and 100,000 mailboxes, docs/BENCHMARKS.md). An
+// acknowledgement that arrived before the consumer delivered its envelope
+// waits for that delivery; if the partition moves meanwhile, it is asked
+// again of the next holder.
+//
 // A request to a partition nobody serves (a holder dead, or starting)
 // waits for the leases to change and is asked again; each try has its own
 // timeout of two lease TTLs. A deposit asked again has the same
@@ -57,7 +68,16 @@
 //
 // Why one consumer per partition and not per mailbox or per connected
 // owner: ../shared/relay-anchor measured the latter at 60-130 KB and an
-// ack check per consumer, and 0.1-0.4× the SQLite relay. A work-queue
+// ack check per consumer, and 0.1-0.4× the SQLite relay. What NATS
+// itself keeps per mailbox is its subject index: about 270 bytes per key
+// per node for the owner and token records (and per mailbox holding
+// envelopes), which is JetStream's and grows with the mailboxes.
+//
+// Answers to acks and batched reads come back on one subscription per
+// front end (replies.go), not one per call: nats.go gives each
+// synchronous subscription a 512 KB channel, and a cluster spreads each
+// subscription's interest to every node; that was a quarter of a front
+// end's CPU. A work-queue
 // stream requires its consumers to have the stream's replicas, so in a
 // cluster each partition is a Raft group: hence 64 partitions by default,
 // not thousands; any number of mailboxes share them.
@@ -94,7 +114,9 @@
 //   - A live offer can be late or missed in a cluster, when the holder's
 //     NATS node has not yet learnt of a subscription made a moment before
 //     on another, or around a partition move (an offer older than the
-//     last pushed is skipped by the pusher): the envelope stays stored,
+//     last pushed is skipped by the pusher); and a catch-up read, which
+//     any replica answers, may not yet see an envelope just stored whose
+//     offer came before the subscription: the envelope stays stored,
 //     and the home, which reads each connected owner's mailbox again every
 //     [Config.ResyncEvery] ([mailbox.Resyncer]), pushes it then. Nothing
 //     is lost, and nothing waits for the owner to reconnect.
