@@ -1,9 +1,11 @@
 package transport
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"testing"
+	"time"
 
 	"ratchat/internal/natstest"
 	"ratchat/transport/jetstream"
@@ -30,7 +32,11 @@ func kitBackend(t testing.TB, cfg Config) mailbox.Backend {
 // and quotas. The home that takes it closes it.
 func openJetStream(t testing.TB, urls []string, lim Limits, replicas int, logger *slog.Logger) mailbox.Backend {
 	t.Helper()
-	b, err := jetstream.Open(ctxT(t), jetstream.Config{URLs: urls, Replicas: replicas, Partitions: testPartitions,
+	// Why 30 s: a cluster just started (a load benchmark's second
+	// start, right after its first) can take a while to make the stream.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := jetstream.Open(ctx, jetstream.Config{URLs: urls, Replicas: replicas, Partitions: testPartitions,
 		Retention: lim.Retention, Limits: lim.MailboxOptions(), Logger: logger})
 	if err != nil {
 		fmt.Printf("error %v\n", err) // a relay child's parent reads it (see relayProc.line)

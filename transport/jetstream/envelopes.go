@@ -250,6 +250,29 @@ func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64,
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 	defer cancel()
+	// Why tries: a stream just made, or just moved, has no direct-get
+	// responder on every node for a moment (status 503); asking again
+	// shortly is answered.
+	for try := 1; ; try++ {
+		out, err := s.pendingOnce(ctx, owner, after, notBefore, limit)
+		if !errors.Is(err, mailbox.ErrUnavailable) || try == pendingTries {
+			return out, err
+		}
+		t := time.NewTimer(time.Duration(try) * 100 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		}
+	}
+}
+
+// pendingTries bounds Pending's tries when no node answers.
+const pendingTries = 4
+
+// pendingOnce is one try of Pending: one batched direct get.
+func (s *Store) pendingOnce(ctx context.Context, owner keys.PublicKey, after uint64, notBefore time.Time, limit int) ([]mailbox.Envelope, error) {
 	subject := envelopeSubject(partition(owner, s.cfg.Partitions), owner)
 	req, _ := json.Marshal(directGet{Seq: after + 1, NextBySub: subject, Batch: limit})
 	// At most limit envelopes and the batch's end come back.
@@ -271,6 +294,8 @@ func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64,
 		case "":
 		case "404", "204": // none, or the end of the batch
 			return out, nil
+		case "503": // no responders
+			return nil, fmt.Errorf("jetstream: reading envelopes: %w", mailbox.ErrUnavailable)
 		default:
 			return nil, fmt.Errorf("jetstream: reading envelopes: status %s %s", m.Header.Get("Status"),
 				m.Header.Get("Description"))

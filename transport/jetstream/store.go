@@ -211,7 +211,11 @@ func (s *Store) setup(ctx context.Context) error {
 		// used or not. See totalBytes.
 		MaxBytes: -1,
 	}
-	if s.stream, err = js.CreateOrUpdateStream(ctx, sc); err != nil {
+	err = retry(ctx, func(ctx context.Context) (err error) {
+		s.stream, err = js.CreateOrUpdateStream(ctx, sc)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("jetstream: creating stream: %w", err)
 	}
 	kvs := []struct {
@@ -235,7 +239,7 @@ func (s *Store) setup(ctx context.Context) error {
 			return fmt.Errorf("jetstream: creating bucket %s: %w", b.cfg.Bucket, err)
 		}
 	}
-	return s.checkLayout(ctx)
+	return retry(ctx, s.checkLayout)
 }
 
 // leaderReads binds the bucket cfg names, creating it if it is missing,
@@ -268,8 +272,37 @@ func leaderReads(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyV
 	return nil, err
 }
 
-// bucketTries bounds leaderReads' tries.
+// bucketTries bounds leaderReads' tries, and retry's.
 const bucketTries = 8
+
+// setupTry bounds one try of retry.
+const setupTry = 4 * time.Second
+
+// retry calls fn until it succeeds, at most bucketTries times, each try
+// within setupTry and all within ctx. Why: on a cluster just started, or
+// with front ends starting together, a JetStream API request can go
+// unanswered (seen: creating the stream waited out a 10 s context once in
+// some twenty starts of a 3-node cluster), and the same request asked
+// again is answered.
+func retry(ctx context.Context, fn func(context.Context) error) error {
+	var err error
+	for try := range bucketTries {
+		tctx, cancel := context.WithTimeout(ctx, setupTry)
+		err = fn(tctx)
+		cancel()
+		if err == nil || ctx.Err() != nil || errors.Is(err, ErrConfig) {
+			return err
+		}
+		t := time.NewTimer(time.Duration(try+1) * 100 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+	}
+	return err
+}
 
 // leaderReadsOnce is one try of leaderReads.
 func leaderReadsOnce(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
