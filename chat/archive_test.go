@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ratchat/archive"
+	"ratchat/internal/testclock"
 	"ratchat/store"
 )
 
@@ -129,22 +130,22 @@ func TestArchiveKeepsWhatWasDeleted(t *testing.T) {
 // pruned, unless a hold is on; the chain verifies from the anchor after.
 func TestArchiveRetentionAndHold(t *testing.T) {
 	ctx := context.Background()
-	clock := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
-	p := newProfileWith(t, "desk", "", func(c *Config) { c.Now = clock.now })
+	clock := testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	p := newProfileWith(t, "desk", "", func(c *Config) { c.Now = clock.Now })
 	bob := addArchiveContact(t, p)
 	if err := p.m.EnableArchive(ctx, 10*24*time.Hour, "owner"); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 3 { // days 0, 8, 16: a segment each (they roll after 7 days)
 		m := store.Message{Conversation: bob, ID: store.MessageID{byte(i + 1)}, Direction: store.Incoming,
-			Body: []byte("day message"), Sent: clock.now(), Received: clock.now(), Status: store.StatusDelivered, StatusAt: clock.now()}
+			Body: []byte("day message"), Sent: clock.Now(), Received: clock.Now(), Status: store.StatusDelivered, StatusAt: clock.Now()}
 		if _, _, err := p.st.InsertMessage(ctx, m); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := p.m.DrainArchive(ctx); err != nil {
 			t.Fatal(err)
 		}
-		clock.advance(8 * 24 * time.Hour)
+		clock.Advance(8 * 24 * time.Hour)
 	}
 	if err := p.m.SetArchiveHold(ctx, true, "litigation", "owner"); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"ratchat/internal/testclock"
 	"ratchat/keys"
 	"ratchat/session"
 	"ratchat/store"
@@ -642,8 +643,8 @@ func TestGroupRequest(t *testing.T) {
 func TestGroupSenderKeyAge(t *testing.T) {
 	ctx := context.Background()
 	relay := startRelay(t, t.TempDir(), "")
-	clock := &fakeClock{t: time.Now()}
-	alice := newProfileWith(t, "alice", relay.addr, func(c *Config) { c.Now = clock.now })
+	clock := testclock.New(time.Now())
+	alice := newProfileWith(t, "alice", relay.addr, func(c *Config) { c.Now = clock.Now })
 	bob := newProfile(t, "bob", relay.addr)
 	ab, _ := connect(t, alice, bob)
 	info, err := alice.m.CreateGroup(ctx, "climbing", []store.ContactID{ab.ID})
@@ -676,14 +677,14 @@ func TestGroupSenderKeyAge(t *testing.T) {
 		return err == nil && msg.Status >= store.StatusDelivered
 	})
 	first := chain()
-	clock.advance(senderKeyMaxAge - time.Hour)
+	clock.Advance(senderKeyMaxAge - time.Hour)
 	if _, err := alice.m.Send(ctx, info.Conversation, "two"); err != nil {
 		t.Fatal(err)
 	}
 	if chain() != first {
 		t.Fatal("rotated before 30 days")
 	}
-	clock.advance(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	if _, err := alice.m.Send(ctx, info.Conversation, "three"); err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func TestOldMLKEMLastResortKeepsWorking(t *testing.T) {
 		t.Fatalf("a session with the old ML-KEM last-resort key: %v", err)
 	}
 
-	o.clock.advance(PreKeyRotateEvery + time.Minute)
+	o.clock.Advance(PreKeyRotateEvery + time.Minute)
 	o.sync()
 	next, err := o.m.longLivedID(ctx, settingLastResortID)
 	if err != nil || next == id {

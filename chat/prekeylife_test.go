@@ -4,46 +4,28 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
+	"ratchat/internal/testclock"
 	"ratchat/keys"
 	"ratchat/session"
 	"ratchat/store"
 	"ratchat/transport"
 )
 
-// fakeClock is a Config.Now that tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // preKeyOwner is a profile on a fake clock with an owner connection to its
 // home (to sync by hand) and an anonymous one (to fetch bundles).
 type preKeyOwner struct {
 	*profile
-	clock       *fakeClock
+	clock       *testclock.Clock
 	owner, anon *transport.Conn
 }
 
 func newPreKeyOwner(t *testing.T) *preKeyOwner {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	p := newProfileWith(t, "bob", "", func(c *Config) { c.Now = clock.now })
+	clock := testclock.New(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	p := newProfileWith(t, "bob", "", func(c *Config) { c.Now = clock.Now })
 	ctx := context.Background()
 	owner, err := transport.Dial(ctx, p.m.Home(), &p.m.identity, transport.ClientOptions{})
 	if err != nil {
@@ -116,12 +98,12 @@ func TestPreKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.clock.advance(PreKeyRotateEvery - time.Minute)
+	o.clock.Advance(PreKeyRotateEvery - time.Minute)
 	o.sync()
 	if b := o.bundle(); b.SignedPreKeyID != old.SignedPreKeyID {
 		t.Fatalf("rotated before a week: signed prekey %d, then %d", old.SignedPreKeyID, b.SignedPreKeyID)
 	}
-	o.clock.advance(2 * time.Minute)
+	o.clock.Advance(2 * time.Minute)
 	o.sync()
 	b := o.bundle()
 	if b.SignedPreKeyID == old.SignedPreKeyID || b.SignedPreKey.Equal(old.SignedPreKey) {
@@ -134,12 +116,12 @@ func TestPreKeyRotation(t *testing.T) {
 	if err := o.firstMessage(b); err != nil {
 		t.Fatalf("a session with the new bundle: %v", err)
 	}
-	o.clock.advance(PreKeyGrace - time.Hour)
+	o.clock.Advance(PreKeyGrace - time.Hour)
 	o.sync()
 	if err := o.firstMessage(old); err != nil {
 		t.Fatalf("a session with the old bundle within the grace period: %v", err)
 	}
-	o.clock.advance(2 * time.Hour)
+	o.clock.Advance(2 * time.Hour)
 	o.sync()
 	if o.has(store.KindSignedPreKey, old.SignedPreKeyID) || o.has(store.KindKEMPreKey, oldLastResort) {
 		t.Fatal("the rotated prekeys outlived their grace period")
@@ -164,7 +146,7 @@ func TestHandedOutPreKeysDeleted(t *testing.T) {
 	if !o.has(store.KindOneTimePreKey, last.OneTimePreKeyID) || !o.has(store.KindKEMPreKey, last.KEMPreKeyID) {
 		t.Fatal("a handed-out prekey was deleted before its grace period")
 	}
-	o.clock.advance(PreKeyGrace + time.Minute)
+	o.clock.Advance(PreKeyGrace + time.Minute)
 	o.sync()
 	for _, b := range handed {
 		if o.has(store.KindOneTimePreKey, b.OneTimePreKeyID) || o.has(store.KindKEMPreKey, b.KEMPreKeyID) {
@@ -193,7 +175,7 @@ func TestPreKeyStockCapped(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o.clock.advance(time.Hour)
+		o.clock.Advance(time.Hour)
 		o.sync()
 		counts, err := o.owner.PreKeyCounts(ctx)
 		if err != nil {

@@ -3,7 +3,6 @@ package transport
 import (
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,14 +31,7 @@ func TestNATSChild(t *testing.T) {
 	} else {
 		c = natstest.Start(t, n)
 	}
-	if path := os.Getenv(relayProfileEnv); path != "" {
-		f, err := os.Create(fmt.Sprintf("%s.nats.%d", path, os.Getpid()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
+	defer profileCPU(t, "nats.")()
 	fmt.Printf("nats %s\n", c.URL())
 	answerParent("nats")
 }

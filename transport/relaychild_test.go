@@ -46,6 +46,25 @@ const relayHeapProfileEnv = "RATCHAT_TEST_RELAY_MEMPROFILE"
 // 100,000 that BenchmarkRelayMailboxes creates (the default cap).
 const relayMaxMailboxes = 1 << 20
 
+// profileCPU starts a CPU profile of this child process if relayProfileEnv
+// names a file, written to that name plus kind and the process id (one
+// file per process: a benchmark may start several front ends), and
+// returns what stops it.
+func profileCPU(t testing.TB, kind string) (stop func()) {
+	path := os.Getenv(relayProfileEnv)
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%s%d", path, kind, os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	return pprof.StopCPUProfile
+}
+
 // TestRelayChild is not a test: it is the relay that the load generator
 // and the crash test run in a process of its own, by running this test
 // binary again. It prints "relay ADDR HOMEKEY", answers "cpu" on stdin
@@ -74,15 +93,7 @@ func TestRelayChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if path := os.Getenv(relayProfileEnv); path != "" {
-		// One file per process: a benchmark may start several front ends.
-		f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
+	defer profileCPU(t, "")()
 	go srv.Serve(l)
 	home := srv.Identity()
 	fmt.Printf("relay %s %x\n", l.Addr(), home[:])

@@ -53,23 +53,30 @@ func (b *lossyBackend) Subscribe(owner keys.PublicKey, offer func(mailbox.Envelo
 	})
 }
 
+// lossyHome starts a peer home of alice's on b (over a new SQLite
+// store), connects her, fetching, and an anonymous depositor.
+func lossyHome(t *testing.T, alice *keys.KeyPair, b *lossyBackend) (home *testHome, owner, dep *Conn) {
+	t.Helper()
+	st, err := mailbox.Open(t.TempDir(), mailbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Store = st
+	home = startHome(t, Config{Mode: PeerMode, Owner: alice.Public, Backend: b, Limits: Limits{RequestRate: 1e6}})
+	owner = dialOwner(t, home, alice)
+	if err := owner.Fetch(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	return home, owner, dialAnon(t, home)
+}
+
 // TestResyncPushesMissedOffer: on a backend that missed the live offer
 // of one envelope, a later one is pushed at once, and the missed one
 // follows at the next resync instead of waiting for the owner to
 // reconnect.
 func TestResyncPushesMissedOffer(t *testing.T) {
 	alice, bob := testIdentity(t, 1), testIdentity(t, 2)
-	st, err := mailbox.Open(t.TempDir(), mailbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := startHome(t, Config{Mode: PeerMode, Owner: alice.Public, Backend: &lossyBackend{Store: st},
-		Limits: Limits{RequestRate: 1e6}})
-	owner := dialOwner(t, home, alice)
-	if err := owner.Fetch(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	dep := dialAnon(t, home)
+	home, owner, dep := lossyHome(t, alice, &lossyBackend{})
 	var ids []uint64
 	for _, text := range []string{"missed", "offered"} {
 		id, err := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, text))
@@ -94,17 +101,8 @@ func TestResyncPushesMissedOffer(t *testing.T) {
 // resyncs that follow.
 func TestResyncSkipsAcked(t *testing.T) {
 	alice, bob := testIdentity(t, 1), testIdentity(t, 2)
-	st, err := mailbox.Open(t.TempDir(), mailbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &lossyBackend{Store: st, dropped: true, keep: true, reads: make(chan struct{}, 1)}
-	home := startHome(t, Config{Mode: PeerMode, Owner: alice.Public, Backend: b, Limits: Limits{RequestRate: 1e6}})
-	owner := dialOwner(t, home, alice)
-	if err := owner.Fetch(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	dep := dialAnon(t, home)
+	b := &lossyBackend{dropped: true, keep: true, reads: make(chan struct{}, 1)}
+	home, owner, dep := lossyHome(t, alice, b)
 	if _, err := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "once")); err != nil {
 		t.Fatal(err)
 	}
@@ -132,17 +130,7 @@ func TestResyncSkipsAcked(t *testing.T) {
 // to reconnect (BenchmarkRelayMailboxes on R3 found it).
 func TestResyncPushesMissedNewest(t *testing.T) {
 	alice, bob := testIdentity(t, 1), testIdentity(t, 2)
-	st, err := mailbox.Open(t.TempDir(), mailbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := startHome(t, Config{Mode: PeerMode, Owner: alice.Public, Backend: &lossyBackend{Store: st},
-		Limits: Limits{RequestRate: 1e6}})
-	owner := dialOwner(t, home, alice)
-	if err := owner.Fetch(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	dep := dialAnon(t, home)
+	home, owner, dep := lossyHome(t, alice, &lossyBackend{})
 	id, err := dep.Deposit(ctxT(t), alice.Public, testToken, testEnvelope(t, bob, alice.Public, "missed"))
 	if err != nil {
 		t.Fatal(err)

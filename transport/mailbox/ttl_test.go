@@ -5,28 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
+
+	"ratchat/internal/testclock"
 )
-
-// manualClock is a clock the test moves by hand.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // TestLifetime deposits an envelope with a lifetime next to one without,
 // and looks at the store at moments around the expiry: before it, the
@@ -48,8 +31,8 @@ func TestLifetime(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			clock := &manualClock{t: t0}
-			s := open(t, t.TempDir(), Options{MaxContactEnvelopes: 1, Now: clock.now})
+			clock := testclock.New(t0)
+			s := open(t, t.TempDir(), Options{MaxContactEnvelopes: 1, Now: clock.Now})
 			a := owner(t)
 			if _, err := s.Register(a, t0); err != nil {
 				t.Fatal(err)
@@ -66,7 +49,7 @@ func TestLifetime(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			clock.set(t0.Add(c.at))
+			clock.Set(t0.Add(c.at))
 			ctx := context.Background()
 			want := []uint64{id, keep}
 			if c.expired {
@@ -87,7 +70,7 @@ func TestLifetime(t *testing.T) {
 				t.Fatalf("expired %d (%d bytes), want %d", n, size, gone)
 			}
 			// The token's quota of one is free again only if it went.
-			_, err = s.DepositToken(a, short, []byte("next"), clock.now(), 0)
+			_, err = s.DepositToken(a, short, []byte("next"), clock.Now(), 0)
 			if c.expired && err != nil || !c.expired && !errors.Is(err, ErrTokenQuota) {
 				t.Fatalf("deposit after expiry: %v", err)
 			}
@@ -129,8 +112,8 @@ func TestUpgradeFromVersion4(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	clock := &manualClock{t: t0}
-	s := open(t, dir, Options{Now: clock.now})
+	clock := testclock.New(t0)
+	s := open(t, dir, Options{Now: clock.Now})
 	var v int
 	s.db.QueryRow(`PRAGMA user_version`).Scan(&v)
 	if v != schemaVersion {
@@ -142,7 +125,7 @@ func TestUpgradeFromVersion4(t *testing.T) {
 	if _, err := s.DepositToken(a, TokenHash{1}, []byte("x"), t0, time.Second); err != nil {
 		t.Fatal(err)
 	}
-	clock.set(t0.Add(time.Second))
+	clock.Set(t0.Add(time.Second))
 	if n, _, err := s.Expire(t0.Add(-time.Hour)); n != 1 || err != nil {
 		t.Fatalf("expired %d, %v", n, err)
 	}
