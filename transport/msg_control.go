@@ -39,7 +39,7 @@ const (
 	CodeBadPreKeys       ErrorCode = 8  // an uploaded prekey's signature did not verify
 	CodeQuotaExceeded    ErrorCode = 9  // the mailbox (or prekey store) is full
 	CodeRateLimited      ErrorCode = 10 // too many requests on this connection or from this address; slow down
-	CodeBusy             ErrorCode = 11 // too many connections (in all or from this address); try later
+	CodeBusy             ErrorCode = 11 // too many connections (in all or from this address), or the mailbox store cannot answer now; try later
 	CodeTimeout          ErrorCode = 12 // the connection was idle or too slow
 	CodeShuttingDown     ErrorCode = 13 // the home is stopping; try later
 	CodeInternal         ErrorCode = 14 // the home failed (its disk, say); try later
