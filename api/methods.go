@@ -17,6 +17,8 @@ import (
 const (
 	// MaxMessages bounds messages' n.
 	MaxMessages = 100_000
+	// DefaultMessages is messages' n when the call leaves it out.
+	DefaultMessages = 50
 	// MaxWait bounds send's wait_seconds.
 	MaxWait = time.Hour
 	// FlushWait bounds how long add waits for its first message to leave.
@@ -64,10 +66,10 @@ type RequestResult struct {
 }
 
 // MessagesParams name a chat (a contact's id or name) and how many of its
-// newest rows to return (1 to [MaxMessages]).
+// newest rows to return (1 to [MaxMessages]; [DefaultMessages] when left out).
 type MessagesParams struct {
 	Contact string `json:"contact"`
-	N       int    `json:"n"`
+	N       int    `json:"n,omitempty"`
 }
 
 // MessagesResult is the contact and its chat's newest rows, oldest first.
@@ -171,7 +173,7 @@ var methods []method
 func init() {
 	methods = []method{
 		handle("contacts", "List the contacts, the most recent chat first.", contacts),
-		handle("messages", "Return the newest n rows of a chat, oldest first.", messages),
+		handle("messages", "Return the newest n rows of a chat (50 when n is left out), oldest first.", messages),
 		handle("send", "Send a text message; wait up to wait_seconds for it to leave.", send),
 		handle("verify", "Return the safety number; with code, compare and mark the contact verified.", verify),
 		handle("invite", "Return the profile's invite.", invite),
@@ -376,6 +378,9 @@ func findChat(ctx context.Context, m *chat.Messenger, nameOrID string) (chat.Sum
 
 // messages returns a chat's newest rows, a page at a time.
 func messages(ctx context.Context, m *chat.Messenger, p MessagesParams) (MessagesResult, error) {
+	if p.N == 0 {
+		p.N = DefaultMessages
+	}
 	if p.N < 1 || p.N > MaxMessages {
 		return MessagesResult{}, errorf(CodeInvalidParams, "api: invalid params: n must be from 1 to %d", MaxMessages)
 	}

@@ -44,7 +44,7 @@ func TestMethods(t *testing.T) {
 	if len(sent.ID) != 32 || sent.Seq == 0 || (sent.Status != "sent" && sent.Status != "delivered") {
 		t.Errorf("send: %+v", sent)
 	}
-	hist := call[MessagesResult](t, c, "messages", MessagesParams{Contact: "1", N: 50})
+	hist := call[MessagesResult](t, c, "messages", MessagesParams{Contact: "1"}) // n left out: DefaultMessages
 	i := slices.IndexFunc(hist.Messages, func(m Message) bool { return m.ID == sent.ID })
 	if hist.Contact.ID != 1 || i < 0 || hist.Messages[i].Text != "hello there" || hist.Messages[i].Direction != "out" ||
 		hist.Messages[i].Kind != "text" || hist.Messages[i].Seq != sent.Seq {
@@ -101,7 +101,7 @@ func TestMethods(t *testing.T) {
 		{"invite as code", "verify", VerifyParams{Contact: "2", Code: bobInvite}, CodeMalformedCode, chat.ErrMalformedCode},
 		{"bad invite", "add", AddParams{Invite: "RATCHAT1:nonsense"}, CodeInvalidInvite, chat.ErrInvalidInvite},
 		{"own invite", "add", AddParams{Invite: ownInvite}, CodeOwnInvite, chat.ErrSelf},
-		{"n zero", "messages", MessagesParams{Contact: "1"}, CodeInvalidParams, ErrInvalidParams},
+		{"n negative", "messages", MessagesParams{Contact: "1", N: -1}, CodeInvalidParams, ErrInvalidParams},
 		{"n too large", "messages", MessagesParams{Contact: "1", N: MaxMessages + 1}, CodeInvalidParams, ErrInvalidParams},
 		{"no contact", "send", SendParams{Text: "hi"}, CodeInvalidParams, ErrInvalidParams},
 		{"empty text", "send", SendParams{Contact: "1"}, CodeInvalidParams, ErrInvalidParams},
