@@ -10,9 +10,11 @@ restart of the bot or of ratchat neither misses nor repeats a question.
 
 Python 3.8+ standard library only.
 """
+import http.client
 import json
 import os
 import sys
+import time
 import urllib.request
 
 URL = os.environ.get("RATCHAT_URL", "http://127.0.0.1:8080").rstrip("/") + "/rpc"
@@ -46,8 +48,8 @@ def answer(text):
     return None
 
 
-def main():
-    print("support-bot: answering through %s as event consumer %r" % (URL, CONSUMER), flush=True)
+def serve():
+    """Answers the events past the cursor, until a call fails."""
     while True:
         batch = call("events.read", {"consumer": CONSUMER, "n": 100, "wait_seconds": 30})
         for ev in batch["events"]:
@@ -60,6 +62,22 @@ def main():
                     call("reply", {"contact": str(ev["contact"]["id"]), "message": msg["id"], "text": reply})
                     print("answered %s in chat %s" % (msg["id"][:8], ev["contact"]["id"]), flush=True)
             call("events.ack", {"consumer": CONSUMER, "seq": ev["seq"]})
+
+
+def main():
+    print("support-bot: answering through %s as event consumer %r" % (URL, CONSUMER), flush=True)
+    pause, failed = 1, 0.0
+    while True:
+        try:
+            serve()
+        except (OSError, http.client.HTTPException) as err:
+            # ratchat restarting, or the network: the cursor keeps our place.
+            if time.monotonic() - failed > 60:  # not a run of failures: start over
+                pause = 1
+            failed = time.monotonic()
+            print("support-bot: %s; trying again in %d s" % (err, pause), file=sys.stderr, flush=True)
+            time.sleep(pause)
+            pause = min(pause * 2, 30)
 
 
 if __name__ == "__main__":
