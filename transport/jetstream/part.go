@@ -139,7 +139,7 @@ func (s *Store) startPartition(p *part) {
 	}
 	cons, err := s.stream.CreateConsumer(ctx, s.consumerConfig(p.n))
 	if err != nil {
-		s.log.Error("creating consumer", "partition", p.n, "err", err)
+		s.logUnlessClosing("creating consumer", p.n, err)
 		s.dropPartition(p, true)
 		return
 	}
@@ -154,7 +154,7 @@ func (s *Store) startPartition(p *part) {
 			}
 		}))
 	if err != nil {
-		s.log.Error("consuming", "partition", p.n, "err", err)
+		s.logUnlessClosing("consuming", p.n, err)
 		s.dropPartition(p, true)
 		return
 	}
@@ -170,6 +170,16 @@ func (s *Store) startPartition(p *part) {
 	if caughtUp {
 		p.serve()
 	}
+}
+
+// logUnlessClosing logs a partition's failure to start as an error,
+// unless the front end is closing, which cancels what was under way.
+func (s *Store) logUnlessClosing(what string, partition int, err error) {
+	if s.ctx.Err() != nil {
+		s.log.Debug(what, "partition", partition, "err", err)
+		return
+	}
+	s.log.Error(what, "partition", partition, "err", err)
 }
 
 // delivered indexes one envelope the consumer delivered (headers only).
