@@ -236,13 +236,26 @@ func tokenCreate(ctx context.Context, m *chat.Messenger, p TokenCreateParams) (T
 	if err != nil {
 		return TokenCreateResult{}, err
 	}
-	detail := fmt.Sprintf("token %d role %s name %q skills %s max %d", t.ID, role, t.Name, strings.Join(t.Skills, ","), t.MaxChats)
+	detail := tokenDetail(t.ID, role, t.Name, t.Skills, t.MaxChats)
 	if err := auditFrom(ctx, m, "token.create", detail); err != nil {
 		// Why revoke: no token may exist that the audit log does not know.
 		_, rerr := m.RevokeAPIToken(ctx, t.ID)
 		return TokenCreateResult{}, errors.Join(err, rerr)
 	}
 	return TokenCreateResult{Token: text, Record: newToken(t)}, nil
+}
+
+// tokenDetail is a token's audit entry: its id, role and name, and its
+// skills and chat limit where it has them.
+func tokenDetail(id int64, role Role, name string, skills []string, maxChats int) string {
+	detail := fmt.Sprintf("token %d role %s name %q", id, role, name)
+	if len(skills) > 0 {
+		detail += " skills " + strings.Join(skills, ",")
+	}
+	if maxChats > 0 {
+		detail += fmt.Sprintf(" max %d chats", maxChats)
+	}
+	return detail
 }
 
 // tokenList lists the tokens.

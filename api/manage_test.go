@@ -103,3 +103,27 @@ func TestSearchRenameRemoveExport(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenDetail checks the audit entry of a made token: skills and a chat
+// limit appear only where the token has them.
+func TestTokenDetail(t *testing.T) {
+	tests := []struct {
+		name     string
+		role     Role
+		skills   []string
+		maxChats int
+		want     string
+	}{
+		{"admin", RoleAdmin, nil, 0, `token 1 role admin name "desk"`},
+		{"agent with skills", RoleAgent, []string{"billing", "refunds"}, 0, `token 1 role agent name "desk" skills billing,refunds`},
+		{"agent with a limit", RoleAgent, []string{"billing"}, 8, `token 1 role agent name "desk" skills billing max 8 chats`},
+		{"limit alone", RoleAgent, nil, 3, `token 1 role agent name "desk" max 3 chats`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tokenDetail(1, tc.role, "desk", tc.skills, tc.maxChats); got != tc.want {
+				t.Errorf("tokenDetail = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
