@@ -1,0 +1,339 @@
+package transport
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// The workload of BenchmarkNATSMapping: the JetStream backend's stream
+// (transport/jetstream: store.go, part.go) without the relay.
+const (
+	mapStream     = "MAPBENCH"
+	mapPartitions = 64
+	mapOwners     = 1000
+	mapEnvSize    = 1024 // an envelope's body
+	mapEnvFrame   = 8    // what a segment adds per envelope: its owner and length
+	mapWindow     = 256  // envelopes whose PubAcks the publisher awaits at once, as the writer's group commit
+	mapAckers     = 64   // goroutines acknowledging to the consumers
+	mapDeleters   = 16   // goroutines sending DeleteMsg requests
+	mapTimeout    = 2 * time.Minute
+)
+
+// natsMapping is one way of laying a relay's envelopes out on a stream.
+type natsMapping struct {
+	name   string
+	per    int  // envelopes per stream message: 1 is one message per envelope on mbox.<p>.<owner>
+	limits bool // Limits retention, each message deleted by DeleteMsg; else a work queue read by partition consumers
+}
+
+// natsMappings lists the mappings measured: today's, and segments of 8,
+// 32 and 128 envelopes on mbox.<p>, deleted by ack or by API request.
+func natsMappings() []natsMapping {
+	ms := []natsMapping{{name: "envelope", per: 1}}
+	for _, n := range []int{8, 32, 128} {
+		ms = append(ms, natsMapping{fmt.Sprintf("segment-%d-wq", n), n, false},
+			natsMapping{fmt.Sprintf("segment-%d-limits", n), n, true})
+	}
+	return ms
+}
+
+// streamConfig is the mapping's stream: the backend's settings, with
+// per-subject limits only where a subject is a mailbox.
+func (m natsMapping) streamConfig(replicas int) jetstream.StreamConfig {
+	sc := jetstream.StreamConfig{
+		Name: mapStream, Subjects: []string{"mbox.*"},
+		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, Replicas: replicas,
+		MaxAge: 30 * 24 * time.Hour, Discard: jetstream.DiscardNew,
+		Duplicates: 2 * time.Minute, AllowDirect: true, AllowMsgTTL: true, MaxMsgSize: -1, MaxBytes: -1,
+	}
+	if m.per == 1 {
+		sc.Subjects = []string{"mbox.*.*"}
+		sc.MaxMsgsPerSubject, sc.DiscardNewPerSubject = 1000, true
+	}
+	if m.limits {
+		sc.Retention = jetstream.LimitsPolicy
+	}
+	return sc
+}
+
+// consumerConfig is partition p's consumer, as the backend's
+// (consumerConfig in transport/jetstream/part.go).
+func (m natsMapping) consumerConfig(p, replicas int) jetstream.ConsumerConfig {
+	filter := "mbox." + strconv.Itoa(p)
+	if m.per == 1 {
+		filter += ".*"
+	}
+	return jetstream.ConsumerConfig{
+		Durable: "p" + strconv.Itoa(p), FilterSubject: filter,
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: 31 * 24 * time.Hour,
+		MaxDeliver: -1, MaxAckPending: -1, HeadersOnly: true, MemoryStorage: true, Replicas: replicas,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+}
+
+// mappingRun is one run of BenchmarkNATSMapping: what was published,
+// and what has been removed again.
+type mappingRun struct {
+	m      natsMapping
+	window chan struct{}      // a slot per stream message awaiting its PubAck
+	acks   chan jetstream.Msg // delivered messages to acknowledge (work queue)
+	del    chan uint64        // stored messages to delete (limits)
+	stream jetstream.Stream   // set before the first publish
+	ctx    context.Context    // ends the workers
+	stop   context.CancelFunc // ends ctx
+	wg     sync.WaitGroup     // the workers
+	mu     sync.Mutex         // guards what follows
+	sentAt map[*nats.Msg]time.Time
+	lat    []time.Duration // PubAck latency per stream message
+	gone   int             // messages acknowledged or deleted
+	want   int             // messages published; -1 while publishing
+	err    error           // the first failure
+	once   sync.Once       // closes done
+	done   chan struct{}   // closed when want messages are gone, or on a failure
+}
+
+func newMappingRun(m natsMapping) *mappingRun {
+	r := &mappingRun{m: m, window: make(chan struct{}, max(1, mapWindow/m.per)),
+		acks: make(chan jetstream.Msg, 1<<16), del: make(chan uint64, 1<<16),
+		sentAt: make(map[*nats.Msg]time.Time), want: -1, done: make(chan struct{})}
+	r.ctx, r.stop = context.WithCancel(context.Background())
+	return r
+}
+
+// fail records the run's first failure and ends it.
+func (r *mappingRun) fail(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.once.Do(func() { close(r.done) })
+}
+
+// removed counts one message acknowledged or deleted.
+func (r *mappingRun) removed() {
+	r.mu.Lock()
+	r.gone++
+	r.checkLocked()
+	r.mu.Unlock()
+}
+
+// published says how many messages were published in all.
+func (r *mappingRun) published(n int) {
+	r.mu.Lock()
+	r.want = n
+	r.checkLocked()
+	r.mu.Unlock()
+}
+
+func (r *mappingRun) checkLocked() {
+	if r.want >= 0 && r.gone >= r.want {
+		r.once.Do(func() { close(r.done) })
+	}
+}
+
+// pubAck is the publisher's ack handler: it takes the latency, frees a
+// slot of the window and, on a limits stream, has the message deleted.
+func (r *mappingRun) pubAck(_ jetstream.JetStream, m *nats.Msg, pa *jetstream.PubAck) {
+	r.mu.Lock()
+	r.lat = append(r.lat, time.Since(r.sentAt[m]))
+	delete(r.sentAt, m)
+	r.mu.Unlock()
+	<-r.window
+	if pa.Duplicate {
+		r.fail(fmt.Errorf("transport: message %d stored as a duplicate", pa.Sequence))
+		return
+	}
+	if r.m.limits {
+		r.del <- pa.Sequence
+	}
+}
+
+// pubErr is the publisher's error handler.
+func (r *mappingRun) pubErr(_ jetstream.JetStream, m *nats.Msg, err error) {
+	<-r.window
+	r.fail(fmt.Errorf("transport: publishing on %s: %w", m.Subject, err))
+}
+
+// publish publishes one stream message once the window has room, and
+// notes when it went out; once the run failed, it does nothing.
+func (r *mappingRun) publish(js jetstream.JetStream, subject string, body []byte, id int) {
+	select {
+	case r.window <- struct{}{}:
+	case <-r.done:
+		return
+	}
+	m := &nats.Msg{Subject: subject, Data: body, Header: nats.Header{}}
+	r.mu.Lock()
+	r.sentAt[m] = time.Now()
+	r.mu.Unlock()
+	// Why retries: a stream just made in a cluster answers once it has
+	// elected its leader; until then a publish has no responders.
+	_, err := js.PublishMsgAsync(m, jetstream.WithMsgID(strconv.Itoa(id)),
+		jetstream.WithExpectStream(mapStream), jetstream.WithStallWait(mapTimeout),
+		jetstream.WithRetryAttempts(100), jetstream.WithRetryWait(100*time.Millisecond))
+	if err != nil {
+		<-r.window
+		r.fail(fmt.Errorf("transport: publishing on %s: %w", subject, err))
+	}
+}
+
+// work runs n workers of do, each taking from its channel until the run
+// ends.
+func work[T any](r *mappingRun, n int, in <-chan T, do func(context.Context, T) error) {
+	for range n {
+		r.wg.Go(func() {
+			for {
+				select {
+				case <-r.ctx.Done():
+					return
+				case v := <-in:
+					ctx, cancel := context.WithTimeout(r.ctx, mapTimeout)
+					err := do(ctx, v)
+					cancel()
+					if err != nil {
+						r.fail(err)
+						continue
+					}
+					r.removed()
+				}
+			}
+		})
+	}
+}
+
+// setup makes the stream and, on a work queue, its partition consumers,
+// and starts the workers that acknowledge or delete.
+func (r *mappingRun) setup(tb testing.TB, js jetstream.JetStream, replicas int) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), mapTimeout)
+	defer cancel()
+	var err error
+	if r.stream, err = js.CreateStream(ctx, r.m.streamConfig(replicas)); err != nil {
+		tb.Fatalf("creating stream: %v", err)
+	}
+	tb.Cleanup(func() { r.stop(); r.wg.Wait() })
+	if r.m.limits {
+		work(r, mapDeleters, r.del, func(ctx context.Context, seq uint64) error { return r.stream.DeleteMsg(ctx, seq) })
+		return
+	}
+	work(r, mapAckers, r.acks, func(ctx context.Context, m jetstream.Msg) error { return m.DoubleAck(ctx) })
+	for p := range mapPartitions {
+		cons, err := r.stream.CreateOrUpdateConsumer(ctx, r.m.consumerConfig(p, replicas))
+		if err != nil {
+			tb.Fatalf("creating consumer %d: %v", p, err)
+		}
+		cc, err := cons.Consume(func(m jetstream.Msg) { r.acks <- m }, jetstream.PullMaxMessages(4096))
+		if err != nil {
+			tb.Fatalf("consuming partition %d: %v", p, err)
+		}
+		tb.Cleanup(cc.Stop)
+	}
+}
+
+// BenchmarkNATSMapping measures what NATS JetStream spends per envelope
+// on other mappings of mailboxes to a stream than the backend's: today's
+// (one message per envelope, consumed by partition consumers), and
+// segments of 8, 32 or 128 envelopes per message on mbox.<partition>,
+// removed by one ack each (work queue) or by one DeleteMsg request each
+// right after its PubAck (Limits retention, no consumer). NATS runs in a
+// child process ([TestNATSChild]): nats-cpu-us/env is its CPU time over
+// the run per envelope; pub-p99-ms is the p99 PubAck latency of the
+// stream messages (a segment's, not its envelopes' wait to fill it).
+// b.N counts envelopes; a run ends when every message is gone again.
+func BenchmarkNATSMapping(b *testing.B) {
+	for _, nodes := range []int{1, 3} {
+		for _, m := range natsMappings() {
+			b.Run(fmt.Sprintf("nodes=%d/%s", nodes, m.name), func(b *testing.B) {
+				benchMapping(b, nodes, m)
+			})
+		}
+	}
+}
+
+func benchMapping(b *testing.B, nodes int, m natsMapping) {
+	proc, urls := startNATSProc(b, nodes)
+	nc, err := nats.Connect(strings.Join(urls, ","))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(nc.Close)
+	r := newMappingRun(m)
+	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(mapTimeout),
+		jetstream.WithPublishAsyncMaxPending(2*cap(r.window)), jetstream.WithPublishAsyncTimeout(mapTimeout),
+		jetstream.WithPublishAsyncAckHandler(r.pubAck), jetstream.WithPublishAsyncErrHandler(r.pubErr))
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.setup(b, js, nodes)
+	body := make([]byte, m.per*mapEnvSize)
+	if m.per > 1 {
+		body = make([]byte, m.per*(mapEnvSize+mapEnvFrame))
+	}
+	for i := range body {
+		body[i] = byte(i * 7) // not compressible by a run-length coder; NATS does not compress anyway
+	}
+	cpu0, t0 := proc.cpu(b), time.Now()
+	envs, msgs := 0, 0
+	for b.Loop() {
+		envs++
+		switch {
+		case m.per == 1:
+			owner := envs % mapOwners
+			r.publish(js, fmt.Sprintf("mbox.%d.%d", owner%mapPartitions, owner), body, msgs)
+			msgs++
+		case envs%m.per == 0:
+			r.publish(js, "mbox."+strconv.Itoa(msgs%mapPartitions), body, msgs)
+			msgs++
+		}
+	}
+	if rest := envs % m.per; rest != 0 {
+		r.publish(js, "mbox."+strconv.Itoa(msgs%mapPartitions), body[:rest*(mapEnvSize+mapEnvFrame)], msgs)
+		msgs++
+	}
+	r.published(msgs)
+	select {
+	case <-r.done:
+	case <-time.After(mapTimeout):
+		r.mu.Lock()
+		gone := r.gone
+		r.mu.Unlock()
+		b.Fatalf("after %v, %d of %d messages removed", mapTimeout, gone, msgs)
+	}
+	wall, cpu := time.Since(t0), proc.cpu(b)-cpu0
+	r.mu.Lock()
+	err = r.err
+	r.mu.Unlock()
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportMapping(b, r, envs, msgs, wall, cpu)
+}
+
+// reportMapping reports a run's figures per envelope.
+func reportMapping(b *testing.B, r *mappingRun, envs, msgs int, wall, cpu time.Duration) {
+	r.mu.Lock()
+	lat := slices.Clone(r.lat)
+	r.mu.Unlock()
+	if len(lat) != msgs {
+		b.Fatalf("%d PubAcks for %d messages", len(lat), msgs)
+	}
+	slices.Sort(lat)
+	p99 := lat[min(len(lat)-1, len(lat)*99/100)]
+	b.ReportMetric(float64(envs)/wall.Seconds(), "env/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(envs), "nats-cpu-us/env")
+	b.ReportMetric(float64(p99.Microseconds())/1000, "pub-p99-ms")
+	b.ReportMetric(float64(msgs), "msgs")
+	if info, err := r.stream.Info(context.Background()); err == nil && info.State.Msgs != 0 {
+		b.Logf("%d messages still in the stream at the end", info.State.Msgs)
+	}
+}
