@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -217,6 +218,9 @@ func (r *mappingRun) setup(tb testing.TB, js jetstream.JetStream, replicas int) 
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), mapTimeout)
 	defer cancel()
+	if err := js.DeleteStream(ctx, mapStream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		tb.Fatalf("deleting the last run's stream: %v", err)
+	}
 	var err error
 	if r.stream, err = js.CreateStream(ctx, r.m.streamConfig(replicas)); err != nil {
 		tb.Fatalf("creating stream: %v", err)
@@ -254,86 +258,120 @@ func BenchmarkNATSMapping(b *testing.B) {
 	for _, nodes := range []int{1, 3} {
 		for _, m := range natsMappings() {
 			b.Run(fmt.Sprintf("nodes=%d/%s", nodes, m.name), func(b *testing.B) {
-				benchMapping(b, nodes, m)
+				proc, urls := startNATSProc(b, nodes)
+				res := runMapping(b, proc, urls, nodes, m, b.Loop)
+				b.ReportMetric(float64(res.envs)/res.wall.Seconds(), "env/s")
+				b.ReportMetric(float64(res.cpu.Microseconds())/float64(res.envs), "nats-cpu-us/env")
+				b.ReportMetric(float64(res.p99.Microseconds())/1000, "pub-p99-ms")
+				b.ReportMetric(float64(res.msgs), "msgs")
 			})
 		}
 	}
 }
 
-func benchMapping(b *testing.B, nodes int, m natsMapping) {
-	proc, urls := startNATSProc(b, nodes)
+// TestNATSMappingSmall runs every mapping of [BenchmarkNATSMapping]
+// briefly on one NATS node: each message is acknowledged once, and
+// removed by its ack or its delete.
+func TestNATSMappingSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS process")
+	}
+	proc, urls := startNATSProc(t, 1)
+	for _, m := range natsMappings() {
+		t.Run(m.name, func(t *testing.T) {
+			const envs = 1000
+			n := 0
+			res := runMapping(t, proc, urls, 1, m, func() bool { n++; return n <= envs })
+			if want := (envs + m.per - 1) / m.per; res.envs != envs || res.msgs != want {
+				t.Errorf("%d envelopes in %d messages, want %d in %d", res.envs, res.msgs, envs, want)
+			}
+		})
+	}
+}
+
+// mappingResult is what a run of one mapping measured.
+type mappingResult struct {
+	envs, msgs int           // envelopes and stream messages published
+	wall, cpu  time.Duration // the run's time, and NATS's CPU time over it
+	p99        time.Duration // of the PubAcks
+}
+
+// runMapping publishes envelopes in mapping m while next says so, on
+// the NATS child proc at urls (replicas as given), and waits until every
+// message published is acknowledged or deleted. It makes the stream
+// afresh.
+func runMapping(tb testing.TB, proc *relayProc, urls []string, replicas int, m natsMapping, next func() bool) mappingResult {
+	tb.Helper()
 	nc, err := nats.Connect(strings.Join(urls, ","))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(nc.Close)
+	tb.Cleanup(nc.Close)
 	r := newMappingRun(m)
 	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(mapTimeout),
 		jetstream.WithPublishAsyncMaxPending(2*cap(r.window)), jetstream.WithPublishAsyncTimeout(mapTimeout),
 		jetstream.WithPublishAsyncAckHandler(r.pubAck), jetstream.WithPublishAsyncErrHandler(r.pubErr))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	r.setup(b, js, nodes)
-	body := make([]byte, m.per*mapEnvSize)
-	if m.per > 1 {
-		body = make([]byte, m.per*(mapEnvSize+mapEnvFrame))
+	r.setup(tb, js, replicas)
+	body := make([]byte, m.per*(mapEnvSize+mapEnvFrame))
+	if m.per == 1 {
+		body = body[:mapEnvSize]
 	}
 	for i := range body {
-		body[i] = byte(i * 7) // not compressible by a run-length coder; NATS does not compress anyway
+		body[i] = byte(i * 7) // content does not matter: NATS does not compress
 	}
-	cpu0, t0 := proc.cpu(b), time.Now()
-	envs, msgs := 0, 0
-	for b.Loop() {
-		envs++
+	cpu0, t0 := proc.cpu(tb), time.Now()
+	res := mappingResult{}
+	for next() {
+		res.envs++
 		switch {
 		case m.per == 1:
-			owner := envs % mapOwners
-			r.publish(js, fmt.Sprintf("mbox.%d.%d", owner%mapPartitions, owner), body, msgs)
-			msgs++
-		case envs%m.per == 0:
-			r.publish(js, "mbox."+strconv.Itoa(msgs%mapPartitions), body, msgs)
-			msgs++
+			owner := res.envs % mapOwners
+			r.publish(js, fmt.Sprintf("mbox.%d.%d", owner%mapPartitions, owner), body, res.msgs)
+			res.msgs++
+		case res.envs%m.per == 0:
+			r.publish(js, "mbox."+strconv.Itoa(res.msgs%mapPartitions), body, res.msgs)
+			res.msgs++
 		}
 	}
-	if rest := envs % m.per; rest != 0 {
-		r.publish(js, "mbox."+strconv.Itoa(msgs%mapPartitions), body[:rest*(mapEnvSize+mapEnvFrame)], msgs)
-		msgs++
+	if rest := res.envs % m.per; rest != 0 {
+		r.publish(js, "mbox."+strconv.Itoa(res.msgs%mapPartitions), body[:rest*(mapEnvSize+mapEnvFrame)], res.msgs)
+		res.msgs++
 	}
-	r.published(msgs)
+	r.published(res.msgs)
+	r.wait(tb)
+	res.wall, res.cpu = time.Since(t0), proc.cpu(tb)-cpu0
+	res.p99 = r.p99(tb, res.msgs)
+	return res
+}
+
+// wait waits until the run is over, and fails the test if it failed.
+func (r *mappingRun) wait(tb testing.TB) {
+	tb.Helper()
 	select {
 	case <-r.done:
 	case <-time.After(mapTimeout):
-		r.mu.Lock()
-		gone := r.gone
-		r.mu.Unlock()
-		b.Fatalf("after %v, %d of %d messages removed", mapTimeout, gone, msgs)
+		r.fail(fmt.Errorf("transport: not every message removed within %v", mapTimeout))
 	}
-	wall, cpu := time.Since(t0), proc.cpu(b)-cpu0
 	r.mu.Lock()
-	err = r.err
-	r.mu.Unlock()
-	if err != nil {
-		b.Fatal(err)
+	defer r.mu.Unlock()
+	if r.err != nil {
+		tb.Fatalf("%v (%d of %d messages removed)", r.err, r.gone, r.want)
 	}
-	reportMapping(b, r, envs, msgs, wall, cpu)
 }
 
-// reportMapping reports a run's figures per envelope.
-func reportMapping(b *testing.B, r *mappingRun, envs, msgs int, wall, cpu time.Duration) {
+// p99 returns the 99th percentile of the PubAck latencies, after
+// checking there was one for each of msgs messages.
+func (r *mappingRun) p99(tb testing.TB, msgs int) time.Duration {
+	tb.Helper()
 	r.mu.Lock()
 	lat := slices.Clone(r.lat)
 	r.mu.Unlock()
-	if len(lat) != msgs {
-		b.Fatalf("%d PubAcks for %d messages", len(lat), msgs)
+	if len(lat) != msgs || msgs == 0 {
+		tb.Fatalf("%d PubAcks for %d messages", len(lat), msgs)
 	}
 	slices.Sort(lat)
-	p99 := lat[min(len(lat)-1, len(lat)*99/100)]
-	b.ReportMetric(float64(envs)/wall.Seconds(), "env/s")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(envs), "nats-cpu-us/env")
-	b.ReportMetric(float64(p99.Microseconds())/1000, "pub-p99-ms")
-	b.ReportMetric(float64(msgs), "msgs")
-	if info, err := r.stream.Info(context.Background()); err == nil && info.State.Msgs != 0 {
-		b.Logf("%d messages still in the stream at the end", info.State.Msgs)
-	}
+	return lat[min(len(lat)-1, len(lat)*99/100)]
 }
