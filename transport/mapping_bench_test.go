@@ -84,28 +84,29 @@ func (m natsMapping) consumerConfig(p, replicas int) jetstream.ConsumerConfig {
 // mappingRun is one run of BenchmarkNATSMapping: what was published,
 // and what has been removed again.
 type mappingRun struct {
-	m      natsMapping
-	window chan struct{}      // a slot per stream message awaiting its PubAck
-	acks   chan jetstream.Msg // delivered messages to acknowledge (work queue)
-	del    chan uint64        // stored messages to delete (limits)
-	stream jetstream.Stream   // set before the first publish
-	ctx    context.Context    // ends the workers
-	stop   context.CancelFunc // ends ctx
-	wg     sync.WaitGroup     // the workers
-	mu     sync.Mutex         // guards what follows
-	sentAt map[*nats.Msg]time.Time
-	lat    []time.Duration // PubAck latency per stream message
-	gone   int             // messages acknowledged or deleted
-	want   int             // messages published; -1 while publishing
-	err    error           // the first failure
-	once   sync.Once       // closes done
-	done   chan struct{}   // closed when want messages are gone, or on a failure
+	m           natsMapping
+	window      chan struct{}      // a slot per stream message awaiting its PubAck
+	acks        chan jetstream.Msg // delivered messages to acknowledge (work queue)
+	del         chan uint64        // stored messages to delete (limits)
+	stream      jetstream.Stream   // set before the first publish
+	ctx         context.Context    // ends the workers
+	stop        context.CancelFunc // ends ctx
+	wg          sync.WaitGroup     // the workers
+	mu          sync.Mutex         // guards what follows
+	sentAt      map[*nats.Msg]time.Time
+	consumeErrs map[string]int  // what the consumers reported, counted
+	lat         []time.Duration // PubAck latency per stream message
+	gone        int             // messages acknowledged or deleted
+	want        int             // messages published; -1 while publishing
+	err         error           // the first failure
+	ended       bool            // done is closed
+	done        chan struct{}   // closed when want messages are gone, or on a failure
 }
 
 func newMappingRun(m natsMapping) *mappingRun {
 	r := &mappingRun{m: m, window: make(chan struct{}, max(1, mapWindow/m.per)),
 		acks: make(chan jetstream.Msg, 1<<16), del: make(chan uint64, 1<<16),
-		sentAt: make(map[*nats.Msg]time.Time), want: -1, done: make(chan struct{})}
+		sentAt: make(map[*nats.Msg]time.Time), consumeErrs: make(map[string]int), want: -1, done: make(chan struct{})}
 	r.ctx, r.stop = context.WithCancel(context.Background())
 	return r
 }
@@ -116,8 +117,8 @@ func (r *mappingRun) fail(err error) {
 	if r.err == nil {
 		r.err = err
 	}
+	r.endLocked()
 	r.mu.Unlock()
-	r.once.Do(func() { close(r.done) })
 }
 
 // removed counts one message acknowledged or deleted.
@@ -138,8 +139,35 @@ func (r *mappingRun) published(n int) {
 
 func (r *mappingRun) checkLocked() {
 	if r.want >= 0 && r.gone >= r.want {
-		r.once.Do(func() { close(r.done) })
+		r.endLocked()
 	}
+}
+
+// endLocked ends the run, or its warm-up round (r.mu held).
+func (r *mappingRun) endLocked() {
+	if !r.ended {
+		r.ended = true
+		close(r.done)
+	}
+}
+
+// again starts the run proper after its warm-up round, which must have
+// ended without a failure.
+func (r *mappingRun) again(tb testing.TB) {
+	tb.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		tb.Fatal(r.err)
+	}
+	r.gone, r.want, r.lat, r.ended, r.done = 0, -1, nil, false, make(chan struct{})
+}
+
+// endedCh returns the channel closed when the run (or round) ends.
+func (r *mappingRun) endedCh() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.done
 }
 
 // pubAck is the publisher's ack handler: it takes the latency, frees a
@@ -170,7 +198,7 @@ func (r *mappingRun) pubErr(_ jetstream.JetStream, m *nats.Msg, err error) {
 func (r *mappingRun) publish(js jetstream.JetStream, subject string, body []byte, id int) {
 	select {
 	case r.window <- struct{}{}:
-	case <-r.done:
+	case <-r.endedCh():
 		return
 	}
 	m := &nats.Msg{Subject: subject, Data: body, Header: nats.Header{}}
@@ -236,7 +264,12 @@ func (r *mappingRun) setup(tb testing.TB, js jetstream.JetStream, replicas int) 
 		if err != nil {
 			tb.Fatalf("creating consumer %d: %v", p, err)
 		}
-		cc, err := cons.Consume(func(m jetstream.Msg) { r.acks <- m }, jetstream.PullMaxMessages(4096))
+		cc, err := cons.Consume(func(m jetstream.Msg) { r.acks <- m }, jetstream.PullMaxMessages(4096),
+			jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+				r.mu.Lock()
+				r.consumeErrs[err.Error()]++
+				r.mu.Unlock()
+			}))
 		if err != nil {
 			tb.Fatalf("consuming partition %d: %v", p, err)
 		}
@@ -322,6 +355,7 @@ func runMapping(tb testing.TB, proc *relayProc, urls []string, replicas int, m n
 	for i := range body {
 		body[i] = byte(i * 7) // content does not matter: NATS does not compress
 	}
+	r.warmUp(tb, js, body)
 	cpu0, t0 := proc.cpu(tb), time.Now()
 	res := mappingResult{}
 	for next() {
@@ -344,14 +378,40 @@ func runMapping(tb testing.TB, proc *relayProc, urls []string, replicas int, m n
 	r.wait(tb)
 	res.wall, res.cpu = time.Since(t0), proc.cpu(tb)-cpu0
 	res.p99 = r.p99(tb, res.msgs)
+	r.mu.Lock()
+	for e, n := range r.consumeErrs {
+		tb.Logf("consumers reported (warm-up included) %d times: %s", n, e)
+	}
+	r.mu.Unlock()
 	return res
+}
+
+// warmUp publishes one message per partition and waits until each is
+// removed: every partition is served once it returns.
+//
+// Why: a consumer just made in a cluster may have its first pull refused
+// (no responders, before every node knows its leader) and pull again only
+// once it misses a heartbeat, half a minute later. That would be
+// counted in the run.
+func (r *mappingRun) warmUp(tb testing.TB, js jetstream.JetStream, body []byte) {
+	tb.Helper()
+	for p := range mapPartitions {
+		subject := "mbox." + strconv.Itoa(p)
+		if r.m.per == 1 {
+			subject += "." + strconv.Itoa(p) // owner p is in partition p
+		}
+		r.publish(js, subject, body, -1-p)
+	}
+	r.published(mapPartitions)
+	r.wait(tb)
+	r.again(tb)
 }
 
 // wait waits until the run is over, and fails the test if it failed.
 func (r *mappingRun) wait(tb testing.TB) {
 	tb.Helper()
 	select {
-	case <-r.done:
+	case <-r.endedCh():
 	case <-time.After(mapTimeout):
 		r.fail(fmt.Errorf("transport: not every message removed within %v", mapTimeout))
 	}
