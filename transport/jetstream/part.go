@@ -127,6 +127,16 @@ func (s *Store) consumerConfig(n int) jetstream.ConsumerConfig {
 	}
 }
 
+// pullExpiry is how long a partition consumer's pull request lasts. nats.go
+// asks for heartbeats every half of it, and pulls again when two are
+// missed. Why short (nats.go's default is 30 s): a pull can be lost,
+// typically the first one after the consumer is made in a cluster, when the
+// front end's NATS node does not yet know the new consumer leader's interest
+// ("no responders"); nothing is delivered to the partition until the next
+// pull, and acks wait for their envelopes' delivery meanwhile
+// (BenchmarkNATSMapping saw 25 s stalls with the default).
+const pullExpiry = 3 * time.Second
+
 // startPartition makes the partition's consumer afresh, so that every
 // envelope still stored (also those a dead holder had pulled) is
 // delivered here, indexes the backlog, then serves.
@@ -147,7 +157,7 @@ func (s *Store) startPartition(p *part) {
 	p.want = cons.CachedInfo().NumPending
 	p.mu.Unlock()
 	s.log.Debug("took partition", "partition", p.n, "backlog", p.want)
-	cc, err := cons.Consume(p.delivered, jetstream.PullMaxMessages(4096),
+	cc, err := cons.Consume(p.delivered, jetstream.PullMaxMessages(4096), jetstream.PullExpiry(pullExpiry),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			if !errors.Is(err, jetstream.ErrNoHeartbeat) {
 				s.log.Debug("consuming", "partition", p.n, "err", err)
