@@ -5,16 +5,18 @@
 //
 // # What is where
 //
-//   - Envelopes: one work-queue stream, RATCHAT_MBOX, file storage,
-//     [Config.Replicas], MaxAge = [Config.Retention], subjects
-//     mbox.<partition>.<owner>, at most MaxEnvelopes per subject with
-//     discard-new per subject (a full mailbox refuses a deposit, nothing
-//     is dropped), deduplication by Nats-Msg-Id (a hash of the owner and
-//     the envelope) over two minutes. An
-//     envelope's id is its stream sequence, so ids increase per owner and
-//     are never reused. Headers carry the time received (the front end's
-//     clock, as the SQLite store keeps it), the token quota it counts
-//     against and, for a deposit with a lifetime, Nats-TTL.
+//   - Envelopes: one work-queue stream, RATCHAT_SEGMENTS, file storage,
+//     [Config.Replicas], MaxAge = [Config.Retention], in segments
+//     (segment.go): one stream message per group commit of a partition,
+//     on seg.<partition>.s, its envelopes' bodies one after another and a
+//     table of them (owner, quota, size, time received, lifetime, deposit
+//     id) in a header. An envelope's id is its segment's stream sequence
+//     times 256 plus its place in the table, so ids increase per owner
+//     and are never reused. Acknowledgements of envelopes are ack
+//     records, on seg.<partition>.a. Why segments and not a message per
+//     envelope: JetStream's cost is per message (in R3, 277-310 µs of
+//     NATS CPU an envelope as one message each; 82-90 at 8 to a
+//     segment: BenchmarkNATSMapping, docs/BENCHMARKS.md).
 //   - Owner records (created, last seen): bucket ratchat_owners. Tokens
 //     and prekeys, one record each per owner, and the home identity:
 //     bucket ratchat_keys. Partition leases and front-end presence:
@@ -30,23 +32,34 @@
 // count and gives up any beyond.
 //
 // The holder of a partition owns its consumer: a durable pull consumer
-// filtered to mbox.<partition>.*, explicit ack, headers only, no limit
-// on pending acks, an ack wait longer than the retention. On taking a
+// filtered to seg.<partition>.*, explicit ack, headers only, no limit on
+// pending acks, an ack wait longer than the retention. On taking a
 // partition the holder deletes and recreates it, so that it is delivered
-// every envelope still stored, also those a dead holder had pulled; from
-// those it builds an index (sequence, owner, size, quota, time; no
-// bodies) and only then serves. The index makes quotas and acks exact:
+// every segment and ack record still stored, also those a dead holder
+// had pulled; from the segments' tables it builds an index (id, owner,
+// size, quota, time, place in its segment; no bodies), applies the ack
+// records, and only then serves. The index makes quotas and acks exact:
 //
 //   - Deposits go to the holder (directly, or from another front end as a
 //     request on rc.<partition>). Its one writer goroutine checks each
-//     against the mailbox's and the token's quotas, publishes all it has
-//     queued asynchronously and waits for their acknowledgements together
-//     (group commit: the stream's write, fsync and replication are shared
-//     by the batch), then answers each and offers it to its owner.
-//   - Acks and expiry delete by acknowledging to the consumer (a double
-//     ack, all of a batch sent before the first confirmation is awaited):
-//     on a work-queue stream, an acknowledged message is gone. There is no
-//     API request per message.
+//     against the mailbox's and the token's quotas (the holder alone
+//     enforces them: NATS sees one subject per partition), packs what it
+//     has queued into one segment per partition (a deposit with a
+//     lifetime alone, with the segment's Nats-TTL), publishes them all
+//     asynchronously and waits for their acknowledgements together
+//     (group commit), then answers each and offers it to its owner. A
+//     deposit asked again (by a front end after its holder moved) is
+//     answered with the first one's id while the index remembers it (two
+//     minutes); a segment published again is one, by its Nats-Msg-Id.
+//   - An Ack is written as an ack record in the writer's next group
+//     commit, and answered once that is stored: a later holder, applying
+//     the record, does not push those envelopes again. A segment left
+//     with nothing is acknowledged to the consumer, which deletes it from
+//     the work-queue stream, and so is an ack record once every segment
+//     it names is gone. Expiry is written the same way.
+//   - Catch-up reads ([Store.Pending]) ask the holder where the owner's
+//     envelopes are, and read those segments with direct gets, which any
+//     replica answers.
 //   - Token changes go to the holder too, the one writer of the token
 //     record it checks deposits against.
 //
@@ -56,15 +69,11 @@
 // a lease round, and read again from the keys bucket on its next deposit.
 // So a front end's memory follows the mailboxes in use and the envelopes
 // stored, not all the mailboxes there are (BenchmarkRelayMailboxes in
-// transport: 1,000 and 100,000 mailboxes, docs/BENCHMARKS.md). An
-// acknowledgement that arrived before the consumer delivered its envelope
-// waits for that delivery; if the partition moves meanwhile, it is asked
-// again of the next holder.
+// transport: 1,000 and 100,000 mailboxes, docs/BENCHMARKS.md).
 //
 // A request to a partition nobody serves (a holder dead, or starting)
 // waits for the leases to change and is asked again; each try has its own
-// timeout of two lease TTLs. A deposit asked again has the same
-// Nats-Msg-Id, so it is stored once.
+// timeout of two lease TTLs. A deposit asked again is stored once (above).
 //
 // Why one consumer per partition and not per mailbox or per connected
 // owner: ../shared/relay-anchor measured the latter at 60-130 KB and an
@@ -91,8 +100,6 @@
 // subjects: no JetStream state per owner). Why not route owners to the
 // holder's front end: any front end can then serve any owner, behind any
 // load balancer, and an owner's connection survives its partition moving.
-// Catch-up reads ([Store.Pending]) are one batched direct get by subject,
-// from any front end.
 //
 // # Differences from the SQLite store
 //
@@ -114,19 +121,27 @@
 //   - A live offer can be late or missed in a cluster, when the holder's
 //     NATS node has not yet learnt of a subscription made a moment before
 //     on another, or around a partition move (an offer older than the
-//     last pushed is skipped by the pusher); and a catch-up read, which
-//     any replica answers, may not yet see an envelope just stored whose
-//     offer came before the subscription: the envelope stays stored,
+//     last pushed is skipped by the pusher); and a catch-up read may miss
+//     an envelope stored just after it whose offer came before the
+//     subscription: the envelope stays stored,
 //     and the home, which reads each connected owner's mailbox again every
 //     [Config.ResyncEvery] ([mailbox.Resyncer]), pushes it then. Nothing
 //     is lost, and nothing waits for the owner to reconnect.
-//   - An Ack right after a deposit may find the envelope not yet
-//     delivered to the consumer: it is acknowledged as it arrives, and a
-//     Pending in between may still return it (delivery is at-least-once
-//     in both stores; clients drop duplicates by id).
+//   - A Pending while an Ack of the same envelopes is being stored may
+//     still return them (delivery is at-least-once in both stores;
+//     clients drop duplicates by id).
+//   - Storage: a segment stays until every envelope in it is
+//     acknowledged, expired or past the retention, so one owner who does
+//     not fetch keeps the segments of its envelopes (and the ack records
+//     naming them) stored, with the others' acknowledged envelopes in
+//     them. The holder's quotas count only what is not acknowledged.
+//   - A segment whose publish went unanswered is answered "ask again";
+//     if it was stored after all, and its deposits are asked again before
+//     the consumer delivers it, they are stored twice (a rare duplicate,
+//     which clients drop only if the ids agree: here they do not).
 //   - Per-message TTL: a deposit with a lifetime (the wire's
 //     TokenDepositTTL, for disappearing messages) is published with a
-//     Nats-TTL header of its seconds, rounded up (the stream has
+//     Nats-TTL header of its seconds, rounded up, in a segment of its own (the stream has
 //     AllowMsgTTL), and NATS deletes it by itself once that has passed,
 //     on its own clock and schedule (within about a second in our tests).
 //     Nobody tells the holder, so its index keeps each such envelope's
@@ -140,7 +155,9 @@
 //     front end's holder as its own request op, which a front end from
 //     before lifetimes refuses rather than misreads.
 //   - The same envelope deposited twice within two minutes is stored once
-//     and both deposits are answered with its id (in SQLite, twice): that
-//     is how a client's retry after its front end died is not stored
-//     twice. Sealed envelopes are randomized, so only a retry repeats one.
+//     and both deposits are answered with its id (in SQLite, twice), while
+//     the holder's index remembers it (a new holder remembers what its
+//     segments still hold): that is how a client's retry after its front
+//     end died is not stored twice. Sealed envelopes are randomized, so
+//     only a retry repeats one.
 package jetstream

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"ratchat/keys"
 	"ratchat/transport/mailbox"
@@ -231,16 +230,15 @@ func (s *Store) heldParts() []*part {
 	return out
 }
 
-// directGet is a batched direct get request ($JS.API.DIRECT.GET).
+// directGet is a direct get request ($JS.API.DIRECT.GET).
 type directGet struct {
-	Seq       uint64 `json:"seq"`
-	NextBySub string `json:"next_by_subj"`
-	Batch     int    `json:"batch"`
+	Seq uint64 `json:"seq"`
 }
 
-// Pending implements [mailbox.Backend]: it reads owner's envelopes from
-// the stream, by subject, in one batched direct get; any front end can.
-// It skips those past their lifetime that NATS has not deleted yet.
+// Pending implements [mailbox.Backend]: the holder's index says which
+// segments hold owner's envelopes, and this front end reads those
+// segments from the stream (a direct get each, which any replica
+// answers). It skips those past their lifetime.
 func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64, notBefore time.Time, limit int) ([]mailbox.Envelope, error) {
 	if s.isClosed() {
 		return nil, mailbox.ErrClosed
@@ -271,54 +269,85 @@ func (s *Store) Pending(ctx context.Context, owner keys.PublicKey, after uint64,
 // pendingTries bounds Pending's tries when no node answers.
 const pendingTries = 4
 
-// pendingOnce is one try of Pending: one batched direct get.
+// pendingOnce is one try of Pending: where the envelopes are, from the
+// holder, then their segments.
 func (s *Store) pendingOnce(ctx context.Context, owner keys.PublicKey, after uint64, notBefore time.Time, limit int) ([]mailbox.Envelope, error) {
-	subject := envelopeSubject(partition(owner, s.cfg.Partitions), owner)
-	req, _ := json.Marshal(directGet{Seq: after + 1, NextBySub: subject, Batch: limit})
-	// At most limit envelopes and the batch's end come back.
-	inbox, answers, done := s.replies.open(limit + 1)
-	defer done()
-	if err := s.nc.PublishRequest("$JS.API.DIRECT.GET."+streamName, inbox, req); err != nil {
-		return nil, fmt.Errorf("jetstream: reading envelopes: %w", err)
+	r, err := s.call(partition(owner, s.cfg.Partitions), &request{op: opPending, owner: owner, after: after,
+		now: notBefore, limit: uint32(min(limit, maxIDs))})
+	if err == nil {
+		err = r.err
 	}
-	var out []mailbox.Envelope
-	now := time.Now()
-	for {
+	if err != nil || len(r.locs) == 0 {
+		return nil, err
+	}
+	var seqs []uint64
+	for _, l := range r.locs {
+		if seq, _ := segmentOf(l.id); len(seqs) == 0 || seqs[len(seqs)-1] != seq {
+			seqs = append(seqs, seq)
+		}
+	}
+	data, err := s.readSegments(ctx, seqs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mailbox.Envelope, 0, len(r.locs))
+	for _, l := range r.locs {
+		seq, _ := segmentOf(l.id)
+		d, ok := data[seq]
+		if !ok {
+			continue // acknowledged and deleted meanwhile
+		}
+		end := uint64(l.offset) + uint64(l.length)
+		if end > uint64(len(d)) {
+			return nil, fmt.Errorf("%w: envelope %d beyond its segment's data", ErrRecord, l.id)
+		}
+		out = append(out, mailbox.Envelope{ID: l.id, Received: msTime(l.received), Body: d[l.offset:end:end]})
+	}
+	return out, nil
+}
+
+// readSegments reads segments by stream sequence, all asked at once: the
+// data of each still stored.
+func (s *Store) readSegments(ctx context.Context, seqs []uint64) (map[uint64][]byte, error) {
+	type wait struct {
+		seq     uint64
+		answers <-chan *nats.Msg
+		done    func()
+	}
+	waits := make([]wait, len(seqs))
+	defer func() {
+		for _, w := range waits {
+			if w.done != nil {
+				w.done()
+			}
+		}
+	}()
+	for i, seq := range seqs {
+		inbox, answers, done := s.replies.open(1)
+		waits[i] = wait{seq, answers, done}
+		req, _ := json.Marshal(directGet{Seq: seq})
+		if err := s.nc.PublishRequest("$JS.API.DIRECT.GET."+streamName, inbox, req); err != nil {
+			return nil, fmt.Errorf("jetstream: reading envelopes: %w", err)
+		}
+	}
+	out := make(map[uint64][]byte, len(seqs))
+	for _, w := range waits {
 		var m *nats.Msg
 		select {
-		case m = <-answers:
+		case m = <-w.answers:
 		case <-ctx.Done():
 			return nil, fmt.Errorf("jetstream: reading envelopes: %w", ctx.Err())
 		}
 		switch m.Header.Get("Status") {
 		case "":
-		case "404", "204": // none, or the end of the batch
-			return out, nil
+			out[w.seq] = m.Data
+		case "404": // deleted: its envelopes were acknowledged
 		case "503": // no responders
 			return nil, fmt.Errorf("jetstream: reading envelopes: %w", mailbox.ErrUnavailable)
 		default:
 			return nil, fmt.Errorf("jetstream: reading envelopes: status %s %s", m.Header.Get("Status"),
 				m.Header.Get("Description"))
 		}
-		e, err := storedEnvelope(m)
-		if err != nil {
-			return nil, err
-		}
-		if !e.Received.Before(notBefore) && !expired(expiresAt(m.Header, e.Received.UnixMilli()), now) {
-			out = append(out, e)
-		}
 	}
-}
-
-// storedEnvelope reads an envelope from a direct get answer.
-func storedEnvelope(m *nats.Msg) (mailbox.Envelope, error) {
-	seq, err := strconv.ParseUint(m.Header.Get(jetstream.SequenceHeader), 10, 64)
-	if err != nil || seq == 0 {
-		return mailbox.Envelope{}, fmt.Errorf("%w: envelope without a sequence", ErrRecord)
-	}
-	ms, err := strconv.ParseInt(m.Header.Get(hdrReceived), 10, 64)
-	if err != nil {
-		return mailbox.Envelope{}, fmt.Errorf("%w: envelope without a time", ErrRecord)
-	}
-	return mailbox.Envelope{ID: seq, Received: msTime(ms), Body: m.Data}, nil
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -89,6 +90,9 @@ func (s *Store) handle(p *part, r *request) reply {
 		return reply{err: err, a: uint64(n)}
 	case opAddTokens, opRevokeTokens:
 		return reply{err: s.tokensLocal(p, r)}
+	case opPending:
+		s.pruneExpired(p)
+		return reply{locs: p.locate(r.owner, r.after, r.now.UnixMilli(), int(r.limit))}
 	case opUsage:
 		s.pruneExpired(p)
 		b, err := s.lockBox(p, r.owner)
@@ -102,88 +106,86 @@ func (s *Store) handle(p *part, r *request) reply {
 	return reply{err: fmt.Errorf("%w: op %d", ErrRecord, r.op)}
 }
 
-// ackLocal deletes owner's envelopes with these ids by acknowledging them
-// to the partition's consumer (an envelope the consumer has not delivered
-// yet is acknowledged as it arrives), and says how many there were.
-func (s *Store) ackLocal(p *part, owner keys.PublicKey, ids []uint64) (int, error) {
-	n := 0
-	var replies []string
-	gone := map[uint64]*entry{}
+// locate lists where owner's envelopes with ids above after, received at
+// or after notBefore (ms), are: at most limit, in id order.
+func (p *part) locate(owner keys.PublicKey, after uint64, notBefore int64, limit int) []location {
 	p.mu.Lock()
-	for _, id := range ids {
-		e := p.bySeq[id]
-		if e == nil || e.acked || e.owner != owner {
+	defer p.mu.Unlock()
+	b := p.boxes[owner]
+	if b == nil {
+		return nil
+	}
+	var out []location
+	i, _ := slices.BinarySearch(b.ids, after+1)
+	for ; i < len(b.ids) && len(out) < limit; i++ {
+		e := p.byID[b.ids[i]]
+		if e == nil || e.received < notBefore {
 			continue
 		}
-		n++
-		gone[id] = e
-		replies = p.remove(id, e, replies)
+		out = append(out, location{id: b.ids[i], received: e.received, offset: uint32(e.offset), length: uint32(e.size)})
 	}
-	p.mu.Unlock()
-	if err := s.ackAll(replies); err != nil {
-		p.restore(gone)
-		s.log.Warn("acknowledging", "partition", p.n, "err", err)
-		return 0, errRetry
-	}
-	return n, s.awaitLate(p, gone)
+	return out
 }
 
-// awaitLate waits until the envelopes acknowledged before the consumer
-// delivered them are deleted, so that an Ack that returned has deleted.
-// If the partition stops being served here meanwhile (it moved), their
-// deliveries will not come here: it returns errRetry, and the request is
-// asked again of the next holder, whose consumer delivers them anew.
-func (s *Store) awaitLate(p *part, gone map[uint64]*entry) error {
-	ctx, cancel := s.opCtx()
-	defer cancel()
-	for _, e := range gone {
-		if e.ackDone == nil {
-			continue
-		}
-		select {
-		case <-e.ackDone:
-		case <-p.done:
-			return errRetry
-		case <-ctx.Done():
-			return fmt.Errorf("jetstream: awaiting the delivery of envelopes acknowledged early: %w", ctx.Err())
+// ackLocal deletes owner's envelopes with these ids, and says how many
+// there were: it records them as acknowledged in an ack record (stored
+// before it returns, so that a later holder does not push them again),
+// takes them out of the index, and acknowledges to the consumer the
+// segments left with nothing, which deletes them.
+func (s *Store) ackLocal(p *part, owner keys.PublicKey, ids []uint64) (int, error) {
+	var acked []uint64
+	p.mu.Lock()
+	for _, id := range ids {
+		if e := p.byID[id]; e != nil && e.owner == owner {
+			acked = append(acked, id)
 		}
 	}
+	p.mu.Unlock()
+	if len(acked) == 0 {
+		return 0, nil
+	}
+	if err := s.forget(p, acked); err != nil {
+		return 0, err
+	}
+	return len(acked), nil
+}
+
+// forget records ids as acknowledged, then takes them out of partition
+// p's index and deletes the segments they leave empty.
+func (s *Store) forget(p *part, ids []uint64) error {
+	for rest := ids; len(rest) > 0; {
+		chunk := rest[:min(len(rest), maxAckRecord)]
+		rest = rest[len(chunk):]
+		if err := s.w.recordAcks(p.n, chunk); err != nil {
+			return err
+		}
+	}
+	var replies []string
+	p.mu.Lock()
+	for _, id := range ids {
+		if e := p.byID[id]; e != nil {
+			replies = p.removeEntry(id, e, replies)
+		}
+	}
+	p.mu.Unlock()
+	go s.ackConsumed(p, replies)
 	return nil
 }
 
-// restore puts back in the index the envelopes whose acknowledgement
-// failed (some may be deleted even so: the index counts them until the
-// partition is next taken, and the stream's own limit is the backstop).
-func (p *part) restore(gone map[uint64]*entry) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for seq, e := range gone {
-		if e.acked { // not delivered yet: it is acknowledged on arrival
-			continue
-		}
-		if _, ok := p.bySeq[seq]; !ok {
-			p.bySeq[seq] = e
-			p.count(e, 1)
-		}
+// ackConsumed acknowledges segments and ack records with nothing left to
+// the consumer, which deletes them. A failure leaves them stored, and
+// the ack records say what of them is gone: the partition's next holder
+// acknowledges them.
+func (s *Store) ackConsumed(p *part, replies []string) {
+	if err := s.ackAll(replies); err != nil {
+		s.log.Warn("deleting consumed segments", "partition", p.n, "err", err)
 	}
 }
 
-// remove takes an envelope out of the index and its usage, returning the
-// ack subjects to send with its own added (p.mu held).
-func (p *part) remove(seq uint64, e *entry, replies []string) []string {
-	p.count(e, -1)
-	if e.reply == "" {
-		e.acked, e.ackDone = true, make(chan struct{})
-		return replies
-	}
-	delete(p.bySeq, seq)
-	return append(replies, e.reply)
-}
-
-// ackAll acknowledges delivered envelopes, which deletes them from the
+// ackAll acknowledges delivered messages, which deletes them from the
 // work-queue stream, and waits for the server to confirm each (a double
-// ack: an Ack that returned has deleted). They go out together and are
-// confirmed together: one round trip for a batch.
+// ack). They go out together and are confirmed together: one round trip
+// for a batch.
 func (s *Store) ackAll(replies []string) error {
 	if len(replies) == 0 {
 		return nil
@@ -251,24 +253,33 @@ func (s *Store) expireLocal(p *part, cutoff int64, owner *keys.PublicKey) (n int
 	if owner == nil {
 		n, size = s.pruneExpired(p)
 	}
-	var replies []string
-	gone := map[uint64]*entry{}
+	var ids []uint64
 	p.mu.Lock()
-	for seq, e := range p.bySeq {
-		if e.acked || (owner == nil && e.received >= cutoff) || (owner != nil && e.owner != *owner) {
-			continue
-		}
-		n++
-		size += e.size
-		gone[seq] = e
-		replies = p.remove(seq, e, replies)
-	}
 	if owner != nil {
-		delete(p.boxes, *owner)
+		if b := p.boxes[*owner]; b != nil {
+			ids = slices.Clone(b.ids)
+		}
+	} else {
+		for id, e := range p.byID {
+			if e.received < cutoff {
+				ids = append(ids, id)
+			}
+		}
+	}
+	for _, id := range ids {
+		size += p.byID[id].size
 	}
 	p.mu.Unlock()
-	if err := s.ackAll(replies); err != nil {
-		return n, size, err
+	n += len(ids)
+	if len(ids) > 0 {
+		if err := s.forget(p, ids); err != nil {
+			return n, size, err
+		}
 	}
-	return n, size, s.awaitLate(p, gone)
+	if owner != nil {
+		p.mu.Lock()
+		delete(p.boxes, *owner)
+		p.mu.Unlock()
+	}
+	return n, size, nil
 }

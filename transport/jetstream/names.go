@@ -12,10 +12,15 @@ import (
 // Names of the stream, buckets, consumers and subjects. Why constants: a
 // relay's front ends of any version must agree on them.
 const (
-	// streamName is the work-queue stream holding every envelope.
-	streamName = "RATCHAT_MBOX"
-	// subjectPrefix starts an envelope's subject, mbox.<partition>.<owner>.
-	subjectPrefix = "mbox."
+	// streamName is the work-queue stream holding every envelope, in
+	// segments (segment.go).
+	streamName = "RATCHAT_SEGMENTS"
+	// subjectPrefix starts a partition's subjects: seg.<partition>.s for
+	// its segments, seg.<partition>.a for its ack records. (Not mbox.:
+	// the stream of a message per envelope, before segments, had those.)
+	subjectPrefix = "seg."
+	segmentSuffix = ".s"
+	ackSuffix     = ".a"
 	// bucketOwners holds one record per mailbox: o.<partition>.<owner>.
 	bucketOwners = "ratchat_owners"
 	// bucketKeys holds tokens (t.<partition>.<owner>), prekeys
@@ -56,10 +61,11 @@ func partition(owner keys.PublicKey, n int) int {
 // ownerHex is the owner's key as it appears in subjects and keys.
 func ownerHex(owner keys.PublicKey) string { return hex.EncodeToString(owner[:]) }
 
-// envelopeSubject is the subject of owner's envelopes.
-func envelopeSubject(p int, owner keys.PublicKey) string {
-	return subjectPrefix + strconv.Itoa(p) + "." + ownerHex(owner)
-}
+// segmentSubject is the subject of partition p's segments.
+func segmentSubject(p int) string { return subjectPrefix + strconv.Itoa(p) + segmentSuffix }
+
+// ackSubject is the subject of partition p's ack records.
+func ackSubject(p int) string { return subjectPrefix + strconv.Itoa(p) + ackSuffix }
 
 // partitionKey names a partition's lease and its request subject suffix.
 func partitionKey(p int) string { return "p." + strconv.Itoa(p) }

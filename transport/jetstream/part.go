@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,14 +31,18 @@ type part struct {
 	ready   bool   // caught up and serving
 	stopped bool
 	done    chan struct{} // closed when it stops being served here
-	want    uint64        // envelopes stored when the consumer was made
+	want    uint64        // messages stored when the consumer was made
 	got     uint64        // of those, how many arrived
 	cc      jetstream.ConsumeContext
 	sub     *nats.Subscription
 	bytes   int64 // of all its envelopes
 	boxes   map[keys.PublicKey]*box
-	bySeq   map[uint64]*entry
-	ttls    ttlHeap // the envelopes of bySeq with a lifetime (see ttl.go)
+	byID    map[uint64]*entry    // the envelopes, by id
+	segs    map[uint64]*segment  // the segments holding them, by stream sequence
+	recs    map[uint64]*ackRec   // the ack records naming them, by stream sequence
+	dedups  map[depositID]uint64 // the deposits of the last dupWindow, to their ids
+	recent  []dedupItem          // dedups in the order they came, to forget them
+	ttls    ttlHeap              // the envelopes of byID with a lifetime (see ttl.go)
 }
 
 // box is what a holder keeps of one mailbox.
@@ -46,7 +51,8 @@ type box struct {
 	exists bool // the owner record was seen (never cached absent)
 	tokens map[mailbox.TokenHash]mailbox.TokenKind
 	use    usage
-	quotas map[string]*usage // by Rc-Quota value
+	quotas map[string]*usage // by quota (see segEntry)
+	ids    []uint64          // its envelopes' ids, in order
 }
 
 // usage is an envelope count and bytes.
@@ -58,16 +64,36 @@ func (u *usage) add(n, size int64) { u.count += n; u.bytes += n * size }
 type entry struct {
 	owner    keys.PublicKey
 	size     int64
+	offset   int64 // in its segment's data
 	quota    string
-	received int64         // ms
-	expires  int64         // ms, from its lifetime; 0 for none
-	reply    string        // the consumer's ack subject, once delivered
-	acked    bool          // acknowledged before the consumer delivered it
-	ackDone  chan struct{} // if acked: closed once the late ack is confirmed
+	received int64 // ms
+	expires  int64 // ms, from its lifetime; 0 for none
+}
+
+// segment is what the index keeps of a stored segment.
+type segment struct {
+	live  int      // its envelopes still in the index
+	reply string   // the consumer's ack subject, once delivered
+	ttl   bool     // NATS deletes it by itself (a lifetime)
+	recs  []uint64 // the ack records naming it
+}
+
+// ackRec is what the index keeps of a delivered ack record: it is
+// acknowledged once no segment it names is stored.
+type ackRec struct {
+	reply string
+	live  int // the segments it names still stored
+}
+
+// dedupItem is one deposit id remembered, and since when (ms).
+type dedupItem struct {
+	id depositID
+	at int64
 }
 
 func newPart(s *Store, n int, rev uint64) *part {
-	return &part{s: s, n: n, rev: rev, boxes: map[keys.PublicKey]*box{}, bySeq: map[uint64]*entry{},
+	return &part{s: s, n: n, rev: rev, boxes: map[keys.PublicKey]*box{}, byID: map[uint64]*entry{},
+		segs: map[uint64]*segment{}, recs: map[uint64]*ackRec{}, dedups: map[depositID]uint64{},
 		done: make(chan struct{})}
 }
 
@@ -192,53 +218,193 @@ func (s *Store) logUnlessClosing(what string, partition int, err error) {
 	s.log.Error(what, "partition", partition, "err", err)
 }
 
-// delivered indexes one envelope the consumer delivered (headers only).
+// delivered indexes a message the consumer delivered (headers only): a
+// segment (its envelopes, unless indexed already), or an ack record (its
+// envelopes leave the index). Either is acknowledged at once if nothing
+// it holds or names is left.
 func (p *part) delivered(m jetstream.Msg) {
 	meta, err := m.Metadata()
 	if err != nil {
 		return
 	}
-	owner, ok := subjectOwner(m.Subject())
-	if !ok {
-		m.Term()
-		return
-	}
-	size, _ := strconv.ParseInt(m.Headers().Get("Nats-Msg-Size"), 10, 64)
-	recv, _ := strconv.ParseInt(m.Headers().Get(hdrReceived), 10, 64)
 	seq := meta.Sequence.Stream
+	var replies []string
 	p.mu.Lock()
-	e := p.bySeq[seq]
-	ackNow := false
 	switch {
-	case e == nil:
-		e = &entry{owner: owner, size: size, quota: m.Headers().Get(hdrQuota), received: recv,
-			expires: expiresAt(m.Headers(), recv)}
-		p.bySeq[seq] = e
-		p.count(e, 1)
-		p.track(seq, e)
-	case e.acked:
-		delete(p.bySeq, seq)
-		ackNow = true
+	case strings.HasSuffix(m.Subject(), segmentSuffix):
+		replies = p.deliveredSegment(m, seq)
+	case strings.HasSuffix(m.Subject(), ackSuffix):
+		replies = p.deliveredAcks(m, seq)
+	default:
+		replies = []string{m.Reply()} // not ours: let it go
+		p.s.log.Warn("dropping a message of unknown subject", "partition", p.n, "subject", m.Subject())
 	}
-	late := e.ackDone
-	e.reply = m.Reply()
 	serve := false
 	if !p.ready {
 		p.got++
 		serve = p.got >= p.want && p.cc != nil
 	}
 	p.mu.Unlock()
-	if ackNow {
-		go func() {
-			ctx, cancel := p.s.opCtx()
-			defer cancel()
-			m.DoubleAck(ctx)
-			close(late)
-		}()
+	if len(replies) > 0 {
+		go p.s.ackAll(replies) // a failure leaves it stored: the next holder sees it again
 	}
 	if serve {
 		go p.serve() // not in the consumer's callback: it waits on the server
 	}
+}
+
+// deliveredSegment indexes a delivered segment (p.mu held) and returns
+// the acks to send: its own if none of its envelopes is left.
+func (p *part) deliveredSegment(m jetstream.Msg, seq uint64) []string {
+	sg := p.segs[seq]
+	if sg == nil { // a segment the writer here has not indexed yet, or another holder's
+		size, _ := strconv.ParseInt(m.Headers().Get("Nats-Msg-Size"), 10, 64)
+		entries, err := parseTable(m.Headers().Get(hdrTable), size)
+		if err != nil {
+			p.s.log.Error("dropping a segment whose table does not parse", "partition", p.n, "seq", seq, "err", err)
+			return []string{m.Reply()}
+		}
+		sg = p.addSegment(seq, entries, m.Headers().Get(jetstream.MsgTTLHeader) != "")
+	}
+	sg.reply = m.Reply()
+	if sg.live == 0 {
+		return p.dropSegment(seq, sg, nil)
+	}
+	return nil
+}
+
+// deliveredAcks applies a delivered ack record (p.mu held) and returns
+// the acks to send.
+func (p *part) deliveredAcks(m jetstream.Msg, seq uint64) []string {
+	ids, err := parseAcks(m.Headers().Get(hdrAcks))
+	if err != nil {
+		p.s.log.Error("dropping an ack record that does not parse", "partition", p.n, "seq", seq, "err", err)
+		return []string{m.Reply()}
+	}
+	var replies []string
+	named := map[uint64]bool{}
+	for _, id := range ids {
+		if e := p.byID[id]; e != nil {
+			replies = p.removeEntry(id, e, replies)
+		}
+		segSeq, _ := segmentOf(id)
+		if sg := p.segs[segSeq]; sg != nil && !named[segSeq] {
+			named[segSeq] = true
+			sg.recs = append(sg.recs, seq)
+		}
+	}
+	if len(named) == 0 {
+		return append(replies, m.Reply())
+	}
+	p.recs[seq] = &ackRec{reply: m.Reply(), live: len(named)}
+	return replies
+}
+
+// addSegment indexes a stored segment's envelopes (p.mu held).
+func (p *part) addSegment(seq uint64, entries []segEntry, ttl bool) *segment {
+	sg := &segment{ttl: ttl}
+	p.segs[seq] = sg
+	var off int64
+	now := time.Now()
+	for i, t := range entries {
+		e := &entry{owner: t.owner, size: t.size, offset: off, quota: t.quota, received: t.received}
+		if t.ttl != 0 {
+			e.expires = t.received + t.ttl*1000
+		}
+		off += t.size
+		if expired(e.expires, now) {
+			continue // gone, or about to be: NATS deletes it
+		}
+		id := envelopeID(seq, i)
+		p.byID[id] = e
+		p.count(e, 1)
+		b := p.box(e.owner)
+		b.ids = insertID(b.ids, id)
+		p.track(id, e)
+		p.remember(t.dedup, id, t.received)
+		sg.live++
+	}
+	return sg
+}
+
+// removeEntry takes an envelope out of the index and its usage (p.mu
+// held), and returns replies with the acks to send added: its segment's
+// if it held nothing else, and then the ack records left naming nothing.
+func (p *part) removeEntry(id uint64, e *entry, replies []string) []string {
+	delete(p.byID, id)
+	p.count(e, -1)
+	if b := p.boxes[e.owner]; b != nil {
+		b.ids = deleteID(b.ids, id)
+	}
+	seq, _ := segmentOf(id)
+	sg := p.segs[seq]
+	if sg == nil {
+		return replies
+	}
+	sg.live--
+	if sg.live > 0 || sg.reply == "" {
+		return replies // still holding others, or not delivered yet (then acked on delivery)
+	}
+	return p.dropSegment(seq, sg, replies)
+}
+
+// dropSegment forgets a segment with nothing left (p.mu held) and returns
+// replies with its ack added (none for one NATS deletes by itself), and
+// those of the ack records that named only it.
+func (p *part) dropSegment(seq uint64, sg *segment, replies []string) []string {
+	delete(p.segs, seq)
+	if sg.reply != "" {
+		replies = append(replies, sg.reply)
+	}
+	for _, r := range sg.recs {
+		rec := p.recs[r]
+		if rec == nil {
+			continue
+		}
+		if rec.live--; rec.live == 0 {
+			delete(p.recs, r)
+			replies = append(replies, rec.reply)
+		}
+	}
+	return replies
+}
+
+// remember notes a deposit's id (p.mu held), and forgets those older than
+// the dedup window.
+func (p *part) remember(d depositID, id uint64, at int64) {
+	if d == (depositID{}) {
+		return
+	}
+	p.dedups[d] = id
+	p.recent = append(p.recent, dedupItem{d, at})
+	cut := at - dupWindow.Milliseconds()
+	i := 0
+	for i < len(p.recent) && p.recent[i].at < cut {
+		if old := p.recent[i].id; p.dedups[old] != 0 && old != d {
+			delete(p.dedups, old)
+		}
+		i++
+	}
+	if i > 0 {
+		p.recent = append(p.recent[:0], p.recent[i:]...)
+	}
+}
+
+// insertID adds id to the sorted ids.
+func insertID(ids []uint64, id uint64) []uint64 {
+	i, found := slices.BinarySearch(ids, id)
+	if found {
+		return ids
+	}
+	return slices.Insert(ids, i, id)
+}
+
+// deleteID removes id from the sorted ids.
+func deleteID(ids []uint64, id uint64) []uint64 {
+	if i, found := slices.BinarySearch(ids, id); found {
+		return slices.Delete(ids, i, i+1)
+	}
+	return ids
 }
 
 // count adds (n=1) or removes (n=-1) an envelope from its mailbox's usage

@@ -30,6 +30,8 @@ func seedRecords(t testing.TB) [][]byte {
 		(&request{op: opAddTokens, tokens: []mailbox.Token{{Hash: h, Kind: mailbox.TokenContact}}}).marshal(),
 		(&request{op: opRevokeTokens, tokens: []mailbox.Token{{Hash: h}}}).marshal(),
 		(&request{op: opUsage}).marshal(),
+		(&request{op: opPending, after: 7, now: time.UnixMilli(5), limit: 64}).marshal(),
+		(&reply{a: 0, locs: []location{{id: 513, received: 5, offset: 0, length: 1024}}}).marshal(),
 		(&reply{a: 3, b: 4}).marshal(),
 		(&reply{err: mailbox.ErrTokenQuota}).marshal(),
 		(&reply{err: errors.New("boom")}).marshal(),

@@ -25,6 +25,9 @@ const (
 	// Why its own op: a front end from before lifetimes refuses it, rather
 	// than reading the lifetime as the start of the body.
 	opDepositTTL
+	// opPending asks where an owner's envelopes are: the holder's index
+	// knows which segment holds each, and the asking front end reads them.
+	opPending
 )
 
 // maxLifetimeMs bounds a deposit request's lifetime: far past any
@@ -45,6 +48,8 @@ type request struct {
 	body   []byte            // opDeposit
 	ids    []uint64          // opAck
 	tokens []mailbox.Token   // opAddTokens, opRevokeTokens (Kind unused)
+	after  uint64            // opPending: ids above this
+	limit  uint32            // opPending: at most this many (≤ maxIDs)
 }
 
 func (r *request) marshal() []byte {
@@ -64,6 +69,10 @@ func (r *request) marshal() []byte {
 			b.AddUint64(uint64(max(r.life.Milliseconds(), 1)))
 		}
 		b.AddBytes(r.body)
+	case opPending:
+		b.AddUint64(r.after)
+		b.AddUint64(uint64(max(r.now.UnixMilli(), 0)))
+		b.AddUint32(r.limit)
 	case opAck:
 		b.AddUint32(uint32(len(r.ids)))
 		for _, id := range r.ids {
@@ -99,6 +108,12 @@ func parseRequest(v []byte) (*request, error) {
 		r.now, r.body = time.UnixMilli(int64(ms)), []byte(s)
 		return r, nil
 	case opUsage:
+	case opPending:
+		var ms uint64
+		if !s.ReadUint64(&r.after) || !s.ReadUint64(&ms) || !s.ReadUint32(&r.limit) || r.limit > maxIDs || ms > 1<<62 {
+			return nil, fmt.Errorf("%w: pending request", ErrRecord)
+		}
+		r.now = time.UnixMilli(int64(ms))
 	case opAck, opAddTokens, opRevokeTokens:
 		size := map[uint8]int{opAck: 8, opAddTokens: 33, opRevokeTokens: 32}[r.op]
 		if !s.ReadUint32(&n) || n > maxIDs || int(n)*size != len(s) {
@@ -138,10 +153,20 @@ var errCodes = []error{1: mailbox.ErrUnknownMailbox, 2: mailbox.ErrQuota, 3: mai
 // codeInternal is the code of any other error, whose text follows.
 const codeInternal = 255
 
-// reply is a holder's answer: an error, or a number or two.
+// reply is a holder's answer: an error, or a number or two, and for
+// opPending where the envelopes are.
 type reply struct {
 	err  error
-	a, b uint64 // opDeposit: id; opAck: count; opUsage: count, bytes
+	a, b uint64     // opDeposit: id; opAck: count; opUsage: count, bytes
+	locs []location // opPending
+}
+
+// location is where an envelope is: its id (which names its segment),
+// and its place in the segment's data.
+type location struct {
+	id             uint64
+	received       int64 // ms
+	offset, length uint32
 }
 
 func (r *reply) marshal() []byte {
@@ -150,6 +175,12 @@ func (r *reply) marshal() []byte {
 		b.AddUint8(0)
 		b.AddUint64(r.a)
 		b.AddUint64(r.b)
+		for _, l := range r.locs {
+			b.AddUint64(l.id)
+			b.AddUint64(uint64(l.received))
+			b.AddUint32(l.offset)
+			b.AddUint32(l.length)
+		}
 		return b.BytesOrPanic()
 	}
 	for code, e := range errCodes {
@@ -178,8 +209,21 @@ func parseReply(v []byte) (reply, error) {
 	switch {
 	case code == 0:
 		var r reply
-		if !s.ReadUint64(&r.a) || !s.ReadUint64(&r.b) || !s.Empty() {
+		if !s.ReadUint64(&r.a) || !s.ReadUint64(&r.b) || len(s)%24 != 0 || len(s)/24 > maxIDs {
 			return reply{}, fmt.Errorf("%w: reply", ErrRecord)
+		}
+		for !s.Empty() {
+			var l location
+			var ms uint64
+			s.ReadUint64(&l.id)
+			s.ReadUint64(&ms)
+			s.ReadUint32(&l.offset)
+			s.ReadUint32(&l.length)
+			if ms > 1<<62 || l.id == 0 {
+				return reply{}, fmt.Errorf("%w: reply: location", ErrRecord)
+			}
+			l.received = int64(ms)
+			r.locs = append(r.locs, l)
 		}
 		return r, nil
 	case code == codeInternal:

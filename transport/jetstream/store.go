@@ -199,12 +199,10 @@ func (s *Store) setup(ctx context.Context) error {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 	s.js = js
-	l := s.cfg.Limits
 	sc := jetstream.StreamConfig{
 		Name: streamName, Subjects: []string{subjectPrefix + "*.*"},
 		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, Replicas: s.cfg.Replicas,
-		MaxAge: s.cfg.Retention, MaxMsgsPerSubject: int64(l.MaxEnvelopes),
-		Discard: jetstream.DiscardNew, DiscardNewPerSubject: true,
+		MaxAge: s.cfg.Retention, Discard: jetstream.DiscardNew,
 		Duplicates: dupWindow, AllowDirect: true, AllowMsgTTL: true, MaxMsgSize: -1,
 		// Why not MaxBytes = MaxTotalBytes: JetStream reserves a stream's
 		// MaxBytes from the account's storage when the stream is made,
@@ -329,10 +327,15 @@ func leaderReadsOnce(ctx context.Context, js jetstream.JetStream, cfg jetstream.
 	return js.KeyValue(ctx, cfg.Bucket) // bound now: reads go to the leader
 }
 
+// layoutSegments follows the partition count in the layout record: the
+// envelopes are in segments. A front end from before segments reads the
+// record as another partition count, and refuses to start.
+const layoutSegments = " segments"
+
 // checkLayout records the partition count on first use and refuses
 // another afterwards: moving mailboxes between partitions is not done.
 func (s *Store) checkLayout(ctx context.Context) error {
-	want := strconv.Itoa(s.cfg.Partitions)
+	want := strconv.Itoa(s.cfg.Partitions) + layoutSegments
 	_, err := s.kv.Create(ctx, keyLayout, []byte(want))
 	if err == nil || !errors.Is(err, jetstream.ErrKeyExists) {
 		if err != nil {

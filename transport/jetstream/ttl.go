@@ -76,23 +76,22 @@ func (p *part) track(seq uint64, e *entry) {
 
 // dropExpired takes the envelopes whose lifetime has passed at now out of
 // the index and their usage (p.mu held), and returns their count, bytes
-// and the ack subjects of those the consumer delivered (NATS deletes them
-// anyway; an ack lets the consumer forget them now).
+// and the acks to send (NATS deletes them anyway; an ack lets the
+// consumer forget them now).
 func (p *part) dropExpired(now time.Time) (n int, size int64, replies []string) {
 	ms := now.UnixMilli()
 	for len(p.ttls) > 0 && p.ttls[0].expires <= ms {
 		it := heap.Pop(&p.ttls).(ttlItem)
-		e := p.bySeq[it.seq]
-		if e == nil || e.acked || e.expires != it.expires {
+		e := p.byID[it.seq]
+		if e == nil || e.expires != it.expires {
 			continue // acknowledged or expired already
 		}
-		p.count(e, -1)
-		delete(p.bySeq, it.seq)
+		replies = p.removeEntry(it.seq, e, replies)
+		if seq, _ := segmentOf(it.seq); p.segs[seq] != nil && p.segs[seq].live == 0 {
+			delete(p.segs, seq) // not delivered yet, and NATS deletes it: its delivery indexes nothing
+		}
 		n++
 		size += e.size
-		if e.reply != "" {
-			replies = append(replies, e.reply)
-		}
 	}
 	return n, size, replies
 }

@@ -45,24 +45,26 @@ func TestTTLHeader(t *testing.T) {
 
 // TestDropExpired checks the holder's index: envelopes leave it, and
 // their mailbox's usage, when their lifetime passes, in expiry order;
-// one acknowledged meanwhile is not counted twice.
+// one acknowledged meanwhile is not counted twice; a delivered segment
+// that expires is acknowledged, one not delivered yet is forgotten.
 func TestDropExpired(t *testing.T) {
 	p := newPart(nil, 0, 0)
 	owner := keys.PublicKey{1}
-	add := func(seq uint64, expires int64, reply string) *entry {
-		e := &entry{owner: owner, size: 10, received: 0, expires: expires, reply: reply}
-		p.bySeq[seq] = e
-		p.count(e, 1)
-		p.track(seq, e)
-		return e
+	base := time.Now().UnixMilli()
+	add := func(seq uint64, ttl int64, reply string) uint64 {
+		sg := p.addSegment(seq, []segEntry{{owner: owner, size: 10, received: base, ttl: ttl}}, ttl != 0)
+		sg.reply = reply
+		return envelopeID(seq, 0)
 	}
-	add(1, 3000, "ack.1")
-	add(2, 1000, "")
+	add(1, 3, "ack.1")
+	add(2, 1, "")      // not delivered yet
 	add(3, 0, "ack.3") // no lifetime
-	acked := add(4, 2000, "ack.4")
-	p.remove(4, acked, nil) // acknowledged before it expired
+	acked := add(4, 2, "ack.4")
+	if r := p.removeEntry(acked, p.byID[acked], nil); len(r) != 1 || r[0] != "ack.4" {
+		t.Fatalf("acknowledging a delivered segment's one envelope sends %v, want [ack.4]", r)
+	}
 	steps := []struct {
-		at      int64 // ms
+		at      int64 // ms after base
 		n       int
 		replies []string
 		left    int64
@@ -71,15 +73,18 @@ func TestDropExpired(t *testing.T) {
 		{1000, 1, nil, 2},
 		{2500, 0, nil, 2},
 		{3000, 1, []string{"ack.1"}, 1},
-		{1 << 50, 0, nil, 1},
+		{1 << 40, 0, nil, 1},
 	}
 	for _, s := range steps {
-		n, size, replies := p.dropExpired(time.UnixMilli(s.at))
+		n, size, replies := p.dropExpired(time.UnixMilli(base + s.at))
 		if n != s.n || size != int64(10*s.n) || len(replies) != len(s.replies) || len(replies) == 1 && replies[0] != s.replies[0] {
 			t.Fatalf("at %d: dropped %d (%d bytes, %v), want %d (%v)", s.at, n, size, replies, s.n, s.replies)
 		}
 		if u := p.box(owner).use; u.count != s.left {
 			t.Fatalf("at %d: %d left, want %d", s.at, u.count, s.left)
 		}
+	}
+	if len(p.segs) != 1 || p.segs[3] == nil {
+		t.Fatalf("segments left: %v, want only 3's", p.segs)
 	}
 }

@@ -2,6 +2,7 @@ package jetstream
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -30,12 +31,25 @@ type deposit struct {
 	p     int
 	done  func(mailbox.DepositResult)
 
+	acks []uint64 // if set, not a deposit: ids to record as acknowledged
+
 	part    *part
 	quota   string
 	err     error
-	future  jetstream.PubAckFuture
 	id      uint64
 	counted bool // its usage was added tentatively
+	dup     bool // stored already: id is the first one's
+}
+
+// message is one stream message of a group commit: a segment of
+// deposits, or an ack record.
+type message struct {
+	p      *part
+	deps   []*deposit // a segment's, in order; an ack record's requests
+	acks   []uint64   // an ack record's ids
+	ttl    int64      // a segment's Nats-TTL, if its deposit has a lifetime
+	future jetstream.PubAckFuture
+	err    error
 }
 
 // writer is the one goroutine that stores the deposits of the partitions
@@ -100,43 +114,68 @@ func (w *writer) run() {
 	}
 }
 
-// commit checks, publishes and answers one batch.
+// commit checks, publishes and answers one batch: per partition, its
+// deposits as segments (one alone if it has a lifetime, whose Nats-TTL is
+// the segment's) and its acks as one ack record, all published before
+// the first acknowledgement is awaited.
 func (w *writer) commit(batch []*deposit) {
 	s := w.s
+	var msgs []*message
+	open := map[int]*message{} // the partitions' segments being filled
+	recs := map[int]*message{} // and ack records
 	for _, d := range batch {
-		w.check(d)
-		if d.err != nil {
+		if d.acks != nil {
+			if d.part = s.readyPart(d.p); d.part == nil {
+				d.err = errNotHolder
+				continue
+			}
+			m := recs[d.p]
+			if m == nil || len(m.acks)+len(d.acks) > maxAckRecord {
+				m = &message{p: d.part}
+				recs[d.p] = m
+				msgs = append(msgs, m)
+			}
+			m.deps, m.acks = append(m.deps, d), append(m.acks, d.acks...)
 			continue
 		}
-		m := nats.NewMsg(envelopeSubject(d.p, d.owner))
-		m.Data = d.body
-		m.Header.Set(hdrReceived, strconv.FormatInt(d.now, 10))
-		if d.quota != "" {
-			m.Header.Set(hdrQuota, d.quota)
+		w.check(d)
+		if d.err != nil || d.dup {
+			continue
 		}
 		if d.ttl != 0 {
-			m.Header.Set(jetstream.MsgTTLHeader, strconv.FormatInt(d.ttl, 10))
+			msgs = append(msgs, &message{p: d.part, deps: []*deposit{d}, ttl: d.ttl})
+			continue
 		}
-		d.future, d.err = s.js.PublishMsgAsync(m, jetstream.WithMsgID(d.dedup.String()),
-			jetstream.WithExpectStream(streamName))
-		if d.err != nil {
-			d.err = publishError(d.err)
+		m := open[d.p]
+		if m == nil || len(m.deps) == segmentSlots {
+			m = &message{p: d.part}
+			open[d.p] = m
+			msgs = append(msgs, m)
 		}
+		m.deps = append(m.deps, d)
+	}
+	for _, m := range msgs {
+		m.err = w.publish(m)
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 2*s.cfg.LeaseTTL+time.Second)
 	defer cancel()
-	for _, d := range batch {
-		if d.future == nil {
-			continue
+	for _, m := range msgs {
+		if m.err == nil {
+			select {
+			case ack := <-m.future.Ok():
+				if m.acks == nil {
+					w.stored(m, ack.Sequence)
+				}
+			case err := <-m.future.Err():
+				m.err = publishError(err)
+			case <-ctx.Done():
+				m.err = publishError(ctx.Err())
+			}
 		}
-		select {
-		case ack := <-d.future.Ok():
-			d.id = ack.Sequence
-			w.stored(d, ack.Duplicate)
-		case err := <-d.future.Err():
-			d.err = publishError(err)
-		case <-ctx.Done():
-			d.err = publishError(ctx.Err())
+		if m.err != nil {
+			for _, d := range m.deps {
+				d.err = m.err
+			}
 		}
 	}
 	for _, d := range batch {
@@ -153,27 +192,91 @@ func (w *writer) commit(batch []*deposit) {
 	}
 }
 
-// stored indexes a published deposit and offers it to its owner.
-func (w *writer) stored(d *deposit, duplicate bool) {
-	p := d.part
-	p.mu.Lock()
-	if _, ok := p.bySeq[d.id]; ok || duplicate {
-		// Indexed already, by the consumer (which counted it) or by the
-		// first try of this deposit: take back the tentative count.
-		p.count(&entry{owner: d.owner, size: int64(len(d.body)), quota: d.quota}, -1)
-	} else {
-		e := &entry{owner: d.owner, size: int64(len(d.body)), quota: d.quota, received: d.now}
-		if d.ttl != 0 {
-			e.expires = d.now + d.ttl*1000
+// publish sends one message of a group commit, asynchronously.
+func (w *writer) publish(m *message) error {
+	msg := nats.NewMsg(ackSubject(m.p.n))
+	if m.acks != nil {
+		h, err := marshalAcks(m.acks)
+		if err != nil {
+			return err
 		}
-		p.bySeq[d.id] = e
-		p.track(d.id, e)
+		msg.Header.Set(hdrAcks, h)
+	} else {
+		entries := make([]segEntry, len(m.deps))
+		size := 0
+		for i, d := range m.deps {
+			entries[i] = segEntry{owner: d.owner, quota: d.quota, dedup: d.dedup, size: int64(len(d.body)),
+				received: d.now, ttl: d.ttl}
+			size += len(d.body)
+		}
+		h, err := marshalTable(entries)
+		if err != nil {
+			return err
+		}
+		msg.Subject = segmentSubject(m.p.n)
+		msg.Header.Set(hdrTable, h)
+		msg.Data = make([]byte, 0, size)
+		for _, d := range m.deps {
+			msg.Data = append(msg.Data, d.body...)
+		}
+		if m.ttl != 0 {
+			msg.Header.Set(jetstream.MsgTTLHeader, strconv.FormatInt(m.ttl, 10))
+		}
+		// Why a Nats-Msg-Id from the deposits: a segment published again
+		// with the same deposits (after an unanswered try) is stored once.
+		msg.Header.Set(jetstream.MsgIDHeader, segmentID(m.deps))
 	}
-	d.counted = false
+	var err error
+	m.future, err = w.s.js.PublishMsgAsync(msg, jetstream.WithExpectStream(streamName))
+	if err != nil {
+		return publishError(err)
+	}
+	return nil
+}
+
+// segmentID is a segment's Nats-Msg-Id: a hash of its deposits' ids.
+func segmentID(deps []*deposit) string {
+	h := sha256.New()
+	for _, d := range deps {
+		h.Write(d.dedup[:])
+	}
+	return hexString(h.Sum(nil)[:16])
+}
+
+// stored indexes a published segment, unless the consumer did first, and
+// offers its envelopes to their owners.
+func (w *writer) stored(m *message, seq uint64) {
+	p := m.p
+	p.mu.Lock()
+	for _, d := range m.deps {
+		if d.counted { // the index counts them as a segment now
+			p.count(&entry{owner: d.owner, size: int64(len(d.body)), quota: d.quota}, -1)
+			d.counted = false
+		}
+	}
+	if p.segs[seq] == nil {
+		entries := make([]segEntry, len(m.deps))
+		for i, d := range m.deps {
+			entries[i] = segEntry{owner: d.owner, quota: d.quota, dedup: d.dedup, size: int64(len(d.body)),
+				received: d.now, ttl: d.ttl}
+		}
+		p.addSegment(seq, entries, m.ttl != 0)
+	}
+	for i, d := range m.deps {
+		d.id = envelopeID(seq, i)
+	}
 	p.mu.Unlock()
-	if !duplicate {
+	for _, d := range m.deps {
 		w.s.announce(d.owner, mailbox.Envelope{ID: d.id, Received: msTime(d.now), Body: d.body})
 	}
+}
+
+// recordAcks stores an ack record of ids at partition n's holder (here),
+// in the writer's next group commit.
+func (w *writer) recordAcks(n int, ids []uint64) error {
+	out := make(chan error, 1)
+	w.enqueue(&deposit{p: n, acks: ids, done: func(r mailbox.DepositResult) { out <- r.Err }})
+	return <-out
 }
 
 // check refuses a deposit the mailbox or token quota has no room for, or
@@ -186,6 +289,13 @@ func (w *writer) check(d *deposit) {
 	}
 	d.part = p
 	w.s.pruneExpired(p) // what passed its lifetime counts no more
+	p.mu.Lock()
+	if id, ok := p.dedups[d.dedup]; ok { // asked again: stored once
+		p.mu.Unlock()
+		d.id, d.dup = id, true
+		return
+	}
+	p.mu.Unlock()
 	lim := w.s.cfg.Limits
 	size := int64(len(d.body))
 	var total int64
