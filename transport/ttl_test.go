@@ -123,7 +123,7 @@ func waitStreamMsgs(t *testing.T, urls []string, want uint64) {
 	defer tick.Stop()
 	var have uint64
 	for {
-		st, err := js.Stream(ctx, "RATCHAT_MBOX")
+		st, err := js.Stream(ctx, "RATCHAT_SEGMENTS")
 		if err == nil {
 			have = st.CachedInfo().State.Msgs
 			if have == want {

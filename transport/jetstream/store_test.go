@@ -118,9 +118,9 @@ func TestDepositRefused(t *testing.T) {
 	}
 }
 
-// TestStreamLimitsDiscardNew checks the stream's own per-subject limit,
-// the backstop of the holder's count: with the holder's index lost (a
-// new holder), a full mailbox still refuses and keeps what it has.
+// TestStreamLimitsDiscardNew checks a full mailbox across a change of
+// holder: the new holder's index, built from the segments, counts what
+// the mailbox holds, so it still refuses and keeps what it has.
 func TestStreamLimitsDiscardNew(t *testing.T) {
 	srv := runServer(t)
 	lim := testLimits
