@@ -20,6 +20,11 @@ import (
 // maxBatch bounds the deposits one group commit publishes.
 const maxBatch = 512
 
+// segmentBytes bounds a segment's data (one envelope larger is alone in
+// its segment). Why: a NATS message is at most the server's max_payload,
+// 1 MB by default, and the table's header counts too.
+const segmentBytes = 512 << 10
+
 // deposit is one deposit queued at a partition's holder.
 type deposit struct {
 	owner keys.PublicKey
@@ -48,6 +53,7 @@ type message struct {
 	deps   []*deposit // a segment's, in order; an ack record's requests
 	acks   []uint64   // an ack record's ids
 	ttl    int64      // a segment's Nats-TTL, if its deposit has a lifetime
+	size   int        // a segment's data
 	future jetstream.PubAckFuture
 	err    error
 }
@@ -147,12 +153,13 @@ func (w *writer) commit(batch []*deposit) {
 			continue
 		}
 		m := open[d.p]
-		if m == nil || len(m.deps) == segmentSlots {
+		if m == nil || len(m.deps) == segmentSlots || m.size > 0 && m.size+len(d.body) > segmentBytes {
 			m = &message{p: d.part}
 			open[d.p] = m
 			msgs = append(msgs, m)
 		}
 		m.deps = append(m.deps, d)
+		m.size += len(d.body)
 	}
 	for _, m := range msgs {
 		m.err = w.publish(m)
