@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"ratchat/internal/natstest"
 	"ratchat/keys"
+	"ratchat/transport/jetstream"
 )
 
 // TestRelayKillKeepsStored kills a relay process (SIGKILL) in the middle
@@ -98,6 +100,13 @@ func TestRelayKillKeepsStored(t *testing.T) {
 			want[to][id] = true
 		}
 	}
+	// On JetStream, the killed front end's partitions are taken once its
+	// leases lapse (jetstream.DefaultLeaseTTL), and catch-up reads ask the
+	// partition's holder: the first deliveries may wait that long.
+	wait := 5 * time.Second
+	if natstest.OnJetStream(t) {
+		wait += 2 * jetstream.DefaultLeaseTTL
+	}
 	for i := range n {
 		c, err := Dial(ctxT(t), relay.addr, ids[i], ClientOptions{HomeIdentity: &relay.home, KeepAlive: -1})
 		if err != nil {
@@ -107,7 +116,7 @@ func TestRelayKillKeepsStored(t *testing.T) {
 			t.Fatal(err)
 		}
 		for len(want[i]) > 0 {
-			d := nextDelivery(t, c)
+			d := deliveryWithin(t, c, wait)
 			delete(want[i], d.ID)
 			c.Ack(ctxT(t), d.ID)
 		}

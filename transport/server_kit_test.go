@@ -120,14 +120,20 @@ func wantCode(t testing.TB, err error, code ErrorCode) {
 // nextDelivery waits for one delivery.
 func nextDelivery(t testing.TB, c *Conn) *Deliver {
 	t.Helper()
+	return deliveryWithin(t, c, 5*time.Second)
+}
+
+// deliveryWithin is nextDelivery with its own wait.
+func deliveryWithin(t testing.TB, c *Conn, wait time.Duration) *Deliver {
+	t.Helper()
 	select {
 	case d, ok := <-c.Deliveries():
 		if !ok {
 			t.Fatalf("deliveries closed: %v", c.Err())
 		}
 		return d
-	case <-time.After(5 * time.Second):
-		t.Fatal("no delivery")
+	case <-time.After(wait):
+		t.Fatalf("no delivery within %v", wait)
 	}
 	return nil
 }
