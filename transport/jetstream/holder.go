@@ -153,7 +153,15 @@ func (s *Store) ackLocal(p *part, owner keys.PublicKey, ids []uint64) (int, erro
 // forget records ids as acknowledged, then takes them out of partition
 // p's index and deletes the segments they leave empty.
 func (s *Store) forget(p *part, ids []uint64) error {
-	for rest := ids; len(rest) > 0; {
+	acks := make([]ackedEnvelope, 0, len(ids))
+	p.mu.Lock()
+	for _, id := range ids {
+		if e := p.byID[id]; e != nil {
+			acks = append(acks, ackedEnvelope{id, e.dedup})
+		}
+	}
+	p.mu.Unlock()
+	for rest := acks; len(rest) > 0; {
 		chunk := rest[:min(len(rest), maxAckRecord)]
 		rest = rest[len(chunk):]
 		if err := s.w.recordAcks(p.n, chunk); err != nil {

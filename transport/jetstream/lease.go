@@ -151,7 +151,11 @@ func (s *Store) leaseRound() {
 		}
 		p.mu.Lock()
 		p.forgetIdle(idle)
+		replies := p.sweepRecs()
 		p.mu.Unlock()
+		if len(replies) > 0 {
+			go s.ackConsumed(p, replies)
+		}
 	}
 	target := (s.cfg.Partitions + n - 1) / n
 	s.balance(ctx, target)

@@ -26,23 +26,24 @@ type part struct {
 
 	leaseMu sync.Mutex // serializes the lease's updates
 
-	mu      sync.Mutex
-	rev     uint64 // the lease's revision
-	ready   bool   // caught up and serving
-	stopped bool
-	done    chan struct{} // closed when it stops being served here
-	want    uint64        // messages stored when the consumer was made
-	got     uint64        // of those, how many arrived
-	cc      jetstream.ConsumeContext
-	sub     *nats.Subscription
-	bytes   int64 // of all its envelopes
-	boxes   map[keys.PublicKey]*box
-	byID    map[uint64]*entry    // the envelopes, by id
-	segs    map[uint64]*segment  // the segments holding them, by stream sequence
-	recs    map[uint64]*ackRec   // the ack records naming them, by stream sequence
-	dedups  map[depositID]uint64 // the deposits of the last dupWindow, to their ids
-	recent  []dedupItem          // dedups in the order they came, to forget them
-	ttls    ttlHeap              // the envelopes of byID with a lifetime (see ttl.go)
+	mu       sync.Mutex
+	rev      uint64 // the lease's revision
+	ready    bool   // caught up and serving
+	stopped  bool
+	done     chan struct{} // closed when it stops being served here
+	want     uint64        // messages stored when the consumer was made
+	got      uint64        // of those, how many arrived
+	cc       jetstream.ConsumeContext
+	sub      *nats.Subscription
+	bytes    int64 // of all its envelopes
+	boxes    map[keys.PublicKey]*box
+	byID     map[uint64]*entry      // the envelopes, by id
+	segs     map[uint64]*segment    // the segments holding them, by stream sequence
+	recs     map[uint64]*ackRec     // the ack records naming them, by stream sequence
+	dedups   map[depositID]uint64   // the deposits of the last dupWindow, to their ids
+	inflight map[depositID]*deposit // the deposits of the writer's batch being stored
+	recent   []dedupItem            // dedups in the order they came, to forget them
+	ttls     ttlHeap                // the envelopes of byID with a lifetime (see ttl.go)
 }
 
 // box is what a holder keeps of one mailbox.
@@ -68,6 +69,7 @@ type entry struct {
 	quota    string
 	received int64 // ms
 	expires  int64 // ms, from its lifetime; 0 for none
+	dedup    depositID
 }
 
 // segment is what the index keeps of a stored segment.
@@ -79,10 +81,12 @@ type segment struct {
 }
 
 // ackRec is what the index keeps of a delivered ack record: it is
-// acknowledged once no segment it names is stored.
+// acknowledged once no segment it names is stored and its deposit ids
+// are past the dedup window.
 type ackRec struct {
-	reply string
-	live  int // the segments it names still stored
+	reply  string
+	live   int   // the segments it names still stored
+	stored int64 // ms
 }
 
 // dedupItem is one deposit id remembered, and since when (ms).
@@ -94,7 +98,8 @@ type dedupItem struct {
 func newPart(s *Store, n int, rev uint64) *part {
 	return &part{s: s, n: n, rev: rev, boxes: map[keys.PublicKey]*box{}, byID: map[uint64]*entry{},
 		segs: map[uint64]*segment{}, recs: map[uint64]*ackRec{}, dedups: map[depositID]uint64{},
-		done: make(chan struct{})}
+		inflight: map[depositID]*deposit{},
+		done:     make(chan struct{})}
 }
 
 // renew writes the lease again (its value, and a new TTL).
@@ -241,8 +246,10 @@ func (p *part) delivered(m jetstream.Msg) {
 	}
 	serve := false
 	if !p.ready {
+		// Caught up: as many as were stored when the consumer was made,
+		// or none left after this one (the count may have changed since).
 		p.got++
-		serve = p.got >= p.want && p.cc != nil
+		serve = (p.got >= p.want || meta.NumPending == 0) && p.cc != nil
 	}
 	p.mu.Unlock()
 	if len(replies) > 0 {
@@ -276,27 +283,35 @@ func (p *part) deliveredSegment(m jetstream.Msg, seq uint64) []string {
 // deliveredAcks applies a delivered ack record (p.mu held) and returns
 // the acks to send.
 func (p *part) deliveredAcks(m jetstream.Msg, seq uint64) []string {
-	ids, err := parseAcks(m.Headers().Get(hdrAcks))
+	acks, err := parseAcks(m.Headers().Get(hdrAcks))
 	if err != nil {
 		p.s.log.Error("dropping an ack record that does not parse", "partition", p.n, "seq", seq, "err", err)
 		return []string{m.Reply()}
 	}
+	stored := time.Now().UnixMilli()
+	if meta, err := m.Metadata(); err == nil {
+		stored = meta.Timestamp.UnixMilli()
+	}
 	var replies []string
 	named := map[uint64]bool{}
-	for _, id := range ids {
-		if e := p.byID[id]; e != nil {
-			replies = p.removeEntry(id, e, replies)
+	for _, a := range acks {
+		if e := p.byID[a.id]; e != nil {
+			replies = p.removeEntry(a.id, e, replies)
 		}
-		segSeq, _ := segmentOf(id)
+		if stored > time.Now().UnixMilli()-dupWindow.Milliseconds() {
+			p.remember(a.dedup, a.id, stored)
+		}
+		segSeq, _ := segmentOf(a.id)
 		if sg := p.segs[segSeq]; sg != nil && !named[segSeq] {
 			named[segSeq] = true
 			sg.recs = append(sg.recs, seq)
 		}
 	}
+	rec := &ackRec{reply: m.Reply(), live: len(named), stored: stored}
+	p.recs[seq] = rec
 	if len(named) == 0 {
-		return append(replies, m.Reply())
+		return p.releaseRec(seq, rec, replies)
 	}
-	p.recs[seq] = &ackRec{reply: m.Reply(), live: len(named)}
 	return replies
 }
 
@@ -307,7 +322,7 @@ func (p *part) addSegment(seq uint64, entries []segEntry, ttl bool) *segment {
 	var off int64
 	now := time.Now()
 	for i, t := range entries {
-		e := &entry{owner: t.owner, size: t.size, offset: off, quota: t.quota, received: t.received}
+		e := &entry{owner: t.owner, size: t.size, offset: off, quota: t.quota, received: t.received, dedup: t.dedup}
 		if t.ttl != 0 {
 			e.expires = t.received + t.ttl*1000
 		}
@@ -362,8 +377,32 @@ func (p *part) dropSegment(seq uint64, sg *segment, replies []string) []string {
 			continue
 		}
 		if rec.live--; rec.live == 0 {
-			delete(p.recs, r)
-			replies = append(replies, rec.reply)
+			replies = p.releaseRec(r, rec, replies)
+		}
+	}
+	return replies
+}
+
+// releaseRec acknowledges an ack record that names no stored segment
+// (p.mu held), once it is past the dedup window; before, it stays, and
+// sweepRecs acknowledges it later. Why keep it: it tells a later holder
+// the deposit ids of envelopes whose segments are gone, so that a deposit
+// asked again after a front end died is not stored twice.
+func (p *part) releaseRec(seq uint64, rec *ackRec, replies []string) []string {
+	if rec.stored > time.Now().UnixMilli()-dupWindow.Milliseconds() {
+		return replies
+	}
+	delete(p.recs, seq)
+	return append(replies, rec.reply)
+}
+
+// sweepRecs acknowledges the ack records that name no stored segment and
+// are past the dedup window (p.mu held), and returns their acks.
+func (p *part) sweepRecs() []string {
+	var replies []string
+	for seq, rec := range p.recs {
+		if rec.live == 0 {
+			replies = p.releaseRec(seq, rec, replies)
 		}
 	}
 	return replies

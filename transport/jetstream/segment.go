@@ -23,9 +23,11 @@ import (
 // plus its place in the table: ids still increase per owner (later
 // segments have higher sequences) and are never reused.
 //
-// An ack record is a message whose hdrAcks header lists the ids of
-// envelopes acknowledged while their segment still held others, so that a
-// partition's next holder does not push them again.
+// An ack record is a message whose hdrAcks header lists envelopes
+// acknowledged (their ids, and their deposits' ids), so that a
+// partition's next holder does not push them again, and answers a deposit
+// asked again within the dedup window with its first id. It is deleted
+// once no segment it names is stored and it is older than the window.
 
 // Headers of segments and ack records.
 const (
@@ -169,16 +171,25 @@ func parseTable(header string, bodySize int64) ([]segEntry, error) {
 	return entries, nil
 }
 
-// marshalAcks encodes an ack record's ids for its hdrAcks header.
-func marshalAcks(ids []uint64) (string, error) {
-	if len(ids) == 0 || len(ids) > maxAckRecord {
-		return "", fmt.Errorf("%w: an ack record of %d ids", ErrRecord, len(ids))
+// ackedEnvelope is one envelope in an ack record: its id, and the id of
+// the deposit that stored it, which a later holder remembers for the
+// rest of the dedup window (the envelope's segment may be gone by then).
+type ackedEnvelope struct {
+	id    uint64
+	dedup depositID
+}
+
+// marshalAcks encodes an ack record for its hdrAcks header.
+func marshalAcks(acks []ackedEnvelope) (string, error) {
+	if len(acks) == 0 || len(acks) > maxAckRecord {
+		return "", fmt.Errorf("%w: an ack record of %d ids", ErrRecord, len(acks))
 	}
 	var b cryptobyte.Builder
 	b.AddUint8(ackRecordV)
-	b.AddUint16(uint16(len(ids)))
-	for _, id := range ids {
-		b.AddUint64(id)
+	b.AddUint16(uint16(len(acks)))
+	for _, a := range acks {
+		b.AddUint64(a.id)
+		b.AddBytes(a.dedup[:])
 	}
 	v, err := b.Bytes()
 	if err != nil {
@@ -187,9 +198,9 @@ func marshalAcks(ids []uint64) (string, error) {
 	return tableEncoding.EncodeToString(v), nil
 }
 
-// parseAcks decodes an ack record's ids.
-func parseAcks(header string) ([]uint64, error) {
-	if base64.RawStdEncoding.DecodedLen(len(header)) > 3+8*maxAckRecord {
+// parseAcks decodes an ack record.
+func parseAcks(header string) ([]ackedEnvelope, error) {
+	if base64.RawStdEncoding.DecodedLen(len(header)) > 3+24*maxAckRecord {
 		return nil, fmt.Errorf("%w: ack record too long", ErrRecord)
 	}
 	raw, err := tableEncoding.DecodeString(header)
@@ -199,12 +210,13 @@ func parseAcks(header string) ([]uint64, error) {
 	s := cryptobyte.String(raw)
 	var ver uint8
 	var n uint16
-	if !s.ReadUint8(&ver) || ver != ackRecordV || !s.ReadUint16(&n) || n == 0 || n > maxAckRecord || len(s) != 8*int(n) {
+	if !s.ReadUint8(&ver) || ver != ackRecordV || !s.ReadUint16(&n) || n == 0 || n > maxAckRecord || len(s) != 24*int(n) {
 		return nil, fmt.Errorf("%w: ack record", ErrRecord)
 	}
-	ids := make([]uint64, n)
-	for i := range ids {
-		s.ReadUint64(&ids[i])
+	acks := make([]ackedEnvelope, n)
+	for i := range acks {
+		s.ReadUint64(&acks[i].id)
+		s.CopyBytes(acks[i].dedup[:])
 	}
-	return ids, nil
+	return acks, nil
 }

@@ -36,24 +36,27 @@ type deposit struct {
 	p     int
 	done  func(mailbox.DepositResult)
 
-	acks []uint64 // if set, not a deposit: ids to record as acknowledged
+	acks []ackedEnvelope // if set, not a deposit: envelopes to record as acknowledged
 
 	part    *part
 	quota   string
 	err     error
 	id      uint64
-	counted bool // its usage was added tentatively
-	dup     bool // stored already: id is the first one's
+	counted bool     // its usage was added tentatively
+	dup     bool     // stored already: id is the first one's
+	first   *deposit // the same deposit, in this batch before it: answered as that one
+	leading bool     // in its partition's inflight, as the first of its kind
 }
 
 // message is one stream message of a group commit: a segment of
 // deposits, or an ack record.
 type message struct {
 	p      *part
-	deps   []*deposit // a segment's, in order; an ack record's requests
-	acks   []uint64   // an ack record's ids
-	ttl    int64      // a segment's Nats-TTL, if its deposit has a lifetime
-	size   int        // a segment's data
+	deps   []*deposit      // a segment's, in order; an ack record's requests
+	acks   []ackedEnvelope // an ack record's envelopes
+	ttl    int64           // a segment's Nats-TTL, if its deposit has a lifetime
+	size   int             // a segment's data
+	msg    *nats.Msg       // as published
 	future jetstream.PubAckFuture
 	err    error
 }
@@ -76,12 +79,14 @@ func newWriter(s *Store) *writer {
 	return &writer{s: s, queue: make(chan *deposit, 4096), done: make(chan struct{})}
 }
 
-// enqueue queues d, or answers it with ErrClosed.
+// enqueue queues d, or, once the writer is closed (the front end is
+// closing), answers that this is no longer the partition's holder: the
+// caller asks the next one.
 func (w *writer) enqueue(d *deposit) {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if w.closed {
-		d.done(mailbox.DepositResult{Err: mailbox.ErrClosed})
+		d.done(mailbox.DepositResult{Err: errNotHolder})
 		return
 	}
 	w.queue <- d
@@ -145,7 +150,7 @@ func (w *writer) commit(batch []*deposit) {
 			continue
 		}
 		w.check(d)
-		if d.err != nil || d.dup {
+		if d.err != nil || d.dup || d.first != nil {
 			continue
 		}
 		if d.ttl != 0 {
@@ -164,21 +169,25 @@ func (w *writer) commit(batch []*deposit) {
 	for _, m := range msgs {
 		m.err = w.publish(m)
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, 2*s.cfg.LeaseTTL+time.Second)
-	defer cancel()
-	for _, m := range msgs {
-		if m.err == nil {
-			select {
-			case ack := <-m.future.Ok():
-				if m.acks == nil {
-					w.stored(m, ack.Sequence)
-				}
-			case err := <-m.future.Err():
-				m.err = publishError(err)
-			case <-ctx.Done():
-				m.err = publishError(ctx.Err())
+	w.await(msgs)
+	// Why publish again what went unanswered, rather than answer "ask
+	// again": the segment may be stored, and a deposit asked again would
+	// go in another segment, stored twice; the same segment published
+	// again is stored once (its Nats-Msg-Id, within the dedup window).
+	for try := 1; try < publishTries; try++ {
+		var again []*message
+		for _, m := range msgs {
+			if errors.Is(m.err, errRetry) && m.msg != nil && !w.s.isClosed() {
+				m.err = w.republish(m)
+				again = append(again, m)
 			}
 		}
+		if len(again) == 0 {
+			break
+		}
+		w.await(again)
+	}
+	for _, m := range msgs {
 		if m.err != nil {
 			for _, d := range m.deps {
 				d.err = m.err
@@ -186,6 +195,20 @@ func (w *writer) commit(batch []*deposit) {
 		}
 	}
 	for _, d := range batch {
+		if !d.leading {
+			continue
+		}
+		// d was in flight (see check): stored or not, it is not now.
+		d.part.mu.Lock()
+		if d.part.inflight[d.dedup] == d {
+			delete(d.part.inflight, d.dedup)
+		}
+		d.part.mu.Unlock()
+	}
+	for _, d := range batch {
+		if d.first != nil {
+			d.err, d.id = d.first.err, d.first.id
+		}
 		if d.err != nil && d.counted {
 			d.part.mu.Lock()
 			d.part.count(&entry{owner: d.owner, size: int64(len(d.body)), quota: d.quota}, -1)
@@ -197,6 +220,43 @@ func (w *writer) commit(batch []*deposit) {
 		}
 		d.done(mailbox.DepositResult{ID: d.id})
 	}
+}
+
+// publishTries bounds how often a group commit publishes a message that
+// went unanswered.
+const publishTries = 3
+
+// await waits for the acknowledgements of msgs published, and indexes
+// the segments stored.
+func (w *writer) await(msgs []*message) {
+	s := w.s
+	ctx, cancel := context.WithTimeout(s.ctx, 2*s.cfg.LeaseTTL+time.Second)
+	defer cancel()
+	for _, m := range msgs {
+		if m.err != nil {
+			continue
+		}
+		select {
+		case ack := <-m.future.Ok():
+			if m.acks == nil {
+				w.stored(m, ack.Sequence)
+			}
+		case err := <-m.future.Err():
+			m.err = publishError(err)
+		case <-ctx.Done():
+			m.err = publishError(ctx.Err())
+		}
+	}
+}
+
+// republish sends a message of a group commit again, as it was.
+func (w *writer) republish(m *message) error {
+	var err error
+	m.future, err = w.s.js.PublishMsgAsync(m.msg, jetstream.WithExpectStream(streamName))
+	if err != nil {
+		return publishError(err)
+	}
+	return nil
 }
 
 // publish sends one message of a group commit, asynchronously.
@@ -233,12 +293,8 @@ func (w *writer) publish(m *message) error {
 		// with the same deposits (after an unanswered try) is stored once.
 		msg.Header.Set(jetstream.MsgIDHeader, segmentID(m.deps))
 	}
-	var err error
-	m.future, err = w.s.js.PublishMsgAsync(msg, jetstream.WithExpectStream(streamName))
-	if err != nil {
-		return publishError(err)
-	}
-	return nil
+	m.msg = msg
+	return w.republish(m)
 }
 
 // segmentID is a segment's Nats-Msg-Id: a hash of its deposits' ids.
@@ -278,11 +334,11 @@ func (w *writer) stored(m *message, seq uint64) {
 	}
 }
 
-// recordAcks stores an ack record of ids at partition n's holder (here),
+// recordAcks stores an ack record of acks at partition n's holder (here),
 // in the writer's next group commit.
-func (w *writer) recordAcks(n int, ids []uint64) error {
+func (w *writer) recordAcks(n int, acks []ackedEnvelope) error {
 	out := make(chan error, 1)
-	w.enqueue(&deposit{p: n, acks: ids, done: func(r mailbox.DepositResult) { out <- r.Err }})
+	w.enqueue(&deposit{p: n, acks: acks, done: func(r mailbox.DepositResult) { out <- r.Err }})
 	return <-out
 }
 
@@ -300,6 +356,11 @@ func (w *writer) check(d *deposit) {
 	if id, ok := p.dedups[d.dedup]; ok { // asked again: stored once
 		p.mu.Unlock()
 		d.id, d.dup = id, true
+		return
+	}
+	if first := p.inflight[d.dedup]; first != nil { // asked again while the first is being stored
+		p.mu.Unlock()
+		d.first = first
 		return
 	}
 	p.mu.Unlock()
@@ -340,6 +401,7 @@ func (w *writer) check(d *deposit) {
 	}
 	p.count(&entry{owner: d.owner, size: size, quota: d.quota}, 1)
 	d.counted = true
+	p.inflight[d.dedup], d.leading = d, true
 }
 
 // publishError maps a refused publish to the mailbox sentinels: the
