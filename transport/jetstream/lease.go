@@ -18,9 +18,11 @@ import (
 // to find a holder.
 type leaseState struct {
 	mu        sync.Mutex
-	holders   map[int]string   // partition → lease value ("name" or "name ready")
-	frontEnds map[string]int64 // live front ends, from their presence keys: the bytes they hold
-	held      map[int]*part    // partitions this front end holds
+	holders   map[int]string       // partition → lease value ("name" or "name ready")
+	frontEnds map[string]int64     // live front ends, from their presence keys: the bytes they hold
+	seen      map[string]time.Time // when each front end's presence was last announced, as watched
+	ttl       time.Duration        // the lease TTL
+	held      map[int]*part        // partitions this front end holds
 	changed   chan struct{}
 	stopTick  chan struct{}
 	loopDone  chan struct{}
@@ -29,10 +31,26 @@ type leaseState struct {
 }
 
 // present reports whether the front end holding a lease (its value) is
-// announced (l.mu held).
+// announced, and was within a lease TTL (l.mu held). Why the time as
+// well: a front end announces itself every lease round, and one whose
+// presence key stopped changing is gone, even if the watch missed its
+// key's deletion (seen on a cluster whose node serving the watch was
+// killed); its leases are then tried, which fails while they are held.
 func (l *leaseState) present(value string) bool {
-	_, ok := l.frontEnds[strings.TrimSuffix(value, readySuffix)]
-	return ok
+	name := strings.TrimSuffix(value, readySuffix)
+	_, ok := l.frontEnds[name]
+	return ok && time.Since(l.seen[name]) < l.ttl
+}
+
+// liveFrontEnds counts the front ends present, at least one (l.mu held).
+func (l *leaseState) liveFrontEnds() int {
+	n := 0
+	for name := range l.frontEnds {
+		if l.present(name) {
+			n++
+		}
+	}
+	return max(n, 1)
 }
 
 // readySuffix marks a lease whose holder serves the partition.
@@ -56,6 +74,7 @@ func (l *leaseState) notify() {
 func (s *Store) startLeases(ctx context.Context) error {
 	l := &s.lease
 	l.holders, l.frontEnds, l.held = map[int]string{}, map[string]int64{}, map[int]*part{}
+	l.seen, l.ttl = map[string]time.Time{}, s.cfg.LeaseTTL
 	l.changed, l.stopTick, l.loopDone = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	w, err := s.leases.WatchAll(s.ctx)
 	if err != nil {
@@ -90,9 +109,11 @@ func (s *Store) watchLeases(w jetstream.KeyWatcher, initial chan struct{}) {
 		case strings.HasPrefix(k, "fe."):
 			if deleted {
 				delete(l.frontEnds, k[3:])
+				delete(l.seen, k[3:])
 			} else {
 				n, _ := strconv.ParseInt(string(e.Value()), 10, 64)
 				l.frontEnds[k[3:]] = n
+				l.seen[k[3:]] = time.Now()
 			}
 		case strings.HasPrefix(k, "p."):
 			n, err := strconv.Atoi(k[2:])
@@ -140,7 +161,7 @@ func (s *Store) leaseRound() {
 	for _, p := range l.held {
 		held = append(held, p)
 	}
-	n := max(len(l.frontEnds), 1)
+	n := l.liveFrontEnds()
 	l.mu.Unlock()
 	idle := max(16, s.cfg.IdleMailboxes/max(1, len(held)))
 	for _, p := range held {
