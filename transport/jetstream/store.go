@@ -347,10 +347,15 @@ func (s *Store) checkLayout(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: reading layout: %w", err)
 	}
-	if string(e.Value()) != want {
-		return fmt.Errorf("%w: the stream has %s partitions, not %s", ErrConfig, e.Value(), want)
+	have := string(e.Value())
+	switch {
+	case have == want:
+		return nil
+	case !strings.HasSuffix(have, layoutSegments):
+		return fmt.Errorf("%w: the relay's NATS holds the layout of a message per envelope, from before segments: see docs/DEPLOY.md, Upgrade", ErrConfig)
+	default:
+		return fmt.Errorf("%w: the stream has %s partitions, not %d", ErrConfig, strings.TrimSuffix(have, layoutSegments), s.cfg.Partitions)
 	}
-	return nil
 }
 
 // Close gives up this front end's partitions (so that others take them
