@@ -210,6 +210,40 @@ func (s *Store) startPartition(p *part) {
 	}
 	if caughtUp {
 		p.serve()
+		return
+	}
+	p.awaitCaughtUp(cons)
+}
+
+// awaitCaughtUp serves the partition once its consumer has nothing left to
+// deliver and every delivery was indexed, should the count taken when the
+// consumer was made never be reached: a message deleted before its
+// delivery (a late ack from the partition's previous holder, whose
+// consumer had the same name; an expiry) is never delivered. It checks
+// once a second until the partition serves or stops.
+func (p *part) awaitCaughtUp(cons jetstream.Consumer) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-p.done:
+			return
+		}
+		p.mu.Lock()
+		ready, got := p.ready, p.got
+		p.mu.Unlock()
+		if ready {
+			return
+		}
+		ctx, cancel := p.s.opCtx()
+		info, err := cons.Info(ctx)
+		cancel()
+		if err == nil && info.NumPending == 0 && info.Delivered.Consumer <= got {
+			p.s.log.Debug("partition caught up short of its count", "partition", p.n, "got", got)
+			p.serve()
+			return
+		}
 	}
 }
 
