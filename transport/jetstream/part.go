@@ -43,6 +43,7 @@ type part struct {
 	dedups   map[depositID]uint64   // the deposits of the last dupWindow, to their ids
 	inflight map[depositID]*deposit // the deposits of the writer's batch being stored
 	recent   []dedupItem            // dedups in the order they came, to forget them
+	head     int                    // recent[:head] are forgotten
 	ttls     ttlHeap                // the envelopes of byID with a lifetime (see ttl.go)
 }
 
@@ -451,15 +452,19 @@ func (p *part) remember(d depositID, id uint64, at int64) {
 	p.dedups[d] = id
 	p.recent = append(p.recent, dedupItem{d, at})
 	cut := at - dupWindow.Milliseconds()
-	i := 0
-	for i < len(p.recent) && p.recent[i].at < cut {
-		if old := p.recent[i].id; p.dedups[old] != 0 && old != d {
+	for p.head < len(p.recent) && p.recent[p.head].at < cut {
+		if old := p.recent[p.head].id; old != d {
 			delete(p.dedups, old)
 		}
-		i++
+		p.head++
 	}
-	if i > 0 {
-		p.recent = append(p.recent[:0], p.recent[i:]...)
+	// Why a head and not a copy per call: the window holds minutes of
+	// deposits; moving them all for each one forgotten would make every
+	// deposit cost the window's size. Compacted once half is behind.
+	if p.head > len(p.recent)/2 {
+		n := copy(p.recent, p.recent[p.head:])
+		clear(p.recent[n:])
+		p.recent, p.head = p.recent[:n], 0
 	}
 }
 

@@ -156,3 +156,33 @@ func FuzzSegmentTable(f *testing.F) {
 		}
 	})
 }
+
+// TestRememberWindow checks the holder's memory of deposit ids: an id is
+// kept for the dedup window and forgotten after it, and what is kept stays
+// bounded by the window however many deposits pass.
+func TestRememberWindow(t *testing.T) {
+	p := newPart(nil, 0, 0)
+	win := dupWindow.Milliseconds()
+	const n = 20_000
+	idOf := func(i int) (d depositID) {
+		d[0], d[1], d[2] = byte(i), byte(i>>8), 1
+		return d
+	}
+	for i := range n {
+		d := idOf(i)
+		p.remember(d, uint64(i+1), int64(i)*win/1000) // 1,000 deposits per window
+	}
+	if len(p.dedups) > 1001 || len(p.recent)-p.head > 1001 {
+		t.Fatalf("%d ids and %d items kept, want at most a window's 1,001", len(p.dedups), len(p.recent)-p.head)
+	}
+	if len(p.recent) > 2*1002 {
+		t.Errorf("recent holds %d items: not compacted", len(p.recent))
+	}
+	last, first := idOf(n-1), idOf(0)
+	if p.dedups[last] != n {
+		t.Errorf("the newest deposit maps to %d, want %d", p.dedups[last], n)
+	}
+	if _, ok := p.dedups[first]; ok {
+		t.Error("the first deposit is still remembered past the window")
+	}
+}
