@@ -109,3 +109,65 @@ func TestIdleMailboxesReadAgain(t *testing.T) {
 		t.Errorf("revoked token after forgetting: %v", err)
 	}
 }
+
+// TestColdMailboxesTogether forgets every idle box, then deposits to all
+// the mailboxes at once, so that group commits meet them cold together
+// (the writer reads them in parallel before checking): each deposit is
+// answered as if its box had been in memory, an unknown mailbox and an
+// unknown token refused, and the boxes are in memory afterwards.
+func TestColdMailboxesTogether(t *testing.T) {
+	srv := runServer(t)
+	s := openStore(t, srv, "a", testLimits)
+	waitAllHeld(t, s)
+	const n = 40
+	owners := make([]keys.PublicKey, n)
+	tokens := make([]mailbox.TokenHash, n)
+	for i := range owners {
+		owners[i], tokens[i], _ = ownerWithToken(t, s)
+	}
+	for _, p := range s.heldParts() {
+		p.mu.Lock()
+		p.forgetIdle(0)
+		p.forgetIdle(0)
+		p.mu.Unlock()
+	}
+	var unknownToken mailbox.TokenHash
+	unknownToken[0] = 0xee
+	type want struct {
+		owner keys.PublicKey
+		token mailbox.TokenHash
+		err   error
+	}
+	var cases []want
+	for i := range owners {
+		cases = append(cases, want{owners[i], tokens[i], nil})
+	}
+	cases = append(cases, want{newOwner(t), tokens[0], mailbox.ErrUnknownMailbox},
+		want{owners[1], unknownToken, mailbox.ErrUnknownToken})
+	results := make(chan error, len(cases))
+	for i, c := range cases {
+		s.DepositTokenAsync(c.owner, c.token, []byte{byte(i), 'x'}, t0, 0, func(r mailbox.DepositResult) { results <- r.Err })
+	}
+	got := map[string]int{}
+	for range cases {
+		err := <-results
+		switch {
+		case err == nil:
+			got["stored"]++
+		case errors.Is(err, mailbox.ErrUnknownMailbox):
+			got["unknown mailbox"]++
+		case errors.Is(err, mailbox.ErrUnknownToken):
+			got["unknown token"]++
+		default:
+			t.Errorf("deposit: %v", err)
+		}
+	}
+	if got["stored"] != n || got["unknown mailbox"] != 1 || got["unknown token"] != 1 {
+		t.Errorf("results %v, want %d stored, one unknown mailbox, one unknown token", got, n)
+	}
+	for i, o := range owners {
+		if c, _, err := s.Usage(t.Context(), o); err != nil || c != 1 {
+			t.Errorf("mailbox %d usage: %d, %v", i, c, err)
+		}
+	}
+}

@@ -134,6 +134,7 @@ func (w *writer) commit(batch []*deposit) {
 	var msgs []*message
 	open := map[int]*message{} // the partitions' segments being filled
 	recs := map[int]*message{} // and ack records
+	w.preload(batch)
 	for _, d := range batch {
 		if d.acks != nil {
 			if d.part = s.readyPart(d.p); d.part == nil {
@@ -220,6 +221,60 @@ func (w *writer) commit(batch []*deposit) {
 		}
 		d.done(mailbox.DepositResult{ID: d.id})
 	}
+}
+
+// preloadAtOnce bounds the mailboxes a group commit reads at once.
+const preloadAtOnce = 32
+
+// preload reads the owner records and tokens of the batch's mailboxes
+// that the index does not have, all at once, so that check finds them.
+// Why: a mailbox's first deposit since its partition was taken (or since
+// its box was forgotten) needs two key-value reads; one after the other
+// in the writer, a thousand mailboxes waking up together held every
+// deposit of the front end for seconds.
+func (w *writer) preload(batch []*deposit) {
+	type key struct {
+		p     *part
+		owner keys.PublicKey
+	}
+	var cold []key
+	seen := map[key]bool{}
+	for _, d := range batch {
+		if d.acks != nil {
+			continue
+		}
+		p := w.s.readyPart(d.p)
+		if p == nil {
+			continue
+		}
+		k := key{p, d.owner}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		p.mu.Lock()
+		b := p.boxes[d.owner]
+		loaded := b != nil && b.exists && b.tokens != nil
+		p.mu.Unlock()
+		if !loaded {
+			cold = append(cold, k)
+		}
+	}
+	if len(cold) == 0 {
+		return
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, preloadAtOnce)
+	for _, k := range cold {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if _, err := w.s.lockBox(k.p, k.owner); err == nil {
+				k.p.mu.Unlock()
+			} // an error is check's to report
+		})
+	}
+	wg.Wait()
 }
 
 // publishTries bounds how often a group commit publishes a message that
