@@ -110,6 +110,19 @@ func marshalTable(entries []segEntry) (string, error) {
 	return tableEncoding.EncodeToString(v), nil
 }
 
+// decodeHeader decodes a header of tableEncoding, what (for errors)
+// holding at most max bytes: refused before decoding if longer.
+func decodeHeader(what, header string, max int) (cryptobyte.String, error) {
+	if base64.RawStdEncoding.DecodedLen(len(header)) > max {
+		return nil, fmt.Errorf("%w: %s too long", ErrRecord, what)
+	}
+	raw, err := tableEncoding.DecodeString(header)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrRecord, what, err)
+	}
+	return cryptobyte.String(raw), nil
+}
+
 // maxSegmentBody bounds one envelope's size in a table (a relay's own
 // limit on an envelope is far smaller).
 const maxSegmentBody = 1 << 24
@@ -117,14 +130,10 @@ const maxSegmentBody = 1 << 24
 // parseTable decodes a segment's table; bodySize is the segment's data
 // length, which the entries' sizes must add up to.
 func parseTable(header string, bodySize int64) ([]segEntry, error) {
-	if base64.RawStdEncoding.DecodedLen(len(header)) > 3+segmentSlots*(32+1+32+16+4+8+4) {
-		return nil, fmt.Errorf("%w: segment table too long", ErrRecord)
-	}
-	raw, err := tableEncoding.DecodeString(header)
+	s, err := decodeHeader("segment table", header, 3+segmentSlots*(32+1+32+16+4+8+4))
 	if err != nil {
-		return nil, fmt.Errorf("%w: segment table: %w", ErrRecord, err)
+		return nil, err
 	}
-	s := cryptobyte.String(raw)
 	var ver uint8
 	var n uint16
 	if !s.ReadUint8(&ver) || ver != segmentTableV || !s.ReadUint16(&n) || n == 0 || n > segmentSlots {
@@ -200,14 +209,10 @@ func marshalAcks(acks []ackedEnvelope) (string, error) {
 
 // parseAcks decodes an ack record.
 func parseAcks(header string) ([]ackedEnvelope, error) {
-	if base64.RawStdEncoding.DecodedLen(len(header)) > 3+24*maxAckRecord {
-		return nil, fmt.Errorf("%w: ack record too long", ErrRecord)
-	}
-	raw, err := tableEncoding.DecodeString(header)
+	s, err := decodeHeader("ack record", header, 3+24*maxAckRecord)
 	if err != nil {
-		return nil, fmt.Errorf("%w: ack record: %w", ErrRecord, err)
+		return nil, err
 	}
-	s := cryptobyte.String(raw)
 	var ver uint8
 	var n uint16
 	if !s.ReadUint8(&ver) || ver != ackRecordV || !s.ReadUint16(&n) || n == 0 || n > maxAckRecord || len(s) != 24*int(n) {
