@@ -67,6 +67,9 @@
 // the mailbox holds envelopes; an empty mailbox's is forgotten once the
 // front end keeps more than [Config.IdleMailboxes] and it went unused for
 // a lease round, and read again from the keys bucket on its next deposit.
+// A group commit reads the mailboxes its batch needs and the index lacks
+// all at once, before checking: after partitions move, every mailbox of
+// theirs is new to its holder.
 // So a front end's memory follows the mailboxes in use and the envelopes
 // stored, not all the mailboxes there are (BenchmarkRelayMailboxes in
 // transport: 1,000 and 100,000 mailboxes, docs/BENCHMARKS.md).
