@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"path/filepath"
 	"sync"
@@ -99,26 +100,46 @@ func (m *Messenger) stockOwnHome(ctx context.Context) error {
 // keeps the prekeys supplied, and handles every delivery, reconnecting
 // with backoff when the connection ends.
 func (m *Messenger) homeLoop(ctx context.Context) {
-	delay := m.cfg.RetryMin
+	wait := m.cfg.RetryMin
 	for ctx.Err() == nil {
-		err := m.serveHome(ctx)
+		cameUp, err := m.serveHome(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		m.events.emit(HomeState{Connected: false, Err: err})
 		m.log.Info("home connection ended", "err", err)
-		if !sleep(ctx, delay) {
+		var pause time.Duration
+		pause, wait = homeBackoff(wait, cameUp, m.cfg.RetryMin, max(m.cfg.RetryMin, min(m.cfg.RetryMax, homeRetryMax)))
+		if !sleep(ctx, pause/2+rand.N(pause/2+1)) {
 			return
 		}
-		delay = min(2*delay, m.cfg.RetryMax)
 	}
+}
+
+// homeRetryMax bounds the wait between tries to reach the home. Why
+// shorter than the outbox's: while its home is unreachable a profile
+// receives nothing and shows "offline", so once a relay is back after an
+// outage its profiles should be back within half a minute, not five.
+const homeRetryMax = 30 * time.Second
+
+// homeBackoff is the pause before the next try to reach the home (before
+// jitter: between half of it and all of it), and the wait after that
+// one: least again after a connection that had come up (a drop after
+// hours online is not one more failure in a row), otherwise twice the
+// last wait, up to most.
+func homeBackoff(wait time.Duration, cameUp bool, least, most time.Duration) (pause, next time.Duration) {
+	if cameUp {
+		wait = least
+	}
+	wait = min(max(wait, least), most)
+	return wait, min(2*wait, most)
 }
 
 // serveHome runs one connection to the home until it ends. Deliveries
 // are handled in order, so when the home's catch-up marker comes out of
 // the channel, every envelope that waited at the home has been handled:
 // the messenger is settled.
-func (m *Messenger) serveHome(ctx context.Context) error {
+func (m *Messenger) serveHome(ctx context.Context) (cameUp bool, err error) {
 	opts := m.cfg.Client
 	opts.MarkCaughtUp = true
 	if m.homeKey != (keys.PublicKey{}) {
@@ -126,24 +147,24 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 	}
 	conn, err := transport.Dial(ctx, m.homeDialAddr(), &m.identity, opts)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close()
 	if m.homeKey == (keys.PublicKey{}) { // first contact with the relay
 		m.homeKey = conn.Home()
 		if err := m.st.SetSetting(ctx, settingRelayIdentity, m.homeKey.String()); err != nil {
-			return err
+			return false, err
 		}
 	}
 	defer m.homeGone(conn)
 	if err := m.syncTokens(ctx, conn); err != nil {
-		return err
+		return false, err
 	}
 	if err := m.syncPreKeys(ctx, conn); err != nil {
-		return err
+		return false, err
 	}
 	if err := conn.Fetch(ctx); err != nil {
-		return err
+		return false, err
 	}
 	m.readyOnce.Do(func() { close(m.ready) })
 	m.events.emit(HomeState{Connected: true})
@@ -156,25 +177,25 @@ func (m *Messenger) serveHome(ctx context.Context) error {
 		select {
 		case <-m.refill:
 			if err := m.syncPreKeys(ctx, conn); err != nil {
-				return err
+				return true, err
 			}
 		case <-tick.C:
 			if err := m.syncPreKeys(ctx, conn); err != nil {
-				return err
+				return true, err
 			}
 		case d, ok := <-conn.Deliveries():
 			if !ok {
-				return conn.Err()
+				return true, conn.Err()
 			}
 			if d.IsCaughtUp() {
 				m.settling.settle()
 				continue
 			}
 			if err := m.handleDelivery(ctx, acks, d); err != nil {
-				return err
+				return true, err
 			}
 		case <-ctx.Done():
-			return ctx.Err()
+			return true, ctx.Err()
 		}
 	}
 }
