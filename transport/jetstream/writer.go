@@ -150,7 +150,9 @@ func (w *writer) commit(batch []*deposit) {
 			m.deps, m.acks = append(m.deps, d), append(m.acks, d.acks...)
 			continue
 		}
-		w.check(d)
+		if d.err == nil { // preload may have answered it
+			w.check(d)
+		}
 		if d.err != nil || d.dup || d.first != nil {
 			continue
 		}
@@ -227,7 +229,8 @@ func (w *writer) commit(batch []*deposit) {
 const preloadAtOnce = 32
 
 // preload reads the owner records and tokens of the batch's mailboxes
-// that the index does not have, all at once, so that check finds them.
+// that the index does not have, all at once, so that check finds them,
+// and refuses the deposits to mailboxes found not to exist.
 // Why: a mailbox's first deposit since its partition was taken (or since
 // its box was forgotten) needs two key-value reads; one after the other
 // in the writer, a thousand mailboxes waking up together held every
@@ -264,17 +267,33 @@ func (w *writer) preload(batch []*deposit) {
 		return
 	}
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	absent := map[key]bool{}
 	sem := make(chan struct{}, preloadAtOnce)
 	for _, k := range cold {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if _, err := w.s.lockBox(k.p, k.owner); err == nil {
+			_, err := w.s.lockBox(k.p, k.owner)
+			switch {
+			case err == nil:
 				k.p.mu.Unlock()
-			} // an error is check's to report
+			case errors.Is(err, mailbox.ErrUnknownMailbox):
+				mu.Lock()
+				absent[k] = true
+				mu.Unlock()
+			} // another error is check's to meet again and report
 		})
 	}
 	wg.Wait()
+	// Why answer these here: check would read the owner record again,
+	// one deposit after the other, and deposits to mailboxes that do not
+	// exist are what a hostile client sends.
+	for _, d := range batch {
+		if d.acks == nil && absent[key{w.s.readyPart(d.p), d.owner}] {
+			d.err = mailbox.ErrUnknownMailbox
+		}
+	}
 }
 
 // publishTries bounds how often a group commit publishes a message that
