@@ -172,6 +172,7 @@ func (s *Store) leaseRound() {
 		}
 		p.mu.Lock()
 		p.forgetIdle(idle)
+		p.forgetDedups(time.Now().UnixMilli() - dupWindow.Milliseconds())
 		replies := p.sweepRecs()
 		p.mu.Unlock()
 		if len(replies) > 0 {

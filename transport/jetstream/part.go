@@ -37,14 +37,14 @@ type part struct {
 	sub      *nats.Subscription
 	bytes    int64 // of all its envelopes
 	boxes    map[keys.PublicKey]*box
-	byID     map[uint64]*entry      // the envelopes, by id
-	segs     map[uint64]*segment    // the segments holding them, by stream sequence
-	recs     map[uint64]*ackRec     // the ack records naming them, by stream sequence
-	dedups   map[depositID]uint64   // the deposits of the last dupWindow, to their ids
-	inflight map[depositID]*deposit // the deposits of the writer's batch being stored
-	recent   []dedupItem            // dedups in the order they came, to forget them
-	head     int                    // recent[:head] are forgotten
-	ttls     ttlHeap                // the envelopes of byID with a lifetime (see ttl.go)
+	byID     map[uint64]*entry       // the envelopes, by id
+	segs     map[uint64]*segment     // the segments holding them, by stream sequence
+	recs     map[uint64]*ackRec      // the ack records naming them, by stream sequence
+	dedups   map[depositID]dedupSeen // the deposits of the last dupWindow, to their ids
+	inflight map[depositID]*deposit  // the deposits of the writer's batch being stored
+	recent   []dedupItem             // dedups in the order they came, to forget them
+	head     int                     // recent[:head] are forgotten
+	ttls     ttlHeap                 // the envelopes of byID with a lifetime (see ttl.go)
 }
 
 // box is what a holder keeps of one mailbox.
@@ -90,6 +90,13 @@ type ackRec struct {
 	stored int64 // ms
 }
 
+// dedupSeen is a remembered deposit's envelope id, and when it was last
+// seen (ms): stored, or acknowledged.
+type dedupSeen struct {
+	id uint64
+	at int64
+}
+
 // dedupItem is one deposit id remembered, and since when (ms).
 type dedupItem struct {
 	id depositID
@@ -98,7 +105,7 @@ type dedupItem struct {
 
 func newPart(s *Store, n int, rev uint64) *part {
 	return &part{s: s, n: n, rev: rev, boxes: map[keys.PublicKey]*box{}, byID: map[uint64]*entry{},
-		segs: map[uint64]*segment{}, recs: map[uint64]*ackRec{}, dedups: map[depositID]uint64{},
+		segs: map[uint64]*segment{}, recs: map[uint64]*ackRec{}, dedups: map[depositID]dedupSeen{},
 		inflight: map[depositID]*deposit{},
 		done:     make(chan struct{})}
 }
@@ -449,12 +456,22 @@ func (p *part) remember(d depositID, id uint64, at int64) {
 	if d == (depositID{}) {
 		return
 	}
-	p.dedups[d] = id
+	if seen, ok := p.dedups[d]; !ok || at >= seen.at {
+		p.dedups[d] = dedupSeen{id, at}
+	}
 	p.recent = append(p.recent, dedupItem{d, at})
-	cut := at - dupWindow.Milliseconds()
+	p.forgetDedups(at - dupWindow.Milliseconds())
+}
+
+// forgetDedups forgets the deposit ids not seen since cut (ms) (p.mu
+// held). remember calls it, and so does each lease round: after a burst
+// and silence, the ids would otherwise stay until the partition's next
+// deposit.
+func (p *part) forgetDedups(cut int64) {
 	for p.head < len(p.recent) && p.recent[p.head].at < cut {
-		if old := p.recent[p.head].id; old != d {
-			delete(p.dedups, old)
+		// An id seen again since (its ack, after its deposit) stays.
+		if it := p.recent[p.head]; p.dedups[it.id].at <= it.at {
+			delete(p.dedups, it.id)
 		}
 		p.head++
 	}

@@ -179,10 +179,34 @@ func TestRememberWindow(t *testing.T) {
 		t.Errorf("recent holds %d items: not compacted", len(p.recent))
 	}
 	last, first := idOf(n-1), idOf(0)
-	if p.dedups[last] != n {
-		t.Errorf("the newest deposit maps to %d, want %d", p.dedups[last], n)
+	if p.dedups[last].id != n {
+		t.Errorf("the newest deposit maps to %d, want %d", p.dedups[last].id, n)
 	}
 	if _, ok := p.dedups[first]; ok {
 		t.Error("the first deposit is still remembered past the window")
+	}
+}
+
+// TestForgetDedups: a deposit id seen again (acknowledged after it was
+// stored) outlives its first sighting, and after a burst and silence the
+// lease round's sweep forgets what is past the window, with no deposit
+// to trigger it.
+func TestForgetDedups(t *testing.T) {
+	p := newPart(nil, 0, 0)
+	win := dupWindow.Milliseconds()
+	a, b := depositID{1}, depositID{2}
+	p.remember(a, 256, 0)
+	p.remember(b, 257, 10)
+	p.remember(a, 256, win/2) // a acknowledged
+	p.forgetDedups(20)        // the window has passed the sightings before 20 ms
+	if _, ok := p.dedups[a]; !ok {
+		t.Error("a deposit acknowledged within the window was forgotten with its first sighting")
+	}
+	if _, ok := p.dedups[b]; ok {
+		t.Error("a deposit past the window is still remembered")
+	}
+	p.forgetDedups(win/2 + 1) // silence: the lease round's sweep
+	if len(p.dedups) != 0 || len(p.recent) != p.head {
+		t.Errorf("after the window, %d ids and %d items kept; want none", len(p.dedups), len(p.recent)-p.head)
 	}
 }

@@ -427,9 +427,9 @@ func (w *writer) check(d *deposit) {
 	d.part = p
 	w.s.pruneExpired(p) // what passed its lifetime counts no more
 	p.mu.Lock()
-	if id, ok := p.dedups[d.dedup]; ok { // asked again: stored once
+	if seen, ok := p.dedups[d.dedup]; ok { // asked again: stored once
 		p.mu.Unlock()
-		d.id, d.dup = id, true
+		d.id, d.dup = seen.id, true
 		return
 	}
 	if first := p.inflight[d.dedup]; first != nil { // asked again while the first is being stored
