@@ -83,6 +83,21 @@ func (m *Messenger) groupOf(ctx context.Context, id store.ContactID) (*group, er
 	return m.loadState(ctx, c)
 }
 
+// rowAfterState reads group g's conversation row again, after its state.
+// Why: a change writes the row (removed, or back) before the version
+// ([Messenger.applyVersion]), so the row read after the state is at
+// least as new, and a member added back never reads as still removed at
+// the version that lists it (a reader that read the row first, then a
+// version stored meanwhile, did).
+func (m *Messenger) rowAfterState(ctx context.Context, g *group) error {
+	c, err := m.st.Contact(ctx, g.conv.ID)
+	if err != nil {
+		return err
+	}
+	g.conv = c
+	return nil
+}
+
 // loadGroup returns group conversation id, or [ErrNotGroup].
 func (m *Messenger) loadGroup(ctx context.Context, id store.ContactID) (*group, error) {
 	g, err := m.groupOf(ctx, id)
@@ -108,6 +123,9 @@ func (m *Messenger) loadState(ctx context.Context, c store.Contact) (*group, err
 // Group returns group g.
 func (m *Messenger) Group(ctx context.Context, g store.ContactID) (GroupInfo, error) {
 	grp, err := m.loadGroup(ctx, g)
+	if err == nil {
+		err = m.rowAfterState(ctx, grp)
+	}
 	if err != nil {
 		return GroupInfo{}, err
 	}
@@ -128,6 +146,9 @@ func (m *Messenger) Groups(ctx context.Context) ([]GroupInfo, error) {
 		g, err := m.loadState(ctx, c)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // made or joined half-way: no version yet
+		}
+		if err == nil {
+			err = m.rowAfterState(ctx, g)
 		}
 		if err != nil {
 			return nil, err
