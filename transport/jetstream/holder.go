@@ -26,7 +26,7 @@ func hexString(b []byte) string { return hex.EncodeToString(b) }
 // the read and its use, and a use that found it gone would see no tokens.
 func (s *Store) lockBox(p *part, owner keys.PublicKey) (*box, error) {
 	p.mu.Lock()
-	if b := p.box(owner); b.exists && b.tokens != nil {
+	if b := p.box(owner); b.loaded() {
 		return b, nil
 	}
 	p.mu.Unlock()

@@ -57,6 +57,9 @@ type box struct {
 	ids    []uint64          // its envelopes' ids, in order
 }
 
+// loaded reports whether the box has its owner record and tokens read.
+func (b *box) loaded() bool { return b.exists && b.tokens != nil }
+
 // usage is an envelope count and bytes.
 type usage struct{ count, bytes int64 }
 
@@ -336,11 +339,12 @@ func (p *part) deliveredAcks(m jetstream.Msg, seq uint64) []string {
 	}
 	var replies []string
 	named := map[uint64]bool{}
+	recent := stored > time.Now().UnixMilli()-dupWindow.Milliseconds()
 	for _, a := range acks {
 		if e := p.byID[a.id]; e != nil {
 			replies = p.removeEntry(a.id, e, replies)
 		}
-		if stored > time.Now().UnixMilli()-dupWindow.Milliseconds() {
+		if recent {
 			p.remember(a.dedup, a.id, stored)
 		}
 		segSeq, _ := segmentOf(a.id)

@@ -237,31 +237,24 @@ const preloadAtOnce = 32
 // deposit of the front end for seconds.
 func (w *writer) preload(batch []*deposit) {
 	type key struct {
-		p     *part
+		p     int
 		owner keys.PublicKey
 	}
-	var cold []key
-	seen := map[key]bool{}
+	cold := map[key]*part{}
 	for _, d := range batch {
-		if d.acks != nil {
+		k := key{d.p, d.owner}
+		if _, ok := cold[k]; ok || d.acks != nil {
 			continue
 		}
 		p := w.s.readyPart(d.p)
 		if p == nil {
 			continue
 		}
-		k := key{p, d.owner}
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
 		p.mu.Lock()
-		b := p.boxes[d.owner]
-		loaded := b != nil && b.exists && b.tokens != nil
-		p.mu.Unlock()
-		if !loaded {
-			cold = append(cold, k)
+		if b := p.boxes[d.owner]; b == nil || !b.loaded() {
+			cold[k] = p
 		}
+		p.mu.Unlock()
 	}
 	if len(cold) == 0 {
 		return
@@ -270,14 +263,14 @@ func (w *writer) preload(batch []*deposit) {
 	var mu sync.Mutex
 	absent := map[key]bool{}
 	sem := make(chan struct{}, preloadAtOnce)
-	for _, k := range cold {
+	for k, p := range cold {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			_, err := w.s.lockBox(k.p, k.owner)
+			_, err := w.s.lockBox(p, k.owner)
 			switch {
 			case err == nil:
-				k.p.mu.Unlock()
+				p.mu.Unlock()
 			case errors.Is(err, mailbox.ErrUnknownMailbox):
 				mu.Lock()
 				absent[k] = true
@@ -289,8 +282,11 @@ func (w *writer) preload(batch []*deposit) {
 	// Why answer these here: check would read the owner record again,
 	// one deposit after the other, and deposits to mailboxes that do not
 	// exist are what a hostile client sends.
+	if len(absent) == 0 {
+		return
+	}
 	for _, d := range batch {
-		if d.acks == nil && absent[key{w.s.readyPart(d.p), d.owner}] {
+		if d.acks == nil && absent[key{d.p, d.owner}] {
 			d.err = mailbox.ErrUnknownMailbox
 		}
 	}
