@@ -90,8 +90,12 @@ func TestResyncPushesMissedOffer(t *testing.T) {
 	if got := [2]uint64{min(first.ID, second.ID), max(first.ID, second.ID)}; got != [2]uint64{ids[0], ids[1]} {
 		t.Fatalf("deliveries %d and %d; want the missed %d and the offered %d", first.ID, second.ID, ids[0], ids[1])
 	}
-	if n := home.Stats().EnvelopesResent; n != 1 {
-		t.Errorf("EnvelopesResent = %d, want 1", n)
+	// At most one resend. Why not exactly one: the missed envelope may
+	// also reach the owner in a read the home made anyway (its catch-up,
+	// or a push catching up in order), which is not a resend; without the
+	// resync it would not arrive at all, which nextDelivery catches.
+	if n := home.Stats().EnvelopesResent; n > 1 {
+		t.Errorf("EnvelopesResent = %d, want at most 1", n)
 	}
 	owner.Ack(ctxT(t), first.ID, second.ID)
 	noDelivery(t, owner)
@@ -139,8 +143,12 @@ func TestResyncPushesMissedNewest(t *testing.T) {
 	if d := nextDelivery(t, owner); d.ID != id {
 		t.Fatalf("delivered %d, want %d", d.ID, id)
 	}
-	if n := home.Stats().EnvelopesResent; n != 1 {
-		t.Errorf("EnvelopesResent = %d, want 1", n)
+	// At most one resend. Why not exactly one: the missed envelope may
+	// also reach the owner in a read the home made anyway (its catch-up,
+	// or a push catching up in order), which is not a resend; without the
+	// resync it would not arrive at all, which nextDelivery catches.
+	if n := home.Stats().EnvelopesResent; n > 1 {
+		t.Errorf("EnvelopesResent = %d, want at most 1", n)
 	}
 	owner.Ack(ctxT(t), id)
 	noDelivery(t, owner)
