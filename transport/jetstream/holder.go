@@ -1,6 +1,7 @@
 package jetstream
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"ratchat/keys"
 	"ratchat/transport/mailbox"
@@ -32,20 +32,18 @@ func (s *Store) lockBox(p *part, owner keys.PublicKey) (*box, error) {
 	p.mu.Unlock()
 	ctx, cancel := s.opCtx()
 	defer cancel()
-	if _, err := s.owners.Get(ctx, recordKey("o", p.n, owner)); errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, mailbox.ErrUnknownMailbox
-	} else if err != nil {
+	_, v, err := s.lineRecord(ctx, recTokens, owner)
+	if errors.Is(err, mailbox.ErrUnknownMailbox) {
+		return nil, err
+	}
+	if err != nil {
 		return nil, fmt.Errorf("jetstream: reading mailbox: %w", err)
 	}
 	tokens := map[mailbox.TokenHash]mailbox.TokenKind{}
-	e, err := s.kv.Get(ctx, recordKey("t", p.n, owner))
-	switch {
-	case err == nil:
-		if tokens, err = parseTokens(e.Value()); err != nil {
+	if v != nil {
+		if tokens, err = parseTokens(v); err != nil {
 			return nil, err
 		}
-	case !errors.Is(err, jetstream.ErrKeyNotFound):
-		return nil, fmt.Errorf("jetstream: reading tokens: %w", err)
 	}
 	p.mu.Lock()
 	b := p.box(owner)
@@ -244,8 +242,8 @@ func (s *Store) tokensLocal(p *part, r *request) error {
 	}
 	ctx, cancel := s.opCtx()
 	defer cancel()
-	if _, err := s.kv.Put(ctx, recordKey("t", p.n, r.owner), marshalTokens(m)); err != nil {
-		return fmt.Errorf("jetstream: storing tokens: %w", err)
+	if err := s.storeTokens(ctx, r.owner, marshalTokens(m)); err != nil {
+		return err
 	}
 	p.mu.Lock()
 	p.box(r.owner).tokens = m
@@ -290,4 +288,28 @@ func (s *Store) expireLocal(p *part, cutoff int64, owner *keys.PublicKey) (n int
 		p.mu.Unlock()
 	}
 	return n, size, nil
+}
+
+// storeTokens stores v as owner's token record. Why read the line here
+// and not keep its record's sequence in the box: a holder before this one
+// (its lease lost a moment ago) may have written since.
+func (s *Store) storeTokens(ctx context.Context, owner keys.PublicKey, v []byte) error {
+	for range maxRetries {
+		l, found, err := s.readLine(ctx, owner)
+		if err != nil {
+			return fmt.Errorf("jetstream: storing tokens: %w", err)
+		}
+		if !found {
+			return mailbox.ErrUnknownMailbox
+		}
+		err = s.setRecord(ctx, recTokens, owner, l.Tokens, v)
+		if errors.Is(err, errLineMoved) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("jetstream: storing tokens: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("jetstream: storing tokens: %w", errLineMoved)
 }

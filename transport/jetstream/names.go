@@ -21,11 +21,19 @@ const (
 	subjectPrefix = "seg."
 	segmentSuffix = ".s"
 	ackSuffix     = ".a"
-	// bucketOwners holds one record per mailbox: o.<partition>.<owner>.
+	// bucketIndex holds the mailboxes' index in shards
+	// (i.<partition>.<shard>) and each partition's mailbox count
+	// (n.<partition>): index.go, counts.go.
+	bucketIndex = "ratchat_index"
+	// recordsName is the stream of the token and prekey records the index
+	// names, on r.<partition>.<shard>.
+	recordsName = "RATCHAT_RECORDS"
+	// bucketKeys holds the home identity and the layout. (Before the
+	// index it held tokens, t.<partition>.<owner>, and prekeys,
+	// k.<partition>.<owner>; and bucketOwners a record per mailbox,
+	// o.<partition>.<owner>: migrate.go.)
+	bucketKeys   = "ratchat_keys"
 	bucketOwners = "ratchat_owners"
-	// bucketKeys holds tokens (t.<partition>.<owner>), prekeys
-	// (k.<partition>.<owner>), the home identity and the layout.
-	bucketKeys = "ratchat_keys"
 	// bucketLeases holds the partition leases (p.<partition>) and the
 	// front ends' presence (fe.<name>), all expiring after the lease TTL.
 	bucketLeases = "ratchat_leases"
@@ -70,7 +78,8 @@ func ackSubject(p int) string { return subjectPrefix + strconv.Itoa(p) + ackSuff
 // partitionKey names a partition's lease and its request subject suffix.
 func partitionKey(p int) string { return "p." + strconv.Itoa(p) }
 
-// recordKey names an owner's record of a kind ("o", "t" or "k").
+// recordKey names an owner's record of a kind ("o", "t" or "k") in the
+// buckets of before the index.
 func recordKey(kind string, p int, owner keys.PublicKey) string {
 	return kind + "." + strconv.Itoa(p) + "." + ownerHex(owner)
 }

@@ -22,36 +22,24 @@ func (s *Store) Register(owner keys.PublicKey, now time.Time) (bool, error) {
 	return s.RegisterWith(owner, now, nil)
 }
 
-// RegisterWith implements [mailbox.Backend]: the owner record is created
-// (refusing a second creator by revision) or its time seen updated.
-// [mailbox.Options.MaxMailboxes] is checked against the bucket's count
-// of records, which other front ends change concurrently: it may be
-// passed by as many registrations as run at once.
+// RegisterWith implements [mailbox.Backend]: the owner's line is added to
+// its index shard (by compare-and-set, so that of two front ends
+// creating it one does) or its time seen updated, when it is older than
+// seenEvery. [mailbox.Options.MaxMailboxes] is checked against the
+// partitions' counts, read at most once a second: it may be passed by
+// the registrations of that second.
 func (s *Store) RegisterWith(owner keys.PublicKey, now time.Time, mayCreate func() error) (bool, error) {
 	if s.isClosed() {
 		return false, mailbox.ErrClosed
 	}
 	ctx, cancel := s.opCtx()
 	defer cancel()
-	key := recordKey("o", partition(owner, s.cfg.Partitions), owner)
-	for range maxRetries {
-		e, err := s.owners.Get(ctx, key)
-		if err == nil {
-			rec, err := parseOwnerRecord(e.Value())
-			if err != nil {
-				return false, err
-			}
-			rec.Seen = now.UnixMilli()
-			if _, err := s.owners.Update(ctx, key, rec.marshal(), e.Revision()); errors.Is(err, jetstream.ErrKeyExists) {
-				continue
-			} else if err != nil {
-				return false, fmt.Errorf("jetstream: registering: %w", err)
-			}
-			return false, nil
-		}
-		if !errors.Is(err, jetstream.ErrKeyNotFound) {
-			return false, fmt.Errorf("jetstream: registering: %w", err)
-		}
+	ms := now.UnixMilli()
+	_, found, err := s.readLine(ctx, owner)
+	if err != nil {
+		return false, fmt.Errorf("jetstream: registering: %w", err)
+	}
+	if !found {
 		if err := s.mayCreateMailbox(ctx); err != nil {
 			return false, err
 		}
@@ -60,30 +48,31 @@ func (s *Store) RegisterWith(owner keys.PublicKey, now time.Time, mayCreate func
 				return false, err
 			}
 		}
-		rec := ownerRecord{Created: now.UnixMilli(), Seen: now.UnixMilli()}
-		if _, err := s.owners.Create(ctx, key, rec.marshal()); errors.Is(err, jetstream.ErrKeyExists) {
-			continue // registered meanwhile by another front end
-		} else if err != nil {
-			return false, fmt.Errorf("jetstream: registering: %w", err)
+	}
+	created := false
+	err = s.changeLine(ctx, owner, func(l *mboxLine, exists bool) (lineChange, error) {
+		created = false
+		switch {
+		case !exists:
+			// (If it existed at the read and was expired since, it is
+			// created again without the checks: one visit, one
+			// registration.)
+			l.Created, l.Seen, created = ms, ms, true
+			return lineWrite, nil
+		case ms-l.Seen < seenEvery.Milliseconds():
+			return lineKeep, nil
+		default:
+			l.Seen = ms
+			return lineWrite, nil
 		}
-		return true, nil
-	}
-	return false, fmt.Errorf("jetstream: registering: %w", jetstream.ErrKeyExists)
-}
-
-// mayCreateMailbox refuses a new mailbox past MaxMailboxes.
-func (s *Store) mayCreateMailbox(ctx context.Context) error {
-	if s.cfg.Limits.MaxMailboxes <= 0 {
-		return nil
-	}
-	st, err := s.owners.Status(ctx)
+	})
 	if err != nil {
-		return fmt.Errorf("jetstream: counting mailboxes: %w", err)
+		return false, fmt.Errorf("jetstream: registering: %w", err)
 	}
-	if st.Values() >= uint64(s.cfg.Limits.MaxMailboxes) {
-		return mailbox.ErrFull
+	if created {
+		s.countChange(ctx, partition(owner, s.cfg.Partitions), 1)
 	}
-	return nil
+	return created, nil
 }
 
 // Registered implements [mailbox.Backend].
@@ -91,14 +80,11 @@ func (s *Store) Registered(ctx context.Context, owner keys.PublicKey) (bool, err
 	if s.isClosed() {
 		return false, mailbox.ErrClosed
 	}
-	_, err := s.owners.Get(ctx, recordKey("o", partition(owner, s.cfg.Partitions), owner))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return false, nil
-	}
+	_, found, err := s.readLine(ctx, owner)
 	if err != nil {
 		return false, fmt.Errorf("jetstream: reading mailbox: %w", err)
 	}
-	return true, nil
+	return found, nil
 }
 
 // HomeIdentity implements [mailbox.Backend]: the first front end to start
@@ -126,8 +112,9 @@ func (s *Store) HomeIdentity(ctx context.Context, rand io.Reader) (keys.PublicKe
 // ExpireMailboxes implements [mailbox.Backend]: the owners in keep count
 // as seen now (any partition), then the mailboxes of the partitions held
 // here not seen since cutoff go, with their envelopes, tokens and
-// prekeys. The owner record goes first, by revision, so that an owner
-// registering meanwhile keeps its mailbox.
+// prekeys. A line goes by compare-and-set of its shard, so that an owner
+// registering meanwhile keeps its mailbox. Each partition's mailbox count
+// is set to what its shards hold after.
 func (s *Store) ExpireMailboxes(cutoff time.Time, keep []keys.PublicKey, now time.Time) (int, int, int64, error) {
 	for _, o := range keep {
 		if _, err := s.Register(o, now); err != nil && !errors.Is(err, mailbox.ErrFull) {
@@ -147,45 +134,44 @@ func (s *Store) ExpireMailboxes(cutoff time.Time, keep []keys.PublicKey, now tim
 	return mailboxes, envelopes, size, nil
 }
 
-// expireMailboxes expires one partition's idle mailboxes.
+// expireMailboxes expires one partition's idle mailboxes, shard by shard.
 func (s *Store) expireMailboxes(ctx context.Context, p *part, cutoff int64) (mailboxes, envelopes int, size int64, err error) {
-	w, err := s.owners.Watch(ctx, "o."+fmt.Sprint(p.n)+".*", jetstream.IgnoreDeletes())
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("jetstream: listing mailboxes: %w", err)
-	}
-	defer w.Stop()
-	var idle []jetstream.KeyValueEntry
-	for e := range w.Updates() {
-		if e == nil {
-			break
-		}
-		if rec, err := parseOwnerRecord(e.Value()); err == nil && rec.Seen < cutoff {
-			idle = append(idle, e)
-		}
-	}
-	for _, e := range idle {
-		owner, ok := subjectOwner(e.Key())
-		if !ok {
-			continue
-		}
-		err := s.owners.Delete(ctx, e.Key(), jetstream.LastRevision(e.Revision()))
-		if errors.Is(err, jetstream.ErrKeyExists) {
-			continue // seen meanwhile
-		}
-		if err != nil {
-			return mailboxes, envelopes, size, fmt.Errorf("jetstream: expiring mailbox: %w", err)
-		}
-		mailboxes++
-		n, sz, err := s.expireLocal(p, 0, &owner)
-		envelopes, size = envelopes+n, size+sz
+	count := 0
+	for sh := range shardsPerPartition {
+		lines, _, err := s.readShard(ctx, p.n, sh)
 		if err != nil {
 			return mailboxes, envelopes, size, err
 		}
-		for _, kind := range []string{"t", "k"} {
-			if err := s.kv.Purge(ctx, recordKey(kind, p.n, owner)); err != nil {
+		for _, l := range lines {
+			if l.Seen >= cutoff {
+				count++
+				continue
+			}
+			var gone mboxLine
+			err := s.changeLine(ctx, l.Owner, func(now *mboxLine, found bool) (lineChange, error) {
+				if !found || now.Seen >= cutoff {
+					return lineKeep, errLineMoved // seen meanwhile, or gone
+				}
+				gone = *now
+				return lineRemove, nil
+			})
+			if errors.Is(err, errLineMoved) {
+				count++
+				continue
+			}
+			if err != nil {
 				return mailboxes, envelopes, size, fmt.Errorf("jetstream: expiring mailbox: %w", err)
+			}
+			mailboxes++
+			s.dropRecord(ctx, gone.Tokens)
+			s.dropRecord(ctx, gone.PreKeys)
+			n, sz, err := s.expireLocal(p, 0, &l.Owner)
+			envelopes, size = envelopes+n, size+sz
+			if err != nil {
+				return mailboxes, envelopes, size, err
 			}
 		}
 	}
+	s.setCount(ctx, p.n, count)
 	return mailboxes, envelopes, size, nil
 }

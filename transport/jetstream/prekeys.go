@@ -7,55 +7,42 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"ratchat/keys"
 	"ratchat/transport/mailbox"
 )
 
-// Prekeys live in one record per owner, k.<partition>.<owner>, changed by
-// compare-and-set on its revision from any front end: a one-time prekey
-// taken by two fetches at once goes to one of them only, since the other's
-// update fails and retries.
+// Prekeys live in one record per owner, in RATCHAT_RECORDS, named by
+// the owner's line in the index (index.go) and changed from any front
+// end: a one-time prekey taken by two fetches at once goes to one of them
+// only, since the other finds the line naming another record and tries
+// again.
 
-// preKeyRecord reads owner's prekeys and the record's revision (0 and an
-// empty record if none); [mailbox.ErrUnknownMailbox] without a mailbox.
+// preKeyRecord reads owner's prekeys and the sequence of their record (0
+// and an empty record if none); [mailbox.ErrUnknownMailbox] without a
+// mailbox.
 func (s *Store) preKeyRecord(ctx context.Context, owner keys.PublicKey) (*preKeys, uint64, error) {
 	if s.isClosed() {
 		return nil, 0, mailbox.ErrClosed
 	}
-	ok, err := s.Registered(ctx, owner)
+	l, v, err := s.lineRecord(ctx, recPreKeys, owner)
 	if err != nil {
 		return nil, 0, err
 	}
-	if !ok {
-		return nil, 0, mailbox.ErrUnknownMailbox
-	}
-	e, err := s.kv.Get(ctx, recordKey("k", partition(owner, s.cfg.Partitions), owner))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	if v == nil {
 		return &preKeys{}, 0, nil
 	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("jetstream: reading prekeys: %w", err)
-	}
-	pk, err := parsePreKeys(e.Value())
-	return pk, e.Revision(), err
+	pk, err := parsePreKeys(v)
+	return pk, l.PreKeys, err
 }
 
-// storePreKeys writes the record if its revision is still rev;
-// jetstream.ErrKeyExists if not.
-func (s *Store) storePreKeys(ctx context.Context, owner keys.PublicKey, pk *preKeys, rev uint64) error {
+// storePreKeys stores the record if the owner's line still names the one
+// at seq; errLineMoved if not.
+func (s *Store) storePreKeys(ctx context.Context, owner keys.PublicKey, pk *preKeys, seq uint64) error {
 	v, err := pk.marshal()
 	if err != nil {
 		return err
 	}
-	key := recordKey("k", partition(owner, s.cfg.Partitions), owner)
-	if rev == 0 {
-		_, err = s.kv.Create(ctx, key, v)
-	} else {
-		_, err = s.kv.Update(ctx, key, v, rev)
-	}
-	return err
+	return s.setRecord(ctx, recPreKeys, owner, seq, v)
 }
 
 // PutPreKeys implements [mailbox.Backend].
@@ -76,7 +63,7 @@ func (s *Store) PutPreKeys(owner keys.PublicKey, u mailbox.PreKeyUpload) error {
 			return mailbox.ErrQuota
 		}
 		err = s.storePreKeys(ctx, owner, pk, rev)
-		if errors.Is(err, jetstream.ErrKeyExists) {
+		if errors.Is(err, errLineMoved) {
 			continue
 		}
 		if err != nil {
@@ -84,7 +71,7 @@ func (s *Store) PutPreKeys(owner keys.PublicKey, u mailbox.PreKeyUpload) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("jetstream: storing prekeys: %w", jetstream.ErrKeyExists)
+	return fmt.Errorf("jetstream: storing prekeys: %w", errLineMoved)
 }
 
 // mergePreKeys adds records to a list kept in id order, a record with an
@@ -128,7 +115,7 @@ func (s *Store) TakePreKeys(owner keys.PublicKey) (mailbox.Handout, error) {
 			return h, nil
 		}
 		err = s.storePreKeys(ctx, owner, pk, rev)
-		if errors.Is(err, jetstream.ErrKeyExists) {
+		if errors.Is(err, errLineMoved) {
 			continue
 		}
 		if err != nil {
@@ -136,7 +123,7 @@ func (s *Store) TakePreKeys(owner keys.PublicKey) (mailbox.Handout, error) {
 		}
 		return h, nil
 	}
-	return mailbox.Handout{}, fmt.Errorf("jetstream: taking prekeys: %w", jetstream.ErrKeyExists)
+	return mailbox.Handout{}, fmt.Errorf("jetstream: taking prekeys: %w", errLineMoved)
 }
 
 // PeekPreKeys implements [mailbox.Backend].

@@ -22,6 +22,7 @@ func seedRecords(t testing.TB) [][]byte {
 	h[0] = 7
 	return [][]byte{
 		ownerRecord{Created: 1, Seen: 2}.marshal(),
+		marshalShard(sortedLines(2)),
 		marshalTokens(map[mailbox.TokenHash]mailbox.TokenKind{h: mailbox.TokenRequest}),
 		pkv,
 		(&request{op: opDeposit, token: h, now: time.UnixMilli(5), body: []byte("x")}).marshal(),
@@ -62,6 +63,8 @@ func FuzzRecords(f *testing.F) {
 		}
 		o, err := parseOwnerRecord(v)
 		check("owner", err, func() []byte { return o.marshal() })
+		lines, err := parseShard(v)
+		check("index shard", err, func() []byte { return marshalShard(lines) })
 		tok, err := parseTokens(v)
 		check("tokens", err, nil)
 		if err == nil {

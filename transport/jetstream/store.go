@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -130,9 +129,13 @@ type Store struct {
 	replies *replies // answers to acknowledgements and batched reads
 	js      jetstream.JetStream
 	stream  jetstream.Stream
-	owners  jetstream.KeyValue
-	kv      jetstream.KeyValue // tokens, prekeys, home identity
+	index   jetstream.KeyValue // the mailboxes (index.go) and their counts
+	records jetstream.Stream   // their token and prekey records
+	kv      jetstream.KeyValue // home identity, layout
 	leases  jetstream.KeyValue
+
+	countMu sync.Mutex
+	counts  mailboxCounts // for MaxMailboxes (counts.go)
 
 	subs  subscriptions
 	lease leaseState // the partitions and who holds them
@@ -216,12 +219,25 @@ func (s *Store) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: creating stream: %w", err)
 	}
+	// Why no direct gets on the records: as for the buckets (leaderReads),
+	// a follower may not have a record the index already names.
+	rc := jetstream.StreamConfig{
+		Name: recordsName, Subjects: []string{"r.*.*"}, Storage: jetstream.FileStorage,
+		Replicas: s.cfg.Replicas, MaxMsgSize: -1, MaxBytes: -1, MaxAge: 0,
+	}
+	err = retry(ctx, func(ctx context.Context) (err error) {
+		s.records, err = js.CreateOrUpdateStream(ctx, rc)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("jetstream: creating stream %s: %w", recordsName, err)
+	}
 	kvs := []struct {
 		kv       *jetstream.KeyValue
 		cfg      jetstream.KeyValueConfig
 		fromLead bool // reads go to the leader (see leaderReads)
 	}{
-		{&s.owners, jetstream.KeyValueConfig{Bucket: bucketOwners}, true},
+		{&s.index, jetstream.KeyValueConfig{Bucket: bucketIndex, MaxValueSize: 1 << 20}, true},
 		{&s.kv, jetstream.KeyValueConfig{Bucket: bucketKeys, MaxValueSize: 1 << 20}, true},
 		{&s.leases, jetstream.KeyValueConfig{Bucket: bucketLeases, TTL: s.cfg.LeaseTTL,
 			LimitMarkerTTL: s.cfg.LeaseTTL, Storage: jetstream.MemoryStorage}, false},
@@ -237,7 +253,7 @@ func (s *Store) setup(ctx context.Context) error {
 			return fmt.Errorf("jetstream: creating bucket %s: %w", b.cfg.Bucket, err)
 		}
 	}
-	return retry(ctx, s.checkLayout)
+	return s.layout(ctx)
 }
 
 // leaderReads binds the bucket cfg names, creating it if it is missing,
@@ -325,37 +341,6 @@ func leaderReadsOnce(ctx context.Context, js jetstream.JetStream, cfg jetstream.
 		}
 	}
 	return js.KeyValue(ctx, cfg.Bucket) // bound now: reads go to the leader
-}
-
-// layoutSegments follows the partition count in the layout record: the
-// envelopes are in segments. A front end from before segments reads the
-// record as another partition count, and refuses to start.
-const layoutSegments = " segments"
-
-// checkLayout records the partition count on first use and refuses
-// another afterwards: moving mailboxes between partitions is not done.
-func (s *Store) checkLayout(ctx context.Context) error {
-	want := strconv.Itoa(s.cfg.Partitions) + layoutSegments
-	_, err := s.kv.Create(ctx, keyLayout, []byte(want))
-	if err == nil || !errors.Is(err, jetstream.ErrKeyExists) {
-		if err != nil {
-			return fmt.Errorf("jetstream: recording layout: %w", err)
-		}
-		return nil
-	}
-	e, err := s.kv.Get(ctx, keyLayout)
-	if err != nil {
-		return fmt.Errorf("jetstream: reading layout: %w", err)
-	}
-	have := string(e.Value())
-	switch {
-	case have == want:
-		return nil
-	case !strings.HasSuffix(have, layoutSegments):
-		return fmt.Errorf("%w: the relay's NATS holds the layout of a message per envelope, from before segments: see docs/DEPLOY.md, Upgrade", ErrConfig)
-	default:
-		return fmt.Errorf("%w: the stream has %s partitions, not %d", ErrConfig, strings.TrimSuffix(have, layoutSegments), s.cfg.Partitions)
-	}
 }
 
 // Close gives up this front end's partitions (so that others take them

@@ -1,0 +1,326 @@
+package jetstream
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/crypto/cryptobyte"
+
+	"ratchat/keys"
+	"ratchat/transport/mailbox"
+)
+
+// The mailboxes' index. Each partition's mailboxes are spread over
+// shardsPerPartition shards by a hash of their owner; a shard is one key
+// of the index bucket, i.<partition>.<shard>, whose value lists its
+// mailboxes (owner, created, last seen, and the stream sequences of its
+// token and prekey records), sorted by owner. The token and prekey
+// records themselves are messages of the RATCHAT_RECORDS stream, on
+// r.<partition>.<shard>. Why not a key per mailbox: NATS keeps an entry
+// of its subject index in memory for every key, so its memory grew with
+// the mailboxes (790-850 bytes each on one node, with two keys each:
+// docs/BENCHMARKS.md); a fixed number of shards and subjects keeps it
+// flat, and the records' bytes stay on disk.
+//
+// A change to a mailbox is a compare-and-set of its shard's value on its
+// revision, tried again when another change of the same shard came
+// first. A record is changed by publishing the new one, then setting its
+// sequence in the shard, then deleting the old one.
+
+const (
+	// shardsPerPartition is the number of index shards of a partition:
+	// 1,024 keys with the default 64 partitions. Why 16: a shard of a
+	// million mailboxes holds about a thousand, 64 KB, rewritten by each
+	// change of one of them.
+	shardsPerPartition = 16
+	// shardV is the version of a shard's value.
+	shardV = 1
+	// mboxLineSize is one mailbox's line in a shard.
+	mboxLineSize = 32 + 4*8
+	// maxShardLines bounds the mailboxes of one shard (a value of 1 MB):
+	// 16 million mailboxes with the default partitions.
+	maxShardLines = (1 << 20) / mboxLineSize
+	// seenEvery is how stale a mailbox's last-seen time may grow before
+	// a visit writes it again. Why not every visit: each write rewrites
+	// the shard, and expiry counts in days (the retention).
+	seenEvery = time.Hour
+	// countPrefix starts a partition's mailbox count in the index
+	// bucket: n.<partition>.
+	countPrefix = "n."
+)
+
+// Kinds of a record in RATCHAT_RECORDS, its first byte.
+const (
+	recTokens  = 't'
+	recPreKeys = 'k'
+)
+
+// mboxLine is a mailbox's line in its shard.
+type mboxLine struct {
+	Owner         keys.PublicKey
+	Created, Seen int64  // ms since 1970
+	Tokens        uint64 // stream sequence of its token record, 0 if none
+	PreKeys       uint64 // stream sequence of its prekey record, 0 if none
+}
+
+// shardOf returns the shard of owner's mailbox within its partition.
+// Why other bytes of the hash than [partition]'s: the shards of one
+// partition must all be used.
+func shardOf(owner keys.PublicKey) int {
+	h := sha256.Sum256(owner[:])
+	return int(binary.BigEndian.Uint64(h[8:16]) % shardsPerPartition)
+}
+
+// shardKey names shard sh of partition p in the index bucket.
+func shardKey(p, sh int) string { return "i." + strconv.Itoa(p) + "." + strconv.Itoa(sh) }
+
+// recordSubject is the subject of the records of shard sh of partition p.
+func recordSubject(p, sh int) string { return "r." + strconv.Itoa(p) + "." + strconv.Itoa(sh) }
+
+// countKey names partition p's mailbox count in the index bucket.
+func countKey(p int) string { return countPrefix + strconv.Itoa(p) }
+
+// marshalShard encodes a shard's lines, sorted by owner.
+func marshalShard(lines []mboxLine) []byte {
+	var b cryptobyte.Builder
+	b.AddUint8(shardV)
+	b.AddUint32(uint32(len(lines)))
+	for _, l := range lines {
+		b.AddBytes(l.Owner[:])
+		b.AddUint64(uint64(l.Created))
+		b.AddUint64(uint64(l.Seen))
+		b.AddUint64(l.Tokens)
+		b.AddUint64(l.PreKeys)
+	}
+	return b.BytesOrPanic()
+}
+
+// parseShard decodes a shard's value; its owners must be in increasing
+// order, each once.
+func parseShard(v []byte) ([]mboxLine, error) {
+	s := cryptobyte.String(v)
+	var ver uint8
+	var n uint32
+	if !s.ReadUint8(&ver) || ver != shardV || !s.ReadUint32(&n) || n > maxShardLines || int(n)*mboxLineSize != len(s) {
+		return nil, fmt.Errorf("%w: index shard", ErrRecord)
+	}
+	lines := make([]mboxLine, n)
+	for i := range lines {
+		l := &lines[i]
+		var c, seen uint64
+		if !s.CopyBytes(l.Owner[:]) || !s.ReadUint64(&c) || !s.ReadUint64(&seen) ||
+			!s.ReadUint64(&l.Tokens) || !s.ReadUint64(&l.PreKeys) {
+			return nil, fmt.Errorf("%w: index shard", ErrRecord)
+		}
+		l.Created, l.Seen = int64(c), int64(seen)
+		if i > 0 && bytes.Compare(lines[i-1].Owner[:], l.Owner[:]) >= 0 {
+			return nil, fmt.Errorf("%w: index shard out of order", ErrRecord)
+		}
+	}
+	return lines, nil
+}
+
+// findLine returns where owner's line is in lines, or would go.
+func findLine(lines []mboxLine, owner keys.PublicKey) (int, bool) {
+	return slices.BinarySearchFunc(lines, owner, func(l mboxLine, o keys.PublicKey) int {
+		return bytes.Compare(l.Owner[:], o[:])
+	})
+}
+
+// readShard reads shard sh of partition p and its revision (0 and no
+// lines if it was never written).
+func (s *Store) readShard(ctx context.Context, p, sh int) ([]mboxLine, uint64, error) {
+	e, err := s.index.Get(ctx, shardKey(p, sh))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("jetstream: reading the mailbox index: %w", err)
+	}
+	lines, err := parseShard(e.Value())
+	return lines, e.Revision(), err
+}
+
+// readLine reads owner's line; false if it has no mailbox.
+func (s *Store) readLine(ctx context.Context, owner keys.PublicKey) (mboxLine, bool, error) {
+	lines, _, err := s.readShard(ctx, partition(owner, s.cfg.Partitions), shardOf(owner))
+	if err != nil {
+		return mboxLine{}, false, err
+	}
+	i, ok := findLine(lines, owner)
+	if !ok {
+		return mboxLine{}, false, nil
+	}
+	return lines[i], true, nil
+}
+
+// lineChange is what a change function does to a line.
+type lineChange int
+
+const (
+	lineKeep   lineChange = iota // nothing to write
+	lineWrite                    // write the line (adding it if it was not there)
+	lineRemove                   // take the line out
+)
+
+// errLineMoved is a change function's answer when what it was about
+// changed meanwhile: changeLine returns it without writing.
+var errLineMoved = errors.New("jetstream: the mailbox's record changed meanwhile")
+
+// changeLine applies fn to owner's line (the zero line with its owner
+// set, and found false, if it has none) and writes the shard by
+// compare-and-set, calling fn again if another change came first. fn's
+// error is returned without writing.
+func (s *Store) changeLine(ctx context.Context, owner keys.PublicKey, fn func(l *mboxLine, found bool) (lineChange, error)) error {
+	p, sh := partition(owner, s.cfg.Partitions), shardOf(owner)
+	key := shardKey(p, sh)
+	for range maxRetries {
+		lines, rev, err := s.readShard(ctx, p, sh)
+		if err != nil {
+			return err
+		}
+		i, found := findLine(lines, owner)
+		l := mboxLine{Owner: owner}
+		if found {
+			l = lines[i]
+		}
+		ch, err := fn(&l, found)
+		if err != nil || ch == lineKeep {
+			return err
+		}
+		switch {
+		case ch == lineRemove && found:
+			lines = slices.Delete(lines, i, i+1)
+		case ch == lineRemove:
+			return nil
+		case found:
+			lines[i] = l
+		case len(lines) >= maxShardLines:
+			return fmt.Errorf("%w: the mailbox index's shard is full", mailbox.ErrFull)
+		default:
+			lines = slices.Insert(lines, i, l)
+		}
+		v := marshalShard(lines)
+		if rev == 0 {
+			_, err = s.index.Create(ctx, key, v)
+		} else {
+			_, err = s.index.Update(ctx, key, v, rev)
+		}
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			continue // another change of the shard came first
+		}
+		if err != nil {
+			return fmt.Errorf("jetstream: writing the mailbox index: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("jetstream: writing the mailbox index: %w", jetstream.ErrKeyExists)
+}
+
+// putRecord stores a record of owner's and returns its sequence.
+func (s *Store) putRecord(ctx context.Context, kind byte, owner keys.PublicKey, v []byte) (uint64, error) {
+	body := make([]byte, 0, 1+len(owner)+len(v))
+	body = append(append(append(body, kind), owner[:]...), v...)
+	ack, err := s.js.Publish(ctx, recordSubject(partition(owner, s.cfg.Partitions), shardOf(owner)), body)
+	if err != nil {
+		return 0, fmt.Errorf("jetstream: storing a record: %w", err)
+	}
+	return ack.Sequence, nil
+}
+
+// readRecord reads the record of owner's at seq, checking that it is
+// one of that kind and owner; errLineMoved if it is gone (replaced
+// since the line naming it was read).
+func (s *Store) readRecord(ctx context.Context, kind byte, owner keys.PublicKey, seq uint64) ([]byte, error) {
+	m, err := s.records.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, errLineMoved
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: reading a record: %w", err)
+	}
+	d := m.Data
+	if len(d) < 1+len(owner) || d[0] != kind || !bytes.Equal(d[1:1+len(owner)], owner[:]) {
+		return nil, fmt.Errorf("%w: the index names another record", ErrRecord)
+	}
+	return d[1+len(owner):], nil
+}
+
+// lineRecord reads owner's line and its record of kind (nil if it has
+// none); [mailbox.ErrUnknownMailbox] without a mailbox. A record replaced
+// between the two reads is read again.
+func (s *Store) lineRecord(ctx context.Context, kind byte, owner keys.PublicKey) (mboxLine, []byte, error) {
+	for range maxRetries {
+		l, found, err := s.readLine(ctx, owner)
+		if err != nil {
+			return l, nil, err
+		}
+		if !found {
+			return l, nil, mailbox.ErrUnknownMailbox
+		}
+		seq := l.Tokens
+		if kind == recPreKeys {
+			seq = l.PreKeys
+		}
+		if seq == 0 {
+			return l, nil, nil
+		}
+		v, err := s.readRecord(ctx, kind, owner, seq)
+		if errors.Is(err, errLineMoved) {
+			continue
+		}
+		return l, v, err
+	}
+	return mboxLine{}, nil, fmt.Errorf("jetstream: reading a record: %w", errLineMoved)
+}
+
+// dropRecord deletes a record no line names any more. A failure leaves
+// it stored, unnamed: it is logged, not returned, since the change that
+// replaced it is done.
+func (s *Store) dropRecord(ctx context.Context, seq uint64) {
+	if seq == 0 {
+		return
+	}
+	if err := s.records.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		s.log.Warn("deleting a replaced record", "seq", seq, "err", err)
+	}
+}
+
+// setRecord stores v as owner's record of kind, if the line still names
+// the record at old (0: none), and deletes that one;
+// [mailbox.ErrUnknownMailbox] without a mailbox, errLineMoved if the
+// line names another record now.
+func (s *Store) setRecord(ctx context.Context, kind byte, owner keys.PublicKey, old uint64, v []byte) error {
+	seq, err := s.putRecord(ctx, kind, owner, v)
+	if err != nil {
+		return err
+	}
+	err = s.changeLine(ctx, owner, func(l *mboxLine, found bool) (lineChange, error) {
+		if !found {
+			return lineKeep, mailbox.ErrUnknownMailbox
+		}
+		at := &l.Tokens
+		if kind == recPreKeys {
+			at = &l.PreKeys
+		}
+		if *at != old {
+			return lineKeep, errLineMoved
+		}
+		*at = seq
+		return lineWrite, nil
+	})
+	if err != nil {
+		s.dropRecord(ctx, seq)
+		return err
+	}
+	s.dropRecord(ctx, old)
+	return nil
+}
