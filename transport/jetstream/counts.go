@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -38,7 +39,7 @@ func (s *Store) mayCreateMailbox(ctx context.Context) error {
 	if time.Since(s.counts.at) >= countFresh {
 		total := 0
 		for p := range s.cfg.Partitions {
-			n, _, err := s.readCount(ctx, p)
+			n, _, err := s.readCount(ctx, p, false)
 			if err != nil {
 				return fmt.Errorf("jetstream: counting mailboxes: %w", err)
 			}
@@ -52,19 +53,26 @@ func (s *Store) mayCreateMailbox(ctx context.Context) error {
 	return nil
 }
 
-// readCount reads partition p's count and its revision (0 if unset).
-func (s *Store) readCount(ctx context.Context, p int) (int, uint64, error) {
-	e, err := s.index.Get(ctx, countKey(p))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return 0, 0, nil
-	}
-	if err != nil {
+// readCount reads partition p's count and its revision (0 if unset),
+// from the stream's leader if leader.
+func (s *Store) readCount(ctx context.Context, p int, leader bool) (int, uint64, error) {
+	v, rev, err := s.indexGet(ctx, countKey(p), leader)
+	if err != nil || rev == 0 {
 		return 0, 0, err
 	}
-	if len(e.Value()) != 8 {
+	if len(v) != 8 {
 		return 0, 0, fmt.Errorf("%w: mailbox count", ErrRecord)
 	}
-	return int(binary.BigEndian.Uint64(e.Value())), e.Revision(), nil
+	return int(binary.BigEndian.Uint64(v)), rev, nil
+}
+
+// partCount is what a front end last read or wrote of a partition's
+// count, so that a change is one write when nobody else changed it.
+type partCount struct {
+	mu    sync.Mutex
+	known bool
+	n     int
+	rev   uint64
 }
 
 // countChange adds delta to partition p's count, and to this front end's
@@ -74,21 +82,32 @@ func (s *Store) countChange(ctx context.Context, p, delta int) {
 	s.countMu.Lock()
 	s.counts.total += delta
 	s.countMu.Unlock()
-	for range maxRetries {
-		n, rev, err := s.readCount(ctx, p)
-		if err != nil {
-			break
+	c := &s.partCounts[p]
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for try := range maxRetries {
+		if !c.known {
+			n, rev, err := s.readCount(ctx, p, try > 0)
+			if err != nil {
+				break
+			}
+			c.n, c.rev, c.known = n, rev, true
 		}
-		v := binary.BigEndian.AppendUint64(nil, uint64(max(n+delta, 0)))
-		if rev == 0 {
-			_, err = s.index.Create(ctx, countKey(p), v)
+		n := max(c.n+delta, 0)
+		v := binary.BigEndian.AppendUint64(nil, uint64(n))
+		var rev uint64
+		var err error
+		if c.rev == 0 {
+			rev, err = s.index.Create(ctx, countKey(p), v)
 		} else {
-			_, err = s.index.Update(ctx, countKey(p), v, rev)
+			rev, err = s.index.Update(ctx, countKey(p), v, c.rev)
 		}
 		if err == nil {
+			c.n, c.rev = n, rev
 			return
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) {
+		c.known = false
+		if !casConflict(err) && !errors.Is(err, jetstream.ErrKeyNotFound) {
 			break
 		}
 	}
@@ -97,7 +116,14 @@ func (s *Store) countChange(ctx context.Context, p, delta int) {
 
 // setCount sets partition p's count to n, as its shards were just read.
 func (s *Store) setCount(ctx context.Context, p, n int) {
-	if _, err := s.index.Put(ctx, countKey(p), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
+	c := &s.partCounts[p]
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rev, err := s.index.Put(ctx, countKey(p), binary.BigEndian.AppendUint64(nil, uint64(n)))
+	if err != nil {
+		c.known = false
 		s.log.Warn("storing a mailbox count failed", "partition", p, "err", err)
+		return
 	}
+	c.n, c.rev, c.known = n, rev, true
 }

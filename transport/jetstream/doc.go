@@ -17,10 +17,16 @@
 //     envelope: JetStream's cost is per message (in R3, 277-310 µs of
 //     NATS CPU an envelope as one message each; 82-90 at 8 to a
 //     segment: BenchmarkNATSMapping, docs/BENCHMARKS.md).
-//   - Owner records (created, last seen): bucket ratchat_owners. Tokens
-//     and prekeys, one record each per owner, and the home identity:
-//     bucket ratchat_keys. Partition leases and front-end presence:
-//     bucket ratchat_leases, whose TTL is the lease's.
+//   - Mailboxes: an index in bucket ratchat_index, 16 shards per
+//     partition (i.<partition>.<shard>), each listing its mailboxes
+//     (owner, created, last seen, and the stream sequences of its token
+//     and prekey records), changed by compare-and-set; each partition's
+//     mailbox count (n.<partition>). The token and prekey records: stream
+//     RATCHAT_RECORDS, on r.<partition>.<shard>. Why not a key per
+//     mailbox: NATS keeps every subject of a stream in memory (index.go).
+//     The home identity and the layout: bucket ratchat_keys. Partition
+//     leases and front-end presence: bucket ratchat_leases, whose TTL is
+//     the lease's.
 //
 // # Partitions
 //
@@ -66,7 +72,7 @@
 // What the index keeps of a mailbox (its tokens, its usage) stays while
 // the mailbox holds envelopes; an empty mailbox's is forgotten once the
 // front end keeps more than [Config.IdleMailboxes] and it went unused for
-// a lease round, and read again from the keys bucket on its next deposit.
+// a lease round, and read again from the index on its next deposit.
 // A group commit reads the mailboxes its batch needs and the index lacks
 // all at once, before checking: after partitions move, every mailbox of
 // theirs is new to its holder.
@@ -80,10 +86,9 @@
 //
 // Why one consumer per partition and not per mailbox or per connected
 // owner: ../shared/relay-anchor measured the latter at 60-130 KB and an
-// ack check per consumer, and 0.1-0.4× the SQLite relay. What NATS
-// itself keeps per mailbox is its subject index: about 270 bytes per key
-// per node for the owner and token records (and per mailbox holding
-// envelopes), which is JetStream's and grows with the mailboxes.
+// ack check per consumer, and 0.1-0.4× the SQLite relay. Nor is there a
+// key or a subject per mailbox (index.go): NATS keeps nothing per
+// mailbox in memory.
 //
 // Answers to acks and batched reads come back on one subscription per
 // front end (replies.go), not one per call: nats.go gives each
@@ -112,6 +117,9 @@
 //     by default): for the SQLite store's guarantee across a power cut,
 //     run it with sync_interval: always (docs/DEPLOY.md), at about half
 //     the throughput (../shared/relay-anchor, variant b).
+//   - Last seen: a visit writes it only when it is an hour old, since
+//     each write rewrites the mailbox's index shard: expiry, after the
+//     retention (days), may count a mailbox as last seen an hour early.
 //   - MaxTotalBytes is checked against the partitions held here, exactly,
 //     plus the others' bytes as their holders last announced them (each
 //     lease round): several front ends may pass it by what they store in a

@@ -292,24 +292,28 @@ func (s *Store) expireLocal(p *part, cutoff int64, owner *keys.PublicKey) (n int
 
 // storeTokens stores v as owner's token record. Why read the line here
 // and not keep its record's sequence in the box: a holder before this one
-// (its lease lost a moment ago) may have written since.
+// (its lease lost a moment ago) may have written since; the last write
+// counts, as it would with a key of its own.
 func (s *Store) storeTokens(ctx context.Context, owner keys.PublicKey, v []byte) error {
-	for range maxRetries {
-		l, found, err := s.readLine(ctx, owner)
-		if err != nil {
-			return fmt.Errorf("jetstream: storing tokens: %w", err)
-		}
-		if !found {
-			return mailbox.ErrUnknownMailbox
-		}
-		err = s.setRecord(ctx, recTokens, owner, l.Tokens, v)
-		if errors.Is(err, errLineMoved) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("jetstream: storing tokens: %w", err)
-		}
-		return nil
+	seq, err := s.putRecord(ctx, recTokens, owner, v)
+	if err != nil {
+		return fmt.Errorf("jetstream: storing tokens: %w", err)
 	}
-	return fmt.Errorf("jetstream: storing tokens: %w", errLineMoved)
+	var old uint64
+	err = s.changeLine(ctx, owner, nil, func(l *mboxLine, found bool) (lineChange, error) {
+		if !found {
+			return lineKeep, mailbox.ErrUnknownMailbox
+		}
+		old, l.Tokens = l.Tokens, seq
+		return lineWrite, nil
+	})
+	if err != nil {
+		s.dropRecord(ctx, seq)
+		if errors.Is(err, mailbox.ErrUnknownMailbox) {
+			return err
+		}
+		return fmt.Errorf("jetstream: storing tokens: %w", err)
+	}
+	s.dropRecord(ctx, old)
+	return nil
 }

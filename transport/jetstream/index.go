@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -136,30 +137,108 @@ func findLine(lines []mboxLine, owner keys.PublicKey) (int, bool) {
 }
 
 // readShard reads shard sh of partition p and its revision (0 and no
-// lines if it was never written).
+// lines if it was never written), from any replica.
 func (s *Store) readShard(ctx context.Context, p, sh int) ([]mboxLine, uint64, error) {
-	e, err := s.index.Get(ctx, shardKey(p, sh))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, 0, nil
+	v, rev, err := s.indexGet(ctx, shardKey(p, sh), false)
+	if err != nil || rev == 0 {
+		return nil, 0, err
 	}
+	lines, err := parseShard(v)
+	return lines, rev, err
+}
+
+// readShardLeader is readShard from the stream's leader: what every
+// write so far left.
+func (s *Store) readShardLeader(ctx context.Context, p, sh int) ([]mboxLine, uint64, error) {
+	v, rev, err := s.indexGet(ctx, shardKey(p, sh), true)
+	if err != nil || rev == 0 {
+		return nil, 0, err
+	}
+	lines, err := parseShard(v)
+	return lines, rev, err
+}
+
+// indexGet reads key of the index bucket and its revision (0 if it was
+// never written). Why two ways: a direct get, which any replica answers
+// with the value's bytes as they are, costs NATS a fraction of a get
+// through the stream's leader, which answers in JSON with the value in
+// base64 (that was 29 % of NATS's CPU while mailboxes were created, with
+// every read so); but a follower that has not yet applied a write
+// answers with what was there before. Hence reads go direct, and a read
+// that finds a mailbox absent, or comes after a compare-and-set failed,
+// goes to the leader.
+func (s *Store) indexGet(ctx context.Context, key string, leader bool) ([]byte, uint64, error) {
+	if !leader {
+		e, err := s.index.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil, 0, nil
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("jetstream: reading the mailbox index: %w", err)
+		}
+		return e.Value(), e.Revision(), nil
+	}
+	req, err := json.Marshal(struct {
+		LastFor string `json:"last_by_subj"`
+	}{"$KV." + bucketIndex + "." + key})
+	if err != nil {
+		return nil, 0, err
+	}
+	m, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+kvStreamPrefix+bucketIndex, req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("jetstream: reading the mailbox index: %w", err)
 	}
-	lines, err := parseShard(e.Value())
-	return lines, e.Revision(), err
+	var resp struct {
+		Message *struct {
+			Seq  uint64 `json:"seq"`
+			Hdrs []byte `json:"hdrs"`
+			Data []byte `json:"data"`
+		} `json:"message"`
+		Error *struct {
+			Code        int    `json:"code"`
+			Description string `json:"description"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(m.Data, &resp); err != nil {
+		return nil, 0, fmt.Errorf("jetstream: reading the mailbox index: %w", err)
+	}
+	switch {
+	case resp.Error != nil && resp.Error.Code == 404:
+		return nil, 0, nil
+	case resp.Error != nil:
+		return nil, 0, fmt.Errorf("jetstream: reading the mailbox index: %s (%d)", resp.Error.Description, resp.Error.Code)
+	case resp.Message == nil:
+		return nil, 0, fmt.Errorf("%w: an answer without a message", ErrRecord)
+	case bytes.Contains(resp.Message.Hdrs, []byte("KV-Operation")):
+		return nil, 0, nil // a delete or purge marker: index keys have none, but read so
+	}
+	return resp.Message.Data, resp.Message.Seq, nil
 }
 
-// readLine reads owner's line; false if it has no mailbox.
+// readLine reads owner's line; false if it has no mailbox (as the
+// leader says).
 func (s *Store) readLine(ctx context.Context, owner keys.PublicKey) (mboxLine, bool, error) {
-	lines, _, err := s.readShard(ctx, partition(owner, s.cfg.Partitions), shardOf(owner))
+	return s.readLineFrom(ctx, owner, false)
+}
+
+// readLineFrom is readLine, from the leader from the start if leader.
+func (s *Store) readLineFrom(ctx context.Context, owner keys.PublicKey, leader bool) (mboxLine, bool, error) {
+	p, sh := partition(owner, s.cfg.Partitions), shardOf(owner)
+	read := s.readShard
+	if leader {
+		read = s.readShardLeader
+	}
+	lines, _, err := read(ctx, p, sh)
 	if err != nil {
 		return mboxLine{}, false, err
 	}
-	i, ok := findLine(lines, owner)
-	if !ok {
-		return mboxLine{}, false, nil
+	if i, ok := findLine(lines, owner); ok {
+		return lines[i], true, nil
 	}
-	return lines[i], true, nil
+	if !leader {
+		return s.readLineFrom(ctx, owner, true)
+	}
+	return mboxLine{}, false, nil
 }
 
 // lineChange is what a change function does to a line.
@@ -175,15 +254,32 @@ const (
 // changed meanwhile: changeLine returns it without writing.
 var errLineMoved = errors.New("jetstream: the mailbox's record changed meanwhile")
 
+// shardRead is a shard as it was read: its lines and revision.
+type shardRead struct {
+	lines []mboxLine
+	rev   uint64
+}
+
 // changeLine applies fn to owner's line (the zero line with its owner
 // set, and found false, if it has none) and writes the shard by
 // compare-and-set, calling fn again if another change came first. fn's
-// error is returned without writing.
-func (s *Store) changeLine(ctx context.Context, owner keys.PublicKey, fn func(l *mboxLine, found bool) (lineChange, error)) error {
+// error is returned without writing. The first try uses from, owner's
+// shard as the caller read it, if not nil.
+func (s *Store) changeLine(ctx context.Context, owner keys.PublicKey, from *shardRead, fn func(l *mboxLine, found bool) (lineChange, error)) error {
 	p, sh := partition(owner, s.cfg.Partitions), shardOf(owner)
 	key := shardKey(p, sh)
-	for range maxRetries {
-		lines, rev, err := s.readShard(ctx, p, sh)
+	for try := range maxRetries {
+		var lines []mboxLine
+		var rev uint64
+		var err error
+		switch {
+		case from != nil:
+			lines, rev, from = from.lines, from.rev, nil
+		case try == 0:
+			lines, rev, err = s.readShard(ctx, p, sh)
+		default: // a change came first, which a follower may not have
+			lines, rev, err = s.readShardLeader(ctx, p, sh)
+		}
 		if err != nil {
 			return err
 		}
@@ -214,7 +310,7 @@ func (s *Store) changeLine(ctx context.Context, owner keys.PublicKey, fn func(l 
 		} else {
 			_, err = s.index.Update(ctx, key, v, rev)
 		}
-		if errors.Is(err, jetstream.ErrKeyExists) {
+		if casConflict(err) {
 			continue // another change of the shard came first
 		}
 		if err != nil {
@@ -223,6 +319,15 @@ func (s *Store) changeLine(ctx context.Context, owner keys.PublicKey, fn func(l 
 		return nil
 	}
 	return fmt.Errorf("jetstream: writing the mailbox index: %w", jetstream.ErrKeyExists)
+}
+
+// casConflict reports whether err is a compare-and-set's failure: a
+// create of a key that exists, or an update of one at another revision.
+// Why both sentinels: nats.go's Update says ErrKeyExists for a stream of
+// one replica and only ErrKeyRevisionMismatch for a replicated one (its
+// error code differs), which a 3-node cluster test showed.
+func casConflict(err error) bool {
+	return errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
 }
 
 // putRecord stores a record of owner's and returns its sequence.
@@ -256,10 +361,15 @@ func (s *Store) readRecord(ctx context.Context, kind byte, owner keys.PublicKey,
 
 // lineRecord reads owner's line and its record of kind (nil if it has
 // none); [mailbox.ErrUnknownMailbox] without a mailbox. A record replaced
-// between the two reads is read again.
+// between the two reads is read again. A record that the line still
+// names but the stream does not hold (after a restore of backups taken
+// apart, or a record deleted by hand) reads as none: the owner's client
+// registers its tokens at each connection, and uploads prekeys when the
+// home has none, which writes a new one.
 func (s *Store) lineRecord(ctx context.Context, kind byte, owner keys.PublicKey) (mboxLine, []byte, error) {
-	for range maxRetries {
-		l, found, err := s.readLine(ctx, owner)
+	var missing uint64
+	for try := range maxRetries {
+		l, found, err := s.readLineFrom(ctx, owner, try > 0)
 		if err != nil {
 			return l, nil, err
 		}
@@ -273,8 +383,13 @@ func (s *Store) lineRecord(ctx context.Context, kind byte, owner keys.PublicKey)
 		if seq == 0 {
 			return l, nil, nil
 		}
+		if seq == missing {
+			s.log.Warn("a record the mailbox index names is missing; read as none", "kind", string(kind), "seq", seq)
+			return l, nil, nil
+		}
 		v, err := s.readRecord(ctx, kind, owner, seq)
 		if errors.Is(err, errLineMoved) {
+			missing = seq
 			continue
 		}
 		return l, v, err
@@ -303,7 +418,7 @@ func (s *Store) setRecord(ctx context.Context, kind byte, owner keys.PublicKey, 
 	if err != nil {
 		return err
 	}
-	err = s.changeLine(ctx, owner, func(l *mboxLine, found bool) (lineChange, error) {
+	err = s.changeLine(ctx, owner, nil, func(l *mboxLine, found bool) (lineChange, error) {
 		if !found {
 			return lineKeep, mailbox.ErrUnknownMailbox
 		}

@@ -1,6 +1,7 @@
 package jetstream
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"ratchat/internal/natstest"
 	"ratchat/keys"
 	"ratchat/transport/mailbox"
 )
@@ -126,12 +128,55 @@ func TestRecordsReplaced(t *testing.T) {
 	}
 }
 
+// TestRecordMissing deletes a mailbox's records behind the index's back,
+// as a restore of backups taken apart can leave it: the mailbox reads as
+// having none, and takes new ones.
+func TestRecordMissing(t *testing.T) {
+	srv := runServer(t)
+	s := openStore(t, srv, "a", testLimits)
+	owner, contact, _ := ownerWithToken(t, s)
+	up := mailbox.PreKeyUpload{Signed: []byte("s"), LastResort: []byte("l"), OneTime: []mailbox.PreKey{{ID: 1}}}
+	if err := s.PutPreKeys(owner, up); err != nil {
+		t.Fatal(err)
+	}
+	l, _, err := s.readLine(t.Context(), owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seq := range []uint64{l.Tokens, l.PreKeys} {
+		if err := s.records.DeleteMsg(t.Context(), seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.PeekPreKeys(t.Context(), owner); !errors.Is(err, mailbox.ErrNoPreKeys) {
+		t.Fatalf("peek with the record missing: %v", err)
+	}
+	if err := s.PutPreKeys(owner, up); err != nil {
+		t.Fatalf("upload with the record missing: %v", err)
+	}
+	if ot, _, err := s.PreKeyCounts(t.Context(), owner); ot != 1 || err != nil {
+		t.Fatalf("counts after: %d %v", ot, err)
+	}
+	// A front end that reads the mailbox afresh (after its partition moved)
+	// finds no tokens, until the owner's client registers them again.
+	b := openStore(t, srv, "b", testLimits)
+	s.Close()
+	waitAllHeld(t, b)
+	if _, err := depositWait(b, owner, contact, []byte("x"), t0); !errors.Is(err, mailbox.ErrUnknownToken) {
+		t.Fatalf("deposit with the token record missing: %v", err)
+	}
+	if err := b.AddTokens(owner, []mailbox.Token{{Hash: contact, Kind: mailbox.TokenContact}}); err != nil {
+		t.Fatal(err)
+	}
+	mustDeposit(t, b, owner, contact, []byte("x"))
+}
+
 // countAll sums the partitions' mailbox counts.
 func countAll(t *testing.T, s *Store) int {
 	t.Helper()
 	total := 0
 	for p := range s.cfg.Partitions {
-		n, _, err := s.readCount(t.Context(), p)
+		n, _, err := s.readCount(t.Context(), p, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +192,35 @@ func TestRegisterTogether(t *testing.T) {
 	srv := runServer(t)
 	lim := testLimits
 	lim.MaxPreKeys = 100
-	fronts := []*Store{openStore(t, srv, "a", lim), openStore(t, srv, "b", lim)}
+	registerTogether(t, []*Store{openStore(t, srv, "a", lim), openStore(t, srv, "b", lim)})
+}
+
+// TestRegisterTogetherR3 is TestRegisterTogether on a 3-node cluster,
+// where the buckets have 3 replicas: there a compare-and-set that fails
+// says so with another error code, which the single node does not show.
+func TestRegisterTogetherR3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 3-node NATS cluster")
+	}
+	c := natstest.Start(t, 3)
+	lim := testLimits
+	lim.MaxPreKeys = 100
+	var fronts []*Store
+	for _, name := range []string{"a", "b"} {
+		s, err := Open(t.Context(), Config{URLs: c.URLs(), Name: name, Partitions: 8, Replicas: 3,
+			LeaseTTL: time.Second, RequestTimeout: 10 * time.Second, Limits: lim, Logger: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		fronts = append(fronts, s)
+	}
+	registerTogether(t, fronts)
+}
+
+// registerTogether is the body of TestRegisterTogether, on two front
+// ends of one relay.
+func registerTogether(t *testing.T, fronts []*Store) {
 	const n = 60
 	owners := make([]keys.PublicKey, n)
 	for i := range owners {
@@ -367,4 +440,30 @@ func rawJetStream(t *testing.T, srv *natsServer) jetstream.JetStream {
 		t.Fatal(err)
 	}
 	return js
+}
+
+// TestIndexGet checks that a read through the leader and a direct read
+// agree: on a shard written, on one never written.
+func TestIndexGet(t *testing.T) {
+	srv := runServer(t)
+	s := openStore(t, srv, "a", testLimits)
+	owner := newOwner(t)
+	if _, err := s.Register(owner, t0); err != nil {
+		t.Fatal(err)
+	}
+	p, sh := partition(owner, s.cfg.Partitions), shardOf(owner)
+	for _, c := range []struct {
+		key  string
+		want bool
+	}{
+		{shardKey(p, sh), true},
+		{shardKey(p, (sh+1)%shardsPerPartition), false},
+		{countKey(p), true},
+	} {
+		dv, drev, derr := s.indexGet(t.Context(), c.key, false)
+		lv, lrev, lerr := s.indexGet(t.Context(), c.key, true)
+		if derr != nil || lerr != nil || !bytes.Equal(dv, lv) || drev != lrev || (drev != 0) != c.want {
+			t.Errorf("%s: direct %x@%d %v, leader %x@%d %v", c.key, dv, drev, derr, lv, lrev, lerr)
+		}
+	}
 }

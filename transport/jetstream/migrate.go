@@ -52,7 +52,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			if err == nil {
 				return s.moveRecords(ctx, rev)
 			}
-			if !errors.Is(err, jetstream.ErrKeyExists) {
+			if !casConflict(err) {
 				return fmt.Errorf("jetstream: recording layout: %w", err)
 			}
 			continue // another front end began meanwhile

@@ -35,9 +35,20 @@ func (s *Store) RegisterWith(owner keys.PublicKey, now time.Time, mayCreate func
 	ctx, cancel := s.opCtx()
 	defer cancel()
 	ms := now.UnixMilli()
-	_, found, err := s.readLine(ctx, owner)
+	p, sh := partition(owner, s.cfg.Partitions), shardOf(owner)
+	lines, rev, err := s.readShard(ctx, p, sh)
 	if err != nil {
 		return false, fmt.Errorf("jetstream: registering: %w", err)
+	}
+	i, found := findLine(lines, owner)
+	if found && ms-lines[i].Seen < seenEvery.Milliseconds() {
+		return false, nil // the common case: one read
+	}
+	if !found { // a follower may not have it yet: ask the leader
+		if lines, rev, err = s.readShardLeader(ctx, p, sh); err != nil {
+			return false, fmt.Errorf("jetstream: registering: %w", err)
+		}
+		i, found = findLine(lines, owner)
 	}
 	if !found {
 		if err := s.mayCreateMailbox(ctx); err != nil {
@@ -50,7 +61,7 @@ func (s *Store) RegisterWith(owner keys.PublicKey, now time.Time, mayCreate func
 		}
 	}
 	created := false
-	err = s.changeLine(ctx, owner, func(l *mboxLine, exists bool) (lineChange, error) {
+	err = s.changeLine(ctx, owner, &shardRead{lines, rev}, func(l *mboxLine, exists bool) (lineChange, error) {
 		created = false
 		switch {
 		case !exists:
@@ -148,7 +159,7 @@ func (s *Store) expireMailboxes(ctx context.Context, p *part, cutoff int64) (mai
 				continue
 			}
 			var gone mboxLine
-			err := s.changeLine(ctx, l.Owner, func(now *mboxLine, found bool) (lineChange, error) {
+			err := s.changeLine(ctx, l.Owner, nil, func(now *mboxLine, found bool) (lineChange, error) {
 				if !found || now.Seen >= cutoff {
 					return lineKeep, errLineMoved // seen meanwhile, or gone
 				}

@@ -28,8 +28,8 @@ func (s *Store) preKeyRecord(ctx context.Context, owner keys.PublicKey) (*preKey
 	if err != nil {
 		return nil, 0, err
 	}
-	if v == nil {
-		return &preKeys{}, 0, nil
+	if v == nil { // none, or missing: the line's sequence is what a change compares
+		return &preKeys{}, l.PreKeys, nil
 	}
 	pk, err := parsePreKeys(v)
 	return pk, l.PreKeys, err

@@ -136,6 +136,8 @@ type Store struct {
 
 	countMu sync.Mutex
 	counts  mailboxCounts // for MaxMailboxes (counts.go)
+	// partCounts are the partitions' counts as last read or written here.
+	partCounts []partCount
 
 	subs  subscriptions
 	lease leaseState // the partitions and who holds them
@@ -170,6 +172,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{cfg: cfg, log: cfg.Logger.With("frontend", cfg.Name), nc: nc}
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.subs.m = map[[32]byte]*ownerSubs{}
+	s.partCounts = make([]partCount, cfg.Partitions)
 	if s.replies, err = newReplies(nc); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("jetstream: subscribing: %w", err)
@@ -237,7 +240,7 @@ func (s *Store) setup(ctx context.Context) error {
 		cfg      jetstream.KeyValueConfig
 		fromLead bool // reads go to the leader (see leaderReads)
 	}{
-		{&s.index, jetstream.KeyValueConfig{Bucket: bucketIndex, MaxValueSize: 1 << 20}, true},
+		{&s.index, jetstream.KeyValueConfig{Bucket: bucketIndex, MaxValueSize: 1 << 20}, false}, // see indexGet
 		{&s.kv, jetstream.KeyValueConfig{Bucket: bucketKeys, MaxValueSize: 1 << 20}, true},
 		{&s.leases, jetstream.KeyValueConfig{Bucket: bucketLeases, TTL: s.cfg.LeaseTTL,
 			LimitMarkerTTL: s.cfg.LeaseTTL, Storage: jetstream.MemoryStorage}, false},
