@@ -107,7 +107,7 @@ func (s *Store) countChange(ctx context.Context, p, delta int) {
 			return
 		}
 		c.known = false
-		if !casConflict(err) && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		if !casConflict(err) && !errors.Is(err, jetstream.ErrKeyNotFound) || casWait(ctx, try) != nil {
 			break
 		}
 	}

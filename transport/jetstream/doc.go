@@ -17,7 +17,7 @@
 //     envelope: JetStream's cost is per message (in R3, 277-310 µs of
 //     NATS CPU an envelope as one message each; 82-90 at 8 to a
 //     segment: BenchmarkNATSMapping, docs/BENCHMARKS.md).
-//   - Mailboxes: an index in bucket ratchat_index, 16 shards per
+//   - Mailboxes: an index in bucket ratchat_index, 32 shards per
 //     partition (i.<partition>.<shard>), each listing its mailboxes
 //     (owner, created, last seen, and the stream sequences of its token
 //     and prekey records), changed by compare-and-set; each partition's

@@ -8,12 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"golang.org/x/crypto/cryptobyte"
 
 	"ratchat/keys"
 	"ratchat/transport/mailbox"
@@ -38,16 +38,18 @@ import (
 
 const (
 	// shardsPerPartition is the number of index shards of a partition:
-	// 1,024 keys with the default 64 partitions. Why 16: a shard of a
-	// million mailboxes holds about a thousand, 64 KB, rewritten by each
-	// change of one of them.
-	shardsPerPartition = 16
+	// 2,048 keys with the default 64 partitions, about 0.6 MB of NATS's
+	// memory. Why not fewer: each change of a mailbox rewrites its shard
+	// (a shard of a million mailboxes holds about 500, 31 KB), and two
+	// changes of one shard at once make one of them try again. Why not
+	// more: the keys are NATS's memory, used or not.
+	shardsPerPartition = 32
 	// shardV is the version of a shard's value.
 	shardV = 1
 	// mboxLineSize is one mailbox's line in a shard.
 	mboxLineSize = 32 + 4*8
 	// maxShardLines bounds the mailboxes of one shard (a value of 1 MB):
-	// 16 million mailboxes with the default partitions.
+	// 33 million mailboxes with the default partitions.
 	maxShardLines = (1 << 20) / mboxLineSize
 	// seenEvery is how stale a mailbox's last-seen time may grow before
 	// a visit writes it again. Why not every visit: each write rewrites
@@ -91,37 +93,39 @@ func countKey(p int) string { return countPrefix + strconv.Itoa(p) }
 
 // marshalShard encodes a shard's lines, sorted by owner.
 func marshalShard(lines []mboxLine) []byte {
-	var b cryptobyte.Builder
-	b.AddUint8(shardV)
-	b.AddUint32(uint32(len(lines)))
+	b := make([]byte, 0, 5+len(lines)*mboxLineSize)
+	b = append(b, shardV)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(lines)))
 	for _, l := range lines {
-		b.AddBytes(l.Owner[:])
-		b.AddUint64(uint64(l.Created))
-		b.AddUint64(uint64(l.Seen))
-		b.AddUint64(l.Tokens)
-		b.AddUint64(l.PreKeys)
+		b = append(b, l.Owner[:]...)
+		b = binary.BigEndian.AppendUint64(b, uint64(l.Created))
+		b = binary.BigEndian.AppendUint64(b, uint64(l.Seen))
+		b = binary.BigEndian.AppendUint64(b, l.Tokens)
+		b = binary.BigEndian.AppendUint64(b, l.PreKeys)
 	}
-	return b.BytesOrPanic()
+	return b
 }
 
 // parseShard decodes a shard's value; its owners must be in increasing
 // order, each once.
 func parseShard(v []byte) ([]mboxLine, error) {
-	s := cryptobyte.String(v)
-	var ver uint8
-	var n uint32
-	if !s.ReadUint8(&ver) || ver != shardV || !s.ReadUint32(&n) || n > maxShardLines || int(n)*mboxLineSize != len(s) {
+	if len(v) < 5 || v[0] != shardV {
+		return nil, fmt.Errorf("%w: index shard", ErrRecord)
+	}
+	n := binary.BigEndian.Uint32(v[1:5])
+	v = v[5:]
+	if n > maxShardLines || int(n)*mboxLineSize != len(v) {
 		return nil, fmt.Errorf("%w: index shard", ErrRecord)
 	}
 	lines := make([]mboxLine, n)
 	for i := range lines {
-		l := &lines[i]
-		var c, seen uint64
-		if !s.CopyBytes(l.Owner[:]) || !s.ReadUint64(&c) || !s.ReadUint64(&seen) ||
-			!s.ReadUint64(&l.Tokens) || !s.ReadUint64(&l.PreKeys) {
-			return nil, fmt.Errorf("%w: index shard", ErrRecord)
-		}
-		l.Created, l.Seen = int64(c), int64(seen)
+		l, b := &lines[i], v[i*mboxLineSize:(i+1)*mboxLineSize]
+		copy(l.Owner[:], b)
+		b = b[len(l.Owner):]
+		l.Created = int64(binary.BigEndian.Uint64(b[0:]))
+		l.Seen = int64(binary.BigEndian.Uint64(b[8:]))
+		l.Tokens = binary.BigEndian.Uint64(b[16:])
+		l.PreKeys = binary.BigEndian.Uint64(b[24:])
 		if i > 0 && bytes.Compare(lines[i-1].Owner[:], l.Owner[:]) >= 0 {
 			return nil, fmt.Errorf("%w: index shard out of order", ErrRecord)
 		}
@@ -178,41 +182,56 @@ func (s *Store) indexGet(ctx context.Context, key string, leader bool) ([]byte, 
 		}
 		return e.Value(), e.Revision(), nil
 	}
-	req, err := json.Marshal(struct {
+	m, found, err := s.leaderGet(ctx, kvStreamPrefix+bucketIndex, struct {
 		LastFor string `json:"last_by_subj"`
 	}{"$KV." + bucketIndex + "." + key})
-	if err != nil {
-		return nil, 0, err
-	}
-	m, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+kvStreamPrefix+bucketIndex, req)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, 0, fmt.Errorf("jetstream: reading the mailbox index: %w", err)
+	case !found || bytes.Contains(m.Hdrs, []byte("KV-Operation")):
+		return nil, 0, nil // (a delete or purge marker: index keys have none, but read so)
+	}
+	return m.Data, m.Seq, nil
+}
+
+// storedMsg is a stream message as a get through the leader answers.
+type storedMsg struct {
+	Seq  uint64 `json:"seq"`
+	Hdrs []byte `json:"hdrs"`
+	Data []byte `json:"data"`
+}
+
+// leaderGet asks stream's leader for the message req names (by sequence
+// or last by subject); false if there is none. Why not nats.go's GetMsg:
+// it reads from any replica whenever the stream allows direct gets.
+func (s *Store) leaderGet(ctx context.Context, stream string, req any) (*storedMsg, bool, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, false, err
+	}
+	m, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+stream, body)
+	if err != nil {
+		return nil, false, err
 	}
 	var resp struct {
-		Message *struct {
-			Seq  uint64 `json:"seq"`
-			Hdrs []byte `json:"hdrs"`
-			Data []byte `json:"data"`
-		} `json:"message"`
-		Error *struct {
+		Message *storedMsg `json:"message"`
+		Error   *struct {
 			Code        int    `json:"code"`
 			Description string `json:"description"`
 		} `json:"error"`
 	}
 	if err := json.Unmarshal(m.Data, &resp); err != nil {
-		return nil, 0, fmt.Errorf("jetstream: reading the mailbox index: %w", err)
+		return nil, false, fmt.Errorf("%w: a stream's answer: %v", ErrRecord, err)
 	}
 	switch {
 	case resp.Error != nil && resp.Error.Code == 404:
-		return nil, 0, nil
+		return nil, false, nil
 	case resp.Error != nil:
-		return nil, 0, fmt.Errorf("jetstream: reading the mailbox index: %s (%d)", resp.Error.Description, resp.Error.Code)
+		return nil, false, fmt.Errorf("jetstream: %s (%d)", resp.Error.Description, resp.Error.Code)
 	case resp.Message == nil:
-		return nil, 0, fmt.Errorf("%w: an answer without a message", ErrRecord)
-	case bytes.Contains(resp.Message.Hdrs, []byte("KV-Operation")):
-		return nil, 0, nil // a delete or purge marker: index keys have none, but read so
+		return nil, false, fmt.Errorf("%w: a stream's answer without a message", ErrRecord)
 	}
-	return resp.Message.Data, resp.Message.Seq, nil
+	return resp.Message, true, nil
 }
 
 // readLine reads owner's line; false if it has no mailbox (as the
@@ -311,7 +330,13 @@ func (s *Store) changeLine(ctx context.Context, owner keys.PublicKey, from *shar
 			_, err = s.index.Update(ctx, key, v, rev)
 		}
 		if casConflict(err) {
-			continue // another change of the shard came first
+			// Another change of the shard came first; on a cluster it may
+			// still be in flight, and the leader answers reads with what
+			// was before it until it is applied: wait a little.
+			if err := casWait(ctx, try); err != nil {
+				return err
+			}
+			continue
 		}
 		if err != nil {
 			return fmt.Errorf("jetstream: writing the mailbox index: %w", err)
@@ -330,6 +355,19 @@ func casConflict(err error) bool {
 	return errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
 }
 
+// casWait waits after the try-th compare-and-set that failed: a random
+// time up to 1 ms, doubling with each try up to 64 ms.
+func casWait(ctx context.Context, try int) error {
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(time.Millisecond) << min(try, 6))))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("jetstream: writing the mailbox index: %w", ctx.Err())
+	}
+}
+
 // putRecord stores a record of owner's and returns its sequence.
 func (s *Store) putRecord(ctx context.Context, kind byte, owner keys.PublicKey, v []byte) (uint64, error) {
 	body := make([]byte, 0, 1+len(owner)+len(v))
@@ -343,16 +381,29 @@ func (s *Store) putRecord(ctx context.Context, kind byte, owner keys.PublicKey, 
 
 // readRecord reads the record of owner's at seq, checking that it is
 // one of that kind and owner; errLineMoved if it is gone (replaced
-// since the line naming it was read).
+// since the line naming it was read). Why a direct get first: a record
+// never changes once stored, so any replica that has it answers right,
+// and one that does not yet is asked again through the leader.
 func (s *Store) readRecord(ctx context.Context, kind byte, owner keys.PublicKey, seq uint64) ([]byte, error) {
+	var d []byte
 	m, err := s.records.GetMsg(ctx, seq)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return nil, errLineMoved
-	}
-	if err != nil {
+	switch {
+	case err == nil:
+		d = m.Data
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		lm, found, err := s.leaderGet(ctx, recordsName, struct {
+			Seq uint64 `json:"seq"`
+		}{seq})
+		if err != nil {
+			return nil, fmt.Errorf("jetstream: reading a record: %w", err)
+		}
+		if !found {
+			return nil, errLineMoved
+		}
+		d = lm.Data
+	default:
 		return nil, fmt.Errorf("jetstream: reading a record: %w", err)
 	}
-	d := m.Data
 	if len(d) < 1+len(owner) || d[0] != kind || !bytes.Equal(d[1:1+len(owner)], owner[:]) {
 		return nil, fmt.Errorf("%w: the index names another record", ErrRecord)
 	}

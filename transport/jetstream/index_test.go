@@ -314,6 +314,21 @@ func TestMaxMailboxes(t *testing.T) {
 // front end: the owners, their tokens and prekeys are in the index, a
 // damaged owner record is left out, and the old keys are gone.
 func TestMigrateRecords(t *testing.T) {
+	for _, c := range []struct {
+		name, layout string
+	}{
+		{"old layout", "8 segments"},
+		{"a move whose front end died", "8 segments migrating ghost"},
+	} {
+		t.Run(c.name, func(t *testing.T) { migrateRecords(t, c.layout) })
+	}
+}
+
+// migrateRecords is TestMigrateRecords with the layout record saying
+// layout at the start.
+func migrateRecords(t *testing.T, layout string) {
+	defer func(d time.Duration) { migrateStale = d }(migrateStale)
+	migrateStale = 2 * time.Second
 	srv := runServer(t)
 	js := rawJetStream(t, srv)
 	ctx := t.Context()
@@ -332,7 +347,7 @@ func TestMigrateRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	put(kv, keyLayout, []byte("8 segments"))
+	put(kv, keyLayout, []byte(layout))
 	var tok mailbox.TokenHash
 	tok[0] = 1
 	pk := &preKeys{Signed: []byte("s"), LastResort: []byte("l"), OneTime: []mailbox.PreKey{{ID: 4, Record: []byte("o4")}}}

@@ -24,9 +24,13 @@ import (
 // nobody reads any more.
 const (
 	migrateBeat    = 5 * time.Second
-	migrateStale   = time.Minute
 	migrateTimeout = time.Hour
 )
+
+// migrateStale is how long a layout record saying "migrating" may stay
+// unchanged before another front end takes the move over (a variable
+// for the tests).
+var migrateStale = time.Minute
 
 // migrate waits until the records are in the index, moving them itself
 // if nobody else is.

@@ -35,8 +35,7 @@ func (s *Store) RegisterWith(owner keys.PublicKey, now time.Time, mayCreate func
 	ctx, cancel := s.opCtx()
 	defer cancel()
 	ms := now.UnixMilli()
-	p, sh := partition(owner, s.cfg.Partitions), shardOf(owner)
-	lines, rev, err := s.readShard(ctx, p, sh)
+	lines, rev, err := s.readShard(ctx, partition(owner, s.cfg.Partitions), shardOf(owner))
 	if err != nil {
 		return false, fmt.Errorf("jetstream: registering: %w", err)
 	}
@@ -44,12 +43,11 @@ func (s *Store) RegisterWith(owner keys.PublicKey, now time.Time, mayCreate func
 	if found && ms-lines[i].Seen < seenEvery.Milliseconds() {
 		return false, nil // the common case: one read
 	}
-	if !found { // a follower may not have it yet: ask the leader
-		if lines, rev, err = s.readShardLeader(ctx, p, sh); err != nil {
-			return false, fmt.Errorf("jetstream: registering: %w", err)
-		}
-		i, found = findLine(lines, owner)
-	}
+	// (A follower may not have a line created a moment ago: then the
+	// checks below are asked for nothing, and the compare-and-set, which
+	// the leader decides, finds the line and records the visit. Why not
+	// ask the leader first: its answer in JSON was three quarters of the
+	// cost of creating a mailbox, 29 % of a front end's CPU.)
 	if !found {
 		if err := s.mayCreateMailbox(ctx); err != nil {
 			return false, err

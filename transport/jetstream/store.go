@@ -222,11 +222,10 @@ func (s *Store) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: creating stream: %w", err)
 	}
-	// Why no direct gets on the records: as for the buckets (leaderReads),
-	// a follower may not have a record the index already names.
+	// Direct gets: see readRecord.
 	rc := jetstream.StreamConfig{
 		Name: recordsName, Subjects: []string{"r.*.*"}, Storage: jetstream.FileStorage,
-		Replicas: s.cfg.Replicas, MaxMsgSize: -1, MaxBytes: -1, MaxAge: 0,
+		Replicas: s.cfg.Replicas, MaxMsgSize: -1, MaxBytes: -1, AllowDirect: true,
 	}
 	err = retry(ctx, func(ctx context.Context) (err error) {
 		s.records, err = js.CreateOrUpdateStream(ctx, rc)
