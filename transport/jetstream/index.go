@@ -141,20 +141,10 @@ func findLine(lines []mboxLine, owner keys.PublicKey) (int, bool) {
 }
 
 // readShard reads shard sh of partition p and its revision (0 and no
-// lines if it was never written), from any replica.
-func (s *Store) readShard(ctx context.Context, p, sh int) ([]mboxLine, uint64, error) {
-	v, rev, err := s.indexGet(ctx, shardKey(p, sh), false)
-	if err != nil || rev == 0 {
-		return nil, 0, err
-	}
-	lines, err := parseShard(v)
-	return lines, rev, err
-}
-
-// readShardLeader is readShard from the stream's leader: what every
-// write so far left.
-func (s *Store) readShardLeader(ctx context.Context, p, sh int) ([]mboxLine, uint64, error) {
-	v, rev, err := s.indexGet(ctx, shardKey(p, sh), true)
+// lines if it was never written), from any replica, or from the
+// stream's leader (what every write so far left) if leader.
+func (s *Store) readShard(ctx context.Context, p, sh int, leader bool) ([]mboxLine, uint64, error) {
+	v, rev, err := s.indexGet(ctx, shardKey(p, sh), leader)
 	if err != nil || rev == 0 {
 		return nil, 0, err
 	}
@@ -243,11 +233,7 @@ func (s *Store) readLine(ctx context.Context, owner keys.PublicKey) (mboxLine, b
 // readLineFrom is readLine, from the leader from the start if leader.
 func (s *Store) readLineFrom(ctx context.Context, owner keys.PublicKey, leader bool) (mboxLine, bool, error) {
 	p, sh := partition(owner, s.cfg.Partitions), shardOf(owner)
-	read := s.readShard
-	if leader {
-		read = s.readShardLeader
-	}
-	lines, _, err := read(ctx, p, sh)
+	lines, _, err := s.readShard(ctx, p, sh, leader)
 	if err != nil {
 		return mboxLine{}, false, err
 	}
@@ -290,17 +276,15 @@ func (s *Store) changeLine(ctx context.Context, owner keys.PublicKey, from *shar
 	for try := range maxRetries {
 		var lines []mboxLine
 		var rev uint64
-		var err error
-		switch {
-		case from != nil:
+		if from != nil {
 			lines, rev, from = from.lines, from.rev, nil
-		case try == 0:
-			lines, rev, err = s.readShard(ctx, p, sh)
-		default: // a change came first, which a follower may not have
-			lines, rev, err = s.readShardLeader(ctx, p, sh)
-		}
-		if err != nil {
-			return err
+		} else {
+			// After a try, a change came first, which a follower may not
+			// have: the leader is asked.
+			var err error
+			if lines, rev, err = s.readShard(ctx, p, sh, try > 0); err != nil {
+				return err
+			}
 		}
 		i, found := findLine(lines, owner)
 		l := mboxLine{Owner: owner}

@@ -117,7 +117,7 @@ func (s *Store) moveRecords(ctx context.Context, rev uint64) error {
 		owner, ok := subjectOwner(o.key)
 		rec, err := parseOwnerRecord(o.value)
 		if !ok || err != nil {
-			s.log.Warn("an owner record that does not parse, left out", "key", o.key)
+			s.log.Warn("an owner record that does not parse, left out")
 			continue
 		}
 		p := partition(owner, s.cfg.Partitions)
@@ -202,7 +202,7 @@ func (s *Store) moveRecord(ctx context.Context, kind byte, p int, owner keys.Pub
 		_, err = parsePreKeys(v)
 	}
 	if err != nil {
-		s.log.Warn("a record that does not parse, left out", "key", e.Key())
+		s.log.Warn("a record that does not parse, left out", "kind", string(kind))
 		return 0, nil
 	}
 	return s.putRecord(ctx, kind, owner, v)

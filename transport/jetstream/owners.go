@@ -35,7 +35,7 @@ func (s *Store) RegisterWith(owner keys.PublicKey, now time.Time, mayCreate func
 	ctx, cancel := s.opCtx()
 	defer cancel()
 	ms := now.UnixMilli()
-	lines, rev, err := s.readShard(ctx, partition(owner, s.cfg.Partitions), shardOf(owner))
+	lines, rev, err := s.readShard(ctx, partition(owner, s.cfg.Partitions), shardOf(owner), false)
 	if err != nil {
 		return false, fmt.Errorf("jetstream: registering: %w", err)
 	}
@@ -147,7 +147,7 @@ func (s *Store) ExpireMailboxes(cutoff time.Time, keep []keys.PublicKey, now tim
 func (s *Store) expireMailboxes(ctx context.Context, p *part, cutoff int64) (mailboxes, envelopes int, size int64, err error) {
 	count := 0
 	for sh := range shardsPerPartition {
-		lines, _, err := s.readShard(ctx, p.n, sh)
+		lines, _, err := s.readShard(ctx, p.n, sh, false)
 		if err != nil {
 			return mailboxes, envelopes, size, err
 		}
