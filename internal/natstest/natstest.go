@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // ReadyTimeout bounds the wait for a node to accept connections.
@@ -347,4 +349,22 @@ func ForDir(t testing.TB, dir string) *Cluster {
 		byDir.Unlock()
 	})
 	return c
+}
+
+// Connect opens a plain JetStream client on urls (reconnecting forever,
+// every 50 ms, as a cluster loses and regains nodes), closed when the
+// test ends: for tests that look at or write a stream or bucket below a
+// relay's store.
+func Connect(t testing.TB, urls ...string) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(strings.Join(urls, ","), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }

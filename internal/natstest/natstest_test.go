@@ -8,24 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// connect opens a JetStream client on urls, closed when the test ends.
-func connect(t *testing.T, urls []string) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(strings.Join(urls, ","), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
 
 func ctx(t *testing.T, d time.Duration) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), d)
@@ -45,7 +29,7 @@ func TestSingle(t *testing.T) {
 	if !strings.HasPrefix(url, "nats://127.0.0.1:") {
 		t.Fatalf("URL %q is not on loopback", url)
 	}
-	js := connect(t, c.URLs())
+	js := Connect(t, c.URLs()...)
 	if _, err := js.CreateStream(ctx(t, 10*time.Second), jetstream.StreamConfig{Name: "S", Subjects: []string{"s.>"}, Storage: jetstream.FileStorage}); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +46,7 @@ func TestSingle(t *testing.T) {
 	if got := c.URLs()[0]; got != url {
 		t.Fatalf("restarted on %s, was %s", got, url)
 	}
-	js = connect(t, c.URLs())
+	js = Connect(t, c.URLs()...)
 	s, err := js.Stream(ctx(t, 10*time.Second), "S")
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +73,7 @@ func TestClusterR3SurvivesKill(t *testing.T) {
 	if c.Leader() < 0 {
 		t.Fatal("no leader after Start")
 	}
-	js := connect(t, c.URLs())
+	js := Connect(t, c.URLs()...)
 	if _, err := js.CreateStream(ctx(t, 20*time.Second), jetstream.StreamConfig{Name: "R", Subjects: []string{"r.>"},
 		Storage: jetstream.FileStorage, Replicas: 3}); err != nil {
 		t.Fatal(err)

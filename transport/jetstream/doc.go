@@ -123,9 +123,11 @@
 //   - MaxTotalBytes is checked against the partitions held here, exactly,
 //     plus the others' bytes as their holders last announced them (each
 //     lease round): several front ends may pass it by what they store in a
-//     lease round. MaxMailboxes is checked against the owner bucket's key
-//     count before a creation, so registrations at once may pass it by
-//     their number. Nothing stored is dropped either way.
+//     lease round. MaxMailboxes is checked against the sum of the
+//     partitions' mailbox counts (n.<partition>), read again at most once
+//     a second (one reader at a time; the others wait for its sum), so
+//     registrations within that second, or at once on several front
+//     ends, may pass it by their number. Nothing stored is dropped either way.
 //   - Expire and ExpireMailboxes act on the partitions held by the front
 //     end that runs them (every front end's home runs them); MaxAge
 //     removes whatever is past the retention in any case.

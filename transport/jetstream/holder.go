@@ -295,25 +295,9 @@ func (s *Store) expireLocal(p *part, cutoff int64, owner *keys.PublicKey) (n int
 // (its lease lost a moment ago) may have written since; the last write
 // counts, as it would with a key of its own.
 func (s *Store) storeTokens(ctx context.Context, owner keys.PublicKey, v []byte) error {
-	seq, err := s.putRecord(ctx, recTokens, owner, v)
-	if err != nil {
+	err := s.setRecord(ctx, recTokens, owner, anyRecord, v)
+	if err != nil && !errors.Is(err, mailbox.ErrUnknownMailbox) {
 		return fmt.Errorf("jetstream: storing tokens: %w", err)
 	}
-	var old uint64
-	err = s.changeLine(ctx, owner, nil, func(l *mboxLine, found bool) (lineChange, error) {
-		if !found {
-			return lineKeep, mailbox.ErrUnknownMailbox
-		}
-		old, l.Tokens = l.Tokens, seq
-		return lineWrite, nil
-	})
-	if err != nil {
-		s.dropRecord(ctx, seq)
-		if errors.Is(err, mailbox.ErrUnknownMailbox) {
-			return err
-		}
-		return fmt.Errorf("jetstream: storing tokens: %w", err)
-	}
-	s.dropRecord(ctx, old)
-	return nil
+	return err
 }

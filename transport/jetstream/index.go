@@ -230,18 +230,22 @@ func (s *Store) readLine(ctx context.Context, owner keys.PublicKey) (mboxLine, b
 	return s.readLineFrom(ctx, owner, false)
 }
 
-// readLineFrom is readLine, from the leader from the start if leader.
+// readLineFrom is readLine, from the leader from the start if leader;
+// otherwise from any replica first, and from the leader only if that one
+// lacks the line (a replica may be behind, never ahead).
 func (s *Store) readLineFrom(ctx context.Context, owner keys.PublicKey, leader bool) (mboxLine, bool, error) {
 	p, sh := partition(owner, s.cfg.Partitions), shardOf(owner)
-	lines, _, err := s.readShard(ctx, p, sh, leader)
-	if err != nil {
-		return mboxLine{}, false, err
-	}
-	if i, ok := findLine(lines, owner); ok {
-		return lines[i], true, nil
-	}
-	if !leader {
-		return s.readLineFrom(ctx, owner, true)
+	for _, fromLeader := range []bool{leader, true} {
+		lines, _, err := s.readShard(ctx, p, sh, fromLeader)
+		if err != nil {
+			return mboxLine{}, false, err
+		}
+		if i, ok := findLine(lines, owner); ok {
+			return lines[i], true, nil
+		}
+		if fromLeader {
+			break
+		}
 	}
 	return mboxLine{}, false, nil
 }
@@ -444,15 +448,20 @@ func (s *Store) dropRecord(ctx context.Context, seq uint64) {
 	}
 }
 
+// anyRecord, as setRecord's old, replaces whatever record the line
+// names (a stream's sequences never reach it).
+const anyRecord = ^uint64(0)
+
 // setRecord stores v as owner's record of kind, if the line still names
-// the record at old (0: none), and deletes that one;
-// [mailbox.ErrUnknownMailbox] without a mailbox, errLineMoved if the
-// line names another record now.
+// the record at old (0: none; anyRecord: whichever it names), and deletes
+// the one replaced; [mailbox.ErrUnknownMailbox] without a mailbox,
+// errLineMoved if the line names another record now.
 func (s *Store) setRecord(ctx context.Context, kind byte, owner keys.PublicKey, old uint64, v []byte) error {
 	seq, err := s.putRecord(ctx, kind, owner, v)
 	if err != nil {
 		return err
 	}
+	var replaced uint64
 	err = s.changeLine(ctx, owner, nil, func(l *mboxLine, found bool) (lineChange, error) {
 		if !found {
 			return lineKeep, mailbox.ErrUnknownMailbox
@@ -461,16 +470,16 @@ func (s *Store) setRecord(ctx context.Context, kind byte, owner keys.PublicKey, 
 		if kind == recPreKeys {
 			at = &l.PreKeys
 		}
-		if *at != old {
+		if old != anyRecord && *at != old {
 			return lineKeep, errLineMoved
 		}
-		*at = seq
+		replaced, *at = *at, seq
 		return lineWrite, nil
 	})
 	if err != nil {
 		s.dropRecord(ctx, seq)
 		return err
 	}
-	s.dropRecord(ctx, old)
+	s.dropRecord(ctx, replaced)
 	return nil
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"ratchat/internal/natstest"
@@ -330,7 +329,7 @@ func migrateRecords(t *testing.T, layout string) {
 	defer func(d time.Duration) { migrateStale = d }(migrateStale)
 	migrateStale = 2 * time.Second
 	srv := runServer(t)
-	js := rawJetStream(t, srv)
+	js := natstest.Connect(t, srv.url())
 	ctx := t.Context()
 	owners, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucketOwners})
 	if err != nil {
@@ -439,22 +438,6 @@ func TestLayoutRefused(t *testing.T) {
 			t.Errorf("%q: %v, want %v", c.have, err, c.want)
 		}
 	}
-}
-
-// rawJetStream connects to srv as a plain JetStream client, to write
-// what another version of the relay would.
-func rawJetStream(t *testing.T, srv *natsServer) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(srv.url())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
 }
 
 // TestIndexGet checks that a read through the leader and a direct read
