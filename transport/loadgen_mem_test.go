@@ -38,7 +38,7 @@ const (
 
 // mailboxesResult is what runMailboxes measured.
 type mailboxesResult struct {
-	Create   time.Duration // creating every mailbox
+	Create   time.Duration // creating every mailbox, and every visit after
 	RelayCPU time.Duration // CPU time the relay's processes used meanwhile (NATS included)
 	NATSCPU  time.Duration // of that, NATS's (0 without NATS)
 	LoadCPU  time.Duration // CPU time this process used meanwhile
@@ -50,14 +50,24 @@ type mailboxesResult struct {
 // connects, authenticates (which registers its mailbox), hands out a
 // token, deposits one envelope into its own mailbox with it, fetches and
 // acknowledges it, and leaves: a mailbox that has carried a message and
-// is empty, as most are. Then owners 0..idle-1 connect again and fetch,
+// is empty, as most are. Each owner does that visits times in a row (the
+// first creates its mailbox), so that the same traffic can cross few
+// mailboxes or many. Then owners 0..idle-1 connect again and fetch,
 // each finding nothing; with them connected and idle, it reads the memory
 // of the relay's processes.
-func runMailboxes(tb testing.TB, relay loadRelay, n, idle int) mailboxesResult {
+func runMailboxes(tb testing.TB, relay loadRelay, n, visits, idle int) mailboxesResult {
 	tb.Helper()
 	env := testEnvelope(tb, loadIdentity(tb, n), loadIdentity(tb, 0).Public, memMessage)
 	cpu0, nats0, load0, t0 := relay.cpu(), natsCPU(relay), cpuTime(), time.Now()
-	if err := forEachOwner(n, func(i int) error { return createMailbox(relay, i, env) }); err != nil {
+	err := forEachOwner(n, func(i int) error {
+		for range visits {
+			if err := createMailbox(relay, i, env); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		tb.Fatal(err)
 	}
 	r := mailboxesResult{Create: time.Since(t0), LoadCPU: cpuTime() - load0,
@@ -70,7 +80,7 @@ func runMailboxes(tb testing.TB, relay loadRelay, n, idle int) mailboxesResult {
 			}
 		}
 	})
-	err := forEachOwner(idle, func(i int) error {
+	err = forEachOwner(idle, func(i int) error {
 		c, err := fetchOwnMailbox(relay, i)
 		conns[i] = c
 		return err
@@ -228,31 +238,45 @@ var memBackends = []struct {
 	{"nats-3node-R3", func(tb testing.TB) loadRelay { return natsRelay(tb, 3, 2, 3) }},
 }
 
+// mailboxesCases are BenchmarkRelayMailboxes's mailbox counts and
+// visits: 1,000 and 100,000 mailboxes created, and 1,000 with the
+// traffic of 100,000 (100 visits each), to tell what follows the
+// mailboxes from what follows the traffic.
+var mailboxesCases = []struct{ mailboxes, visits int }{
+	{1000, 1},
+	{1000, 100},
+	{100000, 1},
+}
+
 // BenchmarkRelayMailboxes measures the relay's memory with 1,000 and
 // 100,000 mailboxes, each of which has carried one envelope and is
-// empty, on SQLite, on one NATS
+// empty, and with 1,000 mailboxes that have carried 100 envelopes each
+// (as many deposits, acknowledgements and connections as the 100,000
+// mailboxes' creation), on SQLite, on one NATS
 // node with one front end, and on three NATS nodes (R3) with two front
 // ends; every process runs apart (see [TestRelayChild], [TestNATSChild]).
 // It reports each process kind's resident set and Go heap in use, after
 // a collection, with 1,000 owners connected and idle; front-* sums the
-// front ends. What a mailbox costs is the difference between the two
-// sizes, divided by 99,000. create-s is the time the mailboxes took to
-// create, through the wire, memConcurrency owners at a time, and
-// *-cpu-us/mailbox the CPU time each kind of process spent on each
-// (relay-cpu: front ends and NATS; loadgen: the clients). The heap
-// profiles behind the figures: RATCHAT_TEST_RELAY_MEMPROFILE=PATH.
+// front ends. What a mailbox costs is the difference between the
+// 100,000 mailboxes and the 1,000 with the same traffic, divided by
+// 99,000. create-s is the time the visits took, through the wire,
+// memConcurrency owners at a time, and *-cpu-us/visit the CPU time each
+// kind of process spent on each (relay-cpu: front ends and NATS;
+// loadgen: the clients). The heap profiles behind the figures:
+// RATCHAT_TEST_RELAY_MEMPROFILE=PATH.
 func BenchmarkRelayMailboxes(b *testing.B) {
 	for _, be := range memBackends {
-		for _, n := range []int{1000, 100000} {
-			b.Run(fmt.Sprintf("backend=%s/mailboxes=%d", be.name, n), func(b *testing.B) {
-				r := runMailboxes(b, be.relay(b), n, min(n, 1000))
+		for _, c := range mailboxesCases {
+			b.Run(fmt.Sprintf("backend=%s/mailboxes=%d/visits=%d", be.name, c.mailboxes, c.visits), func(b *testing.B) {
+				r := runMailboxes(b, be.relay(b), c.mailboxes, c.visits, min(c.mailboxes, 1000))
 				const mb = 1 << 20
+				n := float64(c.mailboxes * c.visits)
 				b.ReportMetric(r.Create.Seconds(), "create-s")
-				b.ReportMetric(float64(n)/r.Create.Seconds(), "mailboxes/s")
-				b.ReportMetric(float64(r.RelayCPU.Microseconds())/float64(n), "relay-cpu-us/mailbox")
-				b.ReportMetric(float64(r.LoadCPU.Microseconds())/float64(n), "loadgen-cpu-us/mailbox")
+				b.ReportMetric(n/r.Create.Seconds(), "visits/s")
+				b.ReportMetric(float64(r.RelayCPU.Microseconds())/n, "relay-cpu-us/visit")
+				b.ReportMetric(float64(r.LoadCPU.Microseconds())/n, "loadgen-cpu-us/visit")
 				if r.NATSCPU > 0 {
-					b.ReportMetric(float64(r.NATSCPU.Microseconds())/float64(n), "nats-cpu-us/mailbox")
+					b.ReportMetric(float64(r.NATSCPU.Microseconds())/n, "nats-cpu-us/visit")
 				}
 				b.ReportMetric(float64(r.Mem.Fronts.RSS)/mb, "front-rss-MB")
 				b.ReportMetric(float64(r.Mem.Fronts.Heap)/mb, "front-heap-MB")
@@ -266,9 +290,10 @@ func BenchmarkRelayMailboxes(b *testing.B) {
 	}
 }
 
-// TestRelayMailboxesSmall runs [BenchmarkRelayMailboxes]'s harness on 200
-// mailboxes, 50 of them connected at the end, on SQLite and on one NATS
-// node: every mailbox holds its envelope, and every process reports a
+// TestRelayMailboxesSmall runs [BenchmarkRelayMailboxes]'s harness on 100
+// mailboxes visited twice each, 50 of them connected at the end, on
+// SQLite and on one NATS node: every visit's envelope arrives, every
+// mailbox is found empty at the end, and every process reports a
 // resident set and a heap.
 func TestRelayMailboxesSmall(t *testing.T) {
 	if testing.Short() {
@@ -276,7 +301,7 @@ func TestRelayMailboxesSmall(t *testing.T) {
 	}
 	for _, be := range memBackends[:2] {
 		t.Run(be.name, func(t *testing.T) {
-			r := runMailboxes(t, be.relay(t), 200, 50)
+			r := runMailboxes(t, be.relay(t), 100, 2, 50)
 			procs := []memSample{r.Mem.Fronts}
 			if be.name != "sqlite" {
 				procs = append(procs, r.Mem.NATS)
