@@ -23,6 +23,11 @@ import (
 // now is skipped, with a log line: what we send it later waits for a
 // session, and the member asks again (KindGroupFetch) for what it missed.
 func (m *Messenger) ensureSessions(ctx context.Context, cs []store.Contact) {
+	// A received message's effect runs under a context that does not end
+	// (receive): the fetches end when the messenger closes, a member
+	// skipped as if its home did not answer.
+	ctx, cancel := m.untilClosed(ctx)
+	defer cancel()
 	for _, c := range cs {
 		if c.State == store.StateBlocked || m.hasSession(ctx, c.ID) || m.triedSession(c.ID) {
 			continue

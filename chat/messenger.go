@@ -279,6 +279,16 @@ func (m *Messenger) Close() error {
 	return err
 }
 
+// untilClosed returns ctx, ended also when the messenger closes, and
+// what releases it: for network work that may be cut short (it is done
+// again later) on paths that run under a context that does not end, as a
+// received message's effect does once its session took the message.
+func (m *Messenger) untilClosed(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(m.ctx, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
 // Events returns the channel of events. It is closed by [Messenger.Close].
 func (m *Messenger) Events() <-chan Event { return m.events.out }
 

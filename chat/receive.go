@@ -80,6 +80,12 @@ func (m *Messenger) receive(ctx context.Context, d *transport.Deliver) error {
 	if err != nil {
 		return err
 	}
+	// The session has taken the message: delivered again, it is dropped
+	// as a duplicate. So what it says is applied now even if ctx ends
+	// meanwhile (the messenger closing): cut short, it would be lost for
+	// good (a contact's deposit token, and with it every later message to
+	// that contact).
+	ctx = context.WithoutCancel(ctx)
 	if in.newFile {
 		// Outside the session lock: a file that cannot be received is
 		// answered at once.

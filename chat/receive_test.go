@@ -3,8 +3,10 @@ package chat
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -190,4 +192,125 @@ func countText(t *testing.T, p *profile, id store.ContactID, text string) int {
 		}
 	}
 	return n
+}
+
+// TestAppliedOnceCommitted: a message whose session state is committed is
+// a duplicate to the session from then on, so what it says must be
+// applied even if the messenger closes right after the commit (the home
+// loop's context ends): its redelivery is dropped unread. Bob's messenger,
+// not started (nothing else commits), receives each message with a
+// context that ends at the first commit, then again as the home would
+// deliver it over the next connection.
+func TestAppliedOnceCommitted(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		content func() *Content
+		// check returns what bob's messenger lacks of sent, or nil.
+		check func(m *Messenger, from store.ContactID, sent *Content) error
+	}{
+		{
+			// The case that failed: without alice's token bob deposits
+			// nothing at her home, his file's confirmation included.
+			name: "a deposit token",
+			content: func() *Content {
+				c := &Content{Kind: KindToken}
+				rand.Read(c.Token[:])
+				return c
+			},
+			check: func(m *Messenger, from store.ContactID, sent *Content) error {
+				got, err := m.st.ContactToken(ctx, from)
+				if err == nil && got.Token != sent.Token {
+					err = errors.New("the token held is another")
+				}
+				return err
+			},
+		},
+		{
+			name: "a timer",
+			content: func() *Content {
+				return &Content{Kind: KindTimer, Timer: time.Hour}
+			},
+			check: func(m *Messenger, from store.ContactID, sent *Content) error {
+				got, err := m.Timer(ctx, from)
+				if err == nil && got != sent.Timer {
+					err = fmt.Errorf("timer %v, want %v", got, sent.Timer)
+				}
+				return err
+			},
+		},
+		{
+			// The offer's row is committed with the session; its download
+			// is prepared after.
+			name: "a file offer",
+			content: func() *Content {
+				return &Content{Kind: KindFileOffer, Name: "notes.txt", FileSize: 10, FileChunks: 1}
+			},
+			check: func(m *Messenger, from store.ContactID, sent *Content) error {
+				_, ok, err := m.incomingFrom(ctx, from, sent.FileID)
+				if err == nil && !ok {
+					err = errors.New("no download prepared")
+				}
+				return err
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			alice, bob := newProfile(t, "alice", ""), newProfile(t, "bob", "")
+			ab, ba := connect(t, alice, bob)
+			sent := tt.content()
+			if err := alice.m.stamp(sent); err != nil {
+				t.Fatal(err)
+			}
+			if sent.Kind == KindFileOffer {
+				sent.FileID = sent.ID
+			}
+			_, env, err := alice.m.sealEphemeral(ctx, ab.ID, sent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bob.stop()
+			off, err := newMessenger(ctx, bob.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer off.Close()
+			d := &transport.Deliver{ID: 1, Received: time.Now(), Envelope: env}
+			first := off.receive(endsAtCommit(bob.st), d)
+			if err := off.receive(ctx, d); !errors.Is(err, session.ErrDuplicate) {
+				t.Fatalf("delivered again: %v, want a duplicate (the first delivery committed the session)", err)
+			}
+			if err := tt.check(off, ba.ID, sent); err != nil {
+				t.Fatalf("after a delivery cut short at its commit (%v) and a redelivery: %v", first, err)
+			}
+			if first != nil {
+				t.Fatalf("the delivery cut short at its commit: %v", first)
+			}
+		})
+	}
+}
+
+// commitCtx is a context that ends at the next commit of a store, as the
+// home loop's does when the messenger closes just as a message's session
+// state was committed.
+type commitCtx struct {
+	context.Context
+	committed <-chan struct{}
+}
+
+// endsAtCommit returns a context that ends at st's next commit.
+func endsAtCommit(st *store.Store) commitCtx {
+	return commitCtx{Context: context.Background(), committed: st.Committed()}
+}
+
+func (c commitCtx) Done() <-chan struct{} { return c.committed }
+
+func (c commitCtx) Err() error {
+	select {
+	case <-c.committed:
+		return context.Canceled
+	default:
+		return nil
+	}
 }

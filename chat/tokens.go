@@ -135,6 +135,8 @@ func (m *Messenger) register(ctx context.Context, add []transport.TokenEntry, re
 	if conn == nil {
 		return
 	}
+	ctx, stop := m.untilClosed(ctx) // the next connection's sync does what is cut short
+	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, tokenRegisterTimeout)
 	defer cancel()
 	var err error
