@@ -273,20 +273,28 @@ type shardRead struct {
 // set, and found false, if it has none) and writes the shard by
 // compare-and-set, calling fn again if another change came first. fn's
 // error is returned without writing. The first try uses from, owner's
-// shard as the caller read it, if not nil.
+// shard as the caller read it from any replica, if not nil.
+//
+// A read from a replica may be behind the leader. Where fn writes, the
+// compare-and-set, which the leader decides, catches that. Where fn
+// writes nothing because the line is absent (most often
+// [mailbox.ErrUnknownMailbox]), the leader is asked before fn's answer
+// stands: a mailbox registered on another front end a moment ago may not
+// have reached the replica (on 3 nodes, BenchmarkRelayLoadNATS's setup,
+// a registration then at once a token, had a token refused so).
 func (s *Store) changeLine(ctx context.Context, owner keys.PublicKey, from *shardRead, fn func(l *mboxLine, found bool) (lineChange, error)) error {
 	p, sh := partition(owner, s.cfg.Partitions), shardOf(owner)
 	key := shardKey(p, sh)
+	leader := false
 	for try := range maxRetries {
 		var lines []mboxLine
 		var rev uint64
+		fromLeader := leader
 		if from != nil {
-			lines, rev, from = from.lines, from.rev, nil
+			lines, rev, from, fromLeader = from.lines, from.rev, nil, false
 		} else {
-			// After a try, a change came first, which a follower may not
-			// have: the leader is asked.
 			var err error
-			if lines, rev, err = s.readShard(ctx, p, sh, try > 0); err != nil {
+			if lines, rev, err = s.readShard(ctx, p, sh, leader); err != nil {
 				return err
 			}
 		}
@@ -296,6 +304,10 @@ func (s *Store) changeLine(ctx context.Context, owner keys.PublicKey, from *shar
 			l = lines[i]
 		}
 		ch, err := fn(&l, found)
+		if !found && !fromLeader && (err != nil || ch != lineWrite) {
+			leader = true // absent on a replica: the leader says
+			continue
+		}
 		if err != nil || ch == lineKeep {
 			return err
 		}
@@ -318,12 +330,14 @@ func (s *Store) changeLine(ctx context.Context, owner keys.PublicKey, from *shar
 			_, err = s.index.Update(ctx, key, v, rev)
 		}
 		if casConflict(err) {
-			// Another change of the shard came first; on a cluster it may
-			// still be in flight, and the leader answers reads with what
-			// was before it until it is applied: wait a little.
+			// Another change of the shard came first, which a replica may
+			// not have: the leader is asked. On a cluster it may still be
+			// in flight, and the leader answers reads with what was before
+			// it until it is applied: wait a little.
 			if err := casWait(ctx, try); err != nil {
 				return err
 			}
+			leader = true
 			continue
 		}
 		if err != nil {

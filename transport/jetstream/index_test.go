@@ -465,3 +465,45 @@ func TestIndexGet(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeLineBehind gives changeLine a read of the owner's shard from
+// before its registration, as a replica behind the leader answers it
+// just after a registration on another front end: what depends on the
+// line being absent is asked of the leader again, so a token change of a
+// mailbox just registered is not refused.
+func TestChangeLineBehind(t *testing.T) {
+	srv := runServer(t)
+	s := openStore(t, srv, "a", testLimits)
+	owner := newOwner(t)
+	if _, err := s.Register(owner, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		behind *shardRead // what the replica answered
+		fn     func(l *mboxLine, found bool) (lineChange, error)
+	}{
+		{"shard not yet written", &shardRead{}, needsLine},
+		{"shard without the line", &shardRead{lines: []mboxLine{{Owner: newOwner(t)}}, rev: 1}, needsLine},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := s.changeLine(t.Context(), owner, c.behind, c.fn); err != nil {
+				t.Fatalf("changing the line of a registered mailbox: %v", err)
+			}
+		})
+	}
+	// A change that needs the line reads it from the leader when its own
+	// read lacks it: still refused for a mailbox that is nowhere.
+	if err := s.changeLine(t.Context(), newOwner(t), &shardRead{}, needsLine); !errors.Is(err, mailbox.ErrUnknownMailbox) {
+		t.Fatalf("a mailbox that does not exist: %v", err)
+	}
+}
+
+// needsLine is a change that refuses a mailbox without a line and keeps
+// one that has it.
+func needsLine(l *mboxLine, found bool) (lineChange, error) {
+	if !found {
+		return lineKeep, mailbox.ErrUnknownMailbox
+	}
+	return lineKeep, nil
+}
