@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"ratchat/keys"
@@ -161,7 +162,41 @@ func (s *Store) readShard(ctx context.Context, p, sh int, leader bool) ([]mboxLi
 // answers with what was there before. Hence reads go direct, and a read
 // that finds a mailbox absent, or comes after a compare-and-set failed,
 // goes to the leader.
-func (s *Store) indexGet(ctx context.Context, key string, leader bool) ([]byte, uint64, error) {
+func (s *Store) indexGet(ctx context.Context, key string, leader bool) (v []byte, rev uint64, err error) {
+	err = whileStarting(ctx, func() error {
+		v, rev, err = s.indexGetOnce(ctx, key, leader)
+		return err
+	})
+	return v, rev, err
+}
+
+// whileStarting calls read until it returns something other than "no
+// responders", waiting between tries (10 ms, doubling up to half a
+// second) until ctx ends. A stream answers nobody between its creation
+// and its first leader, and its replicas answer direct gets only once
+// they run: on a cluster just started, a front end's first reads met
+// that (BenchmarkRelayLoadNATS's first registration, in 2 of about 30
+// runs: "reading the mailbox index: nats: no responders").
+func whileStarting(ctx context.Context, read func() error) error {
+	wait := 10 * time.Millisecond
+	for {
+		err := read()
+		if !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, jetstream.ErrNoStreamResponse) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
+}
+
+// indexGetOnce is one try of indexGet.
+func (s *Store) indexGetOnce(ctx context.Context, key string, leader bool) ([]byte, uint64, error) {
 	if !leader {
 		e, err := s.index.Get(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -388,7 +423,11 @@ func (s *Store) putRecord(ctx context.Context, kind byte, owner keys.PublicKey, 
 // and one that does not yet is asked again through the leader.
 func (s *Store) readRecord(ctx context.Context, kind byte, owner keys.PublicKey, seq uint64) ([]byte, error) {
 	var d []byte
-	m, err := s.records.GetMsg(ctx, seq)
+	var m *jetstream.RawStreamMsg
+	err := whileStarting(ctx, func() (err error) {
+		m, err = s.records.GetMsg(ctx, seq)
+		return err
+	})
 	switch {
 	case err == nil:
 		d = m.Data

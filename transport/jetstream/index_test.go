@@ -2,6 +2,7 @@ package jetstream
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"ratchat/internal/natstest"
@@ -506,4 +508,39 @@ func needsLine(l *mboxLine, found bool) (lineChange, error) {
 		return lineKeep, mailbox.ErrUnknownMailbox
 	}
 	return lineKeep, nil
+}
+
+// TestWhileStarting checks the wait for a stream that answers nobody
+// yet: "no responders" is tried again, anything else returned at once,
+// and the wait ends with the context.
+func TestWhileStarting(t *testing.T) {
+	errOther := errors.New("another error")
+	for _, c := range []struct {
+		name    string
+		answers []error // what each try returns; the last one repeats
+		cancel  int     // the try that ends the context (0: none)
+		want    error
+		tries   int
+	}{
+		{"at once", []error{nil}, 0, nil, 1},
+		{"after no responders", []error{nats.ErrNoResponders, jetstream.ErrNoStreamResponse, nil}, 0, nil, 3},
+		{"another error", []error{nats.ErrNoResponders, errOther}, 0, errOther, 2},
+		{"never answered", []error{nats.ErrNoResponders}, 3, nats.ErrNoResponders, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			tries := 0
+			err := whileStarting(ctx, func() error {
+				tries++
+				if tries == c.cancel {
+					cancel()
+				}
+				return c.answers[min(tries, len(c.answers))-1]
+			})
+			if !errors.Is(err, c.want) || (c.want == nil && err != nil) || tries != c.tries {
+				t.Fatalf("%v after %d tries, want %v after %d", err, tries, c.want, c.tries)
+			}
+		})
+	}
 }
