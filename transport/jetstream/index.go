@@ -175,8 +175,9 @@ func (s *Store) indexGet(ctx context.Context, key string, leader bool) (v []byte
 // second) until ctx ends. A stream answers nobody between its creation
 // and its first leader, and its replicas answer direct gets only once
 // they run: on a cluster just started, a front end's first reads met
-// that (BenchmarkRelayLoadNATS's first registration, in 2 of about 30
-// runs: "reading the mailbox index: nats: no responders").
+// that (BenchmarkRelayLoadNATS's first registration: "reading the
+// mailbox index: nats: no responders", seen once with its log in 32
+// runs, and likely twice more).
 func whileStarting(ctx context.Context, read func() error) error {
 	wait := 10 * time.Millisecond
 	for {
