@@ -38,8 +38,8 @@ func (n *natsFlags) register(fs *flag.FlagSet) {
 		"comma-separated: a cluster's nodes) instead of SQLite in --data; any number of relays may share them")
 	fs.StringVar(&n.creds, "nats-creds", "", "NATS credentials `FILE` (a user JWT and seed, from nsc)")
 	fs.IntVar(&n.replicas, "nats-replicas", 1, "replicas of the JetStream stream and buckets (3 on a 3-node cluster)")
-	fs.IntVar(&n.partitions, "nats-partitions", jetstream.DefaultPartitions,
-		"mailbox partitions, fixed when the stream is first created")
+	fs.IntVar(&n.partitions, "nats-partitions", 0, fmt.Sprintf("mailbox partitions of a new stream "+
+		"(0: %d); an existing stream keeps its own, and a front end given another refuses to start", jetstream.DefaultPartitions))
 }
 
 // parseNATSURLs splits and checks the value of --nats: one to
@@ -77,7 +77,7 @@ func parseNATSURLs(s string) ([]string, error) {
 func checkNATSFlags(c *cli) ([]string, error) {
 	n := c.o.nats
 	if n.urls == "" {
-		if n.creds != "" || n.replicas != 1 || n.partitions != jetstream.DefaultPartitions {
+		if n.creds != "" || n.replicas != 1 || n.partitions != 0 {
 			return nil, usagef("--nats-creds, --nats-replicas and --nats-partitions go with --nats")
 		}
 		return nil, nil
@@ -89,8 +89,8 @@ func checkNATSFlags(c *cli) ([]string, error) {
 	if n.replicas < 1 || n.replicas > 5 {
 		return nil, usagef("--nats-replicas %d: JetStream takes 1 to 5", n.replicas)
 	}
-	if n.partitions < 1 || n.partitions > 1<<16 {
-		return nil, usagef("--nats-partitions %d: give 1 to 65536", n.partitions)
+	if n.partitions < 0 || n.partitions > 1<<16 {
+		return nil, usagef("--nats-partitions %d: give 1 to 65536, or 0 for the stream's", n.partitions)
 	}
 	if n.creds != "" {
 		if _, err := os.Stat(n.creds); err != nil {

@@ -86,16 +86,17 @@ func runRelayLoad(tb testing.TB, relay loadRelay, n, perClient int, rate float64
 		ids[i] = loadIdentity(tb, i)
 	}
 	for i := range n {
-		c, err := Dial(ctxT(tb), relay.addrs[i%len(relay.addrs)], ids[i], ClientOptions{HomeIdentity: &relay.home, KeepAlive: -1, Deliveries: 256})
+		addr := relay.addrs[i%len(relay.addrs)]
+		c, err := Dial(ctxT(tb), addr, ids[i], ClientOptions{HomeIdentity: &relay.home, KeepAlive: -1, Deliveries: 256})
 		if err != nil {
-			tb.Fatal(err)
+			tb.Fatalf("owner %d connecting to %s: %v", i, addr, err)
 		}
 		tb.Cleanup(func() { c.Close() })
 		if err := c.AddTokens(ctxT(tb), []TokenEntry{{TokenContact, testToken}}); err != nil {
-			tb.Fatal(err)
+			tb.Fatalf("owner %d adding a token at %s: %v", i, addr, err)
 		}
 		if err := c.Fetch(ctxT(tb)); err != nil {
-			tb.Fatal(err)
+			tb.Fatalf("owner %d fetching at %s: %v", i, addr, err)
 		}
 		conns[i] = c
 	}

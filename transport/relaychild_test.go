@@ -32,6 +32,10 @@ const relayChildEnv = "RATCHAT_TEST_RELAY_CHILD"
 const (
 	relayNATSEnv     = "RATCHAT_TEST_RELAY_NATS"
 	relayReplicasEnv = "RATCHAT_TEST_RELAY_NATS_REPLICAS"
+	// relayPartitionsEnv, if set, is the partition count of a new stream
+	// (default: jetstream.DefaultPartitions, as the relay's); the load
+	// benchmarks' runner may set it to compare counts.
+	relayPartitionsEnv = "RATCHAT_TEST_RELAY_PARTITIONS"
 )
 
 // relayProfileEnv, if set, names the file a relay child writes its CPU
@@ -82,7 +86,11 @@ func TestRelayChild(t *testing.T) {
 		Limits: noAddrLimits(Limits{MaxConns: 5000, MaxMailboxes: relayMaxMailboxes})}
 	if urls := os.Getenv(relayNATSEnv); urls != "" {
 		replicas, _ := strconv.Atoi(os.Getenv(relayReplicasEnv))
-		cfg.Backend = openJetStream(t, strings.Split(urls, ","), cfg.Limits.withDefaults(RelayMode), max(1, replicas), logger)
+		// Partitions as `ratchat relay --nats` has them: the stream's, or
+		// the default for a new one, unless the benchmark's runner says.
+		partitions, _ := strconv.Atoi(os.Getenv(relayPartitionsEnv))
+		cfg.Backend = openJetStream(t, strings.Split(urls, ","), cfg.Limits.withDefaults(RelayMode), max(1, replicas),
+			max(0, partitions), logger)
 	}
 	srv, err := NewServer(cfg)
 	if err != nil {

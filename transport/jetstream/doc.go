@@ -33,9 +33,12 @@
 // Mailboxes are hashed into [Config.Partitions] partitions. Each is held
 // by one front end at a time under a lease (a key created, renewed three
 // times per TTL by revision, given up on Close, left to expire when a
-// front end dies: another takes it within about a TTL). Front ends share
-// the partitions evenly: each aims at its share of the live front ends'
-// count and gives up any beyond.
+// front end dies: another takes it within about a TTL). A front end
+// renews all its leases at once, and a renewal left unanswered keeps the
+// lease until it ends, as NATS does (lease.go). Front ends share the
+// partitions evenly: each aims at its share of the live front ends' count
+// and gives up any beyond; the requests already queued at a front end that
+// gives a partition up are answered "not the holder", and asked again.
 //
 // The holder of a partition owns its consumer: a durable pull consumer
 // filtered to seg.<partition>.*, explicit ack, headers only, no limit on
@@ -96,7 +99,7 @@
 // subscription's interest to every node; that was a quarter of a front
 // end's CPU. A work-queue
 // stream requires its consumers to have the stream's replicas, so in a
-// cluster each partition is a Raft group: hence 64 partitions by default,
+// cluster each partition is a Raft group: hence 16 partitions by default,
 // not thousands; any number of mailboxes share them.
 //
 // # Delivery across front ends

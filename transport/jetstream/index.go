@@ -39,18 +39,20 @@ import (
 
 const (
 	// shardsPerPartition is the number of index shards of a partition:
-	// 2,048 keys with the default 64 partitions, about 0.6 MB of NATS's
-	// memory. Why not fewer: each change of a mailbox rewrites its shard
-	// (a shard of a million mailboxes holds about 500, 31 KB), and two
-	// changes of one shard at once make one of them try again. Why not
-	// more: the keys are NATS's memory, used or not.
+	// 512 keys with the default 16 partitions (2,048 with 64), about 0.15
+	// MB of NATS's memory. Why not fewer: each change of a mailbox
+	// rewrites its shard (of a million mailboxes, a shard then holds about
+	// 2,000, 125 KB; 500 with 64 partitions), and two changes of one
+	// shard at once make one of them try again. Why not more: the keys
+	// are NATS's memory, used or not; and the count is part of the
+	// layout of streams already made.
 	shardsPerPartition = 32
 	// shardV is the version of a shard's value.
 	shardV = 1
 	// mboxLineSize is one mailbox's line in a shard.
 	mboxLineSize = 32 + 4*8
 	// maxShardLines bounds the mailboxes of one shard (a value of 1 MB):
-	// 33 million mailboxes with the default partitions.
+	// 8 million mailboxes with the default partitions.
 	maxShardLines = (1 << 20) / mboxLineSize
 	// seenEvery is how stale a mailbox's last-seen time may grow before
 	// a visit writes it again. Why not every visit: each write rewrites

@@ -30,6 +30,12 @@ var errOldRecords = errors.New("jetstream: the mailboxes' records are in the lay
 // layout checks the layout record, moving the mailboxes' records to the
 // index first if they are in the layout of before it.
 func (s *Store) layout(ctx context.Context) error {
+	if s.cfg.Partitions == 0 {
+		if err := retry(ctx, s.adoptPartitions); err != nil {
+			return err
+		}
+	}
+	s.partCounts = make([]partCount, s.cfg.Partitions)
 	err := retry(ctx, s.checkLayout)
 	if errors.Is(err, errOldRecords) {
 		err = s.migrate(ctx)
@@ -38,6 +44,28 @@ func (s *Store) layout(ctx context.Context) error {
 		return err
 	}
 	return s.dropOldRecords(ctx)
+}
+
+// adoptPartitions sets the partition count, none being configured, to
+// the stream's (from its layout record), or to [DefaultPartitions] for a
+// new stream. Why: a front end started without a count joins the relay
+// whatever count its stream was made with (such as an older default).
+func (s *Store) adoptPartitions(ctx context.Context) error {
+	e, err := s.kv.Get(ctx, keyLayout)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		s.cfg.Partitions = DefaultPartitions
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("jetstream: reading layout: %w", err)
+	}
+	count, _, _ := strings.Cut(string(e.Value()), " ")
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%w: layout record %q names no partition count", ErrConfig, e.Value())
+	}
+	s.cfg.Partitions = n
+	return nil
 }
 
 // checkLayout records the layout on first use and refuses another

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,7 +38,7 @@ type leaseState struct {
 // key's deletion (seen on a cluster whose node serving the watch was
 // killed); its leases are then tried, which fails while they are held.
 func (l *leaseState) present(value string) bool {
-	name := strings.TrimSuffix(value, readySuffix)
+	name := holderName(value)
 	_, ok := l.frontEnds[name]
 	return ok && time.Since(l.seen[name]) < l.ttl
 }
@@ -55,6 +56,9 @@ func (l *leaseState) liveFrontEnds() int {
 
 // readySuffix marks a lease whose holder serves the partition.
 const readySuffix = " ready"
+
+// holderName is the front end a lease's value names.
+func holderName(value string) string { return strings.TrimSuffix(value, readySuffix) }
 
 // changes returns a channel closed at the next change of the leases.
 func (l *leaseState) changes() <-chan struct{} {
@@ -149,12 +153,6 @@ func (s *Store) leaseLoop() {
 // leaseRound announces this front end, renews its leases, and takes or
 // gives up partitions towards an even share.
 func (s *Store) leaseRound() {
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.LeaseTTL/3)
-	defer cancel()
-	own := strconv.FormatInt(s.heldBytes(), 10)
-	if _, err := s.leases.Put(ctx, "fe."+s.cfg.Name, []byte(own)); err != nil {
-		s.log.Warn("announcing front end", "err", err)
-	}
 	l := &s.lease
 	l.mu.Lock()
 	held := make([]*part, 0, len(l.held))
@@ -163,10 +161,10 @@ func (s *Store) leaseRound() {
 	}
 	n := l.liveFrontEnds()
 	l.mu.Unlock()
+	kept := s.renewAll(held)
 	idle := max(16, s.cfg.IdleMailboxes/max(1, len(held)))
-	for _, p := range held {
-		if err := p.renew(ctx); err != nil {
-			s.log.Warn("lost partition lease", "partition", p.n, "err", err)
+	for i, p := range held {
+		if !kept[i] {
 			s.dropPartition(p, false)
 			continue
 		}
@@ -179,8 +177,43 @@ func (s *Store) leaseRound() {
 			go s.ackConsumed(p, replies)
 		}
 	}
-	target := (s.cfg.Partitions + n - 1) / n
-	s.balance(ctx, target)
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.LeaseTTL/3)
+	defer cancel()
+	s.balance(ctx, (s.cfg.Partitions+n-1)/n)
+}
+
+// renewAll announces this front end and renews the leases held, all at
+// once, each write given a lease round; it reports which leases are still
+// held. One after another, the writes of a cluster under load outlasted
+// the round.
+func (s *Store) renewAll(held []*part) []bool {
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.LeaseTTL/3)
+	defer cancel()
+	kept := make([]bool, len(held))
+	var unanswered atomic.Int32
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if _, err := s.leases.Put(ctx, "fe."+s.cfg.Name, []byte(strconv.FormatInt(s.heldBytes(), 10))); err != nil {
+			s.log.Warn("announcing front end", "err", err)
+		}
+	})
+	for i, p := range held {
+		wg.Go(func() {
+			var err error
+			kept[i], err = p.renew(ctx)
+			switch {
+			case !kept[i]:
+				s.log.Warn("lost partition lease", "partition", p.n, "err", err)
+			case err != nil:
+				unanswered.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := unanswered.Load(); n > 0 {
+		s.log.Warn("partition leases not renewed this round; held until they end", "leases", n, "err", ctx.Err())
+	}
+	return kept
 }
 
 // balance gives up partitions beyond target, or takes free ones up to it.
@@ -211,6 +244,7 @@ func (s *Store) balance(ctx context.Context, target int) {
 	}
 	rand.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
 	for _, n := range free[:min(len(free), max(target-have, 0))] {
+		sent := time.Now()
 		rev, err := s.leases.Create(ctx, partitionKey(n), []byte(s.cfg.Name))
 		if err != nil {
 			if !errors.Is(err, jetstream.ErrKeyExists) {
@@ -219,6 +253,7 @@ func (s *Store) balance(ctx context.Context, target int) {
 			continue
 		}
 		p := newPart(s, n, rev)
+		p.leaseEnd = sent.Add(s.cfg.LeaseTTL)
 		l.mu.Lock()
 		l.held[n] = p
 		l.mu.Unlock()

@@ -24,7 +24,8 @@ type part struct {
 	s *Store
 	n int
 
-	leaseMu sync.Mutex // serializes the lease's updates
+	leaseMu  sync.Mutex // serializes the lease's updates
+	leaseEnd time.Time  // (leaseMu) when the lease ends unrenewed: its last write's sending plus the TTL
 
 	mu       sync.Mutex
 	rev      uint64 // the lease's revision
@@ -113,16 +114,44 @@ func newPart(s *Store, n int, rev uint64) *part {
 		done:     make(chan struct{})}
 }
 
-// renew writes the lease again (its value, and a new TTL).
-func (p *part) renew(ctx context.Context) error {
+// renew writes the lease again (its value, and a new TTL), and reports
+// whether it is still held. A write left unanswered (a cluster too busy
+// to answer within the round, or a node lost) keeps it until it ends, as
+// NATS does, and the next round writes again: dropped at once, every
+// partition of a front end under load was lost and taken again (R3 load,
+// 64 partitions: leases renewed one after another outlasted the round's
+// timeout). A write refused because the lease changed keeps it only if
+// the lease still names this front end: an earlier write was stored and
+// its answer lost.
+func (p *part) renew(ctx context.Context) (bool, error) {
 	p.leaseMu.Lock()
 	defer p.leaseMu.Unlock()
-	rev, err := p.s.leases.Update(ctx, partitionKey(p.n), []byte(p.leaseValue()), p.leaseRev())
+	ctx, cancel := context.WithDeadline(ctx, p.leaseEnd)
+	defer cancel()
+	key := partitionKey(p.n)
+	sent := time.Now()
+	rev, err := p.s.leases.Update(ctx, key, []byte(p.leaseValue()), p.leaseRev())
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		e, getErr := p.s.leases.Get(ctx, key)
+		switch {
+		case getErr == nil && holderName(string(e.Value())) == p.s.cfg.Name:
+			sent = time.Now()
+			rev, err = p.s.leases.Update(ctx, key, []byte(p.leaseValue()), e.Revision())
+		case getErr == nil || errors.Is(getErr, jetstream.ErrKeyNotFound):
+			return false, err // another front end's, or expired
+		default:
+			err = getErr
+		}
+	}
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return false, err
+	}
 	if err != nil {
-		return err
+		return time.Now().Before(p.leaseEnd), err
 	}
 	p.setLeaseRev(rev)
-	return nil
+	p.leaseEnd = sent.Add(p.s.cfg.LeaseTTL)
+	return true, nil
 }
 
 // release deletes the lease, if it is still this holder's.
@@ -576,7 +605,8 @@ func (p *part) serve() {
 	s.nc.Flush()
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.LeaseTTL)
 	defer cancel()
-	if err := p.renew(ctx); err != nil {
+	if _, err := p.renew(ctx); err != nil {
+		// The lease round writes it again, ready, or drops the partition.
 		s.log.Warn("marking partition ready", "partition", p.n, "err", err)
 	}
 	s.lease.mu.Lock()
@@ -594,7 +624,10 @@ func (p *part) stopServing() {
 	sub, cc := p.sub, p.cc
 	p.mu.Unlock()
 	if sub != nil {
-		sub.Unsubscribe()
+		// Drained, not unsubscribed: the requests already queued here are
+		// answered "not the holder", and asked again at once, where
+		// unsubscribing dropped them to wait out their timeout.
+		sub.Drain()
 	}
 	if cc != nil {
 		cc.Stop()

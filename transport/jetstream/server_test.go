@@ -144,6 +144,21 @@ func TestOpenConfig(t *testing.T) {
 	if err == nil {
 		t.Fatal("opened with another partition count")
 	}
+	// No count given: the stream's, or the default for a new stream.
+	for _, c := range []struct {
+		name string
+		url  string
+		want int
+	}{{"stream of 8", srv.url(), 8}, {"new stream", runServer(t).url(), DefaultPartitions}} {
+		s, err := Open(t.Context(), Config{URLs: []string{c.url}, LeaseTTL: time.Second, Logger: testLogger(t)})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if s.cfg.Partitions != c.want || len(s.partCounts) != c.want {
+			t.Errorf("%s: %d partitions (%d counted), want %d", c.name, s.cfg.Partitions, len(s.partCounts), c.want)
+		}
+		s.Close()
+	}
 }
 
 // testLogger logs to the test's output with -v.

@@ -19,11 +19,16 @@ import (
 
 // Defaults of a [Config].
 const (
-	// DefaultPartitions is the number of mailbox partitions. Why not
-	// more: each is a consumer with the stream's replicas (a work-queue
-	// stream allows no other), so a Raft group in a cluster; 64 spread
-	// over up to 64 front ends, and each serves any number of mailboxes.
-	DefaultPartitions = 64
+	// DefaultPartitions is the number of mailbox partitions of a new
+	// stream. Why not more: each is a consumer with the stream's replicas
+	// (a work-queue stream allows no other), so a Raft group in a
+	// cluster, and a group commit packs each partition's deposits into a
+	// segment of its own: on a 2-core 3-node cluster, NATS spent 188-213
+	// µs an envelope with 64 partitions against 93-136 with 8 or 16
+	// (docs/BENCHMARKS.md). Why not fewer: 16 spread over up to 16 front
+	// ends, and a shard of the index holds a million mailboxes' lines in
+	// 125 KB. Each partition serves any number of mailboxes.
+	DefaultPartitions = 16
 	// DefaultRetention is the envelopes' MaxAge, a relay's default
 	// retention.
 	DefaultRetention = 30 * 24 * time.Hour
@@ -51,7 +56,7 @@ type Config struct {
 	CredsFile  string          // optional NATS credentials file
 	Name       string          // this front end's id (default: random); leases are held under it
 	Replicas   int             // stream/KV replicas (1 single node; 3 in a cluster); default 1
-	Partitions int             // mailbox partitions (default 64); fixed for a stream's life
+	Partitions int             // mailbox partitions, fixed for a stream's life (0: the stream's, or DefaultPartitions for a new one)
 	Retention  time.Duration   // MaxAge of envelopes (default 30 days)
 	Limits     mailbox.Options // per-mailbox quotas, as the SQLite store's
 	Logger     *slog.Logger    // default: discard
@@ -91,8 +96,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Replicas <= 0 {
 		c.Replicas = 1
 	}
-	if c.Partitions <= 0 {
-		c.Partitions = DefaultPartitions
+	if c.Partitions < 0 {
+		return c, fmt.Errorf("%w: %d partitions", ErrConfig, c.Partitions)
 	}
 	if c.Retention <= 0 {
 		c.Retention = DefaultRetention
@@ -172,7 +177,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{cfg: cfg, log: cfg.Logger.With("frontend", cfg.Name), nc: nc}
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.subs.m = map[[32]byte]*ownerSubs{}
-	s.partCounts = make([]partCount, cfg.Partitions)
 	if s.replies, err = newReplies(nc); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("jetstream: subscribing: %w", err)
