@@ -102,7 +102,7 @@ func (s *Store) compareLayout(have string) error {
 	case !strings.HasPrefix(" "+rest, layoutSegments):
 		return fmt.Errorf("%w: the relay's NATS holds the layout of a message per envelope, from before segments: see docs/DEPLOY.md, Upgrade", ErrConfig)
 	case parts != strconv.Itoa(s.cfg.Partitions):
-		return fmt.Errorf("%w: the stream has %s partitions, not %d", ErrConfig, parts, s.cfg.Partitions)
+		return fmt.Errorf("%w: the stream has %s partitions, not %d (give none to take the stream's)", ErrConfig, parts, s.cfg.Partitions)
 	case " "+rest == layoutSegments || strings.HasPrefix(" "+rest, layoutSegments+layoutMigrating):
 		return errOldRecords
 	default:
