@@ -163,6 +163,9 @@ func (m *Messenger) serveHome(ctx context.Context) (cameUp bool, err error) {
 	if err := m.syncPreKeys(ctx, conn); err != nil {
 		return false, err
 	}
+	if err := m.applyPending(ctx); err != nil {
+		return false, err
+	}
 	if err := conn.Fetch(ctx); err != nil {
 		return false, err
 	}

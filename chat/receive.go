@@ -58,6 +58,9 @@ type incoming struct {
 	// received is when our home stored the envelope: the time a decryption
 	// error names the message by.
 	received time.Time
+	// kept is the id of the control message kept until applied (see
+	// pending.go), 0 for none.
+	kept int64
 }
 
 // receive opens, decrypts and stores one envelope.
@@ -97,7 +100,16 @@ func (m *Messenger) receive(ctx context.Context, d *transport.Deliver) error {
 	// What a control message says (a receipt's statuses, a profile, a
 	// chunk) is applied after the session lock is released: it touches no
 	// session, and a big receipt must not hold up the next Send.
-	return m.applyControl(ctx, in)
+	err = m.applyControl(ctx, in)
+	if in.kept == 0 || err != nil && !errors.Is(err, errUndeliverable) && !errors.Is(err, errBlocked) {
+		// Failed, it stays kept: the home loop applies it before the
+		// next deliveries.
+		return err
+	}
+	if doneErr := m.st.ControlApplied(ctx, in.kept); doneErr != nil {
+		return doneErr
+	}
+	return err
 }
 
 // decryptAndCommit decrypts an envelope's message with its sender's
@@ -205,7 +217,12 @@ func (m *Messenger) commit(ctx context.Context, in *incoming) (bool, error) {
 	}
 	c := in.content
 	if c.Kind != KindText && c.Kind != KindFileOffer && !in.unsupported {
-		return true, m.st.CommitControl(ctx, in.contact.ID, state, used)
+		var keep []byte
+		if keepsEffect(c.Kind) {
+			keep = encodeKept(in)
+		}
+		in.kept, err = m.st.CommitControl(ctx, in.contact.ID, state, used, keep)
+		return true, err
 	}
 	msg := store.Message{
 		Conversation: in.contact.ID, ID: c.ID, Direction: store.Incoming,

@@ -194,21 +194,19 @@ func countText(t *testing.T, p *profile, id store.ContactID, text string) int {
 	return n
 }
 
-// TestAppliedOnceCommitted: a message whose session state is committed is
-// a duplicate to the session from then on, so what it says must be
-// applied even if the messenger closes right after the commit (the home
-// loop's context ends): its redelivery is dropped unread. Bob's messenger,
-// not started (nothing else commits), receives each message with a
-// context that ends at the first commit, then again as the home would
-// deliver it over the next connection.
-func TestAppliedOnceCommitted(t *testing.T) {
-	ctx := context.Background()
-	tests := []struct {
-		name    string
-		content func() *Content
-		// check returns what bob's messenger lacks of sent, or nil.
-		check func(m *Messenger, from store.ContactID, sent *Content) error
-	}{
+// appliedCase is a control message with a lasting effect, and how to
+// find the effect at the receiver.
+type appliedCase struct {
+	name    string
+	content func() *Content
+	// check returns what bob's messenger lacks of sent, or nil.
+	check func(m *Messenger, from store.ContactID, sent *Content) error
+}
+
+// appliedCases are the control messages whose effect must not be lost
+// once their session state is committed.
+func appliedCases(ctx context.Context) []appliedCase {
+	return []appliedCase{
 		{
 			// The case that failed: without alice's token bob deposits
 			// nothing at her home, his file's confirmation included.
@@ -255,21 +253,21 @@ func TestAppliedOnceCommitted(t *testing.T) {
 			},
 		},
 	}
+}
+
+// TestAppliedOnceCommitted: a message whose session state is committed is
+// a duplicate to the session from then on, so what it says must be
+// applied even if the messenger closes right after the commit (the home
+// loop's context ends): its redelivery is dropped unread. Bob's messenger,
+// not started (nothing else commits), receives each message with a
+// context that ends at the first commit, then again as the home would
+// deliver it over the next connection.
+func TestAppliedOnceCommitted(t *testing.T) {
+	ctx := context.Background()
+	tests := appliedCases(ctx)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			alice, bob := newProfile(t, "alice", ""), newProfile(t, "bob", "")
-			ab, ba := connect(t, alice, bob)
-			sent := tt.content()
-			if err := alice.m.stamp(sent); err != nil {
-				t.Fatal(err)
-			}
-			if sent.Kind == KindFileOffer {
-				sent.FileID = sent.ID
-			}
-			_, env, err := alice.m.sealEphemeral(ctx, ab.ID, sent)
-			if err != nil {
-				t.Fatal(err)
-			}
+			bob, ba, sent, env := sealedToBob(t, tt)
 			bob.stop()
 			off, err := newMessenger(ctx, bob.cfg)
 			if err != nil {
@@ -286,6 +284,76 @@ func TestAppliedOnceCommitted(t *testing.T) {
 			}
 			if first != nil {
 				t.Fatalf("the delivery cut short at its commit: %v", first)
+			}
+		})
+	}
+}
+
+// sealedToBob makes alice and bob contacts, and returns bob, his contact
+// for alice, and a message of tt's from alice sealed to him and not sent.
+func sealedToBob(t *testing.T, tt appliedCase) (bob *profile, ba store.Contact, sent *Content, env []byte) {
+	t.Helper()
+	alice := newProfile(t, "alice", "")
+	bob = newProfile(t, "bob", "")
+	ab, ba := connect(t, alice, bob)
+	sent = tt.content()
+	if err := alice.m.stamp(sent); err != nil {
+		t.Fatal(err)
+	}
+	if sent.Kind == KindFileOffer {
+		sent.FileID = sent.ID
+	}
+	_, env, err := alice.m.sealEphemeral(context.Background(), ab.ID, sent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bob, ba, sent, env
+}
+
+// TestKeptAppliedAfterCrash: a control message whose session state was
+// committed and whose effect was never applied (the process killed in
+// between, or the store failing) is applied when the messenger next
+// connects to its home, and forgotten; one kept unreadable is dropped
+// without holding the connection up.
+func TestKeptAppliedAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range appliedCases(ctx) {
+		if tt.content().Kind == KindFileOffer {
+			continue // a message, not a control: its row is committed with the session
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			bob, ba, sent, env := sealedToBob(t, tt)
+			bob.stop()
+			off, err := newMessenger(ctx, bob.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// What receive does up to the commit, then the "crash".
+			opened, err := transport.OpenEnvelope(&off.identity, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if control, err := off.decryptAndCommit(ctx, &incoming{sender: opened.Sender}, opened); err != nil || !control {
+				t.Fatalf("committing: control %v, %v", control, err)
+			}
+			off.Close()
+			if err := tt.check(off, ba.ID, sent); err == nil {
+				t.Fatal("applied before the crash: the test tests nothing")
+			}
+			// An unreadable one, kept with the session state as it is.
+			state, err := bob.st.Session(ctx, ba.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bob.st.CommitControl(ctx, ba.ID, state, nil, []byte{keptV + 1}); err != nil {
+				t.Fatal(err)
+			}
+			bob.start() // returns once the home is connected
+			if err := tt.check(bob.m, ba.ID, sent); err != nil {
+				t.Fatalf("after the next connection: %v", err)
+			}
+			if kept, err := bob.st.PendingControls(ctx); err != nil || len(kept) != 0 {
+				t.Fatalf("still kept: %+v, %v", kept, err)
 			}
 		})
 	}

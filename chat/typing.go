@@ -70,7 +70,7 @@ func (m *Messenger) sealEphemeral(ctx context.Context, id store.ContactID, conte
 	if err != nil {
 		return contact, nil, err
 	}
-	if err := m.st.CommitControl(ctx, id, state, nil); err != nil {
+	if _, err := m.st.CommitControl(ctx, id, state, nil, nil); err != nil {
 		return contact, nil, err
 	}
 	return contact, payload, nil

@@ -6,11 +6,14 @@ import (
 )
 
 // CommitControl stores, in one transaction, the session state after
-// decrypting a message that is not part of the history (a receipt, a
-// profile update, a file chunk) and the deletion of the one-time prekeys
-// it used: the guarantee of [Store.CommitReceived] without a message row.
-func (s *Store) CommitControl(ctx context.Context, contact ContactID, session []byte, used []PreKeyRef) error {
-	return s.write(ctx, func(tx querier) error {
+// decrypting a control message, the deletion of the prekeys it used, and
+// pending, what applying the message needs (nil for one with no lasting
+// effect, such as typing). It returns pending's id, for
+// [Store.ControlApplied] once applied; until then [Store.PendingControls]
+// lists it.
+func (s *Store) CommitControl(ctx context.Context, contact ContactID, session []byte, used []PreKeyRef, pending []byte) (int64, error) {
+	var id int64
+	err := s.write(ctx, func(tx querier) error {
 		if err := s.putSession(ctx, tx, contact, session); err != nil {
 			return err
 		}
@@ -19,8 +22,14 @@ func (s *Store) CommitControl(ctx context.Context, contact ContactID, session []
 				return err
 			}
 		}
-		return nil
+		if pending == nil {
+			return nil
+		}
+		var err error
+		id, err = s.addPendingControl(ctx, tx, contact, pending)
+		return err
 	})
+	return id, err
 }
 
 // CommitControlSent stores, in one transaction, the session state after

@@ -7,10 +7,11 @@ import (
 
 // Forget marks a contact removed (StateRemoved) and deletes what let us
 // write to it or it to us, keeping its history: its outbox, its session,
-// and the token we deposit with at its home go, in one transaction. The row stays under its identity key's blind index, with
-// the messages, so that the history can still be read, searched and
-// exported, and so that the sender's next message arrives as a request
-// in the same chat. For a group (we left it), its state and state
+// the token we deposit with at its home and its control messages not yet
+// applied go, in one transaction. The row stays under its identity key's
+// blind index, with the messages, so that the history can still be read,
+// searched and exported, and so that the sender's next message arrives as
+// a request in the same chat. For a group (we left it), its state and state
 // history, sender keys, member statuses and queued deliveries go too.
 func (s *Store) Forget(ctx context.Context, id ContactID) error {
 	return s.write(ctx, func(tx querier) error {
@@ -22,6 +23,7 @@ func (s *Store) Forget(ctx context.Context, id ContactID) error {
 			`DELETE FROM outbox WHERE contact = ?`,
 			`DELETE FROM sessions WHERE contact = ?`,
 			`DELETE FROM contact_tokens WHERE contact = ?`,
+			`DELETE FROM pending_controls WHERE contact = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, stmt, id); err != nil {
 				return fmt.Errorf("store: removing contact: %w", err)

@@ -169,7 +169,7 @@ func TestGroupRefusesPersonOnly(t *testing.T) {
 		{"Block", s.Block(bg, g), ErrIsGroup},
 		{"SetContactState blocked", s.SetContactState(bg, g, StateBlocked), ErrIsGroup},
 		{"PutSession", s.PutSession(bg, g, []byte("state")), ErrIsGroup},
-		{"CommitControl", s.CommitControl(bg, g, []byte("state"), nil), ErrIsGroup},
+		{"CommitControl", func() error { _, err := s.CommitControl(bg, g, []byte("state"), nil, nil); return err }(), ErrIsGroup},
 		{"SetContactToken", s.SetContactToken(bg, DepositToken{Contact: g, Kind: 2}), ErrIsGroup},
 		{"IssueToken", s.IssueToken(bg, DepositToken{Contact: g, Kind: 2}), ErrIsGroup},
 		{"merge a group", s.MergeRequestInto(bg, g, bob, testKey(t, 9)), ErrIsGroup},

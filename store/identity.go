@@ -196,8 +196,8 @@ func (s *Store) SetFilesPolicy(ctx context.Context, id ContactID, p FilesPolicy)
 }
 
 // Block marks a contact blocked and deletes its messages (with their
-// attachments and timers), its outbox, its session and its read marker,
-// in one transaction. The row stays, under its identity key's blind
+// attachments and timers), its outbox, its session, its read marker and
+// its control messages not yet applied, in one transaction. The row stays, under its identity key's blind
 // index, so that the sender's later envelopes are recognised and dropped.
 //
 // Why keep the row: deleting it would make a blocked sender "someone new"
@@ -213,6 +213,7 @@ func (s *Store) Block(ctx context.Context, id ContactID) error {
 			`DELETE FROM messages WHERE conversation = ?`,
 			`DELETE FROM sessions WHERE contact = ?`,
 			`DELETE FROM read_markers WHERE contact = ?`,
+			`DELETE FROM pending_controls WHERE contact = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, stmt, id); err != nil {
 				return fmt.Errorf("store: blocking: %w", err)

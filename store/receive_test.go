@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -219,8 +220,8 @@ func TestControlCommits(t *testing.T) {
 	if err := s.PutPreKey(bg, otk, []byte("k")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CommitControl(bg, bob, []byte("after receipt"), []PreKeyRef{otk}); err != nil {
-		t.Fatal(err)
+	if id, err := s.CommitControl(bg, bob, []byte("after receipt"), []PreKeyRef{otk}, nil); err != nil || id != 0 {
+		t.Fatal(id, err)
 	}
 	if st, _ := s.Session(bg, bob); string(st) != "after receipt" {
 		t.Fatalf("session = %q", st)
@@ -332,4 +333,66 @@ func TestExpiryOfMessage(t *testing.T) {
 			t.Fatalf("%s: Expiry = %v, %v; want %v", c.name, got, err, c.want)
 		}
 	}
+}
+
+// TestPendingControls checks that a control message's effect, kept with
+// its session state, is listed until applied, and goes with its contact
+// when the contact is removed or blocked.
+func TestPendingControls(t *testing.T) {
+	s, _ := newTestStore(t)
+	bob := addTestContact(t, s, 1, "bob")
+	carol := addTestContact(t, s, 2, "carol")
+	dave := addTestContact(t, s, 3, "dave")
+	keep := func(c ContactID, body string) int64 {
+		t.Helper()
+		id, err := s.CommitControl(bg, c, []byte("state of "+body), nil, []byte(body))
+		if err != nil || id == 0 {
+			t.Fatalf("CommitControl: %d, %v", id, err)
+		}
+		if st, _ := s.Session(bg, c); string(st) != "state of "+body {
+			t.Fatalf("session %q, not committed with %q", st, body)
+		}
+		return id
+	}
+	listed := func(want ...string) {
+		t.Helper()
+		got, err := s.PendingControls(bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bodies []string
+		for _, p := range got {
+			bodies = append(bodies, string(p.Body))
+		}
+		if !slices.Equal(bodies, want) {
+			t.Fatalf("pending %q, want %q", bodies, want)
+		}
+	}
+	token := keep(bob, "a token")
+	keep(bob, "a timer")
+	keep(carol, "a receipt")
+	keep(dave, "a profile")
+	listed("a token", "a timer", "a receipt", "a profile")
+	if err := s.ControlApplied(bg, token); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ControlApplied(bg, token); err != nil {
+		t.Fatalf("applied twice: %v", err)
+	}
+	listed("a timer", "a receipt", "a profile")
+	for range 2 {
+		if err := s.ControlFailed(bg, token+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.PendingControls(bg); err != nil || got[0].Attempts != 2 || got[1].Attempts != 0 {
+		t.Fatalf("attempts after two failures: %+v, %v", got, err)
+	}
+	if err := s.Forget(bg, carol); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Block(bg, dave); err != nil {
+		t.Fatal(err)
+	}
+	listed("a timer")
 }
