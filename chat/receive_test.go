@@ -267,13 +267,7 @@ func TestAppliedOnceCommitted(t *testing.T) {
 	tests := appliedCases(ctx)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bob, ba, sent, env := sealedToBob(t, tt)
-			bob.stop()
-			off, err := newMessenger(ctx, bob.cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer off.Close()
+			bob, off, ba, sent, env := sealedToBob(t, tt)
 			d := &transport.Deliver{ID: 1, Received: time.Now(), Envelope: env}
 			first := off.receive(endsAtCommit(bob.st), d)
 			if err := off.receive(ctx, d); !errors.Is(err, session.ErrDuplicate) {
@@ -289,9 +283,11 @@ func TestAppliedOnceCommitted(t *testing.T) {
 	}
 }
 
-// sealedToBob makes alice and bob contacts, and returns bob, his contact
-// for alice, and a message of tt's from alice sealed to him and not sent.
-func sealedToBob(t *testing.T, tt appliedCase) (bob *profile, ba store.Contact, sent *Content, env []byte) {
+// sealedToBob makes alice and bob contacts, and returns bob stopped, a
+// messenger of his store not connected to its home (nothing else
+// commits), his contact for alice, and a message of tt's from alice
+// sealed to him and not sent.
+func sealedToBob(t *testing.T, tt appliedCase) (bob *profile, off *Messenger, ba store.Contact, sent *Content, env []byte) {
 	t.Helper()
 	alice := newProfile(t, "alice", "")
 	bob = newProfile(t, "bob", "")
@@ -307,7 +303,13 @@ func sealedToBob(t *testing.T, tt appliedCase) (bob *profile, ba store.Contact, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bob, ba, sent, env
+	bob.stop()
+	off, err = newMessenger(context.Background(), bob.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { off.Close() })
+	return bob, off, ba, sent, env
 }
 
 // TestKeptAppliedAfterCrash: a control message whose session state was
@@ -322,12 +324,7 @@ func TestKeptAppliedAfterCrash(t *testing.T) {
 			continue // a message, not a control: its row is committed with the session
 		}
 		t.Run(tt.name, func(t *testing.T) {
-			bob, ba, sent, env := sealedToBob(t, tt)
-			bob.stop()
-			off, err := newMessenger(ctx, bob.cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			bob, off, ba, sent, env := sealedToBob(t, tt)
 			// What receive does up to the commit, then the "crash".
 			opened, err := transport.OpenEnvelope(&off.identity, env)
 			if err != nil {
