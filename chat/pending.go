@@ -29,11 +29,12 @@ const keptNewSession = 1
 var errBadKept = errors.New("chat: a kept control message is malformed")
 
 // keepsEffect reports whether applying a control message of kind k is
-// kept until done. Not typing (it means nothing later) nor a file chunk
+// kept until done. Not typing (it means nothing later), nor a file chunk
 // (its transfer asks again for what it lacks, and a chunk kept twice
-// would write its bytes twice).
+// would write its bytes twice), nor a newer version's kind, ignored (its
+// content is left empty, kind 0).
 func keepsEffect(k Kind) bool {
-	return k != KindTyping && k != KindFileChunk
+	return k != 0 && k != KindTyping && k != KindFileChunk
 }
 
 // encodeKept is what applying in's control message needs, to keep.

@@ -68,3 +68,19 @@ func FuzzDecodeKept(f *testing.F) {
 		}
 	})
 }
+
+// TestKeepsEffect: what is kept until applied, and what is not.
+func TestKeepsEffect(t *testing.T) {
+	for _, tt := range []struct {
+		kind Kind
+		want bool
+	}{
+		{KindReceipt, true}, {KindToken, true}, {KindTimer, true}, {KindProfile, true},
+		{KindGroupUpdate, true}, {KindSenderKey, true}, {KindFileDone, true},
+		{KindTyping, false}, {KindFileChunk, false}, {0, false},
+	} {
+		if got := keepsEffect(tt.kind); got != tt.want {
+			t.Errorf("keepsEffect(%d) = %v, want %v", tt.kind, got, tt.want)
+		}
+	}
+}
