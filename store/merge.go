@@ -22,7 +22,8 @@ import (
 //     numbers were just compared) and not held;
 //   - the contact takes the request's address if it has one;
 //   - the request's session and deposit token become the contact's,
-//     replacing the old ones;
+//     replacing the old ones, and so do its control messages not yet
+//     applied;
 //   - in groups, the request's sender keys, member statuses, rows and
 //     reactions become the contact's (merge_group.go);
 //   - the request row is deleted.
@@ -70,6 +71,10 @@ func (s *Store) MergeRequestInto(ctx context.Context, request, contact ContactID
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE issued_tokens SET contact = ? WHERE contact = ?`, contact, request); err != nil {
 			return fmt.Errorf("store: merging tokens: %w", err)
+		}
+		// Sealed by their own row, not the contact's: they move as they are.
+		if _, err := tx.ExecContext(ctx, `UPDATE pending_controls SET contact = ? WHERE contact = ?`, contact, request); err != nil {
+			return fmt.Errorf("store: merging control messages: %w", err)
 		}
 		if err := s.moveGroupMember(ctx, tx, request, contact); err != nil {
 			return err

@@ -45,6 +45,9 @@ func TestMergeRequestInto(t *testing.T) {
 	if err := s.SetContactToken(bg, tok); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.CommitControl(bg, req, []byte("new session"), nil, []byte("a profile")); err != nil {
+		t.Fatal(err)
+	}
 
 	// Refusals change nothing.
 	for _, tc := range []struct {
@@ -111,6 +114,9 @@ func TestMergeRequestInto(t *testing.T) {
 	}
 	if got, err := s.ContactToken(bg, alice); err != nil || got.Token != tok.Token {
 		t.Errorf("token = %v, %v", got, err)
+	}
+	if kept, err := s.PendingControls(bg); err != nil || len(kept) != 1 || kept[0].Contact != alice || string(kept[0].Body) != "a profile" {
+		t.Errorf("control messages kept = %+v, %v; want the request's, now alice's", kept, err)
 	}
 }
 
