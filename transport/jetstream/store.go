@@ -250,11 +250,19 @@ func (s *Store) setup(ctx context.Context) error {
 	}
 	for _, b := range kvs {
 		b.cfg.Replicas = s.cfg.Replicas
-		if b.fromLead {
-			*b.kv, err = leaderReads(ctx, js, b.cfg)
-		} else {
-			*b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg)
-		}
+		// Each try bounded (see retry): on a cluster just started, a
+		// request of the first try went unanswered and held the whole
+		// start (the R3 benchmark's front end said "creating bucket
+		// ratchat_keys: context deadline exceeded" after 30 s, twice in
+		// about 30 starts).
+		err = retry(ctx, func(ctx context.Context) (err error) {
+			if b.fromLead {
+				*b.kv, err = leaderReads(ctx, js, b.cfg)
+			} else {
+				*b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg)
+			}
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("jetstream: creating bucket %s: %w", b.cfg.Bucket, err)
 		}
@@ -262,37 +270,7 @@ func (s *Store) setup(ctx context.Context) error {
 	return s.layout(ctx)
 }
 
-// leaderReads binds the bucket cfg names, creating it if it is missing,
-// with direct gets turned off, so that every read is answered by the
-// stream's leader. Why: a bucket made by nats.go allows direct gets,
-// which any replica answers, and a follower that has not yet applied a
-// write answers with what was there before: an owner registered a moment
-// ago through another front end had "no mailbox", and a token just added
-// was refused (seen on a 3-node cluster). An existing bucket is bound,
-// not updated, so that front ends starting together do not turn direct
-// gets back on for one another.
-func leaderReads(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	// Front ends starting together on a cluster race to create and update
-	// the bucket's stream, and a stream just made on one node may not be
-	// found on another yet: each try is bounded, and so are the tries.
-	var err error
-	for try := range bucketTries {
-		var kv jetstream.KeyValue
-		if kv, err = leaderReadsOnce(ctx, js, cfg); err == nil {
-			return kv, nil
-		}
-		t := time.NewTimer(time.Duration(try+1) * 100 * time.Millisecond)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, err
-		}
-	}
-	return nil, err
-}
-
-// bucketTries bounds leaderReads' tries, and retry's.
+// bucketTries bounds retry's tries.
 const bucketTries = 8
 
 // setupTry bounds one try of retry.
@@ -324,8 +302,19 @@ func retry(ctx context.Context, fn func(context.Context) error) error {
 	return err
 }
 
-// leaderReadsOnce is one try of leaderReads.
-func leaderReadsOnce(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+// leaderReads binds the bucket cfg names, creating it if it is missing,
+// with direct gets turned off, so that every read is answered by the
+// stream's leader. Why: a bucket made by nats.go allows direct gets,
+// which any replica answers, and a follower that has not yet applied a
+// write answers with what was there before: an owner registered a moment
+// ago through another front end had "no mailbox", and a token just added
+// was refused (seen on a 3-node cluster). An existing bucket is bound,
+// not updated, so that front ends starting together do not turn direct
+// gets back on for one another. It is one try: the caller retries (front
+// ends starting together on a cluster race to create and update the
+// bucket's stream, and a stream just made on one node may not be found on
+// another yet).
+func leaderReads(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	_, err := js.KeyValue(ctx, cfg.Bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		_, err = js.CreateKeyValue(ctx, cfg)
