@@ -59,13 +59,23 @@ func (s *Store) adoptPartitions(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: reading layout: %w", err)
 	}
-	count, _, _ := strings.Cut(string(e.Value()), " ")
-	n, err := strconv.Atoi(count)
-	if err != nil || n < 1 {
-		return fmt.Errorf("%w: layout record %q names no partition count", ErrConfig, e.Value())
+	n, err := layoutPartitions(string(e.Value()))
+	if err != nil {
+		return err
 	}
 	s.cfg.Partitions = n
 	return nil
+}
+
+// layoutPartitions is the partition count a layout record names, or
+// ErrConfig.
+func layoutPartitions(record string) (int, error) {
+	count, _, _ := strings.Cut(record, " ")
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%w: layout record %q names no partition count", ErrConfig, record)
+	}
+	return n, nil
 }
 
 // checkLayout records the layout on first use and refuses another
